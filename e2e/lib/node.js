@@ -1,0 +1,145 @@
+// Starts a real `dimo-node` process for a test file and connects @polkadot/api to it.
+//
+// Every daemon listens on 127.0.0.1 only, on ports the OS picks, with mDNS off: a test never
+// sends a packet to another address. The node is killed when the test file ends, whether its
+// tests passed or not, and also if the test process itself exits early.
+
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { mkdtempSync, createWriteStream, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ApiPromise, WsProvider } from '@polkadot/api';
+
+/** The node binary: $DIMO_NODE, or the debug build in $CARGO_TARGET_DIR. */
+export function nodeBinary() {
+  if (process.env.DIMO_NODE) return process.env.DIMO_NODE;
+  const target = process.env.CARGO_TARGET_DIR ?? join(process.cwd(), '..', 'target');
+  return join(target, 'debug', 'dimo-node');
+}
+
+/** A TCP port on 127.0.0.1 that nothing listens on right now. */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+const live = new Set();
+process.on('exit', () => {
+  for (const child of live) child.kill('SIGKILL');
+});
+
+/**
+ * Starts `dimo-node --chain <chain> --tmp` and waits until its JSON-RPC answers.
+ * Returns { api, rpcUrl, prometheusUrl, logFile, stop }.
+ */
+export async function startNode({ chain = 'dev', extraArgs = [], readyTimeoutMs = 180_000 } = {}) {
+  const [rpcPort, p2pPort, prometheusPort] = [await freePort(), await freePort(), await freePort()];
+  const dir = mkdtempSync(join(tmpdir(), 'dimo-e2e-'));
+  const logFile = join(dir, 'node.log');
+  const log = createWriteStream(logFile);
+  const args = [
+    '--chain', chain, '--alice', '--tmp',
+    '--rpc-port', String(rpcPort),
+    '--listen-addr', `/ip4/127.0.0.1/tcp/${p2pPort}`,
+    '--prometheus-port', String(prometheusPort),
+    '--no-mdns', '--no-telemetry', '--no-hardware-benchmarks',
+    '--rpc-cors', 'all',
+    ...extraArgs,
+  ];
+  const child = spawn(nodeBinary(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  live.add(child);
+  child.stdout.pipe(log);
+  child.stderr.pipe(log);
+  let exited = null;
+  child.on('exit', (code, signal) => { exited = { code, signal }; live.delete(child); });
+
+  const rpcUrl = `ws://127.0.0.1:${rpcPort}`;
+  const deadline = Date.now() + readyTimeoutMs;
+  // Wait for the RPC port to accept connections before @polkadot/api tries (it would retry
+  // forever and print an error each second).
+  for (;;) {
+    if (exited) throw new Error(`dimo-node exited early (${JSON.stringify(exited)}):\n${tail(logFile)}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`dimo-node did not open its RPC port within ${readyTimeoutMs} ms:\n${tail(logFile)}`);
+    }
+    if (await rpcAnswers(rpcPort)) break;
+    await sleep(250);
+  }
+  const provider = new WsProvider(rpcUrl, false);
+  await provider.connect();
+  const api = await ApiPromise.create({ provider, noInitWarn: true, throwOnConnect: true });
+
+  const stop = async () => {
+    await api.disconnect().catch(() => {});
+    if (!exited) {
+      child.kill('SIGINT');
+      const gone = await Promise.race([
+        new Promise((resolve) => child.once('exit', () => resolve(true))),
+        sleep(10_000).then(() => false),
+      ]);
+      if (!gone) child.kill('SIGKILL');
+    }
+    log.end();
+    if (process.env.KEEP_NODE_LOGS) console.log(`node log kept at ${logFile}`);
+    else rmSync(dir, { recursive: true, force: true });
+  };
+  return { api, rpcUrl, prometheusUrl: `http://127.0.0.1:${prometheusPort}/metrics`, logFile, stop };
+}
+
+/** Does a JSON-RPC request over HTTP on this port get an answer? */
+async function rpcAnswers(port) {
+  try {
+    const res = await fetch(`http://127.0.0.1:${port}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ id: 1, jsonrpc: '2.0', method: 'system_health', params: [] }),
+      signal: AbortSignal.timeout(2_000),
+    });
+    return res.ok;
+  } catch {
+    return false;
+  }
+}
+
+export function sleep(ms) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function tail(file, lines = 40) {
+  try {
+    return readFileSync(file, 'utf8').split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
+
+/**
+ * Signs and sends `tx` and resolves once it is in a block, with the events it emitted and the
+ * block hash. Rejects if the pool refuses it or `timeoutMs` passes.
+ */
+export function sendAndWaitInBlock(tx, signer, timeoutMs = 60_000) {
+  return new Promise((resolve, reject) => {
+    let unsub = () => {};
+    const timer = setTimeout(() => { unsub(); reject(new Error('transaction not included in time')); }, timeoutMs);
+    tx.signAndSend(signer, (result) => {
+      if (result.isError || result.status.isInvalid || result.status.isDropped || result.status.isUsurped) {
+        clearTimeout(timer);
+        unsub();
+        reject(new Error(`transaction ${result.status.type}`));
+      } else if (result.status.isInBlock) {
+        clearTimeout(timer);
+        unsub();
+        resolve({ blockHash: result.status.asInBlock, events: result.events, dispatchError: result.dispatchError });
+      }
+    }).then((u) => { unsub = u; }, (e) => { clearTimeout(timer); reject(e); });
+  });
+}

@@ -1,0 +1,67 @@
+//! Command line: `dimo-node [run options]` runs a node; subcommands manage keys, chain specs,
+//! the database and benchmarks.
+
+/// The subcommands of `dimo-node`.
+#[derive(Debug, clap::Subcommand)]
+#[allow(clippy::large_enum_variant)]
+pub enum Subcommand {
+	/// Key management: generate, inspect and insert keys (e.g. a validator's Aura and GRANDPA
+	/// keys into its keystore).
+	#[command(subcommand)]
+	Key(sc_cli::KeySubcommand),
+
+	/// Write a chain specification (JSON) for `--chain <name>` to stdout, to edit or to share
+	/// with the other validators of a network.
+	BuildSpec(sc_cli::BuildSpecCmd),
+
+	/// Export the chain specification of a known chain.
+	ExportChainSpec(sc_cli::ExportChainSpecCmd),
+
+	/// Validate blocks.
+	CheckBlock(sc_cli::CheckBlockCmd),
+
+	/// Export blocks.
+	ExportBlocks(sc_cli::ExportBlocksCmd),
+
+	/// Export the state of a given block into a chain spec.
+	ExportState(sc_cli::ExportStateCmd),
+
+	/// Import blocks.
+	ImportBlocks(sc_cli::ImportBlocksCmd),
+
+	/// Remove the whole chain.
+	PurgeChain(sc_cli::PurgeChainCmd),
+
+	/// Revert the chain to a previous state.
+	Revert(sc_cli::RevertCmd),
+
+	/// Benchmarks: pallets (`--features runtime-benchmarks` builds only), storage, block and
+	/// extrinsic overhead, and this machine against the reference hardware.
+	#[command(subcommand)]
+	Benchmark(frame_benchmarking_cli::BenchmarkCmd),
+
+	/// Database meta columns information.
+	ChainInfo(sc_cli::ChainInfoCmd),
+}
+
+/// `dimo-node` command line.
+#[derive(Debug, clap::Parser)]
+#[command(
+	propagate_version = true,
+	args_conflicts_with_subcommands = true,
+	subcommand_negates_reqs = true,
+	after_help = "Examples:\n  \
+		dimo-node --dev                           a one-validator dev chain, state kept in a temp dir with --tmp\n  \
+		dimo-node --chain local --alice           validator Alice of the three-validator local chain\n  \
+		dimo-node build-spec --chain testnet      the testnet chain spec, to edit before launch\n  \
+		dimo-node key insert --key-type aura ...  put a validator key into the keystore"
+)]
+pub struct Cli {
+	/// A subcommand; without one, the node runs.
+	#[command(subcommand)]
+	pub subcommand: Option<Subcommand>,
+
+	/// Options of a running node.
+	#[clap(flatten)]
+	pub run: sc_cli::RunCmd,
+}

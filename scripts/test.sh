@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Runs every test of DIMO Chain on this machine, installing what is missing first:
+#   1. cargo test for the whole workspace (pallets, runtime, node);
+#   2. the end-to-end suite: real dimo-node processes driven by @polkadot/api.
+# Prints how long each step took.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+
+timed "setup" "$ROOT/scripts/setup.sh"
+timed "build (dimo-node)" "$ROOT/scripts/build.sh"
+say "cargo test --workspace"
+timed "cargo test" cargo test --locked --workspace
+say "end-to-end tests against $DIMO_NODE"
+timed "end-to-end tests" "$NODE22" --test --test-concurrency=1 --test-reporter=spec e2e/tests/
+
+say "all tests passed"
+for t in "${TIMINGS[@]}"; do say "  $t"; done
