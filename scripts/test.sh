@@ -12,7 +12,7 @@ timed "build (dimo-node)" "$ROOT/scripts/build.sh"
 say "cargo test --workspace"
 timed "cargo test" cargo test --locked --workspace
 say "end-to-end tests against $DIMO_NODE"
-timed "end-to-end tests" "$NODE22" --test --test-concurrency=1 --test-reporter=spec e2e/tests/
+timed "end-to-end tests" "$NODE22" --test --test-concurrency=1 --test-reporter=spec e2e/tests/*.test.js
 
 say "all tests passed"
 for t in "${TIMINGS[@]}"; do say "  $t"; done

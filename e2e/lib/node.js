@@ -7,14 +7,14 @@
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { mkdtempSync, createWriteStream, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiPromise, WsProvider } from '@polkadot/api';
 
-/** The node binary: $DIMO_NODE, or the debug build in $CARGO_TARGET_DIR. */
+/** The node binary: $DIMO_NODE, or the debug build in the target folder scripts/build.sh uses. */
 export function nodeBinary() {
   if (process.env.DIMO_NODE) return process.env.DIMO_NODE;
-  const target = process.env.CARGO_TARGET_DIR ?? join(process.cwd(), '..', 'target');
+  const target = process.env.CARGO_TARGET_DIR ?? join(homedir(), '.cache', 'dimo-chain', 'target');
   return join(target, 'debug', 'dimo-node');
 }
 
@@ -37,7 +37,7 @@ process.on('exit', () => {
 });
 
 /**
- * Starts `dimo-node --chain <chain> --tmp` and waits until its JSON-RPC answers.
+ * Starts `dimo-node --dev` (or `--chain <chain> --alice`) with `--tmp` and waits until its JSON-RPC answers.
  * Returns { api, rpcUrl, prometheusUrl, logFile, stop }.
  */
 export async function startNode({ chain = 'dev', extraArgs = [], readyTimeoutMs = 180_000 } = {}) {
@@ -46,11 +46,13 @@ export async function startNode({ chain = 'dev', extraArgs = [], readyTimeoutMs 
   const logFile = join(dir, 'node.log');
   const log = createWriteStream(logFile);
   const args = [
-    '--chain', chain, '--alice', '--tmp',
+    // `--dev` is `--chain dev --alice --force-authoring` with a throw-away network key.
+    ...(chain === 'dev' ? ['--dev'] : ['--chain', chain, '--alice', '--unsafe-force-node-key-generation']),
+    '--tmp',
     '--rpc-port', String(rpcPort),
     '--listen-addr', `/ip4/127.0.0.1/tcp/${p2pPort}`,
     '--prometheus-port', String(prometheusPort),
-    '--no-mdns', '--no-telemetry', '--no-hardware-benchmarks',
+    '--no-mdns', '--no-telemetry',
     '--rpc-cors', 'all',
     ...extraArgs,
   ];

@@ -22,12 +22,7 @@ pub fn properties() -> Properties {
 	properties
 }
 
-fn builder(
-	name: &str,
-	id: &str,
-	chain_type: ChainType,
-	preset: &str,
-) -> Result<ChainSpec, String> {
+fn builder(name: &str, id: &str, chain_type: ChainType, preset: &str) -> Result<ChainSpec, String> {
 	let wasm = WASM_BINARY.ok_or_else(|| {
 		"the runtime's wasm was not built (SKIP_WASM_BUILD was set): rebuild without it".to_string()
 	})?;
@@ -55,4 +50,3 @@ pub fn local_testnet() -> Result<ChainSpec, String> {
 pub fn testnet() -> Result<ChainSpec, String> {
 	builder("DIMO Testnet", "dimo_testnet", ChainType::Live, TESTNET_RUNTIME_PRESET)
 }
-

@@ -4,7 +4,7 @@
 use crate::{
 	configs::monetary::{FEE_PER_BASE_EXTRINSIC, FEE_PER_BYTE},
 	genesis_config_presets::{self, DEV_ENDOWMENT},
-	AccountId, Assets, Balances, BuildStorage, Runtime, RuntimeCall, RuntimeGenesisConfig,
+	AccountId, Assets, Balance, Balances, BuildStorage, Runtime, RuntimeCall, RuntimeGenesisConfig,
 	RuntimeOrigin, System, TransactionPayment, DIMO, EXISTENTIAL_DEPOSIT, VERSION,
 };
 use frame_support::{
@@ -94,7 +94,10 @@ fn dev_accounts_are_funded_and_total_issuance_adds_up() {
 fn token_and_chain_identity() {
 	assert_eq!(DIMO, 10u128.pow(u32::from(dimo_primitives::currency::TOKEN_DECIMALS)));
 	assert_eq!(EXISTENTIAL_DEPOSIT, DIMO / 100);
-	assert_eq!(<Runtime as pallet_balances::Config>::ExistentialDeposit::get(), EXISTENTIAL_DEPOSIT);
+	assert_eq!(
+		<<Runtime as pallet_balances::Config>::ExistentialDeposit as Get<Balance>>::get(),
+		EXISTENTIAL_DEPOSIT
+	);
 	assert_eq!(<Runtime as frame_system::Config>::SS58Prefix::get(), 4242);
 	assert_eq!(VERSION.spec_name, "dimo");
 }
@@ -102,7 +105,10 @@ fn token_and_chain_identity() {
 #[test]
 fn fees_are_what_the_docs_say() {
 	preset_storage(DEV_RUNTIME_PRESET).execute_with(|| {
-		assert_eq!(TransactionPayment::weight_to_fee(ExtrinsicBaseWeight::get()), FEE_PER_BASE_EXTRINSIC);
+		assert_eq!(
+			TransactionPayment::weight_to_fee(ExtrinsicBaseWeight::get()),
+			FEE_PER_BASE_EXTRINSIC
+		);
 		assert_eq!(TransactionPayment::length_to_fee(1_000), 1_000 * FEE_PER_BYTE);
 		// Weight fees are linear in `ref_time`: twice the weight, twice the fee.
 		let double = ExtrinsicBaseWeight::get().saturating_mul(2);
@@ -117,11 +123,19 @@ fn fees_are_what_the_docs_say() {
 fn transfer_moves_balance_and_overdraft_fails_with_a_token_error() {
 	preset_storage(DEV_RUNTIME_PRESET).execute_with(|| {
 		let dave = Sr25519Keyring::Dave.to_account_id();
-		assert_ok!(Balances::transfer_keep_alive(RuntimeOrigin::signed(alice()), dave.clone().into(), 5 * DIMO));
+		assert_ok!(Balances::transfer_keep_alive(
+			RuntimeOrigin::signed(alice()),
+			dave.clone().into(),
+			5 * DIMO
+		));
 		assert_eq!(Balances::balance(&dave), DEV_ENDOWMENT + 5 * DIMO);
 		assert_eq!(Balances::balance(&alice()), DEV_ENDOWMENT - 5 * DIMO);
 		assert_noop!(
-			Balances::transfer_keep_alive(RuntimeOrigin::signed(bob()), dave.into(), DEV_ENDOWMENT + 1),
+			Balances::transfer_keep_alive(
+				RuntimeOrigin::signed(bob()),
+				dave.into(),
+				DEV_ENDOWMENT + 1
+			),
 			DispatchError::Token(TokenError::FundsUnavailable)
 		);
 	});

@@ -1,0 +1,50 @@
+// The dimo-node command line, as an operator uses it: --help, chain specs by name.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { u8aToHex } from '@polkadot/util';
+import { Keyring } from '@polkadot/keyring';
+import { cryptoWaitReady, xxhashAsU8a } from '@polkadot/util-crypto';
+import { nodeBinary } from '../lib/node.js';
+
+const run = promisify(execFile);
+
+async function node(...args) {
+  const { stdout } = await run(nodeBinary(), args, { maxBuffer: 64 * 1024 * 1024 });
+  return stdout;
+}
+
+/** The raw storage key of a plain storage value: twox128(pallet) ++ twox128(item). */
+function plainKey(pallet, item) {
+  return u8aToHex(new Uint8Array([...xxhashAsU8a(pallet, 128), ...xxhashAsU8a(item, 128)]));
+}
+
+test('--help names the subcommands an operator needs', async () => {
+  const help = await node('--help');
+  for (const sub of ['key', 'build-spec', 'benchmark', 'purge-chain', 'export-chain-spec']) {
+    assert.match(help, new RegExp(`^\\s+${sub}\\b`, 'm'), `--help lists ${sub}`);
+  }
+  assert.match(help, /--chain/);
+  assert.match(help, /dimo-node --dev/);
+});
+
+for (const [chain, validators, sudo] of [['dev', 1, true], ['local', 3, false], ['testnet', 3, false]]) {
+  test(`build-spec --chain ${chain}: properties, ${validators} validators, ${sudo ? 'sudo' : 'no sudo'}`, async () => {
+    const spec = JSON.parse(await node('build-spec', '--chain', chain, '--raw'));
+    assert.deepEqual(spec.properties, { ss58Format: 4242, tokenDecimals: 18, tokenSymbol: 'DIMO' });
+    const top = spec.genesis.raw.top;
+    const auraKey = plainKey('Aura', 'Authorities');
+    assert.ok(top[auraKey], 'Aura authorities are set');
+    // A SCALE Vec of 32-byte keys: a compact length prefix, then the keys.
+    assert.equal((top[auraKey].length - 2 - 2) / 64, validators);
+    const sudoKey = top[plainKey('Sudo', 'Key')];
+    if (sudo) {
+      await cryptoWaitReady();
+      const alice = new Keyring({ type: 'sr25519' }).addFromUri('//Alice');
+      assert.equal(sudoKey, u8aToHex(alice.publicKey), 'Alice holds the sudo key');
+    }
+    else assert.equal(sudoKey, undefined, `${chain} has no sudo key`);
+  });
+}
