@@ -2,7 +2,7 @@
 //! Pallet logic is tested in each pallet's own crate.
 
 use crate::{
-	configs::monetary::{FEE_PER_BASE_EXTRINSIC, FEE_PER_BYTE},
+	configs::monetary::{FEE_PER_BYTE, FEE_PER_SECOND_OF_EXECUTION},
 	genesis_config_presets::{self, DEV_ENDOWMENT},
 	AccountId, Assets, Balance, Balances, BuildStorage, Runtime, RuntimeCall, RuntimeGenesisConfig,
 	RuntimeOrigin, System, TransactionPayment, DIMO, EXISTENTIAL_DEPOSIT, VERSION,
@@ -10,7 +10,10 @@ use crate::{
 use frame_support::{
 	assert_noop, assert_ok,
 	traits::{fungible::Inspect, Get},
-	weights::{constants::ExtrinsicBaseWeight, Weight},
+	weights::{
+		constants::{ExtrinsicBaseWeight, WEIGHT_REF_TIME_PER_SECOND},
+		Weight,
+	},
 };
 use sp_genesis_builder::{DEV_RUNTIME_PRESET, LOCAL_TESTNET_RUNTIME_PRESET};
 use sp_keyring::Sr25519Keyring;
@@ -105,14 +108,17 @@ fn token_and_chain_identity() {
 #[test]
 fn fees_are_what_the_docs_say() {
 	preset_storage(DEV_RUNTIME_PRESET).execute_with(|| {
-		assert_eq!(
-			TransactionPayment::weight_to_fee(ExtrinsicBaseWeight::get()),
-			FEE_PER_BASE_EXTRINSIC
-		);
+		let one_second = Weight::from_parts(WEIGHT_REF_TIME_PER_SECOND, 0);
+		assert_eq!(TransactionPayment::weight_to_fee(one_second), 100 * DIMO);
+		assert_eq!(TransactionPayment::weight_to_fee(one_second), FEE_PER_SECOND_OF_EXECUTION);
+		// The base weight of an extrinsic costs about a hundredth of a DIMO, as the README says.
+		let base = TransactionPayment::weight_to_fee(ExtrinsicBaseWeight::get());
+		assert!((DIMO / 200..=DIMO / 50).contains(&base), "base extrinsic fee {base}");
 		assert_eq!(TransactionPayment::length_to_fee(1_000), 1_000 * FEE_PER_BYTE);
+		assert_eq!(TransactionPayment::length_to_fee(1_000), DIMO / 100);
 		// Weight fees are linear in `ref_time`: twice the weight, twice the fee.
 		let double = ExtrinsicBaseWeight::get().saturating_mul(2);
-		assert_eq!(TransactionPayment::weight_to_fee(double), 2 * FEE_PER_BASE_EXTRINSIC);
+		assert_eq!(TransactionPayment::weight_to_fee(double), 2 * base);
 		assert_eq!(TransactionPayment::weight_to_fee(Weight::zero()), 0);
 		// No congestion multiplier: the fee of a call does not depend on the block.
 		assert_eq!(pallet_transaction_payment::NextFeeMultiplier::<Runtime>::get(), 1.into());

@@ -5,8 +5,9 @@
 //! A fee is `weight fee + length fee + tip`, with no congestion multiplier, so that a user can
 //! work it out in advance:
 //!
-//! - **weight**: the base weight of any extrinsic costs [`FEE_PER_BASE_EXTRINSIC`] (0.01 DIMO),
-//!   and heavier calls cost in proportion to their weight;
+//! - **weight**: [`FEE_PER_SECOND_OF_EXECUTION`] (100 DIMO) per second of execution time on the
+//!   reference hardware that weights are measured on, i.e. 0.1 milli-DIMO per microsecond. The
+//!   base weight of any extrinsic (about 100 µs) costs about 0.01 DIMO;
 //! - **length**: [`FEE_PER_BYTE`] (10 micro-DIMO) per byte of the encoded extrinsic.
 //!
 //! A `transfer_keep_alive` costs about 0.017 DIMO; `payment_queryInfo` tells the exact fee of
@@ -15,7 +16,7 @@
 use frame_support::{
 	parameter_types,
 	traits::{AsEnsureOriginWithArg, ConstU128, ConstU32, ConstU8, NeverEnsureOrigin},
-	weights::{constants::ExtrinsicBaseWeight, ConstantMultiplier},
+	weights::{constants::WEIGHT_REF_TIME_PER_SECOND, ConstantMultiplier},
 };
 use frame_system::EnsureRoot;
 use pallet_transaction_payment::{ConstFeeMultiplier, FungibleAdapter, Multiplier};
@@ -44,18 +45,18 @@ impl pallet_balances::Config for Runtime {
 	type DoneSlashHandler = ();
 }
 
-/// What the base weight of an extrinsic ([`ExtrinsicBaseWeight`]) costs: 0.01 DIMO.
-pub const FEE_PER_BASE_EXTRINSIC: Balance = DIMO / 100;
+/// What one second of execution time (`WEIGHT_REF_TIME_PER_SECOND` of `ref_time`) costs.
+pub const FEE_PER_SECOND_OF_EXECUTION: Balance = 100 * DIMO;
+
+/// What one unit of `ref_time` (a picosecond of execution) costs: 10^8 units, exactly.
+pub const FEE_PER_REF_TIME: Balance =
+	FEE_PER_SECOND_OF_EXECUTION / WEIGHT_REF_TIME_PER_SECOND as Balance;
 
 /// What one byte of an encoded extrinsic costs: 10 micro-DIMO (0.01 DIMO per kilobyte).
 pub const FEE_PER_BYTE: Balance = 10 * MICRO_DIMO;
 
 parameter_types! {
-	/// The fee of one unit of `ref_time`, chosen so that [`ExtrinsicBaseWeight`] costs
-	/// [`FEE_PER_BASE_EXTRINSIC`].
-	pub FeePerRefTime: Balance = FEE_PER_BASE_EXTRINSIC
-		.checked_div(Balance::from(ExtrinsicBaseWeight::get().ref_time()))
-		.unwrap_or(1);
+	pub const FeePerRefTime: Balance = FEE_PER_REF_TIME;
 	pub const FeePerByte: Balance = FEE_PER_BYTE;
 	/// Fees do not rise with congestion: the price of a call is the same in every block.
 	pub FeeMultiplier: Multiplier = Multiplier::one();
