@@ -5,12 +5,17 @@
 //! pallet or a client crate can name an `AccountId` or a DIMO amount without depending on the
 //! whole runtime.
 //!
-//! Later issues add the vehicle ids, data streams and storage backends here, together with the
-//! traits through which our pallets talk to each other (`VehicleRegistry`, `ConsentProvider`,
-//! `ActivitySink`, ...).
+//! [`vehicle`] holds the ids, data streams and storage backends of vehicles, and the traits
+//! through which our pallets talk to each other ([`vehicle::VehicleRegistry`],
+//! [`vehicle::ConsentProvider`]): a pallet never reads another pallet's storage, the runtime
+//! wires one pallet's trait implementation into the other's `Config`.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 #![deny(missing_docs)]
+
+extern crate alloc;
+
+pub mod vehicle;
 
 use sp_runtime::{
 	generic,

@@ -1,0 +1,134 @@
+//! Benchmarks of the vehicle registry, each in its worst case: the owners' lists and the
+//! consent lists as full as the limits allow.
+
+use super::*;
+use crate::Pallet as Vehicles;
+use frame_benchmarking::v2::*;
+use frame_support::traits::fungible::Mutate;
+use frame_system::RawOrigin;
+use sp_core::H256;
+use sp_runtime::traits::{Bounded, One, StaticLookup};
+
+fn funded<T: Config>(name: &'static str, index: u32) -> T::AccountId {
+	let who: T::AccountId = account(name, index, 0);
+	let _ = T::Currency::set_balance(&who, BalanceOf::<T>::max_value() / 4u32.into());
+	who
+}
+
+/// Registers `count` vehicles for `owner` and returns the last one.
+fn register_many<T: Config>(owner: &T::AccountId, count: u32) -> Option<VehicleId> {
+	(0..count).map(|_| Vehicles::<T>::register_for_benchmark(owner)).last()
+}
+
+/// Fills the consent list of `vehicle` with live consents of other collectors.
+fn fill_consents<T: Config>(owner: &T::AccountId, vehicle: VehicleId, count: u32) {
+	for index in 0..count {
+		let collector: T::AccountId = account("filler", index, 0);
+		Vehicles::<T>::do_authorize_collector(owner, vehicle, collector, None)
+			.expect("the consent list has room; qed");
+	}
+}
+
+fn lookup_of<T: Config>(who: &T::AccountId) -> AccountIdLookupOf<T> {
+	T::Lookup::unlookup(who.clone())
+}
+
+#[benchmarks]
+mod benchmarks {
+	use super::*;
+
+	#[benchmark]
+	fn register() {
+		let owner = funded::<T>("owner", 0);
+		register_many::<T>(&owner, T::MaxVehiclesPerOwner::get().saturating_sub(1));
+		let reference = H256::repeat_byte(0xee);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(owner.clone()), 7, reference);
+
+		assert_eq!(VehiclesOf::<T>::get(&owner).len() as u32, T::MaxVehiclesPerOwner::get());
+	}
+
+	#[benchmark]
+	fn transfer() -> Result<(), BenchmarkError> {
+		let owner = funded::<T>("owner", 0);
+		let vehicle = register_many::<T>(&owner, T::MaxVehiclesPerOwner::get())
+			.ok_or(BenchmarkError::Weightless)?;
+		fill_consents::<T>(&owner, vehicle, T::MaxCollectorsPerVehicle::get());
+		let new_owner = funded::<T>("new_owner", 0);
+		register_many::<T>(&new_owner, T::MaxVehiclesPerOwner::get().saturating_sub(1));
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(owner), vehicle, lookup_of::<T>(&new_owner));
+
+		assert_eq!(Vehicles::<T>::owner_of(vehicle), Some(new_owner));
+		assert!(CollectorConsents::<T>::get(vehicle).is_empty());
+		Ok(())
+	}
+
+	#[benchmark]
+	fn retire() -> Result<(), BenchmarkError> {
+		let owner = funded::<T>("owner", 0);
+		let vehicle = register_many::<T>(&owner, T::MaxVehiclesPerOwner::get())
+			.ok_or(BenchmarkError::Weightless)?;
+		fill_consents::<T>(&owner, vehicle, T::MaxCollectorsPerVehicle::get());
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(owner), vehicle);
+
+		assert!(!crate::Vehicles::<T>::contains_key(vehicle));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn authorize_collector() -> Result<(), BenchmarkError> {
+		let owner = funded::<T>("owner", 0);
+		let vehicle = Vehicles::<T>::register_for_benchmark(&owner);
+		fill_consents::<T>(&owner, vehicle, T::MaxCollectorsPerVehicle::get().saturating_sub(1));
+		let collector: T::AccountId = account("collector", 0, 0);
+		let until = frame_system::Pallet::<T>::block_number() + One::one();
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(owner), vehicle, lookup_of::<T>(&collector), Some(until));
+
+		assert!(Vehicles::<T>::may_collect(
+			vehicle,
+			&collector,
+			frame_system::Pallet::<T>::block_number()
+		));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn revoke_collector() -> Result<(), BenchmarkError> {
+		let owner = funded::<T>("owner", 0);
+		let vehicle = Vehicles::<T>::register_for_benchmark(&owner);
+		fill_consents::<T>(&owner, vehicle, T::MaxCollectorsPerVehicle::get());
+		// The last collector in the list: the longest search.
+		let collector: T::AccountId =
+			account("filler", T::MaxCollectorsPerVehicle::get().saturating_sub(1), 0);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(owner), vehicle, lookup_of::<T>(&collector));
+
+		assert!(!Vehicles::<T>::may_collect(
+			vehicle,
+			&collector,
+			frame_system::Pallet::<T>::block_number()
+		));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn set_storage() {
+		let owner = funded::<T>("owner", 0);
+		let vehicle = Vehicles::<T>::register_for_benchmark(&owner);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(owner), vehicle, StorageBackend::Arweave);
+
+		assert_eq!(Vehicles::<T>::storage_backend(vehicle), Some(StorageBackend::Arweave));
+	}
+
+	impl_benchmark_test_suite!(Vehicles, crate::mock::new_test_ext(), crate::mock::Test);
+}

@@ -1,0 +1,254 @@
+//! The logic behind the calls, and the queries that the runtime API answers.
+
+use super::*;
+use alloc::vec::Vec;
+use frame_support::{
+	ensure,
+	pallet_prelude::*,
+	traits::{fungible::MutateHold, tokens::Precision},
+};
+use frame_system::pallet_prelude::BlockNumberFor;
+use sp_core::H256;
+
+impl<T: Config> Pallet<T> {
+	/// Registers a vehicle owned by `owner` and returns its id.
+	pub(crate) fn do_register(
+		owner: T::AccountId,
+		oem: OemId,
+		oem_ref_hash: H256,
+	) -> Result<VehicleId, DispatchError> {
+		ensure!(
+			!VehicleByReference::<T>::contains_key(oem, oem_ref_hash),
+			Error::<T>::AlreadyRegistered
+		);
+		let vehicle = NextVehicleId::<T>::get();
+		let next = vehicle.checked_add(1).ok_or(Error::<T>::VehicleIdOverflow)?;
+
+		VehiclesOf::<T>::try_mutate(&owner, |vehicles| {
+			vehicles.try_push(vehicle).map_err(|_| Error::<T>::TooManyVehicles)
+		})?;
+		let deposit = T::VehicleDeposit::get();
+		T::Currency::hold(&HoldReason::VehicleDeposit.into(), &owner, deposit)?;
+
+		NextVehicleId::<T>::put(next);
+		VehicleByReference::<T>::insert(oem, oem_ref_hash, vehicle);
+		Vehicles::<T>::insert(
+			vehicle,
+			Vehicle {
+				owner: owner.clone(),
+				oem,
+				oem_ref_hash,
+				transfers: 0,
+				storage: StorageBackend::default(),
+				depositor: owner.clone(),
+				deposit,
+				registered_at: frame_system::Pallet::<T>::block_number(),
+			},
+		);
+		Self::deposit_event(Event::Registered { vehicle, owner, oem, oem_ref_hash, deposit });
+		Ok(vehicle)
+	}
+
+	pub(crate) fn do_transfer(
+		owner: &T::AccountId,
+		vehicle: VehicleId,
+		new_owner: T::AccountId,
+	) -> DispatchResult {
+		let mut record = Self::owned_vehicle(owner, vehicle)?;
+		ensure!(*owner != new_owner, Error::<T>::TransferToSelf);
+
+		VehiclesOf::<T>::try_mutate(&new_owner, |vehicles| {
+			vehicles.try_push(vehicle).map_err(|_| Error::<T>::TooManyVehicles)
+		})?;
+		Self::forget_owned(owner, vehicle);
+
+		// The new ownership version makes every access grant of the old owner read as absent;
+		// the consents are one value, removed in one write.
+		record.transfers = record.transfers.saturating_add(1);
+		record.owner = new_owner.clone();
+		record.storage = StorageBackend::default();
+		let transfers = record.transfers;
+		Vehicles::<T>::insert(vehicle, record);
+		CollectorConsents::<T>::remove(vehicle);
+
+		Self::deposit_event(Event::Transferred {
+			vehicle,
+			from: owner.clone(),
+			to: new_owner,
+			transfers,
+		});
+		Ok(())
+	}
+
+	pub(crate) fn do_retire(owner: &T::AccountId, vehicle: VehicleId) -> DispatchResult {
+		let record = Self::owned_vehicle(owner, vehicle)?;
+		T::Currency::release(
+			&HoldReason::VehicleDeposit.into(),
+			&record.depositor,
+			record.deposit,
+			Precision::BestEffort,
+		)?;
+		Self::forget_owned(owner, vehicle);
+		VehicleByReference::<T>::remove(record.oem, record.oem_ref_hash);
+		CollectorConsents::<T>::remove(vehicle);
+		Vehicles::<T>::remove(vehicle);
+		Self::deposit_event(Event::Retired {
+			vehicle,
+			owner: owner.clone(),
+			depositor: record.depositor,
+			deposit: record.deposit,
+		});
+		Ok(())
+	}
+
+	pub(crate) fn do_authorize_collector(
+		owner: &T::AccountId,
+		vehicle: VehicleId,
+		collector: T::AccountId,
+		until: Option<BlockNumberFor<T>>,
+	) -> DispatchResult {
+		Self::owned_vehicle(owner, vehicle)?;
+		let now = frame_system::Pallet::<T>::block_number();
+		ensure!(until.is_none_or(|until| until > now), Error::<T>::ExpiryNotInFuture);
+
+		CollectorConsents::<T>::try_mutate(vehicle, |consents| -> DispatchResult {
+			// Expired consents make room: they hold nothing any more.
+			consents.retain(|consent| consent.is_live_at(&now) || consent.collector == collector);
+			match consents.iter_mut().find(|consent| consent.collector == collector) {
+				Some(consent) => consent.until = until,
+				None => consents
+					.try_push(CollectorConsent { collector: collector.clone(), until })
+					.map_err(|_| Error::<T>::TooManyCollectors)?,
+			}
+			Ok(())
+		})?;
+		Self::deposit_event(Event::CollectorAuthorized { vehicle, collector, until });
+		Ok(())
+	}
+
+	pub(crate) fn do_revoke_collector(
+		owner: &T::AccountId,
+		vehicle: VehicleId,
+		collector: T::AccountId,
+	) -> DispatchResult {
+		Self::owned_vehicle(owner, vehicle)?;
+		CollectorConsents::<T>::try_mutate_exists(vehicle, |maybe_consents| -> DispatchResult {
+			let consents = maybe_consents.as_mut().ok_or(Error::<T>::CollectorNotAuthorized)?;
+			let position = consents
+				.iter()
+				.position(|consent| consent.collector == collector)
+				.ok_or(Error::<T>::CollectorNotAuthorized)?;
+			consents.remove(position);
+			if consents.is_empty() {
+				*maybe_consents = None;
+			}
+			Ok(())
+		})?;
+		Self::deposit_event(Event::CollectorRevoked { vehicle, collector });
+		Ok(())
+	}
+
+	pub(crate) fn do_set_storage(
+		owner: &T::AccountId,
+		vehicle: VehicleId,
+		backend: StorageBackend,
+	) -> DispatchResult {
+		let mut record = Self::owned_vehicle(owner, vehicle)?;
+		record.storage = backend;
+		Vehicles::<T>::insert(vehicle, record);
+		Self::deposit_event(Event::StorageSet { vehicle, backend });
+		Ok(())
+	}
+
+	/// The record of `vehicle`, if `who` owns it.
+	fn owned_vehicle(who: &T::AccountId, vehicle: VehicleId) -> Result<VehicleOf<T>, Error<T>> {
+		let record = Vehicles::<T>::get(vehicle).ok_or(Error::<T>::UnknownVehicle)?;
+		ensure!(record.owner == *who, Error::<T>::NotOwner);
+		Ok(record)
+	}
+
+	/// Removes `vehicle` from the list of `owner`'s vehicles.
+	fn forget_owned(owner: &T::AccountId, vehicle: VehicleId) {
+		VehiclesOf::<T>::mutate_exists(owner, |maybe_vehicles| {
+			if let Some(vehicles) = maybe_vehicles {
+				vehicles.retain(|owned| *owned != vehicle);
+				if vehicles.is_empty() {
+					*maybe_vehicles = None;
+				}
+			}
+		});
+	}
+
+	/// The vehicles of `owner`, for the runtime API.
+	pub fn vehicles_of(owner: &T::AccountId) -> Vec<VehicleId> {
+		VehiclesOf::<T>::get(owner).into_inner()
+	}
+
+	/// A vehicle, for the runtime API.
+	pub fn vehicle(
+		vehicle: VehicleId,
+	) -> Option<VehicleDetails<T::AccountId, BalanceOf<T>, BlockNumberFor<T>>> {
+		Vehicles::<T>::get(vehicle).map(|record| VehicleDetails { id: vehicle, vehicle: record })
+	}
+
+	/// The consents of a vehicle that hold now, for the runtime API.
+	pub fn consents(vehicle: VehicleId) -> Option<Consents<T::AccountId, BlockNumberFor<T>>> {
+		let record = Vehicles::<T>::get(vehicle)?;
+		let now = frame_system::Pallet::<T>::block_number();
+		let collectors = CollectorConsents::<T>::get(vehicle)
+			.into_iter()
+			.filter(|consent| consent.is_live_at(&now))
+			.collect();
+		Some(Consents { storage: record.storage, collectors })
+	}
+
+	/// Checks the invariants of the registry:
+	///
+	/// - every vehicle is in its owner's list, and every listed vehicle is owned by the list's
+	///   account;
+	/// - every vehicle is indexed under its OEM reference, and the index holds nothing else;
+	/// - every vehicle's id is below the next id;
+	/// - consents exist only for registered vehicles, never empty, never twice for a collector.
+	#[cfg(any(feature = "try-runtime", test))]
+	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+		let next = NextVehicleId::<T>::get();
+		let mut vehicles = 0usize;
+		for (id, record) in Vehicles::<T>::iter() {
+			vehicles = vehicles.saturating_add(1);
+			ensure!(id < next, "a vehicle id is not below the next id");
+			ensure!(
+				VehiclesOf::<T>::get(&record.owner).contains(&id),
+				"a vehicle is missing from its owner's list"
+			);
+			ensure!(
+				VehicleByReference::<T>::get(record.oem, record.oem_ref_hash) == Some(id),
+				"a vehicle is not indexed under its OEM reference"
+			);
+		}
+		let mut listed = 0usize;
+		for (owner, owned) in VehiclesOf::<T>::iter() {
+			ensure!(!owned.is_empty(), "an empty list of vehicles is stored");
+			for id in owned {
+				listed = listed.saturating_add(1);
+				let record = Vehicles::<T>::get(id).ok_or("a listed vehicle does not exist")?;
+				ensure!(record.owner == owner, "a vehicle is listed under an account not its owner");
+			}
+		}
+		ensure!(listed == vehicles, "owners' lists and vehicles disagree");
+		ensure!(
+			VehicleByReference::<T>::iter().count() == vehicles,
+			"the OEM reference index holds vehicles that do not exist"
+		);
+		for (id, consents) in CollectorConsents::<T>::iter() {
+			ensure!(Vehicles::<T>::contains_key(id), "consents of a vehicle that does not exist");
+			ensure!(!consents.is_empty(), "an empty list of consents is stored");
+			for (index, consent) in consents.iter().enumerate() {
+				ensure!(
+					consents.iter().skip(index.saturating_add(1)).all(|c| c.collector != consent.collector),
+					"a collector is listed twice"
+				);
+			}
+		}
+		Ok(())
+	}
+}

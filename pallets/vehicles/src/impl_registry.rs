@@ -1,0 +1,44 @@
+//! The registry and the owners' consent, as the other pallets see them.
+
+use super::*;
+use frame_system::pallet_prelude::BlockNumberFor;
+
+impl<T: Config> VehicleRegistry<T::AccountId> for Pallet<T> {
+	fn ownership(vehicle: VehicleId) -> Option<Ownership<T::AccountId>> {
+		Vehicles::<T>::get(vehicle)
+			.map(|record| Ownership { owner: record.owner, transfers: record.transfers })
+	}
+
+	#[cfg(feature = "runtime-benchmarks")]
+	fn register_for_benchmark(owner: &T::AccountId) -> VehicleId {
+		use frame_support::traits::fungible::Mutate;
+		use sp_runtime::traits::{Bounded, Saturating};
+
+		let funds = T::VehicleDeposit::get()
+			.saturating_mul(1_000u32.into())
+			.max(BalanceOf::<T>::max_value() / 4u32.into());
+		let _ = T::Currency::set_balance(owner, funds);
+		let reference = sp_core::H256::from_low_u64_be(NextVehicleId::<T>::get());
+		Self::do_register(owner.clone(), 0, reference)
+			.expect("the owner is funded and the reference is fresh; qed")
+	}
+
+	#[cfg(feature = "runtime-benchmarks")]
+	fn transfer_for_benchmark(vehicle: VehicleId, new_owner: &T::AccountId) {
+		let owner = Vehicles::<T>::get(vehicle).expect("benchmarks transfer vehicles they registered; qed").owner;
+		Self::do_transfer(&owner, vehicle, new_owner.clone())
+			.expect("the new owner owns no vehicle in benchmarks; qed")
+	}
+}
+
+impl<T: Config> ConsentProvider<T::AccountId, BlockNumberFor<T>> for Pallet<T> {
+	fn may_collect(vehicle: VehicleId, collector: &T::AccountId, at: BlockNumberFor<T>) -> bool {
+		CollectorConsents::<T>::get(vehicle)
+			.iter()
+			.any(|consent| consent.collector == *collector && consent.is_live_at(&at))
+	}
+
+	fn storage_backend(vehicle: VehicleId) -> Option<StorageBackend> {
+		Vehicles::<T>::get(vehicle).map(|record| record.storage)
+	}
+}

@@ -1,0 +1,384 @@
+//! # Vehicles pallet
+//!
+//! The registry of DIMO Chain's vehicles and of what their owners consent to.
+//!
+//! ## Overview
+//!
+//! A vehicle is an on-chain id with an owner, a carmaker (OEM) and a hash of the OEM's reference
+//! to the car. Its owner:
+//!
+//! - [`register`](Pallet::register)s it, placing a deposit on hold for the storage it takes;
+//! - [`transfer`](Pallet::transfer)s it to a new owner;
+//! - [`retire`](Pallet::retire)s it, which frees its storage and releases the deposit;
+//! - [`authorize_collector`](Pallet::authorize_collector)s a collector (the account whose key
+//!   signs the anchors of the vehicle's data), optionally until a block, and
+//!   [`revoke_collector`](Pallet::revoke_collector)s it;
+//! - [`set_storage`](Pallet::set_storage)s where the vehicle's data blobs may be stored
+//!   (nowhere, IPFS or Arweave).
+//!
+//! ## Terminology
+//!
+//! - **OEM reference hash**: a hash of the carmaker's own id of the car (the id its API uses,
+//!   or its VIN). The chain never sees the reference in clear; the hash lets a collector check
+//!   that the credentials it holds are for this car, and stops one car from being registered
+//!   twice.
+//! - **Ownership version**: the number of transfers of a vehicle. Other pallets record it with
+//!   whatever they key to the owner, and treat records of another version as absent.
+//!
+//! ## Design
+//!
+//! - Ids are assigned by the chain from a counter, never reused, so that a record that another
+//!   pallet keeps about a retired vehicle can never be mistaken for one about a new vehicle.
+//! - A transfer wipes the old owner's consent in O(1): the collector consents of a vehicle are
+//!   one bounded storage value, removed in one write, and the storage backend goes back to
+//!   [`StorageBackend::Local`]. The access grants of pallets/data-access are wiped by the
+//!   ownership version ([`dimo_primitives::vehicle::Ownership`]), with no loop at all.
+//! - The deposit stays with the account that paid it: a transfer does not make the new owner
+//!   pay, and retiring the vehicle (by whoever owns it then) releases the deposit to its payer.
+//! - Other pallets read this one only through [`VehicleRegistry`] and [`ConsentProvider`],
+//!   implemented in `impl_registry.rs`.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+#![deny(missing_docs)]
+
+extern crate alloc;
+
+pub use pallet::*;
+
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
+mod functions;
+mod impl_registry;
+#[cfg(test)]
+mod mock;
+#[cfg(test)]
+mod tests;
+pub mod types;
+pub mod weights;
+
+pub use types::*;
+pub use weights::WeightInfo;
+
+use dimo_primitives::vehicle::{
+	ConsentProvider, OemId, Ownership, StorageBackend, VehicleId, VehicleRegistry,
+};
+
+#[frame_support::pallet]
+pub mod pallet {
+	use super::*;
+	use frame_support::{
+		pallet_prelude::*,
+		traits::fungible::{Inspect, MutateHold},
+	};
+	use frame_system::pallet_prelude::*;
+	use sp_core::H256;
+	use sp_runtime::traits::StaticLookup;
+
+	/// The in-code storage version.
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+
+	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
+	pub struct Pallet<T>(_);
+
+	/// Why this pallet holds funds.
+	#[pallet::composite_enum]
+	pub enum HoldReason {
+		/// The deposit for the storage of a registered vehicle.
+		#[codec(index = 0)]
+		VehicleDeposit,
+	}
+
+	#[pallet::config]
+	pub trait Config: frame_system::Config<RuntimeEvent: From<Event<Self>>> {
+		/// The currency that deposits are held in.
+		type Currency: MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>;
+
+		/// The overarching hold reason.
+		type RuntimeHoldReason: From<HoldReason>;
+
+		/// The deposit held from the account that registers a vehicle, released when the
+		/// vehicle is retired.
+		#[pallet::constant]
+		type VehicleDeposit: Get<BalanceOf<Self>>;
+
+		/// How many vehicles one account may own. Bounds the list of an owner's vehicles.
+		#[pallet::constant]
+		type MaxVehiclesPerOwner: Get<u32>;
+
+		/// How many collectors may hold consent for one vehicle at a time.
+		#[pallet::constant]
+		type MaxCollectorsPerVehicle: Get<u32>;
+
+		/// Weights of this pallet's calls.
+		type WeightInfo: WeightInfo;
+	}
+
+	/// The amount of the currency.
+	pub type BalanceOf<T> =
+		<<T as Config>::Currency as Inspect<<T as frame_system::Config>::AccountId>>::Balance;
+
+	/// A registered vehicle, as stored.
+	pub type VehicleOf<T> = Vehicle<
+		<T as frame_system::Config>::AccountId,
+		BalanceOf<T>,
+		BlockNumberFor<T>,
+	>;
+
+	/// The collector consents of a vehicle, as stored.
+	pub type CollectorConsentsOf<T> = BoundedVec<
+		CollectorConsent<<T as frame_system::Config>::AccountId, BlockNumberFor<T>>,
+		<T as Config>::MaxCollectorsPerVehicle,
+	>;
+
+	/// The id that the next registered vehicle gets.
+	#[pallet::storage]
+	pub type NextVehicleId<T> = StorageValue<_, VehicleId, ValueQuery>;
+
+	/// Every registered vehicle.
+	///
+	/// `Twox64Concat`: ids are assigned by the chain, so nobody can choose keys that collide.
+	#[pallet::storage]
+	pub type Vehicles<T: Config> = StorageMap<_, Twox64Concat, VehicleId, VehicleOf<T>>;
+
+	/// The vehicles of each owner, in the order in which the owner got them.
+	///
+	/// `Blake2_128Concat`: accounts are chosen by users. Bounded by
+	/// [`Config::MaxVehiclesPerOwner`].
+	#[pallet::storage]
+	pub type VehiclesOf<T: Config> = StorageMap<
+		_,
+		Blake2_128Concat,
+		T::AccountId,
+		BoundedVec<VehicleId, T::MaxVehiclesPerOwner>,
+		ValueQuery,
+	>;
+
+	/// The vehicle registered under each (OEM, OEM reference hash), so that one car is
+	/// registered once.
+	///
+	/// `Blake2_128Concat`: both parts are chosen by users.
+	#[pallet::storage]
+	pub type VehicleByReference<T> =
+		StorageDoubleMap<_, Blake2_128Concat, OemId, Blake2_128Concat, H256, VehicleId>;
+
+	/// The collectors that the current owner of a vehicle lets collect its data.
+	///
+	/// One bounded value per vehicle so that a transfer wipes it in one write. Bounded by
+	/// [`Config::MaxCollectorsPerVehicle`].
+	#[pallet::storage]
+	pub type CollectorConsents<T: Config> =
+		StorageMap<_, Twox64Concat, VehicleId, CollectorConsentsOf<T>, ValueQuery>;
+
+	#[pallet::event]
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// A vehicle was registered.
+		Registered {
+			/// Its id.
+			vehicle: VehicleId,
+			/// Its owner, who paid the deposit.
+			owner: T::AccountId,
+			/// Its carmaker.
+			oem: OemId,
+			/// The hash of the carmaker's reference to it.
+			oem_ref_hash: H256,
+			/// The deposit held from the owner.
+			deposit: BalanceOf<T>,
+		},
+		/// A vehicle changed hands; its collector consents and access grants were wiped.
+		Transferred {
+			/// The vehicle.
+			vehicle: VehicleId,
+			/// The old owner.
+			from: T::AccountId,
+			/// The new owner.
+			to: T::AccountId,
+			/// The new ownership version.
+			transfers: u32,
+		},
+		/// A vehicle was retired and its deposit released.
+		Retired {
+			/// The vehicle.
+			vehicle: VehicleId,
+			/// Its last owner.
+			owner: T::AccountId,
+			/// The account that got the deposit back.
+			depositor: T::AccountId,
+			/// The deposit released.
+			deposit: BalanceOf<T>,
+		},
+		/// The owner let a collector collect the vehicle's data (or changed until when).
+		CollectorAuthorized {
+			/// The vehicle.
+			vehicle: VehicleId,
+			/// The collector.
+			collector: T::AccountId,
+			/// The block at which the consent expires, if it does.
+			until: Option<BlockNumberFor<T>>,
+		},
+		/// The owner withdrew a collector's consent.
+		CollectorRevoked {
+			/// The vehicle.
+			vehicle: VehicleId,
+			/// The collector.
+			collector: T::AccountId,
+		},
+		/// The owner chose where the vehicle's data may be stored.
+		StorageSet {
+			/// The vehicle.
+			vehicle: VehicleId,
+			/// The storage backend.
+			backend: StorageBackend,
+		},
+	}
+
+	#[pallet::error]
+	pub enum Error<T> {
+		/// No vehicle has this id: it was never registered or it was retired. Check the id with
+		/// `dimo_vehicle`.
+		UnknownVehicle,
+		/// Only the vehicle's owner may do this. Sign with the owner's account.
+		NotOwner,
+		/// The account already owns as many vehicles as it may (`MaxVehiclesPerOwner`).
+		/// Retire or transfer one first.
+		TooManyVehicles,
+		/// A vehicle with this OEM and OEM reference hash is already registered.
+		AlreadyRegistered,
+		/// The vehicle would be transferred to its own owner.
+		TransferToSelf,
+		/// The vehicle already has as many collectors as it may (`MaxCollectorsPerVehicle`).
+		/// Revoke one first.
+		TooManyCollectors,
+		/// The collector has no consent for this vehicle.
+		CollectorNotAuthorized,
+		/// The expiry block is not in the future. Give a later block, or none for no expiry.
+		ExpiryNotInFuture,
+		/// The vehicle ids are exhausted.
+		VehicleIdOverflow,
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		fn integrity_test() {
+			assert!(T::MaxVehiclesPerOwner::get() > 0, "an owner must be able to own a vehicle");
+			assert!(
+				T::MaxCollectorsPerVehicle::get() > 0,
+				"an owner must be able to consent to a collector"
+			);
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn try_state(_n: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
+		}
+	}
+
+	#[pallet::call(weight(<T as Config>::WeightInfo))]
+	impl<T: Config> Pallet<T> {
+		/// Register a vehicle, owned by the signer.
+		///
+		/// - `oem`: the carmaker;
+		/// - `oem_ref_hash`: a hash of the carmaker's reference to the car (never the VIN in
+		///   clear).
+		///
+		/// Holds [`Config::VehicleDeposit`] from the signer until the vehicle is retired.
+		///
+		/// Errors: [`Error::AlreadyRegistered`], [`Error::TooManyVehicles`], or a token error
+		/// if the signer cannot pay the deposit.
+		///
+		/// Emits [`Event::Registered`].
+		#[pallet::call_index(0)]
+		pub fn register(origin: OriginFor<T>, oem: OemId, oem_ref_hash: H256) -> DispatchResult {
+			let owner = ensure_signed(origin)?;
+			Self::do_register(owner, oem, oem_ref_hash).map(|_| ())
+		}
+
+		/// Transfer a vehicle to a new owner. Signed by the current owner.
+		///
+		/// Wipes every collector consent and every access grant of the old owner, and resets
+		/// the storage backend to `Local`. The deposit stays held from whoever paid it.
+		///
+		/// Errors: [`Error::UnknownVehicle`], [`Error::NotOwner`], [`Error::TransferToSelf`],
+		/// [`Error::TooManyVehicles`] (the new owner owns too many).
+		///
+		/// Emits [`Event::Transferred`].
+		#[pallet::call_index(1)]
+		pub fn transfer(
+			origin: OriginFor<T>,
+			vehicle: VehicleId,
+			new_owner: AccountIdLookupOf<T>,
+		) -> DispatchResult {
+			let owner = ensure_signed(origin)?;
+			let new_owner = T::Lookup::lookup(new_owner)?;
+			Self::do_transfer(&owner, vehicle, new_owner)
+		}
+
+		/// Retire a vehicle: remove it and everything about it, and release its deposit to the
+		/// account that paid it. Signed by the owner.
+		///
+		/// Errors: [`Error::UnknownVehicle`], [`Error::NotOwner`].
+		///
+		/// Emits [`Event::Retired`].
+		#[pallet::call_index(2)]
+		pub fn retire(origin: OriginFor<T>, vehicle: VehicleId) -> DispatchResult {
+			let owner = ensure_signed(origin)?;
+			Self::do_retire(&owner, vehicle)
+		}
+
+		/// Let `collector` collect the vehicle's data, until block `until` (exclusive) or with
+		/// no expiry. Authorizing an authorized collector again changes its expiry. Signed by
+		/// the owner.
+		///
+		/// Errors: [`Error::UnknownVehicle`], [`Error::NotOwner`], [`Error::ExpiryNotInFuture`],
+		/// [`Error::TooManyCollectors`].
+		///
+		/// Emits [`Event::CollectorAuthorized`].
+		#[pallet::call_index(3)]
+		pub fn authorize_collector(
+			origin: OriginFor<T>,
+			vehicle: VehicleId,
+			collector: AccountIdLookupOf<T>,
+			until: Option<BlockNumberFor<T>>,
+		) -> DispatchResult {
+			let owner = ensure_signed(origin)?;
+			let collector = T::Lookup::lookup(collector)?;
+			Self::do_authorize_collector(&owner, vehicle, collector, until)
+		}
+
+		/// Withdraw a collector's consent. Signed by the owner.
+		///
+		/// Errors: [`Error::UnknownVehicle`], [`Error::NotOwner`],
+		/// [`Error::CollectorNotAuthorized`].
+		///
+		/// Emits [`Event::CollectorRevoked`].
+		#[pallet::call_index(4)]
+		pub fn revoke_collector(
+			origin: OriginFor<T>,
+			vehicle: VehicleId,
+			collector: AccountIdLookupOf<T>,
+		) -> DispatchResult {
+			let owner = ensure_signed(origin)?;
+			let collector = T::Lookup::lookup(collector)?;
+			Self::do_revoke_collector(&owner, vehicle, collector)
+		}
+
+		/// Choose where the vehicle's data blobs may be stored. Signed by the owner.
+		///
+		/// Errors: [`Error::UnknownVehicle`], [`Error::NotOwner`].
+		///
+		/// Emits [`Event::StorageSet`].
+		#[pallet::call_index(5)]
+		pub fn set_storage(
+			origin: OriginFor<T>,
+			vehicle: VehicleId,
+			backend: StorageBackend,
+		) -> DispatchResult {
+			let owner = ensure_signed(origin)?;
+			Self::do_set_storage(&owner, vehicle, backend)
+		}
+	}
+
+	/// The account lookup of calls: Polkadot.js sends a `MultiAddress`.
+	pub type AccountIdLookupOf<T> = <<T as frame_system::Config>::Lookup as StaticLookup>::Source;
+}

@@ -1,0 +1,97 @@
+//! A test runtime with the vehicle registry and balances for its deposits.
+
+use crate as pallet_vehicles;
+use frame_support::{derive_impl, parameter_types};
+use sp_runtime::BuildStorage;
+
+type Block = frame_system::mocking::MockBlock<Test>;
+
+/// The accounts that tests use, funded at genesis.
+pub const ALICE: u64 = 1;
+pub const BOB: u64 = 2;
+pub const CHARLIE: u64 = 3;
+/// An account with no funds.
+pub const PAUPER: u64 = 99;
+/// What each funded account starts with.
+pub const ENDOWMENT: u64 = 1_000_000;
+/// The deposit for a vehicle.
+pub const DEPOSIT: u64 = 100;
+/// How many vehicles an owner may have, and how many collectors a vehicle.
+pub const MAX_VEHICLES: u32 = 4;
+pub const MAX_COLLECTORS: u32 = 3;
+
+#[frame_support::runtime]
+mod runtime {
+	#[runtime::runtime]
+	#[runtime::derive(
+		RuntimeCall,
+		RuntimeEvent,
+		RuntimeError,
+		RuntimeOrigin,
+		RuntimeFreezeReason,
+		RuntimeHoldReason,
+		RuntimeSlashReason,
+		RuntimeLockId,
+		RuntimeTask,
+		RuntimeViewFunction
+	)]
+	pub struct Test;
+
+	#[runtime::pallet_index(0)]
+	pub type System = frame_system;
+	#[runtime::pallet_index(1)]
+	pub type Balances = pallet_balances;
+	#[runtime::pallet_index(2)]
+	pub type Vehicles = pallet_vehicles;
+}
+
+#[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
+impl frame_system::Config for Test {
+	type Block = Block;
+	type AccountData = pallet_balances::AccountData<u64>;
+}
+
+#[derive_impl(pallet_balances::config_preludes::TestDefaultConfig)]
+impl pallet_balances::Config for Test {
+	type AccountStore = System;
+}
+
+parameter_types! {
+	pub const VehicleDeposit: u64 = DEPOSIT;
+}
+
+impl pallet_vehicles::Config for Test {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type VehicleDeposit = VehicleDeposit;
+	type MaxVehiclesPerOwner = frame_support::traits::ConstU32<MAX_VEHICLES>;
+	type MaxCollectorsPerVehicle = frame_support::traits::ConstU32<MAX_COLLECTORS>;
+	type WeightInfo = ();
+}
+
+/// Genesis: Alice, Bob and Charlie funded, at block 1 so that events are recorded.
+pub fn new_test_ext() -> sp_io::TestExternalities {
+	let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
+	pallet_balances::GenesisConfig::<Test> {
+		balances: vec![(ALICE, ENDOWMENT), (BOB, ENDOWMENT), (CHARLIE, ENDOWMENT)],
+		..Default::default()
+	}
+	.assimilate_storage(&mut storage)
+	.unwrap();
+	let mut ext = sp_io::TestExternalities::new(storage);
+	ext.execute_with(|| System::set_block_number(1));
+	ext
+}
+
+/// Runs a test in a fresh genesis and checks the registry's invariants after it.
+pub fn test(body: impl FnOnce()) {
+	new_test_ext().execute_with(|| {
+		body();
+		Vehicles::do_try_state().expect("the registry's invariants hold");
+	});
+}
+
+/// Advances to block `n`, running the pallets' hooks.
+pub fn run_to_block(n: u64) {
+	System::run_to_block::<AllPalletsWithSystem>(n);
+}

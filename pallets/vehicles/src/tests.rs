@@ -1,0 +1,306 @@
+//! Unit tests of the vehicle registry: every call, every error, every event.
+
+use crate::{
+	mock::*, CollectorConsents, ConsentProvider, Consents, Error, Event, HoldReason, NextVehicleId,
+	Ownership, StorageBackend, VehicleId, VehicleRegistry,
+};
+use frame_support::{assert_noop, assert_ok, traits::fungible::InspectHold};
+use sp_core::H256;
+use sp_runtime::{DispatchError, TokenError};
+
+fn reference(n: u64) -> H256 {
+	H256::from_low_u64_be(n)
+}
+
+fn register(owner: u64, n: u64) -> VehicleId {
+	let id = NextVehicleId::<Test>::get();
+	assert_ok!(Vehicles::register(RuntimeOrigin::signed(owner), 1, reference(n)));
+	id
+}
+
+fn held(who: u64) -> u64 {
+	Balances::balance_on_hold(&HoldReason::VehicleDeposit.into(), &who)
+}
+
+#[test]
+fn register_assigns_ids_holds_the_deposit_and_lists_the_vehicle() {
+	test(|| {
+		let first = register(ALICE, 1);
+		let second = register(ALICE, 2);
+		assert_eq!((first, second), (0, 1));
+		System::assert_last_event(
+			Event::Registered {
+				vehicle: 1,
+				owner: ALICE,
+				oem: 1,
+				oem_ref_hash: reference(2),
+				deposit: DEPOSIT,
+			}
+			.into(),
+		);
+		assert_eq!(held(ALICE), 2 * DEPOSIT);
+		assert_eq!(Vehicles::vehicles_of(&ALICE), vec![0, 1]);
+		let details = Vehicles::vehicle(1).expect("registered");
+		assert_eq!(details.vehicle.owner, ALICE);
+		assert_eq!(details.vehicle.storage, StorageBackend::Local);
+		assert_eq!(details.vehicle.transfers, 0);
+		assert_eq!(details.vehicle.registered_at, 1);
+	});
+}
+
+#[test]
+fn register_refuses_a_car_registered_twice() {
+	test(|| {
+		register(ALICE, 1);
+		assert_noop!(
+			Vehicles::register(RuntimeOrigin::signed(BOB), 1, reference(1)),
+			Error::<Test>::AlreadyRegistered
+		);
+		// Another OEM may use the same reference.
+		assert_ok!(Vehicles::register(RuntimeOrigin::signed(BOB), 2, reference(1)));
+	});
+}
+
+#[test]
+fn register_refuses_an_owner_with_too_many_vehicles() {
+	test(|| {
+		for n in 0..u64::from(MAX_VEHICLES) {
+			register(ALICE, n);
+		}
+		assert_noop!(
+			Vehicles::register(RuntimeOrigin::signed(ALICE), 1, reference(100)),
+			Error::<Test>::TooManyVehicles
+		);
+	});
+}
+
+#[test]
+fn register_needs_the_deposit() {
+	test(|| {
+		assert_noop!(
+			Vehicles::register(RuntimeOrigin::signed(PAUPER), 1, reference(1)),
+			DispatchError::Token(TokenError::FundsUnavailable)
+		);
+	});
+}
+
+#[test]
+fn calls_need_a_signed_origin() {
+	test(|| {
+		assert_noop!(
+			Vehicles::register(RuntimeOrigin::root(), 1, reference(1)),
+			DispatchError::BadOrigin
+		);
+		assert_noop!(Vehicles::retire(RuntimeOrigin::none(), 0), DispatchError::BadOrigin);
+	});
+}
+
+#[test]
+fn only_the_owner_may_act_on_a_vehicle() {
+	test(|| {
+		let vehicle = register(ALICE, 1);
+		let bob = RuntimeOrigin::signed(BOB);
+		assert_noop!(
+			Vehicles::transfer(bob.clone(), vehicle, CHARLIE),
+			Error::<Test>::NotOwner
+		);
+		assert_noop!(Vehicles::retire(bob.clone(), vehicle), Error::<Test>::NotOwner);
+		assert_noop!(
+			Vehicles::authorize_collector(bob.clone(), vehicle, CHARLIE, None),
+			Error::<Test>::NotOwner
+		);
+		assert_noop!(
+			Vehicles::revoke_collector(bob.clone(), vehicle, CHARLIE),
+			Error::<Test>::NotOwner
+		);
+		assert_noop!(
+			Vehicles::set_storage(bob, vehicle, StorageBackend::Ipfs),
+			Error::<Test>::NotOwner
+		);
+	});
+}
+
+#[test]
+fn unknown_vehicles_are_refused() {
+	test(|| {
+		let alice = RuntimeOrigin::signed(ALICE);
+		assert_noop!(Vehicles::transfer(alice.clone(), 7, BOB), Error::<Test>::UnknownVehicle);
+		assert_noop!(Vehicles::retire(alice.clone(), 7), Error::<Test>::UnknownVehicle);
+		assert_noop!(
+			Vehicles::authorize_collector(alice.clone(), 7, BOB, None),
+			Error::<Test>::UnknownVehicle
+		);
+		assert_noop!(
+			Vehicles::revoke_collector(alice.clone(), 7, BOB),
+			Error::<Test>::UnknownVehicle
+		);
+		assert_noop!(
+			Vehicles::set_storage(alice, 7, StorageBackend::Ipfs),
+			Error::<Test>::UnknownVehicle
+		);
+		assert_eq!(Vehicles::vehicle(7), None);
+		assert_eq!(Vehicles::consents(7), None);
+		assert_eq!(<Vehicles as VehicleRegistry<u64>>::ownership(7), None);
+	});
+}
+
+#[test]
+fn transfer_moves_the_vehicle_and_wipes_consent() {
+	test(|| {
+		let vehicle = register(ALICE, 1);
+		assert_ok!(Vehicles::authorize_collector(RuntimeOrigin::signed(ALICE), vehicle, 50, None));
+		assert_ok!(Vehicles::set_storage(
+			RuntimeOrigin::signed(ALICE),
+			vehicle,
+			StorageBackend::Ipfs
+		));
+		assert_ok!(Vehicles::transfer(RuntimeOrigin::signed(ALICE), vehicle, BOB));
+		System::assert_last_event(
+			Event::Transferred { vehicle, from: ALICE, to: BOB, transfers: 1 }.into(),
+		);
+		assert_eq!(
+			<Vehicles as VehicleRegistry<u64>>::ownership(vehicle),
+			Some(Ownership { owner: BOB, transfers: 1 })
+		);
+		assert_eq!(Vehicles::vehicles_of(&ALICE), Vec::<VehicleId>::new());
+		assert_eq!(Vehicles::vehicles_of(&BOB), vec![vehicle]);
+		assert!(!Vehicles::may_collect(vehicle, &50, 1));
+		assert_eq!(Vehicles::storage_backend(vehicle), Some(StorageBackend::Local));
+		assert_eq!(
+			Vehicles::consents(vehicle),
+			Some(Consents { storage: StorageBackend::Local, collectors: vec![] })
+		);
+		// The deposit stays with Alice, who paid it.
+		assert_eq!(held(ALICE), DEPOSIT);
+		assert_eq!(held(BOB), 0);
+		// The old owner has lost every right.
+		assert_noop!(
+			Vehicles::transfer(RuntimeOrigin::signed(ALICE), vehicle, CHARLIE),
+			Error::<Test>::NotOwner
+		);
+	});
+}
+
+#[test]
+fn transfer_refusals() {
+	test(|| {
+		let vehicle = register(ALICE, 1);
+		assert_noop!(
+			Vehicles::transfer(RuntimeOrigin::signed(ALICE), vehicle, ALICE),
+			Error::<Test>::TransferToSelf
+		);
+		for n in 0..u64::from(MAX_VEHICLES) {
+			register(BOB, 100 + n);
+		}
+		assert_noop!(
+			Vehicles::transfer(RuntimeOrigin::signed(ALICE), vehicle, BOB),
+			Error::<Test>::TooManyVehicles
+		);
+	});
+}
+
+#[test]
+fn retire_releases_the_deposit_to_its_payer_and_forgets_the_vehicle() {
+	test(|| {
+		let vehicle = register(ALICE, 1);
+		assert_ok!(Vehicles::authorize_collector(RuntimeOrigin::signed(ALICE), vehicle, 50, None));
+		assert_ok!(Vehicles::transfer(RuntimeOrigin::signed(ALICE), vehicle, BOB));
+		assert_ok!(Vehicles::retire(RuntimeOrigin::signed(BOB), vehicle));
+		System::assert_last_event(
+			Event::Retired { vehicle, owner: BOB, depositor: ALICE, deposit: DEPOSIT }.into(),
+		);
+		assert_eq!(held(ALICE), 0);
+		assert_eq!(Balances::free_balance(ALICE), ENDOWMENT);
+		assert_eq!(Vehicles::vehicle(vehicle), None);
+		assert_eq!(Vehicles::vehicles_of(&BOB), Vec::<VehicleId>::new());
+		assert!(!Vehicles::may_collect(vehicle, &50, 1));
+		// The car may be registered again, and gets a new id.
+		let again = register(CHARLIE, 1);
+		assert_ne!(again, vehicle);
+	});
+}
+
+#[test]
+fn collector_consent_expires_and_can_be_renewed_or_revoked() {
+	test(|| {
+		let vehicle = register(ALICE, 1);
+		let alice = RuntimeOrigin::signed(ALICE);
+		assert_ok!(Vehicles::authorize_collector(alice.clone(), vehicle, 50, Some(5)));
+		System::assert_last_event(
+			Event::CollectorAuthorized { vehicle, collector: 50, until: Some(5) }.into(),
+		);
+		assert!(Vehicles::may_collect(vehicle, &50, 4));
+		assert!(!Vehicles::may_collect(vehicle, &50, 5));
+		assert!(!Vehicles::may_collect(vehicle, &51, 4));
+		run_to_block(5);
+		assert_eq!(Vehicles::consents(vehicle).map(|c| c.collectors.len()), Some(0));
+		assert_ok!(Vehicles::authorize_collector(alice.clone(), vehicle, 50, None));
+		assert!(Vehicles::may_collect(vehicle, &50, 1_000));
+		assert_eq!(CollectorConsents::<Test>::get(vehicle).len(), 1);
+
+		assert_ok!(Vehicles::revoke_collector(alice.clone(), vehicle, 50));
+		System::assert_last_event(Event::CollectorRevoked { vehicle, collector: 50 }.into());
+		assert!(!Vehicles::may_collect(vehicle, &50, 6));
+		assert_noop!(
+			Vehicles::revoke_collector(alice, vehicle, 50),
+			Error::<Test>::CollectorNotAuthorized
+		);
+	});
+}
+
+#[test]
+fn consent_expiry_must_be_in_the_future() {
+	test(|| {
+		let vehicle = register(ALICE, 1);
+		run_to_block(10);
+		assert_noop!(
+			Vehicles::authorize_collector(RuntimeOrigin::signed(ALICE), vehicle, 50, Some(10)),
+			Error::<Test>::ExpiryNotInFuture
+		);
+		assert_ok!(Vehicles::authorize_collector(
+			RuntimeOrigin::signed(ALICE),
+			vehicle,
+			50,
+			Some(11)
+		));
+	});
+}
+
+#[test]
+fn consent_list_is_bounded_but_expired_consents_make_room() {
+	test(|| {
+		let vehicle = register(ALICE, 1);
+		let alice = RuntimeOrigin::signed(ALICE);
+		assert_ok!(Vehicles::authorize_collector(alice.clone(), vehicle, 50, Some(3)));
+		for collector in 51..(50 + u64::from(MAX_COLLECTORS)) {
+			assert_ok!(Vehicles::authorize_collector(alice.clone(), vehicle, collector, None));
+		}
+		assert_noop!(
+			Vehicles::authorize_collector(alice.clone(), vehicle, 60, None),
+			Error::<Test>::TooManyCollectors
+		);
+		// Changing the expiry of a listed collector needs no room.
+		assert_ok!(Vehicles::authorize_collector(alice.clone(), vehicle, 51, Some(100)));
+		run_to_block(3);
+		assert_ok!(Vehicles::authorize_collector(alice, vehicle, 60, None));
+		assert!(Vehicles::may_collect(vehicle, &60, 3));
+		assert!(!Vehicles::may_collect(vehicle, &50, 3));
+	});
+}
+
+#[test]
+fn set_storage_changes_the_backend() {
+	test(|| {
+		let vehicle = register(ALICE, 1);
+		assert_ok!(Vehicles::set_storage(
+			RuntimeOrigin::signed(ALICE),
+			vehicle,
+			StorageBackend::Arweave
+		));
+		System::assert_last_event(
+			Event::StorageSet { vehicle, backend: StorageBackend::Arweave }.into(),
+		);
+		assert_eq!(Vehicles::storage_backend(vehicle), Some(StorageBackend::Arweave));
+		assert_eq!(Vehicles::storage_backend(vehicle + 1), None);
+	});
+}

@@ -1,0 +1,61 @@
+//! The records of the vehicle registry, as stored and as the runtime API returns them.
+
+use codec::{Decode, Encode, MaxEncodedLen};
+use dimo_primitives::vehicle::{OemId, StorageBackend, VehicleId};
+use scale_info::TypeInfo;
+use sp_core::H256;
+
+/// A registered vehicle.
+#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, MaxEncodedLen, TypeInfo)]
+pub struct Vehicle<AccountId, Balance, BlockNumber> {
+	/// Its owner.
+	pub owner: AccountId,
+	/// Its carmaker.
+	pub oem: OemId,
+	/// The hash of the carmaker's reference to it.
+	pub oem_ref_hash: H256,
+	/// The ownership version: how many times the vehicle has been transferred.
+	pub transfers: u32,
+	/// Where its data blobs may be stored.
+	pub storage: StorageBackend,
+	/// The account that paid the deposit, and gets it back when the vehicle is retired.
+	pub depositor: AccountId,
+	/// The deposit held from `depositor`.
+	pub deposit: Balance,
+	/// The block in which it was registered.
+	pub registered_at: BlockNumber,
+}
+
+/// A collector's consent to collect a vehicle's data.
+#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, MaxEncodedLen, TypeInfo)]
+pub struct CollectorConsent<AccountId, BlockNumber> {
+	/// The collector.
+	pub collector: AccountId,
+	/// The block from which the consent no longer holds, if it expires.
+	pub until: Option<BlockNumber>,
+}
+
+impl<AccountId, BlockNumber: PartialOrd> CollectorConsent<AccountId, BlockNumber> {
+	/// Whether the consent holds at block `at`.
+	pub fn is_live_at(&self, at: &BlockNumber) -> bool {
+		self.until.as_ref().is_none_or(|until| at < until)
+	}
+}
+
+/// A vehicle as the runtime API returns it.
+#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, TypeInfo)]
+pub struct VehicleDetails<AccountId, Balance, BlockNumber> {
+	/// Its id.
+	pub id: VehicleId,
+	/// The record.
+	pub vehicle: Vehicle<AccountId, Balance, BlockNumber>,
+}
+
+/// What the owner of a vehicle consents to now, as the runtime API returns it.
+#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, TypeInfo)]
+pub struct Consents<AccountId, BlockNumber> {
+	/// Where the vehicle's data may be stored.
+	pub storage: StorageBackend,
+	/// The collectors whose consent holds now, with their expiries.
+	pub collectors: alloc::vec::Vec<CollectorConsent<AccountId, BlockNumber>>,
+}
