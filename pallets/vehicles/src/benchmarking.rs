@@ -4,7 +4,7 @@
 use super::*;
 use crate::Pallet as Vehicles;
 use frame_benchmarking::v2::*;
-use frame_support::traits::fungible::Mutate;
+use frame_support::traits::{fungible::Mutate, Get};
 use frame_system::RawOrigin;
 use sp_core::H256;
 use sp_runtime::traits::{Bounded, One, StaticLookup};

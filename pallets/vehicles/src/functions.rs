@@ -209,7 +209,7 @@ impl<T: Config> Pallet<T> {
 	/// - every vehicle is indexed under its OEM reference, and the index holds nothing else;
 	/// - every vehicle's id is below the next id;
 	/// - consents exist only for registered vehicles, never empty, never twice for a collector.
-	#[cfg(any(feature = "try-runtime", test))]
+	#[cfg(any(feature = "try-runtime", feature = "std"))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		let next = NextVehicleId::<T>::get();
 		let mut vehicles = 0usize;

@@ -11,7 +11,7 @@ impl<T: Config> VehicleRegistry<T::AccountId> for Pallet<T> {
 
 	#[cfg(feature = "runtime-benchmarks")]
 	fn register_for_benchmark(owner: &T::AccountId) -> VehicleId {
-		use frame_support::traits::fungible::Mutate;
+		use frame_support::traits::{fungible::Mutate, Get};
 		use sp_runtime::traits::{Bounded, Saturating};
 
 		let funds = T::VehicleDeposit::get()

@@ -1,0 +1,195 @@
+//! Benchmarks of the access lists, each in its worst case: the caller an admin at the end of a
+//! full admin list, the vehicle's grantee list as full as the call allows, every stream named.
+
+use super::*;
+use crate::Pallet as DataAccess;
+use alloc::vec::Vec;
+use frame_benchmarking::v2::*;
+use frame_support::{
+	traits::{fungible::Mutate, Get},
+	BoundedVec,
+};
+use frame_system::RawOrigin;
+use sp_runtime::traits::{Bounded, StaticLookup};
+
+fn funded<T: Config>(name: &'static str, index: u32) -> T::AccountId {
+	let who: T::AccountId = account(name, index, 0);
+	let _ = T::Currency::set_balance(&who, BalanceOf::<T>::max_value() / 4u32.into());
+	who
+}
+
+/// Every stream, without expiry.
+fn every_stream<T: Config>() -> StreamAccessOf<T> {
+	Stream::ALL
+		.into_iter()
+		.map(|stream| StreamExpiry { stream, until: None })
+		.collect::<Vec<_>>()
+		.try_into()
+		.expect("the bound is the number of streams; qed")
+}
+
+fn every_stream_name() -> BoundedVec<Stream, MaxStreams> {
+	Stream::ALL.to_vec().try_into().expect("the bound is the number of streams; qed")
+}
+
+/// A vehicle owned by a funded account, with a full admin list; returns the vehicle, its
+/// owner and the last admin (the longest search in the list).
+fn vehicle_with_admins<T: Config>() -> (VehicleId, T::AccountId, T::AccountId) {
+	let owner = funded::<T>("owner", 0);
+	let vehicle = T::Vehicles::register_for_benchmark(&owner);
+	let mut last = owner.clone();
+	for index in 0..T::MaxAdminsPerVehicle::get() {
+		last = funded::<T>("admin", index);
+		Pallet::<T>::do_add_admin(&owner, vehicle, last.clone()).expect("room for admins; qed");
+	}
+	(vehicle, owner, last)
+}
+
+/// Grants every stream to `count` filler grantees.
+fn fill_grants<T: Config>(by: &T::AccountId, vehicle: VehicleId, count: u32) {
+	let grantees = (0..count).map(|index| account::<T::AccountId>("filler", index, 0));
+	Pallet::<T>::do_grant(by, vehicle, grantees, &every_stream::<T>()).expect("room; qed");
+}
+
+fn lookup_of<T: Config>(who: &T::AccountId) -> AccountIdLookupOf<T> {
+	T::Lookup::unlookup(who.clone())
+}
+
+fn grantees<T: Config>(name: &'static str, count: u32) -> GranteesOf<T> {
+	(0..count)
+		.map(|index| account::<T::AccountId>(name, index, 0))
+		.collect::<Vec<_>>()
+		.try_into()
+		.expect("count is at most MaxBatch; qed")
+}
+
+#[benchmarks]
+mod benchmarks {
+	use super::*;
+
+	#[benchmark]
+	fn grant() {
+		let (vehicle, _, admin) = vehicle_with_admins::<T>();
+		fill_grants::<T>(&admin, vehicle, T::MaxGranteesPerVehicle::get().saturating_sub(1));
+		let grantee: T::AccountId = account("grantee", 0, 0);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(admin), vehicle, lookup_of::<T>(&grantee), every_stream::<T>());
+
+		assert!(DataAccess::<T>::can_read(
+			vehicle,
+			&grantee,
+			Stream::RawData,
+			frame_system::Pallet::<T>::block_number()
+		));
+	}
+
+	#[benchmark]
+	fn revoke() {
+		let (vehicle, _, admin) = vehicle_with_admins::<T>();
+		fill_grants::<T>(&admin, vehicle, T::MaxGranteesPerVehicle::get());
+		let grantee: T::AccountId = account("filler", 0, 0);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(admin), vehicle, lookup_of::<T>(&grantee), every_stream_name());
+
+		assert!(!Grants::<T>::contains_key(vehicle, &grantee));
+	}
+
+	#[benchmark]
+	fn revoke_all() {
+		let (vehicle, _, admin) = vehicle_with_admins::<T>();
+		fill_grants::<T>(&admin, vehicle, T::MaxGranteesPerVehicle::get());
+		let grantee: T::AccountId = account("filler", 0, 0);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(admin), vehicle, lookup_of::<T>(&grantee));
+
+		assert!(!Grants::<T>::contains_key(vehicle, &grantee));
+	}
+
+	#[benchmark]
+	fn grant_many(n: Linear<1, { T::MaxBatch::get() }>) {
+		let (vehicle, _, admin) = vehicle_with_admins::<T>();
+		fill_grants::<T>(&admin, vehicle, T::MaxGranteesPerVehicle::get().saturating_sub(n));
+		let batch = grantees::<T>("grantee", n);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(admin), vehicle, batch, every_stream::<T>());
+
+		assert_eq!(GranteeCount::<T>::get(vehicle).count, T::MaxGranteesPerVehicle::get());
+	}
+
+	#[benchmark]
+	fn revoke_many(n: Linear<1, { T::MaxBatch::get() }>) {
+		let (vehicle, _, admin) = vehicle_with_admins::<T>();
+		fill_grants::<T>(&admin, vehicle, T::MaxGranteesPerVehicle::get());
+		let batch = grantees::<T>("filler", n);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(admin), vehicle, batch, None);
+
+		assert_eq!(
+			GranteeCount::<T>::get(vehicle).count,
+			T::MaxGranteesPerVehicle::get().saturating_sub(n)
+		);
+	}
+
+	#[benchmark]
+	fn set_public() {
+		let (vehicle, owner, _) = vehicle_with_admins::<T>();
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(owner), vehicle, every_stream::<T>());
+
+		assert!(PublicStreams::<T>::contains_key(vehicle));
+	}
+
+	#[benchmark]
+	fn add_admin() {
+		let owner = funded::<T>("owner", 0);
+		let vehicle = T::Vehicles::register_for_benchmark(&owner);
+		for index in 1..T::MaxAdminsPerVehicle::get() {
+			Pallet::<T>::do_add_admin(&owner, vehicle, account("admin", index, 0))
+				.expect("room for admins; qed");
+		}
+		let admin: T::AccountId = account("admin", 0, 0);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(owner), vehicle, lookup_of::<T>(&admin));
+
+		assert_eq!(
+			Admins::<T>::get(vehicle).map(|list| list.admins.len() as u32),
+			Some(T::MaxAdminsPerVehicle::get())
+		);
+	}
+
+	#[benchmark]
+	fn remove_admin() {
+		let (vehicle, owner, admin) = vehicle_with_admins::<T>();
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(owner), vehicle, lookup_of::<T>(&admin));
+
+		assert!(!Admins::<T>::get(vehicle).is_some_and(|list| list.admins.contains(&admin)));
+	}
+
+	#[benchmark]
+	fn remove_expired() {
+		let (vehicle, owner, admin) = vehicle_with_admins::<T>();
+		fill_grants::<T>(&admin, vehicle, T::MaxGranteesPerVehicle::get());
+		// A transfer makes every entry stale.
+		let new_owner = funded::<T>("new_owner", 0);
+		T::Vehicles::transfer_for_benchmark(vehicle, &new_owner);
+		let grantee: T::AccountId = account("filler", 0, 0);
+		let caller = funded::<T>("caller", 0);
+		let _ = owner;
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(caller), vehicle, lookup_of::<T>(&grantee));
+
+		assert!(!Grants::<T>::contains_key(vehicle, &grantee));
+	}
+
+	impl_benchmark_test_suite!(DataAccess, crate::mock::new_test_ext(), crate::mock::Test);
+}

@@ -1,0 +1,364 @@
+//! The logic behind the calls, the access check and the queries of the runtime API.
+
+use super::*;
+use alloc::vec::Vec;
+use frame_support::{
+	ensure,
+	pallet_prelude::*,
+	traits::{fungible::MutateHold, tokens::Precision},
+};
+use frame_system::pallet_prelude::BlockNumberFor;
+
+impl<T: Config> Pallet<T> {
+	/// Whether `who` may read `stream` of `vehicle` at block `at`.
+	///
+	/// Three storage reads at most, whatever the number of grants: the vehicle's ownership, its
+	/// public streams, and the one entry of (`vehicle`, `who`).
+	pub fn can_read(
+		vehicle: VehicleId,
+		who: &T::AccountId,
+		stream: Stream,
+		at: BlockNumberFor<T>,
+	) -> bool {
+		let Some(ownership) = T::Vehicles::ownership(vehicle) else { return false };
+		if ownership.owner == *who {
+			return true;
+		}
+		let grants_stream = |version: u32, streams: &StreamAccessOf<T>| {
+			version == ownership.transfers &&
+				streams.iter().any(|entry| entry.stream == stream && entry.is_live_at(&at))
+		};
+		PublicStreams::<T>::get(vehicle)
+			.is_some_and(|public| grants_stream(public.ownership_version, &public.streams)) ||
+			Grants::<T>::get(vehicle, who)
+				.is_some_and(|grant| grants_stream(grant.ownership_version, &grant.streams))
+	}
+
+	/// Who may read `vehicle`'s data now, or `None` if no vehicle has this id.
+	pub fn access_list(
+		vehicle: VehicleId,
+	) -> Option<AccessList<T::AccountId, BlockNumberFor<T>>> {
+		let ownership = T::Vehicles::ownership(vehicle)?;
+		let now = Self::now();
+		let live = |streams: StreamAccessOf<T>| -> Vec<StreamExpiry<BlockNumberFor<T>>> {
+			streams.into_iter().filter(|entry| entry.is_live_at(&now)).collect()
+		};
+		let public = PublicStreams::<T>::get(vehicle)
+			.filter(|public| public.ownership_version == ownership.transfers)
+			.map(|public| live(public.streams))
+			.unwrap_or_default();
+		let admins = Self::current_admins(vehicle, ownership.transfers).admins.into_inner();
+		let grants = Grants::<T>::iter_prefix(vehicle)
+			.filter(|(_, grant)| grant.ownership_version == ownership.transfers)
+			.map(|(grantee, grant)| GranteeAccess { grantee, streams: live(grant.streams) })
+			.filter(|access| !access.streams.is_empty())
+			.collect();
+		Some(AccessList { owner: ownership.owner, public, admins, grants })
+	}
+
+	pub(crate) fn do_grant(
+		who: &T::AccountId,
+		vehicle: VehicleId,
+		grantees: impl Iterator<Item = T::AccountId>,
+		streams: &StreamAccessOf<T>,
+	) -> DispatchResult {
+		let ownership = Self::ensure_owner_or_admin(who, vehicle)?;
+		ensure!(!streams.is_empty(), Error::<T>::NoStreams);
+		let now = Self::now();
+		Self::ensure_valid_streams(streams, &now)?;
+
+		let version = ownership.transfers;
+		let mut count = GranteeCount::<T>::get(vehicle).for_version(version);
+		for grantee in grantees {
+			ensure!(grantee != ownership.owner, Error::<T>::GrantToOwner);
+			let mut grant = match Grants::<T>::get(vehicle, &grantee) {
+				Some(grant) if grant.ownership_version == version => grant,
+				stale => {
+					if let Some(stale) = stale {
+						// An entry of a former owner: it gives nothing, and is replaced.
+						Self::release_deposit(vehicle, &grantee, &stale)?;
+					}
+					count = count.saturating_add(1);
+					ensure!(count <= T::MaxGranteesPerVehicle::get(), Error::<T>::TooManyGrantees);
+					let deposit = T::GrantDeposit::get();
+					T::Currency::hold(&HoldReason::GrantDeposit.into(), who, deposit)?;
+					Grant {
+						ownership_version: version,
+						streams: Default::default(),
+						payer: who.clone(),
+						deposit,
+					}
+				},
+			};
+			grant.streams = Self::merged(&grant.streams, streams, &now)?;
+			let new_state = grant.streams.clone();
+			Grants::<T>::insert(vehicle, &grantee, grant);
+			Self::deposit_event(Event::AccessChanged {
+				vehicle,
+				grantee,
+				streams: new_state,
+				by: who.clone(),
+			});
+		}
+		GranteeCount::<T>::insert(vehicle, VersionedCount { ownership_version: version, count });
+		Ok(())
+	}
+
+	pub(crate) fn do_revoke(
+		who: &T::AccountId,
+		vehicle: VehicleId,
+		grantees: impl Iterator<Item = T::AccountId>,
+		streams: Option<&BoundedVec<Stream, MaxStreams>>,
+	) -> DispatchResult {
+		let ownership = Self::ensure_owner_or_admin(who, vehicle)?;
+		if let Some(streams) = streams {
+			ensure!(!streams.is_empty(), Error::<T>::NoStreams);
+			ensure!(!has_duplicates(streams.iter()), Error::<T>::DuplicateStream);
+		}
+		let now = Self::now();
+		let version = ownership.transfers;
+		let mut count = GranteeCount::<T>::get(vehicle).for_version(version);
+		for grantee in grantees {
+			let mut grant = Grants::<T>::get(vehicle, &grantee)
+				.filter(|grant| grant.ownership_version == version)
+				.ok_or(Error::<T>::NotGranted)?;
+			grant.streams.retain(|entry| {
+				entry.is_live_at(&now) &&
+					streams.is_some_and(|revoked| !revoked.contains(&entry.stream))
+			});
+			let new_state = grant.streams.clone();
+			if grant.streams.is_empty() {
+				Grants::<T>::remove(vehicle, &grantee);
+				Self::release_hold(&grant.payer, grant.deposit)?;
+				count = count.saturating_sub(1);
+			} else {
+				Grants::<T>::insert(vehicle, &grantee, grant);
+			}
+			Self::deposit_event(Event::AccessChanged {
+				vehicle,
+				grantee,
+				streams: new_state,
+				by: who.clone(),
+			});
+		}
+		GranteeCount::<T>::insert(vehicle, VersionedCount { ownership_version: version, count });
+		Ok(())
+	}
+
+	pub(crate) fn do_set_public(
+		who: &T::AccountId,
+		vehicle: VehicleId,
+		streams: StreamAccessOf<T>,
+	) -> DispatchResult {
+		let ownership = Self::ensure_owner(who, vehicle)?;
+		let now = Self::now();
+		Self::ensure_valid_streams(&streams, &now)?;
+		let streams = Self::merged(&Default::default(), &streams, &now)?;
+		if streams.is_empty() {
+			PublicStreams::<T>::remove(vehicle);
+		} else {
+			PublicStreams::<T>::insert(
+				vehicle,
+				PublicAccess { ownership_version: ownership.transfers, streams: streams.clone() },
+			);
+		}
+		Self::deposit_event(Event::PublicAccessChanged { vehicle, streams });
+		Ok(())
+	}
+
+	pub(crate) fn do_add_admin(
+		who: &T::AccountId,
+		vehicle: VehicleId,
+		admin: T::AccountId,
+	) -> DispatchResult {
+		let ownership = Self::ensure_owner(who, vehicle)?;
+		ensure!(admin != ownership.owner, Error::<T>::OwnerAsAdmin);
+		let mut list = Self::current_admins(vehicle, ownership.transfers);
+		ensure!(!list.admins.contains(&admin), Error::<T>::AlreadyAdmin);
+		list.admins.try_push(admin.clone()).map_err(|_| Error::<T>::TooManyAdmins)?;
+		Admins::<T>::insert(vehicle, list);
+		Self::deposit_event(Event::AdminAdded { vehicle, admin });
+		Ok(())
+	}
+
+	pub(crate) fn do_remove_admin(
+		who: &T::AccountId,
+		vehicle: VehicleId,
+		admin: T::AccountId,
+	) -> DispatchResult {
+		let ownership = T::Vehicles::ownership(vehicle).ok_or(Error::<T>::UnknownVehicle)?;
+		ensure!(*who == ownership.owner || *who == admin, Error::<T>::NotOwner);
+		let mut list = Self::current_admins(vehicle, ownership.transfers);
+		let position =
+			list.admins.iter().position(|listed| *listed == admin).ok_or(Error::<T>::NotAdmin)?;
+		list.admins.remove(position);
+		if list.admins.is_empty() {
+			Admins::<T>::remove(vehicle);
+		} else {
+			Admins::<T>::insert(vehicle, list);
+		}
+		Self::deposit_event(Event::AdminRemoved { vehicle, admin });
+		Ok(())
+	}
+
+	pub(crate) fn do_remove_expired(vehicle: VehicleId, grantee: T::AccountId) -> DispatchResult {
+		let grant = Grants::<T>::get(vehicle, &grantee).ok_or(Error::<T>::NotGranted)?;
+		let now = Self::now();
+		let current_version = T::Vehicles::ownership(vehicle).map(|ownership| ownership.transfers);
+		let is_current = current_version == Some(grant.ownership_version);
+		ensure!(
+			!(is_current && grant.streams.iter().any(|entry| entry.is_live_at(&now))),
+			Error::<T>::GrantStillLive
+		);
+		if is_current {
+			GranteeCount::<T>::mutate(vehicle, |count| {
+				count.count = count.count.saturating_sub(1);
+			});
+		}
+		Self::release_deposit(vehicle, &grantee, &grant)
+	}
+
+	/// Removes the entry of (`vehicle`, `grantee`) and releases its deposit, announcing it.
+	fn release_deposit(
+		vehicle: VehicleId,
+		grantee: &T::AccountId,
+		grant: &GrantOf<T>,
+	) -> DispatchResult {
+		Grants::<T>::remove(vehicle, grantee);
+		Self::release_hold(&grant.payer, grant.deposit)?;
+		Self::deposit_event(Event::ExpiredGrantRemoved {
+			vehicle,
+			grantee: grantee.clone(),
+			payer: grant.payer.clone(),
+			deposit: grant.deposit,
+		});
+		Ok(())
+	}
+
+	fn release_hold(payer: &T::AccountId, deposit: BalanceOf<T>) -> DispatchResult {
+		T::Currency::release(
+			&HoldReason::GrantDeposit.into(),
+			payer,
+			deposit,
+			Precision::BestEffort,
+		)
+		.map(|_| ())
+	}
+
+	/// `current` with every expired stream dropped and the streams of `update` set to their
+	/// new expiry, in the order of [`Stream`].
+	fn merged(
+		current: &StreamAccessOf<T>,
+		update: &StreamAccessOf<T>,
+		now: &BlockNumberFor<T>,
+	) -> Result<StreamAccessOf<T>, DispatchError> {
+		let mut merged: Vec<_> = current
+			.iter()
+			.filter(|entry| entry.is_live_at(now))
+			.filter(|entry| update.iter().all(|new| new.stream != entry.stream))
+			.chain(update.iter())
+			.copied()
+			.collect();
+		merged.sort_by_key(|entry| entry.stream);
+		// Each stream appears once, so there are at most `MaxStreams` of them.
+		StreamAccessOf::<T>::try_from(merged).map_err(|_| Error::<T>::DuplicateStream.into())
+	}
+
+	fn ensure_valid_streams(
+		streams: &StreamAccessOf<T>,
+		now: &BlockNumberFor<T>,
+	) -> DispatchResult {
+		ensure!(
+			!has_duplicates(streams.iter().map(|entry| &entry.stream)),
+			Error::<T>::DuplicateStream
+		);
+		ensure!(
+			streams.iter().all(|entry| entry.until.is_none_or(|until| until > *now)),
+			Error::<T>::ExpiryNotInFuture
+		);
+		Ok(())
+	}
+
+	fn ensure_owner(
+		who: &T::AccountId,
+		vehicle: VehicleId,
+	) -> Result<Ownership<T::AccountId>, DispatchError> {
+		let ownership = T::Vehicles::ownership(vehicle).ok_or(Error::<T>::UnknownVehicle)?;
+		ensure!(ownership.owner == *who, Error::<T>::NotOwner);
+		Ok(ownership)
+	}
+
+	fn ensure_owner_or_admin(
+		who: &T::AccountId,
+		vehicle: VehicleId,
+	) -> Result<Ownership<T::AccountId>, DispatchError> {
+		let ownership = T::Vehicles::ownership(vehicle).ok_or(Error::<T>::UnknownVehicle)?;
+		ensure!(
+			ownership.owner == *who ||
+				Self::current_admins(vehicle, ownership.transfers).admins.contains(who),
+			Error::<T>::NotOwnerOrAdmin
+		);
+		Ok(ownership)
+	}
+
+	/// The admins of `vehicle` appointed under ownership version `version`.
+	fn current_admins(vehicle: VehicleId, version: u32) -> AdminsOf<T> {
+		Admins::<T>::get(vehicle)
+			.filter(|list| list.ownership_version == version)
+			.unwrap_or_else(|| AdminList { ownership_version: version, admins: Default::default() })
+	}
+
+	fn now() -> BlockNumberFor<T> {
+		frame_system::Pallet::<T>::block_number()
+	}
+
+	/// Checks the invariants of the access lists:
+	///
+	/// - every vehicle's grantee count is the number of its entries of the current version;
+	/// - every entry's streams are distinct and in order;
+	/// - every payer has exactly the deposits of its entries on hold.
+	#[cfg(any(feature = "try-runtime", feature = "std"))]
+	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+		use alloc::collections::btree_map::BTreeMap;
+		use frame_support::traits::fungible::InspectHold;
+		use sp_runtime::Saturating;
+
+		let mut held: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
+		let mut counts: BTreeMap<VehicleId, u32> = BTreeMap::new();
+		for (vehicle, _, grant) in Grants::<T>::iter() {
+			ensure!(
+				grant.streams.windows(2).all(|pair| pair[0].stream < pair[1].stream),
+				"the streams of an entry are not distinct and in order"
+			);
+			let total = held.entry(grant.payer.clone()).or_default();
+			*total = total.saturating_add(grant.deposit);
+			let current = T::Vehicles::ownership(vehicle).map(|ownership| ownership.transfers);
+			if current == Some(grant.ownership_version) {
+				let count = counts.entry(vehicle).or_default();
+				*count = count.saturating_add(1);
+			}
+		}
+		for (vehicle, count) in GranteeCount::<T>::iter() {
+			let current = T::Vehicles::ownership(vehicle).map(|ownership| ownership.transfers);
+			if current == Some(count.ownership_version) {
+				ensure!(
+					counts.remove(&vehicle).unwrap_or_default() == count.count,
+					"a vehicle's grantee count is not its number of entries"
+				);
+			}
+		}
+		ensure!(counts.is_empty(), "a vehicle's entries are not counted");
+		for (payer, total) in held {
+			ensure!(
+				T::Currency::balance_on_hold(&HoldReason::GrantDeposit.into(), &payer) == total,
+				"an account's held deposit is not that of its entries"
+			);
+		}
+		Ok(())
+	}
+}
+
+/// Whether an item occurs twice. The sets are of at most `MaxStreams` items.
+fn has_duplicates<'a, I: Iterator<Item = &'a Stream> + Clone>(items: I) -> bool {
+	items.clone().enumerate().any(|(index, item)| items.clone().skip(index.saturating_add(1)).any(|other| other == item))
+}

@@ -1,0 +1,113 @@
+//! A test runtime with the access lists, the real vehicle registry behind
+//! [`VehicleRegistry`](dimo_primitives::vehicle::VehicleRegistry), and balances for deposits.
+
+use crate as pallet_data_access;
+use frame_support::{derive_impl, parameter_types, traits::ConstU32};
+use sp_runtime::BuildStorage;
+
+type Block = frame_system::mocking::MockBlock<Test>;
+
+/// Funded accounts.
+pub const ALICE: u64 = 1;
+pub const BOB: u64 = 2;
+pub const CHARLIE: u64 = 3;
+pub const DAVE: u64 = 4;
+/// An account with no funds.
+pub const PAUPER: u64 = 99;
+pub const ENDOWMENT: u64 = 1_000_000;
+pub const VEHICLE_DEPOSIT: u64 = 100;
+pub const GRANT_DEPOSIT: u64 = 10;
+pub const MAX_GRANTEES: u32 = 5;
+pub const MAX_ADMINS: u32 = 2;
+pub const MAX_BATCH: u32 = 4;
+
+#[frame_support::runtime]
+mod runtime {
+	#[runtime::runtime]
+	#[runtime::derive(
+		RuntimeCall,
+		RuntimeEvent,
+		RuntimeError,
+		RuntimeOrigin,
+		RuntimeFreezeReason,
+		RuntimeHoldReason,
+		RuntimeSlashReason,
+		RuntimeLockId,
+		RuntimeTask,
+		RuntimeViewFunction
+	)]
+	pub struct Test;
+
+	#[runtime::pallet_index(0)]
+	pub type System = frame_system;
+	#[runtime::pallet_index(1)]
+	pub type Balances = pallet_balances;
+	#[runtime::pallet_index(2)]
+	pub type VehicleRegistry = pallet_vehicles;
+	#[runtime::pallet_index(3)]
+	pub type DataAccess = pallet_data_access;
+}
+
+#[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
+impl frame_system::Config for Test {
+	type Block = Block;
+	type AccountData = pallet_balances::AccountData<u64>;
+}
+
+#[derive_impl(pallet_balances::config_preludes::TestDefaultConfig)]
+impl pallet_balances::Config for Test {
+	type AccountStore = System;
+}
+
+parameter_types! {
+	pub const VehicleDeposit: u64 = VEHICLE_DEPOSIT;
+	pub const GrantDeposit: u64 = GRANT_DEPOSIT;
+}
+
+impl pallet_vehicles::Config for Test {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type VehicleDeposit = VehicleDeposit;
+	type MaxVehiclesPerOwner = ConstU32<8>;
+	type MaxCollectorsPerVehicle = ConstU32<2>;
+	type WeightInfo = ();
+}
+
+impl pallet_data_access::Config for Test {
+	type Vehicles = VehicleRegistry;
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type GrantDeposit = GrantDeposit;
+	type MaxGranteesPerVehicle = ConstU32<MAX_GRANTEES>;
+	type MaxAdminsPerVehicle = ConstU32<MAX_ADMINS>;
+	type MaxBatch = ConstU32<MAX_BATCH>;
+	type WeightInfo = ();
+}
+
+/// Genesis: Alice, Bob, Charlie and Dave funded, at block 1 so that events are recorded.
+pub fn new_test_ext() -> sp_io::TestExternalities {
+	let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
+	pallet_balances::GenesisConfig::<Test> {
+		balances: [ALICE, BOB, CHARLIE, DAVE].map(|who| (who, ENDOWMENT)).to_vec(),
+		..Default::default()
+	}
+	.assimilate_storage(&mut storage)
+	.unwrap();
+	let mut ext = sp_io::TestExternalities::new(storage);
+	ext.execute_with(|| System::set_block_number(1));
+	ext
+}
+
+/// Runs a test in a fresh genesis and checks the invariants of both pallets after it.
+pub fn test(body: impl FnOnce()) {
+	new_test_ext().execute_with(|| {
+		body();
+		DataAccess::do_try_state().expect("the access lists' invariants hold");
+		VehicleRegistry::do_try_state().expect("the registry's invariants hold");
+	});
+}
+
+/// Advances to block `n`.
+pub fn run_to_block(n: u64) {
+	System::run_to_block::<AllPalletsWithSystem>(n);
+}

@@ -1,0 +1,121 @@
+//! The records of the access lists, as stored and as the runtime API returns them.
+
+use alloc::vec::Vec;
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use dimo_primitives::vehicle::Stream;
+use frame_support::{traits::ConstU32, BoundedVec};
+use scale_info::TypeInfo;
+
+/// The most streams a set can hold: each stream once.
+pub type MaxStreams = ConstU32<{ Stream::COUNT }>;
+
+/// One stream and until when it may be read.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub struct StreamExpiry<BlockNumber> {
+	/// The stream.
+	pub stream: Stream,
+	/// The first block at which it may no longer be read; `None`: no expiry.
+	pub until: Option<BlockNumber>,
+}
+
+impl<BlockNumber: PartialOrd> StreamExpiry<BlockNumber> {
+	/// Whether the stream may be read at block `at`.
+	pub fn is_live_at(&self, at: &BlockNumber) -> bool {
+		self.until.as_ref().is_none_or(|until| at < until)
+	}
+}
+
+/// A set of streams, each with its expiry, each at most once.
+pub type StreamAccess<BlockNumber> = BoundedVec<StreamExpiry<BlockNumber>, MaxStreams>;
+
+/// The grant entry of a (vehicle, grantee) pair.
+#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, MaxEncodedLen, TypeInfo)]
+pub struct Grant<AccountId, Balance, BlockNumber> {
+	/// The vehicle's ownership version when the entry was made: the entry gives access only
+	/// while it is still the vehicle's.
+	pub ownership_version: u32,
+	/// The streams granted, with their expiries. Expired ones are dropped whenever the entry
+	/// is written.
+	pub streams: StreamAccess<BlockNumber>,
+	/// The account that paid the deposit, and gets it back when the entry is removed.
+	pub payer: AccountId,
+	/// The deposit held from `payer`.
+	pub deposit: Balance,
+}
+
+/// The admins of a vehicle.
+#[derive(
+	Clone, PartialEq, Eq, Debug, Encode, Decode, MaxEncodedLen, TypeInfo, frame_support::DefaultNoBound,
+)]
+#[scale_info(skip_type_params(MaxAdmins))]
+#[codec(mel_bound(AccountId: MaxEncodedLen))]
+pub struct AdminList<AccountId, MaxAdmins: frame_support::traits::Get<u32>> {
+	/// The vehicle's ownership version when the list was written.
+	pub ownership_version: u32,
+	/// The admins.
+	pub admins: BoundedVec<AccountId, MaxAdmins>,
+}
+
+/// The public streams of a vehicle.
+#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, MaxEncodedLen, TypeInfo)]
+pub struct PublicAccess<BlockNumber> {
+	/// The vehicle's ownership version when the set was written.
+	pub ownership_version: u32,
+	/// The public streams, with their expiries.
+	pub streams: StreamAccess<BlockNumber>,
+}
+
+/// A number of entries, valid for one ownership version of a vehicle.
+#[derive(
+	Clone, Copy, PartialEq, Eq, Debug, Default, Encode, Decode, MaxEncodedLen, TypeInfo,
+)]
+pub struct VersionedCount {
+	/// The ownership version that `count` is about.
+	pub ownership_version: u32,
+	/// The number of entries.
+	pub count: u32,
+}
+
+impl VersionedCount {
+	/// The count for `ownership_version`: zero if this one is about another version.
+	pub fn for_version(self, ownership_version: u32) -> u32 {
+		if self.ownership_version == ownership_version {
+			self.count
+		} else {
+			0
+		}
+	}
+}
+
+/// A grantee's live access, as the runtime API returns it.
+#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, TypeInfo)]
+pub struct GranteeAccess<AccountId, BlockNumber> {
+	/// The grantee.
+	pub grantee: AccountId,
+	/// The streams it may read now, with their expiries.
+	pub streams: Vec<StreamExpiry<BlockNumber>>,
+}
+
+/// Who may read a vehicle's data now, as the runtime API returns it.
+#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, TypeInfo)]
+pub struct AccessList<AccountId, BlockNumber> {
+	/// The owner, who reads everything.
+	pub owner: AccountId,
+	/// The streams anyone may read now.
+	pub public: Vec<StreamExpiry<BlockNumber>>,
+	/// The accounts that may grant and revoke on the owner's behalf.
+	pub admins: Vec<AccountId>,
+	/// The grantees with at least one live stream.
+	pub grants: Vec<GranteeAccess<AccountId, BlockNumber>>,
+}
