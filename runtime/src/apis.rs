@@ -20,9 +20,12 @@ use sp_runtime::{
 };
 use sp_version::RuntimeVersion;
 
+use dimo_primitives::vehicle::{Stream, VehicleId};
+
 use super::{
-	AccountId, Aura, Balance, Block, Executive, Grandpa, InherentDataExt, Nonce, Runtime,
-	RuntimeCall, RuntimeGenesisConfig, SessionKeys, System, TransactionPayment, VERSION,
+	AccountId, Aura, Balance, Block, BlockNumber, DataAccess, Executive, Grandpa,
+	InherentDataExt, Nonce, Runtime, RuntimeCall, RuntimeGenesisConfig, SessionKeys, System,
+	TransactionPayment, Vehicles, VERSION,
 };
 
 impl_runtime_apis! {
@@ -154,6 +157,34 @@ impl_runtime_apis! {
 	impl frame_system_rpc_runtime_api::AccountNonceApi<Block, AccountId, Nonce> for Runtime {
 		fn account_nonce(account: AccountId) -> Nonce {
 			System::account_nonce(account)
+		}
+	}
+
+	impl pallet_vehicles_runtime_api::VehiclesApi<Block, AccountId, Balance, BlockNumber> for Runtime {
+		fn vehicles_of(owner: AccountId) -> Vec<VehicleId> {
+			Vehicles::vehicles_of(&owner)
+		}
+
+		fn vehicle(
+			vehicle: VehicleId,
+		) -> Option<pallet_vehicles::VehicleDetails<AccountId, Balance, BlockNumber>> {
+			Vehicles::vehicle(vehicle)
+		}
+
+		fn consents(vehicle: VehicleId) -> Option<pallet_vehicles::Consents<AccountId, BlockNumber>> {
+			Vehicles::consents(vehicle)
+		}
+	}
+
+	impl pallet_data_access_runtime_api::DataAccessApi<Block, AccountId, BlockNumber> for Runtime {
+		fn can_read(vehicle: VehicleId, account: AccountId, stream: Stream) -> bool {
+			DataAccess::can_read(vehicle, &account, stream, System::block_number())
+		}
+
+		fn access_list(
+			vehicle: VehicleId,
+		) -> Option<pallet_data_access::AccessList<AccountId, BlockNumber>> {
+			DataAccess::access_list(vehicle)
 		}
 	}
 

@@ -15,6 +15,8 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_timestamp, Timestamp]
 	[pallet_utility, Utility]
 	[pallet_sudo, Sudo]
+	[pallet_vehicles, Vehicles]
+	[pallet_data_access, DataAccess]
 );
 
-pub use super::{Balances, Sudo, Timestamp, Utility};
+pub use super::{Balances, DataAccess, Sudo, Timestamp, Utility, Vehicles};

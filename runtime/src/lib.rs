@@ -166,6 +166,12 @@ mod runtime {
 	pub type TransactionPayment = pallet_transaction_payment;
 	#[runtime::pallet_index(12)]
 	pub type Assets = pallet_assets;
+
+	// DIMO: 50–59.
+	#[runtime::pallet_index(50)]
+	pub type Vehicles = pallet_vehicles;
+	#[runtime::pallet_index(51)]
+	pub type DataAccess = pallet_data_access;
 }
 
 #[cfg(test)]

@@ -1,8 +1,9 @@
 //! Pallet configurations, one module per concern.
 //!
 //! This module holds the system and consensus pallets; [`monetary`] holds the DIMO token,
-//! fees and other assets.
+//! fees and other assets; [`dimo`] holds DIMO's own pallets.
 
+pub mod dimo;
 pub mod monetary;
 
 use frame_support::{

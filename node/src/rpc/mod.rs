@@ -5,11 +5,15 @@
 //! runtime's, at the block the caller names.
 //!
 //! - `system_accountNextIndex`: the next nonce of an account, counting the transaction pool;
-//! - `payment_queryInfo`, `payment_queryFeeDetails`: the fee of an extrinsic before it is sent.
+//! - `payment_queryInfo`, `payment_queryFeeDetails`: the fee of an extrinsic before it is sent;
+//! - `dimo_vehiclesOf`, `dimo_vehicle`, `dimo_canRead`, `dimo_grants`, `dimo_consents`: vehicles
+//!   and who may read their data ([`dimo`]).
+
+pub mod dimo;
 
 use std::sync::Arc;
 
-use dimo_runtime::{opaque::Block, AccountId, Balance, Nonce};
+use dimo_runtime::{opaque::Block, AccountId, Balance, BlockNumber, Nonce};
 use jsonrpsee::RpcModule;
 use sc_transaction_pool_api::TransactionPool;
 use sp_api::ProvideRuntimeApi;
@@ -38,8 +42,11 @@ where
 	C::Api: substrate_frame_rpc_system::AccountNonceApi<Block, AccountId, Nonce>,
 	C::Api: pallet_transaction_payment_rpc::TransactionPaymentRuntimeApi<Block, Balance>,
 	C::Api: BlockBuilder<Block>,
+	C::Api: pallet_vehicles_runtime_api::VehiclesApi<Block, AccountId, Balance, BlockNumber>,
+	C::Api: pallet_data_access_runtime_api::DataAccessApi<Block, AccountId, BlockNumber>,
 	P: TransactionPool + 'static,
 {
+	use dimo::{Dimo, DimoApiServer};
 	use pallet_transaction_payment_rpc::{TransactionPayment, TransactionPaymentApiServer};
 	use substrate_frame_rpc_system::{System, SystemApiServer};
 
@@ -47,7 +54,8 @@ where
 	let FullDeps { client, pool } = deps;
 
 	module.merge(System::new(client.clone(), pool).into_rpc())?;
-	module.merge(TransactionPayment::new(client).into_rpc())?;
+	module.merge(TransactionPayment::new(client.clone()).into_rpc())?;
+	module.merge(Dimo::new(client).into_rpc())?;
 
 	Ok(module)
 }

@@ -1,0 +1,311 @@
+//! The `dimo_*` JSON-RPC methods: questions about vehicles and who may read their data.
+//!
+//! Each method calls one runtime API (`VehiclesApi`, `DataAccessApi`) at the block the caller
+//! names (`at`, the best block if omitted) and turns its answer into plain JSON: accounts as
+//! SS58 addresses, streams and storage backends by name, amounts as decimal strings (they do
+//! not fit a JavaScript number), block numbers as numbers.
+
+use std::sync::Arc;
+
+use dimo_primitives::{
+	vehicle::{Stream, VehicleId},
+	AccountId, Balance, BlockNumber,
+};
+use dimo_runtime::opaque::Block;
+use jsonrpsee::{
+	core::RpcResult,
+	proc_macros::rpc,
+	types::error::{ErrorObject, ErrorObjectOwned},
+};
+use pallet_data_access_runtime_api::{DataAccessApi, StreamExpiry};
+use pallet_vehicles_runtime_api::VehiclesApi;
+use serde::Serialize;
+use sp_api::ProvideRuntimeApi;
+use sp_blockchain::HeaderBackend;
+use sp_core::H256;
+use sp_runtime::traits::Block as BlockT;
+
+/// The runtime API call failed (the runtime lacks the API, or the block is unknown).
+pub const RUNTIME_ERROR: i32 = 1;
+/// The stream name is not one of the chain's streams.
+pub const UNKNOWN_STREAM: i32 = 2;
+
+/// A stream that may be read, and until when.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct StreamAccessJson {
+	/// The stream's name, e.g. `currentLocation`.
+	pub stream: &'static str,
+	/// The first block at which it may no longer be read; `null`: no expiry.
+	pub until: Option<BlockNumber>,
+}
+
+impl From<StreamExpiry<BlockNumber>> for StreamAccessJson {
+	fn from(entry: StreamExpiry<BlockNumber>) -> Self {
+		Self { stream: entry.stream.name(), until: entry.until }
+	}
+}
+
+/// A registered vehicle.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VehicleJson {
+	/// Its id.
+	pub id: VehicleId,
+	/// Its owner.
+	pub owner: AccountId,
+	/// Its carmaker's id.
+	pub oem: u32,
+	/// The hash of the carmaker's reference to it.
+	pub oem_ref_hash: H256,
+	/// How many times it has changed hands.
+	pub transfers: u32,
+	/// Where its data may be stored: `local`, `ipfs` or `arweave`.
+	pub storage: &'static str,
+	/// The account that paid its deposit.
+	pub depositor: AccountId,
+	/// The deposit, in units of 10^-18 DIMO.
+	pub deposit: String,
+	/// The block it was registered in.
+	pub registered_at: BlockNumber,
+}
+
+/// A grantee and what it may read.
+#[derive(Clone, Debug, Serialize)]
+pub struct GranteeJson {
+	/// The grantee.
+	pub grantee: AccountId,
+	/// The streams it may read now.
+	pub streams: Vec<StreamAccessJson>,
+}
+
+/// Who may read a vehicle's data.
+#[derive(Clone, Debug, Serialize)]
+pub struct GrantsJson {
+	/// The owner, who reads everything.
+	pub owner: AccountId,
+	/// The streams anyone may read.
+	pub public: Vec<StreamAccessJson>,
+	/// The accounts that may grant and revoke on the owner's behalf.
+	pub admins: Vec<AccountId>,
+	/// The grantees with at least one live stream.
+	pub grants: Vec<GranteeJson>,
+}
+
+/// A collector's consent.
+#[derive(Clone, Debug, Serialize)]
+pub struct CollectorJson {
+	/// The collector.
+	pub collector: AccountId,
+	/// The first block at which the consent no longer holds; `null`: no expiry.
+	pub until: Option<BlockNumber>,
+}
+
+/// What the owner of a vehicle consents to.
+#[derive(Clone, Debug, Serialize)]
+pub struct ConsentsJson {
+	/// Where the vehicle's data may be stored.
+	pub storage: &'static str,
+	/// The collectors that may collect it now.
+	pub collectors: Vec<CollectorJson>,
+}
+
+/// The `dimo_*` methods.
+#[rpc(server)]
+pub trait DimoApi<BlockHash> {
+	/// The ids of the vehicles that `owner` owns.
+	#[method(name = "dimo_vehiclesOf")]
+	fn vehicles_of(&self, owner: AccountId, at: Option<BlockHash>) -> RpcResult<Vec<VehicleId>>;
+
+	/// A vehicle, or `null` if no vehicle has this id.
+	#[method(name = "dimo_vehicle")]
+	fn vehicle(&self, vehicle: VehicleId, at: Option<BlockHash>) -> RpcResult<Option<VehicleJson>>;
+
+	/// Whether `account` may read `stream` (by name) of `vehicle` at the block.
+	#[method(name = "dimo_canRead")]
+	fn can_read(
+		&self,
+		vehicle: VehicleId,
+		account: AccountId,
+		stream: String,
+		at: Option<BlockHash>,
+	) -> RpcResult<bool>;
+
+	/// Who may read the vehicle's data, with named streams and expiries; `null` if no vehicle
+	/// has this id.
+	#[method(name = "dimo_grants")]
+	fn grants(&self, vehicle: VehicleId, at: Option<BlockHash>) -> RpcResult<Option<GrantsJson>>;
+
+	/// What the owner consents to: storage backend and collectors; `null` if no vehicle has
+	/// this id.
+	#[method(name = "dimo_consents")]
+	fn consents(
+		&self,
+		vehicle: VehicleId,
+		at: Option<BlockHash>,
+	) -> RpcResult<Option<ConsentsJson>>;
+}
+
+/// The `dimo_*` methods, answered by the runtime of the node's client.
+pub struct Dimo<C> {
+	client: Arc<C>,
+}
+
+impl<C> Dimo<C> {
+	/// The methods, over `client`.
+	pub fn new(client: Arc<C>) -> Self {
+		Self { client }
+	}
+}
+
+fn runtime_error(error: impl std::fmt::Display) -> ErrorObjectOwned {
+	ErrorObject::owned(RUNTIME_ERROR, "runtime API call failed", Some(error.to_string()))
+}
+
+impl<C> Dimo<C>
+where
+	C: HeaderBackend<Block>,
+{
+	fn at(&self, at: Option<<Block as BlockT>::Hash>) -> <Block as BlockT>::Hash {
+		at.unwrap_or_else(|| self.client.info().best_hash)
+	}
+}
+
+impl<C> DimoApiServer<<Block as BlockT>::Hash> for Dimo<C>
+where
+	C: ProvideRuntimeApi<Block> + HeaderBackend<Block> + Send + Sync + 'static,
+	C::Api: VehiclesApi<Block, AccountId, Balance, BlockNumber>,
+	C::Api: DataAccessApi<Block, AccountId, BlockNumber>,
+{
+	fn vehicles_of(
+		&self,
+		owner: AccountId,
+		at: Option<<Block as BlockT>::Hash>,
+	) -> RpcResult<Vec<VehicleId>> {
+		self.client.runtime_api().vehicles_of(self.at(at), owner).map_err(runtime_error)
+	}
+
+	fn vehicle(
+		&self,
+		vehicle: VehicleId,
+		at: Option<<Block as BlockT>::Hash>,
+	) -> RpcResult<Option<VehicleJson>> {
+		let details =
+			self.client.runtime_api().vehicle(self.at(at), vehicle).map_err(runtime_error)?;
+		Ok(details.map(|details| {
+			let record = details.vehicle;
+			VehicleJson {
+				id: details.id,
+				owner: record.owner,
+				oem: record.oem,
+				oem_ref_hash: record.oem_ref_hash,
+				transfers: record.transfers,
+				storage: record.storage.name(),
+				depositor: record.depositor,
+				deposit: record.deposit.to_string(),
+				registered_at: record.registered_at,
+			}
+		}))
+	}
+
+	fn can_read(
+		&self,
+		vehicle: VehicleId,
+		account: AccountId,
+		stream: String,
+		at: Option<<Block as BlockT>::Hash>,
+	) -> RpcResult<bool> {
+		let stream = Stream::from_name(&stream).ok_or_else(|| {
+			let names: Vec<&str> = Stream::ALL.iter().map(|stream| stream.name()).collect();
+			ErrorObject::owned(
+				UNKNOWN_STREAM,
+				format!("unknown stream `{stream}`"),
+				Some(format!("streams: {}", names.join(", "))),
+			)
+		})?;
+		self.client
+			.runtime_api()
+			.can_read(self.at(at), vehicle, account, stream)
+			.map_err(runtime_error)
+	}
+
+	fn grants(
+		&self,
+		vehicle: VehicleId,
+		at: Option<<Block as BlockT>::Hash>,
+	) -> RpcResult<Option<GrantsJson>> {
+		let list =
+			self.client.runtime_api().access_list(self.at(at), vehicle).map_err(runtime_error)?;
+		let streams = |streams: Vec<StreamExpiry<BlockNumber>>| {
+			streams.into_iter().map(StreamAccessJson::from).collect()
+		};
+		Ok(list.map(|list| GrantsJson {
+			owner: list.owner,
+			public: streams(list.public),
+			admins: list.admins,
+			grants: list
+				.grants
+				.into_iter()
+				.map(|grant| GranteeJson { grantee: grant.grantee, streams: streams(grant.streams) })
+				.collect(),
+		}))
+	}
+
+	fn consents(
+		&self,
+		vehicle: VehicleId,
+		at: Option<<Block as BlockT>::Hash>,
+	) -> RpcResult<Option<ConsentsJson>> {
+		let consents =
+			self.client.runtime_api().consents(self.at(at), vehicle).map_err(runtime_error)?;
+		Ok(consents.map(|consents| ConsentsJson {
+			storage: consents.storage.name(),
+			collectors: consents
+				.collectors
+				.into_iter()
+				.map(|consent| CollectorJson { collector: consent.collector, until: consent.until })
+				.collect(),
+		}))
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use sp_core::crypto::Ss58Codec;
+
+	#[test]
+	fn streams_print_by_name_and_expiries_as_numbers() {
+		let json = serde_json::to_value(StreamAccessJson::from(StreamExpiry {
+			stream: Stream::CurrentLocation,
+			until: Some(120),
+		}))
+		.expect("serializable");
+		assert_eq!(json, serde_json::json!({ "stream": "currentLocation", "until": 120 }));
+	}
+
+	#[test]
+	fn vehicles_print_camel_case_with_amounts_as_strings() {
+		let owner = sp_keyring::Sr25519Keyring::Alice.to_account_id();
+		let json = serde_json::to_value(VehicleJson {
+			id: 7,
+			owner: owner.clone(),
+			oem: 1,
+			oem_ref_hash: H256::repeat_byte(0xab),
+			transfers: 0,
+			storage: "ipfs",
+			depositor: owner.clone(),
+			deposit: (5 * dimo_primitives::currency::DIMO).to_string(),
+			registered_at: 3,
+		})
+		.expect("serializable");
+		assert_eq!(json["deposit"], "5000000000000000000");
+		assert_eq!(json["oemRefHash"], format!("0x{}", "ab".repeat(32)));
+		assert_eq!(json["registeredAt"], 3);
+		// Accounts print as SS58 in the default format; the node sets it to DIMO's.
+		let printed = json["owner"].as_str().expect("a string");
+		assert_eq!(
+			AccountId::from_ss58check_with_version(printed).expect("SS58").0,
+			owner
+		);
+	}
+}
