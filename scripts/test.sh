@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Runs every test of DIMO Chain on this machine, installing what is missing first:
 #   1. cargo test for the whole workspace (pallets, runtime, node);
-#   2. the end-to-end suite: real dimo-node processes driven by @polkadot/api.
+#   2. the benchmarks of DIMO's pallets, run once each as tests on their mock runtimes (the
+#      runtime-benchmarks feature), so that a benchmark that breaks is caught before
+#      scripts/benchmark.sh needs it;
+#   3. the end-to-end suite: real dimo-node processes driven by @polkadot/api.
 # Prints how long each step took.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -11,6 +14,9 @@ timed "setup" "$ROOT/scripts/setup.sh"
 timed "build (dimo-node)" "$ROOT/scripts/build.sh"
 say "cargo test --workspace"
 timed "cargo test" cargo test --locked --workspace
+say "benchmarks of DIMO's pallets, as tests"
+timed "benchmark tests" env SKIP_WASM_BUILD=1 cargo test --locked -p pallet-vehicles -p pallet-data-access \
+	--features runtime-benchmarks benchmarking
 say "end-to-end tests against $DIMO_NODE"
 timed "end-to-end tests" "$NODE22" --test --test-concurrency=1 --test-reporter=spec e2e/tests/*.test.js
 

@@ -145,3 +145,47 @@ export function sendAndWaitInBlock(tx, signer, timeoutMs = 60_000) {
     }).then((u) => { unsub = u; }, (e) => { clearTimeout(timer); reject(e); });
   });
 }
+
+/**
+ * Calls a JSON-RPC method over HTTP on the node at `rpcUrl` (as curl would) and returns its
+ * result; throws an Error carrying the JSON-RPC `code` and `data` if the node answers an error.
+ */
+export async function rpcCall(rpcUrl, method, params = []) {
+  const res = await fetch(rpcUrl.replace(/^ws/, 'http'), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ id: 1, jsonrpc: '2.0', method, params }),
+    signal: AbortSignal.timeout(30_000),
+  });
+  const body = await res.json();
+  if (body.error) {
+    const error = new Error(`${method}: ${body.error.message}`);
+    error.code = body.error.code;
+    error.data = body.error.data;
+    throw error;
+  }
+  return body.result;
+}
+
+/** Resolves once the best block number is at least `n`. */
+export function waitForBlock(api, n, timeoutMs = 120_000) {
+  return new Promise((resolve, reject) => {
+    let unsub = () => {};
+    const timer = setTimeout(() => { unsub(); reject(new Error(`no block #${n} within ${timeoutMs} ms`)); }, timeoutMs);
+    api.rpc.chain.subscribeNewHeads((header) => {
+      if (header.number.toNumber() >= n) {
+        clearTimeout(timer);
+        unsub();
+        resolve(header.number.toNumber());
+      }
+    }).then((u) => { unsub = u; }, (e) => { clearTimeout(timer); reject(e); });
+  });
+}
+
+/** The `section.name` of a failed extrinsic's module error, e.g. `dataAccess.NotOwnerOrAdmin`. */
+export function moduleError(api, dispatchError) {
+  if (!dispatchError) return null;
+  if (!dispatchError.isModule) return dispatchError.toString();
+  const { section, name } = api.registry.findMetaError(dispatchError.asModule);
+  return `${section}.${name}`;
+}
