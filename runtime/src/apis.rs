@@ -23,9 +23,9 @@ use sp_version::RuntimeVersion;
 use dimo_primitives::vehicle::{Stream, VehicleId};
 
 use super::{
-	AccountId, Aura, Balance, Block, BlockNumber, DataAccess, Executive, Grandpa,
-	InherentDataExt, Nonce, Runtime, RuntimeCall, RuntimeGenesisConfig, SessionKeys, System,
-	TransactionPayment, Vehicles, VERSION,
+	AccountId, Aura, Balance, Block, BlockNumber, DataAccess, Executive, Grandpa, InherentDataExt,
+	Nonce, Runtime, RuntimeCall, RuntimeGenesisConfig, SessionKeys, System, TransactionPayment,
+	Vehicles, VERSION,
 };
 
 impl_runtime_apis! {

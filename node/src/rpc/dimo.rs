@@ -245,7 +245,10 @@ where
 			grants: list
 				.grants
 				.into_iter()
-				.map(|grant| GranteeJson { grantee: grant.grantee, streams: streams(grant.streams) })
+				.map(|grant| GranteeJson {
+					grantee: grant.grantee,
+					streams: streams(grant.streams),
+				})
 				.collect(),
 		}))
 	}
@@ -303,9 +306,6 @@ mod tests {
 		assert_eq!(json["registeredAt"], 3);
 		// Accounts print as SS58 in the default format; the node sets it to DIMO's.
 		let printed = json["owner"].as_str().expect("a string");
-		assert_eq!(
-			AccountId::from_ss58check_with_version(printed).expect("SS58").0,
-			owner
-		);
+		assert_eq!(AccountId::from_ss58check_with_version(printed).expect("SS58").0, owner);
 	}
 }

@@ -25,19 +25,17 @@ impl<T: Config> Pallet<T> {
 			return true;
 		}
 		let grants_stream = |version: u32, streams: &StreamAccessOf<T>| {
-			version == ownership.transfers &&
-				streams.iter().any(|entry| entry.stream == stream && entry.is_live_at(&at))
+			version == ownership.transfers
+				&& streams.iter().any(|entry| entry.stream == stream && entry.is_live_at(&at))
 		};
 		PublicStreams::<T>::get(vehicle)
-			.is_some_and(|public| grants_stream(public.ownership_version, &public.streams)) ||
-			Grants::<T>::get(vehicle, who)
+			.is_some_and(|public| grants_stream(public.ownership_version, &public.streams))
+			|| Grants::<T>::get(vehicle, who)
 				.is_some_and(|grant| grants_stream(grant.ownership_version, &grant.streams))
 	}
 
 	/// Who may read `vehicle`'s data now, or `None` if no vehicle has this id.
-	pub fn access_list(
-		vehicle: VehicleId,
-	) -> Option<AccessList<T::AccountId, BlockNumberFor<T>>> {
+	pub fn access_list(vehicle: VehicleId) -> Option<AccessList<T::AccountId, BlockNumberFor<T>>> {
 		let ownership = T::Vehicles::ownership(vehicle)?;
 		let now = Self::now();
 		let live = |streams: StreamAccessOf<T>| -> Vec<StreamExpiry<BlockNumberFor<T>>> {
@@ -123,8 +121,8 @@ impl<T: Config> Pallet<T> {
 				.filter(|grant| grant.ownership_version == version)
 				.ok_or(Error::<T>::NotGranted)?;
 			grant.streams.retain(|entry| {
-				entry.is_live_at(&now) &&
-					streams.is_some_and(|revoked| !revoked.contains(&entry.stream))
+				entry.is_live_at(&now)
+					&& streams.is_some_and(|revoked| !revoked.contains(&entry.stream))
 			});
 			let new_state = grant.streams.clone();
 			if grant.streams.is_empty() {
@@ -294,8 +292,8 @@ impl<T: Config> Pallet<T> {
 	) -> Result<Ownership<T::AccountId>, DispatchError> {
 		let ownership = T::Vehicles::ownership(vehicle).ok_or(Error::<T>::UnknownVehicle)?;
 		ensure!(
-			ownership.owner == *who ||
-				Self::current_admins(vehicle, ownership.transfers).admins.contains(who),
+			ownership.owner == *who
+				|| Self::current_admins(vehicle, ownership.transfers).admins.contains(who),
 			Error::<T>::NotOwnerOrAdmin
 		);
 		Ok(ownership)
@@ -360,5 +358,8 @@ impl<T: Config> Pallet<T> {
 
 /// Whether an item occurs twice. The sets are of at most `MaxStreams` items.
 fn has_duplicates<'a, I: Iterator<Item = &'a Stream> + Clone>(items: I) -> bool {
-	items.clone().enumerate().any(|(index, item)| items.clone().skip(index.saturating_add(1)).any(|other| other == item))
+	items
+		.clone()
+		.enumerate()
+		.any(|(index, item)| items.clone().skip(index.saturating_add(1)).any(|other| other == item))
 }

@@ -136,10 +136,8 @@ pub mod pallet {
 		Grant<<T as frame_system::Config>::AccountId, BalanceOf<T>, BlockNumberFor<T>>;
 
 	/// The admins of a vehicle, as stored.
-	pub type AdminsOf<T> = AdminList<
-		<T as frame_system::Config>::AccountId,
-		<T as Config>::MaxAdminsPerVehicle,
-	>;
+	pub type AdminsOf<T> =
+		AdminList<<T as frame_system::Config>::AccountId, <T as Config>::MaxAdminsPerVehicle>;
 
 	/// A batch of grantees.
 	pub type GranteesOf<T> =
@@ -151,14 +149,8 @@ pub mod pallet {
 	/// grantee: accounts are chosen by users. Bounded per vehicle and ownership version by
 	/// [`Config::MaxGranteesPerVehicle`] (see [`GranteeCount`]).
 	#[pallet::storage]
-	pub type Grants<T: Config> = StorageDoubleMap<
-		_,
-		Twox64Concat,
-		VehicleId,
-		Blake2_128Concat,
-		T::AccountId,
-		GrantOf<T>,
-	>;
+	pub type Grants<T: Config> =
+		StorageDoubleMap<_, Twox64Concat, VehicleId, Blake2_128Concat, T::AccountId, GrantOf<T>>;
 
 	/// How many entries of [`Grants`] each vehicle has under its current ownership version.
 	///

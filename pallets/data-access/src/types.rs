@@ -56,7 +56,15 @@ pub struct Grant<AccountId, Balance, BlockNumber> {
 
 /// The admins of a vehicle.
 #[derive(
-	Clone, PartialEq, Eq, Debug, Encode, Decode, MaxEncodedLen, TypeInfo, frame_support::DefaultNoBound,
+	Clone,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	MaxEncodedLen,
+	TypeInfo,
+	frame_support::DefaultNoBound,
 )]
 #[scale_info(skip_type_params(MaxAdmins))]
 #[codec(mel_bound(AccountId: MaxEncodedLen))]
@@ -77,9 +85,7 @@ pub struct PublicAccess<BlockNumber> {
 }
 
 /// A number of entries, valid for one ownership version of a vehicle.
-#[derive(
-	Clone, Copy, PartialEq, Eq, Debug, Default, Encode, Decode, MaxEncodedLen, TypeInfo,
-)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default, Encode, Decode, MaxEncodedLen, TypeInfo)]
 pub struct VersionedCount {
 	/// The ownership version that `count` is about.
 	pub ownership_version: u32,

@@ -231,7 +231,10 @@ impl<T: Config> Pallet<T> {
 			for id in owned {
 				listed = listed.saturating_add(1);
 				let record = Vehicles::<T>::get(id).ok_or("a listed vehicle does not exist")?;
-				ensure!(record.owner == owner, "a vehicle is listed under an account not its owner");
+				ensure!(
+					record.owner == owner,
+					"a vehicle is listed under an account not its owner"
+				);
 			}
 		}
 		ensure!(listed == vehicles, "owners' lists and vehicles disagree");
@@ -244,7 +247,10 @@ impl<T: Config> Pallet<T> {
 			ensure!(!consents.is_empty(), "an empty list of consents is stored");
 			for (index, consent) in consents.iter().enumerate() {
 				ensure!(
-					consents.iter().skip(index.saturating_add(1)).all(|c| c.collector != consent.collector),
+					consents
+						.iter()
+						.skip(index.saturating_add(1))
+						.all(|c| c.collector != consent.collector),
 					"a collector is listed twice"
 				);
 			}

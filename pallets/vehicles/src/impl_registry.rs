@@ -18,14 +18,17 @@ impl<T: Config> VehicleRegistry<T::AccountId> for Pallet<T> {
 			.saturating_mul(1_000u32.into())
 			.max(BalanceOf::<T>::max_value() / 4u32.into());
 		let _ = T::Currency::set_balance(owner, funds);
-		let reference = sp_core::H256::from_low_u64_be(NextVehicleId::<T>::get());
-		Self::do_register(owner.clone(), 0, reference)
+		let mut reference = [0u8; 32];
+		reference[24..].copy_from_slice(&NextVehicleId::<T>::get().to_be_bytes());
+		Self::do_register(owner.clone(), 0, sp_core::H256::from(reference))
 			.expect("the owner is funded and the reference is fresh; qed")
 	}
 
 	#[cfg(feature = "runtime-benchmarks")]
 	fn transfer_for_benchmark(vehicle: VehicleId, new_owner: &T::AccountId) {
-		let owner = Vehicles::<T>::get(vehicle).expect("benchmarks transfer vehicles they registered; qed").owner;
+		let owner = Vehicles::<T>::get(vehicle)
+			.expect("benchmarks transfer vehicles they registered; qed")
+			.owner;
 		Self::do_transfer(&owner, vehicle, new_owner.clone())
 			.expect("the new owner owns no vehicle in benchmarks; qed")
 	}

@@ -120,11 +120,8 @@ pub mod pallet {
 		<<T as Config>::Currency as Inspect<<T as frame_system::Config>::AccountId>>::Balance;
 
 	/// A registered vehicle, as stored.
-	pub type VehicleOf<T> = Vehicle<
-		<T as frame_system::Config>::AccountId,
-		BalanceOf<T>,
-		BlockNumberFor<T>,
-	>;
+	pub type VehicleOf<T> =
+		Vehicle<<T as frame_system::Config>::AccountId, BalanceOf<T>, BlockNumberFor<T>>;
 
 	/// The collector consents of a vehicle, as stored.
 	pub type CollectorConsentsOf<T> = BoundedVec<

@@ -100,10 +100,7 @@ fn only_the_owner_may_act_on_a_vehicle() {
 	test(|| {
 		let vehicle = register(ALICE, 1);
 		let bob = RuntimeOrigin::signed(BOB);
-		assert_noop!(
-			Vehicles::transfer(bob.clone(), vehicle, CHARLIE),
-			Error::<Test>::NotOwner
-		);
+		assert_noop!(Vehicles::transfer(bob.clone(), vehicle, CHARLIE), Error::<Test>::NotOwner);
 		assert_noop!(Vehicles::retire(bob.clone(), vehicle), Error::<Test>::NotOwner);
 		assert_noop!(
 			Vehicles::authorize_collector(bob.clone(), vehicle, CHARLIE, None),

@@ -23,43 +23,55 @@ pub trait WeightInfo {
 pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn register() -> Weight {
-		Weight::from_parts(100_000_000, 10_000).saturating_add(T::DbWeight::get().reads_writes(5, 5))
+		Weight::from_parts(100_000_000, 10_000)
+			.saturating_add(T::DbWeight::get().reads_writes(5, 5))
 	}
 	fn transfer() -> Weight {
-		Weight::from_parts(100_000_000, 10_000).saturating_add(T::DbWeight::get().reads_writes(3, 4))
+		Weight::from_parts(100_000_000, 10_000)
+			.saturating_add(T::DbWeight::get().reads_writes(3, 4))
 	}
 	fn retire() -> Weight {
-		Weight::from_parts(100_000_000, 10_000).saturating_add(T::DbWeight::get().reads_writes(4, 5))
+		Weight::from_parts(100_000_000, 10_000)
+			.saturating_add(T::DbWeight::get().reads_writes(4, 5))
 	}
 	fn authorize_collector() -> Weight {
-		Weight::from_parts(100_000_000, 10_000).saturating_add(T::DbWeight::get().reads_writes(2, 1))
+		Weight::from_parts(100_000_000, 10_000)
+			.saturating_add(T::DbWeight::get().reads_writes(2, 1))
 	}
 	fn revoke_collector() -> Weight {
-		Weight::from_parts(100_000_000, 10_000).saturating_add(T::DbWeight::get().reads_writes(2, 1))
+		Weight::from_parts(100_000_000, 10_000)
+			.saturating_add(T::DbWeight::get().reads_writes(2, 1))
 	}
 	fn set_storage() -> Weight {
-		Weight::from_parts(100_000_000, 10_000).saturating_add(T::DbWeight::get().reads_writes(1, 1))
+		Weight::from_parts(100_000_000, 10_000)
+			.saturating_add(T::DbWeight::get().reads_writes(1, 1))
 	}
 }
 
 /// The same with ParityDB's database weights, for tests.
 impl WeightInfo for () {
 	fn register() -> Weight {
-		Weight::from_parts(100_000_000, 10_000).saturating_add(ParityDbWeight::get().reads_writes(5, 5))
+		Weight::from_parts(100_000_000, 10_000)
+			.saturating_add(ParityDbWeight::get().reads_writes(5, 5))
 	}
 	fn transfer() -> Weight {
-		Weight::from_parts(100_000_000, 10_000).saturating_add(ParityDbWeight::get().reads_writes(3, 4))
+		Weight::from_parts(100_000_000, 10_000)
+			.saturating_add(ParityDbWeight::get().reads_writes(3, 4))
 	}
 	fn retire() -> Weight {
-		Weight::from_parts(100_000_000, 10_000).saturating_add(ParityDbWeight::get().reads_writes(4, 5))
+		Weight::from_parts(100_000_000, 10_000)
+			.saturating_add(ParityDbWeight::get().reads_writes(4, 5))
 	}
 	fn authorize_collector() -> Weight {
-		Weight::from_parts(100_000_000, 10_000).saturating_add(ParityDbWeight::get().reads_writes(2, 1))
+		Weight::from_parts(100_000_000, 10_000)
+			.saturating_add(ParityDbWeight::get().reads_writes(2, 1))
 	}
 	fn revoke_collector() -> Weight {
-		Weight::from_parts(100_000_000, 10_000).saturating_add(ParityDbWeight::get().reads_writes(2, 1))
+		Weight::from_parts(100_000_000, 10_000)
+			.saturating_add(ParityDbWeight::get().reads_writes(2, 1))
 	}
 	fn set_storage() -> Weight {
-		Weight::from_parts(100_000_000, 10_000).saturating_add(ParityDbWeight::get().reads_writes(1, 1))
+		Weight::from_parts(100_000_000, 10_000)
+			.saturating_add(ParityDbWeight::get().reads_writes(1, 1))
 	}
 }

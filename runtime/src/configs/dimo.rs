@@ -39,4 +39,3 @@ impl pallet_data_access::Config for Runtime {
 	type MaxBatch = ConstU32<50>;
 	type WeightInfo = pallet_data_access::weights::SubstrateWeight<Runtime>;
 }
-

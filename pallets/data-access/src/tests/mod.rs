@@ -130,7 +130,12 @@ fn grant_refuses_bad_input() {
 			Error::<Test>::UnknownVehicle
 		);
 		assert_noop!(
-			DataAccess::grant(RuntimeOrigin::signed(BOB), vehicle, CHARLIE, access(&[(RawData, None)])),
+			DataAccess::grant(
+				RuntimeOrigin::signed(BOB),
+				vehicle,
+				CHARLIE,
+				access(&[(RawData, None)])
+			),
 			Error::<Test>::NotOwnerOrAdmin
 		);
 		assert_noop!(
@@ -142,7 +147,12 @@ fn grant_refuses_bad_input() {
 			Error::<Test>::NoStreams
 		);
 		assert_noop!(
-			DataAccess::grant(alice(), vehicle, BOB, access(&[(RawData, None), (RawData, Some(9))])),
+			DataAccess::grant(
+				alice(),
+				vehicle,
+				BOB,
+				access(&[(RawData, None), (RawData, Some(9))])
+			),
 			Error::<Test>::DuplicateStream
 		);
 		assert_noop!(
@@ -162,7 +172,12 @@ fn grant_needs_the_deposit_from_its_signer() {
 		let vehicle = register(ALICE);
 		assert_ok!(DataAccess::add_admin(RuntimeOrigin::signed(ALICE), vehicle, PAUPER));
 		assert_noop!(
-			DataAccess::grant(RuntimeOrigin::signed(PAUPER), vehicle, BOB, access(&[(RawData, None)])),
+			DataAccess::grant(
+				RuntimeOrigin::signed(PAUPER),
+				vehicle,
+				BOB,
+				access(&[(RawData, None)])
+			),
 			DispatchError::Token(TokenError::FundsUnavailable)
 		);
 	});
@@ -177,7 +192,12 @@ fn grantees_per_vehicle_are_bounded_and_expired_entries_can_be_cleared_to_make_r
 			grant(ALICE, vehicle, grantee, &[(RawData, None)]);
 		}
 		assert_noop!(
-			DataAccess::grant(RuntimeOrigin::signed(ALICE), vehicle, 50, access(&[(RawData, None)])),
+			DataAccess::grant(
+				RuntimeOrigin::signed(ALICE),
+				vehicle,
+				50,
+				access(&[(RawData, None)])
+			),
 			Error::<Test>::TooManyGrantees
 		);
 		// Granting more to a listed grantee needs no room.
@@ -192,8 +212,13 @@ fn grantees_per_vehicle_are_bounded_and_expired_entries_can_be_cleared_to_make_r
 		let before = Balances::free_balance(ALICE);
 		assert_ok!(DataAccess::remove_expired(RuntimeOrigin::signed(CHARLIE), vehicle, 10));
 		System::assert_last_event(
-			Event::ExpiredGrantRemoved { vehicle, grantee: 10, payer: ALICE, deposit: GRANT_DEPOSIT }
-				.into(),
+			Event::ExpiredGrantRemoved {
+				vehicle,
+				grantee: 10,
+				payer: ALICE,
+				deposit: GRANT_DEPOSIT,
+			}
+			.into(),
 		);
 		assert_eq!(Balances::free_balance(ALICE), before + GRANT_DEPOSIT);
 		assert_noop!(
@@ -226,7 +251,12 @@ fn revoke_takes_streams_away_and_the_last_one_frees_the_entry() {
 		);
 		assert!(!can_read(vehicle, BOB, CurrentLocation));
 		assert!(can_read(vehicle, BOB, RawData));
-		assert_ok!(DataAccess::revoke(RuntimeOrigin::signed(ALICE), vehicle, BOB, names(&[RawData])));
+		assert_ok!(DataAccess::revoke(
+			RuntimeOrigin::signed(ALICE),
+			vehicle,
+			BOB,
+			names(&[RawData])
+		));
 		System::assert_last_event(
 			Event::AccessChanged { vehicle, grantee: BOB, streams: access(&[]), by: ALICE }.into(),
 		);
@@ -247,7 +277,10 @@ fn revoke_refuses_bad_input() {
 		);
 		assert_noop!(DataAccess::revoke_all(alice(), vehicle, BOB), Error::<Test>::NotGranted);
 		grant(ALICE, vehicle, BOB, &[(RawData, None)]);
-		assert_noop!(DataAccess::revoke(alice(), vehicle, BOB, names(&[])), Error::<Test>::NoStreams);
+		assert_noop!(
+			DataAccess::revoke(alice(), vehicle, BOB, names(&[])),
+			Error::<Test>::NoStreams
+		);
 		assert_noop!(
 			DataAccess::revoke(alice(), vehicle, BOB, names(&[RawData, RawData])),
 			Error::<Test>::DuplicateStream
@@ -304,7 +337,12 @@ fn batches_grant_and_revoke_all_or_nothing() {
 		);
 		// One grantee without a grant refuses the whole revocation.
 		assert_noop!(
-			DataAccess::revoke_many(RuntimeOrigin::signed(ALICE), vehicle, grantees(&[BOB, 20]), None),
+			DataAccess::revoke_many(
+				RuntimeOrigin::signed(ALICE),
+				vehicle,
+				grantees(&[BOB, 20]),
+				None
+			),
 			Error::<Test>::NotGranted
 		);
 		assert_ok!(DataAccess::revoke_many(
@@ -377,7 +415,11 @@ fn set_public_refusals() {
 			Error::<Test>::DuplicateStream
 		);
 		assert_noop!(
-			DataAccess::set_public(RuntimeOrigin::signed(ALICE), vehicle, access(&[(RawData, Some(1))])),
+			DataAccess::set_public(
+				RuntimeOrigin::signed(ALICE),
+				vehicle,
+				access(&[(RawData, Some(1))])
+			),
 			Error::<Test>::ExpiryNotInFuture
 		);
 		assert_noop!(
@@ -417,7 +459,12 @@ fn admins_grant_and_revoke_but_cannot_make_admins() {
 		assert_ok!(DataAccess::remove_admin(RuntimeOrigin::signed(BOB), vehicle, BOB));
 		System::assert_last_event(Event::AdminRemoved { vehicle, admin: BOB }.into());
 		assert_noop!(
-			DataAccess::grant(RuntimeOrigin::signed(BOB), vehicle, CHARLIE, access(&[(RawData, None)])),
+			DataAccess::grant(
+				RuntimeOrigin::signed(BOB),
+				vehicle,
+				CHARLIE,
+				access(&[(RawData, None)])
+			),
 			Error::<Test>::NotOwnerOrAdmin
 		);
 	});
@@ -469,7 +516,12 @@ fn a_transfer_wipes_grants_admins_and_public_streams_without_touching_them() {
 		assert!(!can_read(vehicle, ALICE, CurrentLocation));
 		assert!(can_read(vehicle, DAVE, CurrentLocation));
 		assert_noop!(
-			DataAccess::grant(RuntimeOrigin::signed(CHARLIE), vehicle, BOB, access(&[(RawData, None)])),
+			DataAccess::grant(
+				RuntimeOrigin::signed(CHARLIE),
+				vehicle,
+				BOB,
+				access(&[(RawData, None)])
+			),
 			Error::<Test>::NotOwnerOrAdmin
 		);
 		assert_noop!(

@@ -100,9 +100,9 @@ struct Model {
 impl Model {
 	fn can_read(&self, vehicle: u64, who: u64, stream: Stream) -> bool {
 		let model = &self.vehicles[vehicle as usize];
-		model.owner == who ||
-			model.public.get(&stream).is_some_and(|until| live(until, self.now)) ||
-			model
+		model.owner == who
+			|| model.public.get(&stream).is_some_and(|until| live(until, self.now))
+			|| model
 				.grants
 				.get(&who)
 				.and_then(|streams| streams.get(&stream))
@@ -129,8 +129,8 @@ impl Model {
 				let Some(expiries) = self.expiries(&streams) else { return false };
 				let model = &mut self.vehicles[vehicle as usize];
 				let may = by == model.owner || model.admins.contains(&by);
-				let room = model.grants.contains_key(&grantee) ||
-					model.grants.len() < MAX_GRANTEES as usize;
+				let room = model.grants.contains_key(&grantee)
+					|| model.grants.len() < MAX_GRANTEES as usize;
 				if !may || grantee == model.owner || streams.is_empty() || !room {
 					return false;
 				}
@@ -169,9 +169,9 @@ impl Model {
 			},
 			Action::AddAdmin { by, vehicle, admin } => {
 				let model = &mut self.vehicles[vehicle as usize];
-				if by != model.owner ||
-					admin == model.owner ||
-					model.admins.len() >= MAX_ADMINS as usize
+				if by != model.owner
+					|| admin == model.owner
+					|| model.admins.len() >= MAX_ADMINS as usize
 				{
 					return false;
 				}
@@ -218,21 +218,28 @@ fn dispatch(action: &Action) -> bool {
 		)
 	};
 	let result = match action.clone() {
-		Action::Grant { by, vehicle, grantee, streams } =>
-			DataAccess::grant(signed(by), vehicle, grantee, to_access(&streams)),
-		Action::Revoke { by, vehicle, grantee, streams } =>
-			DataAccess::revoke(signed(by), vehicle, grantee, names(&streams)),
-		Action::RevokeAll { by, vehicle, grantee } =>
-			DataAccess::revoke_all(signed(by), vehicle, grantee),
-		Action::SetPublic { by, vehicle, streams } =>
-			DataAccess::set_public(signed(by), vehicle, to_access(&streams)),
-		Action::AddAdmin { by, vehicle, admin } => DataAccess::add_admin(signed(by), vehicle, admin),
+		Action::Grant { by, vehicle, grantee, streams } => {
+			DataAccess::grant(signed(by), vehicle, grantee, to_access(&streams))
+		},
+		Action::Revoke { by, vehicle, grantee, streams } => {
+			DataAccess::revoke(signed(by), vehicle, grantee, names(&streams))
+		},
+		Action::RevokeAll { by, vehicle, grantee } => {
+			DataAccess::revoke_all(signed(by), vehicle, grantee)
+		},
+		Action::SetPublic { by, vehicle, streams } => {
+			DataAccess::set_public(signed(by), vehicle, to_access(&streams))
+		},
+		Action::AddAdmin { by, vehicle, admin } => {
+			DataAccess::add_admin(signed(by), vehicle, admin)
+		},
 		Action::Transfer { vehicle, to } => {
 			let owner = pallet_vehicles::Vehicles::<Test>::get(vehicle).expect("registered").owner;
 			VehicleRegistry::transfer(signed(owner), vehicle, to)
 		},
-		Action::RemoveExpired { vehicle, grantee } =>
-			DataAccess::remove_expired(signed(ACCOUNTS + 1), vehicle, grantee),
+		Action::RemoveExpired { vehicle, grantee } => {
+			DataAccess::remove_expired(signed(ACCOUNTS + 1), vehicle, grantee)
+		},
 		Action::Advance { blocks } => {
 			run_to_block(System::block_number() + u64::from(blocks));
 			Ok(())
