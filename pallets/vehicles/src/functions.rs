@@ -56,6 +56,7 @@ impl<T: Config> Pallet<T> {
 	) -> DispatchResult {
 		let mut record = Self::owned_vehicle(owner, vehicle)?;
 		ensure!(*owner != new_owner, Error::<T>::TransferToSelf);
+		let transfers = record.transfers.checked_add(1).ok_or(Error::<T>::TooManyTransfers)?;
 
 		VehiclesOf::<T>::try_mutate(&new_owner, |vehicles| {
 			vehicles.try_push(vehicle).map_err(|_| Error::<T>::TooManyVehicles)
@@ -64,10 +65,9 @@ impl<T: Config> Pallet<T> {
 
 		// The new ownership version makes every access grant of the old owner read as absent;
 		// the consents are one value, removed in one write.
-		record.transfers = record.transfers.saturating_add(1);
+		record.transfers = transfers;
 		record.owner = new_owner.clone();
 		record.storage = StorageBackend::default();
-		let transfers = record.transfers;
 		Vehicles::<T>::insert(vehicle, record);
 		CollectorConsents::<T>::remove(vehicle);
 

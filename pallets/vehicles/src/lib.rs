@@ -254,6 +254,9 @@ pub mod pallet {
 		ExpiryNotInFuture,
 		/// The vehicle ids are exhausted.
 		VehicleIdOverflow,
+		/// The vehicle has changed hands 2^32 - 1 times: its ownership version cannot grow, so
+		/// it cannot be transferred again (a new version is what wipes the old owner's grants).
+		TooManyTransfers,
 	}
 
 	#[pallet::hooks]

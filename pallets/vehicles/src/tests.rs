@@ -301,3 +301,19 @@ fn set_storage_changes_the_backend() {
 		assert_eq!(Vehicles::storage_backend(vehicle + 1), None);
 	});
 }
+
+#[test]
+fn the_ownership_version_never_wraps() {
+	test(|| {
+		let vehicle = register(ALICE, 1);
+		crate::Vehicles::<Test>::mutate(vehicle, |record| {
+			if let Some(record) = record {
+				record.transfers = u32::MAX;
+			}
+		});
+		assert_noop!(
+			Vehicles::transfer(RuntimeOrigin::signed(ALICE), vehicle, BOB),
+			Error::<Test>::TooManyTransfers
+		);
+	});
+}
