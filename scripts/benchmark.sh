@@ -32,8 +32,13 @@ cargo build --locked -p dimo-node --features runtime-benchmarks "${profile_flag[
 bench_dir="$CARGO_TARGET_DIR/benchmarks"
 mkdir -p "$bench_dir"
 cp "$CARGO_TARGET_DIR/$profile/dimo-node" "$bench_dir/dimo-node"
-cp "$CARGO_TARGET_DIR/$profile/wbuild/dimo-runtime/dimo_runtime.compact.compressed.wasm" \
-	"$bench_dir/dimo_runtime.wasm"
+wbuild="$CARGO_TARGET_DIR/$profile/wbuild/dimo-runtime"
+for wasm in dimo_runtime.compact.compressed.wasm dimo_runtime.compact.wasm dimo_runtime.wasm; do
+	if [ -f "$wbuild/$wasm" ]; then
+		cp "$wbuild/$wasm" "$bench_dir/dimo_runtime.wasm"
+		break
+	fi
+done
 
 for pallet in "${pallets[@]}"; do
 	crate_dir="pallets/$(echo "${pallet#pallet_}" | tr _ -)"

@@ -12,9 +12,11 @@ use frame_support::{
 use frame_system::RawOrigin;
 use sp_runtime::traits::{Bounded, StaticLookup};
 
+/// An account with funds for any deposit: a thousandth of the largest balance, so that a
+/// benchmark can fund many accounts without overflowing the total issuance.
 fn funded<T: Config>(name: &'static str, index: u32) -> T::AccountId {
 	let who: T::AccountId = account(name, index, 0);
-	let _ = T::Currency::set_balance(&who, BalanceOf::<T>::max_value() / 4u32.into());
+	let _ = T::Currency::set_balance(&who, BalanceOf::<T>::max_value() / 1_000u32.into());
 	who
 }
 

@@ -7,11 +7,13 @@ use frame_benchmarking::v2::*;
 use frame_support::traits::{fungible::Mutate, Get};
 use frame_system::RawOrigin;
 use sp_core::H256;
-use sp_runtime::traits::{Bounded, One, StaticLookup};
+use sp_runtime::traits::{Bounded, StaticLookup};
 
+/// An account with funds for any deposit: a thousandth of the largest balance, so that a
+/// benchmark can fund many accounts without overflowing the total issuance.
 fn funded<T: Config>(name: &'static str, index: u32) -> T::AccountId {
 	let who: T::AccountId = account(name, index, 0);
-	let _ = T::Currency::set_balance(&who, BalanceOf::<T>::max_value() / 4u32.into());
+	let _ = T::Currency::set_balance(&who, BalanceOf::<T>::max_value() / 1_000u32.into());
 	who
 }
 
@@ -86,7 +88,8 @@ mod benchmarks {
 		let vehicle = Vehicles::<T>::register_for_benchmark(&owner);
 		fill_consents::<T>(&owner, vehicle, T::MaxCollectorsPerVehicle::get().saturating_sub(1));
 		let collector: T::AccountId = account("collector", 0, 0);
-		let until = frame_system::Pallet::<T>::block_number() + One::one();
+		// Far enough ahead: the benchmark machinery moves to block 1 before the call.
+		let until = frame_system::Pallet::<T>::block_number() + 1_000u32.into();
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(owner), vehicle, lookup_of::<T>(&collector), Some(until));

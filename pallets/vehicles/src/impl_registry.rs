@@ -16,7 +16,7 @@ impl<T: Config> VehicleRegistry<T::AccountId> for Pallet<T> {
 
 		let funds = T::VehicleDeposit::get()
 			.saturating_mul(1_000u32.into())
-			.max(BalanceOf::<T>::max_value() / 4u32.into());
+			.max(BalanceOf::<T>::max_value() / 1_000u32.into());
 		let _ = T::Currency::set_balance(owner, funds);
 		let mut reference = [0u8; 32];
 		reference[24..].copy_from_slice(&NextVehicleId::<T>::get().to_be_bytes());
