@@ -8,13 +8,15 @@
 //! [`vehicle`] holds the ids, data streams and storage backends of vehicles, and the traits
 //! through which our pallets talk to each other ([`vehicle::VehicleRegistry`],
 //! [`vehicle::ConsentProvider`]): a pallet never reads another pallet's storage, the runtime
-//! wires one pallet's trait implementation into the other's `Config`.
+//! wires one pallet's trait implementation into the other's `Config`. [`rewards`] holds the
+//! traits through which the issuance pallet learns of activity, demand and transfers.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 #![deny(missing_docs)]
 
 extern crate alloc;
 
+pub mod rewards;
 pub mod vehicle;
 
 use sp_runtime::{

@@ -363,3 +363,18 @@ fn has_duplicates<'a, I: Iterator<Item = &'a Stream> + Clone>(items: I) -> bool 
 		.enumerate()
 		.any(|(index, item)| items.clone().skip(index.saturating_add(1)).any(|other| other == item))
 }
+
+/// The demand for a vehicle's data, as the data-provider rewards (pallets/issuance) weigh it:
+/// the grantees of the vehicle's current owner. Two storage reads.
+///
+/// An entry counts until it is removed, even when all its streams have expired: the count is
+/// what keeps the question O(1), and anyone may [`remove_expired`](Pallet::remove_expired) a
+/// dead entry. Grants to the owner do not exist: [`Error::GrantToOwner`]. Each entry holds a
+/// deposit, so that inflating the count costs its payer; the rewards cap what it is worth.
+impl<T: Config> dimo_primitives::rewards::DataDemand for Pallet<T> {
+	fn third_party_grants(vehicle: VehicleId) -> u32 {
+		T::Vehicles::ownership(vehicle)
+			.map(|ownership| GranteeCount::<T>::get(vehicle).for_version(ownership.transfers))
+			.unwrap_or(0)
+	}
+}

@@ -70,6 +70,7 @@ impl pallet_vehicles::Config for Test {
 	type VehicleDeposit = VehicleDeposit;
 	type MaxVehiclesPerOwner = ConstU32<8>;
 	type MaxCollectorsPerVehicle = ConstU32<2>;
+	type OnTransfer = ();
 	type WeightInfo = ();
 }
 

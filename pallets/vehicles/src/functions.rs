@@ -70,6 +70,7 @@ impl<T: Config> Pallet<T> {
 		record.storage = StorageBackend::default();
 		Vehicles::<T>::insert(vehicle, record);
 		CollectorConsents::<T>::remove(vehicle);
+		T::OnTransfer::on_vehicle_transfer(vehicle, owner, &new_owner);
 
 		Self::deposit_event(Event::Transferred {
 			vehicle,

@@ -59,6 +59,7 @@ pub mod weights;
 pub use types::*;
 pub use weights::WeightInfo;
 
+use dimo_primitives::rewards::OnVehicleTransfer;
 use dimo_primitives::vehicle::{
 	ConsentProvider, OemId, Ownership, StorageBackend, VehicleId, VehicleRegistry,
 };
@@ -110,6 +111,10 @@ pub mod pallet {
 		/// How many collectors may hold consent for one vehicle at a time.
 		#[pallet::constant]
 		type MaxCollectorsPerVehicle: Get<u32>;
+
+		/// Told of every transfer, after the new owner is recorded: the rewards of the open
+		/// epoch follow the vehicle (pallets/issuance).
+		type OnTransfer: OnVehicleTransfer<Self::AccountId>;
 
 		/// Weights of this pallet's calls.
 		type WeightInfo: WeightInfo;
@@ -305,6 +310,9 @@ pub mod pallet {
 		///
 		/// Emits [`Event::Transferred`].
 		#[pallet::call_index(1)]
+		#[pallet::weight(
+			T::WeightInfo::transfer().saturating_add(T::OnTransfer::on_vehicle_transfer_weight())
+		)]
 		pub fn transfer(
 			origin: OriginFor<T>,
 			vehicle: VehicleId,

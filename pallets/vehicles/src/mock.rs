@@ -66,6 +66,7 @@ impl pallet_vehicles::Config for Test {
 	type VehicleDeposit = VehicleDeposit;
 	type MaxVehiclesPerOwner = frame_support::traits::ConstU32<MAX_VEHICLES>;
 	type MaxCollectorsPerVehicle = frame_support::traits::ConstU32<MAX_COLLECTORS>;
+	type OnTransfer = ();
 	type WeightInfo = ();
 }
 
