@@ -2,7 +2,8 @@
 //!
 //! Besides the consensus and block-building APIs every Substrate node needs, this exposes the
 //! account nonce and fee queries that the `system_accountNextIndex` and `payment_queryInfo`
-//! JSON-RPC methods (and so Polkadot.js) use.
+//! JSON-RPC methods (and so Polkadot.js) use, and the APIs of DIMO's pallets that the node's
+//! `dimo_*` methods call.
 
 use alloc::vec::Vec;
 use frame_support::{
@@ -24,8 +25,8 @@ use dimo_primitives::vehicle::{Stream, VehicleId};
 
 use super::{
 	AccountId, Aura, Balance, Block, BlockNumber, DataAccess, Executive, Grandpa, InherentDataExt,
-	Nonce, Runtime, RuntimeCall, RuntimeGenesisConfig, SessionKeys, System, TransactionPayment,
-	Vehicles, VERSION,
+	Issuance, Nonce, Runtime, RuntimeCall, RuntimeGenesisConfig, SessionKeys, System,
+	TransactionPayment, Vehicles, VERSION,
 };
 
 impl_runtime_apis! {
@@ -185,6 +186,20 @@ impl_runtime_apis! {
 			vehicle: VehicleId,
 		) -> Option<pallet_data_access::AccessList<AccountId, BlockNumber>> {
 			DataAccess::access_list(vehicle)
+		}
+	}
+
+	impl pallet_issuance_runtime_api::IssuanceApi<Block, AccountId, BlockNumber> for Runtime {
+		fn issuance() -> pallet_issuance::IssuanceInfo<BlockNumber> {
+			Issuance::issuance_info()
+		}
+
+		fn pending_rewards(account: AccountId) -> pallet_issuance::PendingRewards {
+			Issuance::pending_rewards(&account)
+		}
+
+		fn mint(epoch: pallet_issuance::EpochIndex) -> Option<pallet_issuance::MintRecord> {
+			pallet_issuance::Mints::<Runtime>::get(epoch)
 		}
 	}
 

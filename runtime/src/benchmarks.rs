@@ -17,6 +17,7 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_sudo, Sudo]
 	[pallet_vehicles, Vehicles]
 	[pallet_data_access, DataAccess]
+	[pallet_issuance, Issuance]
 );
 
-pub use super::{Balances, DataAccess, Sudo, Timestamp, Utility, Vehicles};
+pub use super::{Balances, DataAccess, Issuance, Sudo, Timestamp, Utility, Vehicles};

@@ -1,18 +1,19 @@
 //! Genesis presets: the initial state of each chain the node knows by name.
 //!
-//! - `dev`: one validator (Alice), sudo held by Alice, the well-known dev accounts funded.
-//!   For a single machine; state is thrown away with `--tmp`.
-//! - `local`: three validators (Alice, Bob, Charlie) on one machine or a LAN, no sudo.
-//! - `testnet`: the public testnet, no sudo. Its authorities are the well-known dev keys until
+//! - `dev`: one validator (Alice), sudo held by Alice, the well-known dev accounts funded,
+//!   issuance epochs of one minute. For a single machine; state is thrown away with `--tmp`.
+//! - `local`: three validators (Alice, Bob, Charlie) on one machine or a LAN, no sudo,
+//!   issuance epochs of one minute.
+//! - `testnet`: the public testnet, no sudo, DIMO's weekly epochs. Its authorities are the well-known dev keys until
 //!   the operators' keys are known: operators replace them in a chain spec made with
 //!   `dimo-node build-spec --chain testnet` before they launch it.
 //!
 //! Presets are JSON patches of [`RuntimeGenesisConfig`]: what they do not name keeps its
 //! default.
 
-use crate::{AccountId, BalancesConfig, RuntimeGenesisConfig, SudoConfig, DIMO};
+use crate::{AccountId, BalancesConfig, IssuanceConfig, RuntimeGenesisConfig, SudoConfig, DIMO};
 use alloc::{vec, vec::Vec};
-use dimo_primitives::Balance;
+use dimo_primitives::{time::DAYS, Balance, BlockNumber};
 use serde_json::Value;
 use sp_consensus_aura::sr25519::AuthorityId as AuraId;
 use sp_consensus_grandpa::AuthorityId as GrandpaId;
@@ -27,6 +28,19 @@ pub const DEV_ENDOWMENT: Balance = 1_000_000 * DIMO;
 
 /// What each testnet validator account holds at genesis: enough for fees, not a fortune.
 pub const TESTNET_VALIDATOR_ENDOWMENT: Balance = 1_000 * DIMO;
+
+/// The epoch of the issuance on the dev and local chains: ten blocks, one minute, so that a
+/// person sees an epoch close, its emission minted and split, and rewards claimed.
+pub const DEV_EPOCH_LENGTH: BlockNumber = 10;
+
+/// DIMO's emission schedule (DIP-2): weekly epochs, 15% less every 52 of them, a cap of
+/// 1,000,000,000 DIMO.
+pub const DIMO_SCHEDULE: pallet_issuance::Schedule<BlockNumber> = pallet_issuance::Schedule {
+	epoch_length: 7 * DAYS,
+	epochs_per_decay: 52,
+	decay: sp_runtime::Perbill::from_percent(15),
+	supply_cap: pallet_issuance::DEFAULT_SUPPLY_CAP,
+};
 
 /// The Aura and GRANDPA keys of a well-known dev account (`//Alice`, `//Bob`, ...).
 fn authority_keys(who: Sr25519Keyring) -> (AuraId, GrandpaId) {
@@ -55,6 +69,7 @@ fn genesis(
 	authorities: Vec<(AuraId, GrandpaId)>,
 	endowed: Vec<(AccountId, Balance)>,
 	sudo: Option<AccountId>,
+	epoch_length: Option<BlockNumber>,
 ) -> Value {
 	let config = RuntimeGenesisConfig {
 		balances: BalancesConfig { balances: endowed, ..Default::default() },
@@ -66,6 +81,12 @@ fn genesis(
 			..Default::default()
 		},
 		sudo: SudoConfig { key: sudo },
+		// DIMO's schedule; only the epoch length differs between chains.
+		issuance: IssuanceConfig {
+			schedule: epoch_length
+				.map(|epoch_length| pallet_issuance::Schedule { epoch_length, ..DIMO_SCHEDULE }),
+			..Default::default()
+		},
 		..Default::default()
 	};
 	// `RuntimeGenesisConfig` is plain data: serialising it cannot fail.
@@ -78,6 +99,7 @@ pub fn development_genesis() -> Value {
 		vec![authority_keys(Sr25519Keyring::Alice)],
 		dev_accounts().into_iter().map(|a| (a, DEV_ENDOWMENT)).collect(),
 		Some(Sr25519Keyring::Alice.to_account_id()),
+		Some(DEV_EPOCH_LENGTH),
 	)
 }
 
@@ -91,6 +113,7 @@ pub fn local_testnet_genesis() -> Value {
 		],
 		dev_accounts().into_iter().map(|a| (a, DEV_ENDOWMENT)).collect(),
 		None,
+		Some(DEV_EPOCH_LENGTH),
 	)
 }
 
@@ -101,6 +124,7 @@ pub fn testnet_genesis() -> Value {
 		validators.iter().map(|v| authority_keys(*v)).collect(),
 		validators.iter().map(|v| (v.to_account_id(), TESTNET_VALIDATOR_ENDOWMENT)).collect(),
 		None,
+		Some(7 * DAYS),
 	)
 }
 

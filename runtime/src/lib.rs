@@ -174,6 +174,8 @@ mod runtime {
 	pub type Vehicles = pallet_vehicles;
 	#[runtime::pallet_index(51)]
 	pub type DataAccess = pallet_data_access;
+	#[runtime::pallet_index(52)]
+	pub type Issuance = pallet_issuance;
 }
 
 #[cfg(test)]

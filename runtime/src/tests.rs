@@ -88,8 +88,13 @@ fn dev_accounts_are_funded_and_total_issuance_adds_up() {
 	preset_storage(DEV_RUNTIME_PRESET).execute_with(|| {
 		assert_eq!(Balances::balance(&alice()), DEV_ENDOWMENT);
 		assert_eq!(Balances::balance(&bob()), DEV_ENDOWMENT);
-		// Six dev accounts and their six stashes.
-		assert_eq!(Balances::total_issuance(), 12 * DEV_ENDOWMENT);
+		// Six dev accounts and their six stashes, and the existential deposit of the account
+		// that holds the issuance's budgets.
+		assert_eq!(
+			Balances::balance(&pallet_issuance::Pallet::<Runtime>::account_id()),
+			EXISTENTIAL_DEPOSIT
+		);
+		assert_eq!(Balances::total_issuance(), 12 * DEV_ENDOWMENT + EXISTENTIAL_DEPOSIT);
 	});
 }
 
@@ -160,5 +165,57 @@ fn assets_are_admitted_by_root_only() {
 		);
 		assert_ok!(Assets::force_create(RuntimeOrigin::root(), 1.into(), alice().into(), true, 1));
 		assert!(pallet_assets::Asset::<Runtime>::contains_key(1));
+	});
+}
+
+#[test]
+fn issuance_follows_dimos_schedule_with_short_epochs_on_dev_chains() {
+	use pallet_issuance::{CurrentSchedule, Mints, DEFAULT_EPOCH_EMISSION};
+	for (name, epoch_length) in [
+		(DEV_RUNTIME_PRESET, genesis_config_presets::DEV_EPOCH_LENGTH),
+		(LOCAL_TESTNET_RUNTIME_PRESET, genesis_config_presets::DEV_EPOCH_LENGTH),
+		(genesis_config_presets::TESTNET_RUNTIME_PRESET, 7 * dimo_primitives::time::DAYS),
+	] {
+		preset_storage(name).execute_with(|| {
+			let schedule = CurrentSchedule::<Runtime>::get().expect("set at genesis");
+			assert_eq!(
+				schedule,
+				pallet_issuance::Schedule { epoch_length, ..genesis_config_presets::DIMO_SCHEDULE },
+				"{name}"
+			);
+			assert_eq!(schedule.supply_cap, 1_000_000_000 * DIMO);
+			assert_eq!(pallet_issuance::EpochEmission::<Runtime>::get(), DEFAULT_EPOCH_EMISSION);
+		});
+	}
+	// On the dev chain, the first epoch closes at block 10 and mints 1,105,000 DIMO.
+	preset_storage(DEV_RUNTIME_PRESET).execute_with(|| {
+		use frame_support::traits::Hooks;
+		let before = Balances::total_issuance();
+		System::set_block_number(9);
+		crate::Issuance::on_initialize(9);
+		assert_eq!(Balances::total_issuance(), before);
+		System::set_block_number(10);
+		crate::Issuance::on_initialize(10);
+		assert_eq!(Balances::total_issuance(), before + 1_105_000 * DIMO);
+		assert_eq!(Mints::<Runtime>::get(0).map(|mint| mint.minted), Some(1_105_000 * DIMO));
+	});
+}
+
+#[test]
+fn issuance_admin_calls_need_governance() {
+	preset_storage(DEV_RUNTIME_PRESET).execute_with(|| {
+		let call = pallet_issuance::Call::<Runtime>::set_epoch_emission { epoch_emission: DIMO };
+		assert_noop!(
+			pallet_issuance::Pallet::<Runtime>::set_epoch_emission(
+				RuntimeOrigin::signed(alice()),
+				DIMO
+			),
+			DispatchError::BadOrigin
+		);
+		assert_ok!(frame_support::traits::UnfilteredDispatchable::dispatch_bypass_filter(
+			call,
+			RuntimeOrigin::root()
+		));
+		assert_eq!(pallet_issuance::EpochEmission::<Runtime>::get(), DIMO);
 	});
 }

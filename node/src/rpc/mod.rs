@@ -44,6 +44,7 @@ where
 	C::Api: BlockBuilder<Block>,
 	C::Api: pallet_vehicles_runtime_api::VehiclesApi<Block, AccountId, Balance, BlockNumber>,
 	C::Api: pallet_data_access_runtime_api::DataAccessApi<Block, AccountId, BlockNumber>,
+	C::Api: pallet_issuance_runtime_api::IssuanceApi<Block, AccountId, BlockNumber>,
 	P: TransactionPool + 'static,
 {
 	use dimo::{Dimo, DimoApiServer};

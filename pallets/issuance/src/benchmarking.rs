@@ -36,8 +36,7 @@ fn funded<T: Config>(name: &'static str, index: u32) -> T::AccountId {
 /// A schedule that mints: the largest cap the runtime allows, so that the benchmarks' own
 /// funding never leaves the emission at zero.
 fn minting_schedule<T: Config>() {
-	let schedule =
-		Schedule { supply_cap: T::MaxSupplyCap::get(), ..Issuance::<T>::schedule() };
+	let schedule = Schedule { supply_cap: T::MaxSupplyCap::get(), ..Issuance::<T>::schedule() };
 	CurrentSchedule::<T>::put(schedule);
 	if EpochEmission::<T>::get() == 0 {
 		EpochEmission::<T>::put(T::MaxEpochEmission::get());
@@ -123,7 +122,8 @@ mod benchmarks {
 
 	#[benchmark]
 	fn spend_dao() -> Result<(), BenchmarkError> {
-		let origin = T::AdminOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		let origin =
+			T::AdminOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
 		minting_schedule::<T>();
 		close::<T>();
 		let to: T::AccountId = account("to", 0, 0);
@@ -138,7 +138,8 @@ mod benchmarks {
 
 	#[benchmark]
 	fn create_dteam() -> Result<(), BenchmarkError> {
-		let origin = T::AdminOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		let origin =
+			T::AdminOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
 		let admin: T::AccountId = account("admin", 0, 0);
 		dteams::<T>(T::MaxDTeams::get().saturating_sub(1), &admin);
 
@@ -156,7 +157,8 @@ mod benchmarks {
 
 	#[benchmark]
 	fn update_dteam() -> Result<(), BenchmarkError> {
-		let origin = T::AdminOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		let origin =
+			T::AdminOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
 		let admin: T::AccountId = account("admin", 0, 0);
 		dteams::<T>(1, &admin);
 		let new_admin: T::AccountId = account("admin", 1, 0);
@@ -171,7 +173,8 @@ mod benchmarks {
 
 	#[benchmark]
 	fn close_dteam() -> Result<(), BenchmarkError> {
-		let origin = T::AdminOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		let origin =
+			T::AdminOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
 		minting_schedule::<T>();
 		let admin: T::AccountId = account("admin", 0, 0);
 		dteams::<T>(1, &admin);
@@ -186,7 +189,8 @@ mod benchmarks {
 
 	#[benchmark]
 	fn set_schedule() -> Result<(), BenchmarkError> {
-		let origin = T::AdminOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		let origin =
+			T::AdminOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
 		let schedule = Schedule {
 			epoch_length: T::MaxEpochLength::get(),
 			supply_cap: T::MaxSupplyCap::get(),
@@ -202,7 +206,8 @@ mod benchmarks {
 
 	#[benchmark]
 	fn set_epoch_emission() -> Result<(), BenchmarkError> {
-		let origin = T::AdminOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		let origin =
+			T::AdminOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
 		let emission = T::MaxEpochEmission::get();
 
 		#[extrinsic_call]
@@ -214,7 +219,8 @@ mod benchmarks {
 
 	#[benchmark]
 	fn set_shares() -> Result<(), BenchmarkError> {
-		let origin = T::AdminOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		let origin =
+			T::AdminOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
 		let dteam_shares = DTeamShares::<T>::get();
 		let shares = Shares {
 			data_providers: Perbill::one().saturating_sub(dteam_shares),
@@ -230,7 +236,8 @@ mod benchmarks {
 
 	#[benchmark]
 	fn set_reward_params() -> Result<(), BenchmarkError> {
-		let origin = T::AdminOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		let origin =
+			T::AdminOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
 		let params = RewardParams {
 			demand_bonus_per_grant: Perbill::from_percent(20),
 			max_rewarded_grants: T::MaxRewardedGrants::get(),
@@ -329,9 +336,10 @@ mod benchmarks {
 		ensure!(RewardPots::<T>::contains_key(0), "epoch 0 opened a pot");
 		// Jump to the last epoch of a decay period, past epoch 0's claim window.
 		let schedule = Issuance::<T>::schedule();
-		let last_of_period = schedule.epochs_per_decay.saturating_sub(1).max(
-			Issuance::<T>::reward_params().claim_window.saturating_add(1),
-		);
+		let last_of_period = schedule
+			.epochs_per_decay
+			.saturating_sub(1)
+			.max(Issuance::<T>::reward_params().claim_window.saturating_add(1));
 		CurrentEpoch::<T>::put(EpochState { index: last_of_period, started_at: 0u32.into() });
 		active_vehicle::<T>(1);
 		let now: BlockNumberFor<T> = schedule.epoch_length;

@@ -87,7 +87,10 @@ impl<T: Config> Pallet<T> {
 			return T::WeightInfo::on_initialize_idle();
 		}
 		let dteams = Self::close_epoch(epoch.index, &schedule);
-		CurrentEpoch::<T>::put(EpochState { index: epoch.index.saturating_add(1), started_at: now });
+		CurrentEpoch::<T>::put(EpochState {
+			index: epoch.index.saturating_add(1),
+			started_at: now,
+		});
 		T::WeightInfo::on_initialize_epoch_boundary(dteams)
 	}
 
@@ -248,10 +251,8 @@ impl<T: Config> Pallet<T> {
 
 	/// The points of a vehicle with `streak` and `grants` third-party grants.
 	pub fn points_for(streak: u32, grants: u32, params: &RewardParams) -> (Points, u32) {
-		let bonus = STREAK_LEVELS
-			.get(Self::streak_level(streak))
-			.map(|(_, bonus)| *bonus)
-			.unwrap_or(0);
+		let bonus =
+			STREAK_LEVELS.get(Self::streak_level(streak)).map(|(_, bonus)| *bonus).unwrap_or(0);
 		let base = BASE_POINTS.saturating_add(bonus);
 		let rewarded_grants = grants.min(params.max_rewarded_grants);
 		let demand =
@@ -266,8 +267,11 @@ impl<T: Config> Pallet<T> {
 		let epoch = CurrentEpoch::<T>::get().index;
 		let previous = VehicleActivityOf::<T>::get(vehicle);
 		let streak = Self::next_streak(previous.as_ref().map(|a| (a.epoch, a.streak)), epoch);
-		let (points, rewarded_grants) =
-			Self::points_for(streak, T::Demand::third_party_grants(vehicle), &Self::reward_params());
+		let (points, rewarded_grants) = Self::points_for(
+			streak,
+			T::Demand::third_party_grants(vehicle),
+			&Self::reward_params(),
+		);
 
 		// Points already earned in this epoch: keep the higher (demand may have risen).
 		let earned = previous.filter(|a| a.epoch == epoch).map(|a| a.points).unwrap_or(0);
@@ -311,7 +315,10 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// What `who` is owed for `epoch`, and the pot it comes out of.
-	fn owed(who: &T::AccountId, epoch: EpochIndex) -> Result<(Points, Balance, RewardPot), Error<T>> {
+	fn owed(
+		who: &T::AccountId,
+		epoch: EpochIndex,
+	) -> Result<(Points, Balance, RewardPot), Error<T>> {
 		let current = CurrentEpoch::<T>::get().index;
 		ensure!(epoch < current, Error::<T>::EpochNotClosed);
 		let pot = RewardPots::<T>::get(epoch).ok_or_else(|| {
@@ -490,10 +497,7 @@ impl<T: Config> Pallet<T> {
 		let sum = u64::from(shares.data_providers.deconstruct())
 			+ u64::from(shares.dao.deconstruct())
 			+ u64::from(dteam_shares.deconstruct());
-		ensure!(
-			sum == u64::from(Perbill::one().deconstruct()),
-			Error::<T>::SharesDoNotSumToWhole
-		);
+		ensure!(sum == u64::from(Perbill::one().deconstruct()), Error::<T>::SharesDoNotSumToWhole);
 		Ok(())
 	}
 

@@ -175,7 +175,8 @@ pub mod pallet {
 	}
 
 	/// A dTeam, as stored.
-	pub type DTeamOf<T> = DTeam<<T as frame_system::Config>::AccountId, <T as Config>::MaxDTeamNameLen>;
+	pub type DTeamOf<T> =
+		DTeam<<T as frame_system::Config>::AccountId, <T as Config>::MaxDTeamNameLen>;
 
 	/// The name of a dTeam.
 	pub type DTeamNameOf<T> = BoundedVec<u8, <T as Config>::MaxDTeamNameLen>;
@@ -687,7 +688,10 @@ pub mod pallet {
 		/// Emits [`Event::PointsEarned`] for each vehicle whose points rose.
 		#[pallet::call_index(10)]
 		#[pallet::weight(T::WeightInfo::record_activity(vehicles.len() as u32))]
-		pub fn record_activity(origin: OriginFor<T>, vehicles: ActivityBatchOf<T>) -> DispatchResult {
+		pub fn record_activity(
+			origin: OriginFor<T>,
+			vehicles: ActivityBatchOf<T>,
+		) -> DispatchResult {
 			T::ActivityOrigin::ensure_origin(origin)?;
 			ensure!(!vehicles.is_empty(), Error::<T>::EmptyBatch);
 			for vehicle in &vehicles {

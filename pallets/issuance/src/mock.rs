@@ -133,7 +133,10 @@ pub fn test_schedule() -> Schedule<u64> {
 }
 
 /// A genesis with `schedule`, Alice to Dave funded, at block 1 so that events are recorded.
-pub fn new_test_ext_with(schedule: Schedule<u64>, reward_params: RewardParams) -> sp_io::TestExternalities {
+pub fn new_test_ext_with(
+	schedule: Schedule<u64>,
+	reward_params: RewardParams,
+) -> sp_io::TestExternalities {
 	let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
 	pallet_balances::GenesisConfig::<Test> {
 		balances: [ALICE, BOB, CHARLIE, DAVE].map(|who| (who, ENDOWMENT)).to_vec(),

@@ -93,10 +93,9 @@ fn the_emission_falls_fifteen_percent_every_52_epochs() {
 		assert_eq!(minted(51), 1_105_000 * DIMO);
 		assert_eq!(minted(52), year_two);
 		assert_eq!(minted(53), year_two);
-		assert!(events().contains(&Event::EmissionDecayed {
-			from_epoch: 52,
-			epoch_emission: year_two
-		}));
+		assert!(
+			events().contains(&Event::EmissionDecayed { from_epoch: 52, epoch_emission: year_two })
+		);
 		assert_eq!(TotalMinted::<Test>::get(), 52 * 1_105_000 * DIMO + 2 * year_two);
 	});
 }
@@ -256,7 +255,10 @@ fn without_activity_the_data_providers_part_goes_to_the_dao() {
 	test(|| {
 		close_epoch();
 		let record = Mints::<Test>::get(0).expect("epoch 0 minted");
-		assert_eq!(record, MintRecord { minted: EMISSION, data_providers: 0, dteams: 0, dao: EMISSION });
+		assert_eq!(
+			record,
+			MintRecord { minted: EMISSION, data_providers: 0, dteams: 0, dao: EMISSION }
+		);
 		assert_eq!(DaoPot::<Test>::get(), EMISSION);
 		assert!(RewardPots::<Test>::get(0).is_none());
 		assert_eq!(pot_account_balance(), EXISTENTIAL_DEPOSIT + EMISSION);
@@ -338,7 +340,10 @@ fn shares_that_do_not_make_100_percent_are_rejected() {
 		let set = |data, dao| {
 			Issuance::set_shares(
 				RuntimeOrigin::root(),
-				Shares { data_providers: Perbill::from_percent(data), dao: Perbill::from_percent(dao) },
+				Shares {
+					data_providers: Perbill::from_percent(data),
+					dao: Perbill::from_percent(dao),
+				},
 			)
 		};
 		assert_noop!(set(60, 30), Error::<Test>::SharesDoNotSumToWhole);
@@ -355,7 +360,10 @@ fn shares_that_do_not_make_100_percent_are_rejected() {
 		assert_noop!(set(50, 50), Error::<Test>::SharesDoNotSumToWhole);
 		assert_ok!(set(60, 20));
 		assert!(events().contains(&Event::SharesChanged {
-			shares: Shares { data_providers: Perbill::from_percent(60), dao: Perbill::from_percent(20) },
+			shares: Shares {
+				data_providers: Perbill::from_percent(60),
+				dao: Perbill::from_percent(20)
+			},
 			dteam_shares: Perbill::from_percent(20),
 		}));
 	});
@@ -419,8 +427,7 @@ fn a_dteam_is_created_funded_spent_and_closed_into_the_dao_pot() {
 		let dao_before = DaoPot::<Test>::get();
 		assert_ok!(Issuance::close_dteam(RuntimeOrigin::root(), 0));
 		assert_eq!(DaoPot::<Test>::get(), dao_before + funded - 1_000 * DIMO);
-		assert!(events()
-			.contains(&Event::DTeamClosed { team: 0, returned: funded - 1_000 * DIMO }));
+		assert!(events().contains(&Event::DTeamClosed { team: 0, returned: funded - 1_000 * DIMO }));
 		assert_noop!(Issuance::close_dteam(RuntimeOrigin::root(), 0), Error::<Test>::UnknownDTeam);
 	});
 }
@@ -428,7 +435,8 @@ fn a_dteam_is_created_funded_spent_and_closed_into_the_dao_pot() {
 #[test]
 fn dteam_limits_and_bad_funding_are_rejected() {
 	test(|| {
-		let create = |funding| Issuance::create_dteam(RuntimeOrigin::root(), name("t"), DAVE, funding);
+		let create =
+			|funding| Issuance::create_dteam(RuntimeOrigin::root(), name("t"), DAVE, funding);
 		assert_noop!(
 			Issuance::create_dteam(RuntimeOrigin::root(), name(""), DAVE, Funding::Fixed(1)),
 			Error::<Test>::EmptyName
@@ -482,7 +490,10 @@ fn an_active_vehicle_earns_and_its_owner_claims_the_whole_pot() {
 		active(vehicle); // reported twice: counted once
 		assert_eq!(AccountPoints::<Test>::get(0, ALICE), Some(BASE_POINTS));
 		assert_eq!(CurrentEpochPoints::<Test>::get(), BASE_POINTS);
-		assert_noop!(Issuance::claim(RuntimeOrigin::signed(ALICE), 0), Error::<Test>::EpochNotClosed);
+		assert_noop!(
+			Issuance::claim(RuntimeOrigin::signed(ALICE), 0),
+			Error::<Test>::EpochNotClosed
+		);
 		close_epoch();
 		let pot = Perbill::from_percent(70) * EMISSION;
 		assert_eq!(
@@ -499,7 +510,10 @@ fn an_active_vehicle_earns_and_its_owner_claims_the_whole_pot() {
 			amount: pot
 		}));
 		// Twice: nothing left.
-		assert_noop!(Issuance::claim(RuntimeOrigin::signed(ALICE), 0), Error::<Test>::NothingToClaim);
+		assert_noop!(
+			Issuance::claim(RuntimeOrigin::signed(ALICE), 0),
+			Error::<Test>::NothingToClaim
+		);
 		assert!(Issuance::pending_rewards(&ALICE).claimable.is_empty());
 	});
 }
@@ -536,7 +550,8 @@ fn the_pot_is_split_by_points_rounding_down_and_no_dust_is_created_or_lost() {
 		close_epoch();
 		let pot = RewardPots::<Test>::get(0).expect("a pot").pot;
 		let mut paid = 0;
-		for (who, points) in [(ALICE, BASE_POINTS), (BOB, BASE_POINTS * 11 / 10), (CHARLIE, BASE_POINTS)]
+		for (who, points) in
+			[(ALICE, BASE_POINTS), (BOB, BASE_POINTS * 11 / 10), (CHARLIE, BASE_POINTS)]
 		{
 			let before = Balances::balance(&who);
 			assert_ok!(Issuance::claim(RuntimeOrigin::signed(who), 0));
@@ -553,8 +568,7 @@ fn the_pot_is_split_by_points_rounding_down_and_no_dust_is_created_or_lost() {
 		assert!(events().contains(&Event::RewardsExpired { epoch: 0, returned: pot - paid }));
 		let minted = TotalMinted::<Test>::get();
 		let in_teams: Balance = DTeams::<Test>::iter_values().map(|t| t.balance).sum();
-		let unclaimed: Balance =
-			RewardPots::<Test>::iter_values().map(|p| p.pot - p.paid).sum();
+		let unclaimed: Balance = RewardPots::<Test>::iter_values().map(|p| p.pot - p.paid).sum();
 		assert_eq!(paid + DaoPot::<Test>::get() + in_teams + unclaimed, minted);
 	});
 }
@@ -601,7 +615,10 @@ fn the_owner_at_the_close_claims_after_a_transfer_during_the_epoch() {
 		assert_eq!(AccountPoints::<Test>::get(0, ALICE), None);
 		assert_eq!(AccountPoints::<Test>::get(0, BOB), Some(BASE_POINTS));
 		close_epoch();
-		assert_noop!(Issuance::claim(RuntimeOrigin::signed(ALICE), 0), Error::<Test>::NothingToClaim);
+		assert_noop!(
+			Issuance::claim(RuntimeOrigin::signed(ALICE), 0),
+			Error::<Test>::NothingToClaim
+		);
 		assert_ok!(Issuance::claim(RuntimeOrigin::signed(BOB), 0));
 	});
 }
