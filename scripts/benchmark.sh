@@ -7,7 +7,8 @@
 #
 # For pallet_issuance it also runs `epoch_boundary_with_vehicles` apart (few steps: it registers
 # up to 100,000 vehicles) and prints how long the epoch boundary takes with 10, 1,000 and
-# 100,000 active vehicles: the figures show that it does not grow with them.
+# 100,000 active vehicles (10^x, x = 1, 3, 5): the figures show that it does not grow with them.
+# The set-up of 100,000 vehicles takes hours with a debug node; BOUNDARY_MAX_X=3 stops at 1,000.
 #
 # It writes pallets/<name>/src/weights.rs through scripts/weight-template.hbs. The figures are
 # those of the machine that runs it: run it on the reference hardware of validators before a
@@ -71,7 +72,8 @@ for pallet in "${pallets[@]}"; do
 			--pallet pallet_issuance \
 			--extrinsic epoch_boundary_with_vehicles \
 			--steps 3 \
-			--repeat 3 \
+			--repeat 1 \
+			--high "${BOUNDARY_MAX_X:-5}" \
 			--min-duration 0 \
 			--wasm-execution compiled \
 			--heap-pages 4096 \

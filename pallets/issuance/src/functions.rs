@@ -124,7 +124,7 @@ impl<T: Config> Pallet<T> {
 		let (record, dteams) = Self::split(epoch, minted);
 		Mints::<T>::insert(epoch, record);
 
-		if epoch.saturating_add(1) % schedule.epochs_per_decay.max(1) == 0 {
+		if epoch.saturating_add(1).is_multiple_of(schedule.epochs_per_decay.max(1)) {
 			let keep = Perbill::one().saturating_sub(schedule.decay);
 			let epoch_emission = keep.mul_floor(EpochEmission::<T>::get());
 			EpochEmission::<T>::put(epoch_emission);

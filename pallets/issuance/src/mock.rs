@@ -159,7 +159,7 @@ pub fn new_test_ext_with(
 
 /// Runs a test in the default genesis and checks the invariants of the pallets after it.
 pub fn test(body: impl FnOnce()) {
-	new_test_ext_with(test_schedule(), DEFAULT_REWARD_PARAMS).execute_with(|| {
+	new_test_ext().execute_with(|| {
 		body();
 		Issuance::do_try_state().expect("the issuance's invariants hold");
 		DataAccess::do_try_state().expect("the access lists' invariants hold");
@@ -177,7 +177,7 @@ pub fn close_epoch() {
 	run_to_block(Issuance::next_epoch_at());
 }
 
-/// The default genesis of the tests, for the benchmark test suite.
+/// The default genesis of the tests.
 pub fn new_test_ext() -> sp_io::TestExternalities {
 	new_test_ext_with(test_schedule(), DEFAULT_REWARD_PARAMS)
 }

@@ -120,7 +120,7 @@ impl Model {
 		}
 		self.epoch += 1;
 		// Decay every three epochs in this test.
-		if self.epoch % 3 == 0 {
+		if self.epoch.is_multiple_of(3) {
 			self.emission = Perbill::from_percent(85) * self.emission;
 		}
 	}
