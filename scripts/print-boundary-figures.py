@@ -6,13 +6,21 @@ import json
 import statistics
 import sys
 
-results = json.load(open(sys.argv[1]))[0]["time_results"]
-by_x = {}
-for result in results:
-    x = dict(result["components"])["x"]
-    by_x.setdefault(x, []).append(result)
-print(f"{'active vehicles':>16} {'median time (µs)':>17} {'reads':>6} {'writes':>7}")
-for x in sorted(by_x):
-    runs = by_x[x]
-    time = statistics.median(run["extrinsic_time"] for run in runs) / 1000
-    print(f"{10 ** x:>16,} {time:>17.1f} {runs[0]['reads']:>6} {runs[0]['writes']:>7}")
+benchmark = json.load(open(sys.argv[1]))[0]
+
+
+def by_x(results):
+    grouped = {}
+    for result in results:
+        grouped.setdefault(dict(result["components"])["x"], []).append(result)
+    return grouped
+
+
+# Times are in nanoseconds; the storage accesses are counted in a separate run (db_results).
+times = by_x(benchmark["time_results"])
+accesses = by_x(benchmark["db_results"])
+print(f"{'active vehicles':>16} {'median time (µs)':>17} {'reads':>6} {'writes':>7} {'proof (bytes)':>14}")
+for x in sorted(times):
+    time = statistics.median(run["extrinsic_time"] for run in times[x]) / 1000
+    db = accesses.get(x, times[x])[0]
+    print(f"{10 ** x:>16,} {time:>17.1f} {db['reads']:>6} {db['writes']:>7} {db['proof_size']:>14}")
