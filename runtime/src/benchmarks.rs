@@ -18,6 +18,7 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_vehicles, Vehicles]
 	[pallet_data_access, DataAccess]
 	[pallet_issuance, Issuance]
+	[pallet_governance, Governance]
 );
 
-pub use super::{Balances, DataAccess, Issuance, Sudo, Timestamp, Utility, Vehicles};
+pub use super::{Balances, DataAccess, Governance, Issuance, Sudo, Timestamp, Utility, Vehicles};

@@ -1,17 +1,22 @@
 //! Genesis presets: the initial state of each chain the node knows by name.
 //!
 //! - `dev`: one validator (Alice), sudo held by Alice, the well-known dev accounts funded,
-//!   issuance epochs of one minute. For a single machine; state is thrown away with `--tmp`.
+//!   issuance epochs of one minute, governance periods of a minute or less, a technical
+//!   committee of Alice, Bob and Charlie. For a single machine; state is thrown away with `--tmp`.
 //! - `local`: three validators (Alice, Bob, Charlie) on one machine or a LAN, no sudo,
-//!   issuance epochs of one minute.
-//! - `testnet`: the public testnet, no sudo, DIMO's weekly epochs. Its authorities are the well-known dev keys until
+//!   the dev chain's short epochs and governance periods.
+//! - `testnet`: the public testnet, no sudo, DIMO's weekly epochs and DIP-1's governance
+//!   periods. Its authorities are the well-known dev keys until
 //!   the operators' keys are known: operators replace them in a chain spec made with
 //!   `dimo-node build-spec --chain testnet` before they launch it.
 //!
 //! Presets are JSON patches of [`RuntimeGenesisConfig`]: what they do not name keeps its
 //! default.
 
-use crate::{AccountId, BalancesConfig, IssuanceConfig, RuntimeGenesisConfig, SudoConfig, DIMO};
+use crate::{
+	AccountId, BalancesConfig, GovernanceConfig, IssuanceConfig, RuntimeGenesisConfig, SudoConfig,
+	TechnicalCommitteeConfig, DIMO,
+};
 use alloc::{vec, vec::Vec};
 use dimo_primitives::{time::DAYS, Balance, BlockNumber};
 use serde_json::Value;
@@ -32,6 +37,25 @@ pub const TESTNET_VALIDATOR_ENDOWMENT: Balance = 1_000 * DIMO;
 /// The epoch of the issuance on the dev and local chains: ten blocks, one minute, so that a
 /// person sees an epoch close, its emission minted and split, and rewards claimed.
 pub const DEV_EPOCH_LENGTH: BlockNumber = 10;
+
+/// Governance on the dev and local chains: a proposal launches within a minute, is voted on for
+/// a minute and enacted 30 seconds after it passes, so that a whole cycle runs in minutes.
+pub const DEV_TIMINGS: pallet_governance::Timings<BlockNumber> = pallet_governance::Timings {
+	launch_period: 10,
+	voting_period: 10,
+	fast_track_voting_period: 5,
+	enactment_period: 5,
+	cooloff_period: 10,
+	motion_duration: 10,
+};
+
+/// The technical committee of the dev and local chains: Alice, Bob and Charlie.
+fn dev_committee() -> Vec<AccountId> {
+	[Sr25519Keyring::Alice, Sr25519Keyring::Bob, Sr25519Keyring::Charlie]
+		.iter()
+		.map(|k| k.to_account_id())
+		.collect()
+}
 
 /// DIMO's emission schedule (DIP-2): weekly epochs, 15% less every 52 of them, a cap of
 /// 1,000,000,000 DIMO.
@@ -70,6 +94,8 @@ fn genesis(
 	endowed: Vec<(AccountId, Balance)>,
 	sudo: Option<AccountId>,
 	epoch_length: Option<BlockNumber>,
+	committee: Vec<AccountId>,
+	timings: Option<pallet_governance::Timings<BlockNumber>>,
 ) -> Value {
 	let config = RuntimeGenesisConfig {
 		balances: BalancesConfig { balances: endowed, ..Default::default() },
@@ -81,6 +107,8 @@ fn genesis(
 			..Default::default()
 		},
 		sudo: SudoConfig { key: sudo },
+		technical_committee: TechnicalCommitteeConfig { members: committee, ..Default::default() },
+		governance: GovernanceConfig { timings },
 		// DIMO's schedule; only the epoch length differs between chains.
 		issuance: IssuanceConfig {
 			schedule: epoch_length
@@ -100,6 +128,8 @@ pub fn development_genesis() -> Value {
 		dev_accounts().into_iter().map(|a| (a, DEV_ENDOWMENT)).collect(),
 		Some(Sr25519Keyring::Alice.to_account_id()),
 		Some(DEV_EPOCH_LENGTH),
+		dev_committee(),
+		Some(DEV_TIMINGS),
 	)
 }
 
@@ -114,6 +144,8 @@ pub fn local_testnet_genesis() -> Value {
 		dev_accounts().into_iter().map(|a| (a, DEV_ENDOWMENT)).collect(),
 		None,
 		Some(DEV_EPOCH_LENGTH),
+		dev_committee(),
+		Some(DEV_TIMINGS),
 	)
 }
 
@@ -125,6 +157,11 @@ pub fn testnet_genesis() -> Value {
 		validators.iter().map(|v| (v.to_account_id(), TESTNET_VALIDATOR_ENDOWMENT)).collect(),
 		None,
 		Some(7 * DAYS),
+		// Placeholders, like the validator keys: the operators name the real committee in
+		// the chain spec before launch.
+		validators.iter().map(|v| v.to_account_id()).collect(),
+		// DIP-1: 7-day launch period, 7-day vote, 96-hour timelock.
+		None,
 	)
 }
 

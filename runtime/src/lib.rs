@@ -169,6 +169,18 @@ mod runtime {
 	#[runtime::pallet_index(12)]
 	pub type Assets = pallet_assets;
 
+	// Governance: 20–29.
+	#[runtime::pallet_index(20)]
+	pub type Preimage = pallet_preimage;
+	#[runtime::pallet_index(21)]
+	pub type Scheduler = pallet_scheduler;
+	#[runtime::pallet_index(22)]
+	pub type Democracy = pallet_democracy;
+	#[runtime::pallet_index(23)]
+	pub type TechnicalCommittee = pallet_collective<Instance1>;
+	#[runtime::pallet_index(24)]
+	pub type Governance = pallet_governance;
+
 	// DIMO: 50–59.
 	#[runtime::pallet_index(50)]
 	pub type Vehicles = pallet_vehicles;

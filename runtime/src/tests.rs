@@ -219,3 +219,279 @@ fn issuance_admin_calls_need_governance() {
 		assert_eq!(pallet_issuance::EpochEmission::<Runtime>::get(), DIMO);
 	});
 }
+
+/// Governance, as configured here: democracy's origins, the technical committee's powers, the
+/// periods of each chain.
+mod governance {
+	use super::*;
+	use crate::{BlockNumber, Democracy, Preimage, Scheduler, TechnicalCommittee};
+	use codec::Encode;
+	use frame_support::traits::{Hooks, StorePreimage};
+	use pallet_democracy::{AccountVote, Conviction, ReferendumInfo, Vote};
+
+	fn charlie() -> AccountId {
+		Sr25519Keyring::Charlie.to_account_id()
+	}
+
+	/// The call the tests decide on: a new emission per epoch.
+	fn set_emission(amount: Balance) -> RuntimeCall {
+		RuntimeCall::Issuance(pallet_issuance::Call::set_epoch_emission { epoch_emission: amount })
+	}
+
+	/// Runs the hooks of governance block by block up to `n` (timestamp's hooks need a
+	/// timestamp inherent, which these tests do not make).
+	fn run_to(n: BlockNumber) {
+		while System::block_number() < n {
+			let next = System::block_number() + 1;
+			System::set_block_number(next);
+			Scheduler::on_initialize(next);
+			Democracy::on_initialize(next);
+		}
+	}
+
+	/// The referendum, while it is open for votes.
+	fn ongoing(
+		referendum: u32,
+	) -> Option<
+		pallet_democracy::ReferendumStatus<
+			BlockNumber,
+			pallet_democracy::BoundedCallOf<Runtime>,
+			Balance,
+		>,
+	> {
+		match pallet_democracy::ReferendumInfoOf::<Runtime>::get(referendum)? {
+			ReferendumInfo::Ongoing(status) => Some(status),
+			ReferendumInfo::Finished { .. } => None,
+		}
+	}
+
+	fn next_launch() -> BlockNumber {
+		let launch = pallet_governance::LaunchPeriod::<Runtime>::get();
+		(System::block_number() / launch + 1) * launch
+	}
+
+	fn vote(who: AccountId, referendum: u32, aye: bool, balance: Balance) {
+		assert_ok!(Democracy::vote(
+			RuntimeOrigin::signed(who),
+			referendum,
+			AccountVote::Standard { vote: Vote { aye, conviction: Conviction::Locked1x }, balance }
+		));
+	}
+
+	/// Proposes `call` publicly from Alice, seconded by Bob, and runs to its launch.
+	fn launch_public(call: RuntimeCall) -> u32 {
+		let proposal = Preimage::bound(call).expect("a small call");
+		assert_ok!(Democracy::propose(RuntimeOrigin::signed(alice()), proposal, 100 * DIMO));
+		assert_ok!(Democracy::second(RuntimeOrigin::signed(bob()), 0));
+		run_to(next_launch());
+		let referendum = pallet_democracy::ReferendumCount::<Runtime>::get() - 1;
+		assert!(ongoing(referendum).is_some(), "the referendum started");
+		referendum
+	}
+
+	/// A committee motion: proposed by the first of `ayes` with their number as threshold,
+	/// voted by all of them, closed. Returns whether the call succeeded.
+	fn motion(call: RuntimeCall, ayes: &[AccountId]) -> bool {
+		let length = call.encoded_size() as u32;
+		let hash = <Runtime as frame_system::Config>::Hashing::hash_of(&call);
+		let index = pallet_collective::ProposalCount::<
+			Runtime,
+			crate::configs::governance::TechnicalCollective,
+		>::get();
+		assert_ok!(TechnicalCommittee::propose(
+			RuntimeOrigin::signed(ayes[0].clone()),
+			ayes.len() as u32,
+			Box::new(call),
+			length
+		));
+		// A threshold of one executes at once; otherwise every member votes and it is closed.
+		if ayes.len() > 1 {
+			for member in ayes {
+				assert_ok!(TechnicalCommittee::vote(
+					RuntimeOrigin::signed(member.clone()),
+					hash,
+					index,
+					true
+				));
+			}
+			assert_ok!(TechnicalCommittee::close(
+				RuntimeOrigin::signed(ayes[0].clone()),
+				hash,
+				index,
+				Weight::from_parts(10_000_000_000, 1_000_000),
+				length
+			));
+		}
+		System::events().iter().rev().find_map(|record| match &record.event {
+			crate::RuntimeEvent::TechnicalCommittee(pallet_collective::Event::Executed {
+				result,
+				..
+			}) => Some(result.is_ok()),
+			_ => None,
+		}) == Some(true)
+	}
+
+	use sp_runtime::traits::Hash as _;
+
+	#[test]
+	fn each_chain_has_its_periods_and_committee() {
+		preset_storage(DEV_RUNTIME_PRESET).execute_with(|| {
+			assert_eq!(
+				pallet_governance::Pallet::<Runtime>::timings(),
+				genesis_config_presets::DEV_TIMINGS
+			);
+			let mut committee = vec![alice(), bob(), charlie()];
+			committee.sort();
+			assert_eq!(
+				pallet_collective::Members::<
+					Runtime,
+					crate::configs::governance::TechnicalCollective,
+				>::get(),
+				committee
+			);
+		});
+		preset_storage(genesis_config_presets::TESTNET_RUNTIME_PRESET).execute_with(|| {
+			let timings = pallet_governance::Pallet::<Runtime>::timings();
+			let day = dimo_primitives::time::DAYS;
+			assert_eq!(timings.launch_period, 7 * day, "DIP-1: 7-day review");
+			assert_eq!(timings.voting_period, 7 * day, "DIP-1: 7-day vote");
+			assert_eq!(timings.enactment_period, 4 * day, "DIP-1: 96-hour timelock");
+			assert_eq!(pallet_democracy::ReferendumCount::<Runtime>::get(), 0);
+		});
+	}
+
+	#[test]
+	fn a_public_proposal_passes_and_is_enacted_with_the_root_origin() {
+		preset_storage(DEV_RUNTIME_PRESET).execute_with(|| {
+			let referendum = launch_public(set_emission(7 * DIMO));
+			vote(alice(), referendum, true, 1_000 * DIMO);
+			vote(bob(), referendum, true, 10 * DIMO);
+			let end = ongoing(referendum).expect("ongoing").end;
+			run_to(end);
+			assert!(matches!(
+				pallet_democracy::ReferendumInfoOf::<Runtime>::get(referendum),
+				Some(ReferendumInfo::Finished { approved: true, .. })
+			));
+			// The timelock: not enacted before the enactment period has passed.
+			assert_ne!(pallet_issuance::EpochEmission::<Runtime>::get(), 7 * DIMO);
+			run_to(end + pallet_governance::EnactmentPeriod::<Runtime>::get());
+			assert_eq!(pallet_issuance::EpochEmission::<Runtime>::get(), 7 * DIMO);
+		});
+	}
+
+	#[test]
+	fn a_referendum_below_the_threshold_fails() {
+		preset_storage(DEV_RUNTIME_PRESET).execute_with(|| {
+			let before = pallet_issuance::EpochEmission::<Runtime>::get();
+			let referendum = launch_public(set_emission(7 * DIMO));
+			vote(alice(), referendum, true, 1_000 * DIMO);
+			vote(bob(), referendum, false, 2_000 * DIMO);
+			let end = ongoing(referendum).expect("ongoing").end;
+			run_to(end + pallet_governance::EnactmentPeriod::<Runtime>::get());
+			assert!(matches!(
+				pallet_democracy::ReferendumInfoOf::<Runtime>::get(referendum),
+				Some(ReferendumInfo::Finished { approved: false, .. })
+			));
+			assert_eq!(pallet_issuance::EpochEmission::<Runtime>::get(), before);
+		});
+	}
+
+	#[test]
+	fn two_thirds_of_the_committee_cancel_a_referendum_and_one_member_cannot() {
+		preset_storage(DEV_RUNTIME_PRESET).execute_with(|| {
+			let referendum = launch_public(set_emission(7 * DIMO));
+			let cancel = RuntimeCall::Democracy(pallet_democracy::Call::emergency_cancel {
+				ref_index: referendum,
+			});
+			assert!(!motion(cancel.clone(), &[alice()]), "one member of three is not enough");
+			assert!(ongoing(referendum).is_some());
+			assert!(motion(cancel, &[alice(), bob()]));
+			assert!(ongoing(referendum).is_none(), "cancelled");
+		});
+	}
+
+	#[test]
+	fn the_committee_proposes_externally_and_fast_tracks() {
+		preset_storage(DEV_RUNTIME_PRESET).execute_with(|| {
+			let call = set_emission(9 * DIMO);
+			let proposal = Preimage::bound(call).expect("a small call");
+			let hash = proposal.hash();
+			// A plain account may not make an external proposal.
+			assert_noop!(
+				Democracy::external_propose_majority(
+					RuntimeOrigin::signed(alice()),
+					proposal.clone()
+				),
+				DispatchError::BadOrigin
+			);
+			let external =
+				RuntimeCall::Democracy(pallet_democracy::Call::external_propose_majority {
+					proposal,
+				});
+			assert!(motion(external, &[alice(), bob()]));
+			let voting = pallet_governance::FastTrackVotingPeriod::<Runtime>::get();
+			let fast_track = RuntimeCall::Democracy(pallet_democracy::Call::fast_track {
+				proposal_hash: hash,
+				voting_period: voting,
+				delay: 1,
+			});
+			assert!(!motion(fast_track.clone(), &[alice()]), "fast-tracking needs two thirds");
+			assert!(motion(fast_track, &[alice(), bob()]));
+			let status = ongoing(0).expect("started at once");
+			assert_eq!(status.end, System::block_number() + voting);
+			vote(charlie(), 0, true, 100 * DIMO);
+			run_to(status.end + 1);
+			assert_eq!(pallet_issuance::EpochEmission::<Runtime>::get(), 9 * DIMO);
+		});
+	}
+
+	#[test]
+	fn every_admin_call_rejects_a_signed_account() {
+		preset_storage(DEV_RUNTIME_PRESET).execute_with(|| {
+			let signed = RuntimeOrigin::signed(alice());
+			let calls: Vec<RuntimeCall> = vec![
+				set_emission(DIMO),
+				RuntimeCall::Issuance(pallet_issuance::Call::set_shares {
+					shares: pallet_issuance::DEFAULT_SHARES,
+				}),
+				RuntimeCall::Issuance(pallet_issuance::Call::set_schedule {
+					schedule: genesis_config_presets::DIMO_SCHEDULE,
+				}),
+				RuntimeCall::Issuance(pallet_issuance::Call::set_reward_params {
+					params: pallet_issuance::DEFAULT_REWARD_PARAMS,
+				}),
+				RuntimeCall::Issuance(pallet_issuance::Call::spend_dao {
+					to: bob().into(),
+					amount: DIMO,
+				}),
+				RuntimeCall::Issuance(pallet_issuance::Call::close_dteam { team: 0 }),
+				RuntimeCall::Issuance(pallet_issuance::Call::record_activity {
+					vehicles: Default::default(),
+				}),
+				RuntimeCall::Governance(pallet_governance::Call::set_timings {
+					timings: genesis_config_presets::DEV_TIMINGS,
+				}),
+				RuntimeCall::Assets(pallet_assets::Call::force_create {
+					id: 1u32.into(),
+					owner: alice().into(),
+					is_sufficient: false,
+					min_balance: 1,
+				}),
+				RuntimeCall::System(frame_system::Call::set_code { code: vec![] }),
+				RuntimeCall::TechnicalCommittee(pallet_collective::Call::set_members {
+					new_members: vec![alice()],
+					prime: None,
+					old_count: 3,
+				}),
+			];
+			for call in calls {
+				let name = format!("{call:?}");
+				let result = frame_support::traits::UnfilteredDispatchable::dispatch_bypass_filter(
+					call,
+					signed.clone(),
+				);
+				assert_eq!(result.map_err(|e| e.error), Err(DispatchError::BadOrigin), "{name}");
+			}
+		});
+	}
+}

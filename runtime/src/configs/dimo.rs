@@ -60,7 +60,8 @@ parameter_types! {
 	pub const MaxDecay: Perbill = Perbill::from_percent(50);
 }
 
-/// Governance: root until pallet-democracy lands (issue 5), which will add its origins here.
+/// Governance: the root origin, which only a passed referendum (pallet-democracy, enacted by
+/// the scheduler) has on the testnet; sudo has it too on the dev chain.
 type Governance = EnsureRoot<AccountId>;
 
 impl pallet_issuance::Config for Runtime {
@@ -68,8 +69,8 @@ impl pallet_issuance::Config for Runtime {
 	type Vehicles = Vehicles;
 	type Demand = DataAccess;
 	type AdminOrigin = Governance;
-	/// The anchors report activity through the trait (pallets/anchoring, issue 6); until
-	/// then, only governance attests it by hand.
+	/// The anchors report activity through the trait (pallets/anchoring, issue 6); by hand,
+	/// only governance attests it.
 	type ActivityOrigin = Governance;
 	type PalletId = IssuancePalletId;
 	/// Ten blocks: one minute. Long enough for a dev chain to show an epoch close.

@@ -1,9 +1,11 @@
 //! Pallet configurations, one module per concern.
 //!
 //! This module holds the system and consensus pallets; [`monetary`] holds the DIMO token,
-//! fees and other assets; [`dimo`] holds DIMO's own pallets.
+//! fees and other assets; [`governance`] holds democracy, the technical committee and their
+//! helpers; [`dimo`] holds DIMO's own pallets.
 
 pub mod dimo;
+pub mod governance;
 pub mod monetary;
 
 use frame_support::{
