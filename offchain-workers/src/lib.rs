@@ -1,0 +1,24 @@
+//! # DIMO offchain worker library
+//!
+//! What a collector's offchain worker needs besides the chain: the code is `no_std` because it
+//! runs inside the runtime's `offchain_worker` hook (pallets/anchoring, issue 6), where HTTP
+//! goes through `sp_runtime::offchain::http` and the node's certificate checks.
+//!
+//! - [`record`]: the canonical, versioned record of one reading of a vehicle, the exact bytes
+//!   that are stored (IPFS, Arweave) and whose CID is anchored;
+//! - [`cid`]: CIDv1 (raw codec, sha2-256) computed locally, in bytes and in base32 text, and
+//!   parsed from the text forms IPFS prints;
+//! - [`ipfs`]: the kubo-compatible RPC client's request and the check of its answer against
+//!   the locally computed CID.
+//!
+//! The OEM adapters (Tesla Fleet API, Smartcar) and the scheduling follow with the rest of
+//! issue 6.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+#![deny(missing_docs)]
+
+extern crate alloc;
+
+pub mod cid;
+pub mod ipfs;
+pub mod record;
