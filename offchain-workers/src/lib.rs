@@ -9,10 +9,11 @@
 //! - [`cid`]: CIDv1 (raw codec, sha2-256) computed locally, in bytes and in base32 text, and
 //!   parsed from the text forms IPFS prints;
 //! - [`ipfs`]: the kubo-compatible RPC client's request and the check of its answer against
-//!   the locally computed CID.
+//!   the locally computed CID;
+//! - [`oem`]: the OEM adapters (Tesla Fleet API, Smartcar): requests for data and for fresh
+//!   OAuth tokens, and the reading of their answers into signals.
 //!
-//! The OEM adapters (Tesla Fleet API, Smartcar) and the scheduling follow with the rest of
-//! issue 6.
+//! The scheduling and the offchain worker itself follow with the rest of issue 6.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 #![deny(missing_docs)]
@@ -21,4 +22,5 @@ extern crate alloc;
 
 pub mod cid;
 pub mod ipfs;
+pub mod oem;
 pub mod record;
