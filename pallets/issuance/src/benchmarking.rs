@@ -272,6 +272,24 @@ mod benchmarks {
 		Ok(())
 	}
 
+	/// `n` accounts with points in an epoch whose rewards expired.
+	#[benchmark]
+	fn reap_points(n: Linear<1, { T::MaxReapBatch::get() }>) {
+		minting_schedule::<T>();
+		let owners: Vec<T::AccountId> = (0..n).map(|i| active_vehicle::<T>(i).1).collect();
+		close::<T>();
+		// Epoch 0's pot has expired.
+		RewardPots::<T>::remove(0);
+		OldestRewardPot::<T>::put(1);
+		let caller: T::AccountId = account("caller", 0, 0);
+		let accounts: ReapBatchOf<T> = owners.try_into().expect("n is within the bound; qed");
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(caller), 0, accounts);
+
+		assert_eq!(AccountPoints::<T>::iter_prefix(0).count(), 0);
+	}
+
 	/// What an anchor pays per vehicle: as in `record_activity`, for one vehicle.
 	#[benchmark]
 	fn note_active() {

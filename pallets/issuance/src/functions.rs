@@ -362,6 +362,23 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
+	pub(crate) fn do_reap_points(epoch: EpochIndex, accounts: ReapBatchOf<T>) -> DispatchResult {
+		// Pots expire oldest first: every epoch before the oldest open one has expired.
+		ensure!(
+			epoch < OldestRewardPot::<T>::get() && epoch < CurrentEpoch::<T>::get().index,
+			Error::<T>::RewardsNotExpired
+		);
+		let mut reaped: u32 = 0;
+		for who in accounts {
+			if AccountPoints::<T>::take(epoch, &who).is_some() {
+				reaped = reaped.saturating_add(1);
+			}
+		}
+		ensure!(reaped > 0, Error::<T>::NothingToReap);
+		Self::deposit_event(Event::PointsReaped { epoch, accounts: reaped });
+		Ok(())
+	}
+
 	pub(crate) fn do_spend(
 		who: &T::AccountId,
 		id: DTeamId,

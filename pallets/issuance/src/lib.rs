@@ -43,6 +43,9 @@
 //! that holds the minted DIMO: its balance is always the existential deposit plus the DAO pot,
 //! the dTeams' balances and the unclaimed rewards (checked by `try_state`).
 //!
+//! Unclaimed points of expired epochs stay in state until anyone
+//! [`reap_points`](Pallet::reap_points) them.
+//!
 //! ## Cost
 //!
 //! The epoch boundary touches a bounded number of records: the schedule, the pots, at most
@@ -170,6 +173,10 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxActivityBatch: Get<u32>;
 
+		/// The most accounts one [`reap_points`](Pallet::reap_points) call may name.
+		#[pallet::constant]
+		type MaxReapBatch: Get<u32>;
+
 		/// Weights of this pallet's calls and of the epoch boundary.
 		type WeightInfo: WeightInfo;
 	}
@@ -183,6 +190,10 @@ pub mod pallet {
 
 	/// The vehicles of a [`record_activity`](Pallet::record_activity) call.
 	pub type ActivityBatchOf<T> = BoundedVec<VehicleId, <T as Config>::MaxActivityBatch>;
+
+	/// The accounts of a [`reap_points`](Pallet::reap_points) call.
+	pub type ReapBatchOf<T> =
+		BoundedVec<<T as frame_system::Config>::AccountId, <T as Config>::MaxReapBatch>;
 
 	/// The schedule of the emission.
 	#[pallet::storage]
@@ -452,6 +463,13 @@ pub mod pallet {
 			/// The new parameters.
 			params: RewardParams,
 		},
+		/// Unclaimed points of an expired epoch were removed from state.
+		PointsReaped {
+			/// The epoch.
+			epoch: EpochIndex,
+			/// How many accounts' points were removed.
+			accounts: u32,
+		},
 	}
 
 	#[pallet::error]
@@ -496,6 +514,10 @@ pub mod pallet {
 		EmptyBatch,
 		/// No vehicle has this id.
 		UnknownVehicle,
+		/// The epoch's rewards may still be claimed (or it has not closed): its points stay.
+		RewardsNotExpired,
+		/// None of the accounts has points left in the epoch.
+		NothingToReap,
 	}
 
 	#[pallet::hooks]
@@ -701,6 +723,24 @@ pub mod pallet {
 				Self::do_note_active(vehicle);
 			}
 			Ok(())
+		}
+
+		/// Remove from state the points that accounts left unclaimed in an epoch whose rewards
+		/// expired (their DIMO went back to the DAO pot). Anyone may call it: it only tidies
+		/// state. The keys are listed by `state_getKeysPaged` on `issuance.accountPoints(epoch)`.
+		///
+		/// Errors: [`Error::RewardsNotExpired`], [`Error::NothingToReap`].
+		///
+		/// Emits [`Event::PointsReaped`].
+		#[pallet::call_index(11)]
+		#[pallet::weight(T::WeightInfo::reap_points(accounts.len() as u32))]
+		pub fn reap_points(
+			origin: OriginFor<T>,
+			epoch: EpochIndex,
+			accounts: ReapBatchOf<T>,
+		) -> DispatchResult {
+			ensure_signed(origin)?;
+			Self::do_reap_points(epoch, accounts)
 		}
 	}
 

@@ -119,6 +119,7 @@ impl pallet_issuance::Config for Test {
 	type MaxDTeams = ConstU32<MAX_DTEAMS>;
 	type MaxDTeamNameLen = ConstU32<32>;
 	type MaxActivityBatch = ConstU32<MAX_BATCH>;
+	type MaxReapBatch = ConstU32<MAX_BATCH>;
 	type WeightInfo = ();
 }
 

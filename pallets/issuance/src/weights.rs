@@ -62,11 +62,19 @@ pub trait WeightInfo {
 	fn on_vehicle_transfer() -> Weight;
 	fn on_initialize_idle() -> Weight;
 	fn on_initialize_epoch_boundary(t: u32, ) -> Weight;
+	fn reap_points(n: u32, ) -> Weight;
 }
 
 /// Weights measured on the reference machine, with the runtime's database weights.
 pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
+	fn reap_points(n: u32, ) -> Weight {
+		Weight::from_parts(100_000_000, 0)
+			.saturating_add(Weight::from_parts(50_000_000, 2600).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(2_u64))
+			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(n.into())))
+	}
 	/// Storage: `Issuance::CurrentEpoch` (r:1 w:0)
 	/// Proof: `Issuance::CurrentEpoch` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Issuance::RewardPots` (r:1 w:1)
@@ -330,6 +338,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 
 /// The same weights with ParityDB's database weights, for tests and mock runtimes.
 impl WeightInfo for () {
+	fn reap_points(n: u32, ) -> Weight {
+		Weight::from_parts(100_000_000, 0)
+			.saturating_add(Weight::from_parts(50_000_000, 2600).saturating_mul(n.into()))
+			.saturating_add(ParityDbWeight::get().reads(2_u64))
+			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(n.into())))
+			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(n.into())))
+	}
 	fn claim() -> Weight {
 		Weight::from_parts(1_543_017_000, 6196)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))

@@ -86,5 +86,6 @@ impl pallet_issuance::Config for Runtime {
 	type MaxDTeams = ConstU32<16>;
 	type MaxDTeamNameLen = ConstU32<64>;
 	type MaxActivityBatch = ConstU32<100>;
+	type MaxReapBatch = ConstU32<100>;
 	type WeightInfo = pallet_issuance::weights::SubstrateWeight<Runtime>;
 }

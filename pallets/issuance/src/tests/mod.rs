@@ -743,3 +743,39 @@ fn reward_params_are_bounded() {
 		assert!(events().contains(&Event::RewardParamsChanged { params }));
 	});
 }
+
+#[test]
+fn unclaimed_points_of_expired_epochs_are_reaped_by_anyone() {
+	test(|| {
+		let vehicle = register(ALICE);
+		let other = register(BOB);
+		active(vehicle);
+		active(other);
+		close_epoch();
+		let reap = |accounts: Vec<u64>| {
+			Issuance::reap_points(RuntimeOrigin::signed(DAVE), 0, accounts.try_into().expect("few"))
+		};
+		// Claimable still: nothing is reaped.
+		assert_noop!(reap(vec![ALICE]), Error::<Test>::RewardsNotExpired);
+		assert_noop!(
+			Issuance::reap_points(
+				RuntimeOrigin::signed(DAVE),
+				5,
+				vec![ALICE].try_into().expect("one")
+			),
+			Error::<Test>::RewardsNotExpired
+		);
+		assert_ok!(Issuance::claim(RuntimeOrigin::signed(BOB), 0));
+		for _ in 0..9 {
+			close_epoch();
+		}
+		assert!(RewardPots::<Test>::get(0).is_none(), "expired");
+		assert_eq!(AccountPoints::<Test>::get(0, ALICE), Some(BASE_POINTS));
+		// Bob claimed: nothing of his to reap; Alice's points go.
+		assert_noop!(reap(vec![BOB, CHARLIE]), Error::<Test>::NothingToReap);
+		assert_ok!(reap(vec![BOB, ALICE]));
+		assert_eq!(AccountPoints::<Test>::get(0, ALICE), None);
+		assert!(events().contains(&Event::PointsReaped { epoch: 0, accounts: 1 }));
+		assert_noop!(Issuance::claim(RuntimeOrigin::signed(ALICE), 0), Error::<Test>::ClaimExpired);
+	});
+}
