@@ -58,23 +58,16 @@ pub trait WeightInfo {
 	fn set_shares() -> Weight;
 	fn set_reward_params() -> Weight;
 	fn record_activity(n: u32, ) -> Weight;
+	fn reap_points(n: u32, ) -> Weight;
 	fn note_active() -> Weight;
 	fn on_vehicle_transfer() -> Weight;
 	fn on_initialize_idle() -> Weight;
 	fn on_initialize_epoch_boundary(t: u32, ) -> Weight;
-	fn reap_points(n: u32, ) -> Weight;
 }
 
 /// Weights measured on the reference machine, with the runtime's database weights.
 pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
-	fn reap_points(n: u32, ) -> Weight {
-		Weight::from_parts(100_000_000, 0)
-			.saturating_add(Weight::from_parts(50_000_000, 2600).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(2_u64))
-			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
-			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(n.into())))
-	}
 	/// Storage: `Issuance::CurrentEpoch` (r:1 w:0)
 	/// Proof: `Issuance::CurrentEpoch` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Issuance::RewardPots` (r:1 w:1)
@@ -87,8 +80,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof size summary in bytes:
 		//  Measured:  `653`
 		//  Estimated: `6196`
-		// Minimum execution time: 1_476_840_000 picoseconds.
-		Weight::from_parts(1_543_017_000, 6196)
+		// Minimum execution time: 1_321_189_000 picoseconds.
+		Weight::from_parts(1_403_333_000, 6196)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -100,8 +93,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof size summary in bytes:
 		//  Measured:  `596`
 		//  Estimated: `6196`
-		// Minimum execution time: 1_381_224_000 picoseconds.
-		Weight::from_parts(1_506_893_000, 6196)
+		// Minimum execution time: 1_227_031_000 picoseconds.
+		Weight::from_parts(1_291_364_000, 6196)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -113,8 +106,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof size summary in bytes:
 		//  Measured:  `406`
 		//  Estimated: `6196`
-		// Minimum execution time: 1_288_009_000 picoseconds.
-		Weight::from_parts(1_378_158_000, 6196)
+		// Minimum execution time: 1_127_980_000 picoseconds.
+		Weight::from_parts(1_180_867_000, 6196)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -132,8 +125,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof size summary in bytes:
 		//  Measured:  `563`
 		//  Estimated: `3608`
-		// Minimum execution time: 433_611_000 picoseconds.
-		Weight::from_parts(461_256_000, 3608)
+		// Minimum execution time: 388_571_000 picoseconds.
+		Weight::from_parts(394_021_000, 3608)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -147,8 +140,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof size summary in bytes:
 		//  Measured:  `365`
 		//  Estimated: `3608`
-		// Minimum execution time: 410_795_000 picoseconds.
-		Weight::from_parts(425_994_000, 3608)
+		// Minimum execution time: 385_809_000 picoseconds.
+		Weight::from_parts(394_568_000, 3608)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -166,8 +159,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof size summary in bytes:
 		//  Measured:  `496`
 		//  Estimated: `3608`
-		// Minimum execution time: 451_206_000 picoseconds.
-		Weight::from_parts(465_718_000, 3608)
+		// Minimum execution time: 427_244_000 picoseconds.
+		Weight::from_parts(441_132_000, 3608)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -177,8 +170,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 121_755_000 picoseconds.
-		Weight::from_parts(125_053_000, 0)
+		// Minimum execution time: 112_209_000 picoseconds.
+		Weight::from_parts(120_091_000, 0)
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Issuance::EpochEmission` (r:0 w:1)
@@ -187,8 +180,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 109_723_000 picoseconds.
-		Weight::from_parts(113_989_000, 0)
+		// Minimum execution time: 102_814_000 picoseconds.
+		Weight::from_parts(107_482_000, 0)
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Issuance::DTeamShares` (r:1 w:0)
@@ -199,8 +192,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof size summary in bytes:
 		//  Measured:  `142`
 		//  Estimated: `1489`
-		// Minimum execution time: 180_174_000 picoseconds.
-		Weight::from_parts(184_878_000, 1489)
+		// Minimum execution time: 164_573_000 picoseconds.
+		Weight::from_parts(170_650_000, 1489)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -210,8 +203,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 112_600_000 picoseconds.
-		Weight::from_parts(120_230_000, 0)
+		// Minimum execution time: 106_566_000 picoseconds.
+		Weight::from_parts(109_855_000, 0)
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Vehicles::Vehicles` (r:100 w:0)
@@ -233,15 +226,35 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof size summary in bytes:
 		//  Measured:  `582 + n * (315 ±0)`
 		//  Estimated: `1497 + n * (2616 ±0)`
-		// Minimum execution time: 705_279_000 picoseconds.
-		Weight::from_parts(159_402_893, 1497)
-			// Standard Error: 611_990
-			.saturating_add(Weight::from_parts(375_387_941, 0).saturating_mul(n.into()))
+		// Minimum execution time: 652_476_000 picoseconds.
+		Weight::from_parts(304_500_221, 1497)
+			// Standard Error: 358_824
+			.saturating_add(Weight::from_parts(332_679_840, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2616).saturating_mul(n.into()))
+	}
+	/// Storage: `Issuance::OldestRewardPot` (r:1 w:0)
+	/// Proof: `Issuance::OldestRewardPot` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Issuance::CurrentEpoch` (r:1 w:0)
+	/// Proof: `Issuance::CurrentEpoch` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Issuance::AccountPoints` (r:100 w:100)
+	/// Proof: `Issuance::AccountPoints` (`max_values`: None, `max_size`: Some(68), added: 2543, mode: `MaxEncodedLen`)
+	/// The range of component `n` is `[1, 100]`.
+	fn reap_points(n: u32, ) -> Weight {
+		// Proof size summary in bytes:
+		//  Measured:  `342 + n * (61 ±0)`
+		//  Estimated: `1493 + n * (2543 ±0)`
+		// Minimum execution time: 322_534_000 picoseconds.
+		Weight::from_parts(247_415_937, 1493)
+			// Standard Error: 150_582
+			.saturating_add(Weight::from_parts(93_264_966, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(2_u64))
+			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 2543).saturating_mul(n.into()))
 	}
 	/// Storage: `Vehicles::Vehicles` (r:1 w:0)
 	/// Proof: `Vehicles::Vehicles` (`max_values`: None, `max_size`: Some(141), added: 2616, mode: `MaxEncodedLen`)
@@ -261,8 +274,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof size summary in bytes:
 		//  Measured:  `859`
 		//  Estimated: `3606`
-		// Minimum execution time: 611_038_000 picoseconds.
-		Weight::from_parts(627_690_000, 3606)
+		// Minimum execution time: 567_900_000 picoseconds.
+		Weight::from_parts(585_956_000, 3606)
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -276,8 +289,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof size summary in bytes:
 		//  Measured:  `430`
 		//  Estimated: `6076`
-		// Minimum execution time: 372_699_000 picoseconds.
-		Weight::from_parts(378_428_000, 6076)
+		// Minimum execution time: 355_077_000 picoseconds.
+		Weight::from_parts(357_758_000, 6076)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -289,8 +302,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof size summary in bytes:
 		//  Measured:  `157`
 		//  Estimated: `1513`
-		// Minimum execution time: 102_508_000 picoseconds.
-		Weight::from_parts(106_542_000, 1513)
+		// Minimum execution time: 101_271_000 picoseconds.
+		Weight::from_parts(103_306_000, 1513)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 	}
 	/// Storage: `Issuance::CurrentEpoch` (r:1 w:1)
@@ -324,10 +337,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof size summary in bytes:
 		//  Measured:  `850 + t * (47 ±0)`
 		//  Estimated: `3608 + t * (2618 ±0)`
-		// Minimum execution time: 1_224_901_000 picoseconds.
-		Weight::from_parts(1_424_087_949, 3608)
-			// Standard Error: 473_631
-			.saturating_add(Weight::from_parts(142_804_452, 0).saturating_mul(t.into()))
+		// Minimum execution time: 1_121_380_000 picoseconds.
+		Weight::from_parts(1_275_397_430, 3608)
+			// Standard Error: 413_104
+			.saturating_add(Weight::from_parts(132_808_673, 0).saturating_mul(t.into()))
 			.saturating_add(T::DbWeight::get().reads(12_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(t.into())))
 			.saturating_add(T::DbWeight::get().writes(10_u64))
@@ -338,86 +351,87 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 
 /// The same weights with ParityDB's database weights, for tests and mock runtimes.
 impl WeightInfo for () {
-	fn reap_points(n: u32, ) -> Weight {
-		Weight::from_parts(100_000_000, 0)
-			.saturating_add(Weight::from_parts(50_000_000, 2600).saturating_mul(n.into()))
-			.saturating_add(ParityDbWeight::get().reads(2_u64))
-			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(n.into())))
-			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(n.into())))
-	}
 	fn claim() -> Weight {
-		Weight::from_parts(1_543_017_000, 6196)
+		Weight::from_parts(1_403_333_000, 6196)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn spend() -> Weight {
-		Weight::from_parts(1_506_893_000, 6196)
+		Weight::from_parts(1_291_364_000, 6196)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn spend_dao() -> Weight {
-		Weight::from_parts(1_378_158_000, 6196)
+		Weight::from_parts(1_180_867_000, 6196)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn create_dteam() -> Weight {
-		Weight::from_parts(461_256_000, 3608)
+		Weight::from_parts(394_021_000, 3608)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
 	fn update_dteam() -> Weight {
-		Weight::from_parts(425_994_000, 3608)
+		Weight::from_parts(394_568_000, 3608)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn close_dteam() -> Weight {
-		Weight::from_parts(465_718_000, 3608)
+		Weight::from_parts(441_132_000, 3608)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
 	fn set_schedule() -> Weight {
-		Weight::from_parts(125_053_000, 0)
+		Weight::from_parts(120_091_000, 0)
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn set_epoch_emission() -> Weight {
-		Weight::from_parts(113_989_000, 0)
+		Weight::from_parts(107_482_000, 0)
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn set_shares() -> Weight {
-		Weight::from_parts(184_878_000, 1489)
+		Weight::from_parts(170_650_000, 1489)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn set_reward_params() -> Weight {
-		Weight::from_parts(120_230_000, 0)
+		Weight::from_parts(109_855_000, 0)
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn record_activity(n: u32, ) -> Weight {
-		Weight::from_parts(159_402_893, 1497)
-			.saturating_add(Weight::from_parts(375_387_941, 0).saturating_mul(n.into()))
+		Weight::from_parts(304_500_221, 1497)
+			.saturating_add(Weight::from_parts(332_679_840, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().reads((4_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 			.saturating_add(ParityDbWeight::get().writes((2_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2616).saturating_mul(n.into()))
 	}
+	fn reap_points(n: u32, ) -> Weight {
+		Weight::from_parts(247_415_937, 1493)
+			.saturating_add(Weight::from_parts(93_264_966, 0).saturating_mul(n.into()))
+			.saturating_add(ParityDbWeight::get().reads(2_u64))
+			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(n.into())))
+			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 2543).saturating_mul(n.into()))
+	}
 	fn note_active() -> Weight {
-		Weight::from_parts(627_690_000, 3606)
+		Weight::from_parts(585_956_000, 3606)
 			.saturating_add(ParityDbWeight::get().reads(7_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn on_vehicle_transfer() -> Weight {
-		Weight::from_parts(378_428_000, 6076)
+		Weight::from_parts(357_758_000, 6076)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn on_initialize_idle() -> Weight {
-		Weight::from_parts(106_542_000, 1513)
+		Weight::from_parts(103_306_000, 1513)
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 	}
 	fn on_initialize_epoch_boundary(t: u32, ) -> Weight {
-		Weight::from_parts(1_424_087_949, 3608)
-			.saturating_add(Weight::from_parts(142_804_452, 0).saturating_mul(t.into()))
+		Weight::from_parts(1_275_397_430, 3608)
+			.saturating_add(Weight::from_parts(132_808_673, 0).saturating_mul(t.into()))
 			.saturating_add(ParityDbWeight::get().reads(12_u64))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(t.into())))
 			.saturating_add(ParityDbWeight::get().writes(10_u64))
