@@ -4,6 +4,7 @@
 // sends a packet to another address. The node is killed when the test file ends, whether its
 // tests passed or not, and also if the test process itself exits early.
 
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { mkdtempSync, createWriteStream, readFileSync, rmSync } from 'node:fs';
@@ -188,4 +189,21 @@ export function moduleError(api, dispatchError) {
   if (!dispatchError.isModule) return dispatchError.toString();
   const { section, name } = api.registry.findMetaError(dispatchError.asModule);
   return `${section}.${name}`;
+}
+
+/** Sends `tx` signed by `signer`, asserts that it succeeded in its block and returns its events. */
+export async function sendOk(api, tx, signer) {
+  const { events, dispatchError } = await sendAndWaitInBlock(tx, signer);
+  assert.equal(moduleError(api, dispatchError), null, `${tx.method.section}.${tx.method.method} failed`);
+  return events;
+}
+
+/**
+ * Sends `tx` signed by `signer`, asserts that it failed in its block and returns its error,
+ * e.g. `issuance.NothingToClaim`.
+ */
+export async function sendFailing(api, tx, signer) {
+  const { dispatchError } = await sendAndWaitInBlock(tx, signer);
+  assert.ok(dispatchError, `${tx.method.section}.${tx.method.method} should have failed`);
+  return moduleError(api, dispatchError);
 }

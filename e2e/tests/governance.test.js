@@ -11,7 +11,7 @@ import { before, after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Keyring } from '@polkadot/keyring';
 import { blake2AsHex } from '@polkadot/util-crypto';
-import { startNode, sendAndWaitInBlock, moduleError, sleep } from '../lib/node.js';
+import { startNode, sleep, sendOk, sendFailing } from '../lib/node.js';
 
 const DIMO = 10n ** 18n;
 const keyring = new Keyring({ type: 'sr25519', ss58Format: 4242 });
@@ -19,11 +19,7 @@ let node;
 let api;
 let alice, bob, charlie, dave, eve;
 
-async function ok(tx, signer) {
-  const { events, dispatchError } = await sendAndWaitInBlock(tx, signer);
-  assert.equal(moduleError(api, dispatchError), null, `${tx.method.section}.${tx.method.method} failed`);
-  return events;
-}
+const ok = (tx, signer) => sendOk(api, tx, signer);
 
 /** Polls `check` every block until it returns a truthy value; returns it. */
 async function until(what, check, timeoutMs = 180_000) {
@@ -142,10 +138,8 @@ describe('governance', () => {
   });
 
   test('a plain account cannot cancel a referendum or change governance timings', async () => {
-    const { dispatchError } = await sendAndWaitInBlock(api.tx.democracy.emergencyCancel(0), dave);
-    assert.match(moduleError(api, dispatchError), /BadOrigin/);
+    assert.match(await sendFailing(api, api.tx.democracy.emergencyCancel(0), dave), /BadOrigin/);
     const timings = (await api.query.governance.currentTimings()).unwrap();
-    const { dispatchError: second } = await sendAndWaitInBlock(api.tx.governance.setTimings(timings), dave);
-    assert.match(moduleError(api, second), /BadOrigin/);
+    assert.match(await sendFailing(api, api.tx.governance.setTimings(timings), dave), /BadOrigin/);
   });
 });

@@ -12,7 +12,7 @@ import { before, after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Keyring } from '@polkadot/keyring';
 import { randomAsHex, mnemonicGenerate } from '@polkadot/util-crypto';
-import { startNode, sendAndWaitInBlock, rpcCall, waitForBlock, moduleError } from '../lib/node.js';
+import { startNode, rpcCall, waitForBlock, sendOk, sendFailing } from '../lib/node.js';
 
 const DIMO = 10n ** 18n;
 const PERBILL = 1_000_000_000n;
@@ -24,18 +24,8 @@ let alice;
 const fresh = () => keyring.addFromMnemonic(mnemonicGenerate());
 const rpc = (method, ...params) => rpcCall(node.rpcUrl, method, params);
 
-async function ok(tx, signer) {
-  const { events, dispatchError, blockHash } = await sendAndWaitInBlock(tx, signer);
-  assert.equal(moduleError(api, dispatchError), null, `${tx.method.section}.${tx.method.method} failed`);
-  return { events, blockHash };
-}
-
-/** Sends `tx`, expects it to fail in its block, and returns its error, e.g. `issuance.NothingToClaim`. */
-async function fails(tx, signer) {
-  const { dispatchError } = await sendAndWaitInBlock(tx, signer);
-  assert.ok(dispatchError, `${tx.method.section}.${tx.method.method} should have failed`);
-  return moduleError(api, dispatchError);
-}
+const ok = (tx, signer) => sendOk(api, tx, signer);
+const fails = (tx, signer) => sendFailing(api, tx, signer);
 
 /** Events of the block at height `n`, with their phase. */
 async function eventsAt(n) {
@@ -77,12 +67,12 @@ describe('issuance', () => {
     ]), alice);
 
     // A vehicle with one third-party grant: demand adds 10% to its points.
-    const { events: registered } = await ok(api.tx.vehicles.register(1, randomAsHex(32)), owner);
+    const registered = await ok(api.tx.vehicles.register(1, randomAsHex(32)), owner);
     const vehicle = registered.find(({ event }) => api.events.vehicles.Registered.is(event)).event.data.vehicle.toNumber();
     await ok(api.tx.dataAccess.grant(vehicle, reader.address, [{ stream: 'NonLocationData', until: null }]), owner);
 
     // Its data arrives: governance (sudo on dev) records the activity.
-    const { events } = await ok(api.tx.sudo.sudo(api.tx.issuance.recordActivity([vehicle])), alice);
+    const events = await ok(api.tx.sudo.sudo(api.tx.issuance.recordActivity([vehicle])), alice);
     const sudid = events.find(({ event }) => api.events.sudo.Sudid.is(event));
     assert.ok(sudid.event.data.sudoResult.isOk, 'recordActivity succeeded');
     const earned = events.find(({ event }) => api.events.issuance.PointsEarned.is(event));
@@ -131,7 +121,7 @@ describe('issuance', () => {
     assert.deepEqual(pending.claimable.map((r) => [r.epoch, r.points, r.amount]),
       [[epoch, 6_600, dataProviders.toBigInt().toString()]]);
     const balanceBefore = await free(owner.address);
-    const { events: claimEvents } = await ok(api.tx.issuance.claim(epoch), owner);
+    const claimEvents = await ok(api.tx.issuance.claim(epoch), owner);
     const claimed = claimEvents.find(({ event }) => api.events.issuance.Claimed.is(event));
     assert.equal(claimed.event.data.amount.toBigInt(), dataProviders.toBigInt());
     const fee = claimEvents.find(({ event }) => api.events.transactionPayment.TransactionFeePaid.is(event))

@@ -9,7 +9,7 @@ import { before, after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Keyring } from '@polkadot/keyring';
 import { randomAsHex, mnemonicGenerate } from '@polkadot/util-crypto';
-import { startNode, sendAndWaitInBlock, rpcCall, waitForBlock, moduleError } from '../lib/node.js';
+import { startNode, sendAndWaitInBlock, rpcCall, waitForBlock, moduleError, sendOk } from '../lib/node.js';
 
 const DIMO = 10n ** 18n;
 const keyring = new Keyring({ type: 'sr25519', ss58Format: 4242 });
@@ -20,12 +20,7 @@ let alice;
 const fresh = () => keyring.addFromMnemonic(mnemonicGenerate());
 const rpc = (method, ...params) => rpcCall(node.rpcUrl, method, params);
 
-/** Sends `tx` signed by `signer`, asserts it succeeded and returns its events. */
-async function ok(tx, signer) {
-  const { events, dispatchError } = await sendAndWaitInBlock(tx, signer);
-  assert.equal(moduleError(api, dispatchError), null, `${tx.method.section}.${tx.method.method} failed`);
-  return events;
-}
+const ok = (tx, signer) => sendOk(api, tx, signer);
 
 /** Funds fresh accounts from Alice in one batch. */
 async function funded(count, amount = 100n * DIMO) {
