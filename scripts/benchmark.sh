@@ -45,38 +45,36 @@ for wasm in dimo_runtime.compact.compressed.wasm dimo_runtime.compact.wasm dimo_
 	fi
 done
 
-for pallet in "${pallets[@]}"; do
-	crate_dir="pallets/$(echo "${pallet#pallet_}" | tr _ -)"
-	[ -d "$crate_dir" ] || { echo "no crate for $pallet at $crate_dir" >&2; exit 1; }
-	say "benchmarking $pallet into $crate_dir/src/weights.rs"
+# The benchmark CLI on this build's runtime, with the dev preset's genesis.
+bench() {
 	"$bench_dir/dimo-node" benchmark pallet \
 		--runtime "$bench_dir/dimo_runtime.wasm" \
 		--genesis-builder runtime \
 		--genesis-builder-preset development \
-		--pallet "$pallet" \
+		--min-duration 0 \
+		--wasm-execution compiled \
+		--heap-pages 4096 \
+		"$@"
+}
+
+for pallet in "${pallets[@]}"; do
+	crate_dir="pallets/$(echo "${pallet#pallet_}" | tr _ -)"
+	[ -d "$crate_dir" ] || { echo "no crate for $pallet at $crate_dir" >&2; exit 1; }
+	say "benchmarking $pallet into $crate_dir/src/weights.rs"
+	bench --pallet "$pallet" \
 		--extrinsic '*' \
 		--exclude-extrinsics pallet_issuance::epoch_boundary_with_vehicles \
 		--steps "$steps" \
 		--repeat "$repeat" \
-		--min-duration 0 \
-		--wasm-execution compiled \
-		--heap-pages 4096 \
 		--template scripts/weight-template.hbs \
 		--output "$crate_dir/src/weights.rs"
 	if [ "$pallet" = pallet_issuance ]; then
 		say "the epoch boundary with 10, 1,000 and 100,000 active vehicles"
-		"$bench_dir/dimo-node" benchmark pallet \
-			--runtime "$bench_dir/dimo_runtime.wasm" \
-			--genesis-builder runtime \
-			--genesis-builder-preset development \
-			--pallet pallet_issuance \
+		bench --pallet pallet_issuance \
 			--extrinsic epoch_boundary_with_vehicles \
 			--steps 3 \
 			--repeat 1 \
 			--high "${BOUNDARY_MAX_X:-5}" \
-			--min-duration 0 \
-			--wasm-execution compiled \
-			--heap-pages 4096 \
 			--json-file "$bench_dir/epoch_boundary_with_vehicles.json" >/dev/null
 		python3 "$ROOT/scripts/print-boundary-figures.py" "$bench_dir/epoch_boundary_with_vehicles.json"
 	fi

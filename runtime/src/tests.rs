@@ -228,6 +228,7 @@ mod governance {
 	use codec::Encode;
 	use frame_support::traits::{Hooks, StorePreimage};
 	use pallet_democracy::{AccountVote, Conviction, ReferendumInfo, Vote};
+	use sp_runtime::traits::Hash as _;
 
 	fn charlie() -> AccountId {
 		Sr25519Keyring::Charlie.to_account_id()
@@ -330,8 +331,6 @@ mod governance {
 			_ => None,
 		}) == Some(true)
 	}
-
-	use sp_runtime::traits::Hash as _;
 
 	#[test]
 	fn each_chain_has_its_periods_and_committee() {

@@ -47,7 +47,7 @@ fn minting_schedule<T: Config>() {
 fn active_vehicle<T: Config>(index: u32) -> (VehicleId, T::AccountId) {
 	let owner: T::AccountId = account("owner", index, 0);
 	let vehicle = T::Vehicles::register_for_benchmark(&owner);
-	Issuance::<T>::do_note_active(vehicle);
+	Issuance::<T>::do_note_active(vehicle).expect("the vehicle was just registered; qed");
 	(vehicle, owner)
 }
 

@@ -67,13 +67,12 @@ impl<T: Config> Pallet<T> {
 		epoch: EpochIndex,
 	) -> Balance {
 		let periods = epoch / schedule.epochs_per_decay.max(1);
-		let keep = Perbill::one().saturating_sub(schedule.decay);
 		let mut emission = first_emission;
 		for _ in 0..periods {
 			if emission.is_zero() {
 				break;
 			}
-			emission = keep.mul_floor(emission);
+			emission = decayed(emission, schedule.decay);
 		}
 		emission
 	}
@@ -98,7 +97,8 @@ impl<T: Config> Pallet<T> {
 	/// expires the oldest reward pot if its window is over. Returns the number of dTeams
 	/// funded.
 	pub(crate) fn close_epoch(epoch: EpochIndex, schedule: &Schedule<BlockNumberFor<T>>) -> u32 {
-		let emission = EpochEmission::<T>::get().min(Self::remaining_under(schedule.supply_cap));
+		let epoch_emission = EpochEmission::<T>::get();
+		let emission = epoch_emission.min(Self::remaining_under(schedule.supply_cap));
 		let account = Self::account_id();
 		let minted = if emission.is_zero() {
 			Zero::zero()
@@ -114,19 +114,19 @@ impl<T: Config> Pallet<T> {
 			}
 		};
 		TotalMinted::<T>::mutate(|total| *total = total.saturating_add(minted));
+		let total_issuance = T::Currency::total_issuance();
 		Self::deposit_event(Event::Minted {
 			epoch,
 			amount: minted,
-			total_issuance: T::Currency::total_issuance(),
-			remaining_under_cap: Self::remaining_under(schedule.supply_cap),
+			total_issuance,
+			remaining_under_cap: schedule.supply_cap.saturating_sub(total_issuance),
 		});
 
 		let (record, dteams) = Self::split(epoch, minted);
 		Mints::<T>::insert(epoch, record);
 
 		if epoch.saturating_add(1).is_multiple_of(schedule.epochs_per_decay.max(1)) {
-			let keep = Perbill::one().saturating_sub(schedule.decay);
-			let epoch_emission = keep.mul_floor(EpochEmission::<T>::get());
+			let epoch_emission = decayed(epoch_emission, schedule.decay);
 			EpochEmission::<T>::put(epoch_emission);
 			Self::deposit_event(Event::EmissionDecayed {
 				from_epoch: epoch.saturating_add(1),
@@ -262,8 +262,8 @@ impl<T: Config> Pallet<T> {
 
 	/// Records that `vehicle` sent data in the epoch in progress. O(1): the vehicle's record,
 	/// its owner, its demand, and the points of the account credited.
-	pub(crate) fn do_note_active(vehicle: VehicleId) {
-		let Some(owner) = T::Vehicles::owner_of(vehicle) else { return };
+	pub(crate) fn do_note_active(vehicle: VehicleId) -> Result<(), Error<T>> {
+		let owner = T::Vehicles::owner_of(vehicle).ok_or(Error::<T>::UnknownVehicle)?;
 		let epoch = CurrentEpoch::<T>::get().index;
 		let previous = VehicleActivityOf::<T>::get(vehicle);
 		let streak = Self::next_streak(previous.as_ref().map(|a| (a.epoch, a.streak)), epoch);
@@ -276,7 +276,7 @@ impl<T: Config> Pallet<T> {
 		// Points already earned in this epoch: keep the higher (demand may have risen).
 		let earned = previous.filter(|a| a.epoch == epoch).map(|a| a.points).unwrap_or(0);
 		if points <= earned {
-			return;
+			return Ok(());
 		}
 		let increase = points.saturating_sub(earned);
 		AccountPoints::<T>::mutate(epoch, &owner, |p| {
@@ -295,6 +295,7 @@ impl<T: Config> Pallet<T> {
 			rewarded_grants,
 			credited_to: owner,
 		});
+		Ok(())
 	}
 
 	/// Moves the points that `vehicle` earned in the epoch in progress to its new owner.
@@ -314,12 +315,13 @@ impl<T: Config> Pallet<T> {
 		VehicleActivityOf::<T>::insert(vehicle, activity);
 	}
 
-	/// What `who` is owed for `epoch`, and the pot it comes out of.
+	/// What `who` is owed for `epoch` while `current` is the epoch in progress, and the pot it
+	/// comes out of.
 	fn owed(
 		who: &T::AccountId,
 		epoch: EpochIndex,
+		current: EpochIndex,
 	) -> Result<(Points, Balance, RewardPot), Error<T>> {
-		let current = CurrentEpoch::<T>::get().index;
 		ensure!(epoch < current, Error::<T>::EpochNotClosed);
 		let pot = RewardPots::<T>::get(epoch).ok_or_else(|| {
 			if epoch < OldestRewardPot::<T>::get() {
@@ -349,7 +351,7 @@ impl<T: Config> Pallet<T> {
 	}
 
 	pub(crate) fn do_claim(who: &T::AccountId, epoch: EpochIndex) -> DispatchResult {
-		let (points, amount, mut pot) = Self::owed(who, epoch)?;
+		let (points, amount, mut pot) = Self::owed(who, epoch, CurrentEpoch::<T>::get().index)?;
 		// Never more than the pot holds, whatever the rounding.
 		let amount = amount.min(pot.pot.saturating_sub(pot.paid));
 		if !amount.is_zero() {
@@ -406,8 +408,8 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// Moves `share` between the DAO's share and the dTeams': `taken` from the DAO if
-	/// `take`, given back otherwise.
+	/// Moves a dTeam's share between the DAO's share and the dTeams': `old` (the team's share
+	/// before, if any) goes back to the DAO, `new` (its share after, if any) is taken from it.
 	fn move_share(old: Option<Perbill>, new: Option<Perbill>) -> DispatchResult {
 		if old == new {
 			return Ok(());
@@ -560,7 +562,7 @@ impl<T: Config> Pallet<T> {
 		let current = CurrentEpoch::<T>::get().index;
 		let claimable = (OldestRewardPot::<T>::get()..current)
 			.filter_map(|epoch| {
-				let (points, amount, pot) = Self::owed(who, epoch).ok()?;
+				let (points, amount, pot) = Self::owed(who, epoch, current).ok()?;
 				Some(PendingReward { epoch, points, amount, claimable_until: pot.claimable_until })
 			})
 			.collect();
@@ -606,9 +608,15 @@ impl<T: Config> Pallet<T> {
 	}
 }
 
+/// `emission` after one decay of `decay`, rounded down.
+fn decayed(emission: Balance, decay: Perbill) -> Balance {
+	Perbill::one().saturating_sub(decay).mul_floor(emission)
+}
+
 impl<T: Config> VehicleActivity for Pallet<T> {
 	fn note_active(vehicle: VehicleId) {
-		Self::do_note_active(vehicle)
+		// An anchor names a registered vehicle; an unknown one simply earns nothing.
+		let _ = Self::do_note_active(vehicle);
 	}
 
 	fn note_active_weight() -> Weight {

@@ -716,11 +716,9 @@ pub mod pallet {
 		) -> DispatchResult {
 			T::ActivityOrigin::ensure_origin(origin)?;
 			ensure!(!vehicles.is_empty(), Error::<T>::EmptyBatch);
-			for vehicle in &vehicles {
-				ensure!(T::Vehicles::ownership(*vehicle).is_some(), Error::<T>::UnknownVehicle);
-			}
+			// All or nothing: the call's storage layer undoes the vehicles before an unknown one.
 			for vehicle in vehicles {
-				Self::do_note_active(vehicle);
+				Self::do_note_active(vehicle)?;
 			}
 			Ok(())
 		}
