@@ -10,12 +10,14 @@
 //! [`vehicle::ConsentProvider`]): a pallet never reads another pallet's storage, the runtime
 //! wires one pallet's trait implementation into the other's `Config`. [`rewards`] holds the
 //! traits through which the issuance pallet learns of activity, demand and transfers.
+//! [`collector`] holds the key type with which collectors sign their anchors.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 #![deny(missing_docs)]
 
 extern crate alloc;
 
+pub mod collector;
 pub mod rewards;
 pub mod vehicle;
 

@@ -168,6 +168,12 @@ pub trait ConsentProvider<AccountId, BlockNumber> {
 
 	/// Where the data of `vehicle` may be stored, if the vehicle is registered.
 	fn storage_backend(vehicle: VehicleId) -> Option<StorageBackend>;
+
+	/// Makes the owner of `vehicle` consent to `collector` with no expiry, filling its other
+	/// consent slots first so that [`may_collect`](Self::may_collect) reads the most, and
+	/// choose `backend`: for the benchmarks of other pallets.
+	#[cfg(feature = "runtime-benchmarks")]
+	fn consent_for_benchmark(vehicle: VehicleId, collector: &AccountId, backend: StorageBackend);
 }
 
 #[cfg(test)]

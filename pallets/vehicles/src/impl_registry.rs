@@ -51,4 +51,26 @@ impl<T: Config> ConsentProvider<T::AccountId, BlockNumberFor<T>> for Pallet<T> {
 	fn storage_backend(vehicle: VehicleId) -> Option<StorageBackend> {
 		Vehicles::<T>::get(vehicle).map(|record| record.storage)
 	}
+
+	#[cfg(feature = "runtime-benchmarks")]
+	fn consent_for_benchmark(
+		vehicle: VehicleId,
+		collector: &T::AccountId,
+		backend: StorageBackend,
+	) {
+		use frame_support::traits::Get;
+
+		let owner = Vehicles::<T>::get(vehicle)
+			.expect("benchmarks consent for vehicles they registered; qed")
+			.owner;
+		// The other slots first, so that the collector is the last one a lookup finds.
+		for slot in 1..T::MaxCollectorsPerVehicle::get() {
+			let other = frame_benchmarking::account("other collector", slot, 0);
+			Self::do_authorize_collector(&owner, vehicle, other, None)
+				.expect("within the bound; qed");
+		}
+		Self::do_authorize_collector(&owner, vehicle, collector.clone(), None)
+			.expect("the last slot is free; qed");
+		Self::do_set_storage(&owner, vehicle, backend).expect("the owner sets it; qed");
+	}
 }

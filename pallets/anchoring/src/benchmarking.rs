@@ -1,0 +1,197 @@
+//! Benchmarks of the anchoring pallet, each in its worst case: registries full up to the new
+//! entry, every record of a batch on a vehicle whose consent list is full (the collector last),
+//! whose anchors in state are full (the new one pushes out the oldest).
+
+use super::*;
+use crate::{functions::cid_key, Pallet as Anchoring};
+use codec::Encode;
+use dimo_primitives::vehicle::StorageBackend;
+use frame_benchmarking::v2::*;
+use frame_support::{
+	pallet_prelude::TransactionSource,
+	traits::{Authorize, EnsureOrigin, Get},
+	BoundedVec,
+};
+use frame_system::{pallet_prelude::BlockNumberFor, RawOrigin};
+use sp_runtime::{
+	traits::{Convert, Zero},
+	RuntimeAppPublic,
+};
+
+/// A content id whose digest is the hash of `(vehicle, seq)`: distinct for every reading.
+fn content_id(vehicle: VehicleId, seq: u64) -> ContentId {
+	let mut bytes = alloc::vec![0x01, 0x55, 0x12, 0x20];
+	bytes.extend(sp_io::hashing::blake2_256(&(vehicle, seq).encode()));
+	bytes.try_into().expect("36 bytes fit in a content id; qed")
+}
+
+/// Fills the registry of collectors up to one below its bound.
+fn fill_collectors<T: Config>() {
+	while Collectors::<T>::count().saturating_add(1) < T::MaxCollectors::get() {
+		Anchoring::<T>::do_register_collector(T::CollectorId::generate_pair(None))
+			.expect("below the bound; qed");
+	}
+}
+
+/// A registered collector whose key is in the keystore, and its account.
+fn collector<T: Config>() -> (T::CollectorId, T::AccountId) {
+	fill_collectors::<T>();
+	let key = T::CollectorId::generate_pair(None);
+	Anchoring::<T>::do_register_collector(key.clone()).expect("below the bound; qed");
+	let account = T::CollectorAccount::convert(key.clone());
+	(key, account)
+}
+
+/// `records` vehicles that consent to `account` and store on IPFS, each with a full list of
+/// anchors in state; and a signed batch with one new reading of each.
+fn signed_batch<T: Config>(
+	key: &T::CollectorId,
+	collector_account: &T::AccountId,
+	records: u32,
+) -> (AnchorBatchOf<T>, CollectorSignatureOf<T>) {
+	let kept = T::MaxAnchorsKept::get();
+	let mut batch = AnchorBatch { collector: key.clone(), records: Default::default() };
+	for index in 0..records {
+		let owner: T::AccountId = account("owner", index, 0);
+		let vehicle = T::Vehicles::register_for_benchmark(&owner);
+		T::Vehicles::consent_for_benchmark(vehicle, collector_account, StorageBackend::Ipfs);
+		let mut anchors = BoundedVec::<AnchorOf<T>, T::MaxAnchorsKept>::default();
+		for seq in 0..u64::from(kept) {
+			let anchor = Anchor {
+				seq,
+				collector: collector_account.clone(),
+				cid: content_id(vehicle, seq),
+				size: 1_024,
+				backend: StorageBackend::Ipfs,
+				observed_from: seq * 10,
+				observed_to: seq * 10 + 5,
+				anchored_at: BlockNumberFor::<T>::zero(),
+			};
+			AnchoredCids::<T>::insert(cid_key(&anchor.cid), (vehicle, seq));
+			anchors.try_push(anchor).expect("within the bound; qed");
+		}
+		LatestAnchors::<T>::insert(vehicle, anchors);
+		let next_seq = u64::from(kept);
+		Heads::<T>::insert(
+			vehicle,
+			AnchorHead { next_seq, last_observed_to: next_seq.saturating_sub(1) * 10 + 5 },
+		);
+		let record = AnchorRecord {
+			vehicle,
+			cid: content_id(vehicle, next_seq),
+			size: 1_024,
+			backend: StorageBackend::Ipfs,
+			observed_from: next_seq * 10,
+			observed_to: next_seq * 10 + 5,
+		};
+		batch.records.try_push(record).expect("within the bound; qed");
+	}
+	let genesis = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero());
+	let signature = key
+		.sign(&batch.signing_payload(&genesis))
+		.expect("the key was generated in the benchmark's keystore; qed");
+	(batch, signature)
+}
+
+/// An HTTPS source with URLs as long as allowed.
+fn longest_source() -> OemSource {
+	let url = |fill: u8| {
+		let mut bytes = b"https://".to_vec();
+		bytes.resize(MAX_URL_LEN as usize, fill);
+		SourceUrl::try_from(bytes).expect("exactly the bound; qed")
+	};
+	OemSource { api: OemApi::Smartcar, api_base_url: url(b'a'), auth_url: url(b'b') }
+}
+
+#[benchmarks]
+mod benchmarks {
+	use super::*;
+
+	#[benchmark]
+	fn register_collector() -> Result<(), BenchmarkError> {
+		let origin =
+			T::AdminOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		fill_collectors::<T>();
+		let key = T::CollectorId::generate_pair(None);
+
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, key.clone());
+
+		assert!(Collectors::<T>::contains_key(&key));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn remove_collector() -> Result<(), BenchmarkError> {
+		let origin =
+			T::AdminOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		let (key, _) = collector::<T>();
+
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, key.clone());
+
+		assert!(!Collectors::<T>::contains_key(&key));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn set_oem_source() -> Result<(), BenchmarkError> {
+		let origin =
+			T::AdminOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		let oem = OemId::MAX;
+		OemSources::<T>::remove(oem);
+		let source = longest_source();
+
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, oem, source.clone());
+
+		assert_eq!(OemSources::<T>::get(oem), Some(source));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn remove_oem_source() -> Result<(), BenchmarkError> {
+		let origin =
+			T::AdminOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		let oem = OemId::MAX;
+		OemSources::<T>::insert(oem, longest_source());
+
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, oem);
+
+		assert!(!OemSources::<T>::contains_key(oem));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn authorize_anchor_batch(
+		n: Linear<1, { T::MaxBatchRecords::get() }>,
+	) -> Result<(), BenchmarkError> {
+		let (key, account) = collector::<T>();
+		let (batch, signature) = signed_batch::<T>(&key, &account, n);
+		let call = Call::<T>::anchor_batch { batch, signature };
+
+		#[block]
+		{
+			call.authorize(TransactionSource::External)
+				.ok_or("anchor_batch is an authorized call")?
+				.map_err(|_| "the batch is valid")?;
+		}
+
+		Ok(())
+	}
+
+	#[benchmark]
+	fn anchor_batch(n: Linear<1, { T::MaxBatchRecords::get() }>) {
+		let (key, account) = collector::<T>();
+		let (batch, signature) = signed_batch::<T>(&key, &account, n);
+		let first = batch.records[0].vehicle;
+
+		#[extrinsic_call]
+		_(RawOrigin::<T::AccountId>::Authorized, batch, signature);
+
+		assert_eq!(Heads::<T>::get(first).next_seq, u64::from(T::MaxAnchorsKept::get()) + 1);
+	}
+
+	impl_benchmark_test_suite!(Anchoring, crate::mock::new_test_ext(), crate::mock::Test);
+}

@@ -1,0 +1,268 @@
+//! What the calls do, the check that both the transaction pool and the dispatch run on a
+//! batch, and the reads of the runtime API.
+
+use crate::{pallet::*, types::*};
+use alloc::vec::Vec;
+use codec::Encode;
+use dimo_primitives::{
+	rewards::VehicleActivity,
+	vehicle::{ConsentProvider, OemId, VehicleId},
+};
+use frame_support::{ensure, pallet_prelude::*};
+use frame_system::pallet_prelude::BlockNumberFor;
+use sp_runtime::{
+	traits::{Convert, Zero},
+	transaction_validity::{
+		InvalidTransaction, TransactionSource, TransactionValidityWithRefund, ValidTransaction,
+	},
+	RuntimeAppPublic,
+};
+
+/// The key of a content id in [`AnchoredCids`].
+pub(crate) fn cid_key(cid: &[u8]) -> [u8; 32] {
+	sp_io::hashing::blake2_256(cid)
+}
+
+impl<T: Config> Pallet<T> {
+	pub(crate) fn do_register_collector(collector: T::CollectorId) -> DispatchResult {
+		ensure!(!Collectors::<T>::contains_key(&collector), Error::<T>::CollectorAlreadyRegistered);
+		ensure!(Collectors::<T>::count() < T::MaxCollectors::get(), Error::<T>::TooManyCollectors);
+		let account = T::CollectorAccount::convert(collector.clone());
+		let registered_at = frame_system::Pallet::<T>::block_number();
+		Collectors::<T>::insert(
+			&collector,
+			CollectorInfo { account: account.clone(), registered_at },
+		);
+		Self::deposit_event(Event::CollectorRegistered { collector, account });
+		Ok(())
+	}
+
+	pub(crate) fn do_remove_collector(collector: T::CollectorId) -> DispatchResult {
+		ensure!(Collectors::<T>::contains_key(&collector), Error::<T>::UnknownCollector);
+		Collectors::<T>::remove(&collector);
+		Self::deposit_event(Event::CollectorRemoved { collector });
+		Ok(())
+	}
+
+	pub(crate) fn do_set_oem_source(oem: OemId, source: OemSource) -> DispatchResult {
+		let loopback = LoopbackSourcesAllowed::<T>::get();
+		for url in [&source.api_base_url, &source.auth_url] {
+			check_source_url(url, loopback).map_err(|error| match error {
+				UrlError::Malformed => Error::<T>::MalformedSourceUrl,
+				UrlError::Insecure => Error::<T>::InsecureSourceUrl,
+			})?;
+		}
+		if !OemSources::<T>::contains_key(oem) {
+			ensure!(
+				OemSources::<T>::count() < T::MaxOemSources::get(),
+				Error::<T>::TooManyOemSources
+			);
+		}
+		OemSources::<T>::insert(oem, source.clone());
+		Self::deposit_event(Event::OemSourceSet { oem, source });
+		Ok(())
+	}
+
+	pub(crate) fn do_remove_oem_source(oem: OemId) -> DispatchResult {
+		ensure!(OemSources::<T>::contains_key(oem), Error::<T>::UnknownOemSource);
+		OemSources::<T>::remove(oem);
+		Self::deposit_event(Event::OemSourceRemoved { oem });
+		Ok(())
+	}
+
+	/// Checks a batch against the state, everything but its signature, and returns the
+	/// account of its collector.
+	///
+	/// Run twice for each batch: when the pool validates it (and again when a block author
+	/// includes it) through [`Self::authorize_anchor_batch`], and at dispatch.
+	pub(crate) fn check_batch(batch: &AnchorBatchOf<T>) -> Result<T::AccountId, Error<T>> {
+		ensure!(!batch.records.is_empty(), Error::<T>::EmptyBatch);
+		let collector =
+			Collectors::<T>::get(&batch.collector).ok_or(Error::<T>::UnknownCollector)?.account;
+		let now = frame_system::Pallet::<T>::block_number();
+		let mut previous: Option<VehicleId> = None;
+		for record in &batch.records {
+			if let Some(previous) = previous {
+				ensure!(record.vehicle > previous, Error::<T>::VehiclesNotAscending);
+			}
+			previous = Some(record.vehicle);
+			Self::check_record(&collector, record, now)?;
+		}
+		// One record per vehicle, and a record's bytes name its vehicle: two records of one
+		// batch with the same content id are forged. Checked apart from the state, which does
+		// not hold this batch's content ids yet.
+		let mut keys: Vec<[u8; 32]> =
+			batch.records.iter().map(|record| cid_key(&record.cid)).collect();
+		keys.sort_unstable();
+		ensure!(keys.windows(2).all(|pair| pair[0] != pair[1]), Error::<T>::DuplicateCid);
+		Ok(collector)
+	}
+
+	fn check_record(
+		collector: &T::AccountId,
+		record: &AnchorRecord,
+		now: BlockNumberFor<T>,
+	) -> Result<(), Error<T>> {
+		ensure!(record.observed_from <= record.observed_to, Error::<T>::BadWindow);
+		ensure!(is_cid_v1_sha256(&record.cid), Error::<T>::MalformedCid);
+		let backend =
+			T::Vehicles::storage_backend(record.vehicle).ok_or(Error::<T>::UnknownVehicle)?;
+		ensure!(
+			T::Vehicles::may_collect(record.vehicle, collector, now),
+			Error::<T>::CollectorNotConsented
+		);
+		ensure!(record.backend == backend, Error::<T>::BackendNotAllowed);
+		let head = Heads::<T>::get(record.vehicle);
+		ensure!(
+			head.next_seq == 0 || record.observed_from > head.last_observed_to,
+			Error::<T>::StaleWindow
+		);
+		ensure!(!AnchoredCids::<T>::contains_key(cid_key(&record.cid)), Error::<T>::DuplicateCid);
+		Ok(())
+	}
+
+	/// Decides whether the pool takes a batch: the collector is registered, the signature is
+	/// its key's over [`AnchorBatch::signing_payload`], and every record passes
+	/// [`Self::check_batch`].
+	///
+	/// The transaction provides one tag per (vehicle, window start): the pool holds one batch
+	/// per reading, and a batch that repeats a reading of another is refused there.
+	pub(crate) fn authorize_anchor_batch(
+		_source: TransactionSource,
+		batch: &AnchorBatchOf<T>,
+		signature: &CollectorSignatureOf<T>,
+	) -> TransactionValidityWithRefund {
+		if !Collectors::<T>::contains_key(&batch.collector) {
+			return Err(InvalidTransaction::BadSigner.into());
+		}
+		let genesis = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero());
+		if !batch.collector.verify(&batch.signing_payload(&genesis), signature) {
+			return Err(InvalidTransaction::BadProof.into());
+		}
+		Self::check_batch(batch).map_err(|error| match error {
+			Error::<T>::StaleWindow => InvalidTransaction::Stale,
+			// The pallet's error index, as the transaction's custom error code.
+			error => InvalidTransaction::Custom(error.encode().first().copied().unwrap_or(0)),
+		})?;
+		let mut validity = ValidTransaction::with_tag_prefix("DimoAnchoring")
+			.priority(T::AnchorPriority::get())
+			.longevity(T::AnchorLongevity::get())
+			.propagate(true);
+		for record in &batch.records {
+			validity = validity.and_provides((record.vehicle, record.observed_from));
+		}
+		Ok((validity.build()?, Weight::zero()))
+	}
+
+	pub(crate) fn do_anchor_batch(batch: AnchorBatchOf<T>) -> DispatchResult {
+		let collector = Self::check_batch(&batch)?;
+		let anchored_at = frame_system::Pallet::<T>::block_number();
+		for record in batch.records {
+			let vehicle = record.vehicle;
+			let head = Heads::<T>::get(vehicle);
+			let seq = head.next_seq;
+			let next_seq = seq.checked_add(1).ok_or(Error::<T>::SequenceOverflow)?;
+			let anchor = Anchor {
+				seq,
+				collector: collector.clone(),
+				cid: record.cid,
+				size: record.size,
+				backend: record.backend,
+				observed_from: record.observed_from,
+				observed_to: record.observed_to,
+				anchored_at,
+			};
+			LatestAnchors::<T>::mutate(vehicle, |anchors| {
+				if anchors.is_full() {
+					let oldest = anchors.remove(0);
+					AnchoredCids::<T>::remove(cid_key(&oldest.cid));
+				}
+				if anchors.try_push(anchor.clone()).is_err() {
+					frame_support::defensive!("a full list made room for the new anchor");
+				}
+			});
+			AnchoredCids::<T>::insert(cid_key(&anchor.cid), (vehicle, seq));
+			Heads::<T>::insert(
+				vehicle,
+				AnchorHead { next_seq, last_observed_to: anchor.observed_to },
+			);
+			T::Activity::note_active(vehicle);
+			Self::deposit_event(Event::Anchored {
+				vehicle,
+				seq,
+				collector: collector.clone(),
+				cid: anchor.cid,
+				size: anchor.size,
+				backend: anchor.backend,
+				observed_from: anchor.observed_from,
+				observed_to: anchor.observed_to,
+			});
+		}
+		Ok(())
+	}
+
+	/// The anchors of `vehicle` still in state whose sequence number is `from` or more, at
+	/// most `limit` of them, oldest first.
+	pub fn anchors(vehicle: VehicleId, from: u64, limit: u32) -> Vec<AnchorOf<T>> {
+		LatestAnchors::<T>::get(vehicle)
+			.into_iter()
+			.filter(|anchor| anchor.seq >= from)
+			.take(limit as usize)
+			.collect()
+	}
+
+	/// Every registered collector: its key and its record.
+	pub fn collectors() -> Vec<(T::CollectorId, CollectorInfoOf<T>)> {
+		Collectors::<T>::iter().collect()
+	}
+
+	/// Every registered OEM source.
+	pub fn oem_sources() -> Vec<(OemId, OemSource)> {
+		OemSources::<T>::iter().collect()
+	}
+
+	/// The invariants of the anchors:
+	///
+	/// - each vehicle's anchors in state are at most [`Config::MaxAnchorsKept`], with
+	///   consecutive sequence numbers ending at its head's `next_seq - 1`, windows moving
+	///   forward, the last one ending at the head's `last_observed_to`;
+	/// - [`AnchoredCids`] holds exactly the content ids of the anchors in state;
+	/// - the registries are within their bounds.
+	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+		let mut anchored = 0usize;
+		for (vehicle, anchors) in LatestAnchors::<T>::iter() {
+			let head = Heads::<T>::get(vehicle);
+			let last = anchors.last().ok_or("an empty list of anchors is kept in state")?;
+			ensure!(
+				last.seq.checked_add(1) == Some(head.next_seq),
+				"the head follows the last anchor"
+			);
+			ensure!(last.observed_to == head.last_observed_to, "the head holds the last window");
+			for pair in anchors.windows(2) {
+				ensure!(
+					pair[0].seq.checked_add(1) == Some(pair[1].seq),
+					"sequence numbers are consecutive"
+				);
+				ensure!(pair[0].observed_to < pair[1].observed_from, "windows move forward");
+			}
+			for anchor in &anchors {
+				ensure!(
+					AnchoredCids::<T>::get(cid_key(&anchor.cid)) == Some((vehicle, anchor.seq)),
+					"every anchor in state is indexed by its content id"
+				);
+			}
+			anchored = anchored.saturating_add(anchors.len());
+		}
+		ensure!(
+			AnchoredCids::<T>::iter().count() == anchored,
+			"the index holds no stale content id"
+		);
+		ensure!(Collectors::<T>::count() <= T::MaxCollectors::get(), "collectors within bound");
+		ensure!(OemSources::<T>::count() <= T::MaxOemSources::get(), "sources within bound");
+		ensure!(
+			Collectors::<T>::iter().count() == Collectors::<T>::count() as usize,
+			"the collector counter is right"
+		);
+		Ok(())
+	}
+}

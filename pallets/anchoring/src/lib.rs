@@ -1,0 +1,420 @@
+//! # Anchoring pallet
+//!
+//! The registries of collectors and OEM sources, and the anchors: the content ids of vehicle
+//! data that collectors read from carmakers' APIs and stored off chain.
+//!
+//! ## Overview
+//!
+//! Governance ([`Config::AdminOrigin`]):
+//!
+//! - [`register_collector`](Pallet::register_collector)s and
+//!   [`remove_collector`](Pallet::remove_collector)s the keys that may sign anchors;
+//! - [`set_oem_source`](Pallet::set_oem_source)s and
+//!   [`remove_oem_source`](Pallet::remove_oem_source)s where each carmaker's API is: HTTPS
+//!   only, except `http://127.0.0.1` on a chain whose genesis allows loopback sources (the dev
+//!   chain, whose OEM simulator runs on the same machine).
+//!
+//! A collector submits [`anchor_batch`](Pallet::anchor_batch): records of readings (vehicle,
+//! content id, size, storage backend, observed window), signed as a whole with its collector
+//! key.
+//!
+//! ## Terminology
+//!
+//! - **Collector**: a node that holds owners' OEM credentials, polls the OEM APIs, stores each
+//!   reading (IPFS, Arweave, or nowhere) and anchors its content id. Known on chain by its
+//!   collector key ([`Config::CollectorId`]) and by the account that key spells, which is what
+//!   owners consent to in pallets/vehicles.
+//! - **Anchor**: the on-chain trace of one reading: its content id and where it is. Anyone who
+//!   fetches the bytes can re-hash them and compare.
+//!
+//! ## Design
+//!
+//! - **Authorized, not signed, transactions.** A batch is a general transaction authorized by
+//!   `#[pallet::authorize]`: the transaction pool checks the collector's signature, the
+//!   registry and every record before the batch takes any block space, and a batch pays no fee.
+//!   A collector's node thus needs no funded account and no nonce, so two offchain-worker runs
+//!   never race for one; a replay is refused in the pool by its tags (one per vehicle and
+//!   window) and on chain by the window check. The same checks run again at dispatch.
+//! - **Consent lives in pallets/vehicles**, read through
+//!   [`ConsentProvider`](dimo_primitives::vehicle::ConsentProvider): an anchor is refused if the
+//!   collector's account is not consented to at this block, or if the record's backend is not
+//!   the one the owner chose.
+//! - **Bounded state per vehicle.** The latest [`Config::MaxAnchorsKept`] anchors of a vehicle
+//!   are kept in state, in a ring; every anchor is in an [`Event::Anchored`], which is where an
+//!   indexer reads history. The content-id index that refuses duplicates covers the anchors
+//!   still in state: an old reading cannot be anchored again for its vehicle anyway, because
+//!   each vehicle's windows must move forward ([`AnchorHead`]).
+//! - **Activity.** Each anchor reports the vehicle to [`Config::Activity`] (pallets/issuance),
+//!   which is what makes it earn rewards in the epoch.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+#![deny(missing_docs)]
+
+extern crate alloc;
+
+pub use pallet::*;
+
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
+mod functions;
+#[cfg(test)]
+mod mock;
+#[cfg(test)]
+mod tests;
+pub mod types;
+pub mod weights;
+
+pub use types::*;
+pub use weights::WeightInfo;
+
+use dimo_primitives::{
+	rewards::VehicleActivity,
+	vehicle::{ConsentProvider, OemId, VehicleId, VehicleRegistry},
+};
+
+#[frame_support::pallet]
+pub mod pallet {
+	use super::*;
+	use frame_support::pallet_prelude::*;
+	use frame_system::pallet_prelude::*;
+	use sp_runtime::{traits::Convert, RuntimeAppPublic};
+
+	/// The in-code storage version.
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+
+	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
+	pub struct Pallet<T>(_);
+
+	#[pallet::config]
+	pub trait Config: frame_system::Config<RuntimeEvent: From<Event<Self>>> {
+		/// The public key of a collector, held in the collector node's keystore.
+		type CollectorId: Member
+			+ Parameter
+			+ RuntimeAppPublic<Signature: Member + Parameter + DecodeWithMemTracking>
+			+ MaxEncodedLen
+			+ Ord
+			+ DecodeWithMemTracking
+			+ MaybeSerializeDeserialize;
+
+		/// The account of a collector: what vehicle owners consent to.
+		type CollectorAccount: Convert<Self::CollectorId, Self::AccountId>;
+
+		/// The vehicle registry: whether a vehicle exists, and its owner's consent.
+		type Vehicles: VehicleRegistry<Self::AccountId>
+			+ ConsentProvider<Self::AccountId, BlockNumberFor<Self>>;
+
+		/// Told of every anchored vehicle: the data-provider rewards (pallets/issuance).
+		type Activity: VehicleActivity;
+
+		/// The origin that manages the registries: governance.
+		type AdminOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+
+		/// How many collectors may be registered at once.
+		#[pallet::constant]
+		type MaxCollectors: Get<u32>;
+
+		/// How many OEM sources may be registered at once.
+		#[pallet::constant]
+		type MaxOemSources: Get<u32>;
+
+		/// How many records one batch may hold.
+		#[pallet::constant]
+		type MaxBatchRecords: Get<u32>;
+
+		/// How many of a vehicle's latest anchors stay in state.
+		#[pallet::constant]
+		type MaxAnchorsKept: Get<u32>;
+
+		/// The priority of anchor batches in the transaction pool.
+		#[pallet::constant]
+		type AnchorPriority: Get<TransactionPriority>;
+
+		/// For how many blocks a batch stays valid in the pool.
+		#[pallet::constant]
+		type AnchorLongevity: Get<TransactionLongevity>;
+
+		/// Weights of this pallet's calls.
+		type WeightInfo: WeightInfo;
+	}
+
+	/// A batch of records, as submitted.
+	pub type AnchorBatchOf<T> =
+		AnchorBatch<<T as Config>::CollectorId, <T as Config>::MaxBatchRecords>;
+
+	/// An anchor, as stored.
+	pub type AnchorOf<T> = Anchor<<T as frame_system::Config>::AccountId, BlockNumberFor<T>>;
+
+	/// A collector's signature.
+	pub type CollectorSignatureOf<T> = <<T as Config>::CollectorId as RuntimeAppPublic>::Signature;
+
+	/// A registered collector, as stored.
+	pub type CollectorInfoOf<T> =
+		CollectorInfo<<T as frame_system::Config>::AccountId, BlockNumberFor<T>>;
+
+	/// The registered collectors, by key.
+	///
+	/// `Blake2_128Concat`: keys are chosen by whoever makes them. Bounded by
+	/// [`Config::MaxCollectors`] through its counter.
+	#[pallet::storage]
+	pub type Collectors<T: Config> =
+		CountedStorageMap<_, Blake2_128Concat, T::CollectorId, CollectorInfoOf<T>>;
+
+	/// The registered OEM sources, by OEM id.
+	///
+	/// `Twox64Concat`: ids are chosen by governance. Bounded by [`Config::MaxOemSources`]
+	/// through its counter.
+	#[pallet::storage]
+	pub type OemSources<T: Config> = CountedStorageMap<_, Twox64Concat, OemId, OemSource>;
+
+	/// Whether OEM sources may be plain `http://` on loopback. Set at genesis only: true on the
+	/// dev chain, whose OEM simulator runs on the same machine; false on any chain that others
+	/// run on.
+	#[pallet::storage]
+	pub type LoopbackSourcesAllowed<T> = StorageValue<_, bool, ValueQuery>;
+
+	/// Where each vehicle's anchors stand: the next sequence number and the end of the last
+	/// observed window. Read to refuse stale and replayed records without reading the anchors.
+	///
+	/// `Twox64Concat`: ids are assigned by the chain.
+	#[pallet::storage]
+	pub type Heads<T> = StorageMap<_, Twox64Concat, VehicleId, AnchorHead, ValueQuery>;
+
+	/// The latest anchors of each vehicle, oldest first. Bounded by
+	/// [`Config::MaxAnchorsKept`]: when it is full, a new anchor pushes out the oldest.
+	///
+	/// `Twox64Concat`: ids are assigned by the chain.
+	#[pallet::storage]
+	pub type LatestAnchors<T: Config> = StorageMap<
+		_,
+		Twox64Concat,
+		VehicleId,
+		BoundedVec<AnchorOf<T>, T::MaxAnchorsKept>,
+		ValueQuery,
+	>;
+
+	/// The vehicle and sequence number of each content id in [`LatestAnchors`], by the
+	/// BLAKE2-256 hash of the content id; removed when its anchor leaves state.
+	///
+	/// `Identity`: the key is already a cryptographic hash.
+	#[pallet::storage]
+	pub type AnchoredCids<T> = StorageMap<_, Identity, [u8; 32], (VehicleId, u64)>;
+
+	#[pallet::genesis_config]
+	#[derive(frame_support::DefaultNoBound)]
+	pub struct GenesisConfig<T: Config> {
+		/// The collectors registered at genesis.
+		pub collectors: alloc::vec::Vec<T::CollectorId>,
+		/// The OEM sources registered at genesis.
+		pub oem_sources: alloc::vec::Vec<(OemId, OemSource)>,
+		/// Whether OEM sources may be plain `http://` on loopback.
+		pub loopback_sources_allowed: bool,
+	}
+
+	#[pallet::genesis_build]
+	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
+		fn build(&self) {
+			LoopbackSourcesAllowed::<T>::put(self.loopback_sources_allowed);
+			for collector in &self.collectors {
+				Pallet::<T>::do_register_collector(collector.clone())
+					.expect("the genesis collectors are distinct and within the bound");
+			}
+			for (oem, source) in &self.oem_sources {
+				Pallet::<T>::do_set_oem_source(*oem, source.clone())
+					.expect("the genesis OEM sources are well-formed and within the bound");
+			}
+		}
+	}
+
+	#[pallet::event]
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// Governance registered a collector.
+		CollectorRegistered {
+			/// Its key.
+			collector: T::CollectorId,
+			/// The account that its key spells.
+			account: T::AccountId,
+		},
+		/// Governance removed a collector: its batches are refused from now on.
+		CollectorRemoved {
+			/// Its key.
+			collector: T::CollectorId,
+		},
+		/// Governance registered or changed the source of an OEM.
+		OemSourceSet {
+			/// The OEM.
+			oem: OemId,
+			/// Where its API is now.
+			source: OemSource,
+		},
+		/// Governance removed the source of an OEM: collectors stop polling it.
+		OemSourceRemoved {
+			/// The OEM.
+			oem: OemId,
+		},
+		/// A reading of a vehicle was anchored.
+		Anchored {
+			/// The vehicle.
+			vehicle: VehicleId,
+			/// The anchor's sequence number among the vehicle's anchors.
+			seq: u64,
+			/// The account of the collector that anchored it.
+			collector: T::AccountId,
+			/// The record's content id.
+			cid: ContentId,
+			/// The record's size, in bytes.
+			size: u32,
+			/// Where the record is.
+			backend: dimo_primitives::vehicle::StorageBackend,
+			/// The start of the observed window, in Unix milliseconds.
+			observed_from: u64,
+			/// The end of the observed window, in Unix milliseconds.
+			observed_to: u64,
+		},
+	}
+
+	#[pallet::error]
+	pub enum Error<T> {
+		/// The collector is already registered.
+		CollectorAlreadyRegistered,
+		/// No collector with this key is registered. Ask governance to register it.
+		UnknownCollector,
+		/// [`Config::MaxCollectors`] collectors are registered; remove one first.
+		TooManyCollectors,
+		/// No source is registered for this OEM.
+		UnknownOemSource,
+		/// [`Config::MaxOemSources`] sources are registered; remove one first.
+		TooManyOemSources,
+		/// A source URL is not `https://host[:port][/path]`.
+		MalformedSourceUrl,
+		/// A source URL is plain `http://`: only allowed to loopback, on chains whose genesis
+		/// allows it.
+		InsecureSourceUrl,
+		/// The batch holds no record.
+		EmptyBatch,
+		/// The records of a batch must be in strictly ascending order of vehicle id: one record
+		/// per vehicle.
+		VehiclesNotAscending,
+		/// The signature does not match the batch and the collector's key.
+		BadSignature,
+		/// No vehicle has this id.
+		UnknownVehicle,
+		/// The vehicle's owner has not consented to this collector, or the consent expired.
+		CollectorNotConsented,
+		/// The record's storage backend is not the one the vehicle's owner chose.
+		BackendNotAllowed,
+		/// The content id is not a CIDv1 with a sha2-256 digest.
+		MalformedCid,
+		/// The observed window ends before it starts.
+		BadWindow,
+		/// The observed window does not start after the end of the vehicle's last anchored
+		/// window: a replay, or a reading older than one already anchored.
+		StaleWindow,
+		/// A record with this content id is already anchored.
+		DuplicateCid,
+		/// The vehicle has anchored more readings than a sequence number can count.
+		SequenceOverflow,
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		fn integrity_test() {
+			assert!(T::MaxAnchorsKept::get() > 0, "a vehicle must keep at least its last anchor");
+			assert!(T::MaxBatchRecords::get() > 0, "a batch must hold at least one record");
+			assert!(T::AnchorLongevity::get() > 0, "a batch must stay valid for a block at least");
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn try_state(_: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
+		}
+	}
+
+	#[pallet::call(weight(<T as Config>::WeightInfo))]
+	impl<T: Config> Pallet<T> {
+		/// Registers a collector key.
+		///
+		/// - Origin: [`Config::AdminOrigin`].
+		/// - Errors: [`Error::CollectorAlreadyRegistered`], [`Error::TooManyCollectors`].
+		/// - Events: [`Event::CollectorRegistered`].
+		#[pallet::call_index(0)]
+		pub fn register_collector(
+			origin: OriginFor<T>,
+			collector: T::CollectorId,
+		) -> DispatchResult {
+			T::AdminOrigin::ensure_origin(origin)?;
+			Self::do_register_collector(collector)
+		}
+
+		/// Removes a collector key; its batches are refused from then on. Owners' consents to
+		/// its account stay, and count again if it is registered again.
+		///
+		/// - Origin: [`Config::AdminOrigin`].
+		/// - Errors: [`Error::UnknownCollector`].
+		/// - Events: [`Event::CollectorRemoved`].
+		#[pallet::call_index(1)]
+		pub fn remove_collector(origin: OriginFor<T>, collector: T::CollectorId) -> DispatchResult {
+			T::AdminOrigin::ensure_origin(origin)?;
+			Self::do_remove_collector(collector)
+		}
+
+		/// Registers the source of an OEM, or changes it.
+		///
+		/// - Origin: [`Config::AdminOrigin`].
+		/// - Errors: [`Error::MalformedSourceUrl`], [`Error::InsecureSourceUrl`],
+		///   [`Error::TooManyOemSources`].
+		/// - Events: [`Event::OemSourceSet`].
+		#[pallet::call_index(2)]
+		pub fn set_oem_source(
+			origin: OriginFor<T>,
+			oem: OemId,
+			source: OemSource,
+		) -> DispatchResult {
+			T::AdminOrigin::ensure_origin(origin)?;
+			Self::do_set_oem_source(oem, source)
+		}
+
+		/// Removes the source of an OEM: collectors stop polling it.
+		///
+		/// - Origin: [`Config::AdminOrigin`].
+		/// - Errors: [`Error::UnknownOemSource`].
+		/// - Events: [`Event::OemSourceRemoved`].
+		#[pallet::call_index(3)]
+		pub fn remove_oem_source(origin: OriginFor<T>, oem: OemId) -> DispatchResult {
+			T::AdminOrigin::ensure_origin(origin)?;
+			Self::do_remove_oem_source(oem)
+		}
+
+		/// Anchors a batch of readings.
+		///
+		/// - Origin: authorized (a general transaction that [`Pallet::authorize_anchor_batch`]
+		///   accepted): `signature` is the collector's over
+		///   [`AnchorBatch::signing_payload`].
+		/// - Errors: [`Error::EmptyBatch`], [`Error::UnknownCollector`],
+		///   [`Error::VehiclesNotAscending`], [`Error::UnknownVehicle`],
+		///   [`Error::CollectorNotConsented`], [`Error::BackendNotAllowed`],
+		///   [`Error::MalformedCid`], [`Error::BadWindow`], [`Error::StaleWindow`],
+		///   [`Error::DuplicateCid`], [`Error::SequenceOverflow`]. In the pool the same
+		///   conditions, and a bad signature, make the transaction invalid.
+		/// - Events: [`Event::Anchored`] for each record.
+		#[pallet::call_index(4)]
+		#[pallet::weight(T::WeightInfo::anchor_batch(batch.records.len() as u32)
+			.saturating_add(T::Activity::note_active_weight()
+				.saturating_mul(batch.records.len() as u64)))]
+		#[pallet::authorize(Pallet::<T>::authorize_anchor_batch)]
+		#[pallet::weight_of_authorize(
+			T::WeightInfo::authorize_anchor_batch(batch.records.len() as u32)
+		)]
+		pub fn anchor_batch(
+			origin: OriginFor<T>,
+			batch: AnchorBatchOf<T>,
+			signature: CollectorSignatureOf<T>,
+		) -> DispatchResult {
+			ensure_authorized(origin)?;
+			// The signature was checked when the transaction was authorized, in this block.
+			let _ = signature;
+			Self::do_anchor_batch(batch)
+		}
+	}
+}

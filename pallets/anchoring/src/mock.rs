@@ -1,0 +1,240 @@
+//! A test runtime with the anchors, the real vehicle registry behind
+//! [`ConsentProvider`](dimo_primitives::vehicle::ConsentProvider), balances for its deposits,
+//! and a recorder of the activity that anchors report.
+//!
+//! Collector keys are `UintAuthorityId`s: a key `n` spells account `n` and signs with a
+//! `TestSignature(n, message)`.
+
+use crate as pallet_anchoring;
+use crate::{AnchorBatch, AnchorRecord, ContentId, OemApi, OemSource};
+use core::cell::RefCell;
+use dimo_primitives::{
+	rewards::VehicleActivity,
+	vehicle::{StorageBackend, VehicleId},
+};
+use frame_support::{derive_impl, parameter_types, traits::ConstU32, weights::Weight};
+use sp_runtime::{
+	testing::{TestSignature, UintAuthorityId},
+	traits::Convert,
+	BuildStorage, RuntimeAppPublic,
+};
+
+type Block = frame_system::mocking::MockBlock<Test>;
+
+/// Funded accounts: Alice and Bob own vehicles.
+pub const ALICE: u64 = 1;
+pub const BOB: u64 = 2;
+/// Collector keys (and their accounts): the first two are registered at genesis.
+pub const COLLECTOR: u64 = 10;
+pub const OTHER_COLLECTOR: u64 = 11;
+pub const UNREGISTERED_COLLECTOR: u64 = 12;
+pub const ENDOWMENT: u64 = 1_000_000;
+pub const MAX_COLLECTORS: u32 = 3;
+pub const MAX_OEM_SOURCES: u32 = 2;
+pub const MAX_BATCH: u32 = 4;
+pub const MAX_ANCHORS_KEPT: u32 = 3;
+/// The OEM registered at genesis.
+pub const TESLA: u32 = 1;
+
+#[frame_support::runtime]
+mod runtime {
+	#[runtime::runtime]
+	#[runtime::derive(
+		RuntimeCall,
+		RuntimeEvent,
+		RuntimeError,
+		RuntimeOrigin,
+		RuntimeFreezeReason,
+		RuntimeHoldReason,
+		RuntimeSlashReason,
+		RuntimeLockId,
+		RuntimeTask,
+		RuntimeViewFunction
+	)]
+	pub struct Test;
+
+	#[runtime::pallet_index(0)]
+	pub type System = frame_system;
+	#[runtime::pallet_index(1)]
+	pub type Balances = pallet_balances;
+	#[runtime::pallet_index(2)]
+	pub type Registry = pallet_vehicles;
+	#[runtime::pallet_index(3)]
+	pub type Anchoring = pallet_anchoring;
+}
+
+#[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
+impl frame_system::Config for Test {
+	type Block = Block;
+	type AccountData = pallet_balances::AccountData<u64>;
+}
+
+#[derive_impl(pallet_balances::config_preludes::TestDefaultConfig)]
+impl pallet_balances::Config for Test {
+	type AccountStore = System;
+}
+
+parameter_types! {
+	pub const VehicleDeposit: u64 = 100;
+}
+
+impl pallet_vehicles::Config for Test {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type VehicleDeposit = VehicleDeposit;
+	type MaxVehiclesPerOwner = ConstU32<8>;
+	type MaxCollectorsPerVehicle = ConstU32<2>;
+	type OnTransfer = ();
+	type WeightInfo = ();
+}
+
+thread_local! {
+	/// The vehicles reported active, in order.
+	pub static ACTIVE: RefCell<Vec<VehicleId>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Records the activity that anchors report.
+pub struct RecordActivity;
+
+impl VehicleActivity for RecordActivity {
+	fn note_active(vehicle: VehicleId) {
+		ACTIVE.with(|active| active.borrow_mut().push(vehicle));
+	}
+
+	fn note_active_weight() -> Weight {
+		Weight::zero()
+	}
+}
+
+/// The vehicles reported active so far.
+pub fn reported_active() -> Vec<VehicleId> {
+	ACTIVE.with(|active| active.borrow().clone())
+}
+
+/// A collector key's account is its number.
+pub struct KeyAccount;
+
+impl Convert<UintAuthorityId, u64> for KeyAccount {
+	fn convert(key: UintAuthorityId) -> u64 {
+		key.0
+	}
+}
+
+impl pallet_anchoring::Config for Test {
+	type CollectorId = UintAuthorityId;
+	type CollectorAccount = KeyAccount;
+	type Vehicles = Registry;
+	type Activity = RecordActivity;
+	type AdminOrigin = frame_system::EnsureRoot<u64>;
+	type MaxCollectors = ConstU32<MAX_COLLECTORS>;
+	type MaxOemSources = ConstU32<MAX_OEM_SOURCES>;
+	type MaxBatchRecords = ConstU32<MAX_BATCH>;
+	type MaxAnchorsKept = ConstU32<MAX_ANCHORS_KEPT>;
+	type AnchorPriority = frame_support::traits::ConstU64<{ 1 << 20 }>;
+	type AnchorLongevity = frame_support::traits::ConstU64<16>;
+	type WeightInfo = ();
+}
+
+/// A well-formed HTTPS source of `api`.
+pub fn source(api: OemApi, host: &str) -> OemSource {
+	let url = |path: &str| format!("https://{host}{path}").into_bytes().try_into().expect("short");
+	OemSource { api, api_base_url: url("/api"), auth_url: url("/oauth2/token") }
+}
+
+/// Genesis: Alice and Bob funded, collectors 10 and 11 registered, Tesla's source registered,
+/// loopback sources not allowed; at block 1 so that events are recorded.
+pub fn new_test_ext() -> sp_io::TestExternalities {
+	let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
+	pallet_balances::GenesisConfig::<Test> {
+		balances: [ALICE, BOB].map(|who| (who, ENDOWMENT)).to_vec(),
+		..Default::default()
+	}
+	.assimilate_storage(&mut storage)
+	.unwrap();
+	pallet_anchoring::GenesisConfig::<Test> {
+		collectors: vec![UintAuthorityId(COLLECTOR), UintAuthorityId(OTHER_COLLECTOR)],
+		oem_sources: vec![(TESLA, source(OemApi::Tesla, "fleet-api.example.com"))],
+		loopback_sources_allowed: false,
+	}
+	.assimilate_storage(&mut storage)
+	.unwrap();
+	let mut ext = sp_io::TestExternalities::new(storage);
+	ext.execute_with(|| System::set_block_number(1));
+	ACTIVE.with(|active| active.borrow_mut().clear());
+	ext
+}
+
+/// Runs a test in a fresh genesis and checks the invariants of both pallets after it.
+pub fn test(body: impl FnOnce()) {
+	new_test_ext().execute_with(|| {
+		body();
+		Anchoring::do_try_state().expect("the anchors' invariants hold");
+		Registry::do_try_state().expect("the registry's invariants hold");
+	});
+}
+
+/// Advances to block `n`.
+pub fn run_to_block(n: u64) {
+	System::run_to_block::<AllPalletsWithSystem>(n);
+}
+
+/// Registers a vehicle of `owner` that consents to `collector` and stores on `backend`.
+pub fn onboard(owner: u64, collector: u64, backend: StorageBackend) -> VehicleId {
+	let origin = RuntimeOrigin::signed(owner);
+	let vehicle = pallet_vehicles::NextVehicleId::<Test>::get();
+	let reference = sp_core::H256::from_low_u64_be(vehicle.saturating_add(1_000));
+	Registry::register(origin.clone(), TESLA, reference).expect("registers");
+	Registry::authorize_collector(origin.clone(), vehicle, collector, None).expect("consents");
+	Registry::set_storage(origin, vehicle, backend).expect("sets the backend");
+	vehicle
+}
+
+/// A content id of a raw block whose digest is `seed` repeated.
+pub fn cid(seed: u8) -> ContentId {
+	let mut bytes = vec![0x01, 0x55, 0x12, 0x20];
+	bytes.extend([seed; 32]);
+	bytes.try_into().expect("36 bytes fit")
+}
+
+/// A record of `vehicle` over the window `from..=to`, on `backend`.
+pub fn record(
+	vehicle: VehicleId,
+	seed: u8,
+	from: u64,
+	to: u64,
+	backend: StorageBackend,
+) -> AnchorRecord {
+	AnchorRecord {
+		vehicle,
+		cid: cid(seed),
+		size: 512,
+		backend,
+		observed_from: from,
+		observed_to: to,
+	}
+}
+
+/// A batch of `collector` holding `records`.
+pub fn batch(collector: u64, records: Vec<AnchorRecord>) -> crate::AnchorBatchOf<Test> {
+	AnchorBatch {
+		collector: UintAuthorityId(collector),
+		records: records.try_into().expect("fits"),
+	}
+}
+
+/// The signature of `batch` by its own collector key.
+pub fn sign(batch: &crate::AnchorBatchOf<Test>) -> TestSignature {
+	let genesis = System::block_hash(0);
+	batch.collector.sign(&batch.signing_payload(&genesis)).expect("test keys always sign")
+}
+
+/// The call that anchors `batch`, signed by its collector.
+pub fn anchor_call(batch: crate::AnchorBatchOf<Test>) -> crate::Call<Test> {
+	let signature = sign(&batch);
+	crate::Call::anchor_batch { batch, signature }
+}
+
+/// The origin of an authorized transaction.
+pub fn authorized() -> RuntimeOrigin {
+	frame_system::RawOrigin::Authorized.into()
+}

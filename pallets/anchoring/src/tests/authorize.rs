@@ -1,0 +1,91 @@
+//! What the transaction pool does with a batch: the authorization that runs before a batch
+//! takes block space.
+
+use crate::{mock::*, *};
+use dimo_primitives::vehicle::StorageBackend::Ipfs;
+use frame_support::{assert_ok, pallet_prelude::*, traits::Authorize};
+use sp_runtime::testing::TestSignature;
+
+fn authorize(call: &crate::Call<Test>) -> Result<ValidTransaction, TransactionValidityError> {
+	call.authorize(TransactionSource::External)
+		.expect("anchor_batch is an authorized call")
+		.map(|(validity, _refund)| validity)
+}
+
+#[test]
+fn a_good_batch_is_valid_with_one_tag_per_reading() {
+	test(|| {
+		let car = onboard(ALICE, COLLECTOR, Ipfs);
+		let other = onboard(BOB, COLLECTOR, Ipfs);
+		let call = anchor_call(batch(
+			COLLECTOR,
+			vec![record(car, 1, 10, 20, Ipfs), record(other, 2, 10, 20, Ipfs)],
+		));
+		let validity = authorize(&call).expect("valid");
+		assert_eq!(validity.priority, 1 << 20);
+		assert_eq!(validity.longevity, 16);
+		assert!(validity.propagate);
+		assert_eq!(validity.provides.len(), 2);
+		assert!(validity.requires.is_empty());
+		// A batch that repeats one of those readings provides the same tag: the pool keeps one.
+		let overlapping = anchor_call(batch(COLLECTOR, vec![record(car, 3, 10, 30, Ipfs)]));
+		let tags = authorize(&overlapping).expect("valid alone").provides;
+		assert!(validity.provides.contains(&tags[0]));
+	});
+}
+
+#[test]
+fn a_bad_signature_or_an_unknown_collector_is_refused() {
+	test(|| {
+		let car = onboard(ALICE, COLLECTOR, Ipfs);
+		let good = batch(COLLECTOR, vec![record(car, 1, 10, 20, Ipfs)]);
+
+		// Signed by another (registered) collector's key.
+		let mut forged = anchor_call(good.clone());
+		if let crate::Call::anchor_batch { signature, .. } = &mut forged {
+			*signature = TestSignature(OTHER_COLLECTOR, signature.1.clone());
+		}
+		assert_eq!(authorize(&forged), Err(InvalidTransaction::BadProof.into()));
+
+		// Changed after signing.
+		let signature = sign(&good);
+		let mut changed = good.clone();
+		changed.records[0].size = 1;
+		let call = crate::Call::anchor_batch { batch: changed, signature };
+		assert_eq!(authorize(&call), Err(InvalidTransaction::BadProof.into()));
+
+		// Signed for another chain: the payload holds the genesis hash.
+		let mut other_chain = anchor_call(good.clone());
+		if let crate::Call::anchor_batch { batch, signature } = &mut other_chain {
+			*signature =
+				TestSignature(COLLECTOR, batch.signing_payload(&sp_core::H256::repeat_byte(1)));
+		}
+		assert_eq!(authorize(&other_chain), Err(InvalidTransaction::BadProof.into()));
+
+		let stranger =
+			anchor_call(batch(UNREGISTERED_COLLECTOR, vec![record(car, 1, 10, 20, Ipfs)]));
+		assert_eq!(authorize(&stranger), Err(InvalidTransaction::BadSigner.into()));
+	});
+}
+
+#[test]
+fn records_the_chain_would_refuse_never_enter_the_pool() {
+	test(|| {
+		let car = onboard(ALICE, COLLECTOR, Ipfs);
+		let call = anchor_call(batch(COLLECTOR, vec![record(car, 1, 10, 20, Ipfs)]));
+		assert_ok!(authorize(&call));
+		let (batch_of_call, signature) = match call.clone() {
+			crate::Call::anchor_batch { batch, signature } => (batch, signature),
+			_ => unreachable!("built as anchor_batch"),
+		};
+		assert_ok!(Anchoring::anchor_batch(authorized(), batch_of_call, signature));
+		// The replay is stale.
+		assert_eq!(authorize(&call), Err(InvalidTransaction::Stale.into()));
+
+		// A vehicle that does not consent: the pallet's error index as the custom code.
+		let stranger = onboard(BOB, OTHER_COLLECTOR, Ipfs);
+		let call = anchor_call(batch(COLLECTOR, vec![record(stranger, 2, 10, 20, Ipfs)]));
+		let code = Error::<Test>::CollectorNotConsented.encode()[0];
+		assert_eq!(authorize(&call), Err(InvalidTransaction::Custom(code).into()));
+	});
+}

@@ -1,0 +1,5 @@
+//! Unit tests of the anchoring pallet, one file per feature.
+
+mod anchors;
+mod authorize;
+mod registries;

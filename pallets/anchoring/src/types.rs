@@ -1,0 +1,301 @@
+//! The records of the anchoring pallet: collectors, OEM sources, anchors and the batches in
+//! which collectors submit them.
+
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use dimo_primitives::vehicle::{StorageBackend, VehicleId};
+use frame_support::{
+	traits::ConstU32, BoundedVec, CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound,
+};
+use scale_info::TypeInfo;
+
+/// The longest content id, in bytes. A CIDv1 with a sha2-256 digest takes 36 (version, codec,
+/// hash code, digest length, digest); the bound leaves room for codecs with longer varints.
+pub const MAX_CID_LEN: u32 = 64;
+
+/// The longest URL of an OEM source, in bytes.
+pub const MAX_URL_LEN: u32 = 256;
+
+/// A content id: the bytes of a CIDv1 whose multihash is sha2-256.
+pub type ContentId = BoundedVec<u8, ConstU32<MAX_CID_LEN>>;
+
+/// A URL of an OEM source, as ASCII bytes.
+pub type SourceUrl = BoundedVec<u8, ConstU32<MAX_URL_LEN>>;
+
+/// What the signature of a batch covers, before the chain's genesis hash and the batch: a
+/// signature made for anything else (another pallet, another purpose) never passes for a batch.
+pub const BATCH_SIGNING_CONTEXT: &[u8] = b"dimo/anchor-batch/v1";
+
+/// The shape of an OEM's API: which adapter of the offchain worker speaks to it.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	serde::Serialize,
+	serde::Deserialize,
+)]
+#[serde(rename_all = "camelCase")]
+pub enum OemApi {
+	/// The Tesla Fleet API.
+	Tesla,
+	/// Smartcar's API, which fronts many carmakers.
+	Smartcar,
+}
+
+/// Where a collector reaches an OEM's API. Governance registers it; a collector polls no other
+/// host.
+#[derive(
+	Clone,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	serde::Serialize,
+	serde::Deserialize,
+)]
+#[serde(rename_all = "camelCase")]
+pub struct OemSource {
+	/// The adapter that speaks to it.
+	pub api: OemApi,
+	/// The base URL of its data API, e.g. `https://fleet-api.prd.na.vn.cloud.tesla.com`.
+	pub api_base_url: SourceUrl,
+	/// The URL of its OAuth2 token endpoint, where refresh tokens are exchanged.
+	pub auth_url: SourceUrl,
+}
+
+/// A registered collector.
+#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, MaxEncodedLen, TypeInfo)]
+pub struct CollectorInfo<AccountId, BlockNumber> {
+	/// The account that its key spells: what vehicle owners consent to.
+	pub account: AccountId,
+	/// The block in which governance registered it.
+	pub registered_at: BlockNumber,
+}
+
+/// One reading of a vehicle, as a collector submits it.
+#[derive(
+	Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+)]
+pub struct AnchorRecord {
+	/// The vehicle that was read.
+	pub vehicle: VehicleId,
+	/// The content id of the record's bytes (the canonical record of `dimo-offchain`).
+	pub cid: ContentId,
+	/// The record's size, in bytes.
+	pub size: u32,
+	/// Where the record was put: it must be where the owner allows.
+	pub backend: StorageBackend,
+	/// The start of the observed window, in Unix milliseconds.
+	pub observed_from: u64,
+	/// The end of the observed window, in Unix milliseconds.
+	pub observed_to: u64,
+}
+
+/// A batch of records, signed as a whole by the collector that submits it.
+#[derive(
+	CloneNoBound,
+	PartialEqNoBound,
+	EqNoBound,
+	DebugNoBound,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+#[scale_info(skip_type_params(MaxRecords))]
+pub struct AnchorBatch<CollectorId, MaxRecords>
+where
+	CollectorId: Clone + PartialEq + Eq + core::fmt::Debug,
+	MaxRecords: frame_support::traits::Get<u32>,
+{
+	/// The collector's public key.
+	pub collector: CollectorId,
+	/// The records, at most one per vehicle, in ascending order of vehicle id.
+	pub records: BoundedVec<AnchorRecord, MaxRecords>,
+}
+
+impl<CollectorId, MaxRecords> AnchorBatch<CollectorId, MaxRecords>
+where
+	CollectorId: Clone + PartialEq + Eq + core::fmt::Debug + Encode,
+	MaxRecords: frame_support::traits::Get<u32>,
+{
+	/// The bytes that the collector signs: [`BATCH_SIGNING_CONTEXT`], the chain's genesis
+	/// hash (so that a batch signed for one chain is no good on another) and the batch.
+	pub fn signing_payload(&self, genesis_hash: &impl Encode) -> alloc::vec::Vec<u8> {
+		(BATCH_SIGNING_CONTEXT, genesis_hash, self).encode()
+	}
+}
+
+/// An anchor, as kept in state.
+#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, MaxEncodedLen, TypeInfo)]
+pub struct Anchor<AccountId, BlockNumber> {
+	/// Its sequence number among the anchors of its vehicle, from 0.
+	pub seq: u64,
+	/// The account of the collector that anchored it.
+	pub collector: AccountId,
+	/// The record's content id.
+	pub cid: ContentId,
+	/// The record's size, in bytes.
+	pub size: u32,
+	/// Where the record was put.
+	pub backend: StorageBackend,
+	/// The start of the observed window, in Unix milliseconds.
+	pub observed_from: u64,
+	/// The end of the observed window, in Unix milliseconds.
+	pub observed_to: u64,
+	/// The block in which it was anchored.
+	pub anchored_at: BlockNumber,
+}
+
+/// Where a vehicle's anchors stand: the next sequence number and the end of the last window.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default, Encode, Decode, MaxEncodedLen, TypeInfo)]
+pub struct AnchorHead {
+	/// The sequence number of the vehicle's next anchor: the number of its anchors so far.
+	pub next_seq: u64,
+	/// The end of the window of its last anchor, in Unix milliseconds.
+	pub last_observed_to: u64,
+}
+
+/// Whether `bytes` are a CIDv1 whose multihash is a sha2-256 digest: version 1, any codec,
+/// hash code `0x12`, digest length 32, and nothing after the digest.
+pub fn is_cid_v1_sha256(bytes: &[u8]) -> bool {
+	/// Reads an unsigned varint (multiformats: at most 9 bytes) and returns it with the rest.
+	fn varint(bytes: &[u8]) -> Option<(u64, &[u8])> {
+		let mut value: u64 = 0;
+		for (index, byte) in bytes.iter().enumerate().take(9) {
+			value |= u64::from(byte & 0x7f) << (7 * index);
+			if byte & 0x80 == 0 {
+				return Some((value, bytes.get(index + 1..)?));
+			}
+		}
+		None
+	}
+	let Some((1, rest)) = varint(bytes) else { return false };
+	let Some((_codec, rest)) = varint(rest) else { return false };
+	let Some((0x12, rest)) = varint(rest) else { return false };
+	let Some((32, digest)) = varint(rest) else { return false };
+	digest.len() == 32
+}
+
+/// Why a URL may not be an OEM source.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum UrlError {
+	/// It is not `https://host[:port][/path]` with a plain host name or address.
+	Malformed,
+	/// It is plain `http://`, allowed only to loopback and only where the chain allows it.
+	Insecure,
+}
+
+/// Checks that `url` may be an OEM source: `https://` with a plain host (letters, digits, `.`
+/// and `-`), an optional port and an optional path of printable ASCII; or, only if
+/// `allow_loopback_http`, `http://127.0.0.1` or `http://localhost` with the same shape.
+/// User info (`user@host`) is refused: it would hide the real host from a reader.
+pub fn check_source_url(url: &[u8], allow_loopback_http: bool) -> Result<(), UrlError> {
+	let (rest, secure) = if let Some(rest) = url.strip_prefix(b"https://") {
+		(rest, true)
+	} else if let Some(rest) = url.strip_prefix(b"http://") {
+		(rest, false)
+	} else {
+		return Err(UrlError::Malformed);
+	};
+	let authority_len = rest.iter().position(|byte| *byte == b'/').unwrap_or(rest.len());
+	let (authority, path) = rest.split_at(authority_len);
+	if !path.iter().all(|byte| byte.is_ascii_graphic()) {
+		return Err(UrlError::Malformed);
+	}
+	let (host, port) = match authority.iter().position(|byte| *byte == b':') {
+		Some(colon) => (&authority[..colon], Some(&authority[colon + 1..])),
+		None => (authority, None),
+	};
+	let host_ok = !host.is_empty()
+		&& host.iter().all(|byte| byte.is_ascii_alphanumeric() || *byte == b'.' || *byte == b'-');
+	let port_ok = port.is_none_or(|port| {
+		(1..=5).contains(&port.len()) && port.iter().all(|byte| byte.is_ascii_digit())
+	});
+	if !host_ok || !port_ok {
+		return Err(UrlError::Malformed);
+	}
+	if secure {
+		return Ok(());
+	}
+	let loopback = host == b"127.0.0.1" || host == b"localhost";
+	if allow_loopback_http && loopback {
+		Ok(())
+	} else {
+		Err(UrlError::Insecure)
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn cids_must_be_v1_with_a_sha256_digest() {
+		let mut raw = alloc::vec![0x01, 0x55, 0x12, 0x20];
+		raw.extend([7u8; 32]);
+		assert!(is_cid_v1_sha256(&raw));
+		// dag-pb (0x70) is another codec: accepted, the digest is what is checked.
+		let mut dag_pb = raw.clone();
+		dag_pb[1] = 0x70;
+		assert!(is_cid_v1_sha256(&dag_pb));
+		// CIDv0 / version 2, another hash (blake2b-256 = 0xb220, a two-byte varint), a short
+		// or a long digest, trailing bytes: all refused.
+		let mut v2 = raw.clone();
+		v2[0] = 0x02;
+		assert!(!is_cid_v1_sha256(&v2));
+		let mut blake = alloc::vec![0x01, 0x55, 0xa0, 0xe4, 0x02, 0x20];
+		blake.extend([7u8; 32]);
+		assert!(!is_cid_v1_sha256(&blake));
+		assert!(!is_cid_v1_sha256(&raw[..35]));
+		let mut long = raw.clone();
+		long.push(0);
+		assert!(!is_cid_v1_sha256(&long));
+		assert!(!is_cid_v1_sha256(&[]));
+		assert!(!is_cid_v1_sha256(&[0x81, 0x81, 0x81]));
+	}
+
+	#[test]
+	fn only_https_sources_outside_loopback_dev_chains() {
+		for url in [
+			&b"https://fleet-api.prd.na.vn.cloud.tesla.com"[..],
+			b"https://api.smartcar.com/v2.0",
+			b"https://localhost:8443/tesla",
+			b"https://127.0.0.1:8443",
+		] {
+			assert_eq!(check_source_url(url, false), Ok(()), "{}", String::from_utf8_lossy(url));
+		}
+		assert_eq!(check_source_url(b"http://127.0.0.1:8080", false), Err(UrlError::Insecure));
+		assert_eq!(check_source_url(b"http://127.0.0.1:8080", true), Ok(()));
+		assert_eq!(check_source_url(b"http://localhost/x", true), Ok(()));
+		assert_eq!(check_source_url(b"http://api.example.com", true), Err(UrlError::Insecure));
+		for url in [
+			&b"ftp://example.com"[..],
+			b"https://",
+			b"https://user@evil.example/",
+			b"https://host:99999999",
+			b"https://host:",
+			b"https://host/a path",
+			b"HTTPS://example.com",
+			b"https://exa_mple.com",
+		] {
+			assert_eq!(
+				check_source_url(url, true),
+				Err(UrlError::Malformed),
+				"{}",
+				String::from_utf8_lossy(url)
+			);
+		}
+	}
+}
