@@ -69,22 +69,7 @@ impl Cid {
 
 	/// The CID in base32 text (multibase prefix `b`), as kubo prints CIDv1.
 	pub fn to_base32(&self) -> String {
-		let mut text = String::with_capacity(1 + (CID_LEN * 8).div_ceil(5));
-		text.push('b');
-		let mut buffer: u32 = 0;
-		let mut bits = 0;
-		for byte in self.0 {
-			buffer = (buffer << 8) | u32::from(byte);
-			bits += 8;
-			while bits >= 5 {
-				bits -= 5;
-				text.push(BASE32[((buffer >> bits) & 31) as usize] as char);
-			}
-		}
-		if bits > 0 {
-			text.push(BASE32[((buffer << (5 - bits)) & 31) as usize] as char);
-		}
-		text
+		multibase32(&self.0)
 	}
 
 	/// Parses a CID in base32 (`b…`, kubo's form for CIDv1) or base58btc (`z…`, js-ipfs's form
@@ -140,6 +125,27 @@ fn decode_base58(text: &[u8]) -> Result<Vec<u8>, CidError> {
 	let mut out = alloc::vec![0u8; zeros];
 	out.extend(number.iter().rev());
 	Ok(out)
+}
+
+/// Any binary CIDv1 in base32 text (multibase prefix `b`, lower case, no padding), as kubo
+/// prints CIDv1: also for CIDs of other codecs than raw, which [`Cid`] does not hold.
+pub fn multibase32(bytes: &[u8]) -> String {
+	let mut text = String::with_capacity(1 + (bytes.len() * 8).div_ceil(5));
+	text.push('b');
+	let mut buffer: u32 = 0;
+	let mut bits = 0;
+	for byte in bytes {
+		buffer = (buffer << 8) | u32::from(*byte);
+		bits += 8;
+		while bits >= 5 {
+			bits -= 5;
+			text.push(BASE32[((buffer >> bits) & 31) as usize] as char);
+		}
+	}
+	if bits > 0 {
+		text.push(BASE32[((buffer << (5 - bits)) & 31) as usize] as char);
+	}
+	text
 }
 
 #[cfg(test)]

@@ -21,12 +21,15 @@ use sp_runtime::{
 };
 use sp_version::RuntimeVersion;
 
-use dimo_primitives::vehicle::{Stream, VehicleId};
+use dimo_primitives::{
+	collector::CollectorId,
+	vehicle::{OemId, Stream, VehicleId},
+};
 
 use super::{
-	AccountId, Aura, Balance, Block, BlockNumber, DataAccess, Executive, Grandpa, InherentDataExt,
-	Issuance, Nonce, Runtime, RuntimeCall, RuntimeGenesisConfig, SessionKeys, System,
-	TransactionPayment, Vehicles, VERSION,
+	AccountId, Anchoring, Aura, Balance, Block, BlockNumber, DataAccess, Executive, Grandpa,
+	InherentDataExt, Issuance, Nonce, Runtime, RuntimeCall, RuntimeGenesisConfig, SessionKeys,
+	System, TransactionPayment, Vehicles, VERSION,
 };
 
 impl_runtime_apis! {
@@ -200,6 +203,26 @@ impl_runtime_apis! {
 
 		fn mint(epoch: pallet_issuance::EpochIndex) -> Option<pallet_issuance::MintRecord> {
 			pallet_issuance::Mints::<Runtime>::get(epoch)
+		}
+	}
+
+	impl pallet_anchoring_runtime_api::AnchoringApi<Block, AccountId, BlockNumber, CollectorId>
+		for Runtime
+	{
+		fn anchors(
+			vehicle: VehicleId,
+			from: u64,
+			limit: u32,
+		) -> Vec<pallet_anchoring::Anchor<AccountId, BlockNumber>> {
+			Anchoring::anchors(vehicle, from, limit)
+		}
+
+		fn collectors() -> Vec<(CollectorId, pallet_anchoring::CollectorInfo<AccountId, BlockNumber>)> {
+			Anchoring::collectors()
+		}
+
+		fn oem_sources() -> Vec<(OemId, pallet_anchoring::OemSource)> {
+			Anchoring::oem_sources()
 		}
 	}
 

@@ -18,7 +18,10 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_vehicles, Vehicles]
 	[pallet_data_access, DataAccess]
 	[pallet_issuance, Issuance]
+	[pallet_anchoring, Anchoring]
 	[pallet_governance, Governance]
 );
 
-pub use super::{Balances, DataAccess, Governance, Issuance, Sudo, Timestamp, Utility, Vehicles};
+pub use super::{
+	Anchoring, Balances, DataAccess, Governance, Issuance, Sudo, Timestamp, Utility, Vehicles,
+};

@@ -2,9 +2,10 @@
 //!
 //! - `dev`: one validator (Alice), sudo held by Alice, the well-known dev accounts funded,
 //!   issuance epochs of one minute, governance periods of a minute or less, a technical
-//!   committee of Alice, Bob and Charlie. For a single machine; state is thrown away with `--tmp`.
+//!   committee of Alice, Bob and Charlie, `//Ferdie`'s key as the collector, OEM sources
+//!   allowed on plain HTTP to loopback. For a single machine; state is thrown away with `--tmp`.
 //! - `local`: three validators (Alice, Bob, Charlie) on one machine or a LAN, no sudo,
-//!   the dev chain's short epochs and governance periods.
+//!   the dev chain's short epochs and governance periods, `//Ferdie`'s key as the collector.
 //! - `testnet`: the public testnet, no sudo, DIMO's weekly epochs and DIP-1's governance
 //!   periods. Its authorities are the well-known dev keys until
 //!   the operators' keys are known: operators replace them in a chain spec made with
@@ -14,8 +15,8 @@
 //! default.
 
 use crate::{
-	AccountId, BalancesConfig, GovernanceConfig, IssuanceConfig, RuntimeGenesisConfig, SudoConfig,
-	TechnicalCommitteeConfig, DIMO,
+	AccountId, AnchoringConfig, BalancesConfig, GovernanceConfig, IssuanceConfig,
+	RuntimeGenesisConfig, SudoConfig, TechnicalCommitteeConfig, DIMO,
 };
 use alloc::{vec, vec::Vec};
 use dimo_primitives::{time::DAYS, Balance, BlockNumber};
@@ -48,6 +49,20 @@ pub const DEV_TIMINGS: pallet_governance::Timings<BlockNumber> = pallet_governan
 	cooloff_period: 10,
 	motion_duration: 10,
 };
+
+/// The collector of the dev and local chains: `//Ferdie`'s sr25519 key, which
+/// `dimo-node key insert --key-type dcol --suri //Ferdie` (or `author_insertKey`) puts in a
+/// node's keystore.
+fn dev_collector() -> dimo_primitives::collector::CollectorId {
+	Sr25519Keyring::Ferdie.public().into()
+}
+
+/// Who collects, and from where, on a chain.
+struct Collection {
+	collectors: Vec<dimo_primitives::collector::CollectorId>,
+	/// Whether OEM sources may be plain HTTP on loopback: the dev chain only.
+	loopback_sources_allowed: bool,
+}
 
 /// The technical committee of the dev and local chains: Alice, Bob and Charlie.
 fn dev_committee() -> Vec<AccountId> {
@@ -96,6 +111,7 @@ fn genesis(
 	epoch_length: Option<BlockNumber>,
 	committee: Vec<AccountId>,
 	timings: Option<pallet_governance::Timings<BlockNumber>>,
+	collection: Collection,
 ) -> Value {
 	let config = RuntimeGenesisConfig {
 		balances: BalancesConfig { balances: endowed, ..Default::default() },
@@ -115,6 +131,11 @@ fn genesis(
 				.map(|epoch_length| pallet_issuance::Schedule { epoch_length, ..DIMO_SCHEDULE }),
 			..Default::default()
 		},
+		anchoring: AnchoringConfig {
+			collectors: collection.collectors,
+			oem_sources: Vec::new(),
+			loopback_sources_allowed: collection.loopback_sources_allowed,
+		},
 		..Default::default()
 	};
 	// `RuntimeGenesisConfig` is plain data: serialising it cannot fail.
@@ -130,6 +151,7 @@ pub fn development_genesis() -> Value {
 		Some(DEV_EPOCH_LENGTH),
 		dev_committee(),
 		Some(DEV_TIMINGS),
+		Collection { collectors: vec![dev_collector()], loopback_sources_allowed: true },
 	)
 }
 
@@ -146,6 +168,7 @@ pub fn local_testnet_genesis() -> Value {
 		Some(DEV_EPOCH_LENGTH),
 		dev_committee(),
 		Some(DEV_TIMINGS),
+		Collection { collectors: vec![dev_collector()], loopback_sources_allowed: false },
 	)
 }
 
@@ -162,6 +185,8 @@ pub fn testnet_genesis() -> Value {
 		validators.iter().map(|v| v.to_account_id()).collect(),
 		// DIP-1: 7-day launch period, 7-day vote, 96-hour timelock.
 		None,
+		// Governance registers the collectors and the OEM sources once the chain runs.
+		Collection { collectors: Vec::new(), loopback_sources_allowed: false },
 	)
 }
 

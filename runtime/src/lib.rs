@@ -188,6 +188,8 @@ mod runtime {
 	pub type DataAccess = pallet_data_access;
 	#[runtime::pallet_index(52)]
 	pub type Issuance = pallet_issuance;
+	#[runtime::pallet_index(53)]
+	pub type Anchoring = pallet_anchoring;
 }
 
 #[cfg(test)]

@@ -477,6 +477,21 @@ mod governance {
 					min_balance: 1,
 				}),
 				RuntimeCall::System(frame_system::Call::set_code { code: vec![] }),
+				RuntimeCall::Anchoring(pallet_anchoring::Call::register_collector {
+					collector: Sr25519Keyring::Eve.public().into(),
+				}),
+				RuntimeCall::Anchoring(pallet_anchoring::Call::remove_collector {
+					collector: Sr25519Keyring::Ferdie.public().into(),
+				}),
+				RuntimeCall::Anchoring(pallet_anchoring::Call::set_oem_source {
+					oem: 1,
+					source: pallet_anchoring::OemSource {
+						api: pallet_anchoring::OemApi::Tesla,
+						api_base_url: b"https://api.example".to_vec().try_into().expect("short"),
+						auth_url: b"https://api.example/token".to_vec().try_into().expect("short"),
+					},
+				}),
+				RuntimeCall::Anchoring(pallet_anchoring::Call::remove_oem_source { oem: 1 }),
 				RuntimeCall::TechnicalCommittee(pallet_collective::Call::set_members {
 					new_members: vec![alice()],
 					prime: None,
@@ -491,6 +506,111 @@ mod governance {
 				);
 				assert_eq!(result.map_err(|e| e.error), Err(DispatchError::BadOrigin), "{name}");
 			}
+		});
+	}
+}
+
+/// Anchors arrive as general transactions authorized by a collector key: the runtime's
+/// transaction extensions (`AuthorizeCall` first) must let them in without a signer, a fee or
+/// a nonce, and keep everything else out.
+mod anchoring {
+	use super::*;
+	use crate::{Anchoring, Executive, Issuance, UncheckedExtrinsic, Vehicles};
+	use dimo_primitives::{
+		collector::{CollectorAccount, CollectorId},
+		vehicle::StorageBackend,
+	};
+	use frame_system::offchain::CreateAuthorizedTransaction;
+	use sp_core::H256;
+	use sp_runtime::{
+		traits::Convert,
+		transaction_validity::{InvalidTransaction, TransactionSource, TransactionValidityError},
+	};
+
+	fn ferdie_account() -> AccountId {
+		CollectorAccount::convert(Sr25519Keyring::Ferdie.public().into())
+	}
+
+	/// Alice's vehicle, consenting to the dev collector (`//Ferdie`) and to IPFS.
+	fn onboarded_vehicle() -> u64 {
+		let alice = RuntimeOrigin::signed(alice());
+		assert_ok!(Vehicles::register(alice.clone(), 1, H256::repeat_byte(7)));
+		assert_ok!(Vehicles::authorize_collector(alice.clone(), 0, ferdie_account().into(), None));
+		assert_ok!(Vehicles::set_storage(alice, 0, StorageBackend::Ipfs));
+		0
+	}
+
+	/// An authorized transaction anchoring one reading of `vehicle`, signed by `signer`.
+	fn anchor_transaction(signer: Sr25519Keyring, vehicle: u64, at: u64) -> UncheckedExtrinsic {
+		let mut cid = vec![0x01, 0x55, 0x12, 0x20];
+		cid.extend(sp_io::hashing::sha2_256(&at.to_le_bytes()));
+		let batch = pallet_anchoring::AnchorBatch {
+			collector: CollectorId::from(signer.public()),
+			records: vec![pallet_anchoring::AnchorRecord {
+				vehicle,
+				cid: cid.try_into().expect("36 bytes"),
+				size: 100,
+				backend: StorageBackend::Ipfs,
+				observed_from: at,
+				observed_to: at,
+			}]
+			.try_into()
+			.expect("one record"),
+		};
+		let payload = batch.signing_payload(&System::block_hash(0));
+		let signature = signer.sign(&payload).into();
+		let call =
+			RuntimeCall::Anchoring(pallet_anchoring::Call::anchor_batch { batch, signature });
+		<Runtime as CreateAuthorizedTransaction<pallet_anchoring::Call<Runtime>>>::create_authorized_transaction(call)
+	}
+
+	fn validate(xt: UncheckedExtrinsic) -> Result<(), TransactionValidityError> {
+		Executive::validate_transaction(TransactionSource::External, xt, System::parent_hash())
+			.map(|_| ())
+	}
+
+	#[test]
+	fn a_collector_anchors_without_funds_fees_or_nonce() {
+		preset_storage(DEV_RUNTIME_PRESET).execute_with(|| {
+			let vehicle = onboarded_vehicle();
+			let collector_balance = Balances::balance(&ferdie_account());
+			let xt = anchor_transaction(Sr25519Keyring::Ferdie, vehicle, 1_000);
+			assert_eq!(validate(xt.clone()), Ok(()));
+			assert_eq!(Executive::apply_extrinsic(xt.clone()), Ok(Ok(())));
+			assert_eq!(Anchoring::anchors(vehicle, 0, 10).len(), 1);
+			assert_eq!(Balances::balance(&ferdie_account()), collector_balance);
+			assert_eq!(System::account_nonce(ferdie_account()), 0);
+			// The issuance counted the vehicle as active in the epoch in progress.
+			assert!(Issuance::issuance_info().current_epoch_points > 0);
+			// The same transaction again is stale.
+			assert_eq!(validate(xt), Err(InvalidTransaction::Stale.into()));
+		});
+	}
+
+	#[test]
+	fn a_key_that_is_not_a_collector_never_enters_the_pool() {
+		preset_storage(DEV_RUNTIME_PRESET).execute_with(|| {
+			let vehicle = onboarded_vehicle();
+			let xt = anchor_transaction(Sr25519Keyring::Eve, vehicle, 1_000);
+			assert_eq!(validate(xt.clone()), Err(InvalidTransaction::BadSigner.into()));
+			assert!(Executive::apply_extrinsic(xt).is_err());
+			assert!(Anchoring::anchors(vehicle, 0, 10).is_empty());
+		});
+	}
+
+	#[test]
+	fn collectors_and_loopback_sources_per_chain() {
+		preset_storage(DEV_RUNTIME_PRESET).execute_with(|| {
+			assert_eq!(Anchoring::collectors().len(), 1);
+			assert!(pallet_anchoring::LoopbackSourcesAllowed::<Runtime>::get());
+		});
+		preset_storage(LOCAL_TESTNET_RUNTIME_PRESET).execute_with(|| {
+			assert_eq!(Anchoring::collectors().len(), 1);
+			assert!(!pallet_anchoring::LoopbackSourcesAllowed::<Runtime>::get());
+		});
+		preset_storage(genesis_config_presets::TESTNET_RUNTIME_PRESET).execute_with(|| {
+			assert!(Anchoring::collectors().is_empty());
+			assert!(!pallet_anchoring::LoopbackSourcesAllowed::<Runtime>::get());
 		});
 	}
 }

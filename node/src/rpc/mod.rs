@@ -7,7 +7,9 @@
 //! - `system_accountNextIndex`: the next nonce of an account, counting the transaction pool;
 //! - `payment_queryInfo`, `payment_queryFeeDetails`: the fee of an extrinsic before it is sent;
 //! - `dimo_vehiclesOf`, `dimo_vehicle`, `dimo_canRead`, `dimo_grants`, `dimo_consents`: vehicles
-//!   and who may read their data ([`dimo`]).
+//!   and who may read their data; `dimo_issuance`, `dimo_pendingRewards`: the emission and
+//!   rewards; `dimo_anchors`, `dimo_collectors`, `dimo_oemSources`: the anchors of vehicle
+//!   data and their registries ([`dimo`]).
 
 pub mod dimo;
 
@@ -45,6 +47,12 @@ where
 	C::Api: pallet_vehicles_runtime_api::VehiclesApi<Block, AccountId, Balance, BlockNumber>,
 	C::Api: pallet_data_access_runtime_api::DataAccessApi<Block, AccountId, BlockNumber>,
 	C::Api: pallet_issuance_runtime_api::IssuanceApi<Block, AccountId, BlockNumber>,
+	C::Api: pallet_anchoring_runtime_api::AnchoringApi<
+		Block,
+		AccountId,
+		BlockNumber,
+		dimo_primitives::collector::CollectorId,
+	>,
 	P: TransactionPool + 'static,
 {
 	use dimo::{Dimo, DimoApiServer};

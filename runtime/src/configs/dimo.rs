@@ -5,17 +5,24 @@
 //! ([`VehicleRegistry`](dimo_primitives::vehicle::VehicleRegistry)); the registry tells the
 //! issuance of transfers ([`OnVehicleTransfer`](dimo_primitives::rewards::OnVehicleTransfer));
 //! the access lists tell it the demand for a vehicle's data
-//! ([`DataDemand`](dimo_primitives::rewards::DataDemand)).
+//! ([`DataDemand`](dimo_primitives::rewards::DataDemand)); the anchors ask the registry for
+//! the owners' consent ([`ConsentProvider`](dimo_primitives::vehicle::ConsentProvider)) and
+//! tell the issuance which vehicles sent data
+//! ([`VehicleActivity`](dimo_primitives::rewards::VehicleActivity)).
 
 use frame_support::{parameter_types, traits::ConstU32, PalletId};
 use frame_system::EnsureRoot;
 use sp_runtime::Perbill;
 
 use super::super::{
-	AccountId, Balances, DataAccess, Issuance, Runtime, RuntimeHoldReason, Vehicles, DIMO,
-	MILLI_DIMO,
+	AccountId, Balances, DataAccess, Issuance, Runtime, RuntimeCall, RuntimeHoldReason,
+	TxExtension, UncheckedExtrinsic, Vehicles, DIMO, MILLI_DIMO,
 };
-use dimo_primitives::{time::DAYS, Balance};
+use dimo_primitives::{
+	collector::{CollectorAccount, CollectorId},
+	time::{DAYS, MINUTES},
+	Balance,
+};
 
 parameter_types! {
 	/// The deposit for a registered vehicle: its record, its place in its owner's list and
@@ -88,4 +95,75 @@ impl pallet_issuance::Config for Runtime {
 	type MaxActivityBatch = ConstU32<100>;
 	type MaxReapBatch = ConstU32<100>;
 	type WeightInfo = pallet_issuance::weights::SubstrateWeight<Runtime>;
+}
+
+parameter_types! {
+	/// Above the pool's default priority: anchors are what the chain is for, and they pay no
+	/// fee to be ordered by.
+	pub const AnchorPriority: sp_runtime::transaction_validity::TransactionPriority = 1 << 20;
+	/// Ten minutes: a batch that has not made it into a block by then is dropped, and the
+	/// collector's offchain worker sends its readings again.
+	pub const AnchorLongevity: sp_runtime::transaction_validity::TransactionLongevity =
+		10 * MINUTES as u64;
+}
+
+impl pallet_anchoring::Config for Runtime {
+	type CollectorId = CollectorId;
+	type CollectorAccount = CollectorAccount;
+	type Vehicles = Vehicles;
+	type Activity = Issuance;
+	type AdminOrigin = Governance;
+	/// Phase 1.0 runs few collectors.
+	type MaxCollectors = ConstU32<32>;
+	type MaxOemSources = ConstU32<64>;
+	/// One batch per offchain-worker run of a collector: a hundred vehicles every few blocks.
+	type MaxBatchRecords = ConstU32<100>;
+	/// The last day of a vehicle polled every ten minutes.
+	type MaxAnchorsKept = ConstU32<144>;
+	type AnchorPriority = AnchorPriority;
+	type AnchorLongevity = AnchorLongevity;
+	type WeightInfo = pallet_anchoring::weights::SubstrateWeight<Runtime>;
+}
+
+/// The transactions that the runtime builds itself: an offchain worker's general
+/// transactions.
+impl<LocalCall> frame_system::offchain::CreateTransactionBase<LocalCall> for Runtime
+where
+	RuntimeCall: From<LocalCall>,
+{
+	type Extrinsic = UncheckedExtrinsic;
+	type RuntimeCall = RuntimeCall;
+}
+
+impl<LocalCall> frame_system::offchain::CreateTransaction<LocalCall> for Runtime
+where
+	RuntimeCall: From<LocalCall>,
+{
+	type Extension = TxExtension;
+
+	fn create_transaction(call: RuntimeCall, extension: TxExtension) -> UncheckedExtrinsic {
+		UncheckedExtrinsic::new_transaction(call, extension)
+	}
+}
+
+/// An authorized transaction (an anchor batch) carries the same extensions as a signed one,
+/// but no signer: `AuthorizeCall` makes its origin, the others do nothing for it (no nonce, no
+/// fee), except that the era is immortal and the checks of version and genesis still hold.
+impl<LocalCall> frame_system::offchain::CreateAuthorizedTransaction<LocalCall> for Runtime
+where
+	RuntimeCall: From<LocalCall>,
+{
+	fn create_extension() -> TxExtension {
+		(
+			frame_system::AuthorizeCall::<Runtime>::new(),
+			frame_system::CheckNonZeroSender::<Runtime>::new(),
+			frame_system::CheckSpecVersion::<Runtime>::new(),
+			frame_system::CheckTxVersion::<Runtime>::new(),
+			frame_system::CheckGenesis::<Runtime>::new(),
+			frame_system::CheckEra::<Runtime>::from(sp_runtime::generic::Era::Immortal),
+			frame_system::CheckNonce::<Runtime>::from(0),
+			frame_system::CheckWeight::<Runtime>::new(),
+			pallet_transaction_payment::ChargeTransactionPayment::<Runtime>::from(0),
+		)
+	}
 }
