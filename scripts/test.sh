@@ -16,7 +16,7 @@ say "cargo test --workspace"
 timed "cargo test" cargo test --locked --workspace
 say "benchmarks of DIMO's pallets, as tests"
 timed "benchmark tests" env SKIP_WASM_BUILD=1 cargo test --locked -p pallet-vehicles -p pallet-data-access \
-	-p pallet-issuance -p pallet-governance --features runtime-benchmarks benchmarking
+	-p pallet-issuance -p pallet-governance -p pallet-anchoring --features runtime-benchmarks benchmarking
 say "end-to-end tests against $DIMO_NODE"
 timed "end-to-end tests" "$NODE22" --test --test-concurrency=1 --test-reporter=spec e2e/tests/*.test.js
 

@@ -1,0 +1,192 @@
+// Anchors and their registries, as a collector and an indexer see them: a real `dimo-node --dev`
+// process, @polkadot/api for the owner's and governance's transactions, and, for the anchors,
+// the very transaction a collector's offchain worker submits: a general (v5) extrinsic with no
+// signer, authorized by the collector key's signature over the batch (#[pallet::authorize]).
+//
+// Covers the chain side of issue 6: registries through sudo on the dev chain and the
+// dimo_collectors / dimo_oemSources methods; an anchor that costs the collector no fee and no
+// nonce, read back through dimo_anchors; replays, unknown collectors and vehicles without consent
+// refused by the transaction pool before they take block space.
+
+import { before, after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Keyring } from '@polkadot/keyring';
+import { randomAsHex, mnemonicGenerate, sha256AsU8a } from '@polkadot/util-crypto';
+import { compactAddLength, stringToU8a, u8aConcat, u8aToHex } from '@polkadot/util';
+import { startNode, rpcCall, sendOk, sendAndWaitInBlock, moduleError, sleep } from '../lib/node.js';
+
+const DIMO = 10n ** 18n;
+const keyring = new Keyring({ type: 'sr25519', ss58Format: 4242 });
+let node;
+let api;
+let alice;
+let ferdie;
+
+const fresh = () => keyring.addFromMnemonic(mnemonicGenerate());
+const rpc = (method, ...params) => rpcCall(node.rpcUrl, method, params);
+const ok = (tx, signer) => sendOk(api, tx, signer);
+
+// The runtime's transaction extensions, in order, and what each encodes in a general
+// transaction that a collector sends: nothing, except an immortal era (0x00), nonce 0 (compact)
+// and tip 0 (compact). Checked against the metadata so that a change of the runtime's
+// extensions fails here loudly instead of producing a garbled transaction.
+const EXTENSIONS = [
+  ['AuthorizeCall', []],
+  ['CheckNonZeroSender', []],
+  ['CheckSpecVersion', []],
+  ['CheckTxVersion', []],
+  ['CheckGenesis', []],
+  ['CheckMortality', [0x00]],
+  ['CheckNonce', [0x00]],
+  ['CheckWeight', []],
+  ['ChargeTransactionPayment', [0x00]],
+];
+/** Version 5 | general (0b0100_0000), then the extension version (0). */
+const GENERAL_V5 = [0x45, 0x00];
+
+/** A CIDv1 (raw, sha2-256) of `bytes`. */
+function rawCid(bytes) {
+  return u8aConcat(new Uint8Array([0x01, 0x55, 0x12, 0x20]), sha256AsU8a(bytes));
+}
+
+/**
+ * The extrinsic that anchors `records`, signed by `collector` as the offchain worker signs it:
+ * the sr25519 signature over ("dimo/anchor-batch/v1", genesis hash, batch), SCALE-encoded.
+ */
+function anchorExtrinsic(collector, records) {
+  const batchType = api.tx.anchoring.anchorBatch.meta.args[0].type.toString();
+  const batch = api.registry.createType(batchType, { collector: collector.publicKey, records });
+  const payload = u8aConcat(
+    compactAddLength(stringToU8a('dimo/anchor-batch/v1')),
+    api.genesisHash.toU8a(),
+    batch.toU8a(),
+  );
+  const call = api.tx.anchoring.anchorBatch(batch, collector.sign(payload)).method;
+  const extensions = EXTENSIONS.flatMap(([, bytes]) => bytes);
+  return u8aToHex(compactAddLength(u8aConcat(new Uint8Array(GENERAL_V5), new Uint8Array(extensions), call.toU8a())));
+}
+
+/** Submits a raw extrinsic; resolves with its hash or rejects with the pool's JSON-RPC error. */
+const submit = (hex) => rpc('author_submitExtrinsic', hex);
+
+/** Polls dimo_anchors until `vehicle` has `count` anchors. */
+async function anchorsOf(vehicle, count, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const anchors = await rpc('dimo_anchors', vehicle, null, null);
+    if (anchors.length >= count) return anchors;
+    if (Date.now() > deadline) throw new Error(`vehicle ${vehicle} has ${anchors.length} anchors, not ${count}`);
+    await sleep(500);
+  }
+}
+
+/** A vehicle of a fresh funded owner that consents to `collector` and stores on `backend`. */
+async function onboard(collector, backend = 'Ipfs') {
+  const owner = fresh();
+  await ok(api.tx.balances.transferKeepAlive(owner.address, 10n * DIMO), alice);
+  const events = await ok(api.tx.vehicles.register(1, randomAsHex(32)), owner);
+  const vehicle = events.find(({ event }) => api.events.vehicles.Registered.is(event)).event.data.vehicle.toNumber();
+  await ok(api.tx.utility.batchAll([
+    api.tx.vehicles.authorizeCollector(vehicle, collector.address, null),
+    api.tx.vehicles.setStorage(vehicle, backend),
+  ]), owner);
+  return vehicle;
+}
+
+function record(vehicle, at, backend = 'Ipfs') {
+  const blob = stringToU8a(JSON.stringify({ v: 1, vehicle, from: at, to: at }));
+  return { vehicle, cid: rawCid(blob), size: blob.length, backend, observedFrom: at, observedTo: at };
+}
+
+before(async () => {
+  node = await startNode({ chain: 'dev' });
+  api = node.api;
+  alice = keyring.addFromUri('//Alice');
+  ferdie = keyring.addFromUri('//Ferdie');
+});
+
+after(async () => {
+  await node?.stop();
+});
+
+describe('registries', () => {
+  test('the dev chain has one collector, //Ferdie, and governance manages OEM sources', async () => {
+    const collectors = await rpc('dimo_collectors');
+    assert.equal(collectors.length, 1);
+    assert.equal(collectors[0].key, u8aToHex(ferdie.publicKey));
+    assert.equal(collectors[0].account, ferdie.address);
+    const sources = (await rpc('dimo_oemSources')).sort((a, b) => a.oem - b.oem);
+    assert.deepEqual(sources, []);
+
+    const source = (base, auth) => ({ api: 'Tesla', apiBaseUrl: base, authUrl: auth });
+    // A plain account may not; root (sudo on the dev chain) may.
+    const error = await sendAndWaitInBlock(
+      api.tx.anchoring.setOemSource(1, source('https://fleet.example', 'https://auth.example/token')), alice);
+    assert.equal(moduleError(api, error.dispatchError), 'BadOrigin');
+    await ok(api.tx.sudo.sudo(api.tx.anchoring.setOemSource(1, source('https://fleet.example', 'https://auth.example/token'))), alice);
+    // The dev chain allows plain HTTP to loopback (its simulator), nowhere else.
+    await ok(api.tx.sudo.sudo(api.tx.anchoring.setOemSource(2, source('http://127.0.0.1:8080', 'http://127.0.0.1:8080/token'))), alice);
+    const events = await ok(api.tx.sudo.sudo(api.tx.anchoring.setOemSource(3, source('http://fleet.example', 'https://auth.example/token'))), alice);
+    const sudid = events.find(({ event }) => api.events.sudo.Sudid.is(event)).event.data.sudoResult;
+    assert.ok(sudid.isErr);
+    assert.equal(moduleError(api, sudid.asErr), 'anchoring.InsecureSourceUrl');
+
+    const sources = (await rpc('dimo_oemSources')).sort((a, b) => a.oem - b.oem);
+    assert.deepEqual(sources, [
+      { oem: 1, api: 'tesla', apiBaseUrl: 'https://fleet.example', authUrl: 'https://auth.example/token' },
+      { oem: 2, api: 'tesla', apiBaseUrl: 'http://127.0.0.1:8080', authUrl: 'http://127.0.0.1:8080/token' },
+    ]);
+  });
+});
+
+describe('anchors', () => {
+  test('the runtime takes the extensions this test encodes', () => {
+    const names = api.registry.signedExtensions;
+    assert.deepEqual(names, EXTENSIONS.map(([name]) => name));
+  });
+
+  test('a collector anchors without fee or nonce, and dimo_anchors reads it back', async () => {
+    const vehicle = await onboard(ferdie);
+    const before = await api.query.system.account(ferdie.address);
+    const at = Date.now();
+    const sent = record(vehicle, at);
+    const hex = anchorExtrinsic(ferdie, [sent]);
+    await submit(hex);
+    const [anchor] = await anchorsOf(vehicle, 1);
+    assert.equal(anchor.seq, 0);
+    assert.equal(anchor.cidHex, u8aToHex(sent.cid));
+    assert.match(anchor.cid, /^bafkrei[a-z2-7]{52}$/);
+    assert.equal(anchor.backend, 'ipfs');
+    assert.equal(anchor.observedFrom, at);
+    assert.equal(anchor.collector, ferdie.address);
+    assert.equal(anchor.size, sent.size);
+    const after = await api.query.system.account(ferdie.address);
+    assert.equal(after.data.free.toBigInt(), before.data.free.toBigInt(), 'the collector paid no fee');
+    assert.equal(after.nonce.toNumber(), before.nonce.toNumber(), 'the collector used no nonce');
+
+    // The same transaction again: the pool refuses it as stale (1010: invalid transaction).
+    await assert.rejects(submit(hex), (error) => error.code === 1010 && /outdated/i.test(error.data));
+    // The next reading gets the next sequence number.
+    await submit(anchorExtrinsic(ferdie, [record(vehicle, at + 60_000)]));
+    const anchors = await anchorsOf(vehicle, 2);
+    assert.deepEqual(anchors.map((a) => a.seq), [0, 1]);
+    assert.deepEqual((await rpc('dimo_anchors', vehicle, 1, 10)).map((a) => a.seq), [1]);
+  });
+
+  test('the pool refuses batches the chain would refuse', async () => {
+    const vehicle = await onboard(ferdie);
+    const stranger = keyring.addFromUri('//Eve');
+    // Not a registered collector.
+    await assert.rejects(submit(anchorExtrinsic(stranger, [record(vehicle, 1)])), (error) => error.code === 1010);
+    // A vehicle whose owner consented to someone else.
+    const elsewhere = await onboard(stranger);
+    await assert.rejects(submit(anchorExtrinsic(ferdie, [record(elsewhere, 1)])), (error) => error.code === 1010);
+    // The owner's backend is IPFS, not Local.
+    await assert.rejects(submit(anchorExtrinsic(ferdie, [record(vehicle, 1, 'Local')])), (error) => error.code === 1010);
+    // A signature over another batch.
+    const good = anchorExtrinsic(ferdie, [record(vehicle, 5)]);
+    const forged = good.slice(0, -10) + (good.slice(-10, -8) === 'ff' ? '00' : 'ff') + good.slice(-8);
+    await assert.rejects(submit(forged), (error) => error.code === 1010);
+    assert.deepEqual(await rpc('dimo_anchors', vehicle, null, null), []);
+  });
+});
