@@ -10,6 +10,7 @@
 //!   parsed from the text forms IPFS prints;
 //! - [`ipfs`]: the kubo-compatible RPC client's request and the check of its answer against
 //!   the locally computed CID;
+//! - [`credentials`]: the owners' OEM tokens, as the node's offchain storage holds them;
 //! - [`oem`]: the OEM adapters (Tesla Fleet API, Smartcar): requests for data and for fresh
 //!   OAuth tokens, and the reading of their answers into signals.
 //!
@@ -21,6 +22,7 @@
 extern crate alloc;
 
 pub mod cid;
+pub mod credentials;
 pub mod ipfs;
 pub mod oem;
 pub mod record;

@@ -9,8 +9,11 @@
 //! - `dimo_vehiclesOf`, `dimo_vehicle`, `dimo_canRead`, `dimo_grants`, `dimo_consents`: vehicles
 //!   and who may read their data; `dimo_issuance`, `dimo_pendingRewards`: the emission and
 //!   rewards; `dimo_anchors`, `dimo_collectors`, `dimo_oemSources`: the anchors of vehicle
-//!   data and their registries ([`dimo`]).
+//!   data and their registries ([`dimo`]);
+//! - `collector_setCredentials`, `collector_removeCredentials`, `collector_vehicles` (unsafe):
+//!   the OEM credentials a collector holds, in the node's offchain storage ([`collector`]).
 
+pub mod collector;
 pub mod dimo;
 
 use std::sync::Arc;
@@ -23,16 +26,18 @@ use sp_block_builder::BlockBuilder;
 use sp_blockchain::{Error as BlockChainError, HeaderBackend, HeaderMetadata};
 
 /// What the RPC methods need from the node.
-pub struct FullDeps<C, P> {
+pub struct FullDeps<C, P, S> {
 	/// The client, to call runtime APIs.
 	pub client: Arc<C>,
 	/// The transaction pool, for nonces that count pending transactions.
 	pub pool: Arc<P>,
+	/// The node's offchain storage, where a collector keeps OEM credentials.
+	pub offchain_storage: Option<S>,
 }
 
 /// Builds every node-specific RPC module.
-pub fn create_full<C, P>(
-	deps: FullDeps<C, P>,
+pub fn create_full<C, P, S>(
+	deps: FullDeps<C, P, S>,
 ) -> Result<RpcModule<()>, Box<dyn std::error::Error + Send + Sync>>
 where
 	C: ProvideRuntimeApi<Block>
@@ -54,17 +59,20 @@ where
 		dimo_primitives::collector::CollectorId,
 	>,
 	P: TransactionPool + 'static,
+	S: sp_core::offchain::OffchainStorage + 'static,
 {
+	use collector::{Collector, CollectorApiServer};
 	use dimo::{Dimo, DimoApiServer};
 	use pallet_transaction_payment_rpc::{TransactionPayment, TransactionPaymentApiServer};
 	use substrate_frame_rpc_system::{System, SystemApiServer};
 
 	let mut module = RpcModule::new(());
-	let FullDeps { client, pool } = deps;
+	let FullDeps { client, pool, offchain_storage } = deps;
 
 	module.merge(System::new(client.clone(), pool).into_rpc())?;
 	module.merge(TransactionPayment::new(client.clone()).into_rpc())?;
 	module.merge(Dimo::new(client).into_rpc())?;
+	module.merge(Collector::new(offchain_storage).into_rpc())?;
 
 	Ok(module)
 }

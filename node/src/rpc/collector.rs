@@ -1,0 +1,232 @@
+//! The `collector_*` JSON-RPC methods: how a collector's operator hands an owner's OEM
+//! credentials to the node.
+//!
+//! They are **unsafe** methods: the node serves them only where unsafe methods are allowed
+//! (`--rpc-methods unsafe`, or the default `auto` on an RPC server that listens on localhost),
+//! because whoever calls them changes what the node holds. The credentials go into the node's
+//! offchain persistent storage and nowhere else: not chain state, not a transaction, not a log
+//! line. The offchain worker reads them there ([`dimo_offchain::credentials`]), and writes back
+//! the access tokens it refreshes.
+
+use std::sync::Arc;
+
+use dimo_offchain::credentials::{
+	credentials_key, with_vehicle, without_vehicle, Credentials, MAX_TOKEN_LEN, VEHICLES_KEY,
+};
+use dimo_primitives::vehicle::{OemId, VehicleId};
+use jsonrpsee::{
+	core::RpcResult,
+	proc_macros::rpc,
+	types::error::{ErrorObject, ErrorObjectOwned},
+	Extensions,
+};
+use parking_lot::Mutex;
+use sp_core::offchain::OffchainStorage;
+
+/// Unsafe methods are not allowed on this RPC server.
+pub const UNSAFE_DENIED: i32 = 10;
+/// A token is empty or longer than [`MAX_TOKEN_LEN`].
+pub const BAD_TOKEN: i32 = 11;
+/// The node holds credentials for as many vehicles as it may.
+pub const TOO_MANY_VEHICLES: i32 = 12;
+/// The node runs without offchain storage.
+pub const NO_OFFCHAIN_STORAGE: i32 = 13;
+
+/// The `collector_*` methods.
+#[rpc(server)]
+pub trait CollectorApi {
+	/// Stores the OAuth2 tokens of `vehicle`'s owner for OEM `oem`: `access_token`, valid until
+	/// `expires_at` (Unix seconds), and `refresh_token`. Replaces what the node held for the
+	/// vehicle. Unsafe.
+	#[method(name = "collector_setCredentials", with_extensions)]
+	fn set_credentials(
+		&self,
+		vehicle: VehicleId,
+		oem: OemId,
+		access_token: String,
+		refresh_token: String,
+		expires_at: u64,
+	) -> RpcResult<()>;
+
+	/// Forgets the credentials of `vehicle`; `true` if the node held some. Unsafe.
+	#[method(name = "collector_removeCredentials", with_extensions)]
+	fn remove_credentials(&self, vehicle: VehicleId) -> RpcResult<bool>;
+
+	/// The vehicles the node holds credentials for (never the credentials). Unsafe.
+	#[method(name = "collector_vehicles", with_extensions)]
+	fn vehicles(&self) -> RpcResult<Vec<VehicleId>>;
+}
+
+/// The `collector_*` methods over the node's offchain storage.
+pub struct Collector<S> {
+	/// `None` when the node runs without offchain storage.
+	storage: Option<Arc<Mutex<S>>>,
+}
+
+impl<S> Collector<S> {
+	/// The methods, over `storage`.
+	pub fn new(storage: Option<S>) -> Self {
+		Self { storage: storage.map(|storage| Arc::new(Mutex::new(storage))) }
+	}
+}
+
+fn error(code: i32, message: impl Into<String>) -> ErrorObjectOwned {
+	ErrorObject::owned(code, message.into(), None::<()>)
+}
+
+fn check_if_safe(ext: &Extensions) -> RpcResult<()> {
+	sc_rpc_api::check_if_safe(ext).map_err(|_| {
+		error(
+			UNSAFE_DENIED,
+			"collector_* methods are unsafe: allowed only where the node allows unsafe RPC methods",
+		)
+	})
+}
+
+fn token(name: &str, token: String) -> RpcResult<Vec<u8>> {
+	if token.is_empty() || token.len() > MAX_TOKEN_LEN {
+		return Err(error(BAD_TOKEN, format!("{name} must hold 1 to {MAX_TOKEN_LEN} bytes")));
+	}
+	Ok(token.into_bytes())
+}
+
+const PREFIX: &[u8] = sp_offchain::STORAGE_PREFIX;
+
+impl<S: OffchainStorage> Collector<S> {
+	fn storage(&self) -> RpcResult<&Arc<Mutex<S>>> {
+		self.storage
+			.as_ref()
+			.ok_or_else(|| error(NO_OFFCHAIN_STORAGE, "the node runs without offchain storage"))
+	}
+}
+
+fn read_vehicles<S: OffchainStorage>(storage: &S) -> Vec<VehicleId> {
+	storage
+		.get(PREFIX, VEHICLES_KEY)
+		.and_then(|bytes| codec::Decode::decode(&mut &bytes[..]).ok())
+		.unwrap_or_default()
+}
+
+impl<S: OffchainStorage + 'static> CollectorApiServer for Collector<S> {
+	fn set_credentials(
+		&self,
+		ext: &Extensions,
+		vehicle: VehicleId,
+		oem: OemId,
+		access_token: String,
+		refresh_token: String,
+		expires_at: u64,
+	) -> RpcResult<()> {
+		check_if_safe(ext)?;
+		let credentials = Credentials {
+			oem,
+			access_token: token("access_token", access_token)?,
+			refresh_token: token("refresh_token", refresh_token)?,
+			expires_at,
+		};
+		let mut storage = self.storage()?.lock();
+		let vehicles = with_vehicle(read_vehicles(&*storage), vehicle).ok_or_else(|| {
+			error(TOO_MANY_VEHICLES, "the node holds credentials for as many vehicles as it may")
+		})?;
+		storage.set(PREFIX, &credentials_key(vehicle), &codec::Encode::encode(&credentials));
+		storage.set(PREFIX, VEHICLES_KEY, &codec::Encode::encode(&vehicles));
+		Ok(())
+	}
+
+	fn remove_credentials(&self, ext: &Extensions, vehicle: VehicleId) -> RpcResult<bool> {
+		check_if_safe(ext)?;
+		let mut storage = self.storage()?.lock();
+		let (vehicles, held) = without_vehicle(read_vehicles(&*storage), vehicle);
+		storage.remove(PREFIX, &credentials_key(vehicle));
+		storage.set(PREFIX, VEHICLES_KEY, &codec::Encode::encode(&vehicles));
+		Ok(held)
+	}
+
+	fn vehicles(&self, ext: &Extensions) -> RpcResult<Vec<VehicleId>> {
+		check_if_safe(ext)?;
+		let storage = self.storage()?.lock();
+		Ok(read_vehicles(&*storage))
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use sc_rpc_api::DenyUnsafe;
+	use sp_core::offchain::storage::InMemOffchainStorage;
+
+	fn extensions(deny: DenyUnsafe) -> Extensions {
+		let mut ext = Extensions::new();
+		ext.insert(deny);
+		ext
+	}
+
+	fn stored(
+		collector: &Collector<InMemOffchainStorage>,
+		vehicle: VehicleId,
+	) -> Option<Credentials> {
+		let storage = collector.storage.as_ref().expect("storage").lock();
+		storage
+			.get(PREFIX, &credentials_key(vehicle))
+			.map(|bytes| codec::Decode::decode(&mut &bytes[..]).expect("decodes"))
+	}
+
+	#[test]
+	fn credentials_go_to_offchain_storage_and_come_out() {
+		let collector = Collector::new(Some(InMemOffchainStorage::default()));
+		let ext = extensions(DenyUnsafe::No);
+		collector
+			.set_credentials(&ext, 7, 1, "access".into(), "refresh".into(), 1_800_000_000)
+			.expect("stored");
+		collector.set_credentials(&ext, 3, 2, "a".into(), "r".into(), 1).expect("stored");
+		assert_eq!(collector.vehicles(&ext).expect("listed"), vec![3, 7]);
+		assert_eq!(
+			stored(&collector, 7),
+			Some(Credentials {
+				oem: 1,
+				access_token: b"access".to_vec(),
+				refresh_token: b"refresh".to_vec(),
+				expires_at: 1_800_000_000,
+			})
+		);
+		assert!(collector.remove_credentials(&ext, 7).expect("removed"));
+		assert!(!collector.remove_credentials(&ext, 7).expect("removed"));
+		assert_eq!(stored(&collector, 7), None);
+		assert_eq!(collector.vehicles(&ext).expect("listed"), vec![3]);
+	}
+
+	#[test]
+	fn the_methods_are_unsafe() {
+		let collector = Collector::new(Some(InMemOffchainStorage::default()));
+		let denied = extensions(DenyUnsafe::Yes);
+		let refused = collector
+			.set_credentials(&denied, 7, 1, "access".into(), "refresh".into(), 1)
+			.expect_err("denied");
+		assert_eq!(refused.code(), UNSAFE_DENIED);
+		assert_eq!(
+			collector.remove_credentials(&denied, 7).expect_err("denied").code(),
+			UNSAFE_DENIED
+		);
+		assert_eq!(collector.vehicles(&denied).expect_err("denied").code(), UNSAFE_DENIED);
+		assert_eq!(stored(&collector, 7), None);
+	}
+
+	#[test]
+	fn tokens_must_be_given_and_bounded() {
+		let collector = Collector::new(Some(InMemOffchainStorage::default()));
+		let ext = extensions(DenyUnsafe::No);
+		let empty = collector.set_credentials(&ext, 1, 1, String::new(), "r".into(), 1);
+		assert_eq!(empty.expect_err("refused").code(), BAD_TOKEN);
+		let long = "x".repeat(MAX_TOKEN_LEN + 1);
+		let too_long = collector.set_credentials(&ext, 1, 1, "a".into(), long, 1);
+		assert_eq!(too_long.expect_err("refused").code(), BAD_TOKEN);
+		assert!(collector.vehicles(&ext).expect("listed").is_empty());
+	}
+
+	#[test]
+	fn without_offchain_storage_the_methods_say_so() {
+		let collector = Collector::<InMemOffchainStorage>::new(None);
+		let ext = extensions(DenyUnsafe::No);
+		assert_eq!(collector.vehicles(&ext).expect_err("no storage").code(), NO_OFFCHAIN_STORAGE);
+	}
+}
