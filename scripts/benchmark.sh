@@ -23,7 +23,7 @@ steps="${BENCH_STEPS:-50}"
 repeat="${BENCH_REPEAT:-20}"
 pallets=("$@")
 if [ ${#pallets[@]} -eq 0 ]; then
-	pallets=(pallet_vehicles pallet_data_access pallet_issuance pallet_governance)
+	pallets=(pallet_vehicles pallet_data_access pallet_issuance pallet_governance pallet_anchoring)
 fi
 
 "$ROOT/scripts/setup.sh"
