@@ -137,8 +137,10 @@ impl<S: OffchainStorage + 'static> CollectorApiServer for Collector<S> {
 		check_if_safe(ext)?;
 		let mut storage = self.storage()?.lock();
 		let (vehicles, held) = without_vehicle(read_vehicles(&*storage), vehicle);
-		storage.remove(PREFIX, &credentials_key(vehicle));
-		storage.set(PREFIX, VEHICLES_KEY, &codec::Encode::encode(&vehicles));
+		if held {
+			storage.remove(PREFIX, &credentials_key(vehicle));
+			storage.set(PREFIX, VEHICLES_KEY, &codec::Encode::encode(&vehicles));
+		}
 		Ok(held)
 	}
 

@@ -70,23 +70,26 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// Checks a batch against the state, everything but its signature, and returns the
-	/// account of its collector.
+	/// Checks the records of a batch by the collector whose account is `collector` against the
+	/// state, and returns each record's vehicle head, in the order of the records.
 	///
 	/// Run twice for each batch: when the pool validates it (and again when a block author
-	/// includes it) through [`Self::authorize_anchor_batch`], and at dispatch.
-	pub(crate) fn check_batch(batch: &AnchorBatchOf<T>) -> Result<T::AccountId, Error<T>> {
+	/// includes it) through [`Self::authorize_anchor_batch`], and at dispatch, which writes
+	/// the heads it returns.
+	pub(crate) fn check_records(
+		collector: &T::AccountId,
+		batch: &AnchorBatchOf<T>,
+	) -> Result<Vec<AnchorHead>, Error<T>> {
 		ensure!(!batch.records.is_empty(), Error::<T>::EmptyBatch);
-		let collector =
-			Collectors::<T>::get(&batch.collector).ok_or(Error::<T>::UnknownCollector)?.account;
 		let now = frame_system::Pallet::<T>::block_number();
 		let mut previous: Option<VehicleId> = None;
+		let mut heads = Vec::with_capacity(batch.records.len());
 		for record in &batch.records {
 			if let Some(previous) = previous {
 				ensure!(record.vehicle > previous, Error::<T>::VehiclesNotAscending);
 			}
 			previous = Some(record.vehicle);
-			Self::check_record(&collector, record, now)?;
+			heads.push(Self::check_record(collector, record, now)?);
 		}
 		// One record per vehicle, and a record's bytes name its vehicle: two records of one
 		// batch with the same content id are forged. Checked apart from the state, which does
@@ -95,14 +98,14 @@ impl<T: Config> Pallet<T> {
 			batch.records.iter().map(|record| cid_key(&record.cid)).collect();
 		keys.sort_unstable();
 		ensure!(keys.windows(2).all(|pair| pair[0] != pair[1]), Error::<T>::DuplicateCid);
-		Ok(collector)
+		Ok(heads)
 	}
 
 	fn check_record(
 		collector: &T::AccountId,
 		record: &AnchorRecord,
 		now: BlockNumberFor<T>,
-	) -> Result<(), Error<T>> {
+	) -> Result<AnchorHead, Error<T>> {
 		ensure!(record.observed_from <= record.observed_to, Error::<T>::BadWindow);
 		ensure!(is_cid_v1_sha256(&record.cid), Error::<T>::MalformedCid);
 		let backend =
@@ -118,12 +121,12 @@ impl<T: Config> Pallet<T> {
 			Error::<T>::StaleWindow
 		);
 		ensure!(!AnchoredCids::<T>::contains_key(cid_key(&record.cid)), Error::<T>::DuplicateCid);
-		Ok(())
+		Ok(head)
 	}
 
 	/// Decides whether the pool takes a batch: the collector is registered, the signature is
 	/// its key's over [`AnchorBatch::signing_payload`], and every record passes
-	/// [`Self::check_batch`].
+	/// [`Self::check_records`].
 	///
 	/// The transaction provides one tag per (vehicle, window start): the pool holds one batch
 	/// per reading, and a batch that repeats a reading of another is refused there.
@@ -132,14 +135,14 @@ impl<T: Config> Pallet<T> {
 		batch: &AnchorBatchOf<T>,
 		signature: &CollectorSignatureOf<T>,
 	) -> TransactionValidityWithRefund {
-		if !Collectors::<T>::contains_key(&batch.collector) {
+		let Some(info) = Collectors::<T>::get(&batch.collector) else {
 			return Err(InvalidTransaction::BadSigner.into());
-		}
+		};
 		let genesis = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero());
 		if !batch.collector.verify(&batch.signing_payload(&genesis), signature) {
 			return Err(InvalidTransaction::BadProof.into());
 		}
-		Self::check_batch(batch).map_err(|error| match error {
+		Self::check_records(&info.account, batch).map_err(|error| match error {
 			Error::<T>::StaleWindow => InvalidTransaction::Stale,
 			// The pallet's error index, as the transaction's custom error code.
 			error => InvalidTransaction::Custom(error.encode().first().copied().unwrap_or(0)),
@@ -155,11 +158,12 @@ impl<T: Config> Pallet<T> {
 	}
 
 	pub(crate) fn do_anchor_batch(batch: AnchorBatchOf<T>) -> DispatchResult {
-		let collector = Self::check_batch(&batch)?;
+		let collector =
+			Collectors::<T>::get(&batch.collector).ok_or(Error::<T>::UnknownCollector)?.account;
+		let heads = Self::check_records(&collector, &batch)?;
 		let anchored_at = frame_system::Pallet::<T>::block_number();
-		for record in batch.records {
+		for (record, head) in batch.records.into_iter().zip(heads) {
 			let vehicle = record.vehicle;
-			let head = Heads::<T>::get(vehicle);
 			let seq = head.next_seq;
 			let next_seq = seq.checked_add(1).ok_or(Error::<T>::SequenceOverflow)?;
 			let anchor = Anchor {
