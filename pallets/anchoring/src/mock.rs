@@ -33,6 +33,10 @@ pub const MAX_COLLECTORS: u32 = 3;
 pub const MAX_OEM_SOURCES: u32 = 2;
 pub const MAX_BATCH: u32 = 4;
 pub const MAX_ANCHORS_KEPT: u32 = 3;
+/// The offchain worker polls each vehicle every this many blocks, and backs off at most this
+/// far.
+pub const POLL_EVERY: u32 = 2;
+pub const MAX_POLL_BACKOFF: u32 = 16;
 /// The OEM registered at genesis.
 pub const TESLA: u32 = 1;
 
@@ -132,7 +136,38 @@ impl pallet_anchoring::Config for Test {
 	type MaxAnchorsKept = ConstU32<MAX_ANCHORS_KEPT>;
 	type AnchorPriority = frame_support::traits::ConstU64<{ 1 << 20 }>;
 	type AnchorLongevity = frame_support::traits::ConstU64<16>;
+	type PollEvery = ConstU32<POLL_EVERY>;
+	type MaxPollBackoff = ConstU32<MAX_POLL_BACKOFF>;
 	type WeightInfo = ();
+}
+
+/// The mock's extrinsics: general transactions carry no extension here.
+pub type Extrinsic = frame_system::mocking::MockUncheckedExtrinsic<Test>;
+
+impl<LocalCall> frame_system::offchain::CreateTransactionBase<LocalCall> for Test
+where
+	RuntimeCall: From<LocalCall>,
+{
+	type Extrinsic = Extrinsic;
+	type RuntimeCall = RuntimeCall;
+}
+
+impl<LocalCall> frame_system::offchain::CreateTransaction<LocalCall> for Test
+where
+	RuntimeCall: From<LocalCall>,
+{
+	type Extension = ();
+
+	fn create_transaction(call: RuntimeCall, extension: ()) -> Extrinsic {
+		Extrinsic::new_transaction(call, extension)
+	}
+}
+
+impl<LocalCall> frame_system::offchain::CreateAuthorizedTransaction<LocalCall> for Test
+where
+	RuntimeCall: From<LocalCall>,
+{
+	fn create_extension() {}
 }
 
 /// A well-formed HTTPS source of `api`.

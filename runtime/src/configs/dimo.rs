@@ -122,6 +122,9 @@ impl pallet_anchoring::Config for Runtime {
 	type MaxAnchorsKept = ConstU32<144>;
 	type AnchorPriority = AnchorPriority;
 	type AnchorLongevity = AnchorLongevity;
+	// Every 5 blocks (30 s) while the OEM answers; at most every 100 blocks (10 min) while not.
+	type PollEvery = ConstU32<5>;
+	type MaxPollBackoff = ConstU32<100>;
 	type WeightInfo = pallet_anchoring::weights::SubstrateWeight<Runtime>;
 }
 

@@ -3,3 +3,4 @@
 mod anchors;
 mod authorize;
 mod registries;
+mod offchain;

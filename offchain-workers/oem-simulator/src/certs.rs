@@ -1,0 +1,53 @@
+//! The simulator's certificates: a test CA and a leaf for `localhost` and `127.0.0.1` that it
+//! signs.
+//!
+//! The collector's node checks the OEM's certificate chain against its trust store, as it
+//! would in production; so the simulator is trusted through a real CA, never by switching the
+//! checks off. `gen-certs` makes a fresh CA, signs the leaf with it, and **drops the CA's key
+//! without writing it anywhere**: trusting the CA (in a bundle that the node reads through
+//! `SSL_CERT_FILE`, or in the system store) trusts this one leaf and nothing else that could
+//! ever be made. Two calls make two unrelated CAs: the tests use the second to play an
+//! impostor that the node must refuse.
+
+use rcgen::{
+	BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair,
+	KeyUsagePurpose,
+};
+use std::{fs, path::Path};
+
+/// The CA certificate (PEM), to add to a trust store.
+pub const CA_FILE: &str = "ca.pem";
+/// The leaf certificate (DER), followed by nothing: the chain is leaf → CA.
+pub const LEAF_CERT_FILE: &str = "localhost.crt.der";
+/// The leaf's private key (PKCS#8 DER).
+pub const LEAF_KEY_FILE: &str = "localhost.key.der";
+
+/// Makes a CA named `name` and a leaf for `localhost` and `127.0.0.1`, and writes the CA's
+/// certificate, the leaf's certificate and the leaf's key into `dir`.
+pub fn generate(dir: &Path, name: &str) -> Result<(), String> {
+	let error = |what: &str, e: rcgen::Error| format!("{what}: {e}");
+	let ca_key = KeyPair::generate().map_err(|e| error("CA key", e))?;
+	let mut ca = CertificateParams::new(Vec::<String>::new()).map_err(|e| error("CA", e))?;
+	ca.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
+	ca.distinguished_name.push(DnType::CommonName, name);
+	ca.distinguished_name.push(DnType::OrganizationName, "DIMO Chain dev");
+	ca.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+	let ca = ca.self_signed(&ca_key).map_err(|e| error("CA certificate", e))?;
+
+	let leaf_key = KeyPair::generate().map_err(|e| error("leaf key", e))?;
+	let mut leaf = CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()])
+		.map_err(|e| error("leaf", e))?;
+	leaf.distinguished_name.push(DnType::CommonName, "localhost");
+	leaf.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+	leaf.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+	let leaf = leaf.signed_by(&leaf_key, &ca, &ca_key).map_err(|e| error("leaf certificate", e))?;
+
+	fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+	let write = |file: &str, bytes: &[u8]| {
+		fs::write(dir.join(file), bytes).map_err(|e| format!("{}: {e}", dir.join(file).display()))
+	};
+	write(CA_FILE, ca.pem().as_bytes())?;
+	write(LEAF_CERT_FILE, leaf.der())?;
+	write(LEAF_KEY_FILE, &leaf_key.serialize_der())?;
+	Ok(())
+}

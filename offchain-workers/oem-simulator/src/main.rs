@@ -1,0 +1,175 @@
+//! # DIMO OEM simulator
+//!
+//! An HTTPS server that answers like the Tesla Fleet API and Smartcar, for the collector's
+//! offchain worker in dev and tests: OAuth tokens that expire and refresh, simulated vehicles
+//! whose odometer, battery and position evolve, and faults on demand. See [`api`] for the
+//! routes.
+//!
+//! ```text
+//! dimo-oem-simulator gen-certs --out target/dev-certs          # a fresh CA and a localhost leaf
+//! dimo-oem-simulator serve --certs target/dev-certs --port 7443 --vehicles 3
+//! ```
+//!
+//! It listens on 127.0.0.1 only, prints `listening on https://localhost:<port>` once ready,
+//! and one line per request (method, path, status: never a header or a body, so never a
+//! token).
+
+mod api;
+mod certs;
+mod fleet;
+
+use clap::{Parser, Subcommand};
+use http_body_util::{BodyExt, Full};
+use hyper::{body::Bytes, server::conn::http1, service::service_fn, Request, Response};
+use hyper_util::rt::TokioIo;
+use std::{convert::Infallible, path::PathBuf, sync::Arc, sync::Mutex, time::Duration};
+use tokio::net::TcpListener;
+use tokio_rustls::{
+	rustls::{
+		self,
+		pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer},
+	},
+	TlsAcceptor,
+};
+
+#[derive(Parser)]
+#[command(version, about = "Tesla- and Smartcar-shaped HTTPS APIs for DIMO Chain's dev and tests")]
+struct Cli {
+	#[command(subcommand)]
+	command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+	/// Makes a fresh test CA and a leaf certificate for localhost and 127.0.0.1 signed by it;
+	/// writes ca.pem (to trust), the leaf and its key. The CA's key is never written.
+	GenCerts {
+		/// The folder to write into.
+		#[arg(long)]
+		out: PathBuf,
+		/// The CA's common name.
+		#[arg(long, default_value = "DIMO dev OEM CA")]
+		name: String,
+	},
+	/// Serves the APIs over HTTPS on 127.0.0.1.
+	Serve {
+		/// The folder that `gen-certs` wrote.
+		#[arg(long)]
+		certs: PathBuf,
+		/// The port (0: any free port; the line `listening on ...` says which).
+		#[arg(long, default_value_t = 7443)]
+		port: u16,
+		/// Simulated vehicles of each OEM.
+		#[arg(long, default_value_t = 3)]
+		vehicles: u32,
+		/// How long an access token lives, in seconds.
+		#[arg(long, default_value_t = 3600)]
+		token_lifetime: u64,
+		/// A fault to inject from the start: KIND[:VEHICLE[:COUNT]], KIND one of asleep,
+		/// rate-limit, server-error, slow, malformed; VEHICLE an OEM id or `*` (default).
+		#[arg(long)]
+		fault: Vec<String>,
+	},
+}
+
+fn parse_fault(text: &str) -> Result<(String, fleet::Fault), String> {
+	let mut parts = text.splitn(3, ':');
+	let kind = parts.next().and_then(fleet::FaultKind::from_name).ok_or(format!("unknown fault in {text}"))?;
+	let vehicle = parts.next().unwrap_or("*").to_string();
+	let remaining = match parts.next() {
+		Some(count) => Some(count.parse().map_err(|_| format!("bad count in {text}"))?),
+		None => None,
+	};
+	Ok((vehicle, fleet::Fault { kind, remaining }))
+}
+
+fn tls_config(dir: &std::path::Path) -> Result<rustls::ServerConfig, String> {
+	let read = |file: &str| std::fs::read(dir.join(file)).map_err(|e| format!("{}: {e}", dir.join(file).display()));
+	let cert = CertificateDer::from(read(certs::LEAF_CERT_FILE)?);
+	let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(read(certs::LEAF_KEY_FILE)?));
+	rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+		.with_safe_default_protocol_versions()
+		.map_err(|e| e.to_string())?
+		.with_no_client_auth()
+		.with_single_cert(vec![cert], key)
+		.map_err(|e| e.to_string())
+}
+
+async fn handle(fleet: Arc<Mutex<fleet::Fleet>>, request: Request<hyper::body::Incoming>) -> Response<Full<Bytes>> {
+	let method = request.method().as_str().to_string();
+	let path = request.uri().path().to_string();
+	let authorization = request
+		.headers()
+		.get(hyper::header::AUTHORIZATION)
+		.and_then(|value| value.to_str().ok())
+		.map(str::to_string);
+	let body = match request.into_body().collect().await {
+		Ok(body) => body.to_bytes(),
+		Err(_) => Bytes::new(),
+	};
+	let answer = api::route(
+		&fleet,
+		&api::Incoming { method: &method, path: &path, authorization: authorization.as_deref(), body: &body },
+	);
+	if answer.delay_s > 0 {
+		tokio::time::sleep(Duration::from_secs(answer.delay_s)).await;
+	}
+	println!("{method} {path} {}", answer.status);
+	let mut response = Response::builder().status(answer.status).header("content-type", "application/json");
+	for (name, value) in answer.headers {
+		response = response.header(name, value);
+	}
+	response.body(Full::new(Bytes::from(answer.body))).unwrap_or_else(|_| Response::new(Full::new(Bytes::new())))
+}
+
+async fn serve(certs: PathBuf, port: u16, vehicles: u32, token_lifetime: u64, faults: Vec<String>) -> Result<(), String> {
+	let acceptor = TlsAcceptor::from(Arc::new(tls_config(&certs)?));
+	let mut fleet = fleet::Fleet::new(vehicles, token_lifetime);
+	for fault in &faults {
+		let (vehicle, fault) = parse_fault(fault)?;
+		fleet.set_fault(&vehicle, Some(fault));
+	}
+	let fleet = Arc::new(Mutex::new(fleet));
+	let listener = TcpListener::bind(("127.0.0.1", port)).await.map_err(|e| format!("127.0.0.1:{port}: {e}"))?;
+	let port = listener.local_addr().map_err(|e| e.to_string())?.port();
+	println!("listening on https://localhost:{port} (CA: {})", certs.join(certs::CA_FILE).display());
+	loop {
+		let Ok((tcp, peer)) = listener.accept().await else { continue };
+		let acceptor = acceptor.clone();
+		let fleet = fleet.clone();
+		tokio::spawn(async move {
+			match acceptor.accept(tcp).await {
+				Ok(tls) => {
+					let service = service_fn(move |request| {
+						let fleet = fleet.clone();
+						async move { Ok::<_, Infallible>(handle(fleet, request).await) }
+					});
+					let _ = http1::Builder::new().serve_connection(TokioIo::new(tls), service).await;
+				},
+				Err(error) => {
+					if let Ok(mut fleet) = fleet.lock() {
+						fleet.tls_failures += 1;
+					}
+					println!("TLS handshake with {peer} failed: {error}");
+				},
+			}
+		});
+	}
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+	let result = match Cli::parse().command {
+		Command::GenCerts { out, name } => certs::generate(&out, &name)
+			.map(|()| println!("wrote {} (trust this), the leaf and its key", out.join(certs::CA_FILE).display())),
+		Command::Serve { certs, port, vehicles, token_lifetime, fault } =>
+			serve(certs, port, vehicles, token_lifetime, fault).await,
+	};
+	match result {
+		Ok(()) => std::process::ExitCode::SUCCESS,
+		Err(error) => {
+			eprintln!("dimo-oem-simulator: {error}");
+			std::process::ExitCode::FAILURE
+		},
+	}
+}

@@ -1,0 +1,631 @@
+//! The collector's offchain worker: polls the OEM APIs with the owners' credentials, stores
+//! each reading, and anchors the readings' content ids in one authorized batch.
+//!
+//! It runs on every imported block of a node whose keystore holds a registered collector key
+//! (key type `dcol`), and does nothing on other nodes. One run:
+//!
+//! 1. takes the collector's lock in offchain storage ([`LOCK_KEY`]), so that two runs (two
+//!    blocks imported in quick succession) never poll the same vehicles;
+//! 2. reads the work queue ([`PENDING_KEY`]): records built by earlier runs that the chain has
+//!    not anchored yet. Those the chain now holds (its [`Heads`] moved past them) are done;
+//!    the others are submitted again. A vehicle with a pending record is not polled, so its
+//!    readings reach the chain in order;
+//! 3. picks the due vehicles ([`dimo_offchain::schedule`]) among those it holds credentials for
+//!    ([`dimo_offchain::credentials`]), that consent to this collector at this block, and whose
+//!    OEM has a registered source: no other host is ever contacted;
+//! 4. refreshes the access tokens that expire within a minute, and writes the new tokens back
+//!    to offchain storage; then asks every due vehicle's OEM for data, all requests in flight
+//!    at once, under one deadline. HTTPS goes through the node's client, which checks the
+//!    certificate chain against the system trust store;
+//! 5. builds each reading's canonical record ([`dimo_offchain::record`]), computes its CID,
+//!    and for the vehicles that chose IPFS adds it to the node's IPFS and checks the CID that
+//!    IPFS returns against its own;
+//! 6. writes the records to the work queue *before* submitting them, then signs the batch
+//!    with the collector key and submits it as an authorized transaction.
+//!
+//! A crash anywhere leaves either no record (the vehicle is polled again) or a queued record
+//! (submitted again by the next run); the chain refuses a window it already holds
+//! ([`Error::StaleWindow`]), so a record can be submitted any number of times and anchored once.
+//! A re-org that drops an anchor leaves its record in the queue until the chain holds it.
+//!
+//! Credentials never leave the node: tokens go only into the OEM's request headers and form
+//! bodies, and the log lines name vehicles, OEMs and hosts, never tokens.
+
+use crate::{pallet::*, AnchorBatch, AnchorRecord, ContentId, OemApi, OemSource};
+use alloc::{
+	collections::BTreeSet,
+	format,
+	string::{String, ToString},
+	vec,
+	vec::Vec,
+};
+use codec::{Decode, Encode};
+use dimo_offchain::{
+	cid::Cid,
+	credentials::{credentials_key, Credentials, VEHICLES_KEY},
+	ipfs,
+	oem::{self, smartcar::Smartcar, tesla::Tesla, OemAdapter, OemError, Signals, Tokens},
+	record::Record,
+	schedule::{schedule_key, Failure, Policy, Schedule},
+};
+use dimo_primitives::vehicle::{ConsentProvider, StorageBackend, VehicleId};
+use frame_support::traits::Get;
+use frame_system::{
+	offchain::{CreateAuthorizedTransaction, SubmitTransaction},
+	pallet_prelude::BlockNumberFor,
+};
+use sp_runtime::{
+	offchain::{
+		http,
+		storage::StorageValueRef,
+		storage_lock::{BlockAndTime, StorageLock},
+		Duration, Timestamp,
+	},
+	traits::{Convert, SaturatedConversion, Zero},
+	RuntimeAppPublic,
+};
+
+/// The target of the collector's log lines.
+pub const LOG_TARGET: &str = "dimo::collector";
+
+/// The offchain-storage key of the collector's lock.
+pub const LOCK_KEY: &[u8] = b"dimo/collector/lock";
+
+/// The offchain-storage key of the work queue: a SCALE `Vec<`[`PendingRecord`]`>`.
+pub const PENDING_KEY: &[u8] = b"dimo/collector/pending";
+
+/// The OAuth client id that the collector presents when it refreshes a token.
+pub const OAUTH_CLIENT_ID: &str = "dimo-collector";
+
+/// How long one run waits for all its HTTP answers.
+const HTTP_DEADLINE_MS: u64 = 10_000;
+
+/// Tokens that expire within this many seconds are refreshed before use.
+const REFRESH_MARGIN_SECS: u64 = 60;
+
+/// A queued record is submitted at most this many times, then dropped with an error line.
+pub const MAX_SUBMISSIONS: u32 = 20;
+
+/// The lock expires after this many blocks or this long, whichever comes later, so that a
+/// run that died holding it does not stop collection for good.
+const LOCK_BLOCKS: u32 = 5;
+const LOCK_MS: u64 = 60_000;
+
+/// A record built by a run and not yet seen on chain.
+#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode)]
+pub struct PendingRecord {
+	/// The record, as submitted.
+	pub record: AnchorRecord,
+	/// How many times it was submitted.
+	pub submissions: u32,
+}
+
+/// One due vehicle during a run.
+struct Job {
+	vehicle: VehicleId,
+	backend: StorageBackend,
+	credentials: Credentials,
+	source: OemSource,
+	schedule: Schedule,
+	/// Why this run gets no reading of it, once known.
+	failure: Option<Failure>,
+	/// The reading, once read.
+	signals: Option<Signals>,
+}
+
+/// An HTTP answer, read to its end.
+struct Answer {
+	status: u16,
+	headers: Vec<(String, String)>,
+	body: Vec<u8>,
+}
+
+impl Answer {
+	fn response(&self) -> oem::Response<'_> {
+		oem::Response { status: self.status, headers: &self.headers, body: &self.body }
+	}
+}
+
+/// The OEM's host and port in `url`, for log lines (never the path or the query).
+fn origin(url: &str) -> &str {
+	let after_scheme = url.find("://").map(|i| i.saturating_add(3)).unwrap_or(0);
+	let rest = url.get(after_scheme..).unwrap_or("");
+	rest.split('/').next().unwrap_or(rest)
+}
+
+fn data_request(source: &OemSource, car: &str, token: &str) -> oem::Request {
+	let base = core::str::from_utf8(&source.api_base_url).unwrap_or("");
+	match source.api {
+		OemApi::Tesla => Tesla::data_request(base, car, token),
+		OemApi::Smartcar => Smartcar::data_request(base, car, token),
+	}
+}
+
+fn read_data(api: OemApi, response: &oem::Response) -> Result<Signals, OemError> {
+	match api {
+		OemApi::Tesla => Tesla::read_data(response),
+		OemApi::Smartcar => Smartcar::read_data(response),
+	}
+}
+
+fn refresh_request(source: &OemSource, refresh_token: &str) -> oem::Request {
+	let auth = core::str::from_utf8(&source.auth_url).unwrap_or("");
+	match source.api {
+		OemApi::Tesla => Tesla::refresh_request(auth, OAUTH_CLIENT_ID, refresh_token),
+		OemApi::Smartcar => Smartcar::refresh_request(auth, OAUTH_CLIENT_ID, refresh_token),
+	}
+}
+
+fn read_tokens(api: OemApi, response: &oem::Response) -> Result<Tokens, OemError> {
+	match api {
+		OemApi::Tesla => Tesla::read_tokens(response),
+		OemApi::Smartcar => Smartcar::read_tokens(response),
+	}
+}
+
+fn adapter_name(api: OemApi) -> &'static str {
+	match api {
+		OemApi::Tesla => Tesla::NAME,
+		OemApi::Smartcar => Smartcar::NAME,
+	}
+}
+
+/// Sends every request at once and waits for all the answers until `deadline`. Each answer
+/// is `Err` with a short reason if the transport failed (refused connection, a certificate
+/// chain the node does not trust, the deadline).
+fn fetch_all(requests: &[oem::Request], deadline: Timestamp) -> Vec<Result<Answer, &'static str>> {
+	let mut results: Vec<Result<Answer, &'static str>> = Vec::with_capacity(requests.len());
+	let mut started = Vec::new();
+	let mut started_at = Vec::new();
+	for (index, request) in requests.iter().enumerate() {
+		let method = if request.method == "POST" { http::Method::Post } else { http::Method::Get };
+		let body: Vec<Vec<u8>> =
+			if request.body.is_empty() { Vec::new() } else { vec![request.body.clone()] };
+		let mut builder = http::Request::<Vec<Vec<u8>>>::new(&request.url)
+			.method(method)
+			.body(body)
+			.deadline(deadline);
+		for (name, value) in &request.headers {
+			builder = builder.add_header(name, value);
+		}
+		results.push(Err("not started"));
+		match builder.send() {
+			Ok(pending) => {
+				started.push(pending);
+				started_at.push(index);
+			},
+			Err(_) => {
+				if let Some(slot) = results.get_mut(index) {
+					*slot = Err("could not start the request");
+				}
+			},
+		}
+	}
+	let answers = http::PendingRequest::try_wait_all(started, deadline);
+	for (index, answer) in started_at.into_iter().zip(answers) {
+		let result = match answer {
+			Ok(Ok(mut response)) => {
+				let mut headers = Vec::new();
+				let mut iter = response.headers().into_iter();
+				while iter.next() {
+					if let Some((name, value)) = iter.current() {
+						headers.push((name.to_string(), value.to_string()));
+					}
+				}
+				let mut body_reader = response.body();
+				body_reader.deadline(deadline);
+				let body: Vec<u8> = body_reader.by_ref().collect();
+				if body_reader.error().is_some() {
+					Err("the answer's body did not arrive in time")
+				} else {
+					Ok(Answer { status: response.code, headers, body })
+				}
+			},
+			Ok(Err(http::Error::DeadlineReached)) | Err(_) => Err("no answer before the deadline"),
+			Ok(Err(_)) => Err(
+				"transport error (connection refused, or a TLS certificate chain that the node \
+				 does not trust)",
+			),
+		};
+		if let Some(slot) = results.get_mut(index) {
+			*slot = result;
+		}
+	}
+	results
+}
+
+fn read_persistent<V: Decode>(key: &[u8]) -> Option<V> {
+	StorageValueRef::persistent(key).get::<V>().ok().flatten()
+}
+
+impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
+	/// The offchain worker's run at block `now` (see the [module docs](self)).
+	pub fn collect(now: BlockNumberFor<T>) {
+		let Some(key) = Self::local_collector() else { return };
+		let mut lock = StorageLock::<BlockAndTime<frame_system::Pallet<T>>>::with_block_and_time_deadline(
+			LOCK_KEY,
+			LOCK_BLOCKS,
+			Duration::from_millis(LOCK_MS),
+		);
+		let Ok(_guard) = lock.try_lock() else {
+			log::debug!(target: LOG_TARGET, "another run holds the collector's lock");
+			return;
+		};
+		let account = T::CollectorAccount::convert(key.clone());
+
+		let mut queue = Self::still_pending(now, &account);
+		let busy: BTreeSet<VehicleId> = queue.iter().map(|p| p.record.vehicle).collect();
+		let room = (T::MaxBatchRecords::get() as usize).saturating_sub(queue.len());
+		let fresh = Self::poll_due(now, &account, &busy, room);
+		queue.extend(fresh.into_iter().map(|record| PendingRecord { record, submissions: 0 }));
+		if queue.is_empty() {
+			StorageValueRef::persistent(PENDING_KEY).clear();
+			return;
+		}
+		queue.sort_by_key(|pending| pending.record.vehicle);
+		for pending in queue.iter_mut() {
+			pending.submissions = pending.submissions.saturating_add(1);
+		}
+		// The queue is written before the submission: a crash after this line loses nothing.
+		StorageValueRef::persistent(PENDING_KEY).set(&queue);
+		Self::submit(key, queue.into_iter().map(|pending| pending.record).collect());
+	}
+
+	/// The first collector key in the node's keystore that the chain has registered.
+	fn local_collector() -> Option<T::CollectorId> {
+		T::CollectorId::all().into_iter().find(|key| Collectors::<T>::contains_key(key))
+	}
+
+	/// The queued records that the chain does not hold yet and may still take.
+	fn still_pending(now: BlockNumberFor<T>, account: &T::AccountId) -> Vec<PendingRecord> {
+		let queued: Vec<PendingRecord> = read_persistent(PENDING_KEY).unwrap_or_default();
+		queued
+			.into_iter()
+			.filter(|pending| {
+				let record = &pending.record;
+				let head = Heads::<T>::get(record.vehicle);
+				if head.next_seq > 0 && record.observed_from <= head.last_observed_to {
+					return false; // anchored
+				}
+				if pending.submissions >= MAX_SUBMISSIONS {
+					log::error!(
+						target: LOG_TARGET,
+						"vehicle {}: dropping a reading that the chain refused {} times",
+						record.vehicle,
+						pending.submissions
+					);
+					return false;
+				}
+				let consents = T::Vehicles::may_collect(record.vehicle, account, now) &&
+					T::Vehicles::storage_backend(record.vehicle) == Some(record.backend);
+				if !consents {
+					log::warn!(
+						target: LOG_TARGET,
+						"vehicle {}: the owner withdrew consent; dropping its unanchored reading",
+						record.vehicle
+					);
+				}
+				consents
+			})
+			.collect()
+	}
+
+	/// Polls up to `room` due vehicles that are not `busy`; returns their records.
+	fn poll_due(
+		now: BlockNumberFor<T>,
+		account: &T::AccountId,
+		busy: &BTreeSet<VehicleId>,
+		room: usize,
+	) -> Vec<AnchorRecord> {
+		let block = now.saturated_into::<u64>();
+		let now_ms = sp_io::offchain::timestamp().unix_millis();
+		let vehicles: Vec<VehicleId> = read_persistent(VEHICLES_KEY).unwrap_or_default();
+		let mut jobs = Vec::new();
+		for vehicle in vehicles {
+			if jobs.len() >= room {
+				break;
+			}
+			if busy.contains(&vehicle) {
+				continue;
+			}
+			let schedule: Schedule = read_persistent(&schedule_key(vehicle)).unwrap_or_default();
+			if !schedule.is_due(block, now_ms) {
+				continue;
+			}
+			if !T::Vehicles::may_collect(vehicle, account, now) {
+				log::debug!(target: LOG_TARGET, "vehicle {vehicle}: no consent, not polled");
+				continue;
+			}
+			let Some(backend) = T::Vehicles::storage_backend(vehicle) else { continue };
+			if backend == StorageBackend::Arweave {
+				log::warn!(target: LOG_TARGET, "vehicle {vehicle}: Arweave is not supported yet");
+				continue;
+			}
+			let Some(credentials) = read_persistent::<Credentials>(&credentials_key(vehicle))
+			else {
+				continue;
+			};
+			let Some(source) = OemSources::<T>::get(credentials.oem) else {
+				log::warn!(
+					target: LOG_TARGET,
+					"vehicle {vehicle}: OEM {} has no registered source; not polled",
+					credentials.oem
+				);
+				continue;
+			};
+			jobs.push(Job {
+				vehicle,
+				backend,
+				credentials,
+				source,
+				schedule,
+				failure: None,
+				signals: None,
+			});
+		}
+		if jobs.is_empty() {
+			return Vec::new();
+		}
+		let deadline = sp_io::offchain::timestamp().add(Duration::from_millis(HTTP_DEADLINE_MS));
+		Self::refresh_tokens(&mut jobs, now_ms, deadline);
+		Self::fetch_readings(&mut jobs, deadline);
+		let read_at = sp_io::offchain::timestamp().unix_millis();
+		let records = Self::store_readings(&mut jobs, read_at, deadline);
+
+		let policy = Policy { poll_every: T::PollEvery::get(), max_backoff: T::MaxPollBackoff::get() };
+		for job in &jobs {
+			let next = match job.failure {
+				None => Schedule::after_reading(block, &policy),
+				Some(failure) => job.schedule.after_failure(failure, block, now_ms, &policy),
+			};
+			StorageValueRef::persistent(&schedule_key(job.vehicle)).set(&next);
+		}
+		records
+	}
+
+	/// Refreshes the access tokens that expire soon, and writes the new ones back.
+	fn refresh_tokens(jobs: &mut [Job], now_ms: u64, deadline: Timestamp) {
+		let now_secs = now_ms / 1000;
+		let expiring: Vec<usize> = jobs
+			.iter()
+			.enumerate()
+			.filter(|(_, job)| {
+				job.credentials.expires_at <= now_secs.saturating_add(REFRESH_MARGIN_SECS)
+			})
+			.map(|(index, _)| index)
+			.collect();
+		if expiring.is_empty() {
+			return;
+		}
+		let requests: Vec<oem::Request> = expiring
+			.iter()
+			.filter_map(|index| jobs.get(*index))
+			.map(|job| {
+				let refresh = String::from_utf8_lossy(&job.credentials.refresh_token);
+				refresh_request(&job.source, &refresh)
+			})
+			.collect();
+		let answers = fetch_all(&requests, deadline);
+		for (index, answer) in expiring.into_iter().zip(answers) {
+			let Some(job) = jobs.get_mut(index) else { continue };
+			let host = origin(core::str::from_utf8(&job.source.auth_url).unwrap_or(""));
+			let tokens = match answer {
+				Ok(answer) => read_tokens(job.source.api, &answer.response()),
+				Err(reason) => {
+					log::warn!(
+						target: LOG_TARGET,
+						"vehicle {}: token refresh at {host} failed: {reason}",
+						job.vehicle
+					);
+					job.failure = Some(Failure::Transient);
+					continue;
+				},
+			};
+			match tokens {
+				Ok(tokens) => {
+					let used = job.credentials.refresh_token.clone();
+					job.credentials.access_token = tokens.access_token.into_bytes();
+					job.credentials.refresh_token = tokens.refresh_token.into_bytes();
+					job.credentials.expires_at = now_secs.saturating_add(tokens.expires_in);
+					Self::write_back(job.vehicle, &used, &job.credentials);
+					log::info!(target: LOG_TARGET, "vehicle {}: access token refreshed", job.vehicle);
+				},
+				Err(error) => {
+					let failure = if error == OemError::RefreshRejected {
+						Failure::GrantRevoked
+					} else {
+						Failure::Transient
+					};
+					log::warn!(
+						target: LOG_TARGET,
+						"vehicle {}: token refresh at {host} refused: {error:?}",
+						job.vehicle
+					);
+					job.failure = Some(failure);
+				},
+			}
+		}
+	}
+
+	/// Writes refreshed credentials back, unless the operator replaced the old ones meanwhile.
+	fn write_back(vehicle: VehicleId, used_refresh_token: &[u8], credentials: &Credentials) {
+		let key = credentials_key(vehicle);
+		let _ = StorageValueRef::persistent(&key).mutate(
+			|stored: Result<Option<Credentials>, _>| match stored {
+				Ok(Some(stored)) if stored.refresh_token == used_refresh_token =>
+					Ok(credentials.clone()),
+				_ => Err(()),
+			},
+		);
+	}
+
+	/// Asks each job's OEM for its data, all at once.
+	fn fetch_readings(jobs: &mut [Job], deadline: Timestamp) {
+		let live: Vec<usize> = jobs
+			.iter()
+			.enumerate()
+			.filter(|(_, job)| job.failure.is_none())
+			.map(|(index, _)| index)
+			.collect();
+		let requests: Vec<oem::Request> = live
+			.iter()
+			.filter_map(|index| jobs.get(*index))
+			.map(|job| {
+				let car = String::from_utf8_lossy(&job.credentials.oem_vehicle);
+				let token = String::from_utf8_lossy(&job.credentials.access_token);
+				data_request(&job.source, &car, &token)
+			})
+			.collect();
+		let answers = fetch_all(&requests, deadline);
+		for (index, answer) in live.into_iter().zip(answers) {
+			let Some(job) = jobs.get_mut(index) else { continue };
+			let host = origin(core::str::from_utf8(&job.source.api_base_url).unwrap_or(""));
+			let read = match answer {
+				Ok(answer) => read_data(job.source.api, &answer.response()),
+				Err(reason) => {
+					log::warn!(
+						target: LOG_TARGET,
+						"vehicle {}: request to {host} failed: {reason}",
+						job.vehicle
+					);
+					job.failure = Some(Failure::Transient);
+					continue;
+				},
+			};
+			match read {
+				Ok(signals) => job.signals = Some(signals),
+				Err(error) => {
+					log::info!(
+						target: LOG_TARGET,
+						"vehicle {}: no reading from {host}: {error:?}",
+						job.vehicle
+					);
+					job.failure = Some(match error {
+						OemError::RateLimited { retry_after } => Failure::RateLimited(retry_after),
+						OemError::Unauthorized => {
+							// Refresh before the next poll.
+							let used = job.credentials.refresh_token.clone();
+							job.credentials.expires_at = 0;
+							Self::write_back(job.vehicle, &used, &job.credentials);
+							Failure::Transient
+						},
+						OemError::RefreshRejected => Failure::GrantRevoked,
+						_ => Failure::Transient,
+					});
+				},
+			}
+		}
+	}
+
+	/// Builds the records of the readings, adds those of IPFS vehicles to IPFS, and returns
+	/// the anchor records of those stored.
+	fn store_readings(jobs: &mut [Job], read_at: u64, deadline: Timestamp) -> Vec<AnchorRecord> {
+		let mut built: Vec<(usize, Vec<u8>, Cid)> = Vec::new();
+		for (index, job) in jobs.iter_mut().enumerate() {
+			let Some(signals) = job.signals.take() else { continue };
+			let record = Record {
+				vehicle: job.vehicle,
+				oem: adapter_name(job.source.api).into(),
+				from: read_at,
+				to: read_at,
+				signals,
+			};
+			match record.to_canonical_bytes() {
+				Ok(bytes) => {
+					let cid = Cid::of_raw(&bytes);
+					built.push((index, bytes, cid));
+				},
+				Err(error) => {
+					log::warn!(
+						target: LOG_TARGET,
+						"vehicle {}: the reading makes no record: {error:?}",
+						job.vehicle
+					);
+					job.failure = Some(Failure::Transient);
+				},
+			}
+		}
+		let api: String = read_persistent::<Vec<u8>>(ipfs::API_URL_KEY)
+			.and_then(|url| String::from_utf8(url).ok())
+			.unwrap_or_else(|| ipfs::DEFAULT_API_URL.into());
+		let uploads: Vec<usize> = built
+			.iter()
+			.enumerate()
+			.filter(|(_, (job, _, _))| {
+				jobs.get(*job).is_some_and(|job| job.backend == StorageBackend::Ipfs)
+			})
+			.map(|(index, _)| index)
+			.collect();
+		let requests: Vec<oem::Request> = uploads
+			.iter()
+			.filter_map(|index| built.get(*index))
+			.map(|(job, bytes, _)| oem::Request {
+				method: "POST",
+				url: ipfs::add_url(&api),
+				headers: vec![("Content-Type", ipfs::add_content_type())],
+				body: ipfs::add_body(&format!("vehicle-{}.json", jobs.get(*job).map_or(0, |j| j.vehicle)), bytes),
+			})
+			.collect();
+		let answers = fetch_all(&requests, deadline);
+		let mut failed_uploads = BTreeSet::new();
+		for (index, answer) in uploads.into_iter().zip(answers) {
+			let Some((job, bytes, _)) = built.get(index) else { continue };
+			let checked = match answer {
+				Ok(answer) if answer.status == 200 =>
+					ipfs::check_add_answer(&answer.body, bytes).map(|_| ()).map_err(|error| {
+						format!("IPFS answered a different content id or size: {error:?}")
+					}),
+				Ok(answer) => Err(format!("IPFS answered status {}", answer.status)),
+				Err(reason) => Err(format!("IPFS at {} unreachable: {reason}", origin(&api))),
+			};
+			if let Err(reason) = checked {
+				let vehicle = jobs.get(*job).map_or(0, |job| job.vehicle);
+				log::warn!(target: LOG_TARGET, "vehicle {vehicle}: not stored: {reason}");
+				failed_uploads.insert(*job);
+			}
+		}
+		let mut records = Vec::new();
+		for (index, bytes, cid) in built {
+			let Some(job) = jobs.get_mut(index) else { continue };
+			if failed_uploads.contains(&index) {
+				job.failure = Some(Failure::Transient);
+				continue;
+			}
+			let cid: ContentId = match cid.as_bytes().to_vec().try_into() {
+				Ok(cid) => cid,
+				Err(_) => continue,
+			};
+			records.push(AnchorRecord {
+				vehicle: job.vehicle,
+				cid,
+				size: u32::try_from(bytes.len()).unwrap_or(u32::MAX),
+				backend: job.backend,
+				observed_from: read_at,
+				observed_to: read_at,
+			});
+		}
+		records
+	}
+
+	/// Signs `records` as one batch with `key` and submits it.
+	fn submit(key: T::CollectorId, records: Vec<AnchorRecord>) {
+		let count = records.len();
+		let Ok(records) = records.try_into() else {
+			log::error!(target: LOG_TARGET, "a batch of {count} records exceeds the bound");
+			return;
+		};
+		let batch = AnchorBatch { collector: key.clone(), records };
+		let genesis = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero());
+		let Some(signature) = key.sign(&batch.signing_payload(&genesis)) else {
+			log::error!(target: LOG_TARGET, "the keystore could not sign with the collector key");
+			return;
+		};
+		let call = Call::anchor_batch { batch, signature };
+		let transaction = T::create_authorized_transaction(call.into());
+		match SubmitTransaction::<T, Call<T>>::submit_transaction(transaction) {
+			Ok(()) => log::info!(target: LOG_TARGET, "submitted an anchor batch of {count} records"),
+			// Most often: the same batch is still in the pool from the last run.
+			Err(()) => log::debug!(target: LOG_TARGET, "the pool did not take the anchor batch"),
+		}
+	}
+}

@@ -1,0 +1,354 @@
+//! The collector's offchain worker, against scripted HTTP answers
+//! (`sp_core::offchain::testing`): a request that a test does not expect has no answer and
+//! fails the test, so each test also proves which hosts were *not* contacted.
+
+use crate::{
+	mock::*,
+	offchain::{PendingRecord, PENDING_KEY},
+	AnchorBatchOf, Call, Heads,
+};
+use codec::{Decode, Encode};
+use dimo_offchain::{
+	cid::Cid,
+	credentials::{credentials_key, Credentials, VEHICLES_KEY},
+	ipfs,
+	schedule::{schedule_key, Schedule},
+};
+use dimo_primitives::vehicle::StorageBackend;
+use frame_support::traits::Hooks;
+use sp_core::offchain::{
+	testing::{self, OffchainState, PendingRequest, PoolState},
+	OffchainDbExt, OffchainWorkerExt, StorageKind, Timestamp, TransactionPoolExt,
+};
+use sp_runtime::{
+	testing::{TestSignature, UintAuthorityId},
+	RuntimeAppPublic,
+};
+use std::sync::Arc;
+
+/// The wall clock of the tests' offchain worker, in Unix milliseconds.
+const NOW_MS: u64 = 1_800_000_000_000;
+const OEM_CAR: &str = "1492931337154880";
+const ACCESS: &str = "access-secret";
+const REFRESH: &str = "refresh-secret";
+
+/// A Tesla `vehicle_data` answer (trimmed to the fields the adapter reads, plus one it does not).
+const TESLA_DATA: &str = r#"{"response":{"id":1492931337154880,"charge_state":{"battery_level":81,"charger_power":0},"drive_state":{"latitude":52.52,"longitude":13.405,"speed":null},"vehicle_state":{"odometer":12345.6}}}"#;
+
+/// The canonical record of [`TESLA_DATA`] for `vehicle`, read at [`NOW_MS`], written out by
+/// hand from the record format's documentation.
+fn tesla_record(vehicle: u64) -> Vec<u8> {
+	format!(
+		r#"{{"v":1,"vehicle":{vehicle},"oem":"tesla","from":{NOW_MS},"to":{NOW_MS},"signals":{{"batteryPermille":810,"chargingW":0,"latE7":525200000,"lonE7":134050000,"odometerM":19868317}}}}"#
+	)
+	.into_bytes()
+}
+
+struct Offchain {
+	state: Arc<parking_lot::RwLock<OffchainState>>,
+	pool: Arc<parking_lot::RwLock<PoolState>>,
+}
+
+/// Runs `body` with offchain, offchain-DB and transaction-pool extensions, the collector key
+/// [`COLLECTOR`] in the keystore, and the clock at [`NOW_MS`].
+fn offchain_test(body: impl FnOnce(&Offchain)) {
+	let (offchain, state) = testing::TestOffchainExt::new();
+	let (pool, pool_state) = testing::TestTransactionPoolExt::new();
+	let mut ext = new_test_ext();
+	ext.register_extension(OffchainWorkerExt::new(offchain.clone()));
+	ext.register_extension(OffchainDbExt::new(offchain));
+	ext.register_extension(TransactionPoolExt::new(pool));
+	state.write().timestamp = Timestamp::from_unix_millis(NOW_MS);
+	UintAuthorityId::set_all_keys(vec![COLLECTOR]);
+	let env = Offchain { state, pool: pool_state };
+	ext.execute_with(|| body(&env));
+}
+
+fn local_get<V: Decode>(key: &[u8]) -> Option<V> {
+	sp_io::offchain::local_storage_get(StorageKind::PERSISTENT, key)
+		.map(|bytes| V::decode(&mut &bytes[..]).expect("decodes"))
+}
+
+/// Hands the collector credentials for `vehicle` at `oem`, valid until `expires_at`.
+fn hold_credentials(vehicle: u64, oem: u32, expires_at: u64) {
+	let credentials = Credentials {
+		oem,
+		oem_vehicle: OEM_CAR.into(),
+		access_token: ACCESS.into(),
+		refresh_token: REFRESH.into(),
+		expires_at,
+	};
+	sp_io::offchain::local_storage_set(
+		StorageKind::PERSISTENT,
+		&credentials_key(vehicle),
+		&credentials.encode(),
+	);
+	let mut vehicles: Vec<u64> = local_get(VEHICLES_KEY).unwrap_or_default();
+	vehicles.push(vehicle);
+	vehicles.sort();
+	sp_io::offchain::local_storage_set(StorageKind::PERSISTENT, VEHICLES_KEY, &vehicles.encode());
+}
+
+/// Valid for an hour more.
+const FRESH: u64 = NOW_MS / 1000 + 3600;
+
+fn expect_tesla_data(env: &Offchain, token: &str, answer: &str) {
+	env.state.write().expect_request(PendingRequest {
+		method: "GET".into(),
+		uri: format!(
+			"https://fleet-api.example.com/api/api/1/vehicles/{OEM_CAR}/vehicle_data?endpoints=charge_state%3Bdrive_state%3Bvehicle_state"
+		),
+		headers: vec![("Authorization".into(), format!("Bearer {token}"))],
+		response: Some(answer.as_bytes().to_vec()),
+		sent: true,
+		..Default::default()
+	});
+}
+
+fn expect_ipfs_add(env: &Offchain, vehicle: u64, data: &[u8], answered_cid: &str) {
+	env.state.write().expect_request(PendingRequest {
+		method: "POST".into(),
+		uri: ipfs::add_url(ipfs::DEFAULT_API_URL),
+		headers: vec![("Content-Type".into(), ipfs::add_content_type())],
+		body: ipfs::add_body(&format!("vehicle-{vehicle}.json"), data),
+		// js-ipfs's shape: Size as a number.
+		response: Some(
+			format!(r#"{{"Name":"r","Hash":"{answered_cid}","Size":{}}}"#, data.len()).into_bytes(),
+		),
+		sent: true,
+		..Default::default()
+	});
+}
+
+/// The anchor batches in the pool, decoded, in order; the pool is emptied.
+fn take_batches(env: &Offchain) -> Vec<(AnchorBatchOf<Test>, TestSignature)> {
+	let transactions = std::mem::take(&mut env.pool.write().transactions);
+	transactions
+		.iter()
+		.map(|bytes| {
+			let transaction = Extrinsic::decode(&mut &bytes[..]).expect("an extrinsic");
+			match transaction.function {
+				RuntimeCall::Anchoring(Call::anchor_batch { batch, signature }) =>
+					(batch, signature),
+				other => panic!("not an anchor batch: {other:?}"),
+			}
+		})
+		.collect()
+}
+
+fn run_worker(block: u64) {
+	System::set_block_number(block);
+	Anchoring::offchain_worker(block);
+}
+
+fn queue() -> Vec<PendingRecord> {
+	local_get(PENDING_KEY).unwrap_or_default()
+}
+
+#[test]
+fn a_due_vehicle_is_read_stored_on_ipfs_and_anchored() {
+	offchain_test(|env| {
+		let vehicle = onboard(ALICE, COLLECTOR, StorageBackend::Ipfs);
+		hold_credentials(vehicle, TESLA, FRESH);
+		let record = tesla_record(vehicle);
+		let cid = Cid::of_raw(&record);
+		expect_tesla_data(env, ACCESS, TESLA_DATA);
+		expect_ipfs_add(env, vehicle, &record, &cid.to_base32());
+
+		run_worker(1);
+
+		let batches = take_batches(env);
+		assert_eq!(batches.len(), 1);
+		let (batch, signature) = &batches[0];
+		assert_eq!(batch.collector, UintAuthorityId(COLLECTOR));
+		assert!(batch.collector.verify(&batch.signing_payload(&System::block_hash(0)), signature));
+		assert_eq!(batch.records.len(), 1);
+		let anchored = &batch.records[0];
+		assert_eq!(anchored.vehicle, vehicle);
+		assert_eq!(&anchored.cid[..], &cid.as_bytes()[..]);
+		assert_eq!(anchored.size as usize, record.len());
+		assert_eq!(anchored.backend, StorageBackend::Ipfs);
+		assert_eq!((anchored.observed_from, anchored.observed_to), (NOW_MS, NOW_MS));
+		// Queued until the chain holds it; the vehicle is due again PollEvery blocks later.
+		assert_eq!(queue().len(), 1);
+		assert_eq!(
+			local_get::<Schedule>(&schedule_key(vehicle)),
+			Some(Schedule { next_block: 1 + u64::from(POLL_EVERY), not_before_ms: 0, failures: 0 })
+		);
+
+		// The chain takes it; the next run drops it from the queue, polls nothing (not due)
+		// and submits nothing.
+		Anchoring::do_anchor_batch(batch.clone()).expect("the chain takes the batch");
+		run_worker(2);
+		assert!(queue().is_empty());
+		assert!(take_batches(env).is_empty());
+		assert_eq!(Heads::<Test>::get(vehicle).next_seq, 1);
+	});
+}
+
+#[test]
+fn a_local_vehicle_is_anchored_without_any_upload() {
+	offchain_test(|env| {
+		let vehicle = onboard(ALICE, COLLECTOR, StorageBackend::Local);
+		hold_credentials(vehicle, TESLA, FRESH);
+		expect_tesla_data(env, ACCESS, TESLA_DATA);
+		// No IPFS request is expected: one would fail the test.
+
+		run_worker(1);
+
+		let batches = take_batches(env);
+		assert_eq!(batches.len(), 1);
+		let anchored = &batches[0].0.records[0];
+		assert_eq!(&anchored.cid[..], &Cid::of_raw(&tesla_record(vehicle)).as_bytes()[..]);
+		assert_eq!(anchored.backend, StorageBackend::Local);
+	});
+}
+
+#[test]
+fn vehicles_without_consent_credentials_or_a_registered_source_are_never_contacted() {
+	offchain_test(|env| {
+		// Consents to another collector.
+		let other = onboard(ALICE, OTHER_COLLECTOR, StorageBackend::Ipfs);
+		hold_credentials(other, TESLA, FRESH);
+		// Credentials for an OEM that governance did not register.
+		let unregistered = onboard(BOB, COLLECTOR, StorageBackend::Ipfs);
+		hold_credentials(unregistered, 99, FRESH);
+		// Consent, but no credentials.
+		let _no_credentials = onboard(BOB, COLLECTOR, StorageBackend::Ipfs);
+
+		run_worker(1);
+
+		assert!(take_batches(env).is_empty());
+		assert!(queue().is_empty());
+		assert!(env.state.read().requests.is_empty(), "no HTTP request at all");
+	});
+}
+
+#[test]
+fn a_node_without_a_registered_collector_key_does_nothing() {
+	offchain_test(|env| {
+		let vehicle = onboard(ALICE, UNREGISTERED_COLLECTOR, StorageBackend::Ipfs);
+		hold_credentials(vehicle, TESLA, FRESH);
+		UintAuthorityId::set_all_keys(vec![UNREGISTERED_COLLECTOR]);
+
+		run_worker(1);
+
+		assert!(env.state.read().requests.is_empty());
+		assert!(take_batches(env).is_empty());
+	});
+}
+
+#[test]
+fn an_expiring_token_is_refreshed_first_and_written_back() {
+	offchain_test(|env| {
+		let vehicle = onboard(ALICE, COLLECTOR, StorageBackend::Local);
+		hold_credentials(vehicle, TESLA, NOW_MS / 1000 + 30);
+		env.state.write().expect_request(PendingRequest {
+			method: "POST".into(),
+			uri: "https://fleet-api.example.com/oauth2/token/oauth2/v3/token".into(),
+			headers: vec![("Content-Type".into(), "application/x-www-form-urlencoded".into())],
+			body: b"grant_type=refresh_token&client_id=dimo-collector&refresh_token=refresh-secret"
+				.to_vec(),
+			response: Some(
+				br#"{"access_token":"access-2","refresh_token":"refresh-2","expires_in":28800,"token_type":"Bearer"}"#
+					.to_vec(),
+			),
+			sent: true,
+			..Default::default()
+		});
+		expect_tesla_data(env, "access-2", TESLA_DATA);
+
+		run_worker(1);
+
+		assert_eq!(take_batches(env).len(), 1);
+		let stored: Credentials = local_get(&credentials_key(vehicle)).expect("still held");
+		assert_eq!(stored.access_token, b"access-2".to_vec());
+		assert_eq!(stored.refresh_token, b"refresh-2".to_vec());
+		assert_eq!(stored.expires_at, NOW_MS / 1000 + 28_800);
+	});
+}
+
+#[test]
+fn an_ipfs_answer_naming_another_cid_anchors_nothing_and_backs_off() {
+	offchain_test(|env| {
+		let vehicle = onboard(ALICE, COLLECTOR, StorageBackend::Ipfs);
+		hold_credentials(vehicle, TESLA, FRESH);
+		let record = tesla_record(vehicle);
+		expect_tesla_data(env, ACCESS, TESLA_DATA);
+		expect_ipfs_add(env, vehicle, &record, &Cid::of_raw(b"something else").to_base32());
+
+		run_worker(1);
+
+		assert!(take_batches(env).is_empty());
+		assert!(queue().is_empty());
+		let schedule: Schedule = local_get(&schedule_key(vehicle)).expect("scheduled");
+		assert_eq!(schedule.failures, 1);
+		assert_eq!(schedule.next_block, 1 + 2 * u64::from(POLL_EVERY));
+	});
+}
+
+#[test]
+fn a_malformed_oem_answer_anchors_nothing_and_backs_off() {
+	offchain_test(|env| {
+		let vehicle = onboard(ALICE, COLLECTOR, StorageBackend::Local);
+		hold_credentials(vehicle, TESLA, FRESH);
+		expect_tesla_data(env, ACCESS, "{\"response\":");
+
+		run_worker(1);
+
+		assert!(take_batches(env).is_empty());
+		let schedule: Schedule = local_get(&schedule_key(vehicle)).expect("scheduled");
+		assert_eq!(schedule.failures, 1);
+		// Not due at the next block: no request (one would fail the test).
+		run_worker(2);
+		assert!(take_batches(env).is_empty());
+	});
+}
+
+#[test]
+fn a_queued_record_is_submitted_again_until_the_chain_holds_it_and_never_polled_twice() {
+	offchain_test(|env| {
+		let vehicle = onboard(ALICE, COLLECTOR, StorageBackend::Local);
+		hold_credentials(vehicle, TESLA, FRESH);
+		expect_tesla_data(env, ACCESS, TESLA_DATA);
+		run_worker(1);
+		let first = take_batches(env);
+		assert_eq!(first.len(), 1);
+
+		// The transaction was lost (a restart empties the pool): the same record again, with
+		// no new HTTP request, even once the vehicle is due again.
+		run_worker(2);
+		run_worker(3);
+		let again = take_batches(env);
+		assert_eq!(again.len(), 2);
+		assert!(again.iter().all(|(batch, _)| batch.records == first[0].0.records));
+		assert_eq!(queue()[0].submissions, 3);
+
+		// Anchored now: dropped from the queue, and the vehicle (due) is polled anew.
+		Anchoring::do_anchor_batch(first[0].0.clone()).expect("anchored");
+		env.state.write().timestamp = Timestamp::from_unix_millis(NOW_MS + 18_000);
+		expect_tesla_data(env, ACCESS, TESLA_DATA);
+		run_worker(4);
+		let next = take_batches(env);
+		assert_eq!(next.len(), 1);
+		assert_eq!(next[0].0.records[0].observed_from, NOW_MS + 18_000);
+		assert_eq!(queue().len(), 1);
+	});
+}
+
+#[test]
+fn a_withdrawn_consent_drops_the_queued_record() {
+	offchain_test(|env| {
+		let vehicle = onboard(ALICE, COLLECTOR, StorageBackend::Local);
+		hold_credentials(vehicle, TESLA, FRESH);
+		expect_tesla_data(env, ACCESS, TESLA_DATA);
+		run_worker(1);
+		assert_eq!(take_batches(env).len(), 1);
+
+		Registry::revoke_collector(RuntimeOrigin::signed(ALICE), vehicle, COLLECTOR)
+			.expect("revoked");
+		run_worker(3);
+		assert!(queue().is_empty());
+		assert!(take_batches(env).is_empty());
+	});
+}
