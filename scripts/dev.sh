@@ -1,12 +1,57 @@
 #!/usr/bin/env bash
-# Runs the DIMO dev network on this machine: one validator (Alice) producing and finalizing a
-# block every 6 s, state in a temporary folder, JSON-RPC on ws://127.0.0.1:9944.
-# Later issues add the collector, the IPFS node and the OEM simulator to it.
-# Any extra arguments go to dimo-node (e.g. `scripts/dev.sh --rpc-port 9955`).
+# Runs the DIMO dev network on this machine, every part on 127.0.0.1:
+#   - the OEM simulator (Tesla- and Smartcar-shaped HTTPS APIs) on https://localhost:7443, with a
+#     test CA made for this run (its key is never written);
+#   - the dev IPFS node (js-ipfs, kubo RPC API) on http://127.0.0.1:5001;
+#   - dimo-node --dev: one validator (Alice) producing a block every 6 s, JSON-RPC on
+#     ws://127.0.0.1:9944, and the collector (//Ferdie's `dcol` key), whose HTTPS client trusts
+#     the system's CAs plus this run's test CA (SSL_CERT_FILE);
+#   - three demo vehicles of Alice, consented to the collector, their OAuth grants handed to it
+#     (e2e/dev/seed.js): anchors appear within a minute.
+# State lives in a temporary folder and goes with Ctrl-C. Extra arguments go to dimo-node.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 "$ROOT/scripts/setup.sh"
 "$ROOT/scripts/build.sh"
+
+run=$(mktemp -d "${TMPDIR:-/tmp}/dimo-dev.XXXXXX")
+pids=()
+cleanup() {
+	for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+	rm -rf "$run"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+say "making a test CA and a certificate for localhost ($run/certs)"
+"$DIMO_OEM_SIMULATOR" gen-certs --out "$run/certs" >/dev/null
+system_cas=/etc/ssl/certs/ca-certificates.crt
+cat "$system_cas" "$run/certs/ca.pem" >"$run/trust.pem"
+
+say "starting the IPFS node on http://127.0.0.1:5001 (log: $run/ipfs.log)"
+IPFS_PATH="$run/ipfs" IPFS_API_PORT=5001 "$ROOT/tools/ipfs-dev-node/ipfs-dev-node.sh" >"$run/ipfs.log" 2>&1 &
+pids+=($!)
+say "starting the OEM simulator on https://localhost:7443 (log: $run/oem-simulator.log)"
+"$DIMO_OEM_SIMULATOR" serve --certs "$run/certs" --port 7443 --vehicles 3 >"$run/oem-simulator.log" 2>&1 &
+pids+=($!)
+
 say "starting the dev chain; connect Polkadot.js Apps to ws://127.0.0.1:9944"
-say "  https://polkadot.js.org/apps/?rpc=ws%3A%2F%2F127.0.0.1%3A9944   (Ctrl-C stops the chain)"
-exec "$DIMO_NODE" --dev --no-mdns "$@"
+say "  https://polkadot.js.org/apps/?rpc=ws%3A%2F%2F127.0.0.1%3A9944   (Ctrl-C stops everything)"
+SSL_CERT_FILE="$run/trust.pem" "$DIMO_NODE" --dev --no-mdns --collector-ipfs-api http://127.0.0.1:5001 "$@" &
+node_pid=$!
+pids+=("$node_pid")
+
+rpc_up() {
+	curl -sf -H 'content-type: application/json' \
+		-d '{"id":1,"jsonrpc":"2.0","method":"system_health","params":[]}' http://127.0.0.1:9944 >/dev/null
+}
+ipfs_up() { curl -sf -X POST http://127.0.0.1:5001/api/v0/id >/dev/null; }
+for _ in $(seq 1 240); do
+	rpc_up && ipfs_up && break
+	kill -0 "$node_pid" 2>/dev/null || { say "dimo-node exited" >&2; exit 1; }
+	sleep 0.5
+done
+say "onboarding three demo vehicles and handing their grants to the collector"
+"$NODE22" "$ROOT/e2e/dev/seed.js" ws://127.0.0.1:9944 https://localhost:7443 "$run/certs/ca.pem"
+wait "$node_pid"

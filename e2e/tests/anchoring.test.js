@@ -110,12 +110,16 @@ after(async () => {
 });
 
 describe('registries', () => {
-  test('the dev chain has one collector, //Ferdie, and governance manages OEM sources', async () => {
+  test('the dev chain has one collector, //Ferdie, two OEM sources, and governance manages them', async () => {
     const collectors = await rpc('dimo_collectors');
     assert.equal(collectors.length, 1);
     assert.equal(collectors[0].key, u8aToHex(ferdie.publicKey));
     assert.equal(collectors[0].account, ferdie.address);
-    assert.deepEqual(await rpc('dimo_oemSources'), []);
+    // The dev chain's genesis names the OEM simulator that scripts/dev.sh runs.
+    assert.deepEqual((await rpc('dimo_oemSources')).sort((a, b) => a.oem - b.oem), [
+      { oem: 1, api: 'tesla', apiBaseUrl: 'https://localhost:7443/tesla', authUrl: 'https://localhost:7443/tesla/auth' },
+      { oem: 2, api: 'smartcar', apiBaseUrl: 'https://localhost:7443/smartcar', authUrl: 'https://localhost:7443/smartcar/auth' },
+    ]);
 
     const source = (base, auth) => ({ api: 'Tesla', apiBaseUrl: base, authUrl: auth });
     // A plain account may not; root (sudo on the dev chain) may.

@@ -14,6 +14,7 @@
 //! | `POST /admin/grant` `{"oem","vehicle"}` | tokens, as an owner's consent screen would end |
 //! | `POST /admin/fault` `{"vehicle","fault","count"}` | inject (`"fault": null` clears) |
 //! | `GET /admin/served` | every data answer served, in canonical units |
+//! | `GET /admin/tokens` | every token issued (for tests that look for leaks) |
 //! | `GET /admin/stats` | requests by prefix, failed TLS handshakes |
 //!
 //! Data routes need `Authorization: Bearer <access token>` of a live grant for that vehicle
@@ -110,6 +111,7 @@ pub fn route(fleet: &Mutex<Fleet>, incoming: &Incoming) -> Answer {
 			data(&mut fleet, Oem::Smartcar, id, incoming, &[signal]),
 		("GET", ["admin", "vehicles"]) => Answer::json(200, json!(fleet.vehicles())),
 		("GET", ["admin", "served"]) => Answer::json(200, json!(fleet.served())),
+		("GET", ["admin", "tokens"]) => Answer::json(200, json!(fleet.issued)),
 		("GET", ["admin", "stats"]) => Answer::json(
 			200,
 			json!({ "requests": fleet.requests, "tlsFailures": fleet.tls_failures, "faults": fleet.faults() }),

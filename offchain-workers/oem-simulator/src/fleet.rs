@@ -192,6 +192,8 @@ pub struct Fleet {
 	served: Vec<Served>,
 	random: std::collections::hash_map::RandomState,
 	counter: u64,
+	/// Every token issued, so that tests can look for them where they must not be.
+	pub issued: Vec<String>,
 	/// Requests answered, by path prefix (`tesla`, `smartcar`, `admin`).
 	pub requests: BTreeMap<String, u64>,
 	/// TLS handshakes that failed (a client that does not trust the certificate).
@@ -231,6 +233,7 @@ impl Fleet {
 			served: Vec::new(),
 			random: Default::default(),
 			counter: 0,
+			issued: Vec::new(),
 			requests: BTreeMap::new(),
 			tls_failures: 0,
 		}
@@ -262,6 +265,7 @@ impl Fleet {
 		let expires_at = unix_ms() / 1000 + self.token_lifetime_s;
 		self.access.insert(access.clone(), Grant { vehicle: vehicle.to_string(), expires_at });
 		self.refresh.insert(refresh.clone(), vehicle.to_string());
+		self.issued.extend([access.clone(), refresh.clone()]);
 		Tokens {
 			access_token: access,
 			refresh_token: refresh,

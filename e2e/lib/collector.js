@@ -1,0 +1,149 @@
+// The collector's surroundings, as real processes: the OEM simulator (HTTPS with its own test CA),
+// the dev IPFS node (js-ipfs with the kubo RPC API), and the trust bundle that makes dimo-node
+// trust the simulator's CA through the same certificate checks it applies to a real OEM.
+//
+// Every process listens on 127.0.0.1 only and is killed when the test process exits.
+
+import { spawn, execFileSync } from 'node:child_process';
+import { createWriteStream, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { request } from 'node:https';
+import { homedir, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort, sleep } from './node.js';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+const live = new Set();
+process.on('exit', () => {
+  for (const child of live) child.kill('SIGKILL');
+});
+
+/** The simulator binary: $DIMO_OEM_SIMULATOR, or the debug build that scripts/build.sh makes. */
+export function simulatorBinary() {
+  if (process.env.DIMO_OEM_SIMULATOR) return process.env.DIMO_OEM_SIMULATOR;
+  const target = process.env.CARGO_TARGET_DIR ?? join(homedir(), '.cache', 'dimo-chain', 'target');
+  return join(target, 'debug', 'dimo-oem-simulator');
+}
+
+/** Makes a fresh CA and a localhost leaf in a new folder; returns the folder. */
+export function genCerts(name) {
+  const dir = mkdtempSync(join(tmpdir(), 'dimo-certs-'));
+  execFileSync(simulatorBinary(), ['gen-certs', '--out', dir, '--name', name], { stdio: 'ignore' });
+  return dir;
+}
+
+/**
+ * The system's trust store plus `caFiles`, in one PEM file for dimo-node's SSL_CERT_FILE (which
+ * rustls-native-certs, under sc-offchain's HTTP client, reads instead of the system store).
+ */
+export function trustBundle(caFiles) {
+  const system = ['/etc/ssl/certs/ca-certificates.crt', '/etc/pki/tls/certs/ca-bundle.crt'].find(existsSync);
+  const parts = [system ? readFileSync(system, 'utf8') : '', ...caFiles.map((f) => readFileSync(f, 'utf8'))];
+  const file = join(mkdtempSync(join(tmpdir(), 'dimo-trust-')), 'bundle.pem');
+  writeFileSync(file, parts.join('\n'));
+  return file;
+}
+
+/** Spawns `command`, logs to a file, resolves once `ready(line)` matches a stdout line. */
+function spawnLogged(command, args, { env, ready, timeoutMs, name }) {
+  const dir = mkdtempSync(join(tmpdir(), `dimo-${name}-`));
+  const logFile = join(dir, `${name}.log`);
+  const log = createWriteStream(logFile);
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  live.add(child);
+  child.on('exit', () => live.delete(child));
+  child.stderr.pipe(log);
+  let buffered = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${name} not ready in ${timeoutMs} ms: ${readFileSync(logFile, 'utf8')}`)), timeoutMs);
+    child.once('exit', (code) => reject(new Error(`${name} exited (${code}): ${readFileSync(logFile, 'utf8')}`)));
+    child.stdout.on('data', (chunk) => {
+      log.write(chunk);
+      buffered += chunk.toString();
+      const match = buffered.split('\n').map(ready).find(Boolean);
+      if (match && timer) {
+        clearTimeout(timer);
+        resolve({ child, match, logFile, dir });
+      }
+    });
+  });
+}
+
+/** A JSON request over HTTPS that trusts `ca`; resolves with { status, body }. */
+export function httpsJson(url, { method = 'GET', body, ca } = {}) {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method, ca, headers: { 'content-type': 'application/json' } }, (res) => {
+      let data = '';
+      res.on('data', (chunk) => { data += chunk; });
+      res.on('end', () => {
+        try {
+          resolve({ status: res.statusCode, body: data ? JSON.parse(data) : null });
+        } catch (error) {
+          reject(error);
+        }
+      });
+    });
+    req.on('error', reject);
+    if (body !== undefined) req.write(JSON.stringify(body));
+    req.end();
+  });
+}
+
+/**
+ * Starts `dimo-oem-simulator serve` with the certificates in `certsDir` on a free port.
+ * Returns { port, url, ca, admin(method, path, body), log(), stop() }.
+ */
+export async function startSimulator({ certsDir, vehicles = 3, extraArgs = [] }) {
+  const { child, match, logFile } = await spawnLogged(
+    simulatorBinary(),
+    ['serve', '--certs', certsDir, '--port', '0', '--vehicles', String(vehicles), ...extraArgs],
+    { name: 'oem-simulator', ready: (line) => line.match(/listening on https:\/\/localhost:(\d+)/), timeoutMs: 10_000 },
+  );
+  const port = Number(match[1]);
+  const ca = readFileSync(join(certsDir, 'ca.pem'));
+  const url = `https://localhost:${port}`;
+  return {
+    port,
+    url,
+    ca,
+    admin: async (method, path, body) => {
+      const { status, body: answer } = await httpsJson(`${url}/admin/${path}`, { method, body, ca });
+      if (status !== 200) throw new Error(`simulator /admin/${path}: ${status} ${JSON.stringify(answer)}`);
+      return answer;
+    },
+    log: () => readFileSync(logFile, 'utf8'),
+    stop: () => child.kill('SIGKILL'),
+  };
+}
+
+/**
+ * Starts the dev IPFS node (tools/ipfs-dev-node, installed by scripts/setup.sh) on a free port,
+ * with a fresh repo. Returns { apiUrl, call(path, query, { body }), stop() }.
+ */
+export async function startIpfs() {
+  const port = await freePort();
+  const repo = mkdtempSync(join(tmpdir(), 'dimo-ipfs-'));
+  const script = join(ROOT, 'tools', 'ipfs-dev-node', 'ipfs-dev-node.sh');
+  const child = spawn(script, [], {
+    stdio: 'ignore',
+    env: { ...process.env, IPFS_PATH: join(repo, 'repo'), IPFS_API_PORT: String(port), IPFS_GW_PORT: '0' },
+  });
+  live.add(child);
+  child.on('exit', () => live.delete(child));
+  const apiUrl = `http://127.0.0.1:${port}`;
+  const call = async (path, query = '', { timeoutMs = 20_000 } = {}) => {
+    const res = await fetch(`${apiUrl}/api/v0/${path}?${query}`, { method: 'POST', signal: AbortSignal.timeout(timeoutMs) });
+    return { status: res.status, bytes: new Uint8Array(await res.arrayBuffer()) };
+  };
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`the IPFS node exited (${child.exitCode})`);
+    try {
+      if ((await call('id', '', { timeoutMs: 2_000 })).status === 200) break;
+    } catch { /* not up yet */ }
+    if (Date.now() > deadline) throw new Error('the IPFS node did not answer within 120 s');
+    await sleep(500);
+  }
+  return { apiUrl, call, stop: () => child.kill('SIGTERM') };
+}

@@ -1,0 +1,286 @@
+// Collection from OEM to chain, end to end, with real parts: a `dimo-node --dev` whose keystore
+// holds the collector key, the OEM simulator over HTTPS with its own test CA (which the node
+// trusts through SSL_CERT_FILE, the same certificate checks as for a real OEM), the dev IPFS node
+// (js-ipfs, kubo RPC API), and @polkadot/api for owners and governance.
+//
+// Vehicles: a Tesla on IPFS whose access token has expired (the collector refreshes it), a
+// Smartcar on IPFS, a Tesla on `Local` (anchored, never uploaded), a Tesla without consent (never
+// polled), a Tesla whose OEM source presents a certificate from a CA the node does not trust (no
+// anchor, a log line), and a vehicle whose OEM has no registered source (its host never gets a
+// connection). Then: the credentials appear nowhere in chain state, blocks or the node's log;
+// and the node is killed in the middle of collection and restarted: no reading anchored twice,
+// none lost.
+
+import { before, after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Keyring } from '@polkadot/keyring';
+import { blake2AsHex, mnemonicGenerate, sha256AsU8a } from '@polkadot/util-crypto';
+import { hexToU8a, stringToHex, u8aEq, u8aToHex, u8aToString } from '@polkadot/util';
+import { startNode, rpcCall, sendOk, sleep } from '../lib/node.js';
+import { genCerts, startIpfs, startSimulator, trustBundle } from '../lib/collector.js';
+
+const DIMO = 10n ** 18n;
+const keyring = new Keyring({ type: 'sr25519', ss58Format: 4242 });
+const fresh = () => keyring.addFromMnemonic(mnemonicGenerate());
+
+let sim; // the OEM simulator the chain registers (Tesla = OEM 1, Smartcar = OEM 2)
+let impostor; // an OEM source whose certificate comes from a CA the node does not trust (OEM 3)
+let bystander; // a simulator that no OEM source names
+let ipfs;
+let node;
+let nodeOptions;
+let alice;
+let ferdie;
+const logs = []; // the node's log text, one entry per node process
+const vehicles = {}; // name -> { id, oem, car (the OEM's id), backend }
+
+const rpc = (method, ...params) => rpcCall(node.rpcUrl, method, params);
+const api = () => node.api;
+
+async function launchNode() {
+  node = await startNode(nodeOptions);
+  const readLog = () => readFileSync(node.logFile, 'utf8');
+  node.readLog = readLog;
+  return node;
+}
+
+function source(kind, base) {
+  const prefix = kind === 'Tesla' ? 'tesla' : 'smartcar';
+  return { api: kind, apiBaseUrl: `${base}/${prefix}`, authUrl: `${base}/${prefix}/auth` };
+}
+
+/** Registers a vehicle of a fresh owner at `oem`; consents to Ferdie unless `consent` is false. */
+async function onboard(oem, car, backend, consent = true) {
+  const owner = fresh();
+  await sendOk(api(), api().tx.balances.transferKeepAlive(owner.address, 10n * DIMO), alice);
+  // The chain holds only a hash of the carmaker's id of the car.
+  const events = await sendOk(api(), api().tx.vehicles.register(oem, blake2AsHex(car)), owner);
+  const id = events.find(({ event }) => api().events.vehicles.Registered.is(event)).event.data.vehicle.toNumber();
+  const calls = [api().tx.vehicles.setStorage(id, backend)];
+  if (consent) calls.push(api().tx.vehicles.authorizeCollector(id, ferdie.address, null));
+  await sendOk(api(), api().tx.utility.batchAll(calls), owner);
+  return id;
+}
+
+/** The owner's grant at `simulator`, handed to the collector through the unsafe RPC. */
+async function handOver(simulator, vehicle, oemName, { expired = false } = {}) {
+  const tokens = await simulator.admin('POST', 'grant', { oem: oemName, vehicle: vehicle.car });
+  const expiresAt = expired ? Math.floor(Date.now() / 1000) - 10 : tokens.expires_at;
+  await rpc('collector_setCredentials', vehicle.id, vehicle.oem, tokens.access_token, tokens.refresh_token, expiresAt, vehicle.car);
+}
+
+async function anchorsOf(vehicle) {
+  return rpc('dimo_anchors', vehicle.id, null, 1000);
+}
+
+async function waitForAnchors(vehicle, count, timeoutMs = 240_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const anchors = await anchorsOf(vehicle);
+    if (anchors.length >= count) return anchors;
+    if (Date.now() > deadline) {
+      throw new Error(`vehicle ${vehicle.id} has ${anchors.length} anchors, not ${count}; node log:\n${node.readLog().split('\n').filter((l) => l.includes('collector')).slice(-30).join('\n')}`);
+    }
+    await sleep(1_000);
+  }
+}
+
+/** The record behind an anchor, fetched from IPFS and checked against the anchored CID. */
+async function fetchRecord(anchor) {
+  const { status, bytes } = await ipfs.call('cat', `arg=${anchor.cid}&timeout=10s`);
+  assert.equal(status, 200, `IPFS has ${anchor.cid}`);
+  const cid = hexToU8a(anchor.cidHex);
+  assert.ok(u8aEq(cid.slice(0, 4), new Uint8Array([0x01, 0x55, 0x12, 0x20])), 'a CIDv1, raw codec, sha2-256');
+  assert.ok(u8aEq(cid.slice(4), sha256AsU8a(bytes)), 're-hashing the bytes gives the anchored CID');
+  assert.equal(bytes.length, anchor.size);
+  return JSON.parse(u8aToString(bytes));
+}
+
+/** Whether the simulator served `signals` for the car. */
+function wasServed(served, car, signals) {
+  return served.some((entry) => entry.vehicle === car && JSON.stringify(entry.signals) === JSON.stringify(signals));
+}
+
+before(async () => {
+  alice = keyring.addFromUri('//Alice');
+  ferdie = keyring.addFromUri('//Ferdie');
+  const trusted = genCerts('DIMO e2e OEM CA');
+  const untrusted = genCerts('Impostor CA');
+  [sim, impostor, bystander, ipfs] = await Promise.all([
+    startSimulator({ certsDir: trusted }),
+    startSimulator({ certsDir: untrusted }),
+    startSimulator({ certsDir: trusted }),
+    startIpfs(),
+  ]);
+  nodeOptions = {
+    chain: 'dev',
+    basePath: mkdtempSync(join(tmpdir(), 'dimo-collector-')),
+    env: { SSL_CERT_FILE: trustBundle([join(trusted, 'ca.pem')]) },
+    extraArgs: ['--collector-ipfs-api', ipfs.apiUrl],
+  };
+  await launchNode();
+  // The collector key goes into the node's keystore (the dev chain registered //Ferdie's).
+  await rpc('author_insertKey', 'dcol', '//Ferdie', u8aToHex(ferdie.publicKey));
+  // Governance (sudo on the dev chain) points the OEM sources at the simulators of this test.
+  await sendOk(api(), api().tx.sudo.sudo(api().tx.utility.batchAll([
+    api().tx.anchoring.setOemSource(1, source('Tesla', sim.url)),
+    api().tx.anchoring.setOemSource(2, source('Smartcar', sim.url)),
+    api().tx.anchoring.setOemSource(3, source('Tesla', impostor.url)),
+  ])), alice);
+});
+
+after(async () => {
+  if (node) {
+    logs.push(node.readLog());
+    await node.stop();
+  }
+  for (const process of [sim, impostor, bystander, ipfs]) process?.stop();
+});
+
+describe('collection from OEM to chain', () => {
+  test('the collector polls consented vehicles over HTTPS, stores readings on IPFS and anchors them', async () => {
+    const fleet = await sim.admin('GET', 'vehicles');
+    const cars = (oem) => fleet.filter((v) => v.oem === oem).map((v) => v.id);
+    const [tesla0, tesla1, tesla2] = cars('tesla');
+    const [smartcar0] = cars('smartcar');
+    const impostorCar = (await impostor.admin('GET', 'vehicles')).find((v) => v.oem === 'tesla').id;
+    const bystanderCar = (await bystander.admin('GET', 'vehicles')).find((v) => v.oem === 'tesla').id;
+
+    vehicles.tesla = { oem: 1, car: tesla0, backend: 'Ipfs' };
+    vehicles.smartcar = { oem: 2, car: smartcar0, backend: 'Ipfs' };
+    vehicles.local = { oem: 1, car: tesla1, backend: 'Local' };
+    vehicles.noConsent = { oem: 1, car: tesla2, backend: 'Ipfs', consent: false };
+    vehicles.impostor = { oem: 3, car: impostorCar, backend: 'Ipfs' };
+    vehicles.unregistered = { oem: 4, car: bystanderCar, backend: 'Ipfs' };
+    for (const vehicle of Object.values(vehicles)) {
+      vehicle.id = await onboard(vehicle.oem, vehicle.car, vehicle.backend, vehicle.consent !== false);
+    }
+    // The Tesla's access token has expired: the collector must refresh it first.
+    await handOver(sim, vehicles.tesla, 'tesla', { expired: true });
+    await handOver(sim, vehicles.smartcar, 'smartcar');
+    await handOver(sim, vehicles.local, 'tesla');
+    await handOver(sim, vehicles.noConsent, 'tesla');
+    await handOver(impostor, vehicles.impostor, 'tesla');
+    await handOver(bystander, vehicles.unregistered, 'tesla');
+    assert.deepEqual(await rpc('collector_vehicles'), Object.values(vehicles).map((v) => v.id).sort((a, b) => a - b));
+
+    const [teslaAnchors, smartcarAnchors, localAnchors] = await Promise.all(
+      [vehicles.tesla, vehicles.smartcar, vehicles.local].map((v) => waitForAnchors(v, 2)));
+
+    // What IPFS holds is what the simulator served, read back exactly.
+    const served = await sim.admin('GET', 'served');
+    for (const [vehicle, anchors, oemName] of [[vehicles.tesla, teslaAnchors, 'tesla'], [vehicles.smartcar, smartcarAnchors, 'smartcar']]) {
+      for (const anchor of anchors) {
+        assert.ok(u8aEq(keyring.decodeAddress(anchor.collector), ferdie.publicKey), 'anchored by the collector');
+        assert.equal(anchor.backend, 'ipfs');
+        const record = await fetchRecord(anchor);
+        assert.equal(record.v, 1);
+        assert.equal(record.vehicle, vehicle.id);
+        assert.equal(record.oem, oemName);
+        assert.equal(record.from, anchor.observedFrom);
+        assert.ok(wasServed(served, vehicle.car, record.signals), `served: ${JSON.stringify(record.signals)}`);
+      }
+    }
+    assert.ok(sim.log().includes('POST /tesla/auth/oauth2/v3/token 200'), 'the expired token was refreshed');
+
+    // `Local`: anchored, never uploaded. The IPFS node pins exactly the IPFS vehicles' records.
+    const { bytes } = await ipfs.call('pin/ls', 'type=recursive&cid-base=base32');
+    const pinned = Object.keys(JSON.parse(u8aToString(bytes)).Keys ?? {});
+    for (const anchor of [...teslaAnchors, ...smartcarAnchors]) assert.ok(pinned.includes(anchor.cid), `${anchor.cid} pinned`);
+    for (const anchor of localAnchors) {
+      assert.equal(anchor.backend, 'local');
+      assert.ok(!pinned.includes(anchor.cid), `${anchor.cid} of a Local vehicle is not on IPFS`);
+    }
+
+    // No consent: never polled.
+    assert.deepEqual(await anchorsOf(vehicles.noConsent), []);
+    assert.ok(!served.some((entry) => entry.vehicle === vehicles.noConsent.car), 'the simulator never served it');
+
+    // A certificate from a CA the node does not trust: no request gets through, no anchor, a clear line.
+    assert.deepEqual(await anchorsOf(vehicles.impostor), []);
+    const impostorStats = await impostor.admin('GET', 'stats');
+    assert.ok(impostorStats.tlsFailures > 0, 'the node tried, and refused the handshake');
+    assert.deepEqual(Object.keys(impostorStats.requests).filter((prefix) => prefix !== 'admin'), []);
+    assert.match(node.readLog(), new RegExp(`vehicle ${vehicles.impostor.id}: request to localhost:${impostor.port} failed: transport error`));
+
+    // An OEM with no registered source: its host never sees a connection.
+    assert.deepEqual(await anchorsOf(vehicles.unregistered), []);
+    const bystanderStats = await bystander.admin('GET', 'stats');
+    assert.equal(bystanderStats.tlsFailures, 0);
+    assert.deepEqual(Object.keys(bystanderStats.requests).filter((prefix) => prefix !== 'admin'), []);
+    assert.match(node.readLog(), new RegExp(`vehicle ${vehicles.unregistered.id}: OEM 4 has no registered source`));
+  });
+
+  test('the credentials appear nowhere in chain state, blocks, events or the node log', async () => {
+    const tokens = [
+      ...(await sim.admin('GET', 'tokens')),
+      ...(await impostor.admin('GET', 'tokens')),
+      ...(await bystander.admin('GET', 'tokens')),
+    ];
+    assert.ok(tokens.length >= 12, 'grants and at least one refresh');
+    const secrets = tokens.map((token) => ({ text: token, hex: stringToHex(token).slice(2) }));
+    const leak = (haystack, where) => {
+      for (const secret of secrets) {
+        assert.ok(!haystack.includes(secret.hex) && !haystack.includes(secret.text), `a token in ${where}`);
+      }
+    };
+    leak(node.readLog(), 'the node log');
+    const best = (await rpc('chain_getHeader')).number;
+    const eventsKey = api().query.system.events.key();
+    for (let n = 0; n <= Number(best); n += 1) {
+      const hash = await rpc('chain_getBlockHash', n);
+      leak(JSON.stringify(await rpc('chain_getBlock', hash)), `block ${n}`);
+      leak(JSON.stringify(await rpc('state_getStorage', eventsKey, hash)), `the events of block ${n}`);
+    }
+    leak(JSON.stringify(await rpc('state_getPairs', '0x')), 'chain state');
+  });
+
+  test('killed in the middle of collection and restarted: no reading anchored twice, none lost', async () => {
+    const collected = [vehicles.tesla, vehicles.smartcar, vehicles.local];
+    const submissions = () => (node.readLog().match(/submitted an anchor batch/g) ?? []).length;
+    // Kill the node right after its collector submitted a batch: the batch may or may not be in
+    // a block, and the next poll may be under way.
+    const before = submissions();
+    const deadline = Date.now() + 120_000;
+    while (submissions() === before) {
+      if (Date.now() > deadline) throw new Error('no batch submitted in 120 s');
+      await sleep(100);
+    }
+    node.child.kill('SIGKILL');
+    const killedAt = Date.now();
+    logs.push(node.readLog());
+    await node.stop().catch(() => {});
+    const countsAtKill = {};
+
+    await launchNode();
+    for (const vehicle of collected) countsAtKill[vehicle.id] = (await anchorsOf(vehicle)).length;
+    // Collection resumes: two more readings of each vehicle after the restart.
+    await Promise.all(collected.map((v) => waitForAnchors(v, countsAtKill[v.id] + 2)));
+    const checkedAt = Date.now();
+
+    const served = await sim.admin('GET', 'served');
+    for (const vehicle of collected) {
+      const anchors = await anchorsOf(vehicle);
+      // No gap and no reading twice: sequence numbers 0..n-1, windows moving forward, distinct CIDs.
+      assert.deepEqual(anchors.map((a) => a.seq), anchors.map((_, i) => i));
+      for (let i = 1; i < anchors.length; i += 1) assert.ok(anchors[i].observedFrom > anchors[i - 1].observedTo);
+      assert.equal(new Set(anchors.map((a) => a.cid)).size, anchors.length);
+      if (vehicle.backend !== 'Ipfs') continue;
+      // None lost: every reading the simulator served is anchored, except those that may have been
+      // in flight when the node died (served in the last seconds before the kill) or are still
+      // on their way now.
+      const records = await Promise.all(anchors.map(fetchRecord));
+      const anchoredSignals = new Set(records.map((r) => JSON.stringify(r.signals)));
+      assert.equal(anchoredSignals.size, records.length, 'no reading anchored twice');
+      const settled = served.filter((entry) => entry.vehicle === vehicle.car &&
+        !(entry.at_ms > killedAt - 5_000 && entry.at_ms <= killedAt) && entry.at_ms < checkedAt - 45_000);
+      assert.ok(settled.length >= 2);
+      for (const entry of settled) {
+        assert.ok(anchoredSignals.has(JSON.stringify(entry.signals)), `the reading served at ${entry.at_ms} is anchored`);
+      }
+    }
+  });
+});
