@@ -73,7 +73,13 @@ impl Schedule {
 	}
 
 	/// The schedule after `failure` at `block`, wall-clock `now_ms`.
-	pub fn after_failure(&self, failure: Failure, block: u64, now_ms: u64, policy: &Policy) -> Self {
+	pub fn after_failure(
+		&self,
+		failure: Failure,
+		block: u64,
+		now_ms: u64,
+		policy: &Policy,
+	) -> Self {
 		let failures = self.failures.saturating_add(1);
 		let backoff = match failure {
 			Failure::GrantRevoked => u64::from(policy.max_backoff),
@@ -85,8 +91,9 @@ impl Schedule {
 			},
 		};
 		let not_before_ms = match failure {
-			Failure::RateLimited(seconds) =>
-				now_ms.saturating_add(u64::from(seconds).saturating_mul(1000)),
+			Failure::RateLimited(seconds) => {
+				now_ms.saturating_add(u64::from(seconds).saturating_mul(1000))
+			},
 			_ => 0,
 		};
 		Self { next_block: block.saturating_add(backoff), not_before_ms, failures }
@@ -119,12 +126,16 @@ mod tests {
 		assert_eq!(schedule.failures, 6);
 		// Many failures neither overflow nor wrap.
 		let worn = Schedule { failures: u32::MAX, ..schedule };
-		assert_eq!(worn.after_failure(Failure::Transient, u64::MAX, 0, &POLICY).next_block, u64::MAX);
+		assert_eq!(
+			worn.after_failure(Failure::Transient, u64::MAX, 0, &POLICY).next_block,
+			u64::MAX
+		);
 	}
 
 	#[test]
 	fn a_rate_limit_is_honoured_in_wall_clock_time() {
-		let limited = Schedule::default().after_failure(Failure::RateLimited(30), 100, 1_000, &POLICY);
+		let limited =
+			Schedule::default().after_failure(Failure::RateLimited(30), 100, 1_000, &POLICY);
 		assert_eq!(limited.not_before_ms, 31_000);
 		assert!(!limited.is_due(1_000, 30_999));
 		assert!(limited.is_due(1_000, 31_000));

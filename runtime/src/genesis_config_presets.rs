@@ -229,7 +229,11 @@ pub fn testnet_genesis() -> Value {
 		// DIP-1: 7-day launch period, 7-day vote, 96-hour timelock.
 		None,
 		// Governance registers the collectors and the OEM sources once the chain runs.
-		Collection { collectors: Vec::new(), oem_sources: Vec::new(), loopback_sources_allowed: false },
+		Collection {
+			collectors: Vec::new(),
+			oem_sources: Vec::new(),
+			loopback_sources_allowed: false,
+		},
 	)
 }
 

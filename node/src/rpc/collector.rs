@@ -11,8 +11,8 @@
 use std::sync::Arc;
 
 use dimo_offchain::credentials::{
-	credentials_key, with_vehicle, without_vehicle, Credentials, MAX_OEM_VEHICLE_LEN, MAX_TOKEN_LEN,
-	VEHICLES_KEY,
+	credentials_key, with_vehicle, without_vehicle, Credentials, MAX_OEM_VEHICLE_LEN,
+	MAX_TOKEN_LEN, VEHICLES_KEY,
 };
 use dimo_primitives::vehicle::{OemId, VehicleId};
 use jsonrpsee::{
@@ -190,9 +190,19 @@ mod tests {
 		let collector = Collector::new(Some(InMemOffchainStorage::default()));
 		let ext = extensions(DenyUnsafe::No);
 		collector
-			.set_credentials(&ext, 7, 1, "access".into(), "refresh".into(), 1_800_000_000, "t7".into())
+			.set_credentials(
+				&ext,
+				7,
+				1,
+				"access".into(),
+				"refresh".into(),
+				1_800_000_000,
+				"t7".into(),
+			)
 			.expect("stored");
-		collector.set_credentials(&ext, 3, 2, "a".into(), "r".into(), 1, "s3".into()).expect("stored");
+		collector
+			.set_credentials(&ext, 3, 2, "a".into(), "r".into(), 1, "s3".into())
+			.expect("stored");
 		assert_eq!(collector.vehicles(&ext).expect("listed"), vec![3, 7]);
 		assert_eq!(
 			stored(&collector, 7),
@@ -230,12 +240,14 @@ mod tests {
 	fn tokens_must_be_given_and_bounded() {
 		let collector = Collector::new(Some(InMemOffchainStorage::default()));
 		let ext = extensions(DenyUnsafe::No);
-		let empty = collector.set_credentials(&ext, 1, 1, String::new(), "r".into(), 1, "t1".into());
+		let empty =
+			collector.set_credentials(&ext, 1, 1, String::new(), "r".into(), 1, "t1".into());
 		assert_eq!(empty.expect_err("refused").code(), BAD_TOKEN);
 		let long = "x".repeat(MAX_TOKEN_LEN + 1);
 		let too_long = collector.set_credentials(&ext, 1, 1, "a".into(), long, 1, "t1".into());
 		assert_eq!(too_long.expect_err("refused").code(), BAD_TOKEN);
-		let no_car = collector.set_credentials(&ext, 1, 1, "a".into(), "r".into(), 1, String::new());
+		let no_car =
+			collector.set_credentials(&ext, 1, 1, "a".into(), "r".into(), 1, String::new());
 		assert_eq!(no_car.expect_err("refused").code(), BAD_TOKEN);
 		assert!(collector.vehicles(&ext).expect("listed").is_empty());
 	}

@@ -55,7 +55,7 @@ pub struct Incoming<'a> {
 	pub body: &'a [u8],
 }
 
-fn form_field<'a>(body: &'a [u8], name: &str) -> Option<String> {
+fn form_field(body: &[u8], name: &str) -> Option<String> {
 	let text = std::str::from_utf8(body).ok()?;
 	text.split('&').find_map(|pair| {
 		let (key, value) = pair.split_once('=')?;
@@ -70,7 +70,8 @@ fn percent_decode(text: &str) -> String {
 	while i < bytes.len() {
 		match bytes[i] {
 			b'%' if i + 2 < bytes.len() => {
-				let hex = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok()).unwrap_or("");
+				let hex =
+					bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok()).unwrap_or("");
 				match u8::from_str_radix(hex, 16) {
 					Ok(byte) => {
 						out.push(byte);
@@ -99,16 +100,20 @@ pub fn route(fleet: &Mutex<Fleet>, incoming: &Incoming) -> Answer {
 	let prefix = segments.first().copied().unwrap_or("").to_string();
 	*fleet.requests.entry(prefix).or_default() += 1;
 	match (incoming.method, segments.as_slice()) {
-		("POST", ["tesla", "auth", "oauth2", "v3", "token"]) |
-		("POST", ["smartcar", "auth", "oauth", "token"]) => refresh(&mut fleet, incoming),
+		("POST", ["tesla", "auth", "oauth2", "v3", "token"])
+		| ("POST", ["smartcar", "auth", "oauth", "token"]) => refresh(&mut fleet, incoming),
 		("GET", ["tesla", "api", "1", "vehicles"]) => list(&fleet, Oem::Tesla, incoming),
 		("GET", ["smartcar", "v2.0", "vehicles"]) => list(&fleet, Oem::Smartcar, incoming),
-		("GET", ["tesla", "api", "1", "vehicles", id, "vehicle_data"]) =>
-			data(&mut fleet, Oem::Tesla, id, incoming, &[]),
-		("POST", ["smartcar", "v2.0", "vehicles", id, "batch"]) =>
-			data(&mut fleet, Oem::Smartcar, id, incoming, &["odometer", "battery", "location"]),
-		("GET", ["smartcar", "v2.0", "vehicles", id, signal @ ("odometer" | "battery" | "location")]) =>
-			data(&mut fleet, Oem::Smartcar, id, incoming, &[signal]),
+		("GET", ["tesla", "api", "1", "vehicles", id, "vehicle_data"]) => {
+			data(&mut fleet, Oem::Tesla, id, incoming, &[])
+		},
+		("POST", ["smartcar", "v2.0", "vehicles", id, "batch"]) => {
+			data(&mut fleet, Oem::Smartcar, id, incoming, &["odometer", "battery", "location"])
+		},
+		(
+			"GET",
+			["smartcar", "v2.0", "vehicles", id, signal @ ("odometer" | "battery" | "location")],
+		) => data(&mut fleet, Oem::Smartcar, id, incoming, &[signal]),
 		("GET", ["admin", "vehicles"]) => Answer::json(200, json!(fleet.vehicles())),
 		("GET", ["admin", "served"]) => Answer::json(200, json!(fleet.served())),
 		("GET", ["admin", "tokens"]) => Answer::json(200, json!(fleet.issued)),
@@ -139,7 +144,10 @@ fn refresh(fleet: &mut Fleet, incoming: &Incoming) -> Answer {
 				"token_type": "Bearer",
 			}),
 		),
-		None => Answer::json(401, json!({ "error": "invalid_grant", "error_description": "refresh token is invalid or used" })),
+		None => Answer::json(
+			401,
+			json!({ "error": "invalid_grant", "error_description": "refresh token is invalid or used" }),
+		),
 	}
 }
 
@@ -172,7 +180,7 @@ fn data(fleet: &mut Fleet, oem: Oem, id: &str, incoming: &Incoming, signals: &[&
 	}
 	let mut delay_s = 0;
 	match fleet.take_fault(id) {
-		Some(FaultKind::Asleep) =>
+		Some(FaultKind::Asleep) => {
 			return match oem {
 				Oem::Tesla => Answer::json(
 					408,
@@ -182,23 +190,33 @@ fn data(fleet: &mut Fleet, oem: Oem, id: &str, incoming: &Incoming, signals: &[&
 					409,
 					json!({ "type": "VEHICLE_STATE", "code": "ASLEEP", "description": "The vehicle is asleep." }),
 				),
-			},
+			}
+		},
 		Some(FaultKind::RateLimit) => {
 			let mut answer = Answer::json(429, json!({ "error": "rate_limited" }));
 			answer.headers.push(("retry-after", "5".into()));
 			return answer;
 		},
-		Some(FaultKind::ServerError) =>
-			return Answer::json(500, json!({ "error": "internal_error" })),
-		Some(FaultKind::Malformed) =>
-			return Answer { status: 200, headers: Vec::new(), body: b"{\"response\":{\"charge_st".to_vec(), delay_s: 0 },
+		Some(FaultKind::ServerError) => {
+			return Answer::json(500, json!({ "error": "internal_error" }))
+		},
+		Some(FaultKind::Malformed) => {
+			return Answer {
+				status: 200,
+				headers: Vec::new(),
+				body: b"{\"response\":{\"charge_st".to_vec(),
+				delay_s: 0,
+			}
+		},
 		Some(FaultKind::Slow) => delay_s = 15,
 		None => {},
 	}
 	let state = fleet.read(&vehicle);
 	let mut answer = match oem {
 		Oem::Tesla => Answer::json(200, tesla_vehicle_data(&vehicle.id, &vehicle.vin, &state)),
-		Oem::Smartcar if signals.len() == 1 => Answer::json(200, smartcar_signal(signals[0], &state)),
+		Oem::Smartcar if signals.len() == 1 => {
+			Answer::json(200, smartcar_signal(signals[0], &state))
+		},
 		Oem::Smartcar => {
 			let responses: Vec<Value> = signals
 				.iter()
@@ -251,7 +269,9 @@ pub fn smartcar_signal(signal: &str, state: &State) -> Value {
 			"percentRemaining": state.battery_permille as f64 / 1000.0,
 			"range": state.battery_permille as f64 * 0.45,
 		}),
-		_ => json!({ "latitude": state.lat_e7 as f64 / 1e7, "longitude": state.lon_e7 as f64 / 1e7 }),
+		_ => {
+			json!({ "latitude": state.lat_e7 as f64 / 1e7, "longitude": state.lon_e7 as f64 / 1e7 })
+		},
 	}
 }
 
@@ -260,8 +280,9 @@ fn admin_grant(fleet: &mut Fleet, body: &[u8]) -> Answer {
 	let oem = request["oem"].as_str().and_then(Oem::from_name);
 	let vehicle = request["vehicle"].as_str().unwrap_or("");
 	match oem {
-		Some(oem) if fleet.vehicle(oem, vehicle).is_some() =>
-			Answer::json(200, json!(fleet.grant(vehicle))),
+		Some(oem) if fleet.vehicle(oem, vehicle).is_some() => {
+			Answer::json(200, json!(fleet.grant(vehicle)))
+		},
 		_ => Answer::json(404, json!({ "error": "no such vehicle" })),
 	}
 }
@@ -291,7 +312,13 @@ mod tests {
 	use super::*;
 	use dimo_offchain::oem::{self, smartcar::Smartcar, tesla::Tesla, OemAdapter};
 
-	fn call(fleet: &Mutex<Fleet>, method: &str, path: &str, token: Option<&str>, body: &[u8]) -> Answer {
+	fn call(
+		fleet: &Mutex<Fleet>,
+		method: &str,
+		path: &str,
+		token: Option<&str>,
+		body: &[u8],
+	) -> Answer {
 		let authorization = token.map(|t| format!("Bearer {t}"));
 		route(fleet, &Incoming { method, path, authorization: authorization.as_deref(), body })
 	}
@@ -299,7 +326,11 @@ mod tests {
 	fn read<A: OemAdapter>(answer: &Answer) -> Result<oem::Signals, oem::OemError> {
 		let headers: Vec<(String, String)> =
 			answer.headers.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
-		A::read_data(&oem::Response { status: answer.status, headers: &headers, body: &answer.body })
+		A::read_data(&oem::Response {
+			status: answer.status,
+			headers: &headers,
+			body: &answer.body,
+		})
 	}
 
 	/// What the simulator serves, DIMO's adapters read back to the very integers it holds:
@@ -313,11 +344,16 @@ mod tests {
 				assert_eq!(read::<Tesla>(&tesla).expect("reads"), state.signals(Oem::Tesla));
 				let responses: Vec<Value> = ["odometer", "battery", "location"]
 					.iter()
-					.map(|s| json!({ "path": format!("/{s}"), "code": 200, "body": smartcar_signal(s, &state) }))
+					.map(
+						|s| json!({ "path": format!("/{s}"), "code": 200, "body": smartcar_signal(s, &state) }),
+					)
 					.collect();
 				let batch = json!({ "responses": responses });
 				let smartcar = Answer::json(200, batch);
-				assert_eq!(read::<Smartcar>(&smartcar).expect("reads"), state.signals(Oem::Smartcar));
+				assert_eq!(
+					read::<Smartcar>(&smartcar).expect("reads"),
+					state.signals(Oem::Smartcar)
+				);
 			}
 		}
 	}
@@ -331,12 +367,28 @@ mod tests {
 		};
 		let path = format!("/tesla/api/1/vehicles/{car}/vehicle_data");
 		assert_eq!(call(&fleet, "GET", &path, None, b"").status, 401);
-		let grant = call(&fleet, "POST", "/admin/grant", None, json!({"oem":"tesla","vehicle": other}).to_string().as_bytes());
+		let grant = call(
+			&fleet,
+			"POST",
+			"/admin/grant",
+			None,
+			json!({"oem":"tesla","vehicle": other}).to_string().as_bytes(),
+		);
 		let other_token: Value = serde_json::from_slice(&grant.body).unwrap();
 		let other_token = other_token["access_token"].as_str().unwrap().to_string();
-		assert_eq!(call(&fleet, "GET", &path, Some(&other_token), b"").status, 401, "another car's token");
+		assert_eq!(
+			call(&fleet, "GET", &path, Some(&other_token), b"").status,
+			401,
+			"another car's token"
+		);
 
-		let grant = call(&fleet, "POST", "/admin/grant", None, json!({"oem":"tesla","vehicle": car}).to_string().as_bytes());
+		let grant = call(
+			&fleet,
+			"POST",
+			"/admin/grant",
+			None,
+			json!({"oem":"tesla","vehicle": car}).to_string().as_bytes(),
+		);
 		let tokens: Value = serde_json::from_slice(&grant.body).unwrap();
 		let access = tokens["access_token"].as_str().unwrap();
 		let refresh = tokens["refresh_token"].as_str().unwrap();
@@ -345,7 +397,8 @@ mod tests {
 		assert!(read::<Tesla>(&answer).is_ok());
 		assert_eq!(fleet.lock().unwrap().served().len(), 1);
 
-		let form = format!("grant_type=refresh_token&client_id=dimo-collector&refresh_token={refresh}");
+		let form =
+			format!("grant_type=refresh_token&client_id=dimo-collector&refresh_token={refresh}");
 		let refreshed = call(&fleet, "POST", "/tesla/auth/oauth2/v3/token", None, form.as_bytes());
 		assert_eq!(refreshed.status, 200);
 		let new: Value = serde_json::from_slice(&refreshed.body).unwrap();
@@ -362,28 +415,56 @@ mod tests {
 			(f.vehicles()[0].id.clone(), f.vehicles()[1].id.clone())
 		};
 		let token = |car: &str, oem: &str| {
-			let grant = call(&fleet, "POST", "/admin/grant", None, json!({"oem": oem, "vehicle": car}).to_string().as_bytes());
-			serde_json::from_slice::<Value>(&grant.body).unwrap()["access_token"].as_str().unwrap().to_string()
+			let grant = call(
+				&fleet,
+				"POST",
+				"/admin/grant",
+				None,
+				json!({"oem": oem, "vehicle": car}).to_string().as_bytes(),
+			);
+			serde_json::from_slice::<Value>(&grant.body).unwrap()["access_token"]
+				.as_str()
+				.unwrap()
+				.to_string()
 		};
 		let (tesla_token, smartcar_token) = (token(&tesla, "tesla"), token(&smartcar, "smartcar"));
 		let tesla_path = format!("/tesla/api/1/vehicles/{tesla}/vehicle_data");
 		let smartcar_path = format!("/smartcar/v2.0/vehicles/{smartcar}/batch");
 		let fault = |vehicle: &str, name: &str| {
-			call(&fleet, "POST", "/admin/fault", None, json!({"vehicle": vehicle, "fault": name, "count": 1}).to_string().as_bytes()).status
+			call(
+				&fleet,
+				"POST",
+				"/admin/fault",
+				None,
+				json!({"vehicle": vehicle, "fault": name, "count": 1}).to_string().as_bytes(),
+			)
+			.status
 		};
 		assert_eq!(fault(&tesla, "asleep"), 200);
-		assert_eq!(read::<Tesla>(&call(&fleet, "GET", &tesla_path, Some(&tesla_token), b"")), Err(oem::OemError::Asleep));
+		assert_eq!(
+			read::<Tesla>(&call(&fleet, "GET", &tesla_path, Some(&tesla_token), b"")),
+			Err(oem::OemError::Asleep)
+		);
 		assert_eq!(fault(&smartcar, "asleep"), 200);
-		assert_eq!(read::<Smartcar>(&call(&fleet, "POST", &smartcar_path, Some(&smartcar_token), b"")), Err(oem::OemError::Asleep));
+		assert_eq!(
+			read::<Smartcar>(&call(&fleet, "POST", &smartcar_path, Some(&smartcar_token), b"")),
+			Err(oem::OemError::Asleep)
+		);
 		assert_eq!(fault(&tesla, "rate-limit"), 200);
 		assert_eq!(
 			read::<Tesla>(&call(&fleet, "GET", &tesla_path, Some(&tesla_token), b"")),
 			Err(oem::OemError::RateLimited { retry_after: 5 })
 		);
 		assert_eq!(fault(&tesla, "malformed"), 200);
-		assert_eq!(read::<Tesla>(&call(&fleet, "GET", &tesla_path, Some(&tesla_token), b"")), Err(oem::OemError::Malformed));
+		assert_eq!(
+			read::<Tesla>(&call(&fleet, "GET", &tesla_path, Some(&tesla_token), b"")),
+			Err(oem::OemError::Malformed)
+		);
 		assert_eq!(fault(&tesla, "server-error"), 200);
-		assert_eq!(read::<Tesla>(&call(&fleet, "GET", &tesla_path, Some(&tesla_token), b"")), Err(oem::OemError::Status(500)));
+		assert_eq!(
+			read::<Tesla>(&call(&fleet, "GET", &tesla_path, Some(&tesla_token), b"")),
+			Err(oem::OemError::Status(500))
+		);
 		assert_eq!(fault(&tesla, "slow"), 200);
 		assert_eq!(call(&fleet, "GET", &tesla_path, Some(&tesla_token), b"").delay_s, 15);
 		// Worn off.

@@ -76,8 +76,11 @@ impl State {
 		let phase = (elapsed_s + index * 97) % (2 * HALF_CYCLE_S);
 		let charging = phase >= HALF_CYCLE_S;
 		let into = if charging { phase - HALF_CYCLE_S } else { phase };
-		let battery_permille =
-			if charging { 200 + into * 700 / HALF_CYCLE_S } else { 900 - into * 700 / HALF_CYCLE_S };
+		let battery_permille = if charging {
+			200 + into * 700 / HALF_CYCLE_S
+		} else {
+			900 - into * 700 / HALF_CYCLE_S
+		};
 		// Drives at 54 km/h (15 m/s) when not charging: the odometer grows by the driven time.
 		let cycles = (elapsed_s + index * 97) / (2 * HALF_CYCLE_S);
 		let driven_s = cycles * HALF_CYCLE_S + if charging { HALF_CYCLE_S } else { into };

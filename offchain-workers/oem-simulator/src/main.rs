@@ -74,7 +74,10 @@ enum Command {
 
 fn parse_fault(text: &str) -> Result<(String, fleet::Fault), String> {
 	let mut parts = text.splitn(3, ':');
-	let kind = parts.next().and_then(fleet::FaultKind::from_name).ok_or(format!("unknown fault in {text}"))?;
+	let kind = parts
+		.next()
+		.and_then(fleet::FaultKind::from_name)
+		.ok_or(format!("unknown fault in {text}"))?;
 	let vehicle = parts.next().unwrap_or("*").to_string();
 	let remaining = match parts.next() {
 		Some(count) => Some(count.parse().map_err(|_| format!("bad count in {text}"))?),
@@ -84,7 +87,9 @@ fn parse_fault(text: &str) -> Result<(String, fleet::Fault), String> {
 }
 
 fn tls_config(dir: &std::path::Path) -> Result<rustls::ServerConfig, String> {
-	let read = |file: &str| std::fs::read(dir.join(file)).map_err(|e| format!("{}: {e}", dir.join(file).display()));
+	let read = |file: &str| {
+		std::fs::read(dir.join(file)).map_err(|e| format!("{}: {e}", dir.join(file).display()))
+	};
 	let cert = CertificateDer::from(read(certs::LEAF_CERT_FILE)?);
 	let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(read(certs::LEAF_KEY_FILE)?));
 	rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
@@ -95,7 +100,10 @@ fn tls_config(dir: &std::path::Path) -> Result<rustls::ServerConfig, String> {
 		.map_err(|e| e.to_string())
 }
 
-async fn handle(fleet: Arc<Mutex<fleet::Fleet>>, request: Request<hyper::body::Incoming>) -> Response<Full<Bytes>> {
+async fn handle(
+	fleet: Arc<Mutex<fleet::Fleet>>,
+	request: Request<hyper::body::Incoming>,
+) -> Response<Full<Bytes>> {
 	let method = request.method().as_str().to_string();
 	let path = request.uri().path().to_string();
 	let authorization = request
@@ -109,20 +117,34 @@ async fn handle(fleet: Arc<Mutex<fleet::Fleet>>, request: Request<hyper::body::I
 	};
 	let answer = api::route(
 		&fleet,
-		&api::Incoming { method: &method, path: &path, authorization: authorization.as_deref(), body: &body },
+		&api::Incoming {
+			method: &method,
+			path: &path,
+			authorization: authorization.as_deref(),
+			body: &body,
+		},
 	);
 	if answer.delay_s > 0 {
 		tokio::time::sleep(Duration::from_secs(answer.delay_s)).await;
 	}
 	println!("{method} {path} {}", answer.status);
-	let mut response = Response::builder().status(answer.status).header("content-type", "application/json");
+	let mut response =
+		Response::builder().status(answer.status).header("content-type", "application/json");
 	for (name, value) in answer.headers {
 		response = response.header(name, value);
 	}
-	response.body(Full::new(Bytes::from(answer.body))).unwrap_or_else(|_| Response::new(Full::new(Bytes::new())))
+	response
+		.body(Full::new(Bytes::from(answer.body)))
+		.unwrap_or_else(|_| Response::new(Full::new(Bytes::new())))
 }
 
-async fn serve(certs: PathBuf, port: u16, vehicles: u32, token_lifetime: u64, faults: Vec<String>) -> Result<(), String> {
+async fn serve(
+	certs: PathBuf,
+	port: u16,
+	vehicles: u32,
+	token_lifetime: u64,
+	faults: Vec<String>,
+) -> Result<(), String> {
 	let acceptor = TlsAcceptor::from(Arc::new(tls_config(&certs)?));
 	let mut fleet = fleet::Fleet::new(vehicles, token_lifetime);
 	for fault in &faults {
@@ -130,9 +152,14 @@ async fn serve(certs: PathBuf, port: u16, vehicles: u32, token_lifetime: u64, fa
 		fleet.set_fault(&vehicle, Some(fault));
 	}
 	let fleet = Arc::new(Mutex::new(fleet));
-	let listener = TcpListener::bind(("127.0.0.1", port)).await.map_err(|e| format!("127.0.0.1:{port}: {e}"))?;
+	let listener = TcpListener::bind(("127.0.0.1", port))
+		.await
+		.map_err(|e| format!("127.0.0.1:{port}: {e}"))?;
 	let port = listener.local_addr().map_err(|e| e.to_string())?.port();
-	println!("listening on https://localhost:{port} (CA: {})", certs.join(certs::CA_FILE).display());
+	println!(
+		"listening on https://localhost:{port} (CA: {})",
+		certs.join(certs::CA_FILE).display()
+	);
 	loop {
 		let Ok((tcp, peer)) = listener.accept().await else { continue };
 		let acceptor = acceptor.clone();
@@ -144,7 +171,8 @@ async fn serve(certs: PathBuf, port: u16, vehicles: u32, token_lifetime: u64, fa
 						let fleet = fleet.clone();
 						async move { Ok::<_, Infallible>(handle(fleet, request).await) }
 					});
-					let _ = http1::Builder::new().serve_connection(TokioIo::new(tls), service).await;
+					let _ =
+						http1::Builder::new().serve_connection(TokioIo::new(tls), service).await;
 				},
 				Err(error) => {
 					if let Ok(mut fleet) = fleet.lock() {
@@ -160,10 +188,15 @@ async fn serve(certs: PathBuf, port: u16, vehicles: u32, token_lifetime: u64, fa
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
 	let result = match Cli::parse().command {
-		Command::GenCerts { out, name } => certs::generate(&out, &name)
-			.map(|()| println!("wrote {} (trust this), the leaf and its key", out.join(certs::CA_FILE).display())),
-		Command::Serve { certs, port, vehicles, token_lifetime, fault } =>
-			serve(certs, port, vehicles, token_lifetime, fault).await,
+		Command::GenCerts { out, name } => certs::generate(&out, &name).map(|()| {
+			println!(
+				"wrote {} (trust this), the leaf and its key",
+				out.join(certs::CA_FILE).display()
+			)
+		}),
+		Command::Serve { certs, port, vehicles, token_lifetime, fault } => {
+			serve(certs, port, vehicles, token_lifetime, fault).await
+		},
 	};
 	match result {
 		Ok(()) => std::process::ExitCode::SUCCESS,

@@ -242,11 +242,12 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 	/// The offchain worker's run at block `now` (see the [module docs](self)).
 	pub fn collect(now: BlockNumberFor<T>) {
 		let Some(key) = Self::local_collector() else { return };
-		let mut lock = StorageLock::<BlockAndTime<frame_system::Pallet<T>>>::with_block_and_time_deadline(
-			LOCK_KEY,
-			LOCK_BLOCKS,
-			Duration::from_millis(LOCK_MS),
-		);
+		let mut lock =
+			StorageLock::<BlockAndTime<frame_system::Pallet<T>>>::with_block_and_time_deadline(
+				LOCK_KEY,
+				LOCK_BLOCKS,
+				Duration::from_millis(LOCK_MS),
+			);
 		let Ok(_guard) = lock.try_lock() else {
 			log::debug!(target: LOG_TARGET, "another run holds the collector's lock");
 			return;
@@ -296,8 +297,8 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 					);
 					return false;
 				}
-				let consents = T::Vehicles::may_collect(record.vehicle, account, now) &&
-					T::Vehicles::storage_backend(record.vehicle) == Some(record.backend);
+				let consents = T::Vehicles::may_collect(record.vehicle, account, now)
+					&& T::Vehicles::storage_backend(record.vehicle) == Some(record.backend);
 				if !consents {
 					log::warn!(
 						target: LOG_TARGET,
@@ -372,7 +373,8 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 		let read_at = sp_io::offchain::timestamp().unix_millis();
 		let records = Self::store_readings(&mut jobs, read_at, deadline);
 
-		let policy = Policy { poll_every: T::PollEvery::get(), max_backoff: T::MaxPollBackoff::get() };
+		let policy =
+			Policy { poll_every: T::PollEvery::get(), max_backoff: T::MaxPollBackoff::get() };
 		for job in &jobs {
 			let next = match job.failure {
 				None => Schedule::after_reading(block, &policy),
@@ -450,13 +452,15 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 	/// Writes refreshed credentials back, unless the operator replaced the old ones meanwhile.
 	fn write_back(vehicle: VehicleId, used_refresh_token: &[u8], credentials: &Credentials) {
 		let key = credentials_key(vehicle);
-		let _ = StorageValueRef::persistent(&key).mutate(
-			|stored: Result<Option<Credentials>, _>| match stored {
-				Ok(Some(stored)) if stored.refresh_token == used_refresh_token =>
-					Ok(credentials.clone()),
-				_ => Err(()),
-			},
-		);
+		let _ =
+			StorageValueRef::persistent(&key).mutate(|stored: Result<Option<Credentials>, _>| {
+				match stored {
+					Ok(Some(stored)) if stored.refresh_token == used_refresh_token => {
+						Ok(credentials.clone())
+					},
+					_ => Err(()),
+				}
+			});
 	}
 
 	/// Asks each job's OEM for its data, all at once.
@@ -563,7 +567,10 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 				method: "POST",
 				url: ipfs::add_url(&api),
 				headers: vec![("Content-Type", ipfs::add_content_type())],
-				body: ipfs::add_body(&format!("vehicle-{}.json", jobs.get(*job).map_or(0, |j| j.vehicle)), bytes),
+				body: ipfs::add_body(
+					&format!("vehicle-{}.json", jobs.get(*job).map_or(0, |j| j.vehicle)),
+					bytes,
+				),
 			})
 			.collect();
 		let answers = fetch_all(&requests, deadline);
@@ -571,10 +578,11 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 		for (index, answer) in uploads.into_iter().zip(answers) {
 			let Some((job, bytes, _)) = built.get(index) else { continue };
 			let checked = match answer {
-				Ok(answer) if answer.status == 200 =>
+				Ok(answer) if answer.status == 200 => {
 					ipfs::check_add_answer(&answer.body, bytes).map(|_| ()).map_err(|error| {
 						format!("IPFS answered a different content id or size: {error:?}")
-					}),
+					})
+				},
 				Ok(answer) => Err(format!("IPFS answered status {}", answer.status)),
 				Err(reason) => Err(format!("IPFS at {} unreachable: {reason}", origin(&api))),
 			};
@@ -623,7 +631,9 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 		let call = Call::anchor_batch { batch, signature };
 		let transaction = T::create_authorized_transaction(call.into());
 		match SubmitTransaction::<T, Call<T>>::submit_transaction(transaction) {
-			Ok(()) => log::info!(target: LOG_TARGET, "submitted an anchor batch of {count} records"),
+			Ok(()) => {
+				log::info!(target: LOG_TARGET, "submitted an anchor batch of {count} records")
+			},
 			// Most often: the same batch is still in the pool from the last run.
 			Err(()) => log::debug!(target: LOG_TARGET, "the pool did not take the anchor batch"),
 		}

@@ -2,5 +2,5 @@
 
 mod anchors;
 mod authorize;
-mod registries;
 mod offchain;
+mod registries;

@@ -128,8 +128,9 @@ fn take_batches(env: &Offchain) -> Vec<(AnchorBatchOf<Test>, TestSignature)> {
 		.map(|bytes| {
 			let transaction = Extrinsic::decode(&mut &bytes[..]).expect("an extrinsic");
 			match transaction.function {
-				RuntimeCall::Anchoring(Call::anchor_batch { batch, signature }) =>
-					(batch, signature),
+				RuntimeCall::Anchoring(Call::anchor_batch { batch, signature }) => {
+					(batch, signature)
+				},
 				other => panic!("not an anchor batch: {other:?}"),
 			}
 		})
