@@ -46,6 +46,11 @@
 //!   each vehicle's windows must move forward ([`AnchorHead`]).
 //! - **Activity.** Each anchor reports the vehicle to [`Config::Activity`] (pallets/issuance),
 //!   which is what makes it earn rewards in the epoch.
+//! - **Collection runs in this pallet's offchain worker** ([`offchain`]): on a node whose
+//!   keystore holds a registered collector key, it polls the OEMs of the consented vehicles it
+//!   holds credentials for, stores the readings and submits their anchors. It lives here because
+//!   it reads the registries, the consents and the heads that decide what to poll and what the
+//!   chain already holds.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 #![deny(missing_docs)]
