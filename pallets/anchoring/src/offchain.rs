@@ -632,7 +632,7 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 		let transaction = T::create_authorized_transaction(call.into());
 		match SubmitTransaction::<T, Call<T>>::submit_transaction(transaction) {
 			Ok(()) => {
-				log::info!(target: LOG_TARGET, "submitted an anchor batch of {count} records")
+				log::info!(target: LOG_TARGET, "submitted an anchor batch ({count} readings)")
 			},
 			// Most often: the same batch is still in the pool from the last run.
 			Err(()) => log::debug!(target: LOG_TARGET, "the pool did not take the anchor batch"),
