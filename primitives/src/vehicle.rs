@@ -151,6 +151,11 @@ pub trait VehicleRegistry<AccountId> {
 		Self::ownership(vehicle).map(|ownership| ownership.owner)
 	}
 
+	/// The carmaker of `vehicle` and the hash (blake2-256) of the carmaker's own id of it, if
+	/// it is registered: what a collector checks the credentials it holds against, so that it
+	/// never anchors one car's data under another's id.
+	fn oem_reference(vehicle: VehicleId) -> Option<(OemId, sp_core::H256)>;
+
 	/// Registers a vehicle owned by `owner`, funding whatever deposit it needs, so that the
 	/// benchmarks of other pallets can build their worst case.
 	#[cfg(feature = "runtime-benchmarks")]

@@ -213,11 +213,16 @@ pub fn run_to_block(n: u64) {
 	System::run_to_block::<AllPalletsWithSystem>(n);
 }
 
+/// The OEM's id of the car registered as `vehicle` by [`onboard`].
+pub fn oem_car(vehicle: VehicleId) -> String {
+	format!("{}", 1_492_931_337_154_880u64.saturating_add(vehicle))
+}
+
 /// Registers a vehicle of `owner` that consents to `collector` and stores on `backend`.
 pub fn onboard(owner: u64, collector: u64, backend: StorageBackend) -> VehicleId {
 	let origin = RuntimeOrigin::signed(owner);
 	let vehicle = pallet_vehicles::NextVehicleId::<Test>::get();
-	let reference = sp_core::H256::from_low_u64_be(vehicle.saturating_add(1_000));
+	let reference = sp_core::H256(sp_io::hashing::blake2_256(oem_car(vehicle).as_bytes()));
 	Registry::register(origin.clone(), TESLA, reference).expect("registers");
 	Registry::authorize_collector(origin.clone(), vehicle, collector, None).expect("consents");
 	Registry::set_storage(origin, vehicle, backend).expect("sets the backend");

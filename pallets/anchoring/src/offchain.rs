@@ -11,8 +11,9 @@
 //!    the others are submitted again. A vehicle with a pending record is not polled, so its
 //!    readings reach the chain in order;
 //! 3. picks the due vehicles ([`dimo_offchain::schedule`]) among those it holds credentials for
-//!    ([`dimo_offchain::credentials`]), that consent to this collector at this block, and whose
-//!    OEM has a registered source: no other host is ever contacted;
+//!    ([`dimo_offchain::credentials`]), that consent to this collector at this block, whose OEM
+//!    has a registered source (no other host is ever contacted), and whose credentials name the
+//!    car the registry holds (the OEM, and the blake2-256 of the OEM's id of the car);
 //! 4. refreshes the access tokens that expire within a minute, and writes the new tokens back
 //!    to offchain storage; then asks every due vehicle's OEM for data, all requests in flight
 //!    at once, under one deadline. HTTPS goes through the node's client, which checks the
@@ -48,7 +49,7 @@ use dimo_offchain::{
 	record::Record,
 	schedule::{schedule_key, Failure, Policy, Schedule},
 };
-use dimo_primitives::vehicle::{ConsentProvider, StorageBackend, VehicleId};
+use dimo_primitives::vehicle::{ConsentProvider, StorageBackend, VehicleId, VehicleRegistry};
 use frame_support::traits::Get;
 use frame_system::{
 	offchain::{CreateAuthorizedTransaction, SubmitTransaction},
@@ -354,6 +355,20 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 				);
 				continue;
 			};
+			// The credentials must open this very car: the registry holds the hash of the OEM's
+			// id of it, which the operator gave with the credentials.
+			let same_car = T::Vehicles::oem_reference(vehicle).is_some_and(|(oem, hash)| {
+				oem == credentials.oem
+					&& hash.as_bytes() == sp_io::hashing::blake2_256(&credentials.oem_vehicle)
+			});
+			if !same_car {
+				log::warn!(
+					target: LOG_TARGET,
+					"vehicle {vehicle}: the credentials name another car than the registry (OEM or \
+					 the hash of the OEM's vehicle id differ); not polled"
+				);
+				continue;
+			}
 			jobs.push(Job {
 				vehicle,
 				backend,

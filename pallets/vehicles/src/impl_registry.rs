@@ -9,6 +9,10 @@ impl<T: Config> VehicleRegistry<T::AccountId> for Pallet<T> {
 			.map(|record| Ownership { owner: record.owner, transfers: record.transfers })
 	}
 
+	fn oem_reference(vehicle: VehicleId) -> Option<(OemId, sp_core::H256)> {
+		Vehicles::<T>::get(vehicle).map(|record| (record.oem, record.oem_ref_hash))
+	}
+
 	#[cfg(feature = "runtime-benchmarks")]
 	fn register_for_benchmark(owner: &T::AccountId) -> VehicleId {
 		use frame_support::traits::{

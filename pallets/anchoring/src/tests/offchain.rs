@@ -28,7 +28,6 @@ use std::sync::Arc;
 
 /// The wall clock of the tests' offchain worker, in Unix milliseconds.
 const NOW_MS: u64 = 1_800_000_000_000;
-const OEM_CAR: &str = "1492931337154880";
 const ACCESS: &str = "access-secret";
 const REFRESH: &str = "refresh-secret";
 
@@ -73,7 +72,7 @@ fn local_get<V: Decode>(key: &[u8]) -> Option<V> {
 fn hold_credentials(vehicle: u64, oem: u32, expires_at: u64) {
 	let credentials = Credentials {
 		oem,
-		oem_vehicle: OEM_CAR.into(),
+		oem_vehicle: oem_car(vehicle).into_bytes(),
 		access_token: ACCESS.into(),
 		refresh_token: REFRESH.into(),
 		expires_at,
@@ -92,11 +91,12 @@ fn hold_credentials(vehicle: u64, oem: u32, expires_at: u64) {
 /// Valid for an hour more.
 const FRESH: u64 = NOW_MS / 1000 + 3600;
 
-fn expect_tesla_data(env: &Offchain, token: &str, answer: &str) {
+fn expect_tesla_data(env: &Offchain, vehicle: u64, token: &str, answer: &str) {
+	let car = oem_car(vehicle);
 	env.state.write().expect_request(PendingRequest {
 		method: "GET".into(),
 		uri: format!(
-			"https://fleet-api.example.com/api/api/1/vehicles/{OEM_CAR}/vehicle_data?endpoints=charge_state%3Bdrive_state%3Bvehicle_state"
+			"https://fleet-api.example.com/api/api/1/vehicles/{car}/vehicle_data?endpoints=charge_state%3Bdrive_state%3Bvehicle_state"
 		),
 		headers: vec![("Authorization".into(), format!("Bearer {token}"))],
 		response: Some(answer.as_bytes().to_vec()),
@@ -153,7 +153,7 @@ fn a_due_vehicle_is_read_stored_on_ipfs_and_anchored() {
 		hold_credentials(vehicle, TESLA, FRESH);
 		let record = tesla_record(vehicle);
 		let cid = Cid::of_raw(&record);
-		expect_tesla_data(env, ACCESS, TESLA_DATA);
+		expect_tesla_data(env, vehicle, ACCESS, TESLA_DATA);
 		expect_ipfs_add(env, vehicle, &record, &cid.to_base32());
 
 		run_worker(1);
@@ -192,7 +192,7 @@ fn a_local_vehicle_is_anchored_without_any_upload() {
 	offchain_test(|env| {
 		let vehicle = onboard(ALICE, COLLECTOR, StorageBackend::Local);
 		hold_credentials(vehicle, TESLA, FRESH);
-		expect_tesla_data(env, ACCESS, TESLA_DATA);
+		expect_tesla_data(env, vehicle, ACCESS, TESLA_DATA);
 		// No IPFS request is expected: one would fail the test.
 
 		run_worker(1);
@@ -222,6 +222,27 @@ fn vehicles_without_consent_credentials_or_a_registered_source_are_never_contact
 		assert!(take_batches(env).is_empty());
 		assert!(queue().is_empty());
 		assert!(env.state.read().requests.is_empty(), "no HTTP request at all");
+	});
+}
+
+#[test]
+fn credentials_for_another_car_are_never_used() {
+	offchain_test(|env| {
+		let vehicle = onboard(ALICE, COLLECTOR, StorageBackend::Ipfs);
+		hold_credentials(vehicle, TESLA, FRESH);
+		// The operator typed another car's id: its hash is not the registry's.
+		let mut credentials: Credentials = local_get(&credentials_key(vehicle)).expect("held");
+		credentials.oem_vehicle = oem_car(vehicle + 1).into_bytes();
+		sp_io::offchain::local_storage_set(
+			StorageKind::PERSISTENT,
+			&credentials_key(vehicle),
+			&credentials.encode(),
+		);
+
+		run_worker(1);
+
+		assert!(env.state.read().requests.is_empty(), "no HTTP request at all");
+		assert!(take_batches(env).is_empty());
 	});
 }
 
@@ -257,7 +278,7 @@ fn an_expiring_token_is_refreshed_first_and_written_back() {
 			sent: true,
 			..Default::default()
 		});
-		expect_tesla_data(env, "access-2", TESLA_DATA);
+		expect_tesla_data(env, vehicle, "access-2", TESLA_DATA);
 
 		run_worker(1);
 
@@ -275,7 +296,7 @@ fn an_ipfs_answer_naming_another_cid_anchors_nothing_and_backs_off() {
 		let vehicle = onboard(ALICE, COLLECTOR, StorageBackend::Ipfs);
 		hold_credentials(vehicle, TESLA, FRESH);
 		let record = tesla_record(vehicle);
-		expect_tesla_data(env, ACCESS, TESLA_DATA);
+		expect_tesla_data(env, vehicle, ACCESS, TESLA_DATA);
 		expect_ipfs_add(env, vehicle, &record, &Cid::of_raw(b"something else").to_base32());
 
 		run_worker(1);
@@ -293,7 +314,7 @@ fn a_malformed_oem_answer_anchors_nothing_and_backs_off() {
 	offchain_test(|env| {
 		let vehicle = onboard(ALICE, COLLECTOR, StorageBackend::Local);
 		hold_credentials(vehicle, TESLA, FRESH);
-		expect_tesla_data(env, ACCESS, "{\"response\":");
+		expect_tesla_data(env, vehicle, ACCESS, "{\"response\":");
 
 		run_worker(1);
 
@@ -311,7 +332,7 @@ fn a_queued_record_is_submitted_again_until_the_chain_holds_it_and_never_polled_
 	offchain_test(|env| {
 		let vehicle = onboard(ALICE, COLLECTOR, StorageBackend::Local);
 		hold_credentials(vehicle, TESLA, FRESH);
-		expect_tesla_data(env, ACCESS, TESLA_DATA);
+		expect_tesla_data(env, vehicle, ACCESS, TESLA_DATA);
 		run_worker(1);
 		let first = take_batches(env);
 		assert_eq!(first.len(), 1);
@@ -328,7 +349,7 @@ fn a_queued_record_is_submitted_again_until_the_chain_holds_it_and_never_polled_
 		// Anchored now: dropped from the queue, and the vehicle (due) is polled anew.
 		Anchoring::do_anchor_batch(first[0].0.clone()).expect("anchored");
 		env.state.write().timestamp = Timestamp::from_unix_millis(NOW_MS + 18_000);
-		expect_tesla_data(env, ACCESS, TESLA_DATA);
+		expect_tesla_data(env, vehicle, ACCESS, TESLA_DATA);
 		run_worker(4);
 		let next = take_batches(env);
 		assert_eq!(next.len(), 1);
@@ -342,7 +363,7 @@ fn a_withdrawn_consent_drops_the_queued_record() {
 	offchain_test(|env| {
 		let vehicle = onboard(ALICE, COLLECTOR, StorageBackend::Local);
 		hold_credentials(vehicle, TESLA, FRESH);
-		expect_tesla_data(env, ACCESS, TESLA_DATA);
+		expect_tesla_data(env, vehicle, ACCESS, TESLA_DATA);
 		run_worker(1);
 		assert_eq!(take_batches(env).len(), 1);
 
