@@ -87,11 +87,12 @@ fn check_if_safe(ext: &Extensions) -> RpcResult<()> {
 	})
 }
 
-fn token(name: &str, token: String) -> RpcResult<Vec<u8>> {
-	if token.is_empty() || token.len() > MAX_TOKEN_LEN {
-		return Err(error(BAD_TOKEN, format!("{name} must hold 1 to {MAX_TOKEN_LEN} bytes")));
+/// `value`'s bytes, if it holds 1 to `max` of them; [`BAD_TOKEN`] otherwise.
+fn bounded(name: &str, value: String, max: usize) -> RpcResult<Vec<u8>> {
+	if value.is_empty() || value.len() > max {
+		return Err(error(BAD_TOKEN, format!("{name} must hold 1 to {max} bytes")));
 	}
-	Ok(token.into_bytes())
+	Ok(value.into_bytes())
 }
 
 const PREFIX: &[u8] = sp_offchain::STORAGE_PREFIX;
@@ -123,17 +124,11 @@ impl<S: OffchainStorage + 'static> CollectorApiServer for Collector<S> {
 		oem_vehicle: String,
 	) -> RpcResult<()> {
 		check_if_safe(ext)?;
-		if oem_vehicle.is_empty() || oem_vehicle.len() > MAX_OEM_VEHICLE_LEN {
-			return Err(error(
-				BAD_TOKEN,
-				format!("oem_vehicle must hold 1 to {MAX_OEM_VEHICLE_LEN} bytes"),
-			));
-		}
 		let credentials = Credentials {
 			oem,
-			oem_vehicle: oem_vehicle.into_bytes(),
-			access_token: token("access_token", access_token)?,
-			refresh_token: token("refresh_token", refresh_token)?,
+			oem_vehicle: bounded("oem_vehicle", oem_vehicle, MAX_OEM_VEHICLE_LEN)?,
+			access_token: bounded("access_token", access_token, MAX_TOKEN_LEN)?,
+			refresh_token: bounded("refresh_token", refresh_token, MAX_TOKEN_LEN)?,
 			expires_at,
 		};
 		let mut storage = self.storage()?.lock();

@@ -108,6 +108,35 @@ pub trait OemAdapter {
 	}
 }
 
+/// An adapter's functions, chosen at run time (by the OEM source that governance registered)
+/// where [`OemAdapter`]'s static functions cannot be.
+#[derive(Clone, Copy)]
+pub struct Adapter {
+	/// [`OemAdapter::NAME`].
+	pub name: &'static str,
+	/// [`OemAdapter::data_request`].
+	pub data_request: fn(&str, &str, &str) -> Request,
+	/// [`OemAdapter::read_data`].
+	pub read_data: fn(&Response) -> Result<Signals, OemError>,
+	/// [`OemAdapter::refresh_request`].
+	pub refresh_request: fn(&str, &str, &str) -> Request,
+	/// [`OemAdapter::read_tokens`].
+	pub read_tokens: fn(&Response) -> Result<Tokens, OemError>,
+}
+
+impl Adapter {
+	/// The functions of adapter `A`.
+	pub fn of<A: OemAdapter>() -> Self {
+		Self {
+			name: A::NAME,
+			data_request: A::data_request,
+			read_data: A::read_data,
+			refresh_request: A::refresh_request,
+			read_tokens: A::read_tokens,
+		}
+	}
+}
+
 /// The adapters this build knows, by name.
 pub fn adapter_names() -> [&'static str; 2] {
 	[tesla::Tesla::NAME, smartcar::Smartcar::NAME]

@@ -45,7 +45,7 @@ use dimo_offchain::{
 	cid::Cid,
 	credentials::{credentials_key, Credentials, VEHICLES_KEY},
 	ipfs,
-	oem::{self, smartcar::Smartcar, tesla::Tesla, OemAdapter, OemError, Signals, Tokens},
+	oem::{self, smartcar::Smartcar, tesla::Tesla, OemError, Signals},
 	record::Record,
 	schedule::{schedule_key, Failure, Policy, Schedule},
 };
@@ -134,41 +134,16 @@ fn origin(url: &str) -> &str {
 	rest.split('/').next().unwrap_or(rest)
 }
 
-fn data_request(source: &OemSource, car: &str, token: &str) -> oem::Request {
-	let base = core::str::from_utf8(&source.api_base_url).unwrap_or("");
-	match source.api {
-		OemApi::Tesla => Tesla::data_request(base, car, token),
-		OemApi::Smartcar => Smartcar::data_request(base, car, token),
-	}
-}
-
-fn read_data(api: OemApi, response: &oem::Response) -> Result<Signals, OemError> {
+/// The adapter that speaks `api`: the one place that maps governance's [`OemApi`] to code.
+fn adapter(api: OemApi) -> oem::Adapter {
 	match api {
-		OemApi::Tesla => Tesla::read_data(response),
-		OemApi::Smartcar => Smartcar::read_data(response),
+		OemApi::Tesla => oem::Adapter::of::<Tesla>(),
+		OemApi::Smartcar => oem::Adapter::of::<Smartcar>(),
 	}
 }
 
-fn refresh_request(source: &OemSource, refresh_token: &str) -> oem::Request {
-	let auth = core::str::from_utf8(&source.auth_url).unwrap_or("");
-	match source.api {
-		OemApi::Tesla => Tesla::refresh_request(auth, OAUTH_CLIENT_ID, refresh_token),
-		OemApi::Smartcar => Smartcar::refresh_request(auth, OAUTH_CLIENT_ID, refresh_token),
-	}
-}
-
-fn read_tokens(api: OemApi, response: &oem::Response) -> Result<Tokens, OemError> {
-	match api {
-		OemApi::Tesla => Tesla::read_tokens(response),
-		OemApi::Smartcar => Smartcar::read_tokens(response),
-	}
-}
-
-fn adapter_name(api: OemApi) -> &'static str {
-	match api {
-		OemApi::Tesla => Tesla::NAME,
-		OemApi::Smartcar => Smartcar::NAME,
-	}
+fn url(bytes: &[u8]) -> &str {
+	core::str::from_utf8(bytes).unwrap_or("")
 }
 
 /// Sends every request at once and waits for all the answers until `deadline`. Each answer
@@ -255,13 +230,17 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 		};
 		let account = T::CollectorAccount::convert(key.clone());
 
-		let mut queue = Self::still_pending(now, &account);
+		let queued: Vec<PendingRecord> = read_persistent(PENDING_KEY).unwrap_or_default();
+		let had_queue = !queued.is_empty();
+		let mut queue = Self::still_pending(queued, now, &account);
 		let busy: BTreeSet<VehicleId> = queue.iter().map(|p| p.record.vehicle).collect();
 		let room = (T::MaxBatchRecords::get() as usize).saturating_sub(queue.len());
 		let fresh = Self::poll_due(now, &account, &busy, room);
 		queue.extend(fresh.into_iter().map(|record| PendingRecord { record, submissions: 0 }));
 		if queue.is_empty() {
-			StorageValueRef::persistent(PENDING_KEY).clear();
+			if had_queue {
+				StorageValueRef::persistent(PENDING_KEY).clear();
+			}
 			return;
 		}
 		queue.sort_by_key(|pending| pending.record.vehicle);
@@ -278,9 +257,12 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 		T::CollectorId::all().into_iter().find(|key| Collectors::<T>::contains_key(key))
 	}
 
-	/// The queued records that the chain does not hold yet and may still take.
-	fn still_pending(now: BlockNumberFor<T>, account: &T::AccountId) -> Vec<PendingRecord> {
-		let queued: Vec<PendingRecord> = read_persistent(PENDING_KEY).unwrap_or_default();
+	/// The `queued` records that the chain does not hold yet and may still take.
+	fn still_pending(
+		queued: Vec<PendingRecord>,
+		now: BlockNumberFor<T>,
+		account: &T::AccountId,
+	) -> Vec<PendingRecord> {
 		queued
 			.into_iter()
 			.filter(|pending| {
@@ -419,15 +401,19 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 			.filter_map(|index| jobs.get(*index))
 			.map(|job| {
 				let refresh = String::from_utf8_lossy(&job.credentials.refresh_token);
-				refresh_request(&job.source, &refresh)
+				(adapter(job.source.api).refresh_request)(
+					url(&job.source.auth_url),
+					OAUTH_CLIENT_ID,
+					&refresh,
+				)
 			})
 			.collect();
 		let answers = fetch_all(&requests, deadline);
 		for (index, answer) in expiring.into_iter().zip(answers) {
 			let Some(job) = jobs.get_mut(index) else { continue };
-			let host = origin(core::str::from_utf8(&job.source.auth_url).unwrap_or(""));
+			let host = origin(url(&job.source.auth_url));
 			let tokens = match answer {
-				Ok(answer) => read_tokens(job.source.api, &answer.response()),
+				Ok(answer) => (adapter(job.source.api).read_tokens)(&answer.response()),
 				Err(reason) => {
 					log::warn!(
 						target: LOG_TARGET,
@@ -492,15 +478,15 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 			.map(|job| {
 				let car = String::from_utf8_lossy(&job.credentials.oem_vehicle);
 				let token = String::from_utf8_lossy(&job.credentials.access_token);
-				data_request(&job.source, &car, &token)
+				(adapter(job.source.api).data_request)(url(&job.source.api_base_url), &car, &token)
 			})
 			.collect();
 		let answers = fetch_all(&requests, deadline);
 		for (index, answer) in live.into_iter().zip(answers) {
 			let Some(job) = jobs.get_mut(index) else { continue };
-			let host = origin(core::str::from_utf8(&job.source.api_base_url).unwrap_or(""));
+			let host = origin(url(&job.source.api_base_url));
 			let read = match answer {
-				Ok(answer) => read_data(job.source.api, &answer.response()),
+				Ok(answer) => (adapter(job.source.api).read_data)(&answer.response()),
 				Err(reason) => {
 					log::warn!(
 						target: LOG_TARGET,
@@ -539,21 +525,25 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 	/// Builds the records of the readings, adds those of IPFS vehicles to IPFS, and returns
 	/// the anchor records of those stored.
 	fn store_readings(jobs: &mut [Job], read_at: u64, deadline: Timestamp) -> Vec<AnchorRecord> {
-		let mut built: Vec<(usize, Vec<u8>, Cid)> = Vec::new();
+		/// A reading's record: its job, its bytes, its anchor, and whether it is stored.
+		struct Built {
+			job: usize,
+			bytes: Vec<u8>,
+			anchor: AnchorRecord,
+			stored: bool,
+		}
+		let mut built = Vec::new();
 		for (index, job) in jobs.iter_mut().enumerate() {
 			let Some(signals) = job.signals.take() else { continue };
 			let record = Record {
 				vehicle: job.vehicle,
-				oem: adapter_name(job.source.api).into(),
+				oem: adapter(job.source.api).name.into(),
 				from: read_at,
 				to: read_at,
 				signals,
 			};
-			match record.to_canonical_bytes() {
-				Ok(bytes) => {
-					let cid = Cid::of_raw(&bytes);
-					built.push((index, bytes, cid));
-				},
+			let bytes = match record.to_canonical_bytes() {
+				Ok(bytes) => bytes,
 				Err(error) => {
 					log::warn!(
 						target: LOG_TARGET,
@@ -561,40 +551,48 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 						job.vehicle
 					);
 					job.failure = Some(Failure::Transient);
+					continue;
 				},
-			}
+			};
+			let Ok(cid) = ContentId::try_from(Cid::of_raw(&bytes).as_bytes().to_vec()) else {
+				continue;
+			};
+			let anchor = AnchorRecord {
+				vehicle: job.vehicle,
+				cid,
+				size: u32::try_from(bytes.len()).unwrap_or(u32::MAX),
+				backend: job.backend,
+				observed_from: read_at,
+				observed_to: read_at,
+			};
+			built.push(Built { job: index, bytes, anchor, stored: true });
 		}
+
 		let api: String = read_persistent::<Vec<u8>>(ipfs::API_URL_KEY)
 			.and_then(|url| String::from_utf8(url).ok())
 			.unwrap_or_else(|| ipfs::DEFAULT_API_URL.into());
 		let uploads: Vec<usize> = built
 			.iter()
 			.enumerate()
-			.filter(|(_, (job, _, _))| {
-				jobs.get(*job).is_some_and(|job| job.backend == StorageBackend::Ipfs)
-			})
+			.filter(|(_, b)| b.anchor.backend == StorageBackend::Ipfs)
 			.map(|(index, _)| index)
 			.collect();
 		let requests: Vec<oem::Request> = uploads
 			.iter()
 			.filter_map(|index| built.get(*index))
-			.map(|(job, bytes, _)| oem::Request {
+			.map(|b| oem::Request {
 				method: "POST",
 				url: ipfs::add_url(&api),
 				headers: vec![("Content-Type", ipfs::add_content_type())],
-				body: ipfs::add_body(
-					&format!("vehicle-{}.json", jobs.get(*job).map_or(0, |j| j.vehicle)),
-					bytes,
-				),
+				body: ipfs::add_body(&format!("vehicle-{}.json", b.anchor.vehicle), &b.bytes),
 			})
 			.collect();
 		let answers = fetch_all(&requests, deadline);
-		let mut failed_uploads = BTreeSet::new();
 		for (index, answer) in uploads.into_iter().zip(answers) {
-			let Some((job, bytes, _)) = built.get(index) else { continue };
+			let Some(b) = built.get_mut(index) else { continue };
 			let checked = match answer {
 				Ok(answer) if answer.status == 200 => {
-					ipfs::check_add_answer(&answer.body, bytes).map(|_| ()).map_err(|error| {
+					ipfs::check_add_answer(&answer.body, &b.bytes).map(|_| ()).map_err(|error| {
 						format!("IPFS answered a different content id or size: {error:?}")
 					})
 				},
@@ -602,30 +600,18 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 				Err(reason) => Err(format!("IPFS at {} unreachable: {reason}", origin(&api))),
 			};
 			if let Err(reason) = checked {
-				let vehicle = jobs.get(*job).map_or(0, |job| job.vehicle);
-				log::warn!(target: LOG_TARGET, "vehicle {vehicle}: not stored: {reason}");
-				failed_uploads.insert(*job);
+				log::warn!(target: LOG_TARGET, "vehicle {}: not stored: {reason}", b.anchor.vehicle);
+				b.stored = false;
 			}
 		}
+
 		let mut records = Vec::new();
-		for (index, bytes, cid) in built {
-			let Some(job) = jobs.get_mut(index) else { continue };
-			if failed_uploads.contains(&index) {
+		for b in built {
+			if b.stored {
+				records.push(b.anchor);
+			} else if let Some(job) = jobs.get_mut(b.job) {
 				job.failure = Some(Failure::Transient);
-				continue;
 			}
-			let cid: ContentId = match cid.as_bytes().to_vec().try_into() {
-				Ok(cid) => cid,
-				Err(_) => continue,
-			};
-			records.push(AnchorRecord {
-				vehicle: job.vehicle,
-				cid,
-				size: u32::try_from(bytes.len()).unwrap_or(u32::MAX),
-				backend: job.backend,
-				observed_from: read_at,
-				observed_to: read_at,
-			});
 		}
 		records
 	}
