@@ -1,7 +1,8 @@
 // Onboards three demo vehicles on the dev chain that scripts/dev.sh runs, so that anchors appear
 // within a minute: Alice registers a Tesla (IPFS), a Smartcar (IPFS) and a second Tesla (Local)
 // of the OEM simulator, consents to the dev collector (//Ferdie), and hands their OAuth grants
-// to the collector through the unsafe collector_setCredentials RPC.
+// to the collector through the unsafe collector_setCredentials RPC, after the operator's OAuth
+// client of each OEM (the simulator's dev client) through collector_setOemClient.
 //
 // Usage: node e2e/dev/seed.js <ws url> <simulator url> <simulator CA file>
 
@@ -24,6 +25,8 @@ const ferdie = keyring.addFromUri('//Ferdie');
 const rpc = (method, ...params) => rpcCall(wsUrl, method, params);
 
 await rpc('author_insertKey', 'dcol', '//Ferdie', u8aToHex(ferdie.publicKey));
+// The OAuth client the simulator's OEMs accept (dimo-oem-simulator --oauth-client).
+for (const oem of [1, 2]) await rpc('collector_setOemClient', oem, 'dimo-dev-client', 'dimo-dev-secret');
 const fleet = await admin('GET', 'vehicles');
 const demo = [
   { oem: 1, name: 'tesla', car: fleet.filter((v) => v.oem === 'tesla')[0].id, backend: 'Ipfs' },

@@ -6,7 +6,9 @@
 // Covers the chain side of issue 6: registries through sudo on the dev chain and the
 // dimo_collectors / dimo_oemSources methods; an anchor that costs the collector no fee and no
 // nonce, read back through dimo_anchors; replays, unknown collectors and vehicles without consent
-// refused by the transaction pool before they take block space.
+// refused by the transaction pool before they take block space. Issue 12: a window dated ahead of
+// the chain's clock is refused, and a content id that another collector copies from the pool does
+// not sink an honest batch.
 
 import { before, after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -177,6 +179,38 @@ describe('anchors', () => {
     const anchors = await anchorsOf(vehicle, 2);
     assert.deepEqual(anchors.map((a) => a.seq), [0, 1]);
     assert.deepEqual((await rpc('dimo_anchors', vehicle, 1, 10)).map((a) => a.seq), [1]);
+  });
+
+  test('a window dated ahead of the chain is refused, so it cannot lock a vehicle', async () => {
+    const vehicle = await onboard(ferdie);
+    const at = Date.now();
+    // The attack of issue 12: a window ending at the end of time made every later reading stale.
+    const endOfTime = { ...record(vehicle, at), observedTo: 2n ** 64n - 1n };
+    await assert.rejects(submit(anchorExtrinsic(ferdie, [endOfTime])), (error) => error.code === 1010);
+    // Ten minutes ahead is past the tolerance (two minutes) as well.
+    const ahead = { ...record(vehicle, at), observedTo: at + 10 * 60_000 };
+    await assert.rejects(submit(anchorExtrinsic(ferdie, [ahead])), (error) => error.code === 1010);
+    // An honest reading still anchors.
+    await submit(anchorExtrinsic(ferdie, [record(vehicle, at)]));
+    assert.equal((await anchorsOf(vehicle, 1))[0].observedTo, at);
+  });
+
+  test('a content id copied from the pool by another collector does not sink the honest batch', async () => {
+    // Governance registers a second collector, which its own vehicle consents to.
+    const mallory = fresh();
+    await ok(api.tx.sudo.sudo(api.tx.anchoring.registerCollector(u8aToHex(mallory.publicKey))), alice);
+    const honestCar = await onboard(ferdie);
+    const otherHonestCar = await onboard(ferdie);
+    const mallorysCar = await onboard(mallory);
+    const at = Date.now();
+    const pending = [record(honestCar, at), record(otherHonestCar, at + 1)];
+    // Mallory anchors the first pending record's content id under its own vehicle first.
+    await submit(anchorExtrinsic(mallory, [{ ...pending[0], vehicle: mallorysCar }]));
+    assert.equal((await anchorsOf(mallorysCar, 1))[0].cidHex, pending[0].cid);
+    // The honest batch goes in whole.
+    await submit(anchorExtrinsic(ferdie, pending));
+    assert.equal((await anchorsOf(honestCar, 1))[0].cidHex, pending[0].cid);
+    assert.equal((await anchorsOf(otherHonestCar, 1))[0].cidHex, pending[1].cid);
   });
 
   test('the pool refuses batches the chain would refuse', async () => {

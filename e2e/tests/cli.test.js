@@ -48,3 +48,32 @@ for (const [chain, validators, sudo] of [['dev', 1, true], ['local', 3, false], 
     else assert.equal(sudoKey, undefined, `${chain} has no sudo key`);
   });
 }
+
+test('a Live chain whose genesis gives power to the dev keys is refused unless the operator allows it', async () => {
+  // The testnet preset carries //Alice, //Bob and //Charlie as placeholders (issue 12).
+  await assert.rejects(
+    run(nodeBinary(), ['--chain', 'testnet', '--tmp', '--no-mdns', '--rpc-port', '0', '--port', '0'], { timeout: 60_000 }),
+    (error) => {
+      assert.notEqual(error.code, 0);
+      assert.match(error.stderr, /well-known dev keys/);
+      assert.match(error.stderr, /Aura authority, GRANDPA authority, technical committee member/);
+      assert.match(error.stderr, /--allow-dev-keys-on-live-chain/);
+      return true;
+    },
+  );
+});
+
+test('a collector with a log filter that prints HTTP headers (tokens) is refused', async () => {
+  await assert.rejects(
+    run(nodeBinary(), ['--dev', '--tmp', '--collector-oem-host', 'localhost:7443', '-l', 'offchain-worker::http=debug'], { timeout: 60_000 }),
+    (error) => {
+      assert.match(error.stderr, /prints the headers of the collector's HTTP requests/);
+      return true;
+    },
+  );
+  // A host with a scheme is refused by the option's own check.
+  await assert.rejects(
+    run(nodeBinary(), ['--dev', '--tmp', '--collector-oem-host', 'https://localhost:7443'], { timeout: 60_000 }),
+    (error) => /is not an OEM host/.test(error.stderr),
+  );
+});

@@ -6,8 +6,12 @@
 // Vehicles: a Tesla on IPFS whose access token has expired (the collector refreshes it), a
 // Smartcar on IPFS, a Tesla on `Local` (anchored, never uploaded), a Tesla without consent (never
 // polled), a Tesla whose OEM source presents a certificate from a CA the node does not trust (no
-// anchor, a log line), and a vehicle whose OEM has no registered source (its host never gets a
-// connection). Then: the credentials appear nowhere in chain state, blocks or the node's log;
+// anchor, a log line), a vehicle whose OEM has no registered source (its host never gets a
+// connection), one whose OEM source governance registered on a host that the node's operator did
+// not list with --collector-oem-host (never sent a token), and a Smartcar whose OEM answers 80 MiB
+// (refused past --collector-max-answer-bytes, backed off, while the others are polled as usual).
+// Then: the credentials appear nowhere in chain state, blocks, the node's log or (unsealed) its
+// offchain storage;
 // and the node is killed in the middle of collection and restarted: no reading anchored twice,
 // none lost.
 
@@ -18,7 +22,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Keyring } from '@polkadot/keyring';
 import { blake2AsHex, mnemonicGenerate, sha256AsU8a } from '@polkadot/util-crypto';
-import { hexToU8a, stringToHex, u8aEq, u8aToHex, u8aToString } from '@polkadot/util';
+import { bnToU8a, hexToU8a, stringToHex, stringToU8a, u8aConcat, u8aEq, u8aToHex, u8aToString } from '@polkadot/util';
 import { startNode, rpcCall, sendOk, sleep } from '../lib/node.js';
 import { genCerts, startIpfs, startSimulator, trustBundle } from '../lib/collector.js';
 
@@ -28,7 +32,7 @@ const fresh = () => keyring.addFromMnemonic(mnemonicGenerate());
 
 let sim; // the OEM simulator the chain registers (Tesla = OEM 1, Smartcar = OEM 2)
 let impostor; // an OEM source whose certificate comes from a CA the node does not trust (OEM 3)
-let bystander; // a simulator that no OEM source names
+let bystander; // a simulator on a host the operator did not list (OEM 5); no other source names it
 let ipfs;
 let node;
 let nodeOptions;
@@ -119,16 +123,25 @@ before(async () => {
     chain: 'dev',
     basePath: mkdtempSync(join(tmpdir(), 'dimo-collector-')),
     env: { SSL_CERT_FILE: trustBundle([join(trusted, 'ca.pem')]) },
-    extraArgs: ['--collector-ipfs-api', ipfs.apiUrl],
+    // The operator trusts the simulator and the impostor's host (whose certificate then fails),
+    // not the bystander's.
+    extraArgs: [
+      '--collector-ipfs-api', ipfs.apiUrl,
+      '--collector-oem-host', `localhost:${sim.port}`,
+      '--collector-oem-host', `localhost:${impostor.port}`,
+    ],
   };
   await launchNode();
-  // The collector key goes into the node's keystore (the dev chain registered //Ferdie's).
+  // The collector key goes into the node's keystore (the dev chain registered //Ferdie's), and
+  // the operator's OAuth client of each OEM (the simulators' dev client) into offchain storage.
   await rpc('author_insertKey', 'dcol', '//Ferdie', u8aToHex(ferdie.publicKey));
+  for (const oem of [1, 2, 3, 5]) await rpc('collector_setOemClient', oem, 'dimo-dev-client', 'dimo-dev-secret');
   // Governance (sudo on the dev chain) points the OEM sources at the simulators of this test.
   await sendOk(api(), api().tx.sudo.sudo(api().tx.utility.batchAll([
     api().tx.anchoring.setOemSource(1, source('Tesla', sim.url)),
     api().tx.anchoring.setOemSource(2, source('Smartcar', sim.url)),
     api().tx.anchoring.setOemSource(3, source('Tesla', impostor.url)),
+    api().tx.anchoring.setOemSource(5, source('Tesla', bystander.url)),
   ])), alice);
 });
 
@@ -145,9 +158,11 @@ describe('collection from OEM to chain', () => {
     const fleet = await sim.admin('GET', 'vehicles');
     const cars = (oem) => fleet.filter((v) => v.oem === oem).map((v) => v.id);
     const [tesla0, tesla1, tesla2] = cars('tesla');
-    const [smartcar0] = cars('smartcar');
+    const [smartcar0, smartcar1] = cars('smartcar');
     const impostorCar = (await impostor.admin('GET', 'vehicles')).find((v) => v.oem === 'tesla').id;
-    const bystanderCar = (await bystander.admin('GET', 'vehicles')).find((v) => v.oem === 'tesla').id;
+    const [bystanderCar, unlistedCar] = (await bystander.admin('GET', 'vehicles')).filter((v) => v.oem === 'tesla').map((v) => v.id);
+    // Every answer about this car is 80 MiB: more than the node reads (1 MiB by default).
+    await sim.admin('POST', 'fault', { vehicle: smartcar1, fault: 'oversized', count: null });
 
     vehicles.tesla = { oem: 1, car: tesla0, backend: 'Ipfs' };
     vehicles.smartcar = { oem: 2, car: smartcar0, backend: 'Ipfs' };
@@ -155,6 +170,8 @@ describe('collection from OEM to chain', () => {
     vehicles.noConsent = { oem: 1, car: tesla2, backend: 'Ipfs', consent: false };
     vehicles.impostor = { oem: 3, car: impostorCar, backend: 'Ipfs' };
     vehicles.unregistered = { oem: 4, car: bystanderCar, backend: 'Ipfs' };
+    vehicles.unlisted = { oem: 5, car: unlistedCar, backend: 'Ipfs' };
+    vehicles.oversized = { oem: 2, car: smartcar1, backend: 'Local' };
     for (const vehicle of Object.values(vehicles)) {
       vehicle.id = await onboard(vehicle.oem, vehicle.car, vehicle.backend, vehicle.consent !== false);
     }
@@ -165,6 +182,9 @@ describe('collection from OEM to chain', () => {
     await handOver(sim, vehicles.noConsent, 'tesla');
     await handOver(impostor, vehicles.impostor, 'tesla');
     await handOver(bystander, vehicles.unregistered, 'tesla');
+    // Expired, so that the collector would first send the refresh token to the unlisted host.
+    await handOver(bystander, vehicles.unlisted, 'tesla', { expired: true });
+    await handOver(sim, vehicles.oversized, 'smartcar');
     assert.deepEqual(await rpc('collector_vehicles'), Object.values(vehicles).map((v) => v.id).sort((a, b) => a - b));
 
     const [teslaAnchors, smartcarAnchors, localAnchors] = await Promise.all(
@@ -212,6 +232,19 @@ describe('collection from OEM to chain', () => {
     assert.equal(bystanderStats.tlsFailures, 0);
     assert.deepEqual(Object.keys(bystanderStats.requests).filter((prefix) => prefix !== 'admin'), []);
     assert.match(node.readLog(), new RegExp(`vehicle ${vehicles.unregistered.id}: OEM 4 has no registered source`));
+
+    // A registered source on a host the operator did not list: no token went there (the
+    // bystander saw no connection at all, above), and the log says why.
+    assert.deepEqual(await anchorsOf(vehicles.unlisted), []);
+    assert.match(node.readLog(), new RegExp(
+      `vehicle ${vehicles.unlisted.id}: OEM host localhost:${bystander.port} is not on this node's --collector-oem-host list`));
+
+    // An answer too large to read: refused, nothing anchored for that car, the others collected.
+    assert.deepEqual(await anchorsOf(vehicles.oversized), []);
+    assert.match(node.readLog(), new RegExp(
+      `vehicle ${vehicles.oversized.id}: request to localhost:${sim.port} failed: the answer is larger than this node's --collector-max-answer-bytes`));
+    assert.ok(served.some((entry) => entry.vehicle === vehicles.oversized.car), 'the simulator did answer');
+    assert.doesNotMatch(node.readLog(), /panicked|Requested allocation size is too large/);
   });
 
   test('the credentials appear nowhere in chain state, blocks, events or the node log', async () => {
@@ -236,6 +269,14 @@ describe('collection from OEM to chain', () => {
       leak(JSON.stringify(await rpc('state_getStorage', eventsKey, hash)), `the events of block ${n}`);
     }
     leak(JSON.stringify(await rpc('state_getPairs', '0x')), 'chain state');
+    // The node's offchain storage holds them sealed: reading it (an unsafe RPC method, or the
+    // database files) yields no token.
+    for (const vehicle of Object.values(vehicles)) {
+      const key = u8aToHex(u8aConcat(stringToU8a('dimo/collector/credentials/'), bnToU8a(vehicle.id, { bitLength: 64, isLe: true })));
+      const stored = await rpc('offchain_localStorageGet', 'PERSISTENT', key);
+      assert.ok(stored && stored.length > 2, `the node holds vehicle ${vehicle.id}'s credentials`);
+      leak(stored, `the offchain storage of vehicle ${vehicle.id}`);
+    }
   });
 
   test('killed in the middle of collection and restarted: no reading anchored twice, none lost', async () => {

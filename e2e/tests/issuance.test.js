@@ -66,10 +66,14 @@ describe('issuance', () => {
       api.tx.balances.transferKeepAlive(reader.address, 10n * DIMO),
     ]), alice);
 
-    // A vehicle with one third-party grant: demand adds 10% to its points.
+    // A vehicle with one grant to a data consumer that governance registered: demand adds 10%
+    // to its points. A grant to an account that is not a consumer (the owner's own spare
+    // account) adds nothing.
+    const spare = fresh();
+    await ok(api.tx.sudo.sudo(api.tx.dataAccess.addDataConsumer(reader.address)), alice);
     const registered = await ok(api.tx.vehicles.register(1, randomAsHex(32)), owner);
     const vehicle = registered.find(({ event }) => api.events.vehicles.Registered.is(event)).event.data.vehicle.toNumber();
-    await ok(api.tx.dataAccess.grant(vehicle, reader.address, [{ stream: 'NonLocationData', until: null }]), owner);
+    await ok(api.tx.dataAccess.grantMany(vehicle, [reader.address, spare.address], [{ stream: 'NonLocationData', until: null }]), owner);
 
     // Its data arrives: governance (sudo on dev) records the activity.
     const events = await ok(api.tx.sudo.sudo(api.tx.issuance.recordActivity([vehicle])), alice);

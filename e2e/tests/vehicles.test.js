@@ -117,8 +117,12 @@ describe('an owner onboards a vehicle and shares its data', () => {
     assert.equal(await rpc('dimo_canRead', vehicle, grantee.address, 'currentLocation', old.toHex()), true,
       'the answer at an earlier block is the one of that block');
 
-    // Transfer: every grant and consent of the old owner is gone.
+    // Transfer: an offer, which changes nothing until the buyer accepts it; then every grant and
+    // consent of the old owner is gone.
     await ok(api.tx.vehicles.transfer(vehicle, buyer.address), owner);
+    assert.deepEqual(await rpc('dimo_vehiclesOf', buyer.address), []);
+    assert.equal(await rpc('dimo_canRead', vehicle, grantee.address, 'nonLocationData'), true);
+    await ok(api.tx.vehicles.acceptTransfer(vehicle), buyer);
     assert.equal(await rpc('dimo_canRead', vehicle, grantee.address, 'nonLocationData'), false);
     assert.equal(await rpc('dimo_canRead', vehicle, owner.address, 'nonLocationData'), false);
     assert.equal(await rpc('dimo_canRead', vehicle, buyer.address, 'nonLocationData'), true);

@@ -70,4 +70,33 @@ pub struct Cli {
 	/// in the keystore and `--offchain-worker always`, or a validator).
 	#[arg(long, value_name = "URL", default_value = dimo_offchain::ipfs::DEFAULT_API_URL)]
 	pub collector_ipfs_api: String,
+
+	/// An OEM host (`name` or `name:port`) to which this node's collector may send owners'
+	/// tokens; repeat for each. A source that governance registered on a host not listed here
+	/// is never contacted (logged). None listed: the collector polls no OEM. A node with a host
+	/// listed refuses to start with a log filter that prints HTTP headers
+	/// (`offchain-worker::http` at debug or trace).
+	#[arg(
+		long = "collector-oem-host",
+		value_name = "HOST[:PORT]",
+		value_parser = crate::collector::parse_oem_host
+	)]
+	pub collector_oem_hosts: Vec<String>,
+
+	/// The largest answer body, in bytes, that the collector reads from an OEM or IPFS; a
+	/// larger one is refused and the vehicle backed off (at most 16 MiB).
+	#[arg(
+		long,
+		value_name = "BYTES",
+		default_value_t = dimo_offchain::settings::DEFAULT_MAX_ANSWER_BYTES,
+		value_parser = clap::value_parser!(u32)
+			.range(1..=i64::from(dimo_offchain::settings::MAX_MAX_ANSWER_BYTES))
+	)]
+	pub collector_max_answer_bytes: u32,
+
+	/// Start even if the chain is `Live` and its genesis makes well-known dev keys (//Alice,
+	/// //Bob, ...) authorities or technical committee members. Without it the node refuses:
+	/// anyone can sign with those keys.
+	#[arg(long)]
+	pub allow_dev_keys_on_live_chain: bool,
 }

@@ -4,6 +4,7 @@ use crate::{
 	benchmarking::{inherent_benchmark_data, RemarkBuilder, TransferKeepAliveBuilder},
 	chain_spec,
 	cli::{Cli, Subcommand},
+	collector, dev_keys,
 	service,
 };
 use dimo_runtime::{opaque::Block, EXISTENTIAL_DEPOSIT};
@@ -179,11 +180,33 @@ pub fn run() -> sc_cli::Result<()> {
 			runner.sync_run(|config| cmd.run::<Block>(&config))
 		},
 		None => {
-			let runner = cli.create_runner(&cli.run)?;
 			let ipfs_api = cli.collector_ipfs_api.clone();
 			if !(ipfs_api.starts_with("http://") || ipfs_api.starts_with("https://")) {
 				return Err("--collector-ipfs-api must be an http:// or https:// URL".into());
 			}
+			if !cli.collector_oem_hosts.is_empty() {
+				let rust_log = std::env::var("RUST_LOG").unwrap_or_default();
+				let directives =
+					cli.run.shared_params.log.iter().map(String::as_str).chain([rust_log.as_str()]);
+				if let Some(directive) = collector::token_leaking_directive(directives) {
+					return Err(format!(
+						"the log filter {directive:?} prints the headers of the collector's HTTP \
+						 requests, owners' tokens among them: keep {} below debug on a node with \
+						 --collector-oem-host",
+						collector::TOKEN_LOG_TARGETS.join(", ")
+					)
+					.into());
+				}
+			}
+			let collector = collector::CollectorOptions {
+				ipfs_api,
+				settings: dimo_offchain::settings::Settings {
+					oem_hosts: cli.collector_oem_hosts.clone(),
+					max_answer_bytes: cli.collector_max_answer_bytes,
+				},
+			};
+			let runner = cli.create_runner(&cli.run)?;
+			dev_keys::check(&*runner.config().chain_spec, cli.allow_dev_keys_on_live_chain)?;
 			runner.run_node_until_exit(|config| async move {
 				match config.network.network_backend {
 					sc_network::config::NetworkBackendType::Libp2p => service::new_full::<
@@ -191,10 +214,10 @@ pub fn run() -> sc_cli::Result<()> {
 							Block,
 							<Block as sp_runtime::traits::Block>::Hash,
 						>,
-					>(config, ipfs_api)
+					>(config, collector)
 					.map_err(sc_cli::Error::Service),
 					sc_network::config::NetworkBackendType::Litep2p => {
-						service::new_full::<sc_network::Litep2pNetworkBackend>(config, ipfs_api)
+						service::new_full::<sc_network::Litep2pNetworkBackend>(config, collector)
 							.map_err(sc_cli::Error::Service)
 					},
 				}

@@ -11,7 +11,9 @@
 mod benchmarking;
 mod chain_spec;
 mod cli;
+mod collector;
 mod command;
+mod dev_keys;
 mod rpc;
 mod service;
 

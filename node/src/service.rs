@@ -146,7 +146,7 @@ pub fn new_full<
 	N: sc_network::NetworkBackend<Block, <Block as sp_runtime::traits::Block>::Hash>,
 >(
 	config: Configuration,
-	collector_ipfs_api: String,
+	collector: crate::collector::CollectorOptions,
 ) -> Result<TaskManager, ServiceError> {
 	let sc_service::PartialComponents {
 		client,
@@ -205,15 +205,10 @@ pub fn new_full<
 		})?;
 
 	if config.offchain_worker.enabled {
-		// Where the collector's offchain worker adds readings (pallet_anchoring::offchain):
-		// offchain storage is the one channel from the node's command line to the worker.
+		// The collector's settings (pallet_anchoring::offchain): offchain storage is the one
+		// channel from the node's command line to the worker.
 		if let Some(mut storage) = sc_client_api::Backend::offchain_storage(&*backend) {
-			use sp_core::offchain::OffchainStorage;
-			storage.set(
-				sp_offchain::STORAGE_PREFIX,
-				dimo_offchain::ipfs::API_URL_KEY,
-				&codec::Encode::encode(&collector_ipfs_api.into_bytes()),
-			);
+			collector.write(&mut storage);
 		}
 		let offchain_workers =
 			sc_offchain::OffchainWorkers::new(sc_offchain::OffchainWorkerOptions {
@@ -245,11 +240,13 @@ pub fn new_full<
 		let client = client.clone();
 		let pool = transaction_pool.clone();
 		let backend = backend.clone();
+		let keystore = keystore_container.keystore();
 		Box::new(move |_| {
 			let deps = crate::rpc::FullDeps {
 				client: client.clone(),
 				pool: pool.clone(),
 				offchain_storage: sc_client_api::Backend::offchain_storage(&*backend),
+				keystore: keystore.clone(),
 			};
 			crate::rpc::create_full(deps).map_err(Into::into)
 		})

@@ -25,6 +25,49 @@ pub const MAX_TOKEN_LEN: usize = 8 * 1024;
 /// The most vehicles one collector node holds credentials for.
 pub const MAX_VEHICLES: usize = 100_000;
 
+/// The prefix of each OEM's OAuth client key; the OEM id follows, little-endian.
+pub const OEM_CLIENT_PREFIX: &[u8] = b"dimo/collector/oem-client/";
+
+/// The longest OAuth client id or secret the node accepts, in bytes.
+pub const MAX_CLIENT_FIELD_LEN: usize = 512;
+
+/// The key of OEM `oem`'s OAuth client.
+pub fn oem_client_key(oem: u32) -> Vec<u8> {
+	let mut key = OEM_CLIENT_PREFIX.to_vec();
+	key.extend_from_slice(&oem.to_le_bytes());
+	key
+}
+
+/// The OAuth client that the operator registered with an OEM, as offchain storage holds it
+/// (sealed, like [`Credentials`]).
+#[derive(Clone, PartialEq, Eq, Encode, Decode)]
+pub struct OemClient {
+	/// The client id.
+	pub client_id: Vec<u8>,
+	/// The client secret (empty where the OEM wants none).
+	pub client_secret: Vec<u8>,
+}
+
+impl OemClient {
+	/// The client as the adapters take it.
+	pub fn to_oauth(&self) -> crate::oem::OAuthClient {
+		crate::oem::OAuthClient {
+			client_id: alloc::string::String::from_utf8_lossy(&self.client_id).into_owned(),
+			client_secret: alloc::string::String::from_utf8_lossy(&self.client_secret)
+				.into_owned(),
+		}
+	}
+}
+
+impl core::fmt::Debug for OemClient {
+	fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+		f.debug_struct("OemClient")
+			.field("client_id", &alloc::string::String::from_utf8_lossy(&self.client_id))
+			.field("client_secret", &"<redacted>")
+			.finish()
+	}
+}
+
 /// The key of `vehicle`'s credentials.
 pub fn credentials_key(vehicle: u64) -> Vec<u8> {
 	let mut key = CREDENTIALS_PREFIX.to_vec();
@@ -116,5 +159,15 @@ mod tests {
 	fn keys_are_distinct_per_vehicle() {
 		assert_ne!(credentials_key(1), credentials_key(256));
 		assert!(credentials_key(1).starts_with(CREDENTIALS_PREFIX));
+		assert_ne!(oem_client_key(1), oem_client_key(2));
+		assert!(!oem_client_key(1).starts_with(CREDENTIALS_PREFIX));
+	}
+
+	#[test]
+	fn a_client_prints_its_secret_redacted() {
+		let client = OemClient { client_id: b"dimo".to_vec(), client_secret: b"hush".to_vec() };
+		let printed = alloc::format!("{client:?}");
+		assert!(printed.contains("dimo") && !printed.contains("hush"), "{printed}");
+		assert_eq!(client.to_oauth().client_secret, "hush");
 	}
 }

@@ -10,10 +10,13 @@
 //!   parsed from the text forms IPFS prints;
 //! - [`ipfs`]: the kubo-compatible RPC client's request and the check of its answer against
 //!   the locally computed CID;
-//! - [`credentials`]: the owners' OEM tokens, as the node's offchain storage holds them;
+//! - [`credentials`]: the owners' OEM tokens, as the node's offchain storage holds them,
+//!   sealed ([`seal`]) under a key from the node's keystore;
 //! - [`oem`]: the OEM adapters (Tesla Fleet API, Smartcar): requests for data and for fresh
 //!   OAuth tokens, and the reading of their answers into signals;
-//! - [`schedule`]: when each vehicle is polled again, and the backoff after failures.
+//! - [`schedule`]: when each vehicle is polled again, and the backoff after failures;
+//! - [`settings`]: what the node's operator allows its collector: the OEM hosts that may
+//!   receive owners' tokens, and the largest answer read.
 //!
 //! The offchain worker that drives them (HTTP, offchain storage, the lock, the submission of
 //! anchors) is `pallet_anchoring::offchain`.
@@ -29,3 +32,5 @@ pub mod ipfs;
 pub mod oem;
 pub mod record;
 pub mod schedule;
+pub mod seal;
+pub mod settings;

@@ -7,8 +7,8 @@
 //!
 //! - activity: the anchors (pallets/anchoring) report each vehicle that sent data through
 //!   [`VehicleActivity`];
-//! - demand: the access lists (pallets/data-access) say how many third parties may read a
-//!   vehicle through [`DataDemand`];
+//! - demand: the access lists (pallets/data-access) say how many registered data consumers may
+//!   read a vehicle through [`DataDemand`];
 //! - ownership: the registry (pallets/vehicles) tells [`OnVehicleTransfer`] when a vehicle
 //!   changes hands, so that the points of the open epoch follow the vehicle to its new owner.
 //!
@@ -37,13 +37,14 @@ impl VehicleActivity for () {
 
 /// The demand for a vehicle's data.
 pub trait DataDemand {
-	/// How many accounts other than the owner hold an access grant on `vehicle` under its
-	/// current owner. O(1) in storage reads.
-	fn third_party_grants(vehicle: VehicleId) -> u32;
+	/// How many data consumers that governance registered hold an access grant on `vehicle`
+	/// under its current owner. O(1) in storage reads. Grants to other accounts do not count:
+	/// an owner could make them to itself for free.
+	fn consumer_grants(vehicle: VehicleId) -> u32;
 }
 
 impl DataDemand for () {
-	fn third_party_grants(_: VehicleId) -> u32 {
+	fn consumer_grants(_: VehicleId) -> u32 {
 		0
 	}
 }

@@ -166,6 +166,47 @@ pub trait VehicleRegistry<AccountId> {
 	fn transfer_for_benchmark(vehicle: VehicleId, new_owner: &AccountId);
 }
 
+/// Told when a vehicle is retired, after the registry has removed it: each pallet that keeps
+/// state about a vehicle removes it here, so that retiring (which returns the deposit) leaves
+/// nothing behind. Bounded work: one storage value per vehicle, or a prefix bounded by a
+/// constant.
+///
+/// Implemented for tuples, so that the runtime names every pallet that holds such state.
+pub trait OnVehicleRetired {
+	/// `vehicle` was retired: remove what is kept about it.
+	fn on_vehicle_retired(vehicle: VehicleId);
+
+	/// The most that one [`on_vehicle_retired`](Self::on_vehicle_retired) costs, for the
+	/// weight of `retire`.
+	fn on_vehicle_retired_weight() -> sp_runtime::Weight;
+}
+
+impl OnVehicleRetired for () {
+	fn on_vehicle_retired(_: VehicleId) {}
+
+	fn on_vehicle_retired_weight() -> sp_runtime::Weight {
+		sp_runtime::Weight::zero()
+	}
+}
+
+macro_rules! on_vehicle_retired_for_tuple {
+	($($name:ident),+) => {
+		impl<$($name: OnVehicleRetired),+> OnVehicleRetired for ($($name,)+) {
+			fn on_vehicle_retired(vehicle: VehicleId) {
+				$($name::on_vehicle_retired(vehicle);)+
+			}
+
+			fn on_vehicle_retired_weight() -> sp_runtime::Weight {
+				sp_runtime::Weight::zero()$(.saturating_add($name::on_vehicle_retired_weight()))+
+			}
+		}
+	};
+}
+on_vehicle_retired_for_tuple!(A);
+on_vehicle_retired_for_tuple!(A, B);
+on_vehicle_retired_for_tuple!(A, B, C);
+on_vehicle_retired_for_tuple!(A, B, C, D);
+
 /// What the owner of a vehicle consented to about collecting its data.
 pub trait ConsentProvider<AccountId, BlockNumber> {
 	/// Whether `collector` may collect the data of `vehicle` at block `at`.

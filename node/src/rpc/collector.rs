@@ -5,14 +5,20 @@
 //! (`--rpc-methods unsafe`, or the default `auto` on an RPC server that listens on localhost),
 //! because whoever calls them changes what the node holds. The credentials go into the node's
 //! offchain persistent storage and nowhere else: not chain state, not a transaction, not a log
-//! line. The offchain worker reads them there ([`dimo_offchain::credentials`]), and writes back
-//! the access tokens it refreshes.
+//! line; and they go there **sealed** ([`dimo_offchain::seal`]) under a key made from the
+//! node's keystore (a `dsea` key, generated here the first time), so that whoever can read
+//! offchain storage (`offchain_localStorageGet`, the database files) reads no token. The
+//! offchain worker opens them there ([`dimo_offchain::credentials`]), and seals back the access
+//! tokens it refreshes.
 
 use std::sync::Arc;
 
-use dimo_offchain::credentials::{
-	credentials_key, with_vehicle, without_vehicle, Credentials, MAX_OEM_VEHICLE_LEN,
-	MAX_TOKEN_LEN, VEHICLES_KEY,
+use dimo_offchain::{
+	credentials::{
+		credentials_key, oem_client_key, with_vehicle, without_vehicle, Credentials, OemClient,
+		MAX_CLIENT_FIELD_LEN, MAX_OEM_VEHICLE_LEN, MAX_TOKEN_LEN, VEHICLES_KEY,
+	},
+	seal::{SealKey, SEAL_KEY_TYPE, SEAL_MESSAGE},
 };
 use dimo_primitives::vehicle::{OemId, VehicleId};
 use jsonrpsee::{
@@ -22,7 +28,9 @@ use jsonrpsee::{
 	Extensions,
 };
 use parking_lot::Mutex;
+use rand::RngCore;
 use sp_core::offchain::OffchainStorage;
+use sp_keystore::{Keystore, KeystorePtr};
 
 /// Unsafe methods are not allowed on this RPC server.
 pub const UNSAFE_DENIED: i32 = 10;
@@ -33,6 +41,8 @@ pub const BAD_TOKEN: i32 = 11;
 pub const TOO_MANY_VEHICLES: i32 = 12;
 /// The node runs without offchain storage.
 pub const NO_OFFCHAIN_STORAGE: i32 = 13;
+/// The node's keystore could not make or use the sealing key.
+pub const NO_SEALING_KEY: i32 = 14;
 
 /// The `collector_*` methods.
 #[rpc(server)]
@@ -59,18 +69,54 @@ pub trait CollectorApi {
 	/// The vehicles the node holds credentials for (never the credentials). Unsafe.
 	#[method(name = "collector_vehicles", with_extensions)]
 	fn vehicles(&self) -> RpcResult<Vec<VehicleId>>;
+
+	/// Stores the OAuth client that the operator registered with OEM `oem`: what the collector
+	/// authenticates token refreshes with (Tesla: the client id; Smartcar: the id and the
+	/// secret, as HTTP Basic). Sealed like the credentials; replaces the earlier one. Unsafe.
+	#[method(name = "collector_setOemClient", with_extensions)]
+	fn set_oem_client(
+		&self,
+		oem: OemId,
+		client_id: String,
+		client_secret: Option<String>,
+	) -> RpcResult<()>;
+
+	/// Forgets the OAuth client of `oem`; `true` if the node held one. Unsafe.
+	#[method(name = "collector_removeOemClient", with_extensions)]
+	fn remove_oem_client(&self, oem: OemId) -> RpcResult<bool>;
 }
 
 /// The `collector_*` methods over the node's offchain storage.
 pub struct Collector<S> {
 	/// `None` when the node runs without offchain storage.
 	storage: Option<Arc<Mutex<S>>>,
+	/// The node's keystore, which holds the sealing key.
+	keystore: KeystorePtr,
 }
 
 impl<S> Collector<S> {
-	/// The methods, over `storage`.
-	pub fn new(storage: Option<S>) -> Self {
-		Self { storage: storage.map(|storage| Arc::new(Mutex::new(storage))) }
+	/// The methods, over `storage`, sealing with the key of `keystore`.
+	pub fn new(storage: Option<S>, keystore: KeystorePtr) -> Self {
+		Self { storage: storage.map(|storage| Arc::new(Mutex::new(storage))), keystore }
+	}
+
+	/// The sealing key: the keystore's `dsea` key's signature of [`SEAL_MESSAGE`], hashed. A
+	/// key is generated (and kept in the keystore) if there is none.
+	fn seal_key(&self) -> RpcResult<SealKey> {
+		let failed = |what: String| error(NO_SEALING_KEY, what);
+		let public = match self.keystore.ecdsa_public_keys(SEAL_KEY_TYPE).into_iter().next() {
+			Some(public) => public,
+			None => self
+				.keystore
+				.ecdsa_generate_new(SEAL_KEY_TYPE, None)
+				.map_err(|e| failed(format!("the keystore could not make a sealing key: {e}")))?,
+		};
+		let signature = self
+			.keystore
+			.ecdsa_sign(SEAL_KEY_TYPE, &public, SEAL_MESSAGE)
+			.map_err(|e| failed(format!("the keystore could not sign: {e}")))?
+			.ok_or_else(|| failed("the keystore lost the sealing key".into()))?;
+		Ok(SealKey::from_signature(&signature.0))
 	}
 }
 
@@ -131,11 +177,16 @@ impl<S: OffchainStorage + 'static> CollectorApiServer for Collector<S> {
 			refresh_token: bounded("refresh_token", refresh_token, MAX_TOKEN_LEN)?,
 			expires_at,
 		};
+		let seal_key = self.seal_key()?;
+		let mut nonce = [0u8; 24];
+		rand::thread_rng().fill_bytes(&mut nonce);
+		let key = credentials_key(vehicle);
+		let sealed = seal_key.seal_value(&key, nonce, &credentials);
 		let mut storage = self.storage()?.lock();
 		let vehicles = with_vehicle(read_vehicles(&*storage), vehicle).ok_or_else(|| {
 			error(TOO_MANY_VEHICLES, "the node holds credentials for as many vehicles as it may")
 		})?;
-		storage.set(PREFIX, &credentials_key(vehicle), &codec::Encode::encode(&credentials));
+		storage.set(PREFIX, &key, &codec::Encode::encode(&sealed));
 		storage.set(PREFIX, VEHICLES_KEY, &codec::Encode::encode(&vehicles));
 		Ok(())
 	}
@@ -156,13 +207,58 @@ impl<S: OffchainStorage + 'static> CollectorApiServer for Collector<S> {
 		let storage = self.storage()?.lock();
 		Ok(read_vehicles(&*storage))
 	}
+
+	fn set_oem_client(
+		&self,
+		ext: &Extensions,
+		oem: OemId,
+		client_id: String,
+		client_secret: Option<String>,
+	) -> RpcResult<()> {
+		check_if_safe(ext)?;
+		let secret = client_secret.unwrap_or_default();
+		if secret.len() > MAX_CLIENT_FIELD_LEN {
+			return Err(error(
+				BAD_TOKEN,
+				format!("client_secret must hold at most {MAX_CLIENT_FIELD_LEN} bytes"),
+			));
+		}
+		let client = OemClient {
+			client_id: bounded("client_id", client_id, MAX_CLIENT_FIELD_LEN)?,
+			client_secret: secret.into_bytes(),
+		};
+		let seal_key = self.seal_key()?;
+		let mut nonce = [0u8; 24];
+		rand::thread_rng().fill_bytes(&mut nonce);
+		let key = oem_client_key(oem);
+		let sealed = seal_key.seal_value(&key, nonce, &client);
+		self.storage()?.lock().set(PREFIX, &key, &codec::Encode::encode(&sealed));
+		Ok(())
+	}
+
+	fn remove_oem_client(&self, ext: &Extensions, oem: OemId) -> RpcResult<bool> {
+		check_if_safe(ext)?;
+		let mut storage = self.storage()?.lock();
+		let key = oem_client_key(oem);
+		let held = storage.get(PREFIX, &key).is_some();
+		if held {
+			storage.remove(PREFIX, &key);
+		}
+		Ok(held)
+	}
 }
 
 #[cfg(test)]
 mod tests {
 	use super::*;
+	use dimo_offchain::seal::Sealed;
 	use sc_rpc_api::DenyUnsafe;
 	use sp_core::offchain::storage::InMemOffchainStorage;
+	use sp_keystore::testing::MemoryKeystore;
+
+	fn collector() -> Collector<InMemOffchainStorage> {
+		Collector::new(Some(InMemOffchainStorage::default()), Arc::new(MemoryKeystore::new()))
+	}
 
 	fn extensions(deny: DenyUnsafe) -> Extensions {
 		let mut ext = Extensions::new();
@@ -170,19 +266,24 @@ mod tests {
 		ext
 	}
 
+	fn raw(collector: &Collector<InMemOffchainStorage>, vehicle: VehicleId) -> Option<Vec<u8>> {
+		let storage = collector.storage.as_ref().expect("storage").lock();
+		storage.get(PREFIX, &credentials_key(vehicle))
+	}
+
 	fn stored(
 		collector: &Collector<InMemOffchainStorage>,
 		vehicle: VehicleId,
 	) -> Option<Credentials> {
-		let storage = collector.storage.as_ref().expect("storage").lock();
-		storage
-			.get(PREFIX, &credentials_key(vehicle))
-			.map(|bytes| codec::Decode::decode(&mut &bytes[..]).expect("decodes"))
+		let sealed: Sealed =
+			codec::Decode::decode(&mut &raw(collector, vehicle)?[..]).expect("a sealed entry");
+		let key = collector.seal_key().expect("the keystore's key");
+		Some(key.open_value(&credentials_key(vehicle), &sealed).expect("opens"))
 	}
 
 	#[test]
 	fn credentials_go_to_offchain_storage_and_come_out() {
-		let collector = Collector::new(Some(InMemOffchainStorage::default()));
+		let collector = collector();
 		let ext = extensions(DenyUnsafe::No);
 		collector
 			.set_credentials(
@@ -209,6 +310,13 @@ mod tests {
 				expires_at: 1_800_000_000,
 			})
 		);
+		// What storage holds names no token: reading offchain storage yields ciphertext.
+		let bytes = raw(&collector, 7).expect("held");
+		for token in [&b"access"[..], b"refresh"] {
+			assert!(!bytes.windows(token.len()).any(|w| w == token), "a token in storage");
+		}
+		// The same key every time (one `dsea` key, made once), and the worker's derivation.
+		assert_eq!(collector.keystore.ecdsa_public_keys(SEAL_KEY_TYPE).len(), 1);
 		assert!(collector.remove_credentials(&ext, 7).expect("removed"));
 		assert!(!collector.remove_credentials(&ext, 7).expect("removed"));
 		assert_eq!(stored(&collector, 7), None);
@@ -216,8 +324,40 @@ mod tests {
 	}
 
 	#[test]
+	fn an_oem_client_is_stored_sealed_and_forgotten() {
+		let collector = collector();
+		let ext = extensions(DenyUnsafe::No);
+		collector
+			.set_oem_client(&ext, 2, "dimo-client".into(), Some("hush-hush".into()))
+			.expect("stored");
+		let raw = {
+			let storage = collector.storage.as_ref().expect("storage").lock();
+			storage.get(PREFIX, &oem_client_key(2)).expect("held")
+		};
+		assert!(!raw.windows(9).any(|w| w == b"hush-hush"), "the secret is sealed");
+		let sealed: Sealed = codec::Decode::decode(&mut &raw[..]).expect("sealed");
+		let client: OemClient = collector
+			.seal_key()
+			.expect("key")
+			.open_value(&oem_client_key(2), &sealed)
+			.expect("opens");
+		assert_eq!(client.client_secret, b"hush-hush".to_vec());
+		assert_eq!(
+			collector.set_oem_client(&ext, 2, String::new(), None).expect_err("no id").code(),
+			BAD_TOKEN
+		);
+		assert!(collector.remove_oem_client(&ext, 2).expect("removed"));
+		assert!(!collector.remove_oem_client(&ext, 2).expect("removed"));
+		let denied = extensions(DenyUnsafe::Yes);
+		assert_eq!(
+			collector.set_oem_client(&denied, 2, "x".into(), None).expect_err("unsafe").code(),
+			UNSAFE_DENIED
+		);
+	}
+
+	#[test]
 	fn the_methods_are_unsafe() {
-		let collector = Collector::new(Some(InMemOffchainStorage::default()));
+		let collector = collector();
 		let denied = extensions(DenyUnsafe::Yes);
 		let refused = collector
 			.set_credentials(&denied, 7, 1, "access".into(), "refresh".into(), 1, "t7".into())
@@ -233,7 +373,7 @@ mod tests {
 
 	#[test]
 	fn tokens_must_be_given_and_bounded() {
-		let collector = Collector::new(Some(InMemOffchainStorage::default()));
+		let collector = collector();
 		let ext = extensions(DenyUnsafe::No);
 		let empty =
 			collector.set_credentials(&ext, 1, 1, String::new(), "r".into(), 1, "t1".into());
@@ -249,7 +389,8 @@ mod tests {
 
 	#[test]
 	fn without_offchain_storage_the_methods_say_so() {
-		let collector = Collector::<InMemOffchainStorage>::new(None);
+		let collector =
+			Collector::<InMemOffchainStorage>::new(None, Arc::new(MemoryKeystore::new()));
 		let ext = extensions(DenyUnsafe::No);
 		assert_eq!(collector.vehicles(&ext).expect_err("no storage").code(), NO_OFFCHAIN_STORAGE);
 	}

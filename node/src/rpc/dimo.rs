@@ -453,14 +453,7 @@ where
 		stream: String,
 		at: Option<<Block as BlockT>::Hash>,
 	) -> RpcResult<bool> {
-		let stream = Stream::from_name(&stream).ok_or_else(|| {
-			let names: Vec<&str> = Stream::ALL.iter().map(|stream| stream.name()).collect();
-			ErrorObject::owned(
-				UNKNOWN_STREAM,
-				format!("unknown stream `{stream}`"),
-				Some(format!("streams: {}", names.join(", "))),
-			)
-		})?;
+		let stream = Stream::from_name(&stream).ok_or_else(|| unknown_stream(&stream))?;
 		self.client
 			.runtime_api()
 			.can_read(self.at(at), vehicle, account, stream)
@@ -562,10 +555,44 @@ where
 	}
 }
 
+/// The longest part of an unknown stream name that an error repeats: no stream name is
+/// longer, and an answer must not echo whatever a caller sent (megabytes, control bytes).
+const MAX_ECHOED_STREAM_CHARS: usize = 32;
+
+/// The error for an unknown stream `name`: it names at most [`MAX_ECHOED_STREAM_CHARS`]
+/// printable characters of it, and lists the streams.
+fn unknown_stream(name: &str) -> ErrorObjectOwned {
+	let mut shown: String = name
+		.chars()
+		.take(MAX_ECHOED_STREAM_CHARS)
+		.map(|c| if c.is_control() { '\u{fffd}' } else { c })
+		.collect();
+	if name.chars().nth(MAX_ECHOED_STREAM_CHARS).is_some() {
+		shown.push('…');
+	}
+	let names: Vec<&str> = Stream::ALL.iter().map(|stream| stream.name()).collect();
+	ErrorObject::owned(
+		UNKNOWN_STREAM,
+		format!("unknown stream `{shown}`"),
+		Some(format!("streams: {}", names.join(", "))),
+	)
+}
+
 #[cfg(test)]
 mod tests {
 	use super::*;
 	use sp_core::crypto::Ss58Codec;
+
+	#[test]
+	fn an_unknown_stream_is_named_briefly_in_the_error() {
+		assert_eq!(unknown_stream("location").message(), "unknown stream `location`");
+		let huge = "x".repeat(10 << 20);
+		let error = unknown_stream(&huge);
+		assert_eq!(error.message(), format!("unknown stream `{}…`", "x".repeat(32)));
+		assert!(error.data().expect("the streams").get().contains("currentLocation"));
+		assert_eq!(unknown_stream("a\nb").message(), "unknown stream `a\u{fffd}b`");
+		assert!(Stream::ALL.iter().all(|s| s.name().chars().count() <= MAX_ECHOED_STREAM_CHARS));
+	}
 
 	#[test]
 	fn streams_print_by_name_and_expiries_as_numbers() {

@@ -33,6 +33,8 @@ pub struct FullDeps<C, P, S> {
 	pub pool: Arc<P>,
 	/// The node's offchain storage, where a collector keeps OEM credentials.
 	pub offchain_storage: Option<S>,
+	/// The node's keystore, which holds the key that seals those credentials.
+	pub keystore: sp_keystore::KeystorePtr,
 }
 
 /// Builds every node-specific RPC module.
@@ -67,12 +69,12 @@ where
 	use substrate_frame_rpc_system::{System, SystemApiServer};
 
 	let mut module = RpcModule::new(());
-	let FullDeps { client, pool, offchain_storage } = deps;
+	let FullDeps { client, pool, offchain_storage, keystore } = deps;
 
 	module.merge(System::new(client.clone(), pool).into_rpc())?;
 	module.merge(TransactionPayment::new(client.clone()).into_rpc())?;
 	module.merge(Dimo::new(client).into_rpc())?;
-	module.merge(Collector::new(offchain_storage).into_rpc())?;
+	module.merge(Collector::new(offchain_storage, keystore).into_rpc())?;
 
 	Ok(module)
 }

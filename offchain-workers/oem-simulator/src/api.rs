@@ -4,7 +4,7 @@
 //! | Route | Answer |
 //! |---|---|
 //! | `GET /tesla/api/1/vehicles` | the token's vehicle, Tesla's list shape |
-//! | `GET /tesla/api/1/vehicles/{id}/vehicle_data?endpoints=…` | charge, drive and vehicle state |
+//! | `GET /tesla/api/1/vehicles/{id}/vehicle_data?endpoints=…` | charge, drive and vehicle state; the position only if `location_data` is asked for (firmware 2023.38+) |
 //! | `POST /tesla/auth/oauth2/v3/token` | refresh-token grant (form) |
 //! | `GET /smartcar/v2.0/vehicles` | the token's vehicle, Smartcar's list shape |
 //! | `POST /smartcar/v2.0/vehicles/{id}/batch` | `/odometer`, `/battery`, `/location` |
@@ -19,7 +19,8 @@
 //!
 //! Data routes need `Authorization: Bearer <access token>` of a live grant for that vehicle
 //! (401 otherwise). Faults: `asleep` (Tesla 408, Smartcar 409), `rate-limit` (429,
-//! `Retry-After: 5`), `server-error` (500), `slow` (15 s), `malformed` (200, broken JSON).
+//! `Retry-After: 5`), `server-error` (500), `slow` (15 s), `malformed` (200, broken JSON),
+//! `oversized` (200, the reading padded with whitespace to 80 MiB).
 
 use crate::fleet::{Fault, FaultKind, Fleet, Oem, State};
 use serde_json::{json, Value};
@@ -49,6 +50,8 @@ pub struct Incoming<'a> {
 	pub method: &'a str,
 	/// The path, without the query.
 	pub path: &'a str,
+	/// The query, without the `?` (empty if none).
+	pub query: &'a str,
 	/// The `Authorization` header.
 	pub authorization: Option<&'a str>,
 	/// The body.
@@ -61,6 +64,10 @@ fn form_field(body: &[u8], name: &str) -> Option<String> {
 		let (key, value) = pair.split_once('=')?;
 		(key == name).then(|| percent_decode(value))
 	})
+}
+
+fn query_field(query: &str, name: &str) -> Option<String> {
+	form_field(query.as_bytes(), name)
 }
 
 fn percent_decode(text: &str) -> String {
@@ -100,12 +107,18 @@ pub fn route(fleet: &Mutex<Fleet>, incoming: &Incoming) -> Answer {
 	let prefix = segments.first().copied().unwrap_or("").to_string();
 	*fleet.requests.entry(prefix).or_default() += 1;
 	match (incoming.method, segments.as_slice()) {
-		("POST", ["tesla", "auth", "oauth2", "v3", "token"])
-		| ("POST", ["smartcar", "auth", "oauth", "token"]) => refresh(&mut fleet, incoming),
+		("POST", ["tesla", "auth", "oauth2", "v3", "token"]) => {
+			refresh(&mut fleet, Oem::Tesla, incoming)
+		},
+		("POST", ["smartcar", "auth", "oauth", "token"]) => {
+			refresh(&mut fleet, Oem::Smartcar, incoming)
+		},
 		("GET", ["tesla", "api", "1", "vehicles"]) => list(&fleet, Oem::Tesla, incoming),
 		("GET", ["smartcar", "v2.0", "vehicles"]) => list(&fleet, Oem::Smartcar, incoming),
 		("GET", ["tesla", "api", "1", "vehicles", id, "vehicle_data"]) => {
-			data(&mut fleet, Oem::Tesla, id, incoming, &[])
+			let endpoints = query_field(incoming.query, "endpoints").unwrap_or_default();
+			let endpoints: Vec<&str> = endpoints.split(';').collect();
+			data(&mut fleet, Oem::Tesla, id, incoming, &endpoints)
 		},
 		("POST", ["smartcar", "v2.0", "vehicles", id, "batch"]) => {
 			data(&mut fleet, Oem::Smartcar, id, incoming, &["odometer", "battery", "location"])
@@ -127,9 +140,25 @@ pub fn route(fleet: &Mutex<Fleet>, incoming: &Incoming) -> Answer {
 	}
 }
 
-fn refresh(fleet: &mut Fleet, incoming: &Incoming) -> Answer {
+fn refresh(fleet: &mut Fleet, oem: Oem, incoming: &Incoming) -> Answer {
 	if form_field(incoming.body, "grant_type").as_deref() != Some("refresh_token") {
 		return Answer::json(400, json!({ "error": "unsupported_grant_type" }));
+	}
+	// The client authenticates as each OEM wants: Tesla by its id in the form, Smartcar with
+	// HTTP Basic (id and secret).
+	let (id, secret) = &fleet.oauth_client;
+	let client_ok = match oem {
+		Oem::Tesla => form_field(incoming.body, "client_id").as_deref() == Some(id.as_str()),
+		Oem::Smartcar => {
+			let expected = dimo_offchain::oem::basic_auth(&dimo_offchain::oem::OAuthClient {
+				client_id: id.clone(),
+				client_secret: secret.clone(),
+			});
+			incoming.authorization == Some(expected.as_str())
+		},
+	};
+	if !client_ok {
+		return Answer::json(401, json!({ "error": "invalid_client" }));
 	}
 	let Some(refresh_token) = form_field(incoming.body, "refresh_token") else {
 		return Answer::json(400, json!({ "error": "invalid_request" }));
@@ -179,6 +208,7 @@ fn data(fleet: &mut Fleet, oem: Oem, id: &str, incoming: &Incoming, signals: &[&
 		_ => return Answer::json(401, json!({ "error": "invalid_token" })),
 	}
 	let mut delay_s = 0;
+	let mut oversized = false;
 	match fleet.take_fault(id) {
 		Some(FaultKind::Asleep) => {
 			return match oem {
@@ -209,11 +239,26 @@ fn data(fleet: &mut Fleet, oem: Oem, id: &str, incoming: &Incoming, signals: &[&
 			}
 		},
 		Some(FaultKind::Slow) => delay_s = 15,
+		Some(FaultKind::Oversized) => oversized = true,
 		None => {},
 	}
-	let state = fleet.read(&vehicle);
+	// Tesla (firmware 2023.38+) sends the position only when `location_data` is asked for;
+	// Smartcar's batch names `/location`.
+	let with_position = match oem {
+		Oem::Tesla => signals.contains(&"location_data"),
+		Oem::Smartcar => signals.contains(&"location"),
+	};
+	let state = fleet.read(&vehicle, with_position);
 	let mut answer = match oem {
-		Oem::Tesla => Answer::json(200, tesla_vehicle_data(&vehicle.id, &vehicle.vin, &state)),
+		Oem::Tesla => Answer::json(
+			200,
+			tesla_vehicle_data(
+				&vehicle.id,
+				&vehicle.vin,
+				&state,
+				with_position,
+			),
+		),
 		Oem::Smartcar if signals.len() == 1 => {
 			Answer::json(200, smartcar_signal(signals[0], &state))
 		},
@@ -233,13 +278,18 @@ fn data(fleet: &mut Fleet, oem: Oem, id: &str, incoming: &Incoming, signals: &[&
 		},
 	};
 	answer.delay_s = delay_s;
+	if oversized {
+		// Still valid JSON, and still the reading: only its size is wrong.
+		answer.body.resize(crate::fleet::OVERSIZED_ANSWER_BYTES.max(answer.body.len()), b' ');
+	}
 	answer
 }
 
-/// Tesla's `vehicle_data`: miles, percent, degrees, mph, kW.
-pub fn tesla_vehicle_data(id: &str, vin: &str, state: &State) -> Value {
+/// Tesla's `vehicle_data`: miles, percent, degrees, mph, kW. As on firmware 2023.38 and later,
+/// `drive_state` holds the position only `with_location` (`location_data` asked for).
+pub fn tesla_vehicle_data(id: &str, vin: &str, state: &State, with_location: bool) -> Value {
 	let now = crate::fleet::unix_ms();
-	json!({ "response": {
+	let mut answer = json!({ "response": {
 		"id": id.parse::<u64>().unwrap_or(0),
 		"id_s": id,
 		"vin": vin,
@@ -258,7 +308,15 @@ pub fn tesla_vehicle_data(id: &str, vin: &str, state: &State) -> Value {
 			"timestamp": now,
 		},
 		"vehicle_state": { "odometer": state.odometer_m as f64 / 1609.344, "timestamp": now },
-	}})
+	}});
+	if !with_location {
+		if let Some(drive) = answer["response"]["drive_state"].as_object_mut() {
+			drive.remove("latitude");
+			drive.remove("longitude");
+			drive.remove("heading");
+		}
+	}
+	answer
 }
 
 /// One Smartcar signal's body: kilometres, a fraction, degrees.
@@ -320,7 +378,11 @@ mod tests {
 		body: &[u8],
 	) -> Answer {
 		let authorization = token.map(|t| format!("Bearer {t}"));
-		route(fleet, &Incoming { method, path, authorization: authorization.as_deref(), body })
+		let (path, query) = path.split_once('?').unwrap_or((path, ""));
+		route(
+			fleet,
+			&Incoming { method, path, query, authorization: authorization.as_deref(), body },
+		)
 	}
 
 	fn read<A: OemAdapter>(answer: &Answer) -> Result<oem::Signals, oem::OemError> {
@@ -340,7 +402,7 @@ mod tests {
 		for elapsed in [0, 1, 599, 600, 777, 12_345, 86_399] {
 			for index in 0..5 {
 				let state = State::at(index, elapsed);
-				let tesla = Answer::json(200, tesla_vehicle_data("1", "V", &state));
+				let tesla = Answer::json(200, tesla_vehicle_data("1", "V", &state, true));
 				assert_eq!(read::<Tesla>(&tesla).expect("reads"), state.signals(Oem::Tesla));
 				let responses: Vec<Value> = ["odometer", "battery", "location"]
 					.iter()
@@ -356,6 +418,39 @@ mod tests {
 				);
 			}
 		}
+	}
+
+	/// Current Tesla firmware: no `location_data`, no position; DIMO's adapter asks for it.
+	#[test]
+	fn tesla_sends_the_position_only_when_location_data_is_asked_for() {
+		let fleet = Mutex::new(Fleet::new(1, 3600));
+		let car = fleet.lock().unwrap().vehicles()[0].id.clone();
+		let grant = call(
+			&fleet,
+			"POST",
+			"/admin/grant",
+			None,
+			json!({"oem":"tesla","vehicle": car}).to_string().as_bytes(),
+		);
+		let tokens: Value = serde_json::from_slice(&grant.body).unwrap();
+		let access = tokens["access_token"].as_str().unwrap();
+		let old_endpoints = format!(
+			"/tesla/api/1/vehicles/{car}/vehicle_data?endpoints=charge_state%3Bdrive_state%3Bvehicle_state"
+		);
+		let signals = read::<Tesla>(&call(&fleet, "GET", &old_endpoints, Some(access), b""))
+			.expect("reads");
+		assert!(!signals.contains_key("latE7") && !signals.contains_key("lonE7"));
+		assert!(signals.contains_key("odometerM"));
+
+		let adapters = Tesla::data_request("https://sim", &car, access).url;
+		let path = adapters.strip_prefix("https://sim").expect("the base");
+		let signals =
+			read::<Tesla>(&call(&fleet, "GET", path, Some(access), b"")).expect("reads");
+		assert!(signals.contains_key("latE7") && signals.contains_key("lonE7"));
+		// What was served is logged as served: without, then with the position.
+		let served = fleet.lock().unwrap().served().to_vec();
+		assert!(!served[0].signals.contains_key("latE7"));
+		assert_eq!(served[1].signals, signals);
 	}
 
 	#[test]
@@ -398,7 +493,11 @@ mod tests {
 		assert_eq!(fleet.lock().unwrap().served().len(), 1);
 
 		let form =
-			format!("grant_type=refresh_token&client_id=dimo-collector&refresh_token={refresh}");
+			format!("grant_type=refresh_token&client_id=dimo-dev-client&refresh_token={refresh}");
+		let wrong_client =
+			format!("grant_type=refresh_token&client_id=someone-else&refresh_token={refresh}");
+		let refused = call(&fleet, "POST", "/tesla/auth/oauth2/v3/token", None, wrong_client.as_bytes());
+		assert_eq!(refused.status, 401, "another client");
 		let refreshed = call(&fleet, "POST", "/tesla/auth/oauth2/v3/token", None, form.as_bytes());
 		assert_eq!(refreshed.status, 200);
 		let new: Value = serde_json::from_slice(&refreshed.body).unwrap();
@@ -465,6 +564,10 @@ mod tests {
 			read::<Tesla>(&call(&fleet, "GET", &tesla_path, Some(&tesla_token), b"")),
 			Err(oem::OemError::Status(500))
 		);
+		assert_eq!(fault(&smartcar, "oversized"), 200);
+		let oversized = call(&fleet, "POST", &smartcar_path, Some(&smartcar_token), b"");
+		assert_eq!(oversized.body.len(), crate::fleet::OVERSIZED_ANSWER_BYTES);
+		assert!(read::<Smartcar>(&oversized).is_ok(), "still the reading, only too long");
 		assert_eq!(fault(&tesla, "slow"), 200);
 		assert_eq!(call(&fleet, "GET", &tesla_path, Some(&tesla_token), b"").delay_s, 15);
 		// Worn off.

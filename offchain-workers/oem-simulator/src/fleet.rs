@@ -125,7 +125,12 @@ pub enum FaultKind {
 	Slow,
 	/// 200 with broken JSON.
 	Malformed,
+	/// 200 with an answer of [`OVERSIZED_ANSWER_BYTES`]: the reading, then whitespace.
+	Oversized,
 }
+
+/// The size of an `oversized` answer: 80 MiB, more than a collector may read.
+pub const OVERSIZED_ANSWER_BYTES: usize = 80 << 20;
 
 impl FaultKind {
 	/// The fault by its kebab-case name.
@@ -136,6 +141,7 @@ impl FaultKind {
 			"server-error" => Some(Self::ServerError),
 			"slow" => Some(Self::Slow),
 			"malformed" => Some(Self::Malformed),
+			"oversized" => Some(Self::Oversized),
 			_ => None,
 		}
 	}
@@ -201,7 +207,13 @@ pub struct Fleet {
 	pub requests: BTreeMap<String, u64>,
 	/// TLS handshakes that failed (a client that does not trust the certificate).
 	pub tls_failures: u64,
+	/// The OAuth client registered with the simulated OEMs: its id and secret. A token
+	/// refresh must name the id (Tesla) or carry both as HTTP Basic (Smartcar).
+	pub oauth_client: (String, String),
 }
+
+/// The OAuth client that the simulator accepts unless told otherwise.
+pub const DEV_OAUTH_CLIENT: (&str, &str) = ("dimo-dev-client", "dimo-dev-secret");
 
 /// Unix time now, in milliseconds.
 pub fn unix_ms() -> u64 {
@@ -237,6 +249,7 @@ impl Fleet {
 			random: Default::default(),
 			counter: 0,
 			issued: Vec::new(),
+			oauth_client: (DEV_OAUTH_CLIENT.0.into(), DEV_OAUTH_CLIENT.1.into()),
 			requests: BTreeMap::new(),
 			tls_failures: 0,
 		}
@@ -319,16 +332,21 @@ impl Fleet {
 	}
 
 	/// The state of `vehicle` now, noted as served.
-	pub fn read(&mut self, vehicle: &Vehicle) -> State {
+	pub fn read(&mut self, vehicle: &Vehicle, with_position: bool) -> State {
 		let state = State::at(vehicle.index, self.started.elapsed().as_secs() as i64);
 		if self.served.len() >= MAX_SERVED {
 			self.served.remove(0);
+		}
+		let mut signals = state.signals(vehicle.oem);
+		if !with_position {
+			signals.remove("latE7");
+			signals.remove("lonE7");
 		}
 		self.served.push(Served {
 			oem: vehicle.oem,
 			vehicle: vehicle.id.clone(),
 			at_ms: unix_ms(),
-			signals: state.signals(vehicle.oem),
+			signals,
 		});
 		state
 	}

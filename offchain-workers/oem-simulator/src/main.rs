@@ -66,9 +66,13 @@ enum Command {
 		#[arg(long, default_value_t = 3600)]
 		token_lifetime: u64,
 		/// A fault to inject from the start: KIND[:VEHICLE[:COUNT]], KIND one of asleep,
-		/// rate-limit, server-error, slow, malformed; VEHICLE an OEM id or `*` (default).
+		/// rate-limit, server-error, slow, malformed, oversized; VEHICLE an OEM id or `*`
+		/// (default).
 		#[arg(long)]
 		fault: Vec<String>,
+		/// The OAuth client the OEMs accept for token refreshes, `ID:SECRET`.
+		#[arg(long, default_value = "dimo-dev-client:dimo-dev-secret")]
+		oauth_client: String,
 	},
 }
 
@@ -106,6 +110,7 @@ async fn handle(
 ) -> Response<Full<Bytes>> {
 	let method = request.method().as_str().to_string();
 	let path = request.uri().path().to_string();
+	let query = request.uri().query().unwrap_or("").to_string();
 	let authorization = request
 		.headers()
 		.get(hyper::header::AUTHORIZATION)
@@ -120,6 +125,7 @@ async fn handle(
 		&api::Incoming {
 			method: &method,
 			path: &path,
+			query: &query,
 			authorization: authorization.as_deref(),
 			body: &body,
 		},
@@ -144,9 +150,13 @@ async fn serve(
 	vehicles: u32,
 	token_lifetime: u64,
 	faults: Vec<String>,
+	oauth_client: String,
 ) -> Result<(), String> {
 	let acceptor = TlsAcceptor::from(Arc::new(tls_config(&certs)?));
 	let mut fleet = fleet::Fleet::new(vehicles, token_lifetime);
+	let (id, secret) =
+		oauth_client.split_once(':').ok_or("--oauth-client must be ID:SECRET".to_string())?;
+	fleet.oauth_client = (id.to_string(), secret.to_string());
 	for fault in &faults {
 		let (vehicle, fault) = parse_fault(fault)?;
 		fleet.set_fault(&vehicle, Some(fault));
@@ -194,8 +204,8 @@ async fn main() -> std::process::ExitCode {
 				out.join(certs::CA_FILE).display()
 			)
 		}),
-		Command::Serve { certs, port, vehicles, token_lifetime, fault } => {
-			serve(certs, port, vehicles, token_lifetime, fault).await
+		Command::Serve { certs, port, vehicles, token_lifetime, fault, oauth_client } => {
+			serve(certs, port, vehicles, token_lifetime, fault, oauth_client).await
 		},
 	};
 	match result {

@@ -62,6 +62,27 @@ pub struct Tokens {
 	pub expires_in: u64,
 }
 
+/// The OAuth client that a collector's operator registered with an OEM: what the OEM's token
+/// endpoint authenticates a refresh with (Tesla: the client id in the form; Smartcar: HTTP
+/// Basic with the id and the secret). Kept sealed in the node's offchain storage
+/// ([`crate::credentials::OemClient`]); prints its secret redacted.
+#[derive(Clone, PartialEq, Eq)]
+pub struct OAuthClient {
+	/// The client id.
+	pub client_id: String,
+	/// The client secret (empty where the OEM wants none).
+	pub client_secret: String,
+}
+
+impl core::fmt::Debug for OAuthClient {
+	fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+		f.debug_struct("OAuthClient")
+			.field("client_id", &self.client_id)
+			.field("client_secret", &"<redacted>")
+			.finish()
+	}
+}
+
 /// Signals by name, in the record's units (see [`crate::record`]).
 pub type Signals = BTreeMap<String, i64>;
 
@@ -99,8 +120,9 @@ pub trait OemAdapter {
 	/// The signals in the answer to [`data_request`](Self::data_request).
 	fn read_data(response: &Response) -> Result<Signals, OemError>;
 
-	/// The request for new tokens at the OEM's token endpoint `auth_url`.
-	fn refresh_request(auth_url: &str, client_id: &str, refresh_token: &str) -> Request;
+	/// The request for new tokens at the OEM's token endpoint `auth_url`, authenticated as
+	/// `client`.
+	fn refresh_request(auth_url: &str, client: &OAuthClient, refresh_token: &str) -> Request;
 
 	/// The tokens in the answer to [`refresh_request`](Self::refresh_request).
 	fn read_tokens(response: &Response) -> Result<Tokens, OemError> {
@@ -119,7 +141,7 @@ pub struct Adapter {
 	/// [`OemAdapter::read_data`].
 	pub read_data: fn(&Response) -> Result<Signals, OemError>,
 	/// [`OemAdapter::refresh_request`].
-	pub refresh_request: fn(&str, &str, &str) -> Request,
+	pub refresh_request: fn(&str, &OAuthClient, &str) -> Request,
 	/// [`OemAdapter::read_tokens`].
 	pub read_tokens: fn(&Response) -> Result<Tokens, OemError>,
 }
@@ -177,6 +199,33 @@ fn read_oauth_tokens(response: &Response) -> Result<Tokens, OemError> {
 	})
 }
 
+/// Standard base64 (RFC 4648 §4, with padding), for HTTP Basic authentication.
+fn base64(bytes: &[u8]) -> String {
+	const ALPHABET: &[u8; 64] =
+		b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	let mut out = String::with_capacity(bytes.len().div_ceil(3).saturating_mul(4));
+	for chunk in bytes.chunks(3) {
+		let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+		let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+		for (index, shift) in [18u32, 12, 6, 0].into_iter().enumerate() {
+			if index <= chunk.len() {
+				out.push(char::from(ALPHABET[((n >> shift) & 63) as usize]));
+			} else {
+				out.push('=');
+			}
+		}
+	}
+	out
+}
+
+/// The `Authorization` header value of HTTP Basic authentication (RFC 7617) for `client`.
+pub fn basic_auth(client: &OAuthClient) -> String {
+	let mut pair = client.client_id.clone();
+	pair.push(':');
+	pair.push_str(&client.client_secret);
+	alloc::format!("Basic {}", base64(pair.as_bytes()))
+}
+
 /// A form-encoded body (`application/x-www-form-urlencoded`).
 fn form(fields: &[(&str, &str)]) -> Vec<u8> {
 	let mut body = String::new();
@@ -226,6 +275,27 @@ mod tests {
 			form(&[("grant_type", "refresh_token"), ("refresh_token", "a+b/c=")]),
 			b"grant_type=refresh_token&refresh_token=a%2Bb%2Fc%3D".to_vec()
 		);
+	}
+
+	#[test]
+	fn base64_and_basic_auth_follow_the_rfcs() {
+		// RFC 4648 §10.
+		for (plain, encoded) in [
+			("", ""),
+			("f", "Zg=="),
+			("fo", "Zm8="),
+			("foo", "Zm9v"),
+			("foob", "Zm9vYg=="),
+			("fooba", "Zm9vYmE="),
+			("foobar", "Zm9vYmFy"),
+		] {
+			assert_eq!(base64(plain.as_bytes()), encoded);
+		}
+		// RFC 7617 §2.
+		let client =
+			OAuthClient { client_id: "Aladdin".into(), client_secret: "open sesame".into() };
+		assert_eq!(basic_auth(&client), "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==");
+		assert!(!alloc::format!("{client:?}").contains("sesame"));
 	}
 
 	#[test]

@@ -6,8 +6,8 @@
 //!   skipped, the others still count. Rate limits answer 429 with `Retry-After`; a sleeping or
 //!   unreachable car answers 409 (`VEHICLE_STATE`).
 //! - Tokens: `POST {auth}/oauth/token` with a form `grant_type=refresh_token`,
-//!   `refresh_token` (and the client's credentials as HTTP basic auth, added by the
-//!   collector, which holds them).
+//!   `refresh_token`, authenticated as the operator's OAuth client with HTTP Basic
+//!   (`Authorization: Basic base64(client_id:client_secret)`).
 //!
 //! Units: Smartcar reports the odometer in kilometres, the battery as a fraction, the position
 //! in degrees.
@@ -83,14 +83,14 @@ impl OemAdapter for Smartcar {
 		Ok(signals)
 	}
 
-	fn refresh_request(auth_url: &str, _client_id: &str, refresh_token: &str) -> Request {
+	fn refresh_request(auth_url: &str, client: &OAuthClient, refresh_token: &str) -> Request {
 		Request {
 			method: "POST",
 			url: format!("{}/oauth/token", auth_url.trim_end_matches('/')),
-			headers: alloc::vec![(
-				"Content-Type",
-				String::from("application/x-www-form-urlencoded")
-			)],
+			headers: alloc::vec![
+				("Content-Type", String::from("application/x-www-form-urlencoded")),
+				("Authorization", basic_auth(client)),
+			],
 			body: form(&[("grant_type", "refresh_token"), ("refresh_token", refresh_token)]),
 		}
 	}
@@ -159,8 +159,14 @@ mod tests {
 
 	#[test]
 	fn tokens_are_refreshed_with_a_form() {
-		let request = Smartcar::refresh_request("https://auth.example/", "client", "r1");
+		let client =
+			OAuthClient { client_id: "client".into(), client_secret: "secret".into() };
+		let request = Smartcar::refresh_request("https://auth.example/", &client, "r1");
 		assert_eq!(request.url, "https://auth.example/oauth/token");
+		// The client authenticates with HTTP Basic, as Smartcar's token endpoint requires.
+		assert!(request
+			.headers
+			.contains(&("Authorization", "Basic Y2xpZW50OnNlY3JldA==".into())));
 		assert_eq!(request.body, b"grant_type=refresh_token&refresh_token=r1".to_vec());
 		let answer = r#"{"access_token":"a2","token_type":"Bearer","expires_in":7200,"refresh_token":"r2","refresh_expires_in":5184000}"#;
 		assert_eq!(

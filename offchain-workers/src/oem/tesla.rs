@@ -1,11 +1,15 @@
 //! Tesla Fleet API.
 //!
 //! - Data: `GET {base}/api/1/vehicles/{id}/vehicle_data?endpoints=charge_state;drive_state;
-//!   vehicle_state` with `Authorization: Bearer`. The answer wraps everything in `response`;
+//!   location_data;vehicle_state` with `Authorization: Bearer`. On firmware 2023.38 and later
+//!   the car puts its position (`drive_state.latitude`/`longitude`) in the answer only when
+//!   `location_data` is asked for; older firmware ignores the extra endpoint and always sends
+//!   it. The answer wraps everything in `response`;
 //!   a sleeping or offline car answers 408 (and is not woken: that drains its battery);
 //!   rate limits answer 429 with `Retry-After`.
 //! - Tokens: `POST {auth}/oauth2/v3/token` with a form `grant_type=refresh_token`,
-//!   `client_id`, `refresh_token`; refresh tokens rotate.
+//!   `client_id` (the operator's OAuth client, registered with Tesla), `refresh_token`;
+//!   refresh tokens rotate.
 //!
 //! Units: Tesla reports the odometer in miles, the battery in percent, the position in degrees,
 //! the speed in mph and the charger power in kW.
@@ -16,8 +20,9 @@ use alloc::format;
 /// The Tesla Fleet API adapter.
 pub struct Tesla;
 
-/// The data a collector asks for: charge, position and odometer.
-pub const ENDPOINTS: &str = "charge_state%3Bdrive_state%3Bvehicle_state";
+/// The data a collector asks for: charge, drive state, position (`location_data`, without
+/// which current firmware leaves the position out) and odometer.
+pub const ENDPOINTS: &str = "charge_state%3Bdrive_state%3Blocation_data%3Bvehicle_state";
 
 const METRES_PER_MILE: f64 = 1609.344;
 const KPH_PER_MPH: f64 = 1.609_344;
@@ -97,7 +102,7 @@ impl OemAdapter for Tesla {
 		Ok(signals)
 	}
 
-	fn refresh_request(auth_url: &str, client_id: &str, refresh_token: &str) -> Request {
+	fn refresh_request(auth_url: &str, client: &OAuthClient, refresh_token: &str) -> Request {
 		Request {
 			method: "POST",
 			url: format!("{}/oauth2/v3/token", auth_url.trim_end_matches('/')),
@@ -107,7 +112,7 @@ impl OemAdapter for Tesla {
 			)],
 			body: form(&[
 				("grant_type", "refresh_token"),
-				("client_id", client_id),
+				("client_id", &client.client_id),
 				("refresh_token", refresh_token),
 			]),
 		}
@@ -141,7 +146,7 @@ mod tests {
 		assert_eq!(request.method, "GET");
 		assert_eq!(
 			request.url,
-			"https://fleet-api.example/api/1/vehicles/100021/vehicle_data?endpoints=charge_state%3Bdrive_state%3Bvehicle_state"
+			"https://fleet-api.example/api/1/vehicles/100021/vehicle_data?endpoints=charge_state%3Bdrive_state%3Blocation_data%3Bvehicle_state"
 		);
 		assert_eq!(request.headers, alloc::vec![("Authorization", String::from("Bearer tok"))]);
 	}
@@ -186,7 +191,8 @@ mod tests {
 
 	#[test]
 	fn tokens_are_refreshed_with_a_form_and_rotate() {
-		let request = Tesla::refresh_request("https://auth.example", "client-1", "refresh/1");
+		let client = OAuthClient { client_id: "client-1".into(), client_secret: String::new() };
+		let request = Tesla::refresh_request("https://auth.example", &client, "refresh/1");
 		assert_eq!(request.method, "POST");
 		assert_eq!(request.url, "https://auth.example/oauth2/v3/token");
 		assert_eq!(

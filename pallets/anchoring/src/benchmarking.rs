@@ -67,7 +67,7 @@ fn signed_batch<T: Config>(
 				observed_to: seq * 10 + 5,
 				anchored_at: BlockNumberFor::<T>::zero(),
 			};
-			AnchoredCids::<T>::insert(cid_key(&anchor.cid), (vehicle, seq));
+			AnchoredCids::<T>::insert(vehicle, cid_key(&anchor.cid), seq);
 			anchors.try_push(anchor).expect("within the bound; qed");
 		}
 		LatestAnchors::<T>::insert(vehicle, anchors);

@@ -18,6 +18,10 @@ use sp_runtime::{
 	RuntimeAppPublic,
 };
 
+/// Marks the tag that a batch provides for its collector, apart from its (vehicle, window)
+/// tags.
+const COLLECTOR_TAG: &[u8; 9] = b"collector";
+
 /// The key of a content id in [`AnchoredCids`].
 pub(crate) fn cid_key(cid: &[u8]) -> [u8; 32] {
 	sp_io::hashing::blake2_256(cid)
@@ -38,8 +42,9 @@ impl<T: Config> Pallet<T> {
 	}
 
 	pub(crate) fn do_remove_collector(collector: T::CollectorId) -> DispatchResult {
-		ensure!(Collectors::<T>::contains_key(&collector), Error::<T>::UnknownCollector);
+		let info = Collectors::<T>::get(&collector).ok_or(Error::<T>::UnknownCollector)?;
 		Collectors::<T>::remove(&collector);
+		CollectorLoad::<T>::remove(&info.account);
 		Self::deposit_event(Event::CollectorRemoved { collector });
 		Ok(())
 	}
@@ -82,6 +87,9 @@ impl<T: Config> Pallet<T> {
 	) -> Result<Vec<AnchorHead>, Error<T>> {
 		ensure!(!batch.records.is_empty(), Error::<T>::EmptyBatch);
 		let now = frame_system::Pallet::<T>::block_number();
+		// The collector's share of this block, checked before any record is read.
+		Self::load_after(collector, now, batch.records.len())?;
+		let latest_end = Self::latest_window_end();
 		let mut previous: Option<VehicleId> = None;
 		let mut heads = Vec::with_capacity(batch.records.len());
 		for record in &batch.records {
@@ -89,24 +97,46 @@ impl<T: Config> Pallet<T> {
 				ensure!(record.vehicle > previous, Error::<T>::VehiclesNotAscending);
 			}
 			previous = Some(record.vehicle);
-			heads.push(Self::check_record(collector, record, now)?);
+			heads.push(Self::check_record(collector, record, now, latest_end)?);
 		}
-		// One record per vehicle, and a record's bytes name its vehicle: two records of one
-		// batch with the same content id are forged. Checked apart from the state, which does
-		// not hold this batch's content ids yet.
-		let mut keys: Vec<[u8; 32]> =
-			batch.records.iter().map(|record| cid_key(&record.cid)).collect();
-		keys.sort_unstable();
-		ensure!(keys.windows(2).all(|pair| pair[0] != pair[1]), Error::<T>::DuplicateCid);
+		// One record per vehicle (ascending ids), and duplicates are refused per vehicle: two
+		// records of one batch never clash.
 		Ok(heads)
+	}
+
+	/// How many records of `collector` block `now` holds once `records` more are added, if
+	/// that is within [`Config::MaxRecordsPerCollectorPerBlock`].
+	pub(crate) fn load_after(
+		collector: &T::AccountId,
+		now: BlockNumberFor<T>,
+		records: usize,
+	) -> Result<u32, Error<T>> {
+		let so_far = match CollectorLoad::<T>::get(collector) {
+			Some((block, load)) if block == now => load,
+			_ => 0,
+		};
+		let records = u32::try_from(records).map_err(|_| Error::<T>::BlockShareUsed)?;
+		so_far
+			.checked_add(records)
+			.filter(|load| *load <= T::MaxRecordsPerCollectorPerBlock::get())
+			.ok_or(Error::<T>::BlockShareUsed)
+	}
+
+	/// The latest time, in Unix milliseconds, at which an observed window may end now: the
+	/// chain's clock plus [`Config::MaxWindowAhead`].
+	pub fn latest_window_end() -> u64 {
+		use frame_support::traits::Time;
+		T::Time::now().saturating_add(T::MaxWindowAhead::get())
 	}
 
 	fn check_record(
 		collector: &T::AccountId,
 		record: &AnchorRecord,
 		now: BlockNumberFor<T>,
+		latest_end: u64,
 	) -> Result<AnchorHead, Error<T>> {
 		ensure!(record.observed_from <= record.observed_to, Error::<T>::BadWindow);
+		ensure!(record.observed_to <= latest_end, Error::<T>::WindowInFuture);
 		ensure!(is_cid_v1_sha256(&record.cid), Error::<T>::MalformedCid);
 		let backend =
 			T::Vehicles::storage_backend(record.vehicle).ok_or(Error::<T>::UnknownVehicle)?;
@@ -120,7 +150,10 @@ impl<T: Config> Pallet<T> {
 			head.next_seq == 0 || record.observed_from > head.last_observed_to,
 			Error::<T>::StaleWindow
 		);
-		ensure!(!AnchoredCids::<T>::contains_key(cid_key(&record.cid)), Error::<T>::DuplicateCid);
+		ensure!(
+			!AnchoredCids::<T>::contains_key(record.vehicle, cid_key(&record.cid)),
+			Error::<T>::DuplicateCid
+		);
 		Ok(head)
 	}
 
@@ -144,6 +177,8 @@ impl<T: Config> Pallet<T> {
 		}
 		Self::check_records(&info.account, batch).map_err(|error| match error {
 			Error::<T>::StaleWindow => InvalidTransaction::Stale,
+			// Valid in a later block: the block builder skips it and keeps it in the pool.
+			Error::<T>::BlockShareUsed => InvalidTransaction::ExhaustsResources,
 			// The pallet's error index, as the transaction's custom error code.
 			error => InvalidTransaction::Custom(error.encode().first().copied().unwrap_or(0)),
 		})?;
@@ -151,6 +186,9 @@ impl<T: Config> Pallet<T> {
 			.priority(T::AnchorPriority::get())
 			.longevity(T::AnchorLongevity::get())
 			.propagate(true);
+		// One batch per collector in the pool at a time: a collector cannot queue up batches
+		// that would crowd out other transactions block after block.
+		validity = validity.and_provides((COLLECTOR_TAG, batch.collector.clone()));
 		for record in &batch.records {
 			validity = validity.and_provides((record.vehicle, record.observed_from));
 		}
@@ -162,6 +200,8 @@ impl<T: Config> Pallet<T> {
 			Collectors::<T>::get(&batch.collector).ok_or(Error::<T>::UnknownCollector)?.account;
 		let heads = Self::check_records(&collector, &batch)?;
 		let anchored_at = frame_system::Pallet::<T>::block_number();
+		let load = Self::load_after(&collector, anchored_at, batch.records.len())?;
+		CollectorLoad::<T>::insert(&collector, (anchored_at, load));
 		for (record, head) in batch.records.into_iter().zip(heads) {
 			let vehicle = record.vehicle;
 			let seq = head.next_seq;
@@ -179,13 +219,13 @@ impl<T: Config> Pallet<T> {
 			LatestAnchors::<T>::mutate(vehicle, |anchors| {
 				if anchors.is_full() {
 					let oldest = anchors.remove(0);
-					AnchoredCids::<T>::remove(cid_key(&oldest.cid));
+					AnchoredCids::<T>::remove(vehicle, cid_key(&oldest.cid));
 				}
 				if anchors.try_push(anchor.clone()).is_err() {
 					frame_support::defensive!("a full list made room for the new anchor");
 				}
 			});
-			AnchoredCids::<T>::insert(cid_key(&anchor.cid), (vehicle, seq));
+			AnchoredCids::<T>::insert(vehicle, cid_key(&anchor.cid), seq);
 			Heads::<T>::insert(
 				vehicle,
 				AnchorHead { next_seq, last_observed_to: anchor.observed_to },
@@ -230,8 +270,9 @@ impl<T: Config> Pallet<T> {
 	/// - each vehicle's anchors in state are at most [`Config::MaxAnchorsKept`], with
 	///   consecutive sequence numbers ending at its head's `next_seq - 1`, windows moving
 	///   forward, the last one ending at the head's `last_observed_to`;
-	/// - [`AnchoredCids`] holds exactly the content ids of the anchors in state;
-	/// - the registries are within their bounds.
+	/// - [`AnchoredCids`] holds exactly the content ids of the anchors in state, under their
+	///   vehicles;
+	/// - the registries are within their bounds, and no collector's load above its share.
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		let mut anchored = 0usize;
 		for (vehicle, anchors) in LatestAnchors::<T>::iter() {
@@ -251,7 +292,7 @@ impl<T: Config> Pallet<T> {
 			}
 			for anchor in &anchors {
 				ensure!(
-					AnchoredCids::<T>::get(cid_key(&anchor.cid)) == Some((vehicle, anchor.seq)),
+					AnchoredCids::<T>::get(vehicle, cid_key(&anchor.cid)) == Some(anchor.seq),
 					"every anchor in state is indexed by its content id"
 				);
 			}
@@ -262,11 +303,41 @@ impl<T: Config> Pallet<T> {
 			"the index holds no stale content id"
 		);
 		ensure!(Collectors::<T>::count() <= T::MaxCollectors::get(), "collectors within bound");
+		let registered = |vehicle: VehicleId| T::Vehicles::storage_backend(vehicle).is_some();
+		ensure!(
+			Heads::<T>::iter_keys().all(registered) &&
+				LatestAnchors::<T>::iter_keys().all(registered),
+			"a retired vehicle left anchors behind"
+		);
+		for (_, (_, load)) in CollectorLoad::<T>::iter() {
+			ensure!(
+				load <= T::MaxRecordsPerCollectorPerBlock::get(),
+				"no collector holds more than its share of a block"
+			);
+		}
 		ensure!(OemSources::<T>::count() <= T::MaxOemSources::get(), "sources within bound");
 		ensure!(
 			Collectors::<T>::iter().count() == Collectors::<T>::count() as usize,
 			"the collector counter is right"
 		);
 		Ok(())
+	}
+}
+
+/// A retired vehicle's anchors go with it: its head, its latest anchors and their content ids
+/// (at most [`Config::MaxAnchorsKept`] of them). Its history stays where it always was, in the
+/// `Anchored` events of the blocks that anchored it.
+impl<T: Config> dimo_primitives::vehicle::OnVehicleRetired for Pallet<T> {
+	fn on_vehicle_retired(vehicle: VehicleId) {
+		Heads::<T>::remove(vehicle);
+		let anchors = LatestAnchors::<T>::take(vehicle);
+		for anchor in anchors {
+			AnchoredCids::<T>::remove(vehicle, cid_key(&anchor.cid));
+		}
+	}
+
+	fn on_vehicle_retired_weight() -> Weight {
+		let kept = u64::from(T::MaxAnchorsKept::get());
+		T::DbWeight::get().reads_writes(1, kept.saturating_add(2))
 	}
 }

@@ -35,6 +35,13 @@
 //!   A collector's node thus needs no funded account and no nonce, so two offchain-worker runs
 //!   never race for one; a replay is refused in the pool by its tags (one per vehicle and
 //!   window) and on chain by the window check. The same checks run again at dispatch.
+//! - **A bounded share of each block per collector.** Batches pay no fee and come first, so
+//!   the chain bounds what one collector may take: the pool holds one batch per collector at a
+//!   time (a tag per collector), and a block holds at most
+//!   [`Config::MaxRecordsPerCollectorPerBlock`] records of one collector ([`CollectorLoad`]),
+//!   checked when the block is built (a batch over the share waits for the next block) and at
+//!   dispatch. Windows may end at most [`Config::MaxWindowAhead`] after the chain's clock, so
+//!   that no collector can date a reading ahead and so make every later one stale.
 //! - **Consent lives in pallets/vehicles**, read through
 //!   [`ConsentProvider`](dimo_primitives::vehicle::ConsentProvider): an anchor is refused if the
 //!   collector's account is not consented to at this block, or if the record's backend is not
@@ -127,9 +134,26 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxOemSources: Get<u32>;
 
+		/// The chain's clock: the timestamp of the block being built (at dispatch), or of the
+		/// best block (in the transaction pool), in Unix milliseconds.
+		type Time: frame_support::traits::Time<Moment = u64>;
+
+		/// How far ahead of the chain's clock an observed window may end, in milliseconds: room
+		/// for the time between blocks and the collector's clock drift. A window that ends
+		/// later is refused ([`Error::WindowInFuture`]): every later reading of the vehicle would
+		/// be stale until that time.
+		#[pallet::constant]
+		type MaxWindowAhead: Get<u64>;
+
 		/// How many records one batch may hold.
 		#[pallet::constant]
 		type MaxBatchRecords: Get<u32>;
+
+		/// How many records of one collector a block may hold. At least
+		/// [`Config::MaxBatchRecords`]; set it so that no collector can crowd out other
+		/// transactions (anchor batches pay no fee and are ordered first).
+		#[pallet::constant]
+		type MaxRecordsPerCollectorPerBlock: Get<u32>;
 
 		/// How many of a vehicle's latest anchors stay in state.
 		#[pallet::constant]
@@ -211,12 +235,28 @@ pub mod pallet {
 		ValueQuery,
 	>;
 
-	/// The vehicle and sequence number of each content id in [`LatestAnchors`], by the
-	/// BLAKE2-256 hash of the content id; removed when its anchor leaves state.
+	/// The sequence number of each content id in a vehicle's [`LatestAnchors`], by vehicle
+	/// and the BLAKE2-256 hash of the content id; removed when its anchor leaves state.
 	///
-	/// `Identity`: the key is already a cryptographic hash.
+	/// Per vehicle, not global: a content id is refused only for the vehicle that already
+	/// holds it. A global index let any collector that saw a batch in the (public) pool anchor
+	/// one of its content ids first under a vehicle of its own, and so sink the honest batch;
+	/// and a canonical record names its vehicle, so an honest collector never produces one
+	/// content id for two vehicles anyway.
+	///
+	/// `Twox64Concat` for vehicles (assigned by the chain), `Identity` for the hash.
 	#[pallet::storage]
-	pub type AnchoredCids<T> = StorageMap<_, Identity, [u8; 32], (VehicleId, u64)>;
+	pub type AnchoredCids<T> =
+		StorageDoubleMap<_, Twox64Concat, VehicleId, Identity, [u8; 32], u64>;
+
+	/// How many records each collector (by account) anchored in the block it names: the
+	/// collector's share of that block so far. An entry of an earlier block counts as none.
+	///
+	/// `Blake2_128Concat`: accounts are keys' bytes. One entry per registered collector, removed
+	/// with it.
+	#[pallet::storage]
+	pub type CollectorLoad<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, (BlockNumberFor<T>, u32)>;
 
 	#[pallet::genesis_config]
 	#[derive(frame_support::DefaultNoBound)]
@@ -329,10 +369,17 @@ pub mod pallet {
 		/// The observed window does not start after the end of the vehicle's last anchored
 		/// window: a replay, or a reading older than one already anchored.
 		StaleWindow,
-		/// A record with this content id is already anchored.
+		/// A record with this content id is already anchored for this vehicle.
 		DuplicateCid,
 		/// The vehicle has anchored more readings than a sequence number can count.
 		SequenceOverflow,
+		/// The observed window ends more than [`Config::MaxWindowAhead`] after the chain's
+		/// clock: a reading cannot come from the future.
+		WindowInFuture,
+		/// The collector's records in this block would exceed
+		/// [`Config::MaxRecordsPerCollectorPerBlock`]: submit the batch again for a later
+		/// block.
+		BlockShareUsed,
 	}
 
 	#[pallet::hooks]
@@ -340,6 +387,10 @@ pub mod pallet {
 		fn integrity_test() {
 			assert!(T::MaxAnchorsKept::get() > 0, "a vehicle must keep at least its last anchor");
 			assert!(T::MaxBatchRecords::get() > 0, "a batch must hold at least one record");
+			assert!(
+				T::MaxRecordsPerCollectorPerBlock::get() >= T::MaxBatchRecords::get(),
+				"a full batch must fit in a collector's share of a block"
+			);
 			assert!(T::AnchorLongevity::get() > 0, "a batch must stay valid for a block at least");
 			assert!(T::PollEvery::get() > 0, "a vehicle is polled at most once a block");
 		}
@@ -420,7 +471,8 @@ pub mod pallet {
 		///   [`Error::VehiclesNotAscending`], [`Error::UnknownVehicle`],
 		///   [`Error::CollectorNotConsented`], [`Error::BackendNotAllowed`],
 		///   [`Error::MalformedCid`], [`Error::BadWindow`], [`Error::StaleWindow`],
-		///   [`Error::DuplicateCid`], [`Error::SequenceOverflow`]. In the pool the same
+		///   [`Error::WindowInFuture`], [`Error::DuplicateCid`], [`Error::SequenceOverflow`],
+		///   [`Error::BlockShareUsed`]. In the pool the same
 		///   conditions, and a bad signature, make the transaction invalid.
 		/// - Events: [`Event::Anchored`] for each record.
 		#[pallet::call_index(4)]

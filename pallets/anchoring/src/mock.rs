@@ -80,6 +80,8 @@ impl pallet_balances::Config for Test {
 
 parameter_types! {
 	pub const VehicleDeposit: u64 = 100;
+	/// Large enough for the tests of anchors; the tests of the block share lower it.
+	pub static MaxRecordsPerCollectorPerBlock: u32 = 64;
 }
 
 impl pallet_vehicles::Config for Test {
@@ -88,7 +90,9 @@ impl pallet_vehicles::Config for Test {
 	type VehicleDeposit = VehicleDeposit;
 	type MaxVehiclesPerOwner = ConstU32<8>;
 	type MaxCollectorsPerVehicle = ConstU32<2>;
+	type TransferOfferLifetime = frame_support::traits::ConstU64<10>;
 	type OnTransfer = ();
+	type OnRetire = Anchoring;
 	type WeightInfo = ();
 }
 
@@ -115,6 +119,32 @@ pub fn reported_active() -> Vec<VehicleId> {
 	ACTIVE.with(|active| active.borrow().clone())
 }
 
+thread_local! {
+	/// The chain's clock, in Unix milliseconds.
+	pub static CHAIN_TIME_MS: RefCell<u64> = const { RefCell::new(CHAIN_TIME_AT_GENESIS) };
+}
+
+/// Where the mock's chain clock starts: after every window the tests use by default.
+pub const CHAIN_TIME_AT_GENESIS: u64 = 1_000_000;
+/// How far ahead of the chain's clock a window may end.
+pub const MAX_WINDOW_AHEAD: u64 = 60_000;
+
+/// The chain's clock, set by [`set_chain_time`].
+pub struct ChainTime;
+
+impl frame_support::traits::Time for ChainTime {
+	type Moment = u64;
+
+	fn now() -> u64 {
+		CHAIN_TIME_MS.with(|now| *now.borrow())
+	}
+}
+
+/// Sets the chain's clock, in Unix milliseconds.
+pub fn set_chain_time(unix_ms: u64) {
+	CHAIN_TIME_MS.with(|now| *now.borrow_mut() = unix_ms);
+}
+
 /// A collector key's account is its number.
 pub struct KeyAccount;
 
@@ -132,7 +162,10 @@ impl pallet_anchoring::Config for Test {
 	type AdminOrigin = frame_system::EnsureRoot<u64>;
 	type MaxCollectors = ConstU32<MAX_COLLECTORS>;
 	type MaxOemSources = ConstU32<MAX_OEM_SOURCES>;
+	type Time = ChainTime;
+	type MaxWindowAhead = frame_support::traits::ConstU64<MAX_WINDOW_AHEAD>;
 	type MaxBatchRecords = ConstU32<MAX_BATCH>;
+	type MaxRecordsPerCollectorPerBlock = MaxRecordsPerCollectorPerBlock;
 	type MaxAnchorsKept = ConstU32<MAX_ANCHORS_KEPT>;
 	type AnchorPriority = frame_support::traits::ConstU64<{ 1 << 20 }>;
 	type AnchorLongevity = frame_support::traits::ConstU64<16>;
@@ -196,6 +229,8 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 	let mut ext = sp_io::TestExternalities::new(storage);
 	ext.execute_with(|| System::set_block_number(1));
 	ACTIVE.with(|active| active.borrow_mut().clear());
+	set_chain_time(CHAIN_TIME_AT_GENESIS);
+	MaxRecordsPerCollectorPerBlock::set(64);
 	ext
 }
 

@@ -7,17 +7,20 @@
 //! 1. takes the collector's lock in offchain storage ([`LOCK_KEY`]), so that two runs (two
 //!    blocks imported in quick succession) never poll the same vehicles;
 //! 2. reads the work queue ([`PENDING_KEY`]): records built by earlier runs that the chain has
-//!    not anchored yet. Those the chain now holds (its [`Heads`] moved past them) are done;
-//!    the others are submitted again. A vehicle with a pending record is not polled, so its
+//!    not anchored yet. Those the chain now holds (its [`Heads`] moved past them) are done; one
+//!    that its head moved past without anchoring it is dropped with a warning; the others are
+//!    submitted again. A vehicle with a pending record is not polled, so its
 //!    readings reach the chain in order;
 //! 3. picks the due vehicles ([`dimo_offchain::schedule`]) among those it holds credentials for
 //!    ([`dimo_offchain::credentials`]), that consent to this collector at this block, whose OEM
-//!    has a registered source (no other host is ever contacted), and whose credentials name the
-//!    car the registry holds (the OEM, and the blake2-256 of the OEM's id of the car);
+//!    has a registered source on a host that the operator listed (no other host is ever
+//!    contacted), and whose credentials name the car the registry holds (the OEM, and the
+//!    blake2-256 of the OEM's id of the car);
 //! 4. refreshes the access tokens that expire within a minute, and writes the new tokens back
 //!    to offchain storage; then asks every due vehicle's OEM for data, all requests in flight
-//!    at once, under one deadline. HTTPS goes through the node's client, which checks the
-//!    certificate chain against the system trust store;
+//!    at once, under one deadline, reading at most the operator's maximum of each answer
+//!    (a larger one fails that vehicle only). HTTPS goes through the node's client, which
+//!    checks the certificate chain against the system trust store;
 //! 5. builds each reading's canonical record ([`dimo_offchain::record`]), computes its CID,
 //!    and for the vehicles that chose IPFS adds it to the node's IPFS and checks the CID that
 //!    IPFS returns against its own;
@@ -30,7 +33,9 @@
 //! A re-org that drops an anchor leaves its record in the queue until the chain holds it.
 //!
 //! Credentials never leave the node: tokens go only into the OEM's request headers and form
-//! bodies, and the log lines name vehicles, OEMs and hosts, never tokens.
+//! bodies, to hosts that governance registered *and* the operator listed
+//! ([`dimo_offchain::settings`]); they are sealed at rest ([`dimo_offchain::seal`]) under a key
+//! from the node's keystore; and the log lines name vehicles, OEMs and hosts, never tokens.
 
 use crate::{pallet::*, AnchorBatch, AnchorRecord, ContentId, OemApi, OemSource};
 use alloc::{
@@ -43,11 +48,13 @@ use alloc::{
 use codec::{Decode, Encode};
 use dimo_offchain::{
 	cid::Cid,
-	credentials::{credentials_key, Credentials, VEHICLES_KEY},
+	credentials::{credentials_key, oem_client_key, Credentials, OemClient, VEHICLES_KEY},
 	ipfs,
 	oem::{self, smartcar::Smartcar, tesla::Tesla, OemError, Signals},
 	record::Record,
 	schedule::{schedule_key, Failure, Policy, Schedule},
+	seal::{offchain_nonce, SealKey, Sealed},
+	settings::{Settings, SETTINGS_KEY},
 };
 use dimo_primitives::vehicle::{ConsentProvider, StorageBackend, VehicleId, VehicleRegistry};
 use frame_support::traits::Get;
@@ -74,9 +81,6 @@ pub const LOCK_KEY: &[u8] = b"dimo/collector/lock";
 
 /// The offchain-storage key of the work queue: a SCALE `Vec<`[`PendingRecord`]`>`.
 pub const PENDING_KEY: &[u8] = b"dimo/collector/pending";
-
-/// The OAuth client id that the collector presents when it refreshes a token.
-pub const OAUTH_CLIENT_ID: &str = "dimo-collector";
 
 /// How long one run waits for all its HTTP answers.
 const HTTP_DEADLINE_MS: u64 = 10_000;
@@ -146,10 +150,33 @@ fn url(bytes: &[u8]) -> &str {
 	core::str::from_utf8(bytes).unwrap_or("")
 }
 
-/// Sends every request at once and waits for all the answers until `deadline`. Each answer
-/// is `Err` with a short reason if the transport failed (refused connection, a certificate
-/// chain the node does not trust, the deadline).
-fn fetch_all(requests: &[oem::Request], deadline: Timestamp) -> Vec<Result<Answer, &'static str>> {
+/// Why an answer was refused because of its size.
+pub const TOO_LARGE: &str = "the answer is larger than this node's --collector-max-answer-bytes";
+
+/// Reads at most `max_bytes` of `body`: `None` if it holds more. The body arrives in chunks
+/// that the node reads as they are asked for, so an endless or huge answer costs the worker
+/// `max_bytes` of memory and no more.
+fn read_bounded(body: &mut http::ResponseBody, max_bytes: u32) -> Option<Vec<u8>> {
+	let max = max_bytes as usize;
+	let mut bytes = Vec::new();
+	for byte in body.by_ref() {
+		if bytes.len() >= max {
+			return None;
+		}
+		bytes.push(byte);
+	}
+	Some(bytes)
+}
+
+/// Sends every request at once and waits for all the answers until `deadline`, reading at
+/// most `max_bytes` of each body. Each answer is `Err` with a short reason if the transport
+/// failed (refused connection, a certificate chain the node does not trust, the deadline) or
+/// the body was too large ([`TOO_LARGE`]).
+fn fetch_all(
+	requests: &[oem::Request],
+	deadline: Timestamp,
+	max_bytes: u32,
+) -> Vec<Result<Answer, &'static str>> {
 	let mut results: Vec<Result<Answer, &'static str>> = Vec::with_capacity(requests.len());
 	let mut started = Vec::new();
 	let mut started_at = Vec::new();
@@ -190,11 +217,12 @@ fn fetch_all(requests: &[oem::Request], deadline: Timestamp) -> Vec<Result<Answe
 				}
 				let mut body_reader = response.body();
 				body_reader.deadline(deadline);
-				let body: Vec<u8> = body_reader.by_ref().collect();
-				if body_reader.error().is_some() {
-					Err("the answer's body did not arrive in time")
-				} else {
-					Ok(Answer { status: response.code, headers, body })
+				match read_bounded(&mut body_reader, max_bytes) {
+					None => Err(TOO_LARGE),
+					Some(_) if body_reader.error().is_some() => {
+						Err("the answer's body did not arrive in time")
+					},
+					Some(body) => Ok(Answer { status: response.code, headers, body }),
 				}
 			},
 			Ok(Err(http::Error::DeadlineReached)) | Err(_) => Err("no answer before the deadline"),
@@ -212,6 +240,30 @@ fn fetch_all(requests: &[oem::Request], deadline: Timestamp) -> Vec<Result<Answe
 
 fn read_persistent<V: Decode>(key: &[u8]) -> Option<V> {
 	StorageValueRef::persistent(key).get::<V>().ok().flatten()
+}
+
+/// The OAuth client of OEM `oem` that the operator stored (sealed), if any.
+fn read_oem_client(oem: u32, seal_key: &SealKey) -> Option<OemClient> {
+	let key = oem_client_key(oem);
+	let sealed: Sealed = read_persistent(&key)?;
+	seal_key.open_value(&key, &sealed)
+}
+
+/// The credentials of `vehicle`, opened with `seal_key`; `None` (with a warning) if the entry
+/// does not open: sealed under another key (a node whose keystore was replaced) or stored by
+/// a node before credentials were sealed. The operator stores them again.
+fn read_credentials(vehicle: VehicleId, seal_key: &SealKey) -> Option<Credentials> {
+	let key = credentials_key(vehicle);
+	let sealed: Sealed = read_persistent(&key)?;
+	let opened = seal_key.open_value(&key, &sealed);
+	if opened.is_none() {
+		log::warn!(
+			target: LOG_TARGET,
+			"vehicle {vehicle}: its credentials do not open with this node's sealing key; store \
+			 them again with collector_setCredentials"
+		);
+	}
+	opened
 }
 
 impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
@@ -235,7 +287,12 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 		let mut queue = Self::still_pending(queued, now, &account);
 		let busy: BTreeSet<VehicleId> = queue.iter().map(|p| p.record.vehicle).collect();
 		let room = (T::MaxBatchRecords::get() as usize).saturating_sub(queue.len());
-		let fresh = Self::poll_due(now, &account, &busy, room);
+		let settings: Settings = read_persistent(SETTINGS_KEY).unwrap_or_default();
+		let fresh = match SealKey::from_keystore() {
+			Some(seal_key) => Self::poll_due(now, &account, &busy, room, &settings, &seal_key),
+			// No credentials were ever stored: the node's RPC makes the key with the first.
+			None => Vec::new(),
+		};
 		queue.extend(fresh.into_iter().map(|record| PendingRecord { record, submissions: 0 }));
 		if queue.is_empty() {
 			if had_queue {
@@ -269,7 +326,24 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 				let record = &pending.record;
 				let head = Heads::<T>::get(record.vehicle);
 				if head.next_seq > 0 && record.observed_from <= head.last_observed_to {
-					return false; // anchored
+					// The chain will never take it now. Anchored, if the vehicle's anchors hold
+					// its content id; otherwise a later window was anchored first (by another
+					// collector, or dated ahead): say so, the reading is lost to the chain.
+					let anchored = AnchoredCids::<T>::contains_key(
+						record.vehicle,
+						crate::functions::cid_key(&record.cid),
+					);
+					if !anchored {
+						log::warn!(
+							target: LOG_TARGET,
+							"vehicle {}: dropping a reading observed at {} that was never \
+							 anchored: the chain holds a window up to {} already",
+							record.vehicle,
+							record.observed_to,
+							head.last_observed_to
+						);
+					}
+					return false;
 				}
 				if pending.submissions >= MAX_SUBMISSIONS {
 					log::error!(
@@ -300,6 +374,8 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 		account: &T::AccountId,
 		busy: &BTreeSet<VehicleId>,
 		room: usize,
+		settings: &Settings,
+		seal_key: &SealKey,
 	) -> Vec<AnchorRecord> {
 		let block = now.saturated_into::<u64>();
 		let now_ms = sp_io::offchain::timestamp().unix_millis();
@@ -325,10 +401,7 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 				log::warn!(target: LOG_TARGET, "vehicle {vehicle}: Arweave is not supported yet");
 				continue;
 			}
-			let Some(credentials) = read_persistent::<Credentials>(&credentials_key(vehicle))
-			else {
-				continue;
-			};
+			let Some(credentials) = read_credentials(vehicle, seal_key) else { continue };
 			let Some(source) = OemSources::<T>::get(credentials.oem) else {
 				log::warn!(
 					target: LOG_TARGET,
@@ -337,6 +410,20 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 				);
 				continue;
 			};
+			// The operator's word as well as governance's: tokens go only to hosts that both
+			// name.
+			let unlisted = [&source.api_base_url, &source.auth_url]
+				.into_iter()
+				.find(|source_url| !settings.allows(url(source_url)));
+			if let Some(unlisted) = unlisted {
+				log::warn!(
+					target: LOG_TARGET,
+					"vehicle {vehicle}: OEM host {} is not on this node's --collector-oem-host \
+					 list; not polled, no token sent",
+					origin(url(unlisted))
+				);
+				continue;
+			}
 			// The credentials must open this very car: the registry holds the hash of the OEM's
 			// id of it, which the operator gave with the credentials.
 			let same_car = T::Vehicles::oem_reference(vehicle).is_some_and(|(oem, hash)| {
@@ -365,10 +452,11 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 			return Vec::new();
 		}
 		let deadline = sp_io::offchain::timestamp().add(Duration::from_millis(HTTP_DEADLINE_MS));
-		Self::refresh_tokens(&mut jobs, now_ms, deadline);
-		Self::fetch_readings(&mut jobs, deadline);
+		let max_bytes = settings.max_answer_bytes;
+		Self::refresh_tokens(&mut jobs, now_ms, deadline, max_bytes, seal_key);
+		Self::fetch_readings(&mut jobs, deadline, max_bytes, seal_key);
 		let read_at = sp_io::offchain::timestamp().unix_millis();
-		let records = Self::store_readings(&mut jobs, read_at, deadline);
+		let records = Self::store_readings(&mut jobs, read_at, deadline, max_bytes);
 
 		let policy =
 			Policy { poll_every: T::PollEvery::get(), max_backoff: T::MaxPollBackoff::get() };
@@ -383,32 +471,50 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 	}
 
 	/// Refreshes the access tokens that expire soon, and writes the new ones back.
-	fn refresh_tokens(jobs: &mut [Job], now_ms: u64, deadline: Timestamp) {
+	fn refresh_tokens(
+		jobs: &mut [Job],
+		now_ms: u64,
+		deadline: Timestamp,
+		max_bytes: u32,
+		seal_key: &SealKey,
+	) {
 		let now_secs = now_ms / 1000;
-		let expiring: Vec<usize> = jobs
-			.iter()
-			.enumerate()
-			.filter(|(_, job)| {
-				job.credentials.expires_at <= now_secs.saturating_add(REFRESH_MARGIN_SECS)
-			})
-			.map(|(index, _)| index)
-			.collect();
+		let mut expiring: Vec<(usize, OemClient)> = Vec::new();
+		for (index, job) in jobs.iter_mut().enumerate() {
+			if job.credentials.expires_at > now_secs.saturating_add(REFRESH_MARGIN_SECS) {
+				continue;
+			}
+			match read_oem_client(job.credentials.oem, seal_key) {
+				Some(client) => expiring.push((index, client)),
+				None => {
+					log::warn!(
+						target: LOG_TARGET,
+						"vehicle {}: its access token expires and OEM {} has no OAuth client on \
+						 this node (collector_setOemClient): not refreshed",
+						job.vehicle,
+						job.credentials.oem
+					);
+					job.failure = Some(Failure::Transient);
+				},
+			}
+		}
 		if expiring.is_empty() {
 			return;
 		}
 		let requests: Vec<oem::Request> = expiring
 			.iter()
-			.filter_map(|index| jobs.get(*index))
-			.map(|job| {
+			.filter_map(|(index, client)| jobs.get(*index).map(|job| (job, client)))
+			.map(|(job, client)| {
 				let refresh = String::from_utf8_lossy(&job.credentials.refresh_token);
 				(adapter(job.source.api).refresh_request)(
 					url(&job.source.auth_url),
-					OAUTH_CLIENT_ID,
+					&client.to_oauth(),
 					&refresh,
 				)
 			})
 			.collect();
-		let answers = fetch_all(&requests, deadline);
+		let expiring: Vec<usize> = expiring.into_iter().map(|(index, _)| index).collect();
+		let answers = fetch_all(&requests, deadline, max_bytes);
 		for (index, answer) in expiring.into_iter().zip(answers) {
 			let Some(job) = jobs.get_mut(index) else { continue };
 			let host = origin(url(&job.source.auth_url));
@@ -430,7 +536,7 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 					job.credentials.access_token = tokens.access_token.into_bytes();
 					job.credentials.refresh_token = tokens.refresh_token.into_bytes();
 					job.credentials.expires_at = now_secs.saturating_add(tokens.expires_in);
-					Self::write_back(job.vehicle, &used, &job.credentials);
+					Self::write_back(job.vehicle, &used, &job.credentials, seal_key);
 					log::info!(target: LOG_TARGET, "vehicle {}: access token refreshed", job.vehicle);
 				},
 				Err(error) => {
@@ -450,22 +556,30 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 		}
 	}
 
-	/// Writes refreshed credentials back, unless the operator replaced the old ones meanwhile.
-	fn write_back(vehicle: VehicleId, used_refresh_token: &[u8], credentials: &Credentials) {
+	/// Seals refreshed credentials back, unless the operator replaced the old ones meanwhile.
+	fn write_back(
+		vehicle: VehicleId,
+		used_refresh_token: &[u8],
+		credentials: &Credentials,
+		seal_key: &SealKey,
+	) {
 		let key = credentials_key(vehicle);
-		let _ =
-			StorageValueRef::persistent(&key).mutate(|stored: Result<Option<Credentials>, _>| {
-				match stored {
-					Ok(Some(stored)) if stored.refresh_token == used_refresh_token => {
-						Ok(credentials.clone())
-					},
-					_ => Err(()),
-				}
-			});
+		let _ = StorageValueRef::persistent(&key).mutate(|stored: Result<Option<Sealed>, _>| {
+			let current = match stored {
+				Ok(Some(sealed)) => seal_key.open_value::<Credentials>(&key, &sealed),
+				_ => None,
+			};
+			match current {
+				Some(current) if current.refresh_token == used_refresh_token => {
+					Ok(seal_key.seal_value(&key, offchain_nonce(), credentials))
+				},
+				_ => Err(()),
+			}
+		});
 	}
 
 	/// Asks each job's OEM for its data, all at once.
-	fn fetch_readings(jobs: &mut [Job], deadline: Timestamp) {
+	fn fetch_readings(jobs: &mut [Job], deadline: Timestamp, max_bytes: u32, seal_key: &SealKey) {
 		let live: Vec<usize> = jobs
 			.iter()
 			.enumerate()
@@ -481,7 +595,7 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 				(adapter(job.source.api).data_request)(url(&job.source.api_base_url), &car, &token)
 			})
 			.collect();
-		let answers = fetch_all(&requests, deadline);
+		let answers = fetch_all(&requests, deadline, max_bytes);
 		for (index, answer) in live.into_iter().zip(answers) {
 			let Some(job) = jobs.get_mut(index) else { continue };
 			let host = origin(url(&job.source.api_base_url));
@@ -511,7 +625,7 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 							// Refresh before the next poll.
 							let used = job.credentials.refresh_token.clone();
 							job.credentials.expires_at = 0;
-							Self::write_back(job.vehicle, &used, &job.credentials);
+							Self::write_back(job.vehicle, &used, &job.credentials, seal_key);
 							Failure::Transient
 						},
 						OemError::RefreshRejected => Failure::GrantRevoked,
@@ -524,7 +638,12 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 
 	/// Builds the records of the readings, adds those of IPFS vehicles to IPFS, and returns
 	/// the anchor records of those stored.
-	fn store_readings(jobs: &mut [Job], read_at: u64, deadline: Timestamp) -> Vec<AnchorRecord> {
+	fn store_readings(
+		jobs: &mut [Job],
+		read_at: u64,
+		deadline: Timestamp,
+		max_bytes: u32,
+	) -> Vec<AnchorRecord> {
 		/// A reading's record: its job, its bytes, its anchor, and whether it is stored.
 		struct Built {
 			job: usize,
@@ -587,7 +706,7 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 				body: ipfs::add_body(&format!("vehicle-{}.json", b.anchor.vehicle), &b.bytes),
 			})
 			.collect();
-		let answers = fetch_all(&requests, deadline);
+		let answers = fetch_all(&requests, deadline, max_bytes);
 		for (index, answer) in uploads.into_iter().zip(answers) {
 			let Some(b) = built.get_mut(index) else { continue };
 			let checked = match answer {

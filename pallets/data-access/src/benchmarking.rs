@@ -47,6 +47,30 @@ fn vehicle_with_admins<T: Config>() -> (VehicleId, T::AccountId, T::AccountId) {
 	(vehicle, owner, last)
 }
 
+/// Like [`vehicle_with_admins`], but the vehicle changed hands once: its first owner had
+/// granted every stream to each of `stale`, whose entries are now stale and hold the first
+/// owner's deposit (the path of `grant` that releases it); and `stale` are registered data
+/// consumers, as far as the registry has room (the path that counts demand).
+fn vehicle_with_stale_grants<T: Config>(
+	stale: &[T::AccountId],
+) -> (VehicleId, T::AccountId, T::AccountId) {
+	let first_owner = funded::<T>("first_owner", 0);
+	let vehicle = T::Vehicles::register_for_benchmark(&first_owner);
+	Pallet::<T>::do_grant(&first_owner, vehicle, stale.iter().cloned(), &every_stream::<T>())
+		.expect("room for the batch; qed");
+	for consumer in stale.iter().take(T::MaxDataConsumers::get() as usize) {
+		Pallet::<T>::do_add_data_consumer(consumer.clone()).expect("room; qed");
+	}
+	let owner = funded::<T>("owner", 0);
+	T::Vehicles::transfer_for_benchmark(vehicle, &owner);
+	let mut last = owner.clone();
+	for index in 0..T::MaxAdminsPerVehicle::get() {
+		last = funded::<T>("admin", index);
+		Pallet::<T>::do_add_admin(&owner, vehicle, last.clone()).expect("room for admins; qed");
+	}
+	(vehicle, owner, last)
+}
+
 /// Grants every stream to `count` filler grantees.
 fn fill_grants<T: Config>(by: &T::AccountId, vehicle: VehicleId, count: u32) {
 	let grantees = (0..count).map(|index| account::<T::AccountId>("filler", index, 0));
@@ -71,9 +95,9 @@ mod benchmarks {
 
 	#[benchmark]
 	fn grant() {
-		let (vehicle, _, admin) = vehicle_with_admins::<T>();
-		fill_grants::<T>(&admin, vehicle, T::MaxGranteesPerVehicle::get().saturating_sub(1));
 		let grantee: T::AccountId = account("grantee", 0, 0);
+		let (vehicle, _, admin) = vehicle_with_stale_grants::<T>(&[grantee.clone()]);
+		fill_grants::<T>(&admin, vehicle, T::MaxGranteesPerVehicle::get().saturating_sub(1));
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(admin), vehicle, lookup_of::<T>(&grantee), every_stream::<T>());
@@ -112,9 +136,9 @@ mod benchmarks {
 
 	#[benchmark]
 	fn grant_many(n: Linear<1, { T::MaxBatch::get() }>) {
-		let (vehicle, _, admin) = vehicle_with_admins::<T>();
-		fill_grants::<T>(&admin, vehicle, T::MaxGranteesPerVehicle::get().saturating_sub(n));
 		let batch = grantees::<T>("grantee", n);
+		let (vehicle, _, admin) = vehicle_with_stale_grants::<T>(&batch);
+		fill_grants::<T>(&admin, vehicle, T::MaxGranteesPerVehicle::get().saturating_sub(n));
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(admin), vehicle, batch, every_stream::<T>());
@@ -191,6 +215,34 @@ mod benchmarks {
 		_(RawOrigin::Signed(caller), vehicle, lookup_of::<T>(&grantee));
 
 		assert!(!Grants::<T>::contains_key(vehicle, &grantee));
+	}
+
+	#[benchmark]
+	fn add_data_consumer() {
+		for index in 0..T::MaxDataConsumers::get().saturating_sub(1) {
+			Pallet::<T>::do_add_data_consumer(account("consumer", index, 0)).expect("room; qed");
+		}
+		let consumer: T::AccountId = account("new consumer", 0, 0);
+		let origin =
+			T::ConsumerOrigin::try_successful_origin().expect("governance has an origin; qed");
+
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, lookup_of::<T>(&consumer));
+
+		assert!(DataConsumers::<T>::contains_key(&consumer));
+	}
+
+	#[benchmark]
+	fn remove_data_consumer() {
+		let consumer: T::AccountId = account("consumer", 0, 0);
+		Pallet::<T>::do_add_data_consumer(consumer.clone()).expect("room; qed");
+		let origin =
+			T::ConsumerOrigin::try_successful_origin().expect("governance has an origin; qed");
+
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, lookup_of::<T>(&consumer));
+
+		assert!(!DataConsumers::<T>::contains_key(&consumer));
 	}
 
 	impl_benchmark_test_suite!(DataAccess, crate::mock::new_test_ext(), crate::mock::Test);

@@ -66,7 +66,7 @@ impl<T: Config> Pallet<T> {
 		Self::ensure_valid_streams(streams, &now)?;
 
 		let version = ownership.transfers;
-		let mut count = GranteeCount::<T>::get(vehicle).for_version(version);
+		let mut counts = GranteeCount::<T>::get(vehicle).current(version);
 		for grantee in grantees {
 			ensure!(grantee != ownership.owner, Error::<T>::GrantToOwner);
 			let mut grant = match Grants::<T>::get(vehicle, &grantee) {
@@ -76,15 +76,23 @@ impl<T: Config> Pallet<T> {
 						// An entry of a former owner: it gives nothing, and is replaced.
 						Self::release_deposit(vehicle, &grantee, &stale)?;
 					}
-					count = count.saturating_add(1);
-					ensure!(count <= T::MaxGranteesPerVehicle::get(), Error::<T>::TooManyGrantees);
+					counts.count = counts.count.saturating_add(1);
+					ensure!(
+						counts.count <= T::MaxGranteesPerVehicle::get(),
+						Error::<T>::TooManyGrantees
+					);
 					let deposit = T::GrantDeposit::get();
 					T::Currency::hold(&HoldReason::GrantDeposit.into(), who, deposit)?;
+					let counts_as_demand = DataConsumers::<T>::contains_key(&grantee);
+					if counts_as_demand {
+						counts.consumers = counts.consumers.saturating_add(1);
+					}
 					Grant {
 						ownership_version: version,
 						streams: Default::default(),
 						payer: who.clone(),
 						deposit,
+						counts_as_demand,
 					}
 				},
 			};
@@ -98,7 +106,7 @@ impl<T: Config> Pallet<T> {
 				by: who.clone(),
 			});
 		}
-		GranteeCount::<T>::insert(vehicle, VersionedCount { ownership_version: version, count });
+		GranteeCount::<T>::insert(vehicle, counts);
 		Ok(())
 	}
 
@@ -115,7 +123,7 @@ impl<T: Config> Pallet<T> {
 		}
 		let now = Self::now();
 		let version = ownership.transfers;
-		let mut count = GranteeCount::<T>::get(vehicle).for_version(version);
+		let mut counts = GranteeCount::<T>::get(vehicle).current(version);
 		for grantee in grantees {
 			let mut grant = Grants::<T>::get(vehicle, &grantee)
 				.filter(|grant| grant.ownership_version == version)
@@ -128,7 +136,7 @@ impl<T: Config> Pallet<T> {
 			if grant.streams.is_empty() {
 				Grants::<T>::remove(vehicle, &grantee);
 				Self::release_hold(&grant.payer, grant.deposit)?;
-				count = count.saturating_sub(1);
+				counts.forget(&grant);
 			} else {
 				Grants::<T>::insert(vehicle, &grantee, grant);
 			}
@@ -139,7 +147,25 @@ impl<T: Config> Pallet<T> {
 				by: who.clone(),
 			});
 		}
-		GranteeCount::<T>::insert(vehicle, VersionedCount { ownership_version: version, count });
+		GranteeCount::<T>::insert(vehicle, counts);
+		Ok(())
+	}
+
+	pub(crate) fn do_add_data_consumer(consumer: T::AccountId) -> DispatchResult {
+		ensure!(!DataConsumers::<T>::contains_key(&consumer), Error::<T>::AlreadyDataConsumer);
+		ensure!(
+			DataConsumers::<T>::count() < T::MaxDataConsumers::get(),
+			Error::<T>::TooManyDataConsumers
+		);
+		DataConsumers::<T>::insert(&consumer, ());
+		Self::deposit_event(Event::DataConsumerAdded { consumer });
+		Ok(())
+	}
+
+	pub(crate) fn do_remove_data_consumer(consumer: T::AccountId) -> DispatchResult {
+		ensure!(DataConsumers::<T>::contains_key(&consumer), Error::<T>::NotDataConsumer);
+		DataConsumers::<T>::remove(&consumer);
+		Self::deposit_event(Event::DataConsumerRemoved { consumer });
 		Ok(())
 	}
 
@@ -209,9 +235,7 @@ impl<T: Config> Pallet<T> {
 			Error::<T>::GrantStillLive
 		);
 		if is_current {
-			GranteeCount::<T>::mutate(vehicle, |count| {
-				count.count = count.count.saturating_sub(1);
-			});
+			GranteeCount::<T>::mutate(vehicle, |counts| counts.forget(&grant));
 		}
 		Self::release_deposit(vehicle, &grantee, &grant)
 	}
@@ -322,7 +346,7 @@ impl<T: Config> Pallet<T> {
 		use sp_runtime::Saturating;
 
 		let mut held: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
-		let mut counts: BTreeMap<VehicleId, u32> = BTreeMap::new();
+		let mut counts: BTreeMap<VehicleId, (u32, u32)> = BTreeMap::new();
 		for (vehicle, _, grant) in Grants::<T>::iter() {
 			ensure!(
 				grant.streams.windows(2).all(|pair| pair[0].stream < pair[1].stream),
@@ -332,20 +356,35 @@ impl<T: Config> Pallet<T> {
 			*total = total.saturating_add(grant.deposit);
 			let current = T::Vehicles::ownership(vehicle).map(|ownership| ownership.transfers);
 			if current == Some(grant.ownership_version) {
-				let count = counts.entry(vehicle).or_default();
+				let (count, consumers) = counts.entry(vehicle).or_default();
 				*count = count.saturating_add(1);
+				if grant.counts_as_demand {
+					*consumers = consumers.saturating_add(1);
+				}
 			}
 		}
 		for (vehicle, count) in GranteeCount::<T>::iter() {
 			let current = T::Vehicles::ownership(vehicle).map(|ownership| ownership.transfers);
 			if current == Some(count.ownership_version) {
 				ensure!(
-					counts.remove(&vehicle).unwrap_or_default() == count.count,
-					"a vehicle's grantee count is not its number of entries"
+					counts.remove(&vehicle).unwrap_or_default() == (count.count, count.consumers),
+					"a vehicle's grantee counts are not its numbers of entries"
 				);
 			}
 		}
 		ensure!(counts.is_empty(), "a vehicle's entries are not counted");
+		ensure!(
+			DataConsumers::<T>::iter().count() == DataConsumers::<T>::count() as usize &&
+				DataConsumers::<T>::count() <= T::MaxDataConsumers::get(),
+			"the data consumers' counter is right and within its bound"
+		);
+		let registered = |vehicle: VehicleId| T::Vehicles::ownership(vehicle).is_some();
+		ensure!(
+			Admins::<T>::iter_keys().all(registered) &&
+				PublicStreams::<T>::iter_keys().all(registered) &&
+				GranteeCount::<T>::iter_keys().all(registered),
+			"a retired vehicle left admins, public streams or a grantee count behind"
+		);
 		for (payer, total) in held {
 			ensure!(
 				T::Currency::balance_on_hold(&HoldReason::GrantDeposit.into(), &payer) == total,
@@ -364,17 +403,34 @@ fn has_duplicates<'a, I: Iterator<Item = &'a Stream> + Clone>(items: I) -> bool 
 		.any(|(index, item)| items.clone().skip(index.saturating_add(1)).any(|other| other == item))
 }
 
+/// A retired vehicle's access list goes with it: its admins, its public streams and its
+/// grantee count, one value each. Its grant entries hold their payers' deposits: they read as
+/// absent (the vehicle has no owner any more), and anyone may
+/// [`remove_expired`](Pallet::remove_expired) them, which returns each deposit to its payer.
+impl<T: Config> dimo_primitives::vehicle::OnVehicleRetired for Pallet<T> {
+	fn on_vehicle_retired(vehicle: VehicleId) {
+		Admins::<T>::remove(vehicle);
+		PublicStreams::<T>::remove(vehicle);
+		GranteeCount::<T>::remove(vehicle);
+	}
+
+	fn on_vehicle_retired_weight() -> Weight {
+		T::DbWeight::get().writes(3)
+	}
+}
+
 /// The demand for a vehicle's data, as the data-provider rewards (pallets/issuance) weigh it:
-/// the grantees of the vehicle's current owner. Two storage reads.
+/// the entries of the vehicle's current owner made for registered data consumers. Two storage
+/// reads.
 ///
-/// An entry counts until it is removed, even when all its streams have expired: the count is
-/// what keeps the question O(1), and anyone may [`remove_expired`](Pallet::remove_expired) a
-/// dead entry. Grants to the owner do not exist: [`Error::GrantToOwner`]. Each entry holds a
-/// deposit, so that inflating the count costs its payer; the rewards cap what it is worth.
+/// Grants to any other account (the owner's own spare accounts among them) do not count: that
+/// is what makes demand cost something real to fake (see the module docs). An entry counts
+/// until it is removed, even when all its streams have expired: the count is what keeps the
+/// question O(1), and anyone may [`remove_expired`](Pallet::remove_expired) a dead entry.
 impl<T: Config> dimo_primitives::rewards::DataDemand for Pallet<T> {
-	fn third_party_grants(vehicle: VehicleId) -> u32 {
+	fn consumer_grants(vehicle: VehicleId) -> u32 {
 		T::Vehicles::ownership(vehicle)
-			.map(|ownership| GranteeCount::<T>::get(vehicle).for_version(ownership.transfers))
+			.map(|ownership| GranteeCount::<T>::get(vehicle).current(ownership.transfers).consumers)
 			.unwrap_or(0)
 	}
 }

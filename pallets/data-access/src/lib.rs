@@ -19,6 +19,10 @@
 //! Anyone may [`remove_expired`](Pallet::remove_expired) an entry that no longer gives access,
 //! and its deposit goes back to the account that paid it.
 //!
+//! Governance ([`Config::ConsumerOrigin`]) [`add_data_consumer`](Pallet::add_data_consumer)s
+//! and [`remove_data_consumer`](Pallet::remove_data_consumer)s the accounts whose grants count
+//! as demand for a vehicle's data.
+//!
 //! ## Terminology
 //!
 //! - **Grant**: the entry of one (vehicle, grantee) pair: the streams the grantee may read and
@@ -43,6 +47,14 @@
 //!   and state that anybody can grow must be paid for.
 //! - Events carry the full new state of the (vehicle, grantee) pair, with named streams, so
 //!   that an indexer needs no second query and nobody decodes a bit mask.
+//! - **Demand is what registered data consumers hold.** The data-provider rewards
+//!   (pallets/issuance) weigh a vehicle's points by the demand for its data. Counting every
+//!   grant made that signal free to fake: an owner granted its own spare accounts, collected
+//!   the bonus, revoked and got the deposits back. Only an entry made for a **data consumer**
+//!   (an app or business that governance registered, as DIMO registers developer licences)
+//!   counts ([`VersionedCount::consumers`]); an entry counts from its creation until its
+//!   removal, and removing a consumer from the registry does not reach entries already
+//!   made (their owners revoke them, or they expire).
 
 #![cfg_attr(not(feature = "std"), no_std)]
 #![deny(missing_docs)]
@@ -120,6 +132,13 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxBatch: Get<u32>;
 
+		/// The origin that registers data consumers: governance.
+		type ConsumerOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+
+		/// How many data consumers may be registered at once.
+		#[pallet::constant]
+		type MaxDataConsumers: Get<u32>;
+
 		/// Weights of this pallet's calls.
 		type WeightInfo: WeightInfo;
 	}
@@ -169,6 +188,13 @@ pub mod pallet {
 	pub type PublicStreams<T: Config> =
 		StorageMap<_, Twox64Concat, VehicleId, PublicAccess<BlockNumberFor<T>>>;
 
+	/// The data consumers that governance registered: grants to them count as demand.
+	///
+	/// `Blake2_128Concat`: accounts are chosen by users. Bounded by
+	/// [`Config::MaxDataConsumers`] through its counter.
+	#[pallet::storage]
+	pub type DataConsumers<T: Config> = CountedStorageMap<_, Blake2_128Concat, T::AccountId, ()>;
+
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
 	pub enum Event<T: Config> {
@@ -204,6 +230,17 @@ pub mod pallet {
 			vehicle: VehicleId,
 			/// The former admin.
 			admin: T::AccountId,
+		},
+		/// Governance registered a data consumer: grants made to it from now on count as
+		/// demand.
+		DataConsumerAdded {
+			/// The consumer.
+			consumer: T::AccountId,
+		},
+		/// Governance removed a data consumer: grants made to it from now on do not count.
+		DataConsumerRemoved {
+			/// The consumer.
+			consumer: T::AccountId,
 		},
 		/// An entry that no longer gave access was removed and its deposit released.
 		ExpiredGrantRemoved {
@@ -249,6 +286,12 @@ pub mod pallet {
 		OwnerAsAdmin,
 		/// The entry still gives access to a stream: only its owner or an admin may revoke it.
 		GrantStillLive,
+		/// The account is a registered data consumer already.
+		AlreadyDataConsumer,
+		/// The account is not a registered data consumer.
+		NotDataConsumer,
+		/// [`Config::MaxDataConsumers`] consumers are registered; remove one first.
+		TooManyDataConsumers,
 	}
 
 	#[pallet::hooks]
@@ -429,6 +472,38 @@ pub mod pallet {
 			ensure_signed(origin)?;
 			let grantee = T::Lookup::lookup(grantee)?;
 			Self::do_remove_expired(vehicle, grantee)
+		}
+
+		/// Register `consumer` as a data consumer: grants made to it from now on count as
+		/// demand for the vehicle's data.
+		///
+		/// - Origin: [`Config::ConsumerOrigin`].
+		/// - Errors: [`Error::AlreadyDataConsumer`], [`Error::TooManyDataConsumers`].
+		/// - Events: [`Event::DataConsumerAdded`].
+		#[pallet::call_index(9)]
+		pub fn add_data_consumer(
+			origin: OriginFor<T>,
+			consumer: AccountIdLookupOf<T>,
+		) -> DispatchResult {
+			T::ConsumerOrigin::ensure_origin(origin)?;
+			let consumer = T::Lookup::lookup(consumer)?;
+			Self::do_add_data_consumer(consumer)
+		}
+
+		/// Remove `consumer` from the data consumers: grants made to it from now on do not
+		/// count; those made before count until they are removed.
+		///
+		/// - Origin: [`Config::ConsumerOrigin`].
+		/// - Errors: [`Error::NotDataConsumer`].
+		/// - Events: [`Event::DataConsumerRemoved`].
+		#[pallet::call_index(10)]
+		pub fn remove_data_consumer(
+			origin: OriginFor<T>,
+			consumer: AccountIdLookupOf<T>,
+		) -> DispatchResult {
+			T::ConsumerOrigin::ensure_origin(origin)?;
+			let consumer = T::Lookup::lookup(consumer)?;
+			Self::do_remove_data_consumer(consumer)
 		}
 	}
 

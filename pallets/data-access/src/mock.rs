@@ -20,6 +20,7 @@ pub const GRANT_DEPOSIT: u64 = 10;
 pub const MAX_GRANTEES: u32 = 5;
 pub const MAX_ADMINS: u32 = 2;
 pub const MAX_BATCH: u32 = 4;
+pub const MAX_DATA_CONSUMERS: u32 = 8;
 
 #[frame_support::runtime]
 mod runtime {
@@ -70,7 +71,9 @@ impl pallet_vehicles::Config for Test {
 	type VehicleDeposit = VehicleDeposit;
 	type MaxVehiclesPerOwner = ConstU32<8>;
 	type MaxCollectorsPerVehicle = ConstU32<2>;
+	type TransferOfferLifetime = frame_support::traits::ConstU64<10>;
 	type OnTransfer = ();
+	type OnRetire = DataAccess;
 	type WeightInfo = ();
 }
 
@@ -82,6 +85,8 @@ impl pallet_data_access::Config for Test {
 	type MaxGranteesPerVehicle = ConstU32<MAX_GRANTEES>;
 	type MaxAdminsPerVehicle = ConstU32<MAX_ADMINS>;
 	type MaxBatch = ConstU32<MAX_BATCH>;
+	type ConsumerOrigin = frame_system::EnsureRoot<u64>;
+	type MaxDataConsumers = ConstU32<MAX_DATA_CONSUMERS>;
 	type WeightInfo = ();
 }
 

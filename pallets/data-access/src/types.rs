@@ -52,6 +52,9 @@ pub struct Grant<AccountId, Balance, BlockNumber> {
 	pub payer: AccountId,
 	/// The deposit held from `payer`.
 	pub deposit: Balance,
+	/// Whether the grantee was a registered data consumer when the entry was made: such an
+	/// entry counts as demand for the vehicle's data (pallets/issuance) while it exists.
+	pub counts_as_demand: bool,
 }
 
 /// The admins of a vehicle.
@@ -91,15 +94,33 @@ pub struct VersionedCount {
 	pub ownership_version: u32,
 	/// The number of entries.
 	pub count: u32,
+	/// How many of them were made for registered data consumers: the vehicle's demand.
+	pub consumers: u32,
 }
 
 impl VersionedCount {
 	/// The count for `ownership_version`: zero if this one is about another version.
 	pub fn for_version(self, ownership_version: u32) -> u32 {
+		self.current(ownership_version).count
+	}
+
+	/// The counts for `ownership_version`: zeros if these are about another version.
+	pub fn current(self, ownership_version: u32) -> Self {
 		if self.ownership_version == ownership_version {
-			self.count
+			self
 		} else {
-			0
+			Self { ownership_version, count: 0, consumers: 0 }
+		}
+	}
+
+	/// Takes a removed entry of this version out of the counts.
+	pub fn forget<AccountId, Balance, BlockNumber>(
+		&mut self,
+		grant: &Grant<AccountId, Balance, BlockNumber>,
+	) {
+		self.count = self.count.saturating_sub(1);
+		if grant.counts_as_demand {
+			self.consumers = self.consumers.saturating_sub(1);
 		}
 	}
 }

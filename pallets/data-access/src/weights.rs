@@ -54,6 +54,8 @@ pub trait WeightInfo {
 	fn add_admin() -> Weight;
 	fn remove_admin() -> Weight;
 	fn remove_expired() -> Weight;
+	fn add_data_consumer() -> Weight;
+	fn remove_data_consumer() -> Weight;
 }
 
 /// Weights measured on the reference machine, with the runtime's database weights.
@@ -232,6 +234,19 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
+	/// Provisional (not yet measured): the counter and the entry, read and written.
+	/// Regenerate with `scripts/benchmark.sh pallet_data_access`.
+	fn add_data_consumer() -> Weight {
+		Weight::from_parts(400_000_000, 3507)
+			.saturating_add(T::DbWeight::get().reads(2_u64))
+			.saturating_add(T::DbWeight::get().writes(2_u64))
+	}
+	/// Provisional (not yet measured): the counter and the entry, read and written.
+	fn remove_data_consumer() -> Weight {
+		Weight::from_parts(400_000_000, 3507)
+			.saturating_add(T::DbWeight::get().reads(2_u64))
+			.saturating_add(T::DbWeight::get().writes(2_u64))
+	}
 }
 
 /// The same weights with ParityDB's database weights, for tests and mock runtimes.
@@ -288,5 +303,18 @@ impl WeightInfo for () {
 		Weight::from_parts(1_557_389_000, 3624)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
+	}
+	/// Provisional (not yet measured): the counter and the entry, read and written.
+	/// Regenerate with `scripts/benchmark.sh pallet_data_access`.
+	fn add_data_consumer() -> Weight {
+		Weight::from_parts(400_000_000, 3507)
+			.saturating_add(ParityDbWeight::get().reads(2_u64))
+			.saturating_add(ParityDbWeight::get().writes(2_u64))
+	}
+	/// Provisional (not yet measured): the counter and the entry, read and written.
+	fn remove_data_consumer() -> Weight {
+		Weight::from_parts(400_000_000, 3507)
+			.saturating_add(ParityDbWeight::get().reads(2_u64))
+			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 }

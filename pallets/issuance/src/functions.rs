@@ -139,28 +139,38 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Splits `minted` between the budgets and opens the epoch's reward pot. Every unit goes
-	/// somewhere: the DAO pot gets what the shares' rounding leaves.
+	/// somewhere, and no more than `minted` goes anywhere: each share is rounded *down*
+	/// (`mul_floor`), so the parts sum to at most the whole whatever the shares (a share of
+	/// `Perbill * x` rounds to the nearest, and two parts rounded up would pay out more than
+	/// was minted when the DAO's share is zero); the DAO pot gets what the rounding leaves.
 	fn split(epoch: EpochIndex, minted: Balance) -> (MintRecord, u32) {
 		let shares = CurrentShares::<T>::get();
 		let total_points = CurrentEpochPoints::<T>::take();
-		let data_providers =
-			if total_points.is_zero() { Zero::zero() } else { shares.data_providers * minted };
+		let data_providers = if total_points.is_zero() {
+			Zero::zero()
+		} else {
+			shares.data_providers.mul_floor(minted)
+		};
 
 		// Share-funded teams first, out of the whole emission; fixed amounts then come out of
 		// what is left for the DAO.
 		let mut teams: Vec<(DTeamId, DTeamOf<T>)> = DTeams::<T>::iter().collect();
 		teams.sort_unstable_by_key(|(id, _)| *id);
+		// What is not handed out yet: no part may take more than this, so that a rounding slip
+		// can only leave units to the DAO, never create them.
+		let mut left = minted.saturating_sub(data_providers);
 		let mut to_dteams: Balance = Zero::zero();
 		let mut payments: Vec<Balance> = Vec::with_capacity(teams.len());
 		for (_, team) in &teams {
 			let amount = match team.funding {
-				Funding::Share(share) => share * minted,
+				Funding::Share(share) => share.mul_floor(minted).min(left),
 				Funding::Fixed(_) => Zero::zero(),
 			};
+			left = left.saturating_sub(amount);
 			to_dteams = to_dteams.saturating_add(amount);
 			payments.push(amount);
 		}
-		let mut dao = minted.saturating_sub(data_providers).saturating_sub(to_dteams);
+		let mut dao = left;
 		for ((_, team), payment) in teams.iter().zip(payments.iter_mut()) {
 			if let Funding::Fixed(amount) = team.funding {
 				let amount = amount.min(dao);
@@ -249,7 +259,7 @@ impl<T: Config> Pallet<T> {
 		STREAK_LEVELS.iter().rposition(|(start, _)| streak >= *start).unwrap_or(0)
 	}
 
-	/// The points of a vehicle with `streak` and `grants` third-party grants.
+	/// The points of a vehicle with `streak` and `grants` grants to data consumers.
 	pub fn points_for(streak: u32, grants: u32, params: &RewardParams) -> (Points, u32) {
 		let bonus =
 			STREAK_LEVELS.get(Self::streak_level(streak)).map(|(_, bonus)| *bonus).unwrap_or(0);
@@ -269,7 +279,7 @@ impl<T: Config> Pallet<T> {
 		let streak = Self::next_streak(previous.as_ref().map(|a| (a.epoch, a.streak)), epoch);
 		let (points, rewarded_grants) = Self::points_for(
 			streak,
-			T::Demand::third_party_grants(vehicle),
+			T::Demand::consumer_grants(vehicle),
 			&Self::reward_params(),
 		);
 
@@ -604,6 +614,10 @@ impl<T: Config> Pallet<T> {
 		let points = AccountPoints::<T>::iter_prefix_values(current)
 			.fold(0 as Points, |sum, p| sum.saturating_add(p));
 		ensure!(points == CurrentEpochPoints::<T>::get(), "the epoch's points add up");
+		ensure!(
+			VehicleActivityOf::<T>::iter_keys().all(|v| T::Vehicles::ownership(v).is_some()),
+			"a retired vehicle left its activity behind"
+		);
 		Ok(())
 	}
 }
@@ -621,6 +635,18 @@ impl<T: Config> VehicleActivity for Pallet<T> {
 
 	fn note_active_weight() -> Weight {
 		T::WeightInfo::note_active()
+	}
+}
+
+/// A retired vehicle's streak goes with it: one removal. The points it earned in the epoch in
+/// progress stay with the owner who earned them, as they would after a transfer.
+impl<T: Config> dimo_primitives::vehicle::OnVehicleRetired for Pallet<T> {
+	fn on_vehicle_retired(vehicle: VehicleId) {
+		VehicleActivityOf::<T>::remove(vehicle);
+	}
+
+	fn on_vehicle_retired_weight() -> Weight {
+		T::DbWeight::get().writes(1)
 	}
 }
 

@@ -23,10 +23,11 @@
 //! A vehicle earns points in an epoch in which it sent data: the anchors report it through
 //! [`VehicleActivity`]. Its points are a base plus a streak bonus (DIMO's levels: 4, 21 and 36
 //! consecutive active epochs; each missed epoch drops a level; the streak stays with the
-//! vehicle when it changes hands), raised by the demand for its data: each third-party grant
-//! on it ([`DataDemand`]) adds [`RewardParams::demand_bonus_per_grant`], up to
-//! [`RewardParams::max_rewarded_grants`] grants, so that granting oneself access from many
-//! accounts cannot farm rewards. The points are credited to the vehicle's owner and follow the
+//! vehicle when it changes hands), raised by the demand for its data: each grant on it to a
+//! data consumer that governance registered ([`DataDemand`]) adds
+//! [`RewardParams::demand_bonus_per_grant`], up to [`RewardParams::max_rewarded_grants`]
+//! grants. Grants to other accounts do not count, so an owner cannot farm the bonus by
+//! granting its own spare accounts access. The points are credited to the vehicle's owner and follow the
 //! vehicle if it changes hands before the epoch closes ([`OnVehicleTransfer`]): the owner at
 //! the close [`claim`](Pallet::claim)s `points / all points × the epoch's pot`, rounded down,
 //! within [`RewardParams::claim_window`] epochs.
@@ -117,7 +118,7 @@ pub mod pallet {
 		/// The registry of vehicles: who owns an active vehicle.
 		type Vehicles: VehicleRegistry<Self::AccountId>;
 
-		/// The demand for a vehicle's data: its third-party grants.
+		/// The demand for a vehicle's data: its grants to registered data consumers.
 		type Demand: DataDemand;
 
 		/// The origin of every parameter change, dTeam decision and DAO spend: governance.
@@ -377,7 +378,7 @@ pub mod pallet {
 			points: Points,
 			/// Its streak, this epoch included.
 			streak: u32,
-			/// The third-party grants that counted.
+			/// The grants to registered data consumers that counted.
 			rewarded_grants: u32,
 			/// The account credited: the owner.
 			credited_to: T::AccountId,
@@ -758,7 +759,7 @@ pub const DEFAULT_SHARES: Shares = Shares {
 	dao: sp_runtime::Perbill::from_percent(30),
 };
 
-/// The default reward parameters: each third-party grant adds 10%, up to 5 grants (+50%);
+/// The default reward parameters: each grant to a data consumer adds 10%, up to 5 grants (+50%);
 /// rewards may be claimed for 8 epochs after their epoch closes.
 pub const DEFAULT_REWARD_PARAMS: RewardParams = RewardParams {
 	demand_bonus_per_grant: sp_runtime::Perbill::from_percent(10),

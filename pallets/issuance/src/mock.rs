@@ -87,7 +87,9 @@ impl pallet_vehicles::Config for Test {
 	type VehicleDeposit = VehicleDeposit;
 	type MaxVehiclesPerOwner = ConstU32<16>;
 	type MaxCollectorsPerVehicle = ConstU32<2>;
+	type TransferOfferLifetime = frame_support::traits::ConstU64<10>;
 	type OnTransfer = Issuance;
+	type OnRetire = (DataAccess, Issuance);
 	type WeightInfo = ();
 }
 
@@ -99,6 +101,8 @@ impl pallet_data_access::Config for Test {
 	type MaxGranteesPerVehicle = ConstU32<10>;
 	type MaxAdminsPerVehicle = ConstU32<2>;
 	type MaxBatch = ConstU32<10>;
+	type ConsumerOrigin = frame_system::EnsureRoot<u64>;
+	type MaxDataConsumers = ConstU32<16>;
 	type WeightInfo = ();
 }
 

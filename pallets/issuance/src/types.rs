@@ -126,7 +126,7 @@ pub struct DTeam<AccountId, MaxNameLen: Get<u32>> {
 )]
 #[serde(rename_all = "camelCase")]
 pub struct RewardParams {
-	/// How much each third-party grant on a vehicle adds to its points.
+	/// How much each grant to a registered data consumer on a vehicle adds to its points.
 	pub demand_bonus_per_grant: Perbill,
 	/// How many grants count at most, so that granting oneself access from many accounts
 	/// cannot farm rewards: the most demand can add is this times the bonus per grant.

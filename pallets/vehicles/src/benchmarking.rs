@@ -54,17 +54,50 @@ mod benchmarks {
 	#[benchmark]
 	fn transfer() -> Result<(), BenchmarkError> {
 		let owner = funded::<T>("owner", 0);
+		let vehicle = Vehicles::<T>::register_for_benchmark(&owner);
+		let new_owner: T::AccountId = account("new_owner", 0, 0);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(owner.clone()), vehicle, lookup_of::<T>(&new_owner));
+
+		assert_eq!(TransferOffers::<T>::get(vehicle).map(|offer| offer.to), Some(new_owner));
+		assert_eq!(Vehicles::<T>::owner_of(vehicle), Some(owner));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn accept_transfer() -> Result<(), BenchmarkError> {
+		let owner = funded::<T>("owner", 0);
 		let vehicle = register_many::<T>(&owner, T::MaxVehiclesPerOwner::get())
 			.ok_or(BenchmarkError::Weightless)?;
 		fill_consents::<T>(&owner, vehicle, T::MaxCollectorsPerVehicle::get());
 		let new_owner = funded::<T>("new_owner", 0);
 		register_many::<T>(&new_owner, T::MaxVehiclesPerOwner::get().saturating_sub(1));
+		Vehicles::<T>::do_offer_transfer(&owner, vehicle, new_owner.clone())
+			.map_err(|_| BenchmarkError::Stop("the owner offers"))?;
 
 		#[extrinsic_call]
-		_(RawOrigin::Signed(owner), vehicle, lookup_of::<T>(&new_owner));
+		_(RawOrigin::Signed(new_owner.clone()), vehicle);
 
 		assert_eq!(Vehicles::<T>::owner_of(vehicle), Some(new_owner));
 		assert!(CollectorConsents::<T>::get(vehicle).is_empty());
+		assert!(!TransferOffers::<T>::contains_key(vehicle));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn cancel_transfer() -> Result<(), BenchmarkError> {
+		let owner = funded::<T>("owner", 0);
+		let vehicle = Vehicles::<T>::register_for_benchmark(&owner);
+		let receiver: T::AccountId = account("receiver", 0, 0);
+		Vehicles::<T>::do_offer_transfer(&owner, vehicle, receiver.clone())
+			.map_err(|_| BenchmarkError::Stop("the owner offers"))?;
+
+		// The receiver declines: the longer check (the offer, then the vehicle).
+		#[extrinsic_call]
+		_(RawOrigin::Signed(receiver), vehicle);
+
+		assert!(!TransferOffers::<T>::contains_key(vehicle));
 		Ok(())
 	}
 

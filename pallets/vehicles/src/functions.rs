@@ -9,6 +9,7 @@ use frame_support::{
 };
 use frame_system::pallet_prelude::BlockNumberFor;
 use sp_core::H256;
+use sp_runtime::Saturating;
 
 impl<T: Config> Pallet<T> {
 	/// Registers a vehicle owned by `owner` and returns its id.
@@ -49,19 +50,67 @@ impl<T: Config> Pallet<T> {
 		Ok(vehicle)
 	}
 
-	pub(crate) fn do_transfer(
+	pub(crate) fn do_offer_transfer(
 		owner: &T::AccountId,
+		vehicle: VehicleId,
+		to: T::AccountId,
+	) -> DispatchResult {
+		let record = Self::owned_vehicle(owner, vehicle)?;
+		ensure!(*owner != to, Error::<T>::TransferToSelf);
+		// Refused now rather than at acceptance: the version could not grow.
+		record.transfers.checked_add(1).ok_or(Error::<T>::TooManyTransfers)?;
+		let expires_at = frame_system::Pallet::<T>::block_number()
+			.saturating_add(T::TransferOfferLifetime::get());
+		TransferOffers::<T>::insert(
+			vehicle,
+			TransferOffer { to: to.clone(), transfers: record.transfers, expires_at },
+		);
+		Self::deposit_event(Event::TransferOffered {
+			vehicle,
+			from: owner.clone(),
+			to,
+			expires_at,
+		});
+		Ok(())
+	}
+
+	pub(crate) fn do_accept_transfer(new_owner: T::AccountId, vehicle: VehicleId) -> DispatchResult {
+		let record = Vehicles::<T>::get(vehicle).ok_or(Error::<T>::UnknownVehicle)?;
+		let offer = TransferOffers::<T>::get(vehicle).ok_or(Error::<T>::NoTransferOffer)?;
+		ensure!(
+			offer.to == new_owner && offer.transfers == record.transfers,
+			Error::<T>::NoTransferOffer
+		);
+		ensure!(
+			frame_system::Pallet::<T>::block_number() < offer.expires_at,
+			Error::<T>::TransferOfferExpired
+		);
+		Self::hand_over(record, vehicle, new_owner)
+	}
+
+	pub(crate) fn do_cancel_transfer(who: &T::AccountId, vehicle: VehicleId) -> DispatchResult {
+		let offer = TransferOffers::<T>::get(vehicle).ok_or(Error::<T>::NoTransferOffer)?;
+		let owner = Vehicles::<T>::get(vehicle).map(|record| record.owner);
+		ensure!(offer.to == *who || owner.as_ref() == Some(who), Error::<T>::NoTransferOffer);
+		TransferOffers::<T>::remove(vehicle);
+		Self::deposit_event(Event::TransferCancelled { vehicle, to: offer.to });
+		Ok(())
+	}
+
+	/// Makes `new_owner` the owner of `vehicle` (whose record is `record`), now.
+	pub(crate) fn hand_over(
+		mut record: VehicleOf<T>,
 		vehicle: VehicleId,
 		new_owner: T::AccountId,
 	) -> DispatchResult {
-		let mut record = Self::owned_vehicle(owner, vehicle)?;
-		ensure!(*owner != new_owner, Error::<T>::TransferToSelf);
+		let owner = record.owner.clone();
+		ensure!(owner != new_owner, Error::<T>::TransferToSelf);
 		let transfers = record.transfers.checked_add(1).ok_or(Error::<T>::TooManyTransfers)?;
 
 		VehiclesOf::<T>::try_mutate(&new_owner, |vehicles| {
 			vehicles.try_push(vehicle).map_err(|_| Error::<T>::TooManyVehicles)
 		})?;
-		Self::forget_owned(owner, vehicle);
+		Self::forget_owned(&owner, vehicle);
 
 		// The new ownership version makes every access grant of the old owner read as absent;
 		// the consents are one value, removed in one write.
@@ -70,14 +119,10 @@ impl<T: Config> Pallet<T> {
 		record.storage = StorageBackend::default();
 		Vehicles::<T>::insert(vehicle, record);
 		CollectorConsents::<T>::remove(vehicle);
-		T::OnTransfer::on_vehicle_transfer(vehicle, owner, &new_owner);
+		TransferOffers::<T>::remove(vehicle);
+		T::OnTransfer::on_vehicle_transfer(vehicle, &owner, &new_owner);
 
-		Self::deposit_event(Event::Transferred {
-			vehicle,
-			from: owner.clone(),
-			to: new_owner,
-			transfers,
-		});
+		Self::deposit_event(Event::Transferred { vehicle, from: owner, to: new_owner, transfers });
 		Ok(())
 	}
 
@@ -92,7 +137,9 @@ impl<T: Config> Pallet<T> {
 		Self::forget_owned(owner, vehicle);
 		VehicleByReference::<T>::remove(record.oem, record.oem_ref_hash);
 		CollectorConsents::<T>::remove(vehicle);
+		TransferOffers::<T>::remove(vehicle);
 		Vehicles::<T>::remove(vehicle);
+		T::OnRetire::on_vehicle_retired(vehicle);
 		Self::deposit_event(Event::Retired {
 			vehicle,
 			owner: owner.clone(),
@@ -209,7 +256,8 @@ impl<T: Config> Pallet<T> {
 	///   account;
 	/// - every vehicle is indexed under its OEM reference, and the index holds nothing else;
 	/// - every vehicle's id is below the next id;
-	/// - consents exist only for registered vehicles, never empty, never twice for a collector.
+	/// - consents exist only for registered vehicles, never empty, never twice for a collector;
+	/// - transfer offers exist only for registered vehicles.
 	#[cfg(any(feature = "try-runtime", feature = "std"))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		let next = NextVehicleId::<T>::get();
@@ -243,6 +291,10 @@ impl<T: Config> Pallet<T> {
 			VehicleByReference::<T>::iter().count() == vehicles,
 			"the OEM reference index holds vehicles that do not exist"
 		);
+		for (id, offer) in TransferOffers::<T>::iter() {
+			let record = Vehicles::<T>::get(id).ok_or("an offer of a vehicle that does not exist")?;
+			ensure!(offer.transfers <= record.transfers, "an offer from a later owner");
+		}
 		for (id, consents) in CollectorConsents::<T>::iter() {
 			ensure!(Vehicles::<T>::contains_key(id), "consents of a vehicle that does not exist");
 			ensure!(!consents.is_empty(), "an empty list of consents is stored");

@@ -37,10 +37,9 @@ impl<T: Config> VehicleRegistry<T::AccountId> for Pallet<T> {
 
 	#[cfg(feature = "runtime-benchmarks")]
 	fn transfer_for_benchmark(vehicle: VehicleId, new_owner: &T::AccountId) {
-		let owner = Vehicles::<T>::get(vehicle)
-			.expect("benchmarks transfer vehicles they registered; qed")
-			.owner;
-		Self::do_transfer(&owner, vehicle, new_owner.clone())
+		let record =
+			Vehicles::<T>::get(vehicle).expect("benchmarks transfer vehicles they registered; qed");
+		Self::hand_over(record, vehicle, new_owner.clone())
 			.expect("the new owner owns no vehicle in benchmarks; qed")
 	}
 }

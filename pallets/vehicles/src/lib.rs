@@ -8,8 +8,11 @@
 //! to the car. Its owner:
 //!
 //! - [`register`](Pallet::register)s it, placing a deposit on hold for the storage it takes;
-//! - [`transfer`](Pallet::transfer)s it to a new owner;
-//! - [`retire`](Pallet::retire)s it, which frees its storage and releases the deposit;
+//! - [`transfer`](Pallet::transfer)s it to a new owner, who
+//!   [`accept_transfer`](Pallet::accept_transfer)s it (either side may
+//!   [`cancel_transfer`](Pallet::cancel_transfer) the offer until then);
+//! - [`retire`](Pallet::retire)s it, which frees its storage (here and in the other pallets,
+//!   through [`Config::OnRetire`]) and releases the deposit;
 //! - [`authorize_collector`](Pallet::authorize_collector)s a collector (the account whose key
 //!   signs the anchors of the vehicle's data), optionally until a block, and
 //!   [`revoke_collector`](Pallet::revoke_collector)s it;
@@ -33,6 +36,12 @@
 //!   one bounded storage value, removed in one write, and the storage backend goes back to
 //!   [`StorageBackend::Local`]. The access grants of pallets/data-access are wiped by the
 //!   ownership version ([`dimo_primitives::vehicle::Ownership`]), with no loop at all.
+//! - **A vehicle changes hands only when the receiver accepts.** Nobody can push vehicles onto
+//!   an account (filling its list up to [`Config::MaxVehiclesPerOwner`] so that its own
+//!   `register` fails, or making it the owner of record of a car it never wanted): a transfer
+//!   is an offer to one account, which that account accepts within
+//!   [`Config::TransferOfferLifetime`] blocks. One offer per vehicle; a new offer replaces it,
+//!   and it dies with the ownership version it was made in.
 //! - The deposit stays with the account that paid it: a transfer does not make the new owner
 //!   pay, and retiring the vehicle (by whoever owns it then) releases the deposit to its payer.
 //! - Other pallets read this one only through [`VehicleRegistry`] and [`ConsentProvider`],
@@ -61,7 +70,8 @@ pub use weights::WeightInfo;
 
 use dimo_primitives::rewards::OnVehicleTransfer;
 use dimo_primitives::vehicle::{
-	ConsentProvider, OemId, Ownership, StorageBackend, VehicleId, VehicleRegistry,
+	ConsentProvider, OemId, OnVehicleRetired, Ownership, StorageBackend, VehicleId,
+	VehicleRegistry,
 };
 
 #[frame_support::pallet]
@@ -112,9 +122,17 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxCollectorsPerVehicle: Get<u32>;
 
+		/// For how many blocks an offer to transfer a vehicle may be accepted.
+		#[pallet::constant]
+		type TransferOfferLifetime: Get<BlockNumberFor<Self>>;
+
 		/// Told of every transfer, after the new owner is recorded: the rewards of the open
 		/// epoch follow the vehicle (pallets/issuance).
 		type OnTransfer: OnVehicleTransfer<Self::AccountId>;
+
+		/// Told of every retired vehicle, after it is removed here: the other pallets remove
+		/// what they keep about it (access lists, anchors, activity).
+		type OnRetire: OnVehicleRetired;
 
 		/// Weights of this pallet's calls.
 		type WeightInfo: WeightInfo;
@@ -173,6 +191,17 @@ pub mod pallet {
 	pub type CollectorConsents<T: Config> =
 		StorageMap<_, Twox64Concat, VehicleId, CollectorConsentsOf<T>, ValueQuery>;
 
+	/// The open offer to transfer each vehicle, at most one per vehicle.
+	///
+	/// `Twox64Concat`: ids are assigned by the chain.
+	#[pallet::storage]
+	pub type TransferOffers<T: Config> = StorageMap<
+		_,
+		Twox64Concat,
+		VehicleId,
+		TransferOffer<T::AccountId, BlockNumberFor<T>>,
+	>;
+
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
 	pub enum Event<T: Config> {
@@ -188,6 +217,26 @@ pub mod pallet {
 			oem_ref_hash: H256,
 			/// The deposit held from the owner.
 			deposit: BalanceOf<T>,
+		},
+		/// The owner offered a vehicle to another account, which may accept it until
+		/// `expires_at`.
+		TransferOffered {
+			/// The vehicle.
+			vehicle: VehicleId,
+			/// The owner.
+			from: T::AccountId,
+			/// The account that may accept it.
+			to: T::AccountId,
+			/// The block from which the offer can no longer be accepted.
+			expires_at: BlockNumberFor<T>,
+		},
+		/// An offer to transfer a vehicle was withdrawn by its owner or declined by its
+		/// receiver.
+		TransferCancelled {
+			/// The vehicle.
+			vehicle: VehicleId,
+			/// The account it was offered to.
+			to: T::AccountId,
 		},
 		/// A vehicle changed hands; its collector consents and access grants were wiped.
 		Transferred {
@@ -250,6 +299,11 @@ pub mod pallet {
 		AlreadyRegistered,
 		/// The vehicle would be transferred to its own owner.
 		TransferToSelf,
+		/// The vehicle is not offered to this account (no offer, an offer to someone else, or
+		/// one made by an earlier owner).
+		NoTransferOffer,
+		/// The offer expired: the owner must offer the vehicle again.
+		TransferOfferExpired,
 		/// The vehicle already has as many collectors as it may (`MaxCollectorsPerVehicle`).
 		/// Revoke one first.
 		TooManyCollectors,
@@ -300,19 +354,16 @@ pub mod pallet {
 			Self::do_register(owner, oem, oem_ref_hash).map(|_| ())
 		}
 
-		/// Transfer a vehicle to a new owner. Signed by the current owner.
-		///
-		/// Wipes every collector consent and every access grant of the old owner, and resets
-		/// the storage backend to `Local`. The deposit stays held from whoever paid it.
+		/// Offer a vehicle to a new owner, who takes it with
+		/// [`accept_transfer`](Pallet::accept_transfer) within
+		/// [`Config::TransferOfferLifetime`] blocks. Signed by the current owner. Replaces an
+		/// earlier offer of the vehicle; nothing changes hands until it is accepted.
 		///
 		/// Errors: [`Error::UnknownVehicle`], [`Error::NotOwner`], [`Error::TransferToSelf`],
-		/// [`Error::TooManyVehicles`] (the new owner owns too many).
+		/// [`Error::TooManyTransfers`].
 		///
-		/// Emits [`Event::Transferred`].
+		/// Emits [`Event::TransferOffered`].
 		#[pallet::call_index(1)]
-		#[pallet::weight(
-			T::WeightInfo::transfer().saturating_add(T::OnTransfer::on_vehicle_transfer_weight())
-		)]
 		pub fn transfer(
 			origin: OriginFor<T>,
 			vehicle: VehicleId,
@@ -320,16 +371,20 @@ pub mod pallet {
 		) -> DispatchResult {
 			let owner = ensure_signed(origin)?;
 			let new_owner = T::Lookup::lookup(new_owner)?;
-			Self::do_transfer(&owner, vehicle, new_owner)
+			Self::do_offer_transfer(&owner, vehicle, new_owner)
 		}
 
-		/// Retire a vehicle: remove it and everything about it, and release its deposit to the
-		/// account that paid it. Signed by the owner.
+		/// Retire a vehicle: remove it and everything about it (here, and through
+		/// [`Config::OnRetire`] in the other pallets), and release its deposit to the account
+		/// that paid it. Signed by the owner.
 		///
 		/// Errors: [`Error::UnknownVehicle`], [`Error::NotOwner`].
 		///
 		/// Emits [`Event::Retired`].
 		#[pallet::call_index(2)]
+		#[pallet::weight(
+			T::WeightInfo::retire().saturating_add(T::OnRetire::on_vehicle_retired_weight())
+		)]
 		pub fn retire(origin: OriginFor<T>, vehicle: VehicleId) -> DispatchResult {
 			let owner = ensure_signed(origin)?;
 			Self::do_retire(&owner, vehicle)
@@ -385,6 +440,38 @@ pub mod pallet {
 		) -> DispatchResult {
 			let owner = ensure_signed(origin)?;
 			Self::do_set_storage(&owner, vehicle, backend)
+		}
+
+		/// Take a vehicle offered to the signer with [`transfer`](Pallet::transfer).
+		///
+		/// Wipes every collector consent and every access grant of the old owner, and resets
+		/// the storage backend to `Local`. The deposit stays held from whoever paid it.
+		///
+		/// Errors: [`Error::UnknownVehicle`], [`Error::NoTransferOffer`],
+		/// [`Error::TransferOfferExpired`], [`Error::TooManyVehicles`] (the signer owns as many
+		/// as it may), [`Error::TooManyTransfers`].
+		///
+		/// Emits [`Event::Transferred`].
+		#[pallet::call_index(6)]
+		#[pallet::weight(
+			T::WeightInfo::accept_transfer()
+				.saturating_add(T::OnTransfer::on_vehicle_transfer_weight())
+		)]
+		pub fn accept_transfer(origin: OriginFor<T>, vehicle: VehicleId) -> DispatchResult {
+			let new_owner = ensure_signed(origin)?;
+			Self::do_accept_transfer(new_owner, vehicle)
+		}
+
+		/// Withdraw (signed by the owner) or decline (signed by the receiver) the offer to
+		/// transfer a vehicle. An expired offer may be removed this way too.
+		///
+		/// Errors: [`Error::NoTransferOffer`] (no offer, or the signer is neither side).
+		///
+		/// Emits [`Event::TransferCancelled`].
+		#[pallet::call_index(7)]
+		pub fn cancel_transfer(origin: OriginFor<T>, vehicle: VehicleId) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_cancel_transfer(&who, vehicle)
 		}
 	}
 

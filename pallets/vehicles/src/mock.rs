@@ -12,6 +12,8 @@ pub const BOB: u64 = 2;
 pub const CHARLIE: u64 = 3;
 /// An account with no funds.
 pub const PAUPER: u64 = 99;
+/// For how many blocks an offer to transfer a vehicle may be accepted.
+pub const TRANSFER_OFFER_LIFETIME: u64 = 10;
 /// What each funded account starts with.
 pub const ENDOWMENT: u64 = 1_000_000;
 /// The deposit for a vehicle.
@@ -66,7 +68,9 @@ impl pallet_vehicles::Config for Test {
 	type VehicleDeposit = VehicleDeposit;
 	type MaxVehiclesPerOwner = frame_support::traits::ConstU32<MAX_VEHICLES>;
 	type MaxCollectorsPerVehicle = frame_support::traits::ConstU32<MAX_COLLECTORS>;
+	type TransferOfferLifetime = frame_support::traits::ConstU64<TRANSFER_OFFER_LIFETIME>;
 	type OnTransfer = ();
+	type OnRetire = ();
 	type WeightInfo = ();
 }
 

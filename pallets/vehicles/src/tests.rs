@@ -152,9 +152,23 @@ fn transfer_moves_the_vehicle_and_wipes_consent() {
 			StorageBackend::Ipfs
 		));
 		assert_ok!(Vehicles::transfer(RuntimeOrigin::signed(ALICE), vehicle, BOB));
+		// An offer only: nothing has moved yet.
+		System::assert_last_event(
+			Event::TransferOffered {
+				vehicle,
+				from: ALICE,
+				to: BOB,
+				expires_at: 1 + TRANSFER_OFFER_LIFETIME,
+			}
+			.into(),
+		);
+		assert_eq!(Vehicles::owner_of(vehicle), Some(ALICE));
+		assert!(Vehicles::may_collect(vehicle, &50, 1));
+		assert_ok!(Vehicles::accept_transfer(RuntimeOrigin::signed(BOB), vehicle));
 		System::assert_last_event(
 			Event::Transferred { vehicle, from: ALICE, to: BOB, transfers: 1 }.into(),
 		);
+		assert!(!crate::TransferOffers::<Test>::contains_key(vehicle));
 		assert_eq!(
 			<Vehicles as VehicleRegistry<u64>>::ownership(vehicle),
 			Some(Ownership { owner: BOB, transfers: 1 })
@@ -189,10 +203,128 @@ fn transfer_refusals() {
 		for n in 0..u64::from(MAX_VEHICLES) {
 			register(BOB, 100 + n);
 		}
+		assert_ok!(Vehicles::transfer(RuntimeOrigin::signed(ALICE), vehicle, BOB));
 		assert_noop!(
-			Vehicles::transfer(RuntimeOrigin::signed(ALICE), vehicle, BOB),
+			Vehicles::accept_transfer(RuntimeOrigin::signed(BOB), vehicle),
 			Error::<Test>::TooManyVehicles
 		);
+	});
+}
+
+#[test]
+fn nobody_can_push_a_vehicle_onto_an_account() {
+	test(|| {
+		// The attack of issue 12: fill Bob's list with unwanted vehicles until his own
+		// registration fails. Offers take no room in his list.
+		for n in 0..u64::from(MAX_VEHICLES) + 2 {
+			let vehicle = register(if n % 2 == 0 { ALICE } else { CHARLIE }, 200 + n);
+			let owner = Vehicles::owner_of(vehicle).expect("registered");
+			assert_ok!(Vehicles::transfer(RuntimeOrigin::signed(owner), vehicle, BOB));
+		}
+		assert!(Vehicles::vehicles_of(&BOB).is_empty());
+		register(BOB, 1);
+		assert_eq!(Vehicles::vehicles_of(&BOB).len(), 1);
+	});
+}
+
+#[test]
+fn an_offer_is_taken_only_by_its_receiver_before_it_expires() {
+	test(|| {
+		let vehicle = register(ALICE, 1);
+		let alice = RuntimeOrigin::signed(ALICE);
+		assert_noop!(
+			Vehicles::accept_transfer(RuntimeOrigin::signed(BOB), vehicle),
+			Error::<Test>::NoTransferOffer
+		);
+		assert_noop!(
+			Vehicles::accept_transfer(RuntimeOrigin::signed(BOB), 77),
+			Error::<Test>::UnknownVehicle
+		);
+		assert_ok!(Vehicles::transfer(alice.clone(), vehicle, BOB));
+		assert_noop!(
+			Vehicles::accept_transfer(RuntimeOrigin::signed(CHARLIE), vehicle),
+			Error::<Test>::NoTransferOffer
+		);
+		// A new offer replaces the old one.
+		assert_ok!(Vehicles::transfer(alice.clone(), vehicle, CHARLIE));
+		assert_noop!(
+			Vehicles::accept_transfer(RuntimeOrigin::signed(BOB), vehicle),
+			Error::<Test>::NoTransferOffer
+		);
+		// It expires.
+		System::set_block_number(1 + TRANSFER_OFFER_LIFETIME);
+		assert_noop!(
+			Vehicles::accept_transfer(RuntimeOrigin::signed(CHARLIE), vehicle),
+			Error::<Test>::TransferOfferExpired
+		);
+		// Offered again, accepted in time.
+		assert_ok!(Vehicles::transfer(alice, vehicle, CHARLIE));
+		System::set_block_number(TRANSFER_OFFER_LIFETIME * 2);
+		assert_ok!(Vehicles::accept_transfer(RuntimeOrigin::signed(CHARLIE), vehicle));
+		assert_eq!(Vehicles::owner_of(vehicle), Some(CHARLIE));
+		// Accepting again does nothing: the offer went with the transfer.
+		assert_noop!(
+			Vehicles::accept_transfer(RuntimeOrigin::signed(CHARLIE), vehicle),
+			Error::<Test>::NoTransferOffer
+		);
+	});
+}
+
+#[test]
+fn an_offer_dies_with_the_ownership_it_was_made_in() {
+	test(|| {
+		let vehicle = register(ALICE, 1);
+		assert_ok!(Vehicles::transfer(RuntimeOrigin::signed(ALICE), vehicle, BOB));
+		// Alice's offer to Bob is stored; she then sells to Charlie through a second offer
+		// that Charlie accepts, and Charlie's ownership must not be takeable with a copy of
+		// the first one. (One offer per vehicle: the second replaced it; and an offer also
+		// names the ownership version it was made in.)
+		crate::TransferOffers::<Test>::insert(
+			vehicle,
+			crate::TransferOffer { to: BOB, transfers: 0, expires_at: 1_000 },
+		);
+		assert_ok!(Vehicles::transfer(RuntimeOrigin::signed(ALICE), vehicle, CHARLIE));
+		assert_ok!(Vehicles::accept_transfer(RuntimeOrigin::signed(CHARLIE), vehicle));
+		crate::TransferOffers::<Test>::insert(
+			vehicle,
+			crate::TransferOffer { to: BOB, transfers: 0, expires_at: 1_000 },
+		);
+		assert_noop!(
+			Vehicles::accept_transfer(RuntimeOrigin::signed(BOB), vehicle),
+			Error::<Test>::NoTransferOffer
+		);
+		crate::TransferOffers::<Test>::remove(vehicle);
+	});
+}
+
+#[test]
+fn either_side_may_cancel_an_offer_and_nobody_else() {
+	test(|| {
+		let vehicle = register(ALICE, 1);
+		assert_noop!(
+			Vehicles::cancel_transfer(RuntimeOrigin::signed(ALICE), vehicle),
+			Error::<Test>::NoTransferOffer
+		);
+		assert_ok!(Vehicles::transfer(RuntimeOrigin::signed(ALICE), vehicle, BOB));
+		assert_noop!(
+			Vehicles::cancel_transfer(RuntimeOrigin::signed(CHARLIE), vehicle),
+			Error::<Test>::NoTransferOffer
+		);
+		// The receiver declines.
+		assert_ok!(Vehicles::cancel_transfer(RuntimeOrigin::signed(BOB), vehicle));
+		System::assert_last_event(Event::TransferCancelled { vehicle, to: BOB }.into());
+		assert_noop!(
+			Vehicles::accept_transfer(RuntimeOrigin::signed(BOB), vehicle),
+			Error::<Test>::NoTransferOffer
+		);
+		// The owner withdraws.
+		assert_ok!(Vehicles::transfer(RuntimeOrigin::signed(ALICE), vehicle, BOB));
+		assert_ok!(Vehicles::cancel_transfer(RuntimeOrigin::signed(ALICE), vehicle));
+		assert!(!crate::TransferOffers::<Test>::contains_key(vehicle));
+		// Retiring a vehicle removes its offer.
+		assert_ok!(Vehicles::transfer(RuntimeOrigin::signed(ALICE), vehicle, BOB));
+		assert_ok!(Vehicles::retire(RuntimeOrigin::signed(ALICE), vehicle));
+		assert!(!crate::TransferOffers::<Test>::contains_key(vehicle));
 	});
 }
 
@@ -202,6 +334,7 @@ fn retire_releases_the_deposit_to_its_payer_and_forgets_the_vehicle() {
 		let vehicle = register(ALICE, 1);
 		assert_ok!(Vehicles::authorize_collector(RuntimeOrigin::signed(ALICE), vehicle, 50, None));
 		assert_ok!(Vehicles::transfer(RuntimeOrigin::signed(ALICE), vehicle, BOB));
+		assert_ok!(Vehicles::accept_transfer(RuntimeOrigin::signed(BOB), vehicle));
 		assert_ok!(Vehicles::retire(RuntimeOrigin::signed(BOB), vehicle));
 		System::assert_last_event(
 			Event::Retired { vehicle, owner: BOB, depositor: ALICE, deposit: DEPOSIT }.into(),

@@ -26,6 +26,18 @@ pub struct Vehicle<AccountId, Balance, BlockNumber> {
 	pub registered_at: BlockNumber,
 }
 
+/// An owner's offer to hand a vehicle over, waiting for the receiver to accept it.
+#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, MaxEncodedLen, TypeInfo)]
+pub struct TransferOffer<AccountId, BlockNumber> {
+	/// The account that may accept it.
+	pub to: AccountId,
+	/// The vehicle's ownership version when it was made: an offer of an earlier owner is
+	/// void.
+	pub transfers: u32,
+	/// The block from which it can no longer be accepted.
+	pub expires_at: BlockNumber,
+}
+
 /// A collector's consent to collect a vehicle's data.
 #[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, MaxEncodedLen, TypeInfo)]
 pub struct CollectorConsent<AccountId, BlockNumber> {

@@ -51,6 +51,8 @@ pub trait WeightInfo {
 	fn authorize_collector() -> Weight;
 	fn revoke_collector() -> Weight;
 	fn set_storage() -> Weight;
+	fn accept_transfer() -> Weight;
+	fn cancel_transfer() -> Weight;
 }
 
 /// Weights measured on the reference machine, with the runtime's database weights.
@@ -150,6 +152,19 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
+	/// Provisional (not yet measured): the former `transfer`'s figures plus the offer's read
+	/// and removal. Regenerate with `scripts/benchmark.sh pallet_vehicles`.
+	fn accept_transfer() -> Weight {
+		Weight::from_parts(717_199_000, 22040)
+			.saturating_add(T::DbWeight::get().reads(4_u64))
+			.saturating_add(T::DbWeight::get().writes(5_u64))
+	}
+	/// Provisional (not yet measured): two reads and a removal, as `set_storage`.
+	fn cancel_transfer() -> Weight {
+		Weight::from_parts(296_406_000, 3606)
+			.saturating_add(T::DbWeight::get().reads(2_u64))
+			.saturating_add(T::DbWeight::get().writes(1_u64))
+	}
 }
 
 /// The same weights with ParityDB's database weights, for tests and mock runtimes.
@@ -182,6 +197,19 @@ impl WeightInfo for () {
 	fn set_storage() -> Weight {
 		Weight::from_parts(296_406_000, 3606)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
+			.saturating_add(ParityDbWeight::get().writes(1_u64))
+	}
+	/// Provisional (not yet measured): the former `transfer`'s figures plus the offer's read
+	/// and removal. Regenerate with `scripts/benchmark.sh pallet_vehicles`.
+	fn accept_transfer() -> Weight {
+		Weight::from_parts(717_199_000, 22040)
+			.saturating_add(ParityDbWeight::get().reads(4_u64))
+			.saturating_add(ParityDbWeight::get().writes(5_u64))
+	}
+	/// Provisional (not yet measured): two reads and a removal, as `set_storage`.
+	fn cancel_transfer() -> Weight {
+		Weight::from_parts(296_406_000, 3606)
+			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 }

@@ -15,8 +15,8 @@ use frame_system::EnsureRoot;
 use sp_runtime::Perbill;
 
 use super::super::{
-	AccountId, Balances, DataAccess, Issuance, Runtime, RuntimeCall, RuntimeHoldReason,
-	TxExtension, UncheckedExtrinsic, Vehicles, DIMO, MILLI_DIMO,
+	AccountId, Anchoring, Balances, DataAccess, Issuance, Runtime, RuntimeCall, RuntimeHoldReason,
+	Timestamp, TxExtension, UncheckedExtrinsic, Vehicles, DIMO, MILLI_DIMO,
 };
 use dimo_primitives::{
 	collector::{CollectorAccount, CollectorId},
@@ -41,7 +41,11 @@ impl pallet_vehicles::Config for Runtime {
 	type MaxVehiclesPerOwner = ConstU32<1_000>;
 	/// Phase 1.0 runs few collectors.
 	type MaxCollectorsPerVehicle = ConstU32<8>;
+	/// A week to accept a vehicle offered to you.
+	type TransferOfferLifetime = ConstU32<{ 7 * DAYS }>;
 	type OnTransfer = Issuance;
+	/// Retiring a vehicle removes its access lists, its anchors and its activity.
+	type OnRetire = (DataAccess, Anchoring, Issuance);
 	type WeightInfo = pallet_vehicles::weights::SubstrateWeight<Runtime>;
 }
 
@@ -53,6 +57,9 @@ impl pallet_data_access::Config for Runtime {
 	type MaxGranteesPerVehicle = ConstU32<100>;
 	type MaxAdminsPerVehicle = ConstU32<8>;
 	type MaxBatch = ConstU32<50>;
+	type ConsumerOrigin = Governance;
+	/// Apps and businesses registered by governance, whose grants count as demand.
+	type MaxDataConsumers = ConstU32<1_000>;
 	type WeightInfo = pallet_data_access::weights::SubstrateWeight<Runtime>;
 }
 
@@ -105,6 +112,11 @@ parameter_types! {
 	/// collector's offchain worker sends its readings again.
 	pub const AnchorLongevity: sp_runtime::transaction_validity::TransactionLongevity =
 		10 * MINUTES as u64;
+	/// Two minutes, in milliseconds: a reading's window may end at most this long after the
+	/// timestamp of the block (in the pool: of the best block, up to a slot behind the wall
+	/// clock). Room for a slot and a collector's clock drift; and the longest a collector can
+	/// hold a vehicle's later readings back by dating one of its own ahead.
+	pub const MaxWindowAhead: u64 = 2 * 60 * 1_000;
 }
 
 impl pallet_anchoring::Config for Runtime {
@@ -117,7 +129,12 @@ impl pallet_anchoring::Config for Runtime {
 	type MaxCollectors = ConstU32<32>;
 	type MaxOemSources = ConstU32<64>;
 	/// One batch per offchain-worker run of a collector: a hundred vehicles every few blocks.
+	type Time = Timestamp;
+	type MaxWindowAhead = MaxWindowAhead;
 	type MaxBatchRecords = ConstU32<100>;
+	/// One full batch per collector per block: about a quarter of a block's normal class at
+	/// the current anchoring weights, so other transactions always find room.
+	type MaxRecordsPerCollectorPerBlock = ConstU32<100>;
 	/// The last day of a vehicle polled every ten minutes.
 	type MaxAnchorsKept = ConstU32<144>;
 	type AnchorPriority = AnchorPriority;

@@ -42,7 +42,7 @@ fn a_batch_anchors_each_record_reports_activity_and_emits_events() {
 			Heads::<Test>::get(local_car),
 			AnchorHead { next_seq: 1, last_observed_to: 1_500 }
 		);
-		assert_eq!(AnchoredCids::<Test>::get(cid_key(&cid(2))), Some((local_car, 0)));
+		assert_eq!(AnchoredCids::<Test>::get(local_car, cid_key(&cid(2))), Some(0));
 		assert_eq!(reported_active(), vec![ipfs_car, local_car]);
 		System::assert_has_event(
 			Event::Anchored {
@@ -91,7 +91,7 @@ fn only_the_latest_anchors_stay_in_state_and_their_content_ids_with_them() {
 		}
 		let kept: Vec<u64> = LatestAnchors::<Test>::get(car).iter().map(|a| a.seq).collect();
 		assert_eq!(kept, (1..=u64::from(MAX_ANCHORS_KEPT)).collect::<Vec<_>>());
-		assert_eq!(AnchoredCids::<Test>::get(cid_key(&cid(0))), None);
+		assert_eq!(AnchoredCids::<Test>::get(car, cid_key(&cid(0))), None);
 		assert_eq!(Heads::<Test>::get(car).next_seq, u64::from(MAX_ANCHORS_KEPT) + 1);
 		// The anchors from a sequence number on, oldest first.
 		let from_2: Vec<u64> = Anchoring::anchors(car, 2, 10).iter().map(|a| a.seq).collect();
@@ -188,6 +188,7 @@ fn consent_that_expired_was_revoked_or_went_with_a_transfer_anchors_nothing() {
 
 		assert_ok!(Registry::authorize_collector(alice.clone(), car, COLLECTOR, None));
 		assert_ok!(Registry::transfer(alice, car, BOB));
+		assert_ok!(Registry::accept_transfer(RuntimeOrigin::signed(BOB), car));
 		assert_noop!(
 			anchor(vec![record(car, 3, 5, 6, Ipfs)]),
 			Error::<Test>::CollectorNotConsented
@@ -216,13 +217,75 @@ fn a_reading_is_anchored_once() {
 		assert_noop!(anchor(vec![record(car, 1, 100, 200, Ipfs)]), Error::<Test>::StaleWindow);
 		assert_noop!(anchor(vec![record(car, 9, 200, 300, Ipfs)]), Error::<Test>::StaleWindow);
 		assert_noop!(anchor(vec![record(car, 9, 50, 60, Ipfs)]), Error::<Test>::StaleWindow);
-		// The same content id for another vehicle, or twice in one batch.
-		assert_noop!(anchor(vec![record(other, 1, 100, 200, Ipfs)]), Error::<Test>::DuplicateCid);
-		assert_noop!(
-			anchor(vec![record(car, 7, 201, 300, Ipfs), record(other, 7, 201, 300, Ipfs)]),
-			Error::<Test>::DuplicateCid
-		);
+		// The same content id again for the same vehicle, even in a later window.
+		assert_noop!(anchor(vec![record(car, 1, 300, 400, Ipfs)]), Error::<Test>::DuplicateCid);
 		assert_ok!(anchor(vec![record(car, 2, 201, 300, Ipfs)]));
+		// Another vehicle's content ids are not this vehicle's business.
+		assert_ok!(anchor(vec![record(other, 1, 100, 200, Ipfs)]));
+		assert_eq!(AnchoredCids::<Test>::get(car, cid_key(&cid(1))), Some(0));
+		assert_eq!(AnchoredCids::<Test>::get(other, cid_key(&cid(1))), Some(0));
+	});
+}
+
+#[test]
+fn a_content_id_copied_from_the_pool_does_not_sink_an_honest_batch() {
+	test(|| {
+		let honest = onboard(ALICE, COLLECTOR, Ipfs);
+		let also_honest = onboard(ALICE, COLLECTOR, Ipfs);
+		let attackers = onboard(BOB, OTHER_COLLECTOR, Ipfs);
+		let pending =
+			vec![record(honest, 1, 100, 200, Ipfs), record(also_honest, 2, 100, 200, Ipfs)];
+		// The other collector saw the pending batch and anchors one of its content ids first,
+		// under a vehicle it collects.
+		let front_run = batch(OTHER_COLLECTOR, vec![record(attackers, 1, 100, 200, Ipfs)]);
+		assert_ok!(Anchoring::anchor_batch(authorized(), front_run.clone(), sign(&front_run)));
+		// The honest batch is still valid in the pool, and anchors whole.
+		let honest_batch = batch(COLLECTOR, pending.clone());
+		assert_ok!(Anchoring::authorize_anchor_batch(
+			sp_runtime::transaction_validity::TransactionSource::External,
+			&honest_batch,
+			&sign(&honest_batch)
+		));
+		assert_ok!(anchor(pending));
+		assert_eq!(Heads::<Test>::get(honest).next_seq, 1);
+		assert_eq!(Heads::<Test>::get(also_honest).next_seq, 1);
+	});
+}
+
+#[test]
+fn a_window_may_not_end_after_the_chains_clock_and_its_tolerance() {
+	test(|| {
+		let car = onboard(ALICE, COLLECTOR, Ipfs);
+		let now = 1_800_000_000_000;
+		set_chain_time(now);
+		// The attack: a window that ends at the end of time would make every later reading
+		// stale.
+		assert_noop!(
+			anchor(vec![record(car, 1, now, u64::MAX, Ipfs)]),
+			Error::<Test>::WindowInFuture
+		);
+		let too_late = now + MAX_WINDOW_AHEAD + 1;
+		assert_noop!(
+			anchor(vec![record(car, 1, now, too_late, Ipfs)]),
+			Error::<Test>::WindowInFuture
+		);
+		// The pool refuses it too, before it takes any block space.
+		let refused = batch(COLLECTOR, vec![record(car, 1, now, too_late, Ipfs)]);
+		let code = codec::Encode::encode(&Error::<Test>::WindowInFuture)[0];
+		assert_eq!(
+			Anchoring::authorize_anchor_batch(
+				sp_runtime::transaction_validity::TransactionSource::External,
+				&refused,
+				&sign(&refused)
+			)
+			.map(|_| ()),
+			Err(sp_runtime::transaction_validity::InvalidTransaction::Custom(code).into())
+		);
+		// Up to the tolerance is taken, and the next honest reading after it too.
+		assert_ok!(anchor(vec![record(car, 1, now, now + MAX_WINDOW_AHEAD, Ipfs)]));
+		set_chain_time(now + MAX_WINDOW_AHEAD + 6_000);
+		let next = now + MAX_WINDOW_AHEAD + 1;
+		assert_ok!(anchor(vec![record(car, 2, next, next + 5_000, Ipfs)]));
 	});
 }
 
@@ -235,5 +298,29 @@ fn a_removed_collector_anchors_no_more() {
 			sp_runtime::testing::UintAuthorityId(COLLECTOR)
 		));
 		assert_noop!(anchor(vec![record(car, 1, 1, 2, Ipfs)]), Error::<Test>::UnknownCollector);
+	});
+}
+
+#[test]
+fn retiring_a_vehicle_removes_its_anchors_and_their_content_ids() {
+	test(|| {
+		let car = onboard(ALICE, COLLECTOR, Ipfs);
+		let other = onboard(BOB, COLLECTOR, Ipfs);
+		for seed in 0..MAX_ANCHORS_KEPT as u8 {
+			let at = u64::from(seed) * 10;
+			assert_ok!(anchor(vec![
+				record(car, seed, at, at, Ipfs),
+				record(other, 100 + seed, at, at, Ipfs)
+			]));
+			run_to_block(System::block_number() + 1);
+		}
+		assert_ok!(Registry::retire(RuntimeOrigin::signed(ALICE), car));
+		assert_eq!(Heads::<Test>::get(car), AnchorHead::default());
+		assert!(!Heads::<Test>::contains_key(car));
+		assert!(LatestAnchors::<Test>::get(car).is_empty());
+		assert_eq!(AnchoredCids::<Test>::iter_prefix(car).count(), 0);
+		// The other vehicle's anchors stay.
+		assert_eq!(LatestAnchors::<Test>::get(other).len(), MAX_ANCHORS_KEPT as usize);
+		assert_eq!(AnchoredCids::<Test>::iter_prefix(other).count(), MAX_ANCHORS_KEPT as usize);
 	});
 }

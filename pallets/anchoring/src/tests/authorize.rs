@@ -25,12 +25,70 @@ fn a_good_batch_is_valid_with_one_tag_per_reading() {
 		assert_eq!(validity.priority, 1 << 20);
 		assert_eq!(validity.longevity, 16);
 		assert!(validity.propagate);
-		assert_eq!(validity.provides.len(), 2);
+		// One tag for the collector, one per reading.
+		assert_eq!(validity.provides.len(), 3);
 		assert!(validity.requires.is_empty());
 		// A batch that repeats one of those readings provides the same tag: the pool keeps one.
-		let overlapping = anchor_call(batch(COLLECTOR, vec![record(car, 3, 10, 30, Ipfs)]));
+		Registry::authorize_collector(RuntimeOrigin::signed(ALICE), car, OTHER_COLLECTOR, None)
+			.expect("a second collector");
+		let overlapping = anchor_call(batch(OTHER_COLLECTOR, vec![record(car, 3, 10, 30, Ipfs)]));
 		let tags = authorize(&overlapping).expect("valid alone").provides;
-		assert!(validity.provides.contains(&tags[0]));
+		assert_eq!(tags.len(), 2);
+		assert!(!validity.provides.contains(&tags[0]), "another collector's tag");
+		assert!(validity.provides.contains(&tags[1]), "the same reading's tag");
+	});
+}
+
+#[test]
+fn the_pool_holds_one_batch_per_collector() {
+	test(|| {
+		let car = onboard(ALICE, COLLECTOR, Ipfs);
+		let other = onboard(BOB, COLLECTOR, Ipfs);
+		let first = authorize(&anchor_call(batch(COLLECTOR, vec![record(car, 1, 10, 20, Ipfs)])))
+			.expect("valid");
+		let second =
+			authorize(&anchor_call(batch(COLLECTOR, vec![record(other, 2, 10, 20, Ipfs)])))
+				.expect("valid");
+		// Disjoint readings, and still one shared tag: the pool takes one of the two.
+		assert_eq!(first.provides[0], second.provides[0]);
+		assert_ne!(first.provides[1], second.provides[1]);
+	});
+}
+
+#[test]
+fn a_batch_over_the_collectors_share_of_the_block_waits_for_the_next_block() {
+	test(|| {
+		MaxRecordsPerCollectorPerBlock::set(MAX_BATCH);
+		let cars: Vec<u64> = (0..MAX_BATCH).map(|_| onboard(ALICE, COLLECTOR, Ipfs)).collect();
+		let full: Vec<AnchorRecord> =
+			cars.iter().map(|car| record(*car, *car as u8, 10, 20, Ipfs)).collect();
+		let call = anchor_call(batch(COLLECTOR, full.clone()));
+		assert_ok!(authorize(&call));
+		assert_ok!(Anchoring::anchor_batch(authorized(), batch(COLLECTOR, full.clone()), sign(&batch(COLLECTOR, full))));
+		// The share of this block is used: the next batch is refused as "exhausts resources",
+		// which the block builder skips and keeps for a later block, and at dispatch.
+		let next = vec![record(cars[0], 100, 30, 40, Ipfs)];
+		let call = anchor_call(batch(COLLECTOR, next.clone()));
+		assert_eq!(authorize(&call), Err(InvalidTransaction::ExhaustsResources.into()));
+		assert_eq!(
+			Anchoring::anchor_batch(authorized(), batch(COLLECTOR, next.clone()), sign(&batch(COLLECTOR, next.clone()))),
+			Err(Error::<Test>::BlockShareUsed.into())
+		);
+		// Another collector's share is its own.
+		let theirs = onboard(BOB, OTHER_COLLECTOR, Ipfs);
+		let call = anchor_call(batch(OTHER_COLLECTOR, vec![record(theirs, 101, 10, 20, Ipfs)]));
+		assert_ok!(authorize(&call));
+		// The next block has room again.
+		run_to_block(2);
+		assert_ok!(authorize(&anchor_call(batch(COLLECTOR, next.clone()))));
+		assert_ok!(Anchoring::anchor_batch(authorized(), batch(COLLECTOR, next.clone()), sign(&batch(COLLECTOR, next))));
+		assert_eq!(CollectorLoad::<Test>::get(COLLECTOR), Some((2, 1)));
+		// Removing the collector removes its load.
+		assert_ok!(Anchoring::remove_collector(
+			RuntimeOrigin::root(),
+			sp_runtime::testing::UintAuthorityId(COLLECTOR)
+		));
+		assert_eq!(CollectorLoad::<Test>::get(COLLECTOR), None);
 	});
 }
 

@@ -10,9 +10,11 @@ use crate::{
 use codec::{Decode, Encode};
 use dimo_offchain::{
 	cid::Cid,
-	credentials::{credentials_key, Credentials, VEHICLES_KEY},
+	credentials::{credentials_key, oem_client_key, Credentials, OemClient, VEHICLES_KEY},
 	ipfs,
 	schedule::{schedule_key, Schedule},
+	seal::{SealKey, Sealed, SEAL_KEY_TYPE},
+	settings::{Settings, SETTINGS_KEY},
 };
 use dimo_primitives::vehicle::StorageBackend;
 use frame_support::traits::Hooks;
@@ -57,15 +59,59 @@ fn offchain_test(body: impl FnOnce(&Offchain)) {
 	ext.register_extension(OffchainWorkerExt::new(offchain.clone()));
 	ext.register_extension(OffchainDbExt::new(offchain));
 	ext.register_extension(TransactionPoolExt::new(pool));
+	// The node's keystore, with the key that seals credentials (the node's RPC makes it).
+	ext.register_extension(sp_keystore::KeystoreExt::new(
+		sp_keystore::testing::MemoryKeystore::new(),
+	));
 	state.write().timestamp = Timestamp::from_unix_millis(NOW_MS);
 	UintAuthorityId::set_all_keys(vec![COLLECTOR]);
 	let env = Offchain { state, pool: pool_state };
-	ext.execute_with(|| body(&env));
+	ext.execute_with(|| {
+		sp_io::crypto::ecdsa_generate(SEAL_KEY_TYPE, None);
+		set_chain_time(NOW_MS);
+		// The operator lists the host of the source that genesis registers.
+		set_settings(Settings {
+			oem_hosts: vec!["fleet-api.example.com".into()],
+			..Settings::default()
+		});
+		body(&env)
+	});
+}
+
+/// Writes the operator's settings, as the node does at start.
+fn set_settings(settings: Settings) {
+	sp_io::offchain::local_storage_set(StorageKind::PERSISTENT, SETTINGS_KEY, &settings.encode());
 }
 
 fn local_get<V: Decode>(key: &[u8]) -> Option<V> {
 	sp_io::offchain::local_storage_get(StorageKind::PERSISTENT, key)
 		.map(|bytes| V::decode(&mut &bytes[..]).expect("decodes"))
+}
+
+/// The credentials of `vehicle` as offchain storage holds them, opened with the node's key.
+fn held_credentials(vehicle: u64) -> Option<Credentials> {
+	let sealed: Sealed = local_get(&credentials_key(vehicle))?;
+	let key = SealKey::from_keystore().expect("the node's sealing key");
+	Some(key.open_value(&credentials_key(vehicle), &sealed).expect("opens"))
+}
+
+/// Stores the operator's OAuth client for `oem` sealed, as the node's RPC does.
+fn store_client(oem: u32, client_id: &str) {
+	let key = SealKey::from_keystore().expect("the node's sealing key");
+	let client = OemClient { client_id: client_id.into(), client_secret: b"hush".to_vec() };
+	let sealed = key.seal_value(&oem_client_key(oem), [7; 24], &client);
+	sp_io::offchain::local_storage_set(StorageKind::PERSISTENT, &oem_client_key(oem), &sealed.encode());
+}
+
+/// Stores `credentials` of `vehicle` sealed, as the node's RPC does.
+fn store_credentials(vehicle: u64, credentials: &Credentials) {
+	let key = SealKey::from_keystore().expect("the node's sealing key");
+	let sealed = key.seal_value(&credentials_key(vehicle), [vehicle as u8; 24], credentials);
+	sp_io::offchain::local_storage_set(
+		StorageKind::PERSISTENT,
+		&credentials_key(vehicle),
+		&sealed.encode(),
+	);
 }
 
 /// Hands the collector credentials for `vehicle` at `oem`, valid until `expires_at`.
@@ -77,11 +123,7 @@ fn hold_credentials(vehicle: u64, oem: u32, expires_at: u64) {
 		refresh_token: REFRESH.into(),
 		expires_at,
 	};
-	sp_io::offchain::local_storage_set(
-		StorageKind::PERSISTENT,
-		&credentials_key(vehicle),
-		&credentials.encode(),
-	);
+	store_credentials(vehicle, &credentials);
 	let mut vehicles: Vec<u64> = local_get(VEHICLES_KEY).unwrap_or_default();
 	vehicles.push(vehicle);
 	vehicles.sort();
@@ -96,7 +138,7 @@ fn expect_tesla_data(env: &Offchain, vehicle: u64, token: &str, answer: &str) {
 	env.state.write().expect_request(PendingRequest {
 		method: "GET".into(),
 		uri: format!(
-			"https://fleet-api.example.com/api/api/1/vehicles/{car}/vehicle_data?endpoints=charge_state%3Bdrive_state%3Bvehicle_state"
+			"https://fleet-api.example.com/api/api/1/vehicles/{car}/vehicle_data?endpoints=charge_state%3Bdrive_state%3Blocation_data%3Bvehicle_state"
 		),
 		headers: vec![("Authorization".into(), format!("Bearer {token}"))],
 		response: Some(answer.as_bytes().to_vec()),
@@ -231,13 +273,9 @@ fn credentials_for_another_car_are_never_used() {
 		let vehicle = onboard(ALICE, COLLECTOR, StorageBackend::Ipfs);
 		hold_credentials(vehicle, TESLA, FRESH);
 		// The operator typed another car's id: its hash is not the registry's.
-		let mut credentials: Credentials = local_get(&credentials_key(vehicle)).expect("held");
+		let mut credentials = held_credentials(vehicle).expect("held");
 		credentials.oem_vehicle = oem_car(vehicle + 1).into_bytes();
-		sp_io::offchain::local_storage_set(
-			StorageKind::PERSISTENT,
-			&credentials_key(vehicle),
-			&credentials.encode(),
-		);
+		store_credentials(vehicle, &credentials);
 
 		run_worker(1);
 
@@ -265,6 +303,7 @@ fn an_expiring_token_is_refreshed_first_and_written_back() {
 	offchain_test(|env| {
 		let vehicle = onboard(ALICE, COLLECTOR, StorageBackend::Local);
 		hold_credentials(vehicle, TESLA, NOW_MS / 1000 + 30);
+		store_client(TESLA, "dimo-collector");
 		env.state.write().expect_request(PendingRequest {
 			method: "POST".into(),
 			uri: "https://fleet-api.example.com/oauth2/token/oauth2/v3/token".into(),
@@ -283,7 +322,11 @@ fn an_expiring_token_is_refreshed_first_and_written_back() {
 		run_worker(1);
 
 		assert_eq!(take_batches(env).len(), 1);
-		let stored: Credentials = local_get(&credentials_key(vehicle)).expect("still held");
+		let stored = held_credentials(vehicle).expect("still held");
+		// Sealed again, not in clear.
+		let raw = sp_io::offchain::local_storage_get(StorageKind::PERSISTENT, &credentials_key(vehicle))
+			.expect("held");
+		assert!(!raw.windows(8).any(|w| w == b"access-2"), "the new token is sealed");
 		assert_eq!(stored.access_token, b"access-2".to_vec());
 		assert_eq!(stored.refresh_token, b"refresh-2".to_vec());
 		assert_eq!(stored.expires_at, NOW_MS / 1000 + 28_800);
@@ -372,5 +415,125 @@ fn a_withdrawn_consent_drops_the_queued_record() {
 		run_worker(3);
 		assert!(queue().is_empty());
 		assert!(take_batches(env).is_empty());
+	});
+}
+
+#[test]
+fn a_source_whose_host_the_operator_did_not_list_is_never_sent_a_token() {
+	offchain_test(|env| {
+		let vehicle = onboard(ALICE, COLLECTOR, StorageBackend::Local);
+		hold_credentials(vehicle, TESLA, NOW_MS / 1000 + 30);
+		// Governance registered the source; the operator lists another host only (and a
+		// listed name on another port does not count).
+		set_settings(Settings {
+			oem_hosts: vec!["auth.example.com".into(), "fleet-api.example.com:8443".into()],
+			..Settings::default()
+		});
+
+		run_worker(1);
+
+		assert!(env.state.read().requests.is_empty(), "no request, so no token, left the node");
+		assert!(take_batches(env).is_empty());
+		// Nothing at all is allowed on a node that never wrote its settings.
+		sp_io::offchain::local_storage_clear(StorageKind::PERSISTENT, SETTINGS_KEY);
+		run_worker(20);
+		assert!(env.state.read().requests.is_empty());
+	});
+}
+
+#[test]
+fn an_oversized_answer_is_refused_and_backed_off_while_other_vehicles_are_polled() {
+	offchain_test(|env| {
+		let flooded = onboard(ALICE, COLLECTOR, StorageBackend::Local);
+		let fine = onboard(BOB, COLLECTOR, StorageBackend::Local);
+		hold_credentials(flooded, TESLA, FRESH);
+		hold_credentials(fine, TESLA, FRESH);
+		set_settings(Settings {
+			oem_hosts: vec!["fleet-api.example.com".into()],
+			max_answer_bytes: 4_096,
+		});
+		// Valid JSON, and the same reading, but more bytes than the node reads.
+		let huge = format!("{TESLA_DATA}{}", " ".repeat(4_096));
+		expect_tesla_data(env, flooded, ACCESS, &huge);
+		expect_tesla_data(env, fine, ACCESS, TESLA_DATA);
+
+		run_worker(1);
+
+		let batches = take_batches(env);
+		assert_eq!(batches.len(), 1);
+		let vehicles: Vec<u64> = batches[0].0.records.iter().map(|r| r.vehicle).collect();
+		assert_eq!(vehicles, vec![fine]);
+		let schedule: Schedule = local_get(&schedule_key(flooded)).expect("scheduled");
+		assert_eq!(schedule.failures, 1);
+		assert_eq!(schedule.next_block, 1 + 2 * u64::from(POLL_EVERY));
+		let schedule: Schedule = local_get(&schedule_key(fine)).expect("scheduled");
+		assert_eq!(schedule.failures, 0);
+	});
+}
+
+#[test]
+fn a_queued_reading_that_the_chain_passed_by_without_anchoring_it_is_dropped() {
+	offchain_test(|env| {
+		let vehicle = onboard(ALICE, COLLECTOR, StorageBackend::Local);
+		Registry::authorize_collector(RuntimeOrigin::signed(ALICE), vehicle, OTHER_COLLECTOR, None)
+			.expect("a second collector");
+		hold_credentials(vehicle, TESLA, FRESH);
+		expect_tesla_data(env, vehicle, ACCESS, TESLA_DATA);
+		run_worker(1);
+		assert_eq!(take_batches(env).len(), 1);
+		// The other collector anchors a later window first: the queued reading can never be
+		// anchored now.
+		let later = record(vehicle, 9, NOW_MS + 1, NOW_MS + 2, StorageBackend::Local);
+		Anchoring::do_anchor_batch(batch(OTHER_COLLECTOR, vec![later])).expect("anchored");
+		run_worker(2);
+		assert!(queue().is_empty());
+		assert!(take_batches(env).is_empty());
+	});
+}
+
+#[test]
+fn credentials_that_do_not_open_are_never_used() {
+	offchain_test(|env| {
+		let vehicle = onboard(ALICE, COLLECTOR, StorageBackend::Local);
+		// Stored in clear, as a node before sealing did, or sealed under another node's key.
+		let credentials = Credentials {
+			oem: TESLA,
+			oem_vehicle: oem_car(vehicle).into_bytes(),
+			access_token: ACCESS.into(),
+			refresh_token: REFRESH.into(),
+			expires_at: FRESH,
+		};
+		hold_credentials(vehicle, TESLA, FRESH);
+		sp_io::offchain::local_storage_set(
+			StorageKind::PERSISTENT,
+			&credentials_key(vehicle),
+			&credentials.encode(),
+		);
+		run_worker(1);
+		let foreign = SealKey::from_signature(&[3; 65]);
+		let sealed = foreign.seal_value(&credentials_key(vehicle), [1; 24], &credentials);
+		sp_io::offchain::local_storage_set(
+			StorageKind::PERSISTENT,
+			&credentials_key(vehicle),
+			&sealed.encode(),
+		);
+		run_worker(20);
+		assert!(env.state.read().requests.is_empty(), "no request with them");
+		assert!(take_batches(env).is_empty());
+	});
+}
+
+#[test]
+fn an_expiring_token_without_the_oems_oauth_client_is_not_refreshed() {
+	offchain_test(|env| {
+		let vehicle = onboard(ALICE, COLLECTOR, StorageBackend::Local);
+		hold_credentials(vehicle, TESLA, NOW_MS / 1000 + 30);
+		// No collector_setOemClient for Tesla: no refresh request, no data request with a
+		// token about to expire, and the vehicle backs off.
+		run_worker(1);
+		assert!(env.state.read().requests.is_empty());
+		assert!(take_batches(env).is_empty());
+		let schedule: Schedule = local_get(&schedule_key(vehicle)).expect("scheduled");
+		assert_eq!(schedule.failures, 1);
 	});
 }

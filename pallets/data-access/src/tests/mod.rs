@@ -509,6 +509,7 @@ fn a_transfer_wipes_grants_admins_and_public_streams_without_touching_them() {
 			access(&[(NonLocationData, None)])
 		));
 		assert_ok!(VehicleRegistry::transfer(RuntimeOrigin::signed(ALICE), vehicle, DAVE));
+		assert_ok!(VehicleRegistry::accept_transfer(RuntimeOrigin::signed(DAVE), vehicle));
 
 		// Nothing of the old owner's lists gives anything any more.
 		assert!(!can_read(vehicle, BOB, CurrentLocation));
@@ -545,12 +546,41 @@ fn a_new_owner_granting_over_a_stale_entry_returns_the_old_deposit() {
 		let vehicle = register(ALICE);
 		grant(ALICE, vehicle, BOB, &[(CurrentLocation, None)]);
 		assert_ok!(VehicleRegistry::transfer(RuntimeOrigin::signed(ALICE), vehicle, DAVE));
+		assert_ok!(VehicleRegistry::accept_transfer(RuntimeOrigin::signed(DAVE), vehicle));
 		grant(DAVE, vehicle, BOB, &[(RawData, None)]);
 		assert_eq!(held(ALICE), 0);
 		assert_eq!(held(DAVE), GRANT_DEPOSIT);
 		assert!(can_read(vehicle, BOB, RawData));
 		assert!(!can_read(vehicle, BOB, CurrentLocation));
 		assert_eq!(GranteeCount::<Test>::get(vehicle).count, 1);
+	});
+}
+
+#[test]
+fn retiring_a_vehicle_removes_its_admins_public_streams_and_count() {
+	test(|| {
+		let vehicle = register(ALICE);
+		let other = register(ALICE);
+		for car in [vehicle, other] {
+			grant(ALICE, car, BOB, &[(CurrentLocation, None)]);
+			assert_ok!(DataAccess::add_admin(RuntimeOrigin::signed(ALICE), car, PAUPER));
+			assert_ok!(DataAccess::set_public(
+				RuntimeOrigin::signed(ALICE),
+				car,
+				access(&[(NonLocationData, None)])
+			));
+		}
+		assert_ok!(VehicleRegistry::retire(RuntimeOrigin::signed(ALICE), vehicle));
+		assert!(!crate::Admins::<Test>::contains_key(vehicle));
+		assert!(!crate::PublicStreams::<Test>::contains_key(vehicle));
+		assert!(!GranteeCount::<Test>::contains_key(vehicle));
+		// The other vehicle keeps its list.
+		assert!(crate::Admins::<Test>::contains_key(other));
+		assert!(crate::PublicStreams::<Test>::contains_key(other));
+		assert_eq!(GranteeCount::<Test>::get(other).count, 1);
+		// The grant entry holds Bob's payer's deposit until anyone removes it.
+		assert!(Grants::<Test>::contains_key(vehicle, BOB));
+		assert_ok!(DataAccess::remove_expired(RuntimeOrigin::signed(77), vehicle, BOB));
 	});
 }
 
@@ -564,5 +594,88 @@ fn retiring_a_vehicle_lets_anyone_clear_its_entries() {
 		assert_eq!(DataAccess::access_list(vehicle), None);
 		assert_ok!(DataAccess::remove_expired(RuntimeOrigin::signed(77), vehicle, BOB));
 		assert_eq!(held(ALICE), 0);
+	});
+}
+
+// ---- Data consumers and demand ----
+
+fn demand(vehicle: VehicleId) -> u32 {
+	<DataAccess as dimo_primitives::rewards::DataDemand>::consumer_grants(vehicle)
+}
+
+#[test]
+fn only_governance_registers_data_consumers() {
+	test(|| {
+		assert_noop!(
+			DataAccess::add_data_consumer(RuntimeOrigin::signed(ALICE), BOB),
+			DispatchError::BadOrigin
+		);
+		assert_ok!(DataAccess::add_data_consumer(RuntimeOrigin::root(), BOB));
+		System::assert_last_event(Event::DataConsumerAdded { consumer: BOB }.into());
+		assert_noop!(
+			DataAccess::add_data_consumer(RuntimeOrigin::root(), BOB),
+			Error::<Test>::AlreadyDataConsumer
+		);
+		assert_noop!(
+			DataAccess::remove_data_consumer(RuntimeOrigin::signed(BOB), BOB),
+			DispatchError::BadOrigin
+		);
+		assert_ok!(DataAccess::remove_data_consumer(RuntimeOrigin::root(), BOB));
+		System::assert_last_event(Event::DataConsumerRemoved { consumer: BOB }.into());
+		assert_noop!(
+			DataAccess::remove_data_consumer(RuntimeOrigin::root(), BOB),
+			Error::<Test>::NotDataConsumer
+		);
+		for consumer in 0..crate::mock::MAX_DATA_CONSUMERS {
+			assert_ok!(DataAccess::add_data_consumer(RuntimeOrigin::root(), 1_000 + u64::from(consumer)));
+		}
+		assert_noop!(
+			DataAccess::add_data_consumer(RuntimeOrigin::root(), BOB),
+			Error::<Test>::TooManyDataConsumers
+		);
+	});
+}
+
+#[test]
+fn only_grants_to_data_consumers_count_as_demand() {
+	test(|| {
+		let vehicle = register(ALICE);
+		assert_ok!(DataAccess::add_data_consumer(RuntimeOrigin::root(), CHARLIE));
+		// Grants to the owner's own spare accounts: no demand.
+		grant(ALICE, vehicle, BOB, &[(NonLocationData, None)]);
+		grant(ALICE, vehicle, PAUPER, &[(NonLocationData, None)]);
+		assert_eq!(demand(vehicle), 0);
+		grant(ALICE, vehicle, CHARLIE, &[(NonLocationData, None)]);
+		assert_eq!(demand(vehicle), 1);
+		// Granting more streams to the consumer is still one grant.
+		grant(ALICE, vehicle, CHARLIE, &[(RawData, None)]);
+		assert_eq!(demand(vehicle), 1);
+		// Revoked: no more demand.
+		assert_ok!(DataAccess::revoke_all(RuntimeOrigin::signed(ALICE), vehicle, CHARLIE));
+		assert_eq!(demand(vehicle), 0);
+		// Removed from the registry before the grant: it does not count.
+		assert_ok!(DataAccess::remove_data_consumer(RuntimeOrigin::root(), CHARLIE));
+		grant(ALICE, vehicle, CHARLIE, &[(NonLocationData, None)]);
+		assert_eq!(demand(vehicle), 0);
+	});
+}
+
+#[test]
+fn a_consumers_grant_counts_until_it_is_removed_or_the_vehicle_changes_hands() {
+	test(|| {
+		let vehicle = register(ALICE);
+		assert_ok!(DataAccess::add_data_consumer(RuntimeOrigin::root(), CHARLIE));
+		grant(ALICE, vehicle, CHARLIE, &[(NonLocationData, Some(5))]);
+		assert_eq!(demand(vehicle), 1);
+		// Expired, still counted until anyone removes the entry.
+		run_to_block(5);
+		assert_eq!(demand(vehicle), 1);
+		assert_ok!(DataAccess::remove_expired(RuntimeOrigin::signed(77), vehicle, CHARLIE));
+		assert_eq!(demand(vehicle), 0);
+		// A new owner's vehicle starts with no demand.
+		grant(ALICE, vehicle, CHARLIE, &[(NonLocationData, None)]);
+		assert_ok!(VehicleRegistry::transfer(RuntimeOrigin::signed(ALICE), vehicle, DAVE));
+		assert_ok!(VehicleRegistry::accept_transfer(RuntimeOrigin::signed(DAVE), vehicle));
+		assert_eq!(demand(vehicle), 0);
 	});
 }

@@ -236,6 +236,7 @@ fn dispatch(action: &Action) -> bool {
 		Action::Transfer { vehicle, to } => {
 			let owner = pallet_vehicles::Vehicles::<Test>::get(vehicle).expect("registered").owner;
 			VehicleRegistry::transfer(signed(owner), vehicle, to)
+				.and_then(|_| VehicleRegistry::accept_transfer(signed(to), vehicle))
 		},
 		Action::RemoveExpired { vehicle, grantee } => {
 			DataAccess::remove_expired(signed(ACCOUNTS + 1), vehicle, grantee)

@@ -3,6 +3,7 @@
 //! [`model`].
 
 mod model;
+mod split;
 
 use crate::{mock::*, *};
 use dimo_primitives::{currency::DIMO, rewards::VehicleActivity, vehicle::Stream};
@@ -27,6 +28,11 @@ fn grant(owner: u64, vehicle: VehicleId, grantee: u64) {
 			.try_into()
 			.expect("one stream");
 	assert_ok!(DataAccess::grant(RuntimeOrigin::signed(owner), vehicle, grantee, streams));
+}
+
+/// Governance registers `who` as a data consumer: its grants count as demand.
+fn consumer(who: u64) {
+	assert_ok!(DataAccess::add_data_consumer(RuntimeOrigin::root(), who));
 }
 
 fn active(vehicle: VehicleId) {
@@ -288,8 +294,8 @@ fn the_split_follows_the_shares_and_the_dao_gets_the_remainder() {
 		close_epoch();
 
 		let shares = CurrentShares::<Test>::get();
-		let seventh = Perbill::from_rational(1u32, 7u32) * emission;
-		let to_data = shares.data_providers * emission;
+		let seventh = Perbill::from_rational(1u32, 7u32).mul_floor(emission);
+		let to_data = shares.data_providers.mul_floor(emission);
 		let record = Mints::<Test>::get(0).expect("minted");
 		assert_eq!(record.minted, emission);
 		assert_eq!(record.data_providers, to_data);
@@ -328,7 +334,7 @@ fn a_fixed_dteam_gets_no_more_than_the_daos_part() {
 		active(vehicle);
 		close_epoch();
 		let record = Mints::<Test>::get(1).expect("minted");
-		assert_eq!(record.dteams, Perbill::from_percent(1) * EMISSION);
+		assert_eq!(record.dteams, Perbill::from_percent(1).mul_floor(EMISSION));
 		assert_eq!(record.dao, 0);
 		assert_eq!(record.data_providers + record.dteams, EMISSION);
 	});
@@ -541,6 +547,7 @@ fn the_pot_is_split_by_points_rounding_down_and_no_dust_is_created_or_lost() {
 		let a = register(ALICE);
 		let b = register(BOB);
 		let c = register(CHARLIE);
+		consumer(DAVE);
 		grant(BOB, b, DAVE); // +10%
 		for vehicle in [a, b, c] {
 			active(vehicle);
@@ -578,6 +585,7 @@ fn demand_raises_points_up_to_the_cap() {
 	test(|| {
 		let vehicle = register(ALICE);
 		for grantee in 10..20 {
+			consumer(grantee);
 			grant(ALICE, vehicle, grantee);
 		}
 		active(vehicle);
@@ -595,10 +603,36 @@ fn demand_raises_points_up_to_the_cap() {
 }
 
 #[test]
+fn grants_to_accounts_that_are_not_data_consumers_earn_no_bonus() {
+	test(|| {
+		let vehicle = register(ALICE);
+		// The farming of issue 12: five grants to the owner's own spare accounts (deposits
+		// that come back with revokeMany) turned 6,000 points into 9,000.
+		for spare in 30..35 {
+			grant(ALICE, vehicle, spare);
+		}
+		active(vehicle);
+		assert_eq!(AccountPoints::<Test>::get(0, ALICE), Some(BASE_POINTS));
+		// A grant to a data consumer that governance registered counts.
+		consumer(40);
+		grant(ALICE, vehicle, 40);
+		active(vehicle);
+		assert_eq!(AccountPoints::<Test>::get(0, ALICE), Some(BASE_POINTS * 11 / 10));
+		// A consumer removed from the registry: grants made to it later do not count.
+		assert_ok!(DataAccess::remove_data_consumer(RuntimeOrigin::root(), 40));
+		consumer(41);
+		assert_ok!(DataAccess::remove_data_consumer(RuntimeOrigin::root(), 41));
+		grant(ALICE, vehicle, 41);
+		assert_eq!(<DataAccess as dimo_primitives::rewards::DataDemand>::consumer_grants(vehicle), 1);
+	});
+}
+
+#[test]
 fn demand_that_rises_later_in_the_epoch_counts() {
 	test(|| {
 		let vehicle = register(ALICE);
 		active(vehicle);
+		consumer(BOB);
 		grant(ALICE, vehicle, BOB);
 		active(vehicle);
 		assert_eq!(AccountPoints::<Test>::get(0, ALICE), Some(BASE_POINTS * 11 / 10));
@@ -612,6 +646,7 @@ fn the_owner_at_the_close_claims_after_a_transfer_during_the_epoch() {
 		let vehicle = register(ALICE);
 		active(vehicle);
 		assert_ok!(Vehicles::transfer(RuntimeOrigin::signed(ALICE), vehicle, BOB));
+		assert_ok!(Vehicles::accept_transfer(RuntimeOrigin::signed(BOB), vehicle));
 		assert_eq!(AccountPoints::<Test>::get(0, ALICE), None);
 		assert_eq!(AccountPoints::<Test>::get(0, BOB), Some(BASE_POINTS));
 		close_epoch();
@@ -630,6 +665,7 @@ fn a_transfer_after_the_close_leaves_the_claim_with_the_owner_at_the_close() {
 		active(vehicle);
 		close_epoch();
 		assert_ok!(Vehicles::transfer(RuntimeOrigin::signed(ALICE), vehicle, BOB));
+		assert_ok!(Vehicles::accept_transfer(RuntimeOrigin::signed(BOB), vehicle));
 		assert_noop!(Issuance::claim(RuntimeOrigin::signed(BOB), 0), Error::<Test>::NothingToClaim);
 		assert_ok!(Issuance::claim(RuntimeOrigin::signed(ALICE), 0));
 	});
@@ -688,6 +724,7 @@ fn streaks_rise_survive_transfers_and_fall_a_level_per_missed_epoch() {
 		let activity = VehicleActivityOf::<Test>::get(vehicle).expect("active");
 		assert_eq!((activity.streak, activity.points), (4, BASE_POINTS + 1_000));
 		assert_ok!(Vehicles::transfer(RuntimeOrigin::signed(ALICE), vehicle, BOB));
+		assert_ok!(Vehicles::accept_transfer(RuntimeOrigin::signed(BOB), vehicle));
 		active(vehicle);
 		let activity = VehicleActivityOf::<Test>::get(vehicle).expect("active");
 		assert_eq!((activity.streak, activity.credited_to), (5, BOB));
@@ -777,5 +814,24 @@ fn unclaimed_points_of_expired_epochs_are_reaped_by_anyone() {
 		assert_eq!(AccountPoints::<Test>::get(0, ALICE), None);
 		assert!(events().contains(&Event::PointsReaped { epoch: 0, accounts: 1 }));
 		assert_noop!(Issuance::claim(RuntimeOrigin::signed(ALICE), 0), Error::<Test>::ClaimExpired);
+	});
+}
+
+#[test]
+fn retiring_a_vehicle_removes_its_activity_and_leaves_its_owners_points() {
+	test(|| {
+		let vehicle = register(ALICE);
+		let other = register(BOB);
+		active(vehicle);
+		active(other);
+		assert!(VehicleActivityOf::<Test>::contains_key(vehicle));
+		let points = AccountPoints::<Test>::get(0, ALICE);
+		assert_ok!(Vehicles::retire(RuntimeOrigin::signed(ALICE), vehicle));
+		assert!(!VehicleActivityOf::<Test>::contains_key(vehicle));
+		assert!(VehicleActivityOf::<Test>::contains_key(other));
+		// What it earned in the epoch in progress stays with Alice, who earned it.
+		assert_eq!(AccountPoints::<Test>::get(0, ALICE), points);
+		close_epoch();
+		assert_ok!(Issuance::claim(RuntimeOrigin::signed(ALICE), 0));
 	});
 }

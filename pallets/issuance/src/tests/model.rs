@@ -8,7 +8,8 @@ use super::*;
 use proptest::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 
-/// Accounts 1 to 4 own vehicles; 10 to 13 only receive grants.
+/// Accounts 1 to 4 own vehicles; 10 to 14 only receive grants, and 10 to 13 are registered
+/// data consumers (their grants count as demand, 14's do not).
 const OWNERS: u64 = 4;
 const VEHICLES: u64 = 3;
 const WINDOW: u32 = 2;
@@ -25,7 +26,7 @@ enum Action {
 fn action() -> impl Strategy<Value = Action> {
 	prop_oneof![
 		4 => (0..VEHICLES).prop_map(|vehicle| Action::Active { vehicle }),
-		2 => (0..VEHICLES, 10..14u64).prop_map(|(vehicle, grantee)| Action::Grant { vehicle, grantee }),
+		2 => (0..VEHICLES, 10..15u64).prop_map(|(vehicle, grantee)| Action::Grant { vehicle, grantee }),
 		1 => (0..VEHICLES, 1..=OWNERS).prop_map(|(vehicle, to)| Action::Transfer { vehicle, to }),
 		3 => (1..=OWNERS, 0..4u32).prop_map(|(who, back)| Action::Claim { who, back }),
 		3 => Just(Action::CloseEpoch),
@@ -83,7 +84,8 @@ impl Model {
 		let epoch = self.epoch;
 		let v = self.vehicles.get_mut(&vehicle).expect("registered");
 		let streak = Self::streak(v.activity.map(|(e, s, _, _)| (e, s)), epoch);
-		let points = Self::points(streak, v.grantees.len());
+		let consumers = v.grantees.iter().filter(|grantee| **grantee < 14).count();
+		let points = Self::points(streak, consumers);
 		let earned = v.activity.filter(|a| a.0 == epoch).map(|a| a.2).unwrap_or(0);
 		if points > earned {
 			*self.points.entry((epoch, v.owner)).or_default() += points - earned;
@@ -116,7 +118,7 @@ impl Model {
 		let total: u64 =
 			self.points.iter().filter(|((e, _), _)| *e == self.epoch).map(|(_, p)| *p).sum();
 		if total > 0 {
-			self.pots.insert(self.epoch, (Perbill::from_percent(70) * minted, total));
+			self.pots.insert(self.epoch, (Perbill::from_percent(70).mul_floor(minted), total));
 		}
 		self.epoch += 1;
 		// Decay every three epochs in this test.
@@ -150,6 +152,9 @@ proptest! {
 				let id = register(owner);
 				vehicles.insert(id, VehicleModel { owner, ..Default::default() });
 			}
+			for consumer in 10..14 {
+				assert_ok!(DataAccess::add_data_consumer(RuntimeOrigin::root(), consumer));
+			}
 			let genesis = Balances::total_issuance();
 			// Room for a few epochs only, so that the cap is reached in long runs.
 			let cap = genesis + EMISSION * 7 / 2;
@@ -180,7 +185,10 @@ proptest! {
 					},
 					Action::Transfer { vehicle, to } => {
 						let owner = model.vehicles[&vehicle].owner;
-						let result = Vehicles::transfer(RuntimeOrigin::signed(owner), vehicle, to);
+						let result = Vehicles::transfer(RuntimeOrigin::signed(owner), vehicle, to)
+							.and_then(|_| {
+								Vehicles::accept_transfer(RuntimeOrigin::signed(to), vehicle)
+							});
 						if owner == to {
 							prop_assert!(result.is_err());
 						} else {

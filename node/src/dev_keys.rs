@@ -1,0 +1,121 @@
+//! The refusal to run a live chain whose genesis hands power to the well-known dev keys.
+//!
+//! The keys of `//Alice`, `//Bob`, ... are derived from a mnemonic that everyone knows: on a
+//! chain others rely on (chain type `Live`), whoever holds them can author blocks, finalize
+//! and, on the technical committee, fast-track or cancel referenda. The `testnet` preset
+//! carries them as placeholders until the operators' keys are known; a node started on such a
+//! spec by mistake refuses, unless the operator says it knows
+//! (`--allow-dev-keys-on-live-chain`).
+
+use codec::Decode;
+use sc_service::ChainType;
+use sp_core::{hashing::twox_128, storage::Storage};
+use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
+use sp_runtime::BuildStorage;
+
+/// The storage key of a plain storage value.
+fn plain_key(pallet: &str, item: &str) -> Vec<u8> {
+	[twox_128(pallet.as_bytes()), twox_128(item.as_bytes())].concat()
+}
+
+/// The public keys of every well-known dev account, sr25519 and ed25519.
+fn dev_keys() -> Vec<[u8; 32]> {
+	Sr25519Keyring::iter()
+		.map(|key| key.public().0)
+		.chain(Ed25519Keyring::iter().map(|key| key.public().0))
+		.collect()
+}
+
+/// The roles in `genesis` that a dev key holds: "Aura authority", "GRANDPA authority",
+/// "technical committee member", each named once.
+pub fn dev_key_roles(genesis: &Storage) -> Vec<&'static str> {
+	let dev = dev_keys();
+	let read = |pallet: &str, item: &str| genesis.top.get(&plain_key(pallet, item)).cloned();
+	let mut roles = Vec::new();
+	let holds = |keys: &[[u8; 32]]| keys.iter().any(|key| dev.contains(key));
+	if let Some(Ok(aura)) = read("Aura", "Authorities").map(|v| Vec::<[u8; 32]>::decode(&mut &v[..]))
+	{
+		if holds(&aura) {
+			roles.push("Aura authority");
+		}
+	}
+	if let Some(Ok(grandpa)) =
+		read("Grandpa", "Authorities").map(|v| Vec::<([u8; 32], u64)>::decode(&mut &v[..]))
+	{
+		let keys: Vec<[u8; 32]> = grandpa.into_iter().map(|(key, _)| key).collect();
+		if holds(&keys) {
+			roles.push("GRANDPA authority");
+		}
+	}
+	if let Some(Ok(members)) =
+		read("TechnicalCommittee", "Members").map(|v| Vec::<[u8; 32]>::decode(&mut &v[..]))
+	{
+		if holds(&members) {
+			roles.push("technical committee member");
+		}
+	}
+	roles
+}
+
+/// Refuses a `Live` chain spec whose genesis gives a dev key any of the roles above, unless
+/// `allowed`.
+pub fn check(spec: &dyn sc_service::ChainSpec, allowed: bool) -> Result<(), String> {
+	if allowed || spec.chain_type() != ChainType::Live {
+		return Ok(());
+	}
+	let genesis = spec.as_storage_builder().build_storage()?;
+	let roles = dev_key_roles(&genesis);
+	if roles.is_empty() {
+		return Ok(());
+	}
+	Err(format!(
+		"the chain {:?} is a Live chain whose genesis makes well-known dev keys (//Alice, \
+		 //Bob, ...) {}: anyone can sign with them. Replace them with the operators' keys \
+		 (dimo-node build-spec --chain {} > spec.json, edit, --chain spec.json), or pass \
+		 --allow-dev-keys-on-live-chain if this chain is a throw-away",
+		spec.name(),
+		roles.join(", "),
+		spec.id(),
+	))
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use crate::chain_spec;
+
+	#[test]
+	fn the_testnet_placeholder_is_refused_unless_allowed() {
+		let testnet = chain_spec::testnet().expect("the runtime's wasm is built for tests");
+		let error = check(&testnet, false).expect_err("dev keys on a Live chain");
+		assert!(error.contains("Aura authority"), "{error}");
+		assert!(error.contains("GRANDPA authority"), "{error}");
+		assert!(error.contains("technical committee member"), "{error}");
+		assert_eq!(check(&testnet, true), Ok(()));
+	}
+
+	#[test]
+	fn dev_and_local_chains_may_use_dev_keys() {
+		for spec in [chain_spec::development(), chain_spec::local_testnet()] {
+			let spec: chain_spec::ChainSpec = spec.expect("the runtime's wasm is built for tests");
+			assert_eq!(check(&spec, false), Ok(()));
+		}
+	}
+
+	#[test]
+	fn a_genesis_without_dev_keys_holds_no_role() {
+		let testnet = chain_spec::testnet().expect("the runtime's wasm is built for tests");
+		let mut genesis = testnet.build_storage().expect("builds");
+		assert_eq!(dev_key_roles(&genesis).len(), 3);
+		let others: Vec<[u8; 32]> = vec![[7; 32], [8; 32]];
+		genesis.top.insert(plain_key("Aura", "Authorities"), codec::Encode::encode(&others));
+		genesis.top.insert(
+			plain_key("Grandpa", "Authorities"),
+			codec::Encode::encode(&others.iter().map(|k| (*k, 1u64)).collect::<Vec<_>>()),
+		);
+		genesis
+			.top
+			.insert(plain_key("TechnicalCommittee", "Members"), codec::Encode::encode(&others));
+		assert!(dev_key_roles(&genesis).is_empty());
+	}
+}
