@@ -82,17 +82,24 @@ async function anchorsOf(vehicle, count, timeoutMs = 60_000) {
   }
 }
 
+/** `count` vehicles of fresh owners that consent to `collector`, onboarded side by side. */
+async function onboardMany(collector, count, backend = 'Ipfs') {
+  const owners = Array.from({ length: count }, fresh);
+  await ok(api.tx.utility.batchAll(owners.map((owner) => api.tx.balances.transferKeepAlive(owner.address, 10n * DIMO))), alice);
+  return Promise.all(owners.map(async (owner) => {
+    const events = await ok(api.tx.vehicles.register(1, randomAsHex(32)), owner);
+    const vehicle = events.find(({ event }) => api.events.vehicles.Registered.is(event)).event.data.vehicle.toNumber();
+    await ok(api.tx.utility.batchAll([
+      api.tx.vehicles.authorizeCollector(vehicle, collector.address, null),
+      api.tx.vehicles.setStorage(vehicle, backend),
+    ]), owner);
+    return vehicle;
+  }));
+}
+
 /** A vehicle of a fresh funded owner that consents to `collector` and stores on `backend`. */
 async function onboard(collector, backend = 'Ipfs') {
-  const owner = fresh();
-  await ok(api.tx.balances.transferKeepAlive(owner.address, 10n * DIMO), alice);
-  const events = await ok(api.tx.vehicles.register(1, randomAsHex(32)), owner);
-  const vehicle = events.find(({ event }) => api.events.vehicles.Registered.is(event)).event.data.vehicle.toNumber();
-  await ok(api.tx.utility.batchAll([
-    api.tx.vehicles.authorizeCollector(vehicle, collector.address, null),
-    api.tx.vehicles.setStorage(vehicle, backend),
-  ]), owner);
-  return vehicle;
+  return (await onboardMany(collector, 1, backend))[0];
 }
 
 function record(vehicle, at, backend = 'Ipfs') {
@@ -199,8 +206,7 @@ describe('anchors', () => {
     // Governance registers a second collector, which its own vehicle consents to.
     const mallory = fresh();
     await ok(api.tx.sudo.sudo(api.tx.anchoring.registerCollector(u8aToHex(mallory.publicKey))), alice);
-    const honestCar = await onboard(ferdie);
-    const otherHonestCar = await onboard(ferdie);
+    const [honestCar, otherHonestCar] = await onboardMany(ferdie, 2);
     const mallorysCar = await onboard(mallory);
     const at = Date.now();
     const pending = [record(honestCar, at), record(otherHonestCar, at + 1)];
@@ -211,6 +217,35 @@ describe('anchors', () => {
     await submit(anchorExtrinsic(ferdie, pending));
     assert.equal((await anchorsOf(honestCar, 1))[0].cidHex, pending[0].cid);
     assert.equal((await anchorsOf(otherHonestCar, 1))[0].cidHex, pending[1].cid);
+  });
+
+  test('a collector holds one batch in the pool at a time, so it cannot crowd out a block', async () => {
+    // The attack of issue 12: 60 single-record batches, no fee, no nonce, top priority. Sent
+    // back to back, the pool takes the first and refuses the others (the same per-collector
+    // tag, no higher priority: 1014), whatever readings they carry. A block imported between
+    // two of the submissions would let the next one in: then the round is tried again.
+    let outcome;
+    for (let round = 0; round < 3; round += 1) {
+      const vehicles = await onboardMany(ferdie, 4);
+      const at = Date.now();
+      const sent = await Promise.allSettled(vehicles.map((vehicle) => submit(anchorExtrinsic(ferdie, [record(vehicle, at)]))));
+      outcome = { vehicles, sent };
+      const taken = sent.filter((s) => s.status === 'fulfilled').length;
+      if (taken === 1) break;
+      // Let what was taken land before the next round.
+      for (const [i, s] of sent.entries()) if (s.status === 'fulfilled') await anchorsOf(vehicles[i], 1);
+    }
+    const { vehicles, sent } = outcome;
+    const taken = sent.findIndex((s) => s.status === 'fulfilled');
+    assert.equal(sent.filter((s) => s.status === 'fulfilled').length, 1, 'the pool took one batch');
+    for (const refused of sent.filter((s) => s.status === 'rejected')) {
+      assert.equal(refused.reason.code, 1014, refused.reason.message);
+    }
+    // Once it is in a block, the collector's next batch is taken.
+    await anchorsOf(vehicles[taken], 1);
+    const next = vehicles[(taken + 1) % vehicles.length];
+    await submit(anchorExtrinsic(ferdie, [record(next, Date.now())]));
+    assert.equal((await anchorsOf(next, 1)).length, 1);
   });
 
   test('the pool refuses batches the chain would refuse', async () => {

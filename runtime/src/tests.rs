@@ -492,6 +492,12 @@ mod governance {
 					},
 				}),
 				RuntimeCall::Anchoring(pallet_anchoring::Call::remove_oem_source { oem: 1 }),
+				RuntimeCall::DataAccess(pallet_data_access::Call::add_data_consumer {
+					consumer: bob().into(),
+				}),
+				RuntimeCall::DataAccess(pallet_data_access::Call::remove_data_consumer {
+					consumer: bob().into(),
+				}),
 				RuntimeCall::TechnicalCommittee(pallet_collective::Call::set_members {
 					new_members: vec![alice()],
 					prime: None,

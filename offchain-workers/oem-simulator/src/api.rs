@@ -420,19 +420,19 @@ mod tests {
 		}
 	}
 
+	/// The tokens of an owner's grant for `car` of `oem`, as `POST /admin/grant` answers.
+	fn grant(fleet: &Mutex<Fleet>, oem: &str, car: &str) -> Value {
+		let body = json!({ "oem": oem, "vehicle": car }).to_string();
+		serde_json::from_slice(&call(fleet, "POST", "/admin/grant", None, body.as_bytes()).body)
+			.unwrap()
+	}
+
 	/// Current Tesla firmware: no `location_data`, no position; DIMO's adapter asks for it.
 	#[test]
 	fn tesla_sends_the_position_only_when_location_data_is_asked_for() {
 		let fleet = Mutex::new(Fleet::new(1, 3600));
 		let car = fleet.lock().unwrap().vehicles()[0].id.clone();
-		let grant = call(
-			&fleet,
-			"POST",
-			"/admin/grant",
-			None,
-			json!({"oem":"tesla","vehicle": car}).to_string().as_bytes(),
-		);
-		let tokens: Value = serde_json::from_slice(&grant.body).unwrap();
+		let tokens = grant(&fleet, "tesla", &car);
 		let access = tokens["access_token"].as_str().unwrap();
 		let old_endpoints = format!(
 			"/tesla/api/1/vehicles/{car}/vehicle_data?endpoints=charge_state%3Bdrive_state%3Bvehicle_state"
@@ -442,7 +442,8 @@ mod tests {
 		assert!(!signals.contains_key("latE7") && !signals.contains_key("lonE7"));
 		assert!(signals.contains_key("odometerM"));
 
-		let adapters = Tesla::data_request("https://sim", &car, access).url;
+		// The source governance registers for the simulator's Tesla: `<base>/tesla`.
+		let adapters = Tesla::data_request("https://sim/tesla", &car, access).url;
 		let path = adapters.strip_prefix("https://sim").expect("the base");
 		let signals =
 			read::<Tesla>(&call(&fleet, "GET", path, Some(access), b"")).expect("reads");

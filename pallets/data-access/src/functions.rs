@@ -46,9 +46,15 @@ impl<T: Config> Pallet<T> {
 			.map(|public| live(public.streams))
 			.unwrap_or_default();
 		let admins = Self::current_admins(vehicle, ownership.transfers).admins.into_inner();
-		let grants = Grants::<T>::iter_prefix(vehicle)
-			.filter(|(_, grant)| grant.ownership_version == ownership.transfers)
-			.map(|(grantee, grant)| GranteeAccess { grantee, streams: live(grant.streams) })
+		// The index of the current grantees: bounded, whatever earlier owners left in `Grants`.
+		let grants = Self::current_grantees(vehicle, ownership.transfers)
+			.grantees
+			.into_iter()
+			.filter_map(|grantee| {
+				let grant = Grants::<T>::get(vehicle, &grantee)
+					.filter(|grant| grant.ownership_version == ownership.transfers)?;
+				Some(GranteeAccess { grantee, streams: live(grant.streams) })
+			})
 			.filter(|access| !access.streams.is_empty())
 			.collect();
 		Some(AccessList { owner: ownership.owner, public, admins, grants })
@@ -67,6 +73,7 @@ impl<T: Config> Pallet<T> {
 
 		let version = ownership.transfers;
 		let mut counts = GranteeCount::<T>::get(vehicle).current(version);
+		let mut list = Self::current_grantees(vehicle, version);
 		for grantee in grantees {
 			ensure!(grantee != ownership.owner, Error::<T>::GrantToOwner);
 			let mut grant = match Grants::<T>::get(vehicle, &grantee) {
@@ -83,6 +90,9 @@ impl<T: Config> Pallet<T> {
 					);
 					let deposit = T::GrantDeposit::get();
 					T::Currency::hold(&HoldReason::GrantDeposit.into(), who, deposit)?;
+					list.grantees
+						.try_push(grantee.clone())
+						.map_err(|_| Error::<T>::TooManyGrantees)?;
 					let counts_as_demand = DataConsumers::<T>::contains_key(&grantee);
 					if counts_as_demand {
 						counts.consumers = counts.consumers.saturating_add(1);
@@ -107,6 +117,7 @@ impl<T: Config> Pallet<T> {
 			});
 		}
 		GranteeCount::<T>::insert(vehicle, counts);
+		CurrentGrantees::<T>::insert(vehicle, list);
 		Ok(())
 	}
 
@@ -124,6 +135,7 @@ impl<T: Config> Pallet<T> {
 		let now = Self::now();
 		let version = ownership.transfers;
 		let mut counts = GranteeCount::<T>::get(vehicle).current(version);
+		let mut list = Self::current_grantees(vehicle, version);
 		for grantee in grantees {
 			let mut grant = Grants::<T>::get(vehicle, &grantee)
 				.filter(|grant| grant.ownership_version == version)
@@ -137,6 +149,7 @@ impl<T: Config> Pallet<T> {
 				Grants::<T>::remove(vehicle, &grantee);
 				Self::release_hold(&grant.payer, grant.deposit)?;
 				counts.forget(&grant);
+				list.grantees.retain(|listed| *listed != grantee);
 			} else {
 				Grants::<T>::insert(vehicle, &grantee, grant);
 			}
@@ -148,7 +161,25 @@ impl<T: Config> Pallet<T> {
 			});
 		}
 		GranteeCount::<T>::insert(vehicle, counts);
+		Self::store_grantees(vehicle, list);
 		Ok(())
+	}
+
+	/// The grantees of `vehicle` under ownership version `version` (none if the list is of
+	/// another version).
+	fn current_grantees(vehicle: VehicleId, version: u32) -> GranteeListOf<T> {
+		CurrentGrantees::<T>::get(vehicle)
+			.filter(|list| list.ownership_version == version)
+			.unwrap_or_else(|| GranteeList { ownership_version: version, grantees: Default::default() })
+	}
+
+	/// Stores `list` as `vehicle`'s grantees, or removes it if it is empty.
+	fn store_grantees(vehicle: VehicleId, list: GranteeListOf<T>) {
+		if list.grantees.is_empty() {
+			CurrentGrantees::<T>::remove(vehicle);
+		} else {
+			CurrentGrantees::<T>::insert(vehicle, list);
+		}
 	}
 
 	pub(crate) fn do_add_data_consumer(consumer: T::AccountId) -> DispatchResult {
@@ -236,6 +267,9 @@ impl<T: Config> Pallet<T> {
 		);
 		if is_current {
 			GranteeCount::<T>::mutate(vehicle, |counts| counts.forget(&grant));
+			let mut list = Self::current_grantees(vehicle, grant.ownership_version);
+			list.grantees.retain(|listed| *listed != grantee);
+			Self::store_grantees(vehicle, list);
 		}
 		Self::release_deposit(vehicle, &grantee, &grant)
 	}
@@ -347,7 +381,8 @@ impl<T: Config> Pallet<T> {
 
 		let mut held: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
 		let mut counts: BTreeMap<VehicleId, (u32, u32)> = BTreeMap::new();
-		for (vehicle, _, grant) in Grants::<T>::iter() {
+		let mut listed_entries: BTreeMap<VehicleId, Vec<T::AccountId>> = BTreeMap::new();
+		for (vehicle, grantee, grant) in Grants::<T>::iter() {
 			ensure!(
 				grant.streams.windows(2).all(|pair| pair[0].stream < pair[1].stream),
 				"the streams of an entry are not distinct and in order"
@@ -356,6 +391,7 @@ impl<T: Config> Pallet<T> {
 			*total = total.saturating_add(grant.deposit);
 			let current = T::Vehicles::ownership(vehicle).map(|ownership| ownership.transfers);
 			if current == Some(grant.ownership_version) {
+				listed_entries.entry(vehicle).or_default().push(grantee);
 				let (count, consumers) = counts.entry(vehicle).or_default();
 				*count = count.saturating_add(1);
 				if grant.counts_as_demand {
@@ -373,6 +409,17 @@ impl<T: Config> Pallet<T> {
 			}
 		}
 		ensure!(counts.is_empty(), "a vehicle's entries are not counted");
+		for (vehicle, list) in CurrentGrantees::<T>::iter() {
+			let version = T::Vehicles::ownership(vehicle).map(|ownership| ownership.transfers);
+			if version == Some(list.ownership_version) {
+				let mut listed = list.grantees.into_inner();
+				listed.sort();
+				let mut entries = listed_entries.remove(&vehicle).unwrap_or_default();
+				entries.sort();
+				ensure!(listed == entries, "a vehicle's grantee list is not its current entries");
+			}
+		}
+		ensure!(listed_entries.is_empty(), "a vehicle's current entries are not listed");
 		ensure!(
 			DataConsumers::<T>::iter().count() == DataConsumers::<T>::count() as usize &&
 				DataConsumers::<T>::count() <= T::MaxDataConsumers::get(),
@@ -382,8 +429,9 @@ impl<T: Config> Pallet<T> {
 		ensure!(
 			Admins::<T>::iter_keys().all(registered) &&
 				PublicStreams::<T>::iter_keys().all(registered) &&
-				GranteeCount::<T>::iter_keys().all(registered),
-			"a retired vehicle left admins, public streams or a grantee count behind"
+				GranteeCount::<T>::iter_keys().all(registered) &&
+				CurrentGrantees::<T>::iter_keys().all(registered),
+			"a retired vehicle left admins, public streams or grantees behind"
 		);
 		for (payer, total) in held {
 			ensure!(
@@ -403,8 +451,8 @@ fn has_duplicates<'a, I: Iterator<Item = &'a Stream> + Clone>(items: I) -> bool 
 		.any(|(index, item)| items.clone().skip(index.saturating_add(1)).any(|other| other == item))
 }
 
-/// A retired vehicle's access list goes with it: its admins, its public streams and its
-/// grantee count, one value each. Its grant entries hold their payers' deposits: they read as
+/// A retired vehicle's access list goes with it: its admins, its public streams, its grantee
+/// count and its list of grantees, one value each. Its grant entries hold their payers' deposits: they read as
 /// absent (the vehicle has no owner any more), and anyone may
 /// [`remove_expired`](Pallet::remove_expired) them, which returns each deposit to its payer.
 impl<T: Config> dimo_primitives::vehicle::OnVehicleRetired for Pallet<T> {
@@ -412,10 +460,11 @@ impl<T: Config> dimo_primitives::vehicle::OnVehicleRetired for Pallet<T> {
 		Admins::<T>::remove(vehicle);
 		PublicStreams::<T>::remove(vehicle);
 		GranteeCount::<T>::remove(vehicle);
+		CurrentGrantees::<T>::remove(vehicle);
 	}
 
 	fn on_vehicle_retired_weight() -> Weight {
-		T::DbWeight::get().writes(3)
+		T::DbWeight::get().writes(4)
 	}
 }
 

@@ -158,6 +158,12 @@ pub mod pallet {
 	pub type AdminsOf<T> =
 		AdminList<<T as frame_system::Config>::AccountId, <T as Config>::MaxAdminsPerVehicle>;
 
+	/// The grantees of a vehicle, as stored.
+	pub type GranteeListOf<T> = GranteeList<
+		<T as frame_system::Config>::AccountId,
+		<T as Config>::MaxGranteesPerVehicle,
+	>;
+
 	/// A batch of grantees.
 	pub type GranteesOf<T> =
 		BoundedVec<<T as frame_system::Config>::AccountId, <T as Config>::MaxBatch>;
@@ -176,6 +182,13 @@ pub mod pallet {
 	/// An entry of an older version does not count: it reads as absent, and anyone may remove it.
 	#[pallet::storage]
 	pub type GranteeCount<T> = StorageMap<_, Twox64Concat, VehicleId, VersionedCount, ValueQuery>;
+
+	/// The grantees of each vehicle under its current ownership version: what the access list
+	/// (`dimo_grants`) walks, at most [`Config::MaxGranteesPerVehicle`] of them, never the
+	/// entries of earlier owners that [`Grants`] may still hold. A list of another version
+	/// reads as empty.
+	#[pallet::storage]
+	pub type CurrentGrantees<T: Config> = StorageMap<_, Twox64Concat, VehicleId, GranteeListOf<T>>;
 
 	/// The accounts that may grant and revoke on behalf of each vehicle's owner.
 	///

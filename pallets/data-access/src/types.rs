@@ -78,6 +78,28 @@ pub struct AdminList<AccountId, MaxAdmins: frame_support::traits::Get<u32>> {
 	pub admins: BoundedVec<AccountId, MaxAdmins>,
 }
 
+/// The grantees of a vehicle under one ownership version: the index that lets the access list
+/// be read without walking the entries that earlier owners left.
+#[derive(
+	Clone,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	MaxEncodedLen,
+	TypeInfo,
+	frame_support::DefaultNoBound,
+)]
+#[scale_info(skip_type_params(MaxGrantees))]
+#[codec(mel_bound(AccountId: MaxEncodedLen))]
+pub struct GranteeList<AccountId, MaxGrantees: frame_support::traits::Get<u32>> {
+	/// The vehicle's ownership version when the list was written.
+	pub ownership_version: u32,
+	/// The accounts with an entry of that version, in the order they got it.
+	pub grantees: BoundedVec<AccountId, MaxGrantees>,
+}
+
 /// The public streams of a vehicle.
 #[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, MaxEncodedLen, TypeInfo)]
 pub struct PublicAccess<BlockNumber> {

@@ -679,3 +679,27 @@ fn a_consumers_grant_counts_until_it_is_removed_or_the_vehicle_changes_hands() {
 		assert_eq!(demand(vehicle), 0);
 	});
 }
+
+#[test]
+fn the_access_list_walks_only_the_current_owners_grantees() {
+	test(|| {
+		let vehicle = register(ALICE);
+		grant(ALICE, vehicle, BOB, &[(NonLocationData, None)]);
+		grant(ALICE, vehicle, CHARLIE, &[(NonLocationData, None)]);
+		assert_ok!(VehicleRegistry::transfer(RuntimeOrigin::signed(ALICE), vehicle, DAVE));
+		assert_ok!(VehicleRegistry::accept_transfer(RuntimeOrigin::signed(DAVE), vehicle));
+		grant(DAVE, vehicle, PAUPER, &[(RawData, None)]);
+		// The stale entries of Alice's grantees are still stored (with her deposits) ...
+		assert_eq!(Grants::<Test>::iter_prefix(vehicle).count(), 3);
+		// ... but the list that dimo_grants walks holds Dave's grantee only.
+		assert_eq!(
+			crate::CurrentGrantees::<Test>::get(vehicle).map(|list| list.grantees.into_inner()),
+			Some(vec![PAUPER])
+		);
+		let list = DataAccess::access_list(vehicle).expect("registered");
+		assert_eq!(list.grants.iter().map(|g| g.grantee).collect::<Vec<_>>(), vec![PAUPER]);
+		// Revoking the last grantee empties the list.
+		assert_ok!(DataAccess::revoke_all(RuntimeOrigin::signed(DAVE), vehicle, PAUPER));
+		assert!(!crate::CurrentGrantees::<Test>::contains_key(vehicle));
+	});
+}
