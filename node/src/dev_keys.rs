@@ -33,7 +33,8 @@ pub fn dev_key_roles(genesis: &Storage) -> Vec<&'static str> {
 	let read = |pallet: &str, item: &str| genesis.top.get(&plain_key(pallet, item)).cloned();
 	let mut roles = Vec::new();
 	let holds = |keys: &[[u8; 32]]| keys.iter().any(|key| dev.contains(key));
-	if let Some(Ok(aura)) = read("Aura", "Authorities").map(|v| Vec::<[u8; 32]>::decode(&mut &v[..]))
+	if let Some(Ok(aura)) =
+		read("Aura", "Authorities").map(|v| Vec::<[u8; 32]>::decode(&mut &v[..]))
 	{
 		if holds(&aura) {
 			roles.push("Aura authority");

@@ -53,8 +53,7 @@ impl OemClient {
 	pub fn to_oauth(&self) -> crate::oem::OAuthClient {
 		crate::oem::OAuthClient {
 			client_id: alloc::string::String::from_utf8_lossy(&self.client_id).into_owned(),
-			client_secret: alloc::string::String::from_utf8_lossy(&self.client_secret)
-				.into_owned(),
+			client_secret: alloc::string::String::from_utf8_lossy(&self.client_secret).into_owned(),
 		}
 	}
 }

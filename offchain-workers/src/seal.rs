@@ -144,10 +144,7 @@ mod tests {
 		let key = SealKey::from_signature(&[1; 65]);
 		let sealed = key.seal_value(&credentials_key(3), [9; 24], &credentials());
 		let bytes = sealed.encode();
-		assert!(
-			!bytes.windows(6).any(|w| w == b"secret"),
-			"no token in what storage holds"
-		);
+		assert!(!bytes.windows(6).any(|w| w == b"secret"), "no token in what storage holds");
 		assert_eq!(key.open_value(&credentials_key(3), &sealed), Some(credentials()));
 		// Another key, another vehicle's storage key, a changed byte: nothing.
 		let other = SealKey::from_signature(&[2; 65]);
@@ -163,7 +160,10 @@ mod tests {
 
 	#[test]
 	fn the_key_prints_redacted() {
-		assert_eq!(alloc::format!("{:?}", SealKey::from_signature(&[1; 65])), "SealKey(<redacted>)");
+		assert_eq!(
+			alloc::format!("{:?}", SealKey::from_signature(&[1; 65])),
+			"SealKey(<redacted>)"
+		);
 	}
 
 	#[test]

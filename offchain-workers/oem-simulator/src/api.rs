@@ -250,15 +250,9 @@ fn data(fleet: &mut Fleet, oem: Oem, id: &str, incoming: &Incoming, signals: &[&
 	};
 	let state = fleet.read(&vehicle, with_position);
 	let mut answer = match oem {
-		Oem::Tesla => Answer::json(
-			200,
-			tesla_vehicle_data(
-				&vehicle.id,
-				&vehicle.vin,
-				&state,
-				with_position,
-			),
-		),
+		Oem::Tesla => {
+			Answer::json(200, tesla_vehicle_data(&vehicle.id, &vehicle.vin, &state, with_position))
+		},
 		Oem::Smartcar if signals.len() == 1 => {
 			Answer::json(200, smartcar_signal(signals[0], &state))
 		},
@@ -437,16 +431,15 @@ mod tests {
 		let old_endpoints = format!(
 			"/tesla/api/1/vehicles/{car}/vehicle_data?endpoints=charge_state%3Bdrive_state%3Bvehicle_state"
 		);
-		let signals = read::<Tesla>(&call(&fleet, "GET", &old_endpoints, Some(access), b""))
-			.expect("reads");
+		let signals =
+			read::<Tesla>(&call(&fleet, "GET", &old_endpoints, Some(access), b"")).expect("reads");
 		assert!(!signals.contains_key("latE7") && !signals.contains_key("lonE7"));
 		assert!(signals.contains_key("odometerM"));
 
 		// The source governance registers for the simulator's Tesla: `<base>/tesla`.
 		let adapters = Tesla::data_request("https://sim/tesla", &car, access).url;
 		let path = adapters.strip_prefix("https://sim").expect("the base");
-		let signals =
-			read::<Tesla>(&call(&fleet, "GET", path, Some(access), b"")).expect("reads");
+		let signals = read::<Tesla>(&call(&fleet, "GET", path, Some(access), b"")).expect("reads");
 		assert!(signals.contains_key("latE7") && signals.contains_key("lonE7"));
 		// What was served is logged as served: without, then with the position.
 		let served = fleet.lock().unwrap().served().to_vec();
@@ -497,7 +490,8 @@ mod tests {
 			format!("grant_type=refresh_token&client_id=dimo-dev-client&refresh_token={refresh}");
 		let wrong_client =
 			format!("grant_type=refresh_token&client_id=someone-else&refresh_token={refresh}");
-		let refused = call(&fleet, "POST", "/tesla/auth/oauth2/v3/token", None, wrong_client.as_bytes());
+		let refused =
+			call(&fleet, "POST", "/tesla/auth/oauth2/v3/token", None, wrong_client.as_bytes());
 		assert_eq!(refused.status, 401, "another client");
 		let refreshed = call(&fleet, "POST", "/tesla/auth/oauth2/v3/token", None, form.as_bytes());
 		assert_eq!(refreshed.status, 200);

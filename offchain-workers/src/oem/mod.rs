@@ -201,8 +201,7 @@ fn read_oauth_tokens(response: &Response) -> Result<Tokens, OemError> {
 
 /// Standard base64 (RFC 4648 §4, with padding), for HTTP Basic authentication.
 fn base64(bytes: &[u8]) -> String {
-	const ALPHABET: &[u8; 64] =
-		b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 	let mut out = String::with_capacity(bytes.len().div_ceil(3).saturating_mul(4));
 	for chunk in bytes.chunks(3) {
 		let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];

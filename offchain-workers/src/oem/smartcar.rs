@@ -159,14 +159,11 @@ mod tests {
 
 	#[test]
 	fn tokens_are_refreshed_with_a_form() {
-		let client =
-			OAuthClient { client_id: "client".into(), client_secret: "secret".into() };
+		let client = OAuthClient { client_id: "client".into(), client_secret: "secret".into() };
 		let request = Smartcar::refresh_request("https://auth.example/", &client, "r1");
 		assert_eq!(request.url, "https://auth.example/oauth/token");
 		// The client authenticates with HTTP Basic, as Smartcar's token endpoint requires.
-		assert!(request
-			.headers
-			.contains(&("Authorization", "Basic Y2xpZW50OnNlY3JldA==".into())));
+		assert!(request.headers.contains(&("Authorization", "Basic Y2xpZW50OnNlY3JldA==".into())));
 		assert_eq!(request.body, b"grant_type=refresh_token&refresh_token=r1".to_vec());
 		let answer = r#"{"access_token":"a2","token_type":"Bearer","expires_in":7200,"refresh_token":"r2","refresh_expires_in":5184000}"#;
 		assert_eq!(

@@ -305,8 +305,8 @@ impl<T: Config> Pallet<T> {
 		ensure!(Collectors::<T>::count() <= T::MaxCollectors::get(), "collectors within bound");
 		let registered = |vehicle: VehicleId| T::Vehicles::storage_backend(vehicle).is_some();
 		ensure!(
-			Heads::<T>::iter_keys().all(registered) &&
-				LatestAnchors::<T>::iter_keys().all(registered),
+			Heads::<T>::iter_keys().all(registered)
+				&& LatestAnchors::<T>::iter_keys().all(registered),
 			"a retired vehicle left anchors behind"
 		);
 		for (_, (_, load)) in CollectorLoad::<T>::iter() {

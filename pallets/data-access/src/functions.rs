@@ -170,7 +170,10 @@ impl<T: Config> Pallet<T> {
 	fn current_grantees(vehicle: VehicleId, version: u32) -> GranteeListOf<T> {
 		CurrentGrantees::<T>::get(vehicle)
 			.filter(|list| list.ownership_version == version)
-			.unwrap_or_else(|| GranteeList { ownership_version: version, grantees: Default::default() })
+			.unwrap_or_else(|| GranteeList {
+				ownership_version: version,
+				grantees: Default::default(),
+			})
 	}
 
 	/// Stores `list` as `vehicle`'s grantees, or removes it if it is empty.
@@ -421,16 +424,16 @@ impl<T: Config> Pallet<T> {
 		}
 		ensure!(listed_entries.is_empty(), "a vehicle's current entries are not listed");
 		ensure!(
-			DataConsumers::<T>::iter().count() == DataConsumers::<T>::count() as usize &&
-				DataConsumers::<T>::count() <= T::MaxDataConsumers::get(),
+			DataConsumers::<T>::iter().count() == DataConsumers::<T>::count() as usize
+				&& DataConsumers::<T>::count() <= T::MaxDataConsumers::get(),
 			"the data consumers' counter is right and within its bound"
 		);
 		let registered = |vehicle: VehicleId| T::Vehicles::ownership(vehicle).is_some();
 		ensure!(
-			Admins::<T>::iter_keys().all(registered) &&
-				PublicStreams::<T>::iter_keys().all(registered) &&
-				GranteeCount::<T>::iter_keys().all(registered) &&
-				CurrentGrantees::<T>::iter_keys().all(registered),
+			Admins::<T>::iter_keys().all(registered)
+				&& PublicStreams::<T>::iter_keys().all(registered)
+				&& GranteeCount::<T>::iter_keys().all(registered)
+				&& CurrentGrantees::<T>::iter_keys().all(registered),
 			"a retired vehicle left admins, public streams or grantees behind"
 		);
 		for (payer, total) in held {

@@ -159,10 +159,8 @@ pub mod pallet {
 		AdminList<<T as frame_system::Config>::AccountId, <T as Config>::MaxAdminsPerVehicle>;
 
 	/// The grantees of a vehicle, as stored.
-	pub type GranteeListOf<T> = GranteeList<
-		<T as frame_system::Config>::AccountId,
-		<T as Config>::MaxGranteesPerVehicle,
-	>;
+	pub type GranteeListOf<T> =
+		GranteeList<<T as frame_system::Config>::AccountId, <T as Config>::MaxGranteesPerVehicle>;
 
 	/// A batch of grantees.
 	pub type GranteesOf<T> =

@@ -277,11 +277,8 @@ impl<T: Config> Pallet<T> {
 		let epoch = CurrentEpoch::<T>::get().index;
 		let previous = VehicleActivityOf::<T>::get(vehicle);
 		let streak = Self::next_streak(previous.as_ref().map(|a| (a.epoch, a.streak)), epoch);
-		let (points, rewarded_grants) = Self::points_for(
-			streak,
-			T::Demand::consumer_grants(vehicle),
-			&Self::reward_params(),
-		);
+		let (points, rewarded_grants) =
+			Self::points_for(streak, T::Demand::consumer_grants(vehicle), &Self::reward_params());
 
 		// Points already earned in this epoch: keep the higher (demand may have risen).
 		let earned = previous.filter(|a| a.epoch == epoch).map(|a| a.points).unwrap_or(0);

@@ -74,7 +74,10 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	pub(crate) fn do_accept_transfer(new_owner: T::AccountId, vehicle: VehicleId) -> DispatchResult {
+	pub(crate) fn do_accept_transfer(
+		new_owner: T::AccountId,
+		vehicle: VehicleId,
+	) -> DispatchResult {
 		let record = Vehicles::<T>::get(vehicle).ok_or(Error::<T>::UnknownVehicle)?;
 		let offer = TransferOffers::<T>::get(vehicle).ok_or(Error::<T>::NoTransferOffer)?;
 		ensure!(
@@ -292,7 +295,8 @@ impl<T: Config> Pallet<T> {
 			"the OEM reference index holds vehicles that do not exist"
 		);
 		for (id, offer) in TransferOffers::<T>::iter() {
-			let record = Vehicles::<T>::get(id).ok_or("an offer of a vehicle that does not exist")?;
+			let record =
+				Vehicles::<T>::get(id).ok_or("an offer of a vehicle that does not exist")?;
 			ensure!(offer.transfers <= record.transfers, "an offer from a later owner");
 		}
 		for (id, consents) in CollectorConsents::<T>::iter() {

@@ -70,8 +70,7 @@ pub use weights::WeightInfo;
 
 use dimo_primitives::rewards::OnVehicleTransfer;
 use dimo_primitives::vehicle::{
-	ConsentProvider, OemId, OnVehicleRetired, Ownership, StorageBackend, VehicleId,
-	VehicleRegistry,
+	ConsentProvider, OemId, OnVehicleRetired, Ownership, StorageBackend, VehicleId, VehicleRegistry,
 };
 
 #[frame_support::pallet]
@@ -195,12 +194,8 @@ pub mod pallet {
 	///
 	/// `Twox64Concat`: ids are assigned by the chain.
 	#[pallet::storage]
-	pub type TransferOffers<T: Config> = StorageMap<
-		_,
-		Twox64Concat,
-		VehicleId,
-		TransferOffer<T::AccountId, BlockNumberFor<T>>,
-	>;
+	pub type TransferOffers<T: Config> =
+		StorageMap<_, Twox64Concat, VehicleId, TransferOffer<T::AccountId, BlockNumberFor<T>>>;
 
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]

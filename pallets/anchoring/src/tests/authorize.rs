@@ -64,14 +64,22 @@ fn a_batch_over_the_collectors_share_of_the_block_waits_for_the_next_block() {
 			cars.iter().map(|car| record(*car, *car as u8, 10, 20, Ipfs)).collect();
 		let call = anchor_call(batch(COLLECTOR, full.clone()));
 		assert_ok!(authorize(&call));
-		assert_ok!(Anchoring::anchor_batch(authorized(), batch(COLLECTOR, full.clone()), sign(&batch(COLLECTOR, full))));
+		assert_ok!(Anchoring::anchor_batch(
+			authorized(),
+			batch(COLLECTOR, full.clone()),
+			sign(&batch(COLLECTOR, full))
+		));
 		// The share of this block is used: the next batch is refused as "exhausts resources",
 		// which the block builder skips and keeps for a later block, and at dispatch.
 		let next = vec![record(cars[0], 100, 30, 40, Ipfs)];
 		let call = anchor_call(batch(COLLECTOR, next.clone()));
 		assert_eq!(authorize(&call), Err(InvalidTransaction::ExhaustsResources.into()));
 		assert_eq!(
-			Anchoring::anchor_batch(authorized(), batch(COLLECTOR, next.clone()), sign(&batch(COLLECTOR, next.clone()))),
+			Anchoring::anchor_batch(
+				authorized(),
+				batch(COLLECTOR, next.clone()),
+				sign(&batch(COLLECTOR, next.clone()))
+			),
 			Err(Error::<Test>::BlockShareUsed.into())
 		);
 		// Another collector's share is its own.
@@ -81,7 +89,11 @@ fn a_batch_over_the_collectors_share_of_the_block_waits_for_the_next_block() {
 		// The next block has room again.
 		run_to_block(2);
 		assert_ok!(authorize(&anchor_call(batch(COLLECTOR, next.clone()))));
-		assert_ok!(Anchoring::anchor_batch(authorized(), batch(COLLECTOR, next.clone()), sign(&batch(COLLECTOR, next))));
+		assert_ok!(Anchoring::anchor_batch(
+			authorized(),
+			batch(COLLECTOR, next.clone()),
+			sign(&batch(COLLECTOR, next))
+		));
 		assert_eq!(CollectorLoad::<Test>::get(COLLECTOR), Some((2, 1)));
 		// Removing the collector removes its load.
 		assert_ok!(Anchoring::remove_collector(

@@ -100,7 +100,11 @@ fn store_client(oem: u32, client_id: &str) {
 	let key = SealKey::from_keystore().expect("the node's sealing key");
 	let client = OemClient { client_id: client_id.into(), client_secret: b"hush".to_vec() };
 	let sealed = key.seal_value(&oem_client_key(oem), [7; 24], &client);
-	sp_io::offchain::local_storage_set(StorageKind::PERSISTENT, &oem_client_key(oem), &sealed.encode());
+	sp_io::offchain::local_storage_set(
+		StorageKind::PERSISTENT,
+		&oem_client_key(oem),
+		&sealed.encode(),
+	);
 }
 
 /// Stores `credentials` of `vehicle` sealed, as the node's RPC does.
@@ -324,8 +328,9 @@ fn an_expiring_token_is_refreshed_first_and_written_back() {
 		assert_eq!(take_batches(env).len(), 1);
 		let stored = held_credentials(vehicle).expect("still held");
 		// Sealed again, not in clear.
-		let raw = sp_io::offchain::local_storage_get(StorageKind::PERSISTENT, &credentials_key(vehicle))
-			.expect("held");
+		let raw =
+			sp_io::offchain::local_storage_get(StorageKind::PERSISTENT, &credentials_key(vehicle))
+				.expect("held");
 		assert!(!raw.windows(8).any(|w| w == b"access-2"), "the new token is sealed");
 		assert_eq!(stored.access_token, b"access-2".to_vec());
 		assert_eq!(stored.refresh_token, b"refresh-2".to_vec());

@@ -627,7 +627,10 @@ fn only_governance_registers_data_consumers() {
 			Error::<Test>::NotDataConsumer
 		);
 		for consumer in 0..crate::mock::MAX_DATA_CONSUMERS {
-			assert_ok!(DataAccess::add_data_consumer(RuntimeOrigin::root(), 1_000 + u64::from(consumer)));
+			assert_ok!(DataAccess::add_data_consumer(
+				RuntimeOrigin::root(),
+				1_000 + u64::from(consumer)
+			));
 		}
 		assert_noop!(
 			DataAccess::add_data_consumer(RuntimeOrigin::root(), BOB),

@@ -623,7 +623,10 @@ fn grants_to_accounts_that_are_not_data_consumers_earn_no_bonus() {
 		consumer(41);
 		assert_ok!(DataAccess::remove_data_consumer(RuntimeOrigin::root(), 41));
 		grant(ALICE, vehicle, 41);
-		assert_eq!(<DataAccess as dimo_primitives::rewards::DataDemand>::consumer_grants(vehicle), 1);
+		assert_eq!(
+			<DataAccess as dimo_primitives::rewards::DataDemand>::consumer_grants(vehicle),
+			1
+		);
 	});
 }
 
