@@ -57,7 +57,7 @@ pub fn token_leaking_directive<'a>(
 		let text = text.trim().to_ascii_lowercase();
 		["off", "error", "warn", "info", "debug", "trace"]
 			.contains(&text.as_str())
-			.then(|| matches!(text.as_str(), "debug" | "trace"))
+			.then_some(matches!(text.as_str(), "debug" | "trace"))
 	};
 	let covers = |target: &str| {
 		let target = target.trim();
