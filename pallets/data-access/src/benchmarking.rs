@@ -96,7 +96,7 @@ mod benchmarks {
 	#[benchmark]
 	fn grant() {
 		let grantee: T::AccountId = account("grantee", 0, 0);
-		let (vehicle, _, admin) = vehicle_with_stale_grants::<T>(&[grantee.clone()]);
+		let (vehicle, _, admin) = vehicle_with_stale_grants::<T>(core::slice::from_ref(&grantee));
 		fill_grants::<T>(&admin, vehicle, T::MaxGranteesPerVehicle::get().saturating_sub(1));
 
 		#[extrinsic_call]
