@@ -76,7 +76,8 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Checks the records of a batch by the collector whose account is `collector` against the
-	/// state, and returns each record's vehicle head, in the order of the records.
+	/// state, and returns each record's vehicle head, in the order of the records, and the
+	/// collector's load of this block once the batch is in it.
 	///
 	/// Run twice for each batch: when the pool validates it (and again when a block author
 	/// includes it) through [`Self::authorize_anchor_batch`], and at dispatch, which writes
@@ -84,11 +85,11 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn check_records(
 		collector: &T::AccountId,
 		batch: &AnchorBatchOf<T>,
-	) -> Result<Vec<AnchorHead>, Error<T>> {
+	) -> Result<(Vec<AnchorHead>, u32), Error<T>> {
 		ensure!(!batch.records.is_empty(), Error::<T>::EmptyBatch);
 		let now = frame_system::Pallet::<T>::block_number();
 		// The collector's share of this block, checked before any record is read.
-		Self::load_after(collector, now, batch.records.len())?;
+		let load = Self::load_after(collector, now, batch.records.len())?;
 		let latest_end = Self::latest_window_end();
 		let mut previous: Option<VehicleId> = None;
 		let mut heads = Vec::with_capacity(batch.records.len());
@@ -101,7 +102,7 @@ impl<T: Config> Pallet<T> {
 		}
 		// One record per vehicle (ascending ids), and duplicates are refused per vehicle: two
 		// records of one batch never clash.
-		Ok(heads)
+		Ok((heads, load))
 	}
 
 	/// How many records of `collector` block `now` holds once `records` more are added, if
@@ -198,9 +199,8 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn do_anchor_batch(batch: AnchorBatchOf<T>) -> DispatchResult {
 		let collector =
 			Collectors::<T>::get(&batch.collector).ok_or(Error::<T>::UnknownCollector)?.account;
-		let heads = Self::check_records(&collector, &batch)?;
+		let (heads, load) = Self::check_records(&collector, &batch)?;
 		let anchored_at = frame_system::Pallet::<T>::block_number();
-		let load = Self::load_after(&collector, anchored_at, batch.records.len())?;
 		CollectorLoad::<T>::insert(&collector, (anchored_at, load));
 		for (record, head) in batch.records.into_iter().zip(heads) {
 			let vehicle = record.vehicle;

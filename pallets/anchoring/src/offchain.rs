@@ -39,7 +39,7 @@
 
 use crate::{pallet::*, AnchorBatch, AnchorRecord, ContentId, OemApi, OemSource};
 use alloc::{
-	collections::BTreeSet,
+	collections::{BTreeMap, BTreeSet},
 	format,
 	string::{String, ToString},
 	vec,
@@ -244,9 +244,13 @@ fn read_persistent<V: Decode>(key: &[u8]) -> Option<V> {
 
 /// The OAuth client of OEM `oem` that the operator stored (sealed), if any.
 fn read_oem_client(oem: u32, seal_key: &SealKey) -> Option<OemClient> {
-	let key = oem_client_key(oem);
-	let sealed: Sealed = read_persistent(&key)?;
-	seal_key.open_value(&key, &sealed)
+	read_sealed(&oem_client_key(oem), seal_key)
+}
+
+/// The sealed value at `key`, opened with `seal_key`: `None` if absent or if it does not open.
+fn read_sealed<V: Decode>(key: &[u8], seal_key: &SealKey) -> Option<V> {
+	let sealed: Sealed = read_persistent(key)?;
+	seal_key.open_value(key, &sealed)
 }
 
 /// The credentials of `vehicle`, opened with `seal_key`; `None` (with a warning) if the entry
@@ -480,11 +484,15 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 	) {
 		let now_secs = now_ms / 1000;
 		let mut expiring: Vec<(usize, OemClient)> = Vec::new();
+		// Each OEM's client is read and opened once per run, however many of its vehicles
+		// refresh.
+		let mut clients: BTreeMap<u32, Option<OemClient>> = BTreeMap::new();
 		for (index, job) in jobs.iter_mut().enumerate() {
 			if job.credentials.expires_at > now_secs.saturating_add(REFRESH_MARGIN_SECS) {
 				continue;
 			}
-			match read_oem_client(job.credentials.oem, seal_key) {
+			let oem = job.credentials.oem;
+			match clients.entry(oem).or_insert_with(|| read_oem_client(oem, seal_key)).clone() {
 				Some(client) => expiring.push((index, client)),
 				None => {
 					log::warn!(
