@@ -118,6 +118,13 @@ impl<S> Collector<S> {
 			.ok_or_else(|| failed("the keystore lost the sealing key".into()))?;
 		Ok(SealKey::from_signature(&signature.0))
 	}
+
+	/// `value` sealed for the storage key `key`, with a fresh random nonce, SCALE-encoded.
+	fn sealed(&self, key: &[u8], value: &impl codec::Encode) -> RpcResult<Vec<u8>> {
+		let mut nonce = [0u8; 24];
+		rand::thread_rng().fill_bytes(&mut nonce);
+		Ok(codec::Encode::encode(&self.seal_key()?.seal_value(key, nonce, value)))
+	}
 }
 
 fn error(code: i32, message: impl Into<String>) -> ErrorObjectOwned {
@@ -177,16 +184,13 @@ impl<S: OffchainStorage + 'static> CollectorApiServer for Collector<S> {
 			refresh_token: bounded("refresh_token", refresh_token, MAX_TOKEN_LEN)?,
 			expires_at,
 		};
-		let seal_key = self.seal_key()?;
-		let mut nonce = [0u8; 24];
-		rand::thread_rng().fill_bytes(&mut nonce);
 		let key = credentials_key(vehicle);
-		let sealed = seal_key.seal_value(&key, nonce, &credentials);
+		let sealed = self.sealed(&key, &credentials)?;
 		let mut storage = self.storage()?.lock();
 		let vehicles = with_vehicle(read_vehicles(&*storage), vehicle).ok_or_else(|| {
 			error(TOO_MANY_VEHICLES, "the node holds credentials for as many vehicles as it may")
 		})?;
-		storage.set(PREFIX, &key, &codec::Encode::encode(&sealed));
+		storage.set(PREFIX, &key, &sealed);
 		storage.set(PREFIX, VEHICLES_KEY, &codec::Encode::encode(&vehicles));
 		Ok(())
 	}
@@ -227,12 +231,9 @@ impl<S: OffchainStorage + 'static> CollectorApiServer for Collector<S> {
 			client_id: bounded("client_id", client_id, MAX_CLIENT_FIELD_LEN)?,
 			client_secret: secret.into_bytes(),
 		};
-		let seal_key = self.seal_key()?;
-		let mut nonce = [0u8; 24];
-		rand::thread_rng().fill_bytes(&mut nonce);
 		let key = oem_client_key(oem);
-		let sealed = seal_key.seal_value(&key, nonce, &client);
-		self.storage()?.lock().set(PREFIX, &key, &codec::Encode::encode(&sealed));
+		let sealed = self.sealed(&key, &client)?;
+		self.storage()?.lock().set(PREFIX, &key, &sealed);
 		Ok(())
 	}
 
