@@ -82,11 +82,12 @@ async function anchorsOf(vehicle, count, timeoutMs = 60_000) {
   }
 }
 
-/** `count` vehicles of fresh owners that consent to `collector`, onboarded side by side. */
+/** `count` vehicles of fresh owners that consent to `collector`, onboarded side by side, in ascending order. */
 async function onboardMany(collector, count, backend = 'Ipfs') {
   const owners = Array.from({ length: count }, fresh);
   await ok(api.tx.utility.batchAll(owners.map((owner) => api.tx.balances.transferKeepAlive(owner.address, 10n * DIMO))), alice);
-  return Promise.all(owners.map(async (owner) => {
+  // Registered in parallel, so the ids come in any order: ascending, as a batch lists them.
+  const vehicles = await Promise.all(owners.map(async (owner) => {
     const events = await ok(api.tx.vehicles.register(1, randomAsHex(32)), owner);
     const vehicle = events.find(({ event }) => api.events.vehicles.Registered.is(event)).event.data.vehicle.toNumber();
     await ok(api.tx.utility.batchAll([
@@ -95,6 +96,7 @@ async function onboardMany(collector, count, backend = 'Ipfs') {
     ]), owner);
     return vehicle;
   }));
+  return vehicles.sort((a, b) => a - b);
 }
 
 /** A vehicle of a fresh funded owner that consents to `collector` and stores on `backend`. */
