@@ -94,6 +94,18 @@ pub struct Cli {
 	)]
 	pub collector_max_answer_bytes: u32,
 
+	/// How many readings of each vehicle the collector keeps for its gateway
+	/// (`dimo_readStream`, `dimo_subscribeStream`): the last N, sealed in the node's offchain
+	/// storage (at most 10,000).
+	#[arg(
+		long,
+		value_name = "N",
+		default_value_t = dimo_offchain::readings::DEFAULT_KEEP_READINGS,
+		value_parser = clap::value_parser!(u32)
+			.range(1..=i64::from(dimo_offchain::readings::MAX_KEEP_READINGS))
+	)]
+	pub collector_keep_readings: u32,
+
 	/// Start even if the chain is `Live` and its genesis makes well-known dev keys (//Alice,
 	/// //Bob, ...) authorities or technical committee members. Without it the node refuses:
 	/// anyone can sign with those keys.

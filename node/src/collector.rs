@@ -125,7 +125,11 @@ mod tests {
 		let mut storage = sp_core::offchain::storage::InMemOffchainStorage::default();
 		let options = CollectorOptions {
 			ipfs_api: "http://127.0.0.1:5001".into(),
-			settings: Settings { oem_hosts: vec!["a.example.com".into()], max_answer_bytes: 7 },
+			settings: Settings {
+				oem_hosts: vec!["a.example.com".into()],
+				max_answer_bytes: 7,
+				keep_readings: 3,
+			},
 		};
 		options.write(&mut storage);
 		let stored = storage

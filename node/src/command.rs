@@ -202,6 +202,7 @@ pub fn run() -> sc_cli::Result<()> {
 				settings: dimo_offchain::settings::Settings {
 					oem_hosts: cli.collector_oem_hosts.clone(),
 					max_answer_bytes: cli.collector_max_answer_bytes,
+					keep_readings: cli.collector_keep_readings,
 				},
 			};
 			let runner = cli.create_runner(&cli.run)?;

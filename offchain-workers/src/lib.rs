@@ -14,6 +14,11 @@
 //!   sealed ([`seal`]) under a key from the node's keystore;
 //! - [`oem`]: the OEM adapters (Tesla Fleet API, Smartcar): requests for data and for fresh
 //!   OAuth tokens, and the reading of their answers into signals;
+//! - [`envelope`]: what leaves the collector for IPFS: the record sealed under the vehicle's
+//!   content key (rotated when a reader loses access), whose CID is anchored;
+//! - [`readings`]: the node-local store of each vehicle's recent readings that the gateway
+//!   serves from;
+//! - [`streams`]: what each stream of an access list lets its reader see of a reading;
 //! - [`schedule`]: when each vehicle is polled again, and the backoff after failures;
 //! - [`settings`]: what the node's operator allows its collector: the OEM hosts that may
 //!   receive owners' tokens, and the largest answer read.
@@ -28,9 +33,12 @@ extern crate alloc;
 
 pub mod cid;
 pub mod credentials;
+pub mod envelope;
 pub mod ipfs;
 pub mod oem;
+pub mod readings;
 pub mod record;
 pub mod schedule;
 pub mod seal;
 pub mod settings;
+pub mod streams;

@@ -7,7 +7,8 @@
 //! collector send its owners' tokens to a new host.
 //!
 //! The node writes [`Settings`] into offchain persistent storage under [`SETTINGS_KEY`] at
-//! start, from its command line (`--collector-oem-host`, `--collector-max-answer-bytes`):
+//! start, from its command line (`--collector-oem-host`, `--collector-max-answer-bytes`,
+//! `--collector-keep-readings`):
 //! offchain storage is the one channel from the node's command line to the worker. Absent
 //! settings (a node that never wrote them) allow no OEM host at all.
 
@@ -33,12 +34,20 @@ pub struct Settings {
 	pub oem_hosts: Vec<String>,
 	/// The largest HTTP answer body read, in bytes; a longer one is refused.
 	pub max_answer_bytes: u32,
+	/// How many readings of each vehicle the node keeps for its gateway
+	/// ([`crate::readings`]).
+	pub keep_readings: u32,
 }
 
 impl Default for Settings {
-	/// No OEM host, and [`DEFAULT_MAX_ANSWER_BYTES`].
+	/// No OEM host, [`DEFAULT_MAX_ANSWER_BYTES`] and
+	/// [`DEFAULT_KEEP_READINGS`](crate::readings::DEFAULT_KEEP_READINGS).
 	fn default() -> Self {
-		Self { oem_hosts: Vec::new(), max_answer_bytes: DEFAULT_MAX_ANSWER_BYTES }
+		Self {
+			oem_hosts: Vec::new(),
+			max_answer_bytes: DEFAULT_MAX_ANSWER_BYTES,
+			keep_readings: crate::readings::DEFAULT_KEEP_READINGS,
+		}
 	}
 }
 

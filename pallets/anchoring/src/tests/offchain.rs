@@ -456,6 +456,7 @@ fn an_oversized_answer_is_refused_and_backed_off_while_other_vehicles_are_polled
 		set_settings(Settings {
 			oem_hosts: vec!["fleet-api.example.com".into()],
 			max_answer_bytes: 4_096,
+			..Settings::default()
 		});
 		// Valid JSON, and the same reading, but more bytes than the node reads.
 		let huge = format!("{TESLA_DATA}{}", " ".repeat(4_096));
