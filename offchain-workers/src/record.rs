@@ -23,9 +23,10 @@ use core::fmt::Write;
 /// The format version written by this code.
 pub const RECORD_VERSION: u32 = 1;
 
-/// The largest record, in bytes: one IPFS chunk (256 KiB), so that its CID is that of a single
-/// raw block ([`crate::cid`]).
-pub const MAX_RECORD_LEN: usize = 256 * 1024;
+/// The largest record, in bytes: its envelope ([`crate::envelope`]) fits one IPFS chunk
+/// (256 KiB), so that the envelope's CID is that of a single raw block ([`crate::cid`]).
+pub const MAX_RECORD_LEN: usize =
+	256 * 1024 - crate::envelope::HEADER_LEN - crate::envelope::TAG_LEN;
 
 /// One reading of a vehicle.
 #[derive(Clone, PartialEq, Eq, Debug)]

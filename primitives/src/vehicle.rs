@@ -207,6 +207,24 @@ on_vehicle_retired_for_tuple!(A, B);
 on_vehicle_retired_for_tuple!(A, B, C);
 on_vehicle_retired_for_tuple!(A, B, C, D);
 
+/// Who may read some stream of a vehicle's data at a block, as a collector needs to know it to
+/// re-key: the content key of a vehicle is rotated when one of them no longer may.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Readers<AccountId> {
+	/// The owner, who reads every stream.
+	pub owner: AccountId,
+	/// Whether some stream is public (anyone reads it).
+	pub public: bool,
+	/// The accounts granted at least one stream that has not expired.
+	pub grantees: alloc::vec::Vec<AccountId>,
+}
+
+/// The access lists, as a collector sees them (pallets/data-access implements it).
+pub trait DataReaders<AccountId> {
+	/// Who may read some stream of `vehicle` now; `None` if no such vehicle is registered.
+	fn readers(vehicle: VehicleId) -> Option<Readers<AccountId>>;
+}
+
 /// What the owner of a vehicle consented to about collecting its data.
 pub trait ConsentProvider<AccountId, BlockNumber> {
 	/// Whether `collector` may collect the data of `vehicle` at block `at`.

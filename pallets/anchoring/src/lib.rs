@@ -82,7 +82,7 @@ pub use weights::WeightInfo;
 
 use dimo_primitives::{
 	rewards::VehicleActivity,
-	vehicle::{ConsentProvider, OemId, VehicleId, VehicleRegistry},
+	vehicle::{ConsentProvider, DataReaders, OemId, VehicleId, VehicleRegistry},
 };
 
 #[frame_support::pallet]
@@ -119,6 +119,10 @@ pub mod pallet {
 		/// The vehicle registry: whether a vehicle exists, and its owner's consent.
 		type Vehicles: VehicleRegistry<Self::AccountId>
 			+ ConsentProvider<Self::AccountId, BlockNumberFor<Self>>;
+
+		/// Who may read a vehicle's data (pallets/data-access): the offchain worker rotates a
+		/// vehicle's content key when one of them no longer may. Read offchain only.
+		type Readers: DataReaders<Self::AccountId>;
 
 		/// Told of every anchored vehicle: the data-provider rewards (pallets/issuance).
 		type Activity: VehicleActivity;

@@ -10,7 +10,7 @@ use crate::{AnchorBatch, AnchorRecord, ContentId, OemApi, OemSource};
 use core::cell::RefCell;
 use dimo_primitives::{
 	rewards::VehicleActivity,
-	vehicle::{StorageBackend, VehicleId},
+	vehicle::{DataReaders, Readers, StorageBackend, VehicleId, VehicleRegistry},
 };
 use frame_support::{derive_impl, parameter_types, traits::ConstU32, weights::Weight};
 use sp_runtime::{
@@ -145,6 +145,28 @@ pub fn set_chain_time(unix_ms: u64) {
 	CHAIN_TIME_MS.with(|now| *now.borrow_mut() = unix_ms);
 }
 
+thread_local! {
+	/// The grantees of each vehicle, as the tests set them.
+	pub static GRANTEES: RefCell<alloc::collections::BTreeMap<VehicleId, Vec<u64>>> =
+		const { RefCell::new(alloc::collections::BTreeMap::new()) };
+}
+
+/// The readers of a vehicle: its owner in the registry, and the grantees [`set_grantees`] set.
+pub struct MockReaders;
+
+impl DataReaders<u64> for MockReaders {
+	fn readers(vehicle: VehicleId) -> Option<Readers<u64>> {
+		let owner = <Registry as VehicleRegistry<u64>>::owner_of(vehicle)?;
+		let grantees = GRANTEES.with(|g| g.borrow().get(&vehicle).cloned().unwrap_or_default());
+		Some(Readers { owner, public: false, grantees })
+	}
+}
+
+/// Sets who, besides its owner, may read `vehicle`'s data.
+pub fn set_grantees(vehicle: VehicleId, grantees: Vec<u64>) {
+	GRANTEES.with(|g| g.borrow_mut().insert(vehicle, grantees));
+}
+
 /// A collector key's account is its number.
 pub struct KeyAccount;
 
@@ -158,6 +180,7 @@ impl pallet_anchoring::Config for Test {
 	type CollectorId = UintAuthorityId;
 	type CollectorAccount = KeyAccount;
 	type Vehicles = Registry;
+	type Readers = MockReaders;
 	type Activity = RecordActivity;
 	type AdminOrigin = frame_system::EnsureRoot<u64>;
 	type MaxCollectors = ConstU32<MAX_COLLECTORS>;
@@ -229,6 +252,7 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 	let mut ext = sp_io::TestExternalities::new(storage);
 	ext.execute_with(|| System::set_block_number(1));
 	ACTIVE.with(|active| active.borrow_mut().clear());
+	GRANTEES.with(|grantees| grantees.borrow_mut().clear());
 	set_chain_time(CHAIN_TIME_AT_GENESIS);
 	MaxRecordsPerCollectorPerBlock::set(64);
 	ext

@@ -21,9 +21,14 @@
 //!    at once, under one deadline, reading at most the operator's maximum of each answer
 //!    (a larger one fails that vehicle only). HTTPS goes through the node's client, which
 //!    checks the certificate chain against the system trust store;
-//! 5. builds each reading's canonical record ([`dimo_offchain::record`]), computes its CID,
-//!    and for the vehicles that chose IPFS adds it to the node's IPFS and checks the CID that
-//!    IPFS returns against its own;
+//! 5. builds each reading's canonical record ([`dimo_offchain::record`]) and seals it in an
+//!    envelope ([`dimo_offchain::envelope`]) under the vehicle's content key, made or rotated
+//!    here: a new key whenever someone who could read the vehicle's data ([`Config::Readers`])
+//!    no longer can, none once the collector's consent ends. The envelope's CID is what is
+//!    anchored; for the vehicles that chose IPFS the envelope is added to the node's IPFS and
+//!    the CID that IPFS returns checked against its own. Each reading stored (IPFS) or
+//!    anchored only (`Local`) is kept, sealed, in the node's store of recent readings
+//!    ([`dimo_offchain::readings`]) from which the gateway serves owners and grantees;
 //! 6. writes the records to the work queue *before* submitting them, then signs the batch
 //!    with the collector key and submits it as an authorized transaction.
 //!
@@ -49,14 +54,18 @@ use codec::{Decode, Encode};
 use dimo_offchain::{
 	cid::Cid,
 	credentials::{credentials_key, oem_client_key, Credentials, OemClient, VEHICLES_KEY},
+	envelope::{self, content_key_key, ContentKey, KeyChange},
 	ipfs,
+	readings::{self, Head, KeptReading, MAX_RAW_KEPT},
 	oem::{self, smartcar::Smartcar, tesla::Tesla, OemError, Signals},
 	record::Record,
 	schedule::{schedule_key, Failure, Policy, Schedule},
 	seal::{offchain_nonce, SealKey, Sealed},
 	settings::{Settings, SETTINGS_KEY},
 };
-use dimo_primitives::vehicle::{ConsentProvider, StorageBackend, VehicleId, VehicleRegistry};
+use dimo_primitives::vehicle::{
+	ConsentProvider, DataReaders, StorageBackend, VehicleId, VehicleRegistry,
+};
 use frame_support::traits::Get;
 use frame_system::{
 	offchain::{CreateAuthorizedTransaction, SubmitTransaction},
@@ -116,6 +125,9 @@ struct Job {
 	failure: Option<Failure>,
 	/// The reading, once read.
 	signals: Option<Signals>,
+	/// The OEM's answer that the reading was read from, if small enough to keep
+	/// ([`MAX_RAW_KEPT`]).
+	raw: Option<Vec<u8>>,
 }
 
 /// An HTTP answer, read to its end.
@@ -398,6 +410,7 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 			}
 			if !T::Vehicles::may_collect(vehicle, account, now) {
 				log::debug!(target: LOG_TARGET, "vehicle {vehicle}: no consent, not polled");
+				Self::retire_content_key(vehicle, seal_key);
 				continue;
 			}
 			let Some(backend) = T::Vehicles::storage_backend(vehicle) else { continue };
@@ -450,6 +463,7 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 				schedule,
 				failure: None,
 				signals: None,
+				raw: None,
 			});
 		}
 		if jobs.is_empty() {
@@ -460,7 +474,7 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 		Self::refresh_tokens(&mut jobs, now_ms, deadline, max_bytes, seal_key);
 		Self::fetch_readings(&mut jobs, deadline, max_bytes, seal_key);
 		let read_at = sp_io::offchain::timestamp().unix_millis();
-		let records = Self::store_readings(&mut jobs, read_at, deadline, max_bytes);
+		let records = Self::store_readings(&mut jobs, read_at, deadline, settings, seal_key);
 
 		let policy =
 			Policy { poll_every: T::PollEvery::get(), max_backoff: T::MaxPollBackoff::get() };
@@ -608,7 +622,13 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 			let Some(job) = jobs.get_mut(index) else { continue };
 			let host = origin(url(&job.source.api_base_url));
 			let read = match answer {
-				Ok(answer) => (adapter(job.source.api).read_data)(&answer.response()),
+				Ok(answer) => {
+					let read = (adapter(job.source.api).read_data)(&answer.response());
+					if read.is_ok() && answer.body.len() <= MAX_RAW_KEPT {
+						job.raw = Some(answer.body);
+					}
+					read
+				},
 				Err(reason) => {
 					log::warn!(
 						target: LOG_TARGET,
@@ -644,18 +664,24 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 		}
 	}
 
-	/// Builds the records of the readings, adds those of IPFS vehicles to IPFS, and returns
-	/// the anchor records of those stored.
+	/// Builds the records of the readings, seals each in an envelope under its vehicle's
+	/// content key, adds the envelopes of IPFS vehicles to IPFS, keeps the readings for the
+	/// gateway, and returns the anchor records of those stored.
 	fn store_readings(
 		jobs: &mut [Job],
 		read_at: u64,
 		deadline: Timestamp,
-		max_bytes: u32,
+		settings: &Settings,
+		seal_key: &SealKey,
 	) -> Vec<AnchorRecord> {
-		/// A reading's record: its job, its bytes, its anchor, and whether it is stored.
+		/// A reading: its job, its record and envelope, its anchor, and whether it is stored.
 		struct Built {
 			job: usize,
-			bytes: Vec<u8>,
+			record: Vec<u8>,
+			raw: Option<Vec<u8>>,
+			owner: [u8; 32],
+			key_id: u32,
+			envelope: Vec<u8>,
 			anchor: AnchorRecord,
 			stored: bool,
 		}
@@ -681,18 +707,40 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 					continue;
 				},
 			};
-			let Ok(cid) = ContentId::try_from(Cid::of_raw(&bytes).as_bytes().to_vec()) else {
+			let Some((owner, key_id, key)) = Self::content_key(job.vehicle, seal_key) else {
+				job.failure = Some(Failure::Transient);
+				continue;
+			};
+			let sealed = envelope::seal(
+				&key,
+				key_id,
+				job.vehicle,
+				read_at,
+				read_at,
+				offchain_nonce(),
+				&bytes,
+			);
+			let Ok(cid) = ContentId::try_from(Cid::of_raw(&sealed).as_bytes().to_vec()) else {
 				continue;
 			};
 			let anchor = AnchorRecord {
 				vehicle: job.vehicle,
 				cid,
-				size: u32::try_from(bytes.len()).unwrap_or(u32::MAX),
+				size: u32::try_from(sealed.len()).unwrap_or(u32::MAX),
 				backend: job.backend,
 				observed_from: read_at,
 				observed_to: read_at,
 			};
-			built.push(Built { job: index, bytes, anchor, stored: true });
+			built.push(Built {
+				job: index,
+				record: bytes,
+				raw: job.raw.take(),
+				owner,
+				key_id,
+				envelope: sealed,
+				anchor,
+				stored: true,
+			});
 		}
 
 		let api: String = read_persistent::<Vec<u8>>(ipfs::API_URL_KEY)
@@ -711,15 +759,15 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 				method: "POST",
 				url: ipfs::add_url(&api),
 				headers: vec![("Content-Type", ipfs::add_content_type())],
-				body: ipfs::add_body(&format!("vehicle-{}.json", b.anchor.vehicle), &b.bytes),
+				body: ipfs::add_body(&format!("vehicle-{}.denv", b.anchor.vehicle), &b.envelope),
 			})
 			.collect();
-		let answers = fetch_all(&requests, deadline, max_bytes);
+		let answers = fetch_all(&requests, deadline, settings.max_answer_bytes);
 		for (index, answer) in uploads.into_iter().zip(answers) {
 			let Some(b) = built.get_mut(index) else { continue };
 			let checked = match answer {
 				Ok(answer) if answer.status == 200 => {
-					ipfs::check_add_answer(&answer.body, &b.bytes).map(|_| ()).map_err(|error| {
+					ipfs::check_add_answer(&answer.body, &b.envelope).map(|_| ()).map_err(|error| {
 						format!("IPFS answered a different content id or size: {error:?}")
 					})
 				},
@@ -734,13 +782,100 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 
 		let mut records = Vec::new();
 		for b in built {
-			if b.stored {
-				records.push(b.anchor);
-			} else if let Some(job) = jobs.get_mut(b.job) {
-				job.failure = Some(Failure::Transient);
+			if !b.stored {
+				if let Some(job) = jobs.get_mut(b.job) {
+					job.failure = Some(Failure::Transient);
+				}
+				continue;
 			}
+			let envelope_cid =
+				(b.anchor.backend != StorageBackend::Local).then(|| b.anchor.cid.to_vec());
+			let kept = KeptReading {
+				number: 0,
+				owner: b.owner,
+				record: b.record,
+				raw: b.raw,
+				envelope_cid,
+				key_id: b.key_id,
+			};
+			Self::keep_reading(b.anchor.vehicle, kept, settings.keep_readings, seal_key);
+			records.push(b.anchor);
 		}
 		records
+	}
+
+	/// The content key to seal `vehicle`'s next reading with, made or rotated if need be
+	/// ([`ContentKey::for_readers`]), with the hash of the vehicle's owner: `(owner hash, key
+	/// id, key)`. `None` if the vehicle has no owner (retired meanwhile).
+	fn content_key(vehicle: VehicleId, seal_key: &SealKey) -> Option<([u8; 32], u32, [u8; 32])> {
+		let now = T::Readers::readers(vehicle)?;
+		let hash = |account: &T::AccountId| sp_io::hashing::blake2_256(&account.encode());
+		let readers = envelope::Readers {
+			owner: hash(&now.owner),
+			public: now.public,
+			grantees: now.grantees.iter().map(hash).collect(),
+		};
+		let owner = readers.owner;
+		let storage_key = content_key_key(vehicle);
+		let current: Option<ContentKey> = read_sealed(&storage_key, seal_key);
+		let (key, change) =
+			ContentKey::for_readers(current.clone(), readers, sp_io::offchain::random_seed());
+		match change {
+			KeyChange::Made => log::info!(
+				target: LOG_TARGET,
+				"vehicle {vehicle}: content key {} made",
+				key.id
+			),
+			KeyChange::Rotated => log::info!(
+				target: LOG_TARGET,
+				"vehicle {vehicle}: content key rotated to {}: a reader lost access",
+				key.id
+			),
+			KeyChange::Kept => {},
+		}
+		if current.as_ref() != Some(&key) {
+			StorageValueRef::persistent(&storage_key).set(&seal_key.seal_value(
+				&storage_key,
+				offchain_nonce(),
+				&key,
+			));
+		}
+		Some((owner, key.id, key.key?))
+	}
+
+	/// Drops `vehicle`'s content key, if it has one in use: the collector's consent ended.
+	fn retire_content_key(vehicle: VehicleId, seal_key: &SealKey) {
+		let storage_key = content_key_key(vehicle);
+		let Some(current) = read_sealed::<ContentKey>(&storage_key, seal_key) else { return };
+		if current.key.is_none() {
+			return;
+		}
+		log::info!(
+			target: LOG_TARGET,
+			"vehicle {vehicle}: content key {} retired: the consent to this collector ended",
+			current.id
+		);
+		let retired = current.retire();
+		StorageValueRef::persistent(&storage_key).set(&seal_key.seal_value(
+			&storage_key,
+			offchain_nonce(),
+			&retired,
+		));
+	}
+
+	/// Keeps `reading` as `vehicle`'s next reading in the gateway's store
+	/// ([`dimo_offchain::readings`]): its slot first, then the head.
+	fn keep_reading(vehicle: VehicleId, mut reading: KeptReading, keep: u32, seal_key: &SealKey) {
+		let head_key = readings::head_key(vehicle);
+		let head: Head = read_persistent(&head_key).unwrap_or_default();
+		reading.number = head.next;
+		let slot_key = readings::slot_key(vehicle, head.next, keep);
+		StorageValueRef::persistent(&slot_key).set(&seal_key.seal_value(
+			&slot_key,
+			offchain_nonce(),
+			&reading,
+		));
+		StorageValueRef::persistent(&head_key).set(&Head { next: head.next.saturating_add(1) });
 	}
 
 	/// Signs `records` as one batch with `key` and submits it.

@@ -486,3 +486,17 @@ impl<T: Config> dimo_primitives::rewards::DataDemand for Pallet<T> {
 			.unwrap_or(0)
 	}
 }
+
+/// Who may read a vehicle's data now, as a collector re-keys by it (pallets/anchoring's
+/// offchain worker): the access list without its admins and expiries. Offchain only: it reads
+/// the vehicle's whole grantee list.
+impl<T: Config> dimo_primitives::vehicle::DataReaders<T::AccountId> for Pallet<T> {
+	fn readers(vehicle: VehicleId) -> Option<dimo_primitives::vehicle::Readers<T::AccountId>> {
+		let list = Self::access_list(vehicle)?;
+		Some(dimo_primitives::vehicle::Readers {
+			owner: list.owner,
+			public: !list.public.is_empty(),
+			grantees: list.grants.into_iter().map(|access| access.grantee).collect(),
+		})
+	}
+}

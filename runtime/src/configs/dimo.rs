@@ -123,6 +123,7 @@ impl pallet_anchoring::Config for Runtime {
 	type CollectorId = CollectorId;
 	type CollectorAccount = CollectorAccount;
 	type Vehicles = Vehicles;
+	type Readers = DataAccess;
 	type Activity = Issuance;
 	type AdminOrigin = Governance;
 	/// Phase 1.0 runs few collectors.

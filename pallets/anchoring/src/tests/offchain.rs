@@ -11,7 +11,9 @@ use codec::{Decode, Encode};
 use dimo_offchain::{
 	cid::Cid,
 	credentials::{credentials_key, oem_client_key, Credentials, OemClient, VEHICLES_KEY},
+	envelope::{self, content_key_key, ContentKey},
 	ipfs,
+	readings::{head_key, slot_key, Head, KeptReading},
 	schedule::{schedule_key, Schedule},
 	seal::{SealKey, Sealed, SEAL_KEY_TYPE},
 	settings::{Settings, SETTINGS_KEY},
@@ -39,10 +41,47 @@ const TESLA_DATA: &str = r#"{"response":{"id":1492931337154880,"charge_state":{"
 /// The canonical record of [`TESLA_DATA`] for `vehicle`, read at [`NOW_MS`], written out by
 /// hand from the record format's documentation.
 fn tesla_record(vehicle: u64) -> Vec<u8> {
+	tesla_record_at(vehicle, NOW_MS)
+}
+
+/// The canonical record of [`TESLA_DATA`] for `vehicle`, read at `at`.
+fn tesla_record_at(vehicle: u64, at: u64) -> Vec<u8> {
 	format!(
-		r#"{{"v":1,"vehicle":{vehicle},"oem":"tesla","from":{NOW_MS},"to":{NOW_MS},"signals":{{"batteryPermille":810,"chargingW":0,"latE7":525200000,"lonE7":134050000,"odometerM":19868317}}}}"#
+		r#"{{"v":1,"vehicle":{vehicle},"oem":"tesla","from":{at},"to":{at},"signals":{{"batteryPermille":810,"chargingW":0,"latE7":525200000,"lonE7":134050000,"odometerM":19868317}}}}"#
 	)
 	.into_bytes()
+}
+
+/// The envelope that the worker seals [`tesla_record`] in: the tests' offchain randomness is
+/// a fixed seed, which makes both the vehicle's first content key and the nonce.
+fn tesla_envelope(env: &Offchain, vehicle: u64) -> Vec<u8> {
+	let seed = env.state.read().seed;
+	let mut nonce = [0u8; 24];
+	nonce.copy_from_slice(&seed[..24]);
+	envelope::seal(&seed, 1, vehicle, NOW_MS, NOW_MS, nonce, &tesla_record(vehicle))
+}
+
+/// `vehicle`'s content key, as the worker keeps it sealed in offchain storage.
+fn content_key(vehicle: u64) -> Option<ContentKey> {
+	let sealed: Sealed = local_get(&content_key_key(vehicle))?;
+	let key = SealKey::from_keystore().expect("the node's sealing key");
+	Some(key.open_value(&content_key_key(vehicle), &sealed).expect("opens"))
+}
+
+/// The readings of `vehicle` that the worker keeps for the gateway, oldest first, read from a
+/// ring of `keep` slots.
+fn kept_readings(vehicle: u64, keep: u32) -> Vec<KeptReading> {
+	let head: Head = local_get(&head_key(vehicle)).unwrap_or_default();
+	let key = SealKey::from_keystore().expect("the node's sealing key");
+	(head.next.saturating_sub(u64::from(keep))..head.next)
+		.map(|number| {
+			let slot = slot_key(vehicle, number, keep);
+			let sealed: Sealed = local_get(&slot).expect("a kept reading");
+			let reading: KeptReading = key.open_value(&slot, &sealed).expect("opens");
+			assert_eq!(reading.number, number);
+			reading
+		})
+		.collect()
 }
 
 struct Offchain {
@@ -156,7 +195,7 @@ fn expect_ipfs_add(env: &Offchain, vehicle: u64, data: &[u8], answered_cid: &str
 		method: "POST".into(),
 		uri: ipfs::add_url(ipfs::DEFAULT_API_URL),
 		headers: vec![("Content-Type".into(), ipfs::add_content_type())],
-		body: ipfs::add_body(&format!("vehicle-{vehicle}.json"), data),
+		body: ipfs::add_body(&format!("vehicle-{vehicle}.denv"), data),
 		// js-ipfs's shape: Size as a number.
 		response: Some(
 			format!(r#"{{"Name":"r","Hash":"{answered_cid}","Size":{}}}"#, data.len()).into_bytes(),
@@ -197,10 +236,12 @@ fn a_due_vehicle_is_read_stored_on_ipfs_and_anchored() {
 	offchain_test(|env| {
 		let vehicle = onboard(ALICE, COLLECTOR, StorageBackend::Ipfs);
 		hold_credentials(vehicle, TESLA, FRESH);
-		let record = tesla_record(vehicle);
-		let cid = Cid::of_raw(&record);
+		env.state.write().seed = [9; 32];
+		// What goes to IPFS, and whose CID is anchored, is the record's envelope.
+		let sealed = tesla_envelope(env, vehicle);
+		let cid = Cid::of_raw(&sealed);
 		expect_tesla_data(env, vehicle, ACCESS, TESLA_DATA);
-		expect_ipfs_add(env, vehicle, &record, &cid.to_base32());
+		expect_ipfs_add(env, vehicle, &sealed, &cid.to_base32());
 
 		run_worker(1);
 
@@ -213,9 +254,25 @@ fn a_due_vehicle_is_read_stored_on_ipfs_and_anchored() {
 		let anchored = &batch.records[0];
 		assert_eq!(anchored.vehicle, vehicle);
 		assert_eq!(&anchored.cid[..], &cid.as_bytes()[..]);
-		assert_eq!(anchored.size as usize, record.len());
+		assert_eq!(anchored.size as usize, sealed.len());
 		assert_eq!(anchored.backend, StorageBackend::Ipfs);
 		assert_eq!((anchored.observed_from, anchored.observed_to), (NOW_MS, NOW_MS));
+		// No signal in clear; the vehicle's content key opens it to the record.
+		assert!(!sealed.windows(9).any(|w| w == b"odometerM"));
+		let key = content_key(vehicle).expect("a content key was made");
+		assert_eq!(key.id, 1);
+		let (header, record) =
+			envelope::open(&key.key.expect("in use"), key.id, &sealed).expect("opens");
+		assert_eq!(record, tesla_record(vehicle));
+		assert_eq!((header.vehicle, header.from, header.to), (vehicle, NOW_MS, NOW_MS));
+		// The reading is kept for the gateway: the record, the OEM's answer, the envelope.
+		let kept = kept_readings(vehicle, 100);
+		assert_eq!(kept.len(), 1);
+		assert_eq!(kept[0].record, tesla_record(vehicle));
+		assert_eq!(kept[0].raw.as_deref(), Some(TESLA_DATA.as_bytes()));
+		assert_eq!(kept[0].envelope_cid.as_deref(), Some(&cid.as_bytes()[..]));
+		assert_eq!(kept[0].key_id, 1);
+		assert_eq!(kept[0].owner, sp_io::hashing::blake2_256(&ALICE.encode()));
 		// Queued until the chain holds it; the vehicle is due again PollEvery blocks later.
 		assert_eq!(queue().len(), 1);
 		assert_eq!(
@@ -246,8 +303,13 @@ fn a_local_vehicle_is_anchored_without_any_upload() {
 		let batches = take_batches(env);
 		assert_eq!(batches.len(), 1);
 		let anchored = &batches[0].0.records[0];
-		assert_eq!(&anchored.cid[..], &Cid::of_raw(&tesla_record(vehicle)).as_bytes()[..]);
+		assert_eq!(&anchored.cid[..], &Cid::of_raw(&tesla_envelope(env, vehicle)).as_bytes()[..]);
 		assert_eq!(anchored.backend, StorageBackend::Local);
+		// Kept on the node, so that the owner and grantees can read it through the gateway.
+		let kept = kept_readings(vehicle, 100);
+		assert_eq!(kept.len(), 1);
+		assert_eq!(kept[0].record, tesla_record(vehicle));
+		assert_eq!(kept[0].envelope_cid, None);
 	});
 }
 
@@ -343,7 +405,7 @@ fn an_ipfs_answer_naming_another_cid_anchors_nothing_and_backs_off() {
 	offchain_test(|env| {
 		let vehicle = onboard(ALICE, COLLECTOR, StorageBackend::Ipfs);
 		hold_credentials(vehicle, TESLA, FRESH);
-		let record = tesla_record(vehicle);
+		let record = tesla_envelope(env, vehicle);
 		expect_tesla_data(env, vehicle, ACCESS, TESLA_DATA);
 		expect_ipfs_add(env, vehicle, &record, &Cid::of_raw(b"something else").to_base32());
 
@@ -541,5 +603,80 @@ fn an_expiring_token_without_the_oems_oauth_client_is_not_refreshed() {
 		assert!(take_batches(env).is_empty());
 		let schedule: Schedule = local_get(&schedule_key(vehicle)).expect("scheduled");
 		assert_eq!(schedule.failures, 1);
+	});
+}
+
+/// Polls Local `vehicle` in round `round` (a minute and [`POLL_EVERY`] blocks after round 0),
+/// with the offchain randomness `[round; 32]`, and lets the chain take the batch.
+fn poll_local(env: &Offchain, vehicle: u64, round: u64) {
+	let at = NOW_MS + round * 60_000;
+	env.state.write().timestamp = Timestamp::from_unix_millis(at);
+	env.state.write().seed = [round as u8; 32];
+	set_chain_time(at);
+	expect_tesla_data(env, vehicle, ACCESS, TESLA_DATA);
+	run_worker(1 + round * u64::from(POLL_EVERY));
+	for (batch, _) in take_batches(env) {
+		Anchoring::do_anchor_batch(batch).expect("the chain takes the batch");
+	}
+}
+
+#[test]
+fn the_content_key_is_rotated_when_a_reader_loses_access_and_retired_with_the_consent() {
+	offchain_test(|env| {
+		let vehicle = onboard(ALICE, COLLECTOR, StorageBackend::Local);
+		hold_credentials(vehicle, TESLA, FRESH);
+		set_grantees(vehicle, vec![77]);
+		poll_local(env, vehicle, 0);
+		let first = content_key(vehicle).expect("made");
+		// A grantee joins: the key in use stays.
+		set_grantees(vehicle, vec![77, 78]);
+		poll_local(env, vehicle, 1);
+		assert_eq!(content_key(vehicle).expect("kept").key, first.key);
+		// 77's grant is revoked (or expires): what is sealed from now on is under a new key.
+		set_grantees(vehicle, vec![78]);
+		poll_local(env, vehicle, 2);
+		let rotated = content_key(vehicle).expect("rotated");
+		assert_eq!(rotated.id, 2);
+		assert_ne!(rotated.key, first.key);
+		let key_ids: Vec<u32> = kept_readings(vehicle, 100).iter().map(|r| r.key_id).collect();
+		assert_eq!(key_ids, [1, 1, 2]);
+
+		// The owner withdraws the collector's consent: the key is dropped at the next run.
+		Registry::revoke_collector(RuntimeOrigin::signed(ALICE), vehicle, COLLECTOR)
+			.expect("revokes");
+		run_worker(1 + 3 * u64::from(POLL_EVERY));
+		let retired = content_key(vehicle).expect("the id is kept");
+		assert_eq!((retired.id, retired.key), (2, None));
+		// A later consent starts with a new key.
+		Registry::authorize_collector(RuntimeOrigin::signed(ALICE), vehicle, COLLECTOR, None)
+			.expect("consents");
+		poll_local(env, vehicle, 4);
+		let again = content_key(vehicle).expect("made again");
+		assert_eq!(again.id, 3);
+		assert!(again.key.is_some());
+		assert_eq!(kept_readings(vehicle, 100).last().map(|r| r.key_id), Some(3));
+	});
+}
+
+#[test]
+fn the_node_keeps_the_last_keep_readings_of_a_vehicle() {
+	offchain_test(|env| {
+		set_settings(Settings {
+			oem_hosts: vec!["fleet-api.example.com".into()],
+			keep_readings: 2,
+			..Settings::default()
+		});
+		let vehicle = onboard(ALICE, COLLECTOR, StorageBackend::Local);
+		hold_credentials(vehicle, TESLA, FRESH);
+		for round in 0..3 {
+			poll_local(env, vehicle, round);
+		}
+		assert_eq!(local_get::<Head>(&head_key(vehicle)), Some(Head { next: 3 }));
+		let kept = kept_readings(vehicle, 2);
+		assert_eq!(kept.iter().map(|r| r.number).collect::<Vec<_>>(), [1, 2]);
+		assert_eq!(kept[1].record, tesla_record_at(vehicle, NOW_MS + 120_000));
+		// Two slots in all: the first reading was overwritten.
+		assert!(local_get::<Sealed>(&slot_key(vehicle, 0, 2)).is_some());
+		assert!(local_get::<Sealed>(&slot_key(vehicle, 2, 3)).is_none(), "no third slot");
 	});
 }

@@ -706,3 +706,31 @@ fn the_access_list_walks_only_the_current_owners_grantees() {
 		assert!(!crate::CurrentGrantees::<Test>::contains_key(vehicle));
 	});
 }
+
+#[test]
+fn readers_are_the_owner_the_live_grantees_and_whether_a_stream_is_public() {
+	use dimo_primitives::vehicle::{DataReaders, Readers};
+	test(|| {
+		let vehicle = register(ALICE);
+		let readers = || DataAccess::readers(vehicle).expect("a registered vehicle");
+		assert_eq!(readers(), Readers { owner: ALICE, public: false, grantees: vec![] });
+		grant(ALICE, vehicle, BOB, &[(NonLocationData, None)]);
+		grant(ALICE, vehicle, CHARLIE, &[(CurrentLocation, Some(4))]);
+		assert_ok!(DataAccess::set_public(
+			RuntimeOrigin::signed(ALICE),
+			vehicle,
+			access(&[(ApproximateLocation, Some(6))])
+		));
+		let mut now = readers();
+		now.grantees.sort();
+		assert_eq!(now, Readers { owner: ALICE, public: true, grantees: vec![BOB, CHARLIE] });
+		// Charlie's only stream expires, then the public one: they no longer count.
+		run_to_block(4);
+		assert_eq!(readers(), Readers { owner: ALICE, public: true, grantees: vec![BOB] });
+		run_to_block(6);
+		assert_eq!(readers(), Readers { owner: ALICE, public: false, grantees: vec![BOB] });
+		assert_ok!(DataAccess::revoke_all(RuntimeOrigin::signed(ALICE), vehicle, BOB));
+		assert_eq!(readers().grantees, Vec::<u64>::new());
+		assert_eq!(DataAccess::readers(vehicle + 1), None);
+	});
+}
