@@ -241,12 +241,14 @@ pub fn new_full<
 		let pool = transaction_pool.clone();
 		let backend = backend.clone();
 		let keystore = keystore_container.keystore();
+		let spawn = task_manager.spawn_handle();
 		Box::new(move |_| {
 			let deps = crate::rpc::FullDeps {
 				client: client.clone(),
 				pool: pool.clone(),
 				offchain_storage: sc_client_api::Backend::offchain_storage(&*backend),
 				keystore: keystore.clone(),
+				spawn: spawn.clone(),
 			};
 			crate::rpc::create_full(deps).map_err(Into::into)
 		})

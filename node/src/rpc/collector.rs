@@ -100,23 +100,11 @@ impl<S> Collector<S> {
 		Self { storage: storage.map(|storage| Arc::new(Mutex::new(storage))), keystore }
 	}
 
-	/// The sealing key: the keystore's `dsea` key's signature of [`SEAL_MESSAGE`], hashed. A
-	/// key is generated (and kept in the keystore) if there is none.
+	/// The sealing key; a `dsea` key is generated (and kept in the keystore) if there is none.
 	fn seal_key(&self) -> RpcResult<SealKey> {
-		let failed = |what: String| error(NO_SEALING_KEY, what);
-		let public = match self.keystore.ecdsa_public_keys(SEAL_KEY_TYPE).into_iter().next() {
-			Some(public) => public,
-			None => self
-				.keystore
-				.ecdsa_generate_new(SEAL_KEY_TYPE, None)
-				.map_err(|e| failed(format!("the keystore could not make a sealing key: {e}")))?,
-		};
-		let signature = self
-			.keystore
-			.ecdsa_sign(SEAL_KEY_TYPE, &public, SEAL_MESSAGE)
-			.map_err(|e| failed(format!("the keystore could not sign: {e}")))?
-			.ok_or_else(|| failed("the keystore lost the sealing key".into()))?;
-		Ok(SealKey::from_signature(&signature.0))
+		node_seal_key(&self.keystore, true)
+			.and_then(|key| key.ok_or_else(|| "the keystore lost the sealing key".into()))
+			.map_err(|what| error(NO_SEALING_KEY, what))
 	}
 
 	/// `value` sealed for the storage key `key`, with a fresh random nonce, SCALE-encoded.
@@ -125,6 +113,22 @@ impl<S> Collector<S> {
 		rand::thread_rng().fill_bytes(&mut nonce);
 		Ok(codec::Encode::encode(&self.seal_key()?.seal_value(key, nonce, value)))
 	}
+}
+
+/// The node's sealing key: the keystore's `dsea` key's signature of [`SEAL_MESSAGE`], hashed
+/// ([`dimo_offchain::seal`]). Without a `dsea` key: one is generated if `create`, else `None`.
+pub fn node_seal_key(keystore: &KeystorePtr, create: bool) -> Result<Option<SealKey>, String> {
+	let public = match keystore.ecdsa_public_keys(SEAL_KEY_TYPE).into_iter().next() {
+		Some(public) => public,
+		None if create => keystore
+			.ecdsa_generate_new(SEAL_KEY_TYPE, None)
+			.map_err(|e| format!("the keystore could not make a sealing key: {e}"))?,
+		None => return Ok(None),
+	};
+	let signature = keystore
+		.ecdsa_sign(SEAL_KEY_TYPE, &public, SEAL_MESSAGE)
+		.map_err(|e| format!("the keystore could not sign: {e}"))?;
+	Ok(signature.map(|signature| SealKey::from_signature(&signature.0)))
 }
 
 fn error(code: i32, message: impl Into<String>) -> ErrorObjectOwned {

@@ -10,11 +10,14 @@
 //!   and who may read their data; `dimo_issuance`, `dimo_pendingRewards`: the emission and
 //!   rewards; `dimo_anchors`, `dimo_collectors`, `dimo_oemSources`: the anchors of vehicle
 //!   data and their registries ([`dimo`]);
+//! - `dimo_readStream`, `dimo_subscribeStream`: the gateway, through which owners and
+//!   grantees read the readings the node collected, reduced to their streams ([`stream`]);
 //! - `collector_setCredentials`, `collector_removeCredentials`, `collector_vehicles` (unsafe):
 //!   the OEM credentials a collector holds, in the node's offchain storage ([`collector`]).
 
 pub mod collector;
 pub mod dimo;
+pub mod stream;
 
 use std::sync::Arc;
 
@@ -35,6 +38,8 @@ pub struct FullDeps<C, P, S> {
 	pub offchain_storage: Option<S>,
 	/// The node's keystore, which holds the key that seals those credentials.
 	pub keystore: sp_keystore::KeystorePtr,
+	/// Where the gateway's subscriptions run.
+	pub spawn: sc_service::SpawnTaskHandle,
 }
 
 /// Builds every node-specific RPC module.
@@ -45,6 +50,7 @@ where
 	C: ProvideRuntimeApi<Block>
 		+ HeaderBackend<Block>
 		+ HeaderMetadata<Block, Error = BlockChainError>
+		+ sc_client_api::BlockchainEvents<Block>
 		+ Send
 		+ Sync
 		+ 'static,
@@ -65,15 +71,19 @@ where
 {
 	use collector::{Collector, CollectorApiServer};
 	use dimo::{Dimo, DimoApiServer};
+	use stream::{Gateway, StreamApiServer};
 	use pallet_transaction_payment_rpc::{TransactionPayment, TransactionPaymentApiServer};
 	use substrate_frame_rpc_system::{System, SystemApiServer};
 
 	let mut module = RpcModule::new(());
-	let FullDeps { client, pool, offchain_storage, keystore } = deps;
+	let FullDeps { client, pool, offchain_storage, keystore, spawn } = deps;
 
 	module.merge(System::new(client.clone(), pool).into_rpc())?;
 	module.merge(TransactionPayment::new(client.clone()).into_rpc())?;
-	module.merge(Dimo::new(client).into_rpc())?;
+	module.merge(Dimo::new(client.clone()).into_rpc())?;
+	module.merge(
+		Gateway::new(client, offchain_storage.clone(), keystore.clone(), spawn).into_rpc(),
+	)?;
 	module.merge(Collector::new(offchain_storage, keystore).into_rpc())?;
 
 	Ok(module)
