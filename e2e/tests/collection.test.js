@@ -3,6 +3,9 @@
 // trusts through SSL_CERT_FILE, the same certificate checks as for a real OEM), the dev IPFS node
 // (js-ipfs, kubo RPC API), and @polkadot/api for owners and governance.
 //
+// Each reading goes to IPFS sealed in an envelope (its CID is anchored); the owner reads it back
+// through the collector's gateway (dimo_readStream).
+//
 // Vehicles: a Tesla on IPFS whose access token has expired (the collector refreshes it), a
 // Smartcar on IPFS, a Tesla on `Local` (anchored, never uploaded), a Tesla without consent (never
 // polled), a Tesla whose OEM source presents a certificate from a CA the node does not trust (no
@@ -25,6 +28,7 @@ import { blake2AsHex, mnemonicGenerate, sha256AsU8a } from '@polkadot/util-crypt
 import { bnToU8a, hexToU8a, stringToHex, stringToU8a, u8aConcat, u8aEq, u8aToHex, u8aToString } from '@polkadot/util';
 import { startNode, rpcCall, sendOk, sleep } from '../lib/node.js';
 import { genCerts, startIpfs, startSimulator, trustBundle } from '../lib/collector.js';
+import { envelopeHeader, streamAuth } from '../lib/streams.js';
 
 const DIMO = 10n ** 18n;
 const keyring = new Keyring({ type: 'sr25519', ss58Format: 4242 });
@@ -40,6 +44,7 @@ let alice;
 let ferdie;
 const logs = []; // the node's log text, one entry per node process
 const vehicles = {}; // name -> { id, oem, car (the OEM's id), backend }
+const owners = {}; // vehicle id -> its owner's key pair
 
 const rpc = (method, ...params) => rpcCall(node.rpcUrl, method, params);
 const api = () => node.api;
@@ -63,6 +68,7 @@ async function onboard(oem, car, backend, consent = true) {
   // The chain holds only a hash of the carmaker's id of the car.
   const events = await sendOk(api(), api().tx.vehicles.register(oem, blake2AsHex(car)), owner);
   const id = events.find(({ event }) => api().events.vehicles.Registered.is(event)).event.data.vehicle.toNumber();
+  owners[id] = owner;
   const calls = [api().tx.vehicles.setStorage(id, backend)];
   if (consent) calls.push(api().tx.vehicles.authorizeCollector(id, ferdie.address, null));
   await sendOk(api(), api().tx.utility.batchAll(calls), owner);
@@ -92,7 +98,11 @@ async function waitForAnchors(vehicle, count, timeoutMs = 240_000) {
   }
 }
 
-/** The record behind an anchor, fetched from IPFS and checked against the anchored CID. */
+/**
+ * The record behind an anchor: its envelope fetched from IPFS and checked against the anchored
+ * CID, and the reading it seals as the vehicle's owner reads it through the collector's gateway
+ * (non-location data and positions, joined by the envelope's CID).
+ */
 async function fetchRecord(anchor) {
   const { status, bytes } = await ipfs.call('cat', `arg=${anchor.cid}&timeout=10s`);
   assert.equal(status, 200, `IPFS has ${anchor.cid}`);
@@ -100,7 +110,16 @@ async function fetchRecord(anchor) {
   assert.ok(u8aEq(cid.slice(0, 4), new Uint8Array([0x01, 0x55, 0x12, 0x20])), 'a CIDv1, raw codec, sha2-256');
   assert.ok(u8aEq(cid.slice(4), sha256AsU8a(bytes)), 're-hashing the bytes gives the anchored CID');
   assert.equal(bytes.length, anchor.size);
-  return JSON.parse(u8aToString(bytes));
+  const header = envelopeHeader(bytes);
+  assert.deepEqual([header.magic, header.version, header.from, header.to], ['DENV', 1, anchor.observedFrom, anchor.observedTo]);
+  const vehicle = header.vehicle;
+  const genesis = api().genesisHash.toU8a();
+  const read = (stream) => rpc('dimo_readStream', vehicle, stream, streamAuth(genesis, owners[vehicle], vehicle, stream, 1_000_000), null, 1000);
+  const [values, positions] = await Promise.all([read('nonLocationData'), read('allTimeLocation')]);
+  const reading = values.find((r) => r.envelopeCid === anchor.cid);
+  assert.ok(reading, `the gateway serves the reading sealed in ${anchor.cid}`);
+  const position = positions.find((r) => r.number === reading.number);
+  return { ...reading.record, signals: { ...reading.record.signals, ...(position?.record.signals ?? {}) } };
 }
 
 /** Whether the simulator served `signals` for the car. */

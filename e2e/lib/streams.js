@@ -1,0 +1,126 @@
+// What an app needs to read a vehicle's streams from a collector's gateway, and what an
+// auditor needs to open the collector's envelopes, written from the formats the README and the
+// module docs give (node/src/rpc/stream.rs, offchain-workers/src/envelope.rs, seal.rs), with
+// registry packages only: @polkadot/util-crypto for the keys, @noble/ciphers for
+// XChaCha20-Poly1305.
+
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { xchacha20poly1305 } from '@noble/ciphers/chacha';
+import { Keyring } from '@polkadot/keyring';
+import { blake2AsU8a } from '@polkadot/util-crypto';
+import { bnToU8a, compactFromU8a, hexToU8a, stringToU8a, u8aConcat, u8aToHex, u8aToU8a } from '@polkadot/util';
+
+/** The streams, by name, with their index in the runtime's `Stream` enum. */
+export const STREAMS = ['nonLocationData', 'currentLocation', 'allTimeLocation', 'approximateLocation', 'liveDataSubscription', 'rawData', 'vinCredential'];
+
+const u64 = (n) => bnToU8a(n, { bitLength: 64, isLe: true });
+const u32 = (n) => bnToU8a(n, { bitLength: 32, isLe: true });
+
+/** The bytes an `auth` signs: ("dimo/stream-auth/v1", genesis, vehicle, stream, expiry). */
+export function authPayload(genesis, vehicle, stream, expiry) {
+  return u8aConcat(stringToU8a('dimo/stream-auth/v1'), u8aToU8a(genesis), u64(vehicle), new Uint8Array([STREAMS.indexOf(stream)]), u32(expiry));
+}
+
+/**
+ * The `auth` argument of dimo_readStream / dimo_subscribeStream: `pair` (sr25519) signs for
+ * `vehicle` and `stream` on the chain of `genesis` until block `expiry`. `signer` signs
+ * instead of `pair` (a forgery), `genesis` may be another chain's.
+ */
+export function streamAuth(genesis, pair, vehicle, stream, expiry, signer = pair) {
+  const signature = u8aConcat(new Uint8Array([1]), signer.sign(authPayload(genesis, vehicle, stream, expiry)));
+  return { account: pair.address, expiry, signature: u8aToHex(signature) };
+}
+
+/**
+ * Subscribes to `stream` of `vehicle` through @polkadot/api's provider. Resolves with
+ * { events, next(timeoutMs), closed(timeoutMs), unsubscribe() } once the node accepted, or
+ * rejects with the node's error (its `code`).
+ */
+export async function subscribeStream(api, vehicle, stream, auth) {
+  const events = [];
+  const waiters = [];
+  const wake = () => { for (const w of waiters.splice(0)) w(); };
+  const id = await api._rpcCore.provider.subscribe('dimo_streamReading', 'dimo_subscribeStream', [vehicle, stream, auth], (error, event) => {
+    events.push(error ? { error } : event);
+    wake();
+  });
+  const waitFor = async (predicate, timeoutMs, what) => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = events.find(predicate);
+      if (found) return found;
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`no ${what} within ${timeoutMs} ms (got ${JSON.stringify(events)})`);
+      await new Promise((resolve) => { waiters.push(resolve); setTimeout(resolve, Math.min(left, 1_000)); });
+    }
+  };
+  return {
+    events,
+    readings: () => events.filter((e) => e.reading).map((e) => e.reading),
+    next: (after = -1, timeoutMs = 120_000) => waitFor((e) => e.reading && e.reading.number > after, timeoutMs, 'reading').then((e) => e.reading),
+    closed: (timeoutMs = 30_000) => waitFor((e) => e.closed, timeoutMs, 'closing notification').then((e) => e.closed),
+    unsubscribe: () => api._rpcCore.provider.unsubscribe('dimo_streamReading', 'dimo_unsubscribeStream', id).catch(() => {}),
+  };
+}
+
+/**
+ * The collector's sealing key (offchain-workers/src/seal.rs), as its operator can make it from
+ * the node's keystore: blake2-256("dimo/credentials-seal/v1/key" ++ the `dsea` ecdsa key's
+ * RFC 6979 signature of "dimo/credentials-seal/v1").
+ */
+export function sealKeyFromKeystore(basePath, chainId = 'dev') {
+  const dir = join(basePath, 'chains', chainId, 'keystore');
+  const file = readdirSync(dir).find((name) => name.startsWith(Buffer.from('dsea').toString('hex')));
+  if (!file) throw new Error(`no dsea key in ${dir}`);
+  const phrase = JSON.parse(readFileSync(join(dir, file), 'utf8'));
+  const pair = new Keyring({ type: 'ecdsa' }).addFromUri(phrase);
+  const signature = pair.sign(stringToU8a('dimo/credentials-seal/v1'));
+  return blake2AsU8a(u8aConcat(stringToU8a('dimo/credentials-seal/v1/key'), signature), 256);
+}
+
+/** Opens a SCALE `Sealed` entry of offchain storage (hex) stored under `storageKey`. */
+export function openSealed(sealKey, storageKey, sealedHex) {
+  const bytes = hexToU8a(sealedHex);
+  if (bytes[0] !== 1) throw new Error(`sealed entry version ${bytes[0]}`);
+  const nonce = bytes.slice(1, 25);
+  const [offset, length] = compactFromU8a(bytes.slice(25));
+  const ciphertext = bytes.slice(25 + offset, 25 + offset + length.toNumber());
+  return xchacha20poly1305(sealKey, nonce, storageKey).decrypt(ciphertext);
+}
+
+/** The offchain-storage key of a vehicle's content key. */
+export function contentKeyKey(vehicle) {
+  return u8aConcat(stringToU8a('dimo/collector/content-key/'), u64(vehicle));
+}
+
+/** `vehicle`'s content key { id, key } as the collector keeps it, read with its sealing key. */
+export async function contentKey(rpc, sealKey, vehicle) {
+  const storageKey = contentKeyKey(vehicle);
+  const sealed = await rpc('offchain_localStorageGet', 'PERSISTENT', u8aToHex(storageKey));
+  if (!sealed) return null;
+  const plain = openSealed(sealKey, storageKey, sealed);
+  const id = new DataView(plain.buffer, plain.byteOffset).getUint32(0, true);
+  return { id, key: plain[4] === 1 ? plain.slice(5, 37) : null };
+}
+
+/** An envelope's header (format v1: "DENV", version, vehicle, from, to, key id, nonce). */
+export function envelopeHeader(bytes) {
+  const view = new DataView(bytes.buffer, bytes.byteOffset);
+  return {
+    magic: new TextDecoder().decode(bytes.slice(0, 4)),
+    version: bytes[4],
+    vehicle: Number(view.getBigUint64(5, true)),
+    from: Number(view.getBigUint64(13, true)),
+    to: Number(view.getBigUint64(21, true)),
+    keyId: view.getUint32(29, true),
+    nonce: bytes.slice(33, 57),
+  };
+}
+
+/** The record inside an envelope, opened with a content key; throws if the key is not its. */
+export function openEnvelope(key, bytes) {
+  const header = bytes.slice(0, 57);
+  const { nonce } = envelopeHeader(bytes);
+  return JSON.parse(new TextDecoder().decode(xchacha20poly1305(key, nonce, header).decrypt(bytes.slice(57))));
+}

@@ -1,0 +1,249 @@
+// Live data access, end to end, with real parts: a `dimo-node --dev` collecting as //Ferdie, the
+// OEM simulator over HTTPS, the dev IPFS node, and @polkadot/api as owners, grantees and
+// readers of the gateway (dimo_subscribeStream, dimo_readStream).
+//
+// A vehicle on IPFS whose owner grants: G1 non-location data (pushed), G2 the approximate
+// location (pushed), G3 non-location data expiring soon (pushed), and G4 non-location data
+// without the push right. A stranger has nothing. Then: each grantee gets exactly its stream
+// within one poll; a stranger, a forged signature, an expired or foreign-chain auth, a stream
+// without a view and an uncollected vehicle are refused with their codes; a revoke, an expiry
+// and a transfer each close a live subscription within one block, with the reason; the new
+// owner reads its own time only; what IPFS holds is envelopes with no signal in clear that open
+// only with the vehicle's content key, and a revoke moves new envelopes to a new key id.
+
+import { before, after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Keyring } from '@polkadot/keyring';
+import { blake2AsHex, mnemonicGenerate } from '@polkadot/util-crypto';
+import { u8aToHex } from '@polkadot/util';
+import { startNode, rpcCall, sendOk, sendAndWaitInBlock } from '../lib/node.js';
+import { genCerts, startIpfs, startSimulator, trustBundle } from '../lib/collector.js';
+import { contentKey, envelopeHeader, openEnvelope, sealKeyFromKeystore, streamAuth, subscribeStream } from '../lib/streams.js';
+
+const DIMO = 10n ** 18n;
+const keyring = new Keyring({ type: 'sr25519', ss58Format: 4242 });
+const fresh = () => keyring.addFromMnemonic(mnemonicGenerate());
+
+let sim;
+let ipfs;
+let node;
+let basePath;
+let api;
+let alice;
+let ferdie;
+let genesis;
+const rpc = (method, ...params) => rpcCall(node.rpcUrl, method, params);
+const people = {};
+const cars = {}; // name -> { id, car }
+
+const best = async () => (await api.rpc.chain.getHeader()).number.toNumber();
+const auth = (pair, vehicle, stream, expiry = 1_000_000, signer = pair) => streamAuth(genesis, pair, vehicle, stream, expiry, signer);
+const blockOf = async (hash) => (await api.rpc.chain.getHeader(hash)).number.toNumber();
+
+async function onboard(owner, car, backend) {
+  const events = await sendOk(api, api.tx.vehicles.register(1, blake2AsHex(car)), owner);
+  const id = events.find(({ event }) => api.events.vehicles.Registered.is(event)).event.data.vehicle.toNumber();
+  await sendOk(api, api.tx.utility.batchAll([
+    api.tx.vehicles.setStorage(id, backend),
+    api.tx.vehicles.authorizeCollector(id, ferdie.address, null),
+  ]), owner);
+  return id;
+}
+
+async function handOver(vehicle) {
+  const tokens = await sim.admin('POST', 'grant', { oem: 'tesla', vehicle: vehicle.car });
+  await rpc('collector_setCredentials', vehicle.id, 1, tokens.access_token, tokens.refresh_token, tokens.expires_at, vehicle.car);
+}
+
+async function refused(promise, code) {
+  await assert.rejects(promise, (error) => {
+    assert.equal(error.code, code, error.message);
+    return true;
+  });
+}
+
+before(async () => {
+  alice = keyring.addFromUri('//Alice');
+  ferdie = keyring.addFromUri('//Ferdie');
+  const trusted = genCerts('DIMO e2e OEM CA');
+  [sim, ipfs] = await Promise.all([startSimulator({ certsDir: trusted }), startIpfs()]);
+  basePath = mkdtempSync(join(tmpdir(), 'dimo-gateway-'));
+  node = await startNode({
+    chain: 'dev',
+    basePath,
+    env: { SSL_CERT_FILE: trustBundle([join(trusted, 'ca.pem')]) },
+    extraArgs: ['--collector-ipfs-api', ipfs.apiUrl, '--collector-oem-host', `localhost:${sim.port}`],
+  });
+  api = node.api;
+  genesis = api.genesisHash.toU8a();
+  await rpc('author_insertKey', 'dcol', '//Ferdie', u8aToHex(ferdie.publicKey));
+  await rpc('collector_setOemClient', 1, 'dimo-dev-client', 'dimo-dev-secret');
+  await sendOk(api, api.tx.sudo.sudo(api.tx.anchoring.setOemSource(1, {
+    api: 'Tesla', apiBaseUrl: `${sim.url}/tesla`, authUrl: `${sim.url}/tesla/auth`,
+  })), alice);
+
+  for (const name of ['owner', 'newOwner', 'g1', 'g2', 'g3', 'g4', 'stranger', 'otherOwner']) people[name] = fresh();
+  await sendOk(api, api.tx.utility.batchAll(Object.values(people).map((p) => api.tx.balances.transferKeepAlive(p.address, 10n * DIMO))), alice);
+  const fleet = (await sim.admin('GET', 'vehicles')).filter((v) => v.oem === 'tesla').map((v) => v.id);
+  cars.shared = { car: fleet[0] };
+  cars.other = { car: fleet[1] };
+  cars.uncollected = { car: fleet[2] };
+  cars.shared.id = await onboard(people.owner, cars.shared.car, 'Ipfs');
+  cars.other.id = await onboard(people.otherOwner, cars.other.car, 'Ipfs');
+  cars.uncollected.id = await onboard(people.otherOwner, cars.uncollected.car, 'Ipfs');
+  const shared = cars.shared.id;
+  const expiresAt = (await best()) + 50;
+  cars.shared.g3Until = expiresAt;
+  await sendOk(api, api.tx.utility.batchAll([
+    api.tx.dataAccess.grant(shared, people.g1.address, [{ stream: 'NonLocationData', until: null }, { stream: 'LiveDataSubscription', until: null }]),
+    api.tx.dataAccess.grant(shared, people.g2.address, [{ stream: 'ApproximateLocation', until: null }, { stream: 'LiveDataSubscription', until: null }]),
+    api.tx.dataAccess.grant(shared, people.g3.address, [{ stream: 'NonLocationData', until: expiresAt }, { stream: 'LiveDataSubscription', until: expiresAt }]),
+    api.tx.dataAccess.grant(shared, people.g4.address, [{ stream: 'NonLocationData', until: null }]),
+  ]), people.owner);
+  await handOver(cars.shared);
+  await handOver(cars.other);
+});
+
+after(async () => {
+  if (node) await node.stop();
+  for (const process of [sim, ipfs]) process?.stop();
+});
+
+describe('live data access through the collector gateway', () => {
+  const subs = {};
+
+  test('each grantee has exactly its stream pushed within one poll; the approximate one is never precise', async () => {
+    const id = cars.shared.id;
+    subs.g1 = await subscribeStream(api, id, 'nonLocationData', auth(people.g1, id, 'nonLocationData'));
+    subs.g2 = await subscribeStream(api, id, 'approximateLocation', auth(people.g2, id, 'approximateLocation'));
+    subs.g3 = await subscribeStream(api, id, 'nonLocationData', auth(people.g3, id, 'nonLocationData'));
+    subs.owner = await subscribeStream(api, id, 'allTimeLocation', auth(people.owner, id, 'allTimeLocation'));
+    // The dev runtime polls a vehicle every 5 blocks (30 s): one poll, plus the first run.
+    const [nonLocation, approximate, precise] = await Promise.all([subs.g1.next(-1, 90_000), subs.g2.next(-1, 90_000), subs.owner.next(-1, 90_000)]);
+    assert.equal(nonLocation.record.vehicle, id);
+    assert.ok('odometerM' in nonLocation.record.signals, JSON.stringify(nonLocation));
+    for (const name of ['latE7', 'lonE7', 'gridE7']) assert.ok(!(name in nonLocation.record.signals), `${name} in non-location data`);
+    assert.deepEqual(Object.keys(precise.record.signals).sort(), ['latE7', 'lonE7']);
+    // The same reading, as the approximate stream sees it: the position rounded down to 0.01°.
+    assert.equal(approximate.number, precise.number);
+    const grid = 100_000;
+    assert.deepEqual(approximate.record.signals, {
+      gridE7: grid,
+      latE7: Math.floor(precise.record.signals.latE7 / grid) * grid,
+      lonE7: Math.floor(precise.record.signals.lonE7 / grid) * grid,
+    });
+    for (const reading of subs.g2.readings()) {
+      assert.deepEqual(Object.keys(reading.record.signals).sort(), ['gridE7', 'latE7', 'lonE7']);
+      assert.equal(reading.record.signals.latE7 % grid, 0);
+      assert.equal(reading.record.signals.lonE7 % grid, 0);
+    }
+    // A query answers the same view of the readings kept.
+    const kept = await rpc('dimo_readStream', id, 'nonLocationData', auth(people.g4, id, 'nonLocationData'), null, null);
+    assert.deepEqual(kept.find((r) => r.number === nonLocation.number).record, nonLocation.record);
+    // currentLocation: the latest position only.
+    const current = await rpc('dimo_readStream', id, 'currentLocation', auth(people.owner, id, 'currentLocation'), null, null);
+    assert.equal(current.length, 1);
+    // rawData: the OEM's answer as received.
+    const [raw] = await rpc('dimo_readStream', id, 'rawData', auth(people.owner, id, 'rawData'), nonLocation.number, 1);
+    assert.match(Buffer.from(raw.raw.slice(2), 'hex').toString('utf8'), /"vehicle_state"/);
+  });
+
+  test('strangers, forgeries, expired or foreign proofs, streams without a view and other nodes\' vehicles are refused', async () => {
+    const id = cars.shared.id;
+    const read = (stream, proof) => rpc('dimo_readStream', id, stream, proof, null, null);
+    await refused(read('nonLocationData', auth(people.stranger, id, 'nonLocationData')), 20);
+    await refused(read('rawData', auth(people.g1, id, 'rawData')), 20);
+    // G4 may query but has no push right.
+    await refused(subscribeStream(api, id, 'nonLocationData', auth(people.g4, id, 'nonLocationData')), 20);
+    // Signed by the stranger in G1's name.
+    await refused(read('nonLocationData', auth(people.g1, id, 'nonLocationData', 1_000_000, people.stranger)), 21);
+    // Signed for another chain.
+    await refused(read('nonLocationData', streamAuth(new Uint8Array(32), people.g1, id, 'nonLocationData', 1_000_000)), 21);
+    await refused(read('nonLocationData', auth(people.g1, id, 'nonLocationData', (await best()) - 1)), 22);
+    await refused(read('liveDataSubscription', auth(people.g1, id, 'liveDataSubscription')), 23);
+    await refused(read('location', auth(people.g1, id, 'nonLocationData')), 23);
+    const uncollected = cars.uncollected.id;
+    await refused(rpc('dimo_readStream', uncollected, 'nonLocationData', auth(people.otherOwner, uncollected, 'nonLocationData'), null, null), 24);
+  });
+
+  test('a revoke closes a live subscription within one block, and new envelopes carry a new key id', async () => {
+    const id = cars.shared.id;
+    const keyBefore = (await rpc('dimo_readStream', id, 'nonLocationData', auth(people.owner, id, 'nonLocationData'), null, null)).at(-1).keyId;
+    const { blockHash } = await sendAndWaitInBlock(api.tx.dataAccess.revokeAll(id, people.g1.address), people.owner);
+    const revokedAt = await blockOf(blockHash);
+    const closed = await subs.g1.closed();
+    assert.equal(closed.reason, 'revoked');
+    assert.ok(closed.block >= revokedAt && closed.block <= revokedAt + 1, `closed at ${closed.block}, revoked at ${revokedAt}`);
+    // The next reading is sealed under a new content key.
+    const last = subs.owner.readings().at(-1).number;
+    const after = await subs.owner.next(last, 90_000);
+    assert.ok(after.keyId > keyBefore, `key ${after.keyId} after the revoke, ${keyBefore} before`);
+    const { bytes } = await ipfs.call('cat', `arg=${after.envelopeCid}&timeout=10s`);
+    assert.equal(envelopeHeader(bytes).keyId, after.keyId);
+  });
+
+  test('an expiry closes a live subscription within one block', async () => {
+    const closed = await subs.g3.closed(300_000);
+    assert.equal(closed.reason, 'expired');
+    assert.ok(closed.block >= cars.shared.g3Until && closed.block <= cars.shared.g3Until + 1, `closed at ${closed.block}, expired at ${cars.shared.g3Until}`);
+  });
+
+  test('what IPFS holds is envelopes that open only with the vehicle\'s content key', async () => {
+    const id = cars.shared.id;
+    const sealKey = sealKeyFromKeystore(basePath);
+    const key = await contentKey(rpc, sealKey, id);
+    const otherKey = await contentKey(rpc, sealKey, cars.other.id);
+    assert.ok(key?.key && otherKey?.key, 'both vehicles have a content key');
+    const anchors = await rpc('dimo_anchors', id, null, 1000);
+    const kept = await rpc('dimo_readStream', id, 'nonLocationData', auth(people.owner, id, 'nonLocationData'), null, 1000);
+    let opened = 0;
+    for (const anchor of anchors) {
+      const { status, bytes } = await ipfs.call('cat', `arg=${anchor.cid}&timeout=10s`);
+      assert.equal(status, 200);
+      const header = envelopeHeader(bytes);
+      assert.deepEqual([header.magic, header.version, header.vehicle, header.from, header.to], ['DENV', 1, id, anchor.observedFrom, anchor.observedTo]);
+      const text = Buffer.from(bytes).toString('latin1');
+      for (const signal of ['odometerM', 'latE7', 'batteryPermille']) assert.ok(!text.includes(signal), `${signal} in clear`);
+      if (header.keyId !== key.id) continue;
+      const record = openEnvelope(key.key, bytes);
+      assert.equal(record.vehicle, id);
+      assert.equal(record.from, anchor.observedFrom);
+      const served = kept.find((r) => r.envelopeCid === anchor.cid);
+      assert.ok(served, `the gateway serves the reading of ${anchor.cid}`);
+      assert.equal(record.signals.odometerM, served.record.signals.odometerM);
+      assert.throws(() => openEnvelope(otherKey.key, bytes), 'another vehicle\'s key does not open it');
+      opened += 1;
+    }
+    assert.ok(opened >= 1, 'at least one envelope under the current key');
+  });
+
+  test('a transfer closes live subscriptions; the new owner reads from its own time only', async () => {
+    const id = cars.shared.id;
+    const before = (await rpc('dimo_readStream', id, 'nonLocationData', auth(people.owner, id, 'nonLocationData'), null, 1000)).map((r) => r.number);
+    await sendOk(api, api.tx.vehicles.transfer(id, people.newOwner.address), people.owner);
+    const { blockHash } = await sendAndWaitInBlock(api.tx.vehicles.acceptTransfer(id), people.newOwner);
+    const transferredAt = await blockOf(blockHash);
+    for (const sub of [subs.g2, subs.owner]) {
+      const closed = await sub.closed();
+      assert.equal(closed.reason, 'transferred');
+      assert.ok(closed.block >= transferredAt && closed.block <= transferredAt + 1);
+    }
+    await refused(rpc('dimo_readStream', id, 'nonLocationData', auth(people.owner, id, 'nonLocationData'), null, null), 20);
+    // A transfer ends the consents: the new owner gives its own, and reads what is collected
+    // from then on; nothing observed under the previous owner.
+    await sendOk(api, api.tx.utility.batchAll([
+      api.tx.vehicles.setStorage(id, 'Ipfs'),
+      api.tx.vehicles.authorizeCollector(id, ferdie.address, null),
+    ]), people.newOwner);
+    const mine = await subscribeStream(api, id, 'nonLocationData', auth(people.newOwner, id, 'nonLocationData'));
+    const first = await mine.next(-1, 90_000);
+    assert.ok(first.number > Math.max(...before));
+    const readable = await rpc('dimo_readStream', id, 'nonLocationData', auth(people.newOwner, id, 'nonLocationData'), null, 1000);
+    assert.ok(readable.length >= 1);
+    for (const reading of readable) assert.ok(!before.includes(reading.number), `reading ${reading.number} was the previous owner's`);
+    await mine.unsubscribe();
+  });
+});
