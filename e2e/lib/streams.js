@@ -69,10 +69,18 @@ export async function subscribeStream(api, vehicle, stream, auth) {
  * the node's keystore: blake2-256("dimo/credentials-seal/v1/key" ++ the `dsea` ecdsa key's
  * RFC 6979 signature of "dimo/credentials-seal/v1").
  */
-export function sealKeyFromKeystore(basePath, chainId = 'dev') {
-  const dir = join(basePath, 'chains', chainId, 'keystore');
-  const file = readdirSync(dir).find((name) => name.startsWith(Buffer.from('dsea').toString('hex')));
-  if (!file) throw new Error(`no dsea key in ${dir}`);
+export function sealKeyFromKeystore(basePath) {
+  const prefix = Buffer.from('dsea').toString('hex');
+  const found = readdirSync(join(basePath, 'chains')).flatMap((chain) => {
+    const dir = join(basePath, 'chains', chain, 'keystore');
+    try {
+      return readdirSync(dir).filter((name) => name.startsWith(prefix)).map((name) => [dir, name]);
+    } catch {
+      return [];
+    }
+  });
+  if (found.length !== 1) throw new Error(`${found.length} dsea keys under ${basePath}`);
+  const [[dir, file]] = found;
   const phrase = JSON.parse(readFileSync(join(dir, file), 'utf8'));
   const pair = new Keyring({ type: 'ecdsa' }).addFromUri(phrase);
   const signature = pair.sign(stringToU8a('dimo/credentials-seal/v1'));

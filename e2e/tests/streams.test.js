@@ -95,7 +95,7 @@ before(async () => {
   cars.other.id = await onboard(people.otherOwner, cars.other.car, 'Ipfs');
   cars.uncollected.id = await onboard(people.otherOwner, cars.uncollected.car, 'Ipfs');
   const shared = cars.shared.id;
-  const expiresAt = (await best()) + 50;
+  const expiresAt = (await best()) + 30;
   cars.shared.g3Until = expiresAt;
   await sendOk(api, api.tx.utility.batchAll([
     api.tx.dataAccess.grant(shared, people.g1.address, [{ stream: 'NonLocationData', until: null }, { stream: 'LiveDataSubscription', until: null }]),

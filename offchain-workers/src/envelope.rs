@@ -167,7 +167,11 @@ pub fn seal(
 }
 
 /// The record inside `envelope`, with its header, if `key` (whose id is `key_id`) sealed it.
-pub fn open(key: &[u8; 32], key_id: u32, envelope: &[u8]) -> Result<(Header, Vec<u8>), EnvelopeError> {
+pub fn open(
+	key: &[u8; 32],
+	key_id: u32,
+	envelope: &[u8],
+) -> Result<(Header, Vec<u8>), EnvelopeError> {
 	if envelope.len() < HEADER_LEN.saturating_add(TAG_LEN) {
 		return Err(EnvelopeError::TooShort);
 	}
@@ -199,9 +203,9 @@ impl Readers {
 	/// no longer public, or a grantee lost its last stream. Readers who join do not count: they
 	/// may read what is sealed under the current key anyway.
 	pub fn lost_someone(&self, now: &Readers) -> bool {
-		self.owner != now.owner ||
-			(self.public && !now.public) ||
-			!self.grantees.is_subset(&now.grantees)
+		self.owner != now.owner
+			|| (self.public && !now.public)
+			|| !self.grantees.is_subset(&now.grantees)
 	}
 }
 
@@ -242,7 +246,11 @@ impl ContentKey {
 	/// key in use, or a new one made of `fresh` (32 random bytes) with the next id if there is
 	/// none or if a reader of the one in use lost access. `current` is what offchain storage
 	/// holds.
-	pub fn for_readers(current: Option<Self>, readers: Readers, fresh: [u8; 32]) -> (Self, KeyChange) {
+	pub fn for_readers(
+		current: Option<Self>,
+		readers: Readers,
+		fresh: [u8; 32],
+	) -> (Self, KeyChange) {
 		let next_id = |key: &Option<Self>| key.as_ref().map_or(1, |key| key.id.saturating_add(1));
 		match current {
 			Some(key) if key.key.is_some() && !key.readers.lost_someone(&readers) => {
@@ -274,7 +282,8 @@ mod tests {
 	use super::*;
 
 	const KEY: [u8; 32] = [7; 32];
-	const RECORD: &[u8] = br#"{"v":1,"vehicle":9,"oem":"tesla","from":5,"to":6,"signals":{"latE7":1}}"#;
+	const RECORD: &[u8] =
+		br#"{"v":1,"vehicle":9,"oem":"tesla","from":5,"to":6,"signals":{"latE7":1}}"#;
 
 	fn envelope() -> Vec<u8> {
 		seal(&KEY, 3, 9, 5, 6, [1; 24], RECORD)
@@ -325,13 +334,15 @@ mod tests {
 		let (first, change) = ContentKey::for_readers(None, readers(1, &[2]), [10; 32]);
 		assert_eq!((first.id, first.key, change), (1, Some([10; 32]), KeyChange::Made));
 		// A grantee joins: same key.
-		let (joined, change) = ContentKey::for_readers(Some(first.clone()), readers(1, &[2, 3]), [11; 32]);
+		let (joined, change) =
+			ContentKey::for_readers(Some(first.clone()), readers(1, &[2, 3]), [11; 32]);
 		assert_eq!((joined.id, joined.key, change), (1, Some([10; 32]), KeyChange::Kept));
 		// Grantee 3 is revoked (or its grant expired): new key, next id.
 		let (revoked, change) = ContentKey::for_readers(Some(joined), readers(1, &[2]), [12; 32]);
 		assert_eq!((revoked.id, revoked.key, change), (2, Some([12; 32]), KeyChange::Rotated));
 		// The vehicle changes hands.
-		let (sold, change) = ContentKey::for_readers(Some(revoked.clone()), readers(4, &[2]), [13; 32]);
+		let (sold, change) =
+			ContentKey::for_readers(Some(revoked.clone()), readers(4, &[2]), [13; 32]);
 		assert_eq!((sold.id, change), (3, KeyChange::Rotated));
 		// A public stream stops being public.
 		let public = Readers { public: true, ..readers(4, &[]) };

@@ -206,7 +206,11 @@ mod tests {
 		assert_eq!(signals(Stream::AllTimeLocation), precise);
 		assert_eq!(
 			signals(Stream::ApproximateLocation),
-			[("gridE7".into(), 100_000), ("latE7".into(), 523_500_000), ("lonE7".into(), -13_500_000)]
+			[
+				("gridE7".into(), 100_000),
+				("latE7".into(), 523_500_000),
+				("lonE7".into(), -13_500_000)
+			]
 		);
 		assert_eq!(view(Stream::RawData, &reading, Some(raw)), Ok(Some(View::Raw(raw.to_vec()))));
 		assert_eq!(view(Stream::RawData, &reading, None), Ok(None));

@@ -71,8 +71,8 @@ where
 {
 	use collector::{Collector, CollectorApiServer};
 	use dimo::{Dimo, DimoApiServer};
-	use stream::{Gateway, StreamApiServer};
 	use pallet_transaction_payment_rpc::{TransactionPayment, TransactionPaymentApiServer};
+	use stream::{Gateway, StreamApiServer};
 	use substrate_frame_rpc_system::{System, SystemApiServer};
 
 	let mut module = RpcModule::new(());

@@ -57,8 +57,8 @@ use jsonrpsee::{
 };
 use pallet_data_access_runtime_api::{AccessList, DataAccessApi};
 use parking_lot::Mutex;
-use serde::{Deserialize, Serialize};
 use sc_client_api::BlockchainEvents;
+use serde::{Deserialize, Serialize};
 use sp_api::ProvideRuntimeApi;
 use sp_blockchain::HeaderBackend;
 use sp_core::{offchain::OffchainStorage, Bytes};
@@ -266,8 +266,10 @@ fn parse_stream(name: &str) -> RpcResult<Stream> {
 		error(
 			NO_SUCH_STREAM,
 			match why {
-				NoView::PushRight => "liveDataSubscription is the right to have other streams \
-				                      pushed: subscribe to one of them",
+				NoView::PushRight => {
+					"liveDataSubscription is the right to have other streams \
+				                      pushed: subscribe to one of them"
+				},
 				NoView::NotProduced => "nothing produces vinCredential yet",
 			},
 		)
@@ -311,9 +313,9 @@ fn access_until(
 		return None;
 	}
 	let entries = || {
-		list.public
-			.iter()
-			.chain(list.grants.iter().filter(|g| &g.grantee == account).flat_map(|g| g.streams.iter()))
+		list.public.iter().chain(
+			list.grants.iter().filter(|g| &g.grantee == account).flat_map(|g| g.streams.iter()),
+		)
 	};
 	// The latest expiry among the entries of one stream is when that stream ends.
 	let end = |wanted: Stream| -> Option<BlockNumber> {
@@ -453,7 +455,10 @@ where
 		if auth.expiry < info.best_number {
 			return Err(error(
 				AUTH_EXPIRED,
-				format!("auth expired at block {}; the best block is {}", auth.expiry, info.best_number),
+				format!(
+					"auth expired at block {}; the best block is {}",
+					auth.expiry, info.best_number
+				),
 			));
 		}
 		let list = self
@@ -620,7 +625,11 @@ where
 	}
 
 	/// Why the subscriber may no longer read at block `hash` (number `number`), if so.
-	fn lost_access(&self, hash: <Block as BlockT>::Hash, number: BlockNumber) -> Option<CloseReason> {
+	fn lost_access(
+		&self,
+		hash: <Block as BlockT>::Hash,
+		number: BlockNumber,
+	) -> Option<CloseReason> {
 		if self.auth.expiry < number {
 			return Some(CloseReason::AuthExpired);
 		}
@@ -671,7 +680,8 @@ where
 			self.vehicle,
 			self.stream.name()
 		);
-		if let Ok(message) = SubscriptionMessage::from_json(&StreamEvent::Closed { reason, block }) {
+		if let Ok(message) = SubscriptionMessage::from_json(&StreamEvent::Closed { reason, block })
+		{
 			let _ = self.sink.send_timeout(message, Duration::from_secs(1)).await;
 		}
 	}
@@ -778,7 +788,10 @@ mod tests {
 		};
 		let owner = account_hash(&account(1));
 		let served = serve(&reading, Stream::NonLocationData, &owner).expect("served");
-		assert_eq!(served.record.expect("a record")["signals"], serde_json::json!({"odometerM": 12}));
+		assert_eq!(
+			served.record.expect("a record")["signals"],
+			serde_json::json!({"odometerM": 12})
+		);
 		let approximate = serve(&reading, Stream::ApproximateLocation, &owner).expect("served");
 		assert_eq!(
 			approximate.record.expect("a record")["signals"],
