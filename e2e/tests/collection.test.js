@@ -119,7 +119,9 @@ async function fetchRecord(anchor) {
   const reading = values.find((r) => r.envelopeCid === anchor.cid);
   assert.ok(reading, `the gateway serves the reading sealed in ${anchor.cid}`);
   const position = positions.find((r) => r.number === reading.number);
-  return { ...reading.record, signals: { ...reading.record.signals, ...(position?.record.signals ?? {}) } };
+  // Signals in the record's order (names sorted), as the simulator lists them.
+  const signals = Object.entries({ ...reading.record.signals, ...(position?.record.signals ?? {}) }).sort(([a], [b]) => (a < b ? -1 : 1));
+  return { ...reading.record, signals: Object.fromEntries(signals) };
 }
 
 /** Whether the simulator served `signals` for the car. */
