@@ -4,9 +4,8 @@
 # - the cost of sealing and opening an envelope per record (native, release build):
 #   offchain-workers/examples/envelope_cost.rs;
 # - the gateway's fan-out: one vehicle, 1, 100 and 1,000 subscribers, how long after the
-#   collector read a reading the first and the last subscriber had it, and the notifications
-#   delivered per second (e2e/bench/gateway-fanout.js; a dev node, the OEM simulator, real
-#   WebSocket clients). FANOUT_SUBSCRIBERS=1,100 and FANOUT_READINGS=2 make it shorter.
+#   collector read a reading the first, the median and the last subscriber had it
+#   (e2e/bench/gateway-fanout.js; a dev node, the OEM simulator, real WebSocket clients). FANOUT_SUBSCRIBERS=1,100 and FANOUT_READINGS=2 make it shorter.
 #
 # The figures are those of the machine that runs it.
 set -euo pipefail

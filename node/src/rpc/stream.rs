@@ -231,6 +231,16 @@ impl Drop for Slot {
 	}
 }
 
+/// The access list of a vehicle at a block.
+type AccessAt = Option<AccessList<AccountId, BlockNumber>>;
+
+/// The access lists asked of the runtime, one per vehicle (the latest block asked): all the
+/// subscriptions to one vehicle share one runtime call per block.
+#[derive(Default)]
+struct AccessCache {
+	lists: HashMap<VehicleId, (<Block as BlockT>::Hash, AccessAt)>,
+}
+
 /// The gateway over the node's client, offchain storage and keystore.
 pub struct Gateway<C, S> {
 	client: Arc<C>,
@@ -238,6 +248,20 @@ pub struct Gateway<C, S> {
 	keystore: KeystorePtr,
 	spawn: sc_service::SpawnTaskHandle,
 	held: Arc<Mutex<Held>>,
+	access: Arc<Mutex<AccessCache>>,
+}
+
+impl<C, S: Clone> Clone for Gateway<C, S> {
+	fn clone(&self) -> Self {
+		Self {
+			client: self.client.clone(),
+			storage: self.storage.clone(),
+			keystore: self.keystore.clone(),
+			spawn: self.spawn.clone(),
+			held: self.held.clone(),
+			access: self.access.clone(),
+		}
+	}
 }
 
 impl<C, S> Gateway<C, S> {
@@ -248,7 +272,14 @@ impl<C, S> Gateway<C, S> {
 		keystore: KeystorePtr,
 		spawn: sc_service::SpawnTaskHandle,
 	) -> Self {
-		Self { client, storage, keystore, spawn, held: Default::default() }
+		Self {
+			client,
+			storage,
+			keystore,
+			spawn,
+			held: Default::default(),
+			access: Default::default(),
+		}
 	}
 }
 
@@ -419,6 +450,30 @@ where
 	C::Api: DataAccessApi<Block, AccountId, BlockNumber>,
 	S: OffchainStorage + 'static,
 {
+	/// `vehicle`'s access list at block `hash`: asked of the runtime once per vehicle and block,
+	/// whatever the number of subscriptions.
+	fn access_list(
+		&self,
+		hash: <Block as BlockT>::Hash,
+		vehicle: VehicleId,
+	) -> Result<AccessAt, String> {
+		if let Some((at, list)) = self.access.lock().lists.get(&vehicle) {
+			if *at == hash {
+				return Ok(list.clone());
+			}
+		}
+		let list =
+			self.client.runtime_api().access_list(hash, vehicle).map_err(|e| e.to_string())?;
+		let mut cache = self.access.lock();
+		// One entry per vehicle subscribed to; forget them all if that ever grows past the
+		// subscriptions a node serves.
+		if cache.lists.len() >= MAX_SUBSCRIPTIONS {
+			cache.lists.clear();
+		}
+		cache.lists.insert(vehicle, (hash, list.clone()));
+		Ok(list)
+	}
+
 	fn store(&self) -> RpcResult<Store<S>> {
 		let not_here = || error(NOT_COLLECTED_HERE, "this node collects no vehicle");
 		let storage = self.storage.clone().ok_or_else(not_here)?;
@@ -462,10 +517,8 @@ where
 			));
 		}
 		let list = self
-			.client
-			.runtime_api()
 			.access_list(info.best_hash, vehicle)
-			.map_err(|e| error(super::dimo::RUNTIME_ERROR, e.to_string()))?
+			.map_err(|e| error(super::dimo::RUNTIME_ERROR, e))?
 			.filter(|list| may_read(list, &auth.account, stream, push))
 			.ok_or_else(|| {
 				error(
@@ -532,7 +585,6 @@ where
 		stream: String,
 		auth: StreamAuth,
 	) {
-		let checked = self.check(vehicle, &stream, &auth, true);
 		let connection = pending.connection_id();
 		let slot = {
 			let mut held = self.held.lock();
@@ -546,12 +598,8 @@ where
 				Some(Slot { held: self.held.clone(), connection })
 			}
 		};
-		let client = self.client.clone();
+		let gateway = self.clone();
 		let run = async move {
-			let (stream, list, store, next) = match checked {
-				Ok(checked) => checked,
-				Err(error) => return pending.reject(error).await,
-			};
 			let Some(slot) = slot else {
 				return pending
 					.reject(error(
@@ -563,8 +611,20 @@ where
 					))
 					.await;
 			};
+			// The signature, the runtime call and the store's reads, off the async workers.
+			let checking = gateway.clone();
+			let checked = tokio::task::spawn_blocking(move || {
+				let checked = checking.check(vehicle, &stream, &auth, true);
+				(checked, auth)
+			})
+			.await;
+			let (stream, list, store, next, auth) = match checked {
+				Ok((Ok((stream, list, store, next)), auth)) => (stream, list, store, next, auth),
+				Ok((Err(error), _)) => return pending.reject(error).await,
+				Err(_) => return,
+			};
 			let Ok(sink) = pending.accept().await else { return };
-			let follow = Follow { client, vehicle, stream, auth, store, list, next, sink };
+			let follow = Follow { gateway, vehicle, stream, auth, store, list, next, sink };
 			follow.run().await;
 			drop(slot);
 		};
@@ -574,7 +634,7 @@ where
 
 /// One live subscription.
 struct Follow<C, S> {
-	client: Arc<C>,
+	gateway: Gateway<C, S>,
 	vehicle: VehicleId,
 	stream: Stream,
 	auth: StreamAuth,
@@ -588,12 +648,17 @@ struct Follow<C, S> {
 
 impl<C, S> Follow<C, S>
 where
-	C: ProvideRuntimeApi<Block> + HeaderBackend<Block> + BlockchainEvents<Block> + 'static,
+	C: ProvideRuntimeApi<Block>
+		+ HeaderBackend<Block>
+		+ BlockchainEvents<Block>
+		+ Send
+		+ Sync
+		+ 'static,
 	C::Api: DataAccessApi<Block, AccountId, BlockNumber>,
 	S: OffchainStorage + 'static,
 {
 	async fn run(mut self) {
-		let mut blocks = self.client.import_notification_stream();
+		let mut blocks = self.gateway.client.import_notification_stream();
 		let mut tick = tokio::time::interval(POLL_READINGS);
 		tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
 		loop {
@@ -615,7 +680,7 @@ where
 				},
 				_ = tick.tick() => {
 					if let Err(reason) = self.push_new() {
-						let number = self.client.info().best_number;
+						let number = self.gateway.client.info().best_number;
 						self.close(reason, number).await;
 						return;
 					}
@@ -633,7 +698,7 @@ where
 		if self.auth.expiry < number {
 			return Some(CloseReason::AuthExpired);
 		}
-		let now = match self.client.runtime_api().access_list(hash, self.vehicle) {
+		let now = match self.gateway.access_list(hash, self.vehicle) {
 			Ok(now) => now,
 			// A runtime API failure is not a revocation: ask again at the next block.
 			Err(_) => return None,
