@@ -38,19 +38,21 @@ process.on('exit', () => {
 });
 
 /**
- * Starts `dimo-node --dev` (or `--chain <chain> --alice`) with `--tmp` (or `--base-path basePath`,
+ * Starts `dimo-node --dev` (or `--chain <chain> --<validator>`, a full node if `validator` is null) with `--tmp` (or `--base-path basePath`,
  * which outlives the process: a restart finds its chain, keystore and offchain storage) and waits
  * until its JSON-RPC answers. `env` adds to the node's environment.
- * Returns { api, rpcUrl, prometheusUrl, logFile, child, stop }.
+ * Returns { api, rpcUrl, p2pPort, prometheusUrl, logFile, child, stop }.
  */
-export async function startNode({ chain = 'dev', extraArgs = [], readyTimeoutMs = 180_000, basePath = null, env = {} } = {}) {
+export async function startNode({ chain = 'dev', validator = 'alice', extraArgs = [], readyTimeoutMs = 180_000, basePath = null, env = {} } = {}) {
   const [rpcPort, p2pPort, prometheusPort] = [await freePort(), await freePort(), await freePort()];
   const dir = mkdtempSync(join(tmpdir(), 'dimo-e2e-'));
   const logFile = join(dir, 'node.log');
   const log = createWriteStream(logFile);
   const args = [
     // `--dev` is `--chain dev --alice --force-authoring` with a throw-away network key.
-    ...(chain === 'dev' ? ['--dev'] : ['--chain', chain, '--alice', '--unsafe-force-node-key-generation']),
+    // Another chain: the dev validator named by `validator` (its keys go into the keystore), or
+    // a full node if `validator` is null.
+    ...(chain === 'dev' ? ['--dev'] : ['--chain', chain, ...(validator ? [`--${validator}`] : []), '--unsafe-force-node-key-generation']),
     ...(basePath ? ['--base-path', basePath] : ['--tmp']),
     '--rpc-port', String(rpcPort),
     '--listen-addr', `/ip4/127.0.0.1/tcp/${p2pPort}`,
@@ -97,7 +99,7 @@ export async function startNode({ chain = 'dev', extraArgs = [], readyTimeoutMs 
     if (process.env.KEEP_NODE_LOGS) console.log(`node log kept at ${logFile}`);
     else rmSync(dir, { recursive: true, force: true });
   };
-  return { api, rpcUrl, prometheusUrl: `http://127.0.0.1:${prometheusPort}/metrics`, logFile, child, stop };
+  return { api, rpcUrl, p2pPort, prometheusUrl: `http://127.0.0.1:${prometheusPort}/metrics`, logFile, child, stop };
 }
 
 /** Does a JSON-RPC request over HTTP on this port get an answer? */

@@ -30,7 +30,7 @@ test('--help names the subcommands an operator needs', async () => {
   assert.match(help, /dimo-node --dev/);
 });
 
-for (const [chain, validators, sudo] of [['dev', 1, true], ['local', 3, false], ['testnet', 3, false]]) {
+for (const [chain, validators, sudo] of [['dev', 1, true], ['local', 4, false], ['testnet', 3, false]]) {
   test(`build-spec --chain ${chain}: properties, ${validators} validators, ${sudo ? 'sudo' : 'no sudo'}`, async () => {
     const spec = JSON.parse(await node('build-spec', '--chain', chain, '--raw'));
     assert.deepEqual(spec.properties, { ss58Format: 4242, tokenDecimals: 18, tokenSymbol: 'DIMO' });

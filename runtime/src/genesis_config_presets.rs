@@ -5,7 +5,8 @@
 //!   committee of Alice, Bob and Charlie, `//Ferdie`'s key as the collector, OEM sources
 //!   allowed on plain HTTP to loopback, Tesla (OEM 1) and Smartcar (OEM 2) served by the OEM
 //!   simulator at `https://localhost:7443`. For a single machine; state is thrown away with `--tmp`.
-//! - `local`: three validators (Alice, Bob, Charlie) on one machine or a LAN, no sudo,
+//! - `local`: four validators (Alice, Bob, Charlie, Dave) on one machine or a LAN, so that
+//!   one may stop and GRANDPA (which needs more than two thirds) still finalizes; no sudo,
 //!   the dev chain's short epochs and governance periods, `//Ferdie`'s key as the collector.
 //! - `testnet`: the public testnet, no sudo, DIMO's weekly epochs and DIP-1's governance
 //!   periods. Its authorities are the well-known dev keys until
@@ -201,6 +202,7 @@ pub fn local_testnet_genesis() -> Value {
 			authority_keys(Sr25519Keyring::Alice),
 			authority_keys(Sr25519Keyring::Bob),
 			authority_keys(Sr25519Keyring::Charlie),
+			authority_keys(Sr25519Keyring::Dave),
 		],
 		dev_accounts().into_iter().map(|a| (a, DEV_ENDOWMENT)).collect(),
 		None,
