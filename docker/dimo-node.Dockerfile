@@ -1,0 +1,28 @@
+# dimo-node as a runtime image, from a binary built on the host (polkadot-sdk's
+# `binary_injected` way: no toolchain in the image):
+#
+#   scripts/build.sh                       # or cargo build --release -p dimo-node
+#   cp "$CARGO_TARGET_DIR/debug/dimo-node" docker/context/dimo-node
+#   docker build -f docker/dimo-node.Dockerfile -t dimo-node docker/context   # or podman build
+#   docker run --rm -p 127.0.0.1:9944:9944 -v dimo-data:/data dimo-node --dev --rpc-external
+#
+# A non-root user, the base path a volume, the binary as the entrypoint, a health check on the
+# JSON-RPC port (system_health).
+FROM debian:bookworm-slim
+
+RUN apt-get update \
+	&& apt-get install -y --no-install-recommends ca-certificates curl \
+	&& rm -rf /var/lib/apt/lists/* \
+	&& useradd --uid 1000 --user-group --home-dir /data --create-home dimo
+
+COPY dimo-node /usr/local/bin/dimo-node
+RUN /usr/local/bin/dimo-node --version
+
+USER dimo
+# P2P, JSON-RPC, Prometheus.
+EXPOSE 30333 9944 9615
+VOLUME ["/data"]
+HEALTHCHECK --interval=10s --timeout=3s --start-period=120s \
+	CMD curl -sf -H 'content-type: application/json' -d '{"id":1,"jsonrpc":"2.0","method":"system_health","params":[]}' http://127.0.0.1:9944 || exit 1
+ENTRYPOINT ["/usr/local/bin/dimo-node", "--base-path", "/data"]
+CMD ["--dev", "--rpc-external", "--rpc-cors", "all", "--prometheus-external"]
