@@ -88,6 +88,31 @@ impl Record {
 	}
 }
 
+impl Record {
+	/// The record that `bytes` hold, if they are a record of this format (what
+	/// [`to_canonical_bytes`](Self::to_canonical_bytes) wrote; key order and spacing are not
+	/// checked).
+	pub fn from_canonical_bytes(bytes: &[u8]) -> Option<Self> {
+		#[derive(serde::Deserialize)]
+		struct Canonical {
+			v: u32,
+			vehicle: u64,
+			oem: String,
+			from: u64,
+			to: u64,
+			signals: BTreeMap<String, i64>,
+		}
+		let canonical: Canonical = serde_json::from_slice(bytes).ok()?;
+		(canonical.v == RECORD_VERSION).then_some(Self {
+			vehicle: canonical.vehicle,
+			oem: canonical.oem,
+			from: canonical.from,
+			to: canonical.to,
+			signals: canonical.signals,
+		})
+	}
+}
+
 #[cfg(test)]
 mod tests {
 	use super::*;
@@ -121,6 +146,16 @@ mod tests {
 		// Anyone re-hashes it: the CID is the sha256 of exactly these bytes.
 		let cid = Cid::of_raw(&bytes);
 		assert_eq!(cid.digest(), sp_io::hashing::sha2_256(&bytes));
+	}
+
+	#[test]
+	fn canonical_bytes_read_back_to_the_record() {
+		let bytes = reading().to_canonical_bytes().expect("a valid record");
+		assert_eq!(Record::from_canonical_bytes(&bytes), Some(reading()));
+		let other_version =
+			core::str::from_utf8(&bytes).expect("utf-8").replace("\"v\":1", "\"v\":2");
+		assert_eq!(Record::from_canonical_bytes(other_version.as_bytes()), None);
+		assert_eq!(Record::from_canonical_bytes(b"DENV"), None);
 	}
 
 	#[test]

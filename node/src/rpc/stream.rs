@@ -55,7 +55,7 @@ use jsonrpsee::{
 	types::error::{ErrorObject, ErrorObjectOwned},
 	ConnectionId, PendingSubscriptionSink, SubscriptionMessage, SubscriptionSink,
 };
-use pallet_data_access_runtime_api::{AccessList, DataAccessApi};
+use pallet_data_access_runtime_api::{AccessList, DataAccessApi, StreamExpiry};
 use parking_lot::Mutex;
 use sc_client_api::BlockchainEvents;
 use serde::{Deserialize, Serialize};
@@ -313,6 +313,16 @@ fn account_hash(account: &AccountId) -> [u8; 32] {
 	sp_io::hashing::blake2_256(&account.encode())
 }
 
+/// The entries of `list` that give `account` a stream: the public ones and its grant's.
+fn entries_of<'a>(
+	list: &'a AccessList<AccountId, BlockNumber>,
+	account: &'a AccountId,
+) -> impl Iterator<Item = &'a StreamExpiry<BlockNumber>> + 'a {
+	list.public.iter().chain(
+		list.grants.iter().filter(move |g| &g.grantee == account).flat_map(|g| g.streams.iter()),
+	)
+}
+
 /// Whether `account` may read `stream` (and have it pushed, if `push`) by `list`.
 fn may_read(
 	list: &AccessList<AccountId, BlockNumber>,
@@ -323,12 +333,7 @@ fn may_read(
 	if &list.owner == account {
 		return true;
 	}
-	let granted: Vec<Stream> = list
-		.public
-		.iter()
-		.chain(list.grants.iter().filter(|g| &g.grantee == account).flat_map(|g| g.streams.iter()))
-		.map(|entry| entry.stream)
-		.collect();
+	let granted: Vec<Stream> = entries_of(list, account).map(|entry| entry.stream).collect();
 	granted.contains(&stream) && (!push || granted.contains(&Stream::LiveDataSubscription))
 }
 
@@ -343,14 +348,11 @@ fn access_until(
 	if &list.owner == account {
 		return None;
 	}
-	let entries = || {
-		list.public.iter().chain(
-			list.grants.iter().filter(|g| &g.grantee == account).flat_map(|g| g.streams.iter()),
-		)
-	};
 	// The latest expiry among the entries of one stream is when that stream ends.
 	let end = |wanted: Stream| -> Option<BlockNumber> {
-		let mut ends = entries().filter(|entry| entry.stream == wanted).map(|entry| entry.until);
+		let mut ends = entries_of(list, account)
+			.filter(|entry| entry.stream == wanted)
+			.map(|entry| entry.until);
 		let first = ends.next()?;
 		ends.fold(first, |a, b| match (a, b) {
 			(Some(a), Some(b)) => Some(a.max(b)),
@@ -409,7 +411,7 @@ fn serve(reading: &KeptReading, stream: Stream, owner: &[u8; 32]) -> Option<Stre
 	if &reading.owner != owner {
 		return None;
 	}
-	let record = dimo_offchain_record(&reading.record)?;
+	let record = dimo_offchain::record::Record::from_canonical_bytes(&reading.record)?;
 	let view = streams::view(stream, &record, reading.raw.as_deref()).ok()??;
 	let (record, raw) = match view {
 		View::Record(_) => (serde_json::from_slice(&view.to_bytes()).ok(), None),
@@ -421,26 +423,6 @@ fn serve(reading: &KeptReading, stream: Stream, owner: &[u8; 32]) -> Option<Stre
 		raw,
 		envelope_cid: reading.envelope_cid.as_deref().map(dimo_offchain::cid::multibase32),
 		key_id: reading.key_id,
-	})
-}
-
-/// The record in canonical bytes, parsed back.
-fn dimo_offchain_record(bytes: &[u8]) -> Option<dimo_offchain::record::Record> {
-	#[derive(Deserialize)]
-	struct Canonical {
-		vehicle: u64,
-		oem: String,
-		from: u64,
-		to: u64,
-		signals: std::collections::BTreeMap<String, i64>,
-	}
-	let canonical: Canonical = serde_json::from_slice(bytes).ok()?;
-	Some(dimo_offchain::record::Record {
-		vehicle: canonical.vehicle,
-		oem: canonical.oem,
-		from: canonical.from,
-		to: canonical.to,
-		signals: canonical.signals,
 	})
 }
 
