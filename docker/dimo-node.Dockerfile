@@ -1,19 +1,20 @@
 # dimo-node as a runtime image, from a binary built on the host (polkadot-sdk's
-# `binary_injected` way: no toolchain in the image):
+# `binary_injected` way: no toolchain in the image); docker/build-images.sh stages it:
 #
-#   scripts/build.sh                       # or cargo build --release -p dimo-node
-#   cp "$CARGO_TARGET_DIR/debug/dimo-node" docker/context/dimo-node
-#   docker build -f docker/dimo-node.Dockerfile -t dimo-node docker/context   # or podman build
-#   docker run --rm -p 127.0.0.1:9944:9944 -v dimo-data:/data dimo-node --dev --rpc-external
+#   scripts/build.sh && docker/build-images.sh            # or by hand: a context holding dimo-node
+#   docker run --rm -p 127.0.0.1:9944:9944 -v dimo-data:/data dimo-node:dev --dev --rpc-external
+#   # a validator of another chain: docker run ... dimo-node:dev --chain <spec> --validator --name <name>
 #
 # A non-root user, the base path a volume, the binary as the entrypoint, a health check on the
 # JSON-RPC port (system_health).
 FROM debian:bookworm-slim
 
+# The same first layer in every DIMO image, so that a build makes it once.
 RUN apt-get update \
 	&& apt-get install -y --no-install-recommends ca-certificates curl \
 	&& rm -rf /var/lib/apt/lists/* \
-	&& useradd --uid 1000 --user-group --home-dir /data --create-home dimo
+	&& useradd --uid 1000 --user-group --create-home dimo
+RUN mkdir /data && chown dimo:dimo /data
 
 COPY dimo-node /usr/local/bin/dimo-node
 RUN /usr/local/bin/dimo-node --version

@@ -1,45 +1,96 @@
-// Onboards three demo vehicles on the dev chain that scripts/dev.sh runs, so that anchors appear
-// within a minute: Alice registers a Tesla (IPFS), a Smartcar (IPFS) and a second Tesla (Local)
-// of the OEM simulator, consents to the dev collector (//Ferdie), and hands their OAuth grants
-// to the collector through the unsafe collector_setCredentials RPC, after the operator's OAuth
-// client of each OEM (the simulator's dev client) through collector_setOemClient.
+// Onboards three demo vehicles on the dev chain that scripts/dev.sh (or docker/compose.yaml)
+// runs, so that anchors appear within a minute: Alice registers a Tesla (IPFS), a Smartcar (IPFS)
+// and a second Tesla (Local) of the OEM simulator, consents to the dev collector (//Ferdie), and
+// hands their OAuth grants to the collector through the unsafe collector_setCredentials RPC,
+// after the operator's OAuth client of each OEM (the simulator's dev client) through
+// collector_setOemClient.
+//
+// Safe to run again on the same chain (a compose stack brought up again with its volumes): a
+// vehicle already registered is not registered twice, and its grant is handed over afresh (the
+// simulator keeps its tokens in memory only). Where the simulator is not at the dev genesis'
+// https://localhost:7443 (a compose network names it `oem-simulator`), the OEM sources are
+// pointed at it through sudo, as governance would on a live chain.
 //
 // Usage: node e2e/dev/seed.js <ws url> <simulator url> <simulator CA file>
 
-import { readFileSync } from 'node:fs';
+import { readFileSync, existsSync } from 'node:fs';
 import { ApiPromise, WsProvider } from '@polkadot/api';
 import { Keyring } from '@polkadot/keyring';
 import { blake2AsHex } from '@polkadot/util-crypto';
 import { u8aToHex } from '@polkadot/util';
-import { rpcCall, sendOk } from '../lib/node.js';
+import { rpcCall, sendOk, sleep } from '../lib/node.js';
 import { httpsJson } from '../lib/collector.js';
 
 const [wsUrl = 'ws://127.0.0.1:9944', simUrl = 'https://localhost:7443', caFile] = process.argv.slice(2);
-const ca = caFile ? readFileSync(caFile) : undefined;
-const admin = async (method, path, body) => (await httpsJson(`${simUrl}/admin/${path}`, { method, body, ca })).body;
 
+/** Waits for `probe` to stop throwing: the services of a compose stack start in any order. */
+async function waitFor(what, probe, timeoutMs = 180_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await probe();
+    } catch (error) {
+      if (Date.now() > deadline) throw new Error(`${what} not ready after ${timeoutMs} ms: ${error.message}`);
+      await sleep(1_000);
+    }
+  }
+}
+
+const ca = caFile ? await waitFor(`the simulator's CA (${caFile})`, async () => {
+  if (!existsSync(caFile)) throw new Error('no file yet');
+  return readFileSync(caFile);
+}) : undefined;
+const admin = async (method, path, body) => {
+  const { status, body: answer } = await httpsJson(`${simUrl}/admin/${path}`, { method, body, ca });
+  if (status !== 200) throw new Error(`simulator /admin/${path}: ${status}`);
+  return answer;
+};
+const rpc = (method, ...params) => rpcCall(wsUrl.replace(/^ws/, 'http'), method, params);
+
+const fleet = await waitFor(`the OEM simulator at ${simUrl}`, () => admin('GET', 'vehicles'));
+await waitFor(`the node at ${wsUrl}`, () => rpc('system_health'));
 const api = await ApiPromise.create({ provider: new WsProvider(wsUrl), noInitWarn: true });
 const keyring = new Keyring({ type: 'sr25519', ss58Format: 4242 });
 const alice = keyring.addFromUri('//Alice');
 const ferdie = keyring.addFromUri('//Ferdie');
-const rpc = (method, ...params) => rpcCall(wsUrl, method, params);
 
 await rpc('author_insertKey', 'dcol', '//Ferdie', u8aToHex(ferdie.publicKey));
 // The OAuth client the simulator's OEMs accept (dimo-oem-simulator --oauth-client).
 for (const oem of [1, 2]) await rpc('collector_setOemClient', oem, 'dimo-dev-client', 'dimo-dev-secret');
-const fleet = await admin('GET', 'vehicles');
+
+// The OEM sources must name the simulator where the node reaches it.
+const sources = [
+  { oem: 1, api: 'Tesla', path: '/tesla' },
+  { oem: 2, api: 'Smartcar', path: '/smartcar' },
+];
+const moves = [];
+for (const { oem, api: kind, path } of sources) {
+  const source = (await api.query.anchoring.oemSources(oem)).unwrapOr(null);
+  const apiBaseUrl = `${simUrl}${path}`;
+  if (source && source.apiBaseUrl.toUtf8() === apiBaseUrl) continue;
+  moves.push(api.tx.anchoring.setOemSource(oem, { api: kind, apiBaseUrl, authUrl: `${apiBaseUrl}/auth` }));
+}
+if (moves.length) {
+  await sendOk(api, api.tx.sudo.sudo(api.tx.utility.batchAll(moves)), alice);
+  console.log(`OEM sources now at ${simUrl}`);
+}
+
 const demo = [
   { oem: 1, name: 'tesla', car: fleet.filter((v) => v.oem === 'tesla')[0].id, backend: 'Ipfs' },
   { oem: 2, name: 'smartcar', car: fleet.filter((v) => v.oem === 'smartcar')[0].id, backend: 'Ipfs' },
   { oem: 1, name: 'tesla', car: fleet.filter((v) => v.oem === 'tesla')[1].id, backend: 'Local' },
 ];
 for (const vehicle of demo) {
-  const events = await sendOk(api, api.tx.vehicles.register(vehicle.oem, blake2AsHex(vehicle.car)), alice);
-  const id = events.find(({ event }) => api.events.vehicles.Registered.is(event)).event.data.vehicle.toNumber();
-  await sendOk(api, api.tx.utility.batchAll([
-    api.tx.vehicles.setStorage(id, vehicle.backend),
-    api.tx.vehicles.authorizeCollector(id, ferdie.address, null),
-  ]), alice);
+  const reference = blake2AsHex(vehicle.car);
+  let id = (await api.query.vehicles.vehicleByReference(vehicle.oem, reference)).unwrapOr(null)?.toNumber();
+  if (id === undefined) {
+    const events = await sendOk(api, api.tx.vehicles.register(vehicle.oem, reference), alice);
+    id = events.find(({ event }) => api.events.vehicles.Registered.is(event)).event.data.vehicle.toNumber();
+    await sendOk(api, api.tx.utility.batchAll([
+      api.tx.vehicles.setStorage(id, vehicle.backend),
+      api.tx.vehicles.authorizeCollector(id, ferdie.address, null),
+    ]), alice);
+  }
   const tokens = await admin('POST', 'grant', { oem: vehicle.name, vehicle: vehicle.car });
   await rpc('collector_setCredentials', id, vehicle.oem, tokens.access_token, tokens.refresh_token, tokens.expires_at, vehicle.car);
   console.log(`vehicle ${id}: ${vehicle.name} ${vehicle.car}, stored on ${vehicle.backend}, collected by //Ferdie`);

@@ -1,5 +1,5 @@
-//! The simulator's certificates: a test CA and a leaf for `localhost` and `127.0.0.1` that it
-//! signs.
+//! The simulator's certificates: a test CA and a leaf for `localhost`, `127.0.0.1` and any
+//! other names asked for (the simulator's service name in a compose network) that it signs.
 //!
 //! The collector's node checks the OEM's certificate chain against its trust store, as it
 //! would in production; so the simulator is trusted through a real CA, never by switching the
@@ -22,9 +22,9 @@ pub const LEAF_CERT_FILE: &str = "localhost.crt.der";
 /// The leaf's private key (PKCS#8 DER).
 pub const LEAF_KEY_FILE: &str = "localhost.key.der";
 
-/// Makes a CA named `name` and a leaf for `localhost` and `127.0.0.1`, and writes the CA's
-/// certificate, the leaf's certificate and the leaf's key into `dir`.
-pub fn generate(dir: &Path, name: &str) -> Result<(), String> {
+/// Makes a CA named `name` and a leaf for `localhost`, `127.0.0.1` and `extra_hosts`, and writes
+/// the CA's certificate, the leaf's certificate and the leaf's key into `dir`.
+pub fn generate(dir: &Path, name: &str, extra_hosts: &[String]) -> Result<(), String> {
 	let error = |what: &str, e: rcgen::Error| format!("{what}: {e}");
 	let ca_key = KeyPair::generate().map_err(|e| error("CA key", e))?;
 	let mut ca = CertificateParams::new(Vec::<String>::new()).map_err(|e| error("CA", e))?;
@@ -35,8 +35,12 @@ pub fn generate(dir: &Path, name: &str) -> Result<(), String> {
 	let ca = ca.self_signed(&ca_key).map_err(|e| error("CA certificate", e))?;
 
 	let leaf_key = KeyPair::generate().map_err(|e| error("leaf key", e))?;
-	let mut leaf = CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()])
-		.map_err(|e| error("leaf", e))?;
+	let names = ["localhost", "127.0.0.1"]
+		.into_iter()
+		.map(str::to_string)
+		.chain(extra_hosts.iter().cloned())
+		.collect::<Vec<_>>();
+	let mut leaf = CertificateParams::new(names).map_err(|e| error("leaf", e))?;
 	leaf.distinguished_name.push(DnType::CommonName, "localhost");
 	leaf.key_usages = vec![KeyUsagePurpose::DigitalSignature];
 	leaf.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
@@ -46,8 +50,12 @@ pub fn generate(dir: &Path, name: &str) -> Result<(), String> {
 	let write = |file: &str, bytes: &[u8]| {
 		fs::write(dir.join(file), bytes).map_err(|e| format!("{}: {e}", dir.join(file).display()))
 	};
-	write(CA_FILE, ca.pem().as_bytes())?;
 	write(LEAF_CERT_FILE, leaf.der())?;
 	write(LEAF_KEY_FILE, &leaf_key.serialize_der())?;
-	Ok(())
+	// The CA last, through a rename: whoever waits for it (a node in the same compose stack)
+	// finds it whole, and the leaf already there.
+	let partial = format!("{CA_FILE}.partial");
+	write(&partial, ca.pem().as_bytes())?;
+	fs::rename(dir.join(&partial), dir.join(CA_FILE))
+		.map_err(|e| format!("{}: {e}", dir.join(CA_FILE).display()))
 }

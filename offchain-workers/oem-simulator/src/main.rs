@@ -10,7 +10,8 @@
 //! dimo-oem-simulator serve --certs target/dev-certs --port 7443 --vehicles 3
 //! ```
 //!
-//! It listens on 127.0.0.1 only, prints `listening on https://localhost:<port>` once ready,
+//! It listens on 127.0.0.1 only (unless `--listen` names another address: a container's, whose
+//! network is private to its compose project), prints `listening on https://localhost:<port>` once ready,
 //! and one line per request (method, path, status: never a header or a body, so never a
 //! token).
 
@@ -50,12 +51,27 @@ enum Command {
 		/// The CA's common name.
 		#[arg(long, default_value = "DIMO dev OEM CA")]
 		name: String,
+		/// Another DNS name the leaf is valid for (e.g. `oem-simulator`, the service's name in
+		/// a compose network); repeatable.
+		#[arg(long = "host")]
+		hosts: Vec<String>,
 	},
-	/// Serves the APIs over HTTPS on 127.0.0.1.
+	/// Serves the APIs over HTTPS on 127.0.0.1 (or the address `--listen` gives).
 	Serve {
 		/// The folder that `gen-certs` wrote.
 		#[arg(long)]
 		certs: PathBuf,
+		/// If the folder holds no certificates yet, make them first, as `gen-certs` would (a
+		/// container's first start; later starts reuse them, so a trusted CA stays trusted).
+		#[arg(long)]
+		make_certs: bool,
+		/// With `--make-certs`: another DNS name the leaf is valid for; repeatable.
+		#[arg(long = "host", requires = "make_certs")]
+		hosts: Vec<String>,
+		/// The address to listen on. Keep 127.0.0.1 on a host; in a container, 0.0.0.0 makes
+		/// it reachable from the other services of its compose network.
+		#[arg(long, default_value = "127.0.0.1")]
+		listen: std::net::IpAddr,
 		/// The port (0: any free port; the line `listening on ...` says which).
 		#[arg(long, default_value_t = 7443)]
 		port: u16,
@@ -144,14 +160,20 @@ async fn handle(
 		.unwrap_or_else(|_| Response::new(Full::new(Bytes::new())))
 }
 
-async fn serve(
+/// What `serve` needs.
+struct ServeOptions {
 	certs: PathBuf,
+	listen: std::net::IpAddr,
 	port: u16,
 	vehicles: u32,
 	token_lifetime: u64,
 	faults: Vec<String>,
 	oauth_client: String,
-) -> Result<(), String> {
+}
+
+async fn serve(options: ServeOptions) -> Result<(), String> {
+	let ServeOptions { certs, listen, port, vehicles, token_lifetime, faults, oauth_client } =
+		options;
 	let acceptor = TlsAcceptor::from(Arc::new(tls_config(&certs)?));
 	let mut fleet = fleet::Fleet::new(vehicles, token_lifetime);
 	let (id, secret) =
@@ -162,9 +184,8 @@ async fn serve(
 		fleet.set_fault(&vehicle, Some(fault));
 	}
 	let fleet = Arc::new(Mutex::new(fleet));
-	let listener = TcpListener::bind(("127.0.0.1", port))
-		.await
-		.map_err(|e| format!("127.0.0.1:{port}: {e}"))?;
+	let listener =
+		TcpListener::bind((listen, port)).await.map_err(|e| format!("{listen}:{port}: {e}"))?;
 	let port = listener.local_addr().map_err(|e| e.to_string())?.port();
 	println!(
 		"listening on https://localhost:{port} (CA: {})",
@@ -198,14 +219,39 @@ async fn serve(
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
 	let result = match Cli::parse().command {
-		Command::GenCerts { out, name } => certs::generate(&out, &name).map(|()| {
+		Command::GenCerts { out, name, hosts } => certs::generate(&out, &name, &hosts).map(|()| {
 			println!(
 				"wrote {} (trust this), the leaf and its key",
 				out.join(certs::CA_FILE).display()
 			)
 		}),
-		Command::Serve { certs, port, vehicles, token_lifetime, fault, oauth_client } => {
-			serve(certs, port, vehicles, token_lifetime, fault, oauth_client).await
+		Command::Serve {
+			certs,
+			make_certs,
+			hosts,
+			listen,
+			port,
+			vehicles,
+			token_lifetime,
+			fault,
+			oauth_client,
+		} => {
+			if make_certs && !certs.join(certs::CA_FILE).exists() {
+				if let Err(error) = certs::generate(&certs, "DIMO dev OEM CA", &hosts) {
+					eprintln!("dimo-oem-simulator: {error}");
+					return std::process::ExitCode::FAILURE;
+				}
+			}
+			serve(ServeOptions {
+				certs,
+				listen,
+				port,
+				vehicles,
+				token_lifetime,
+				faults: fault,
+				oauth_client,
+			})
+			.await
 		},
 	};
 	match result {
