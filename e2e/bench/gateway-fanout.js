@@ -47,7 +47,7 @@ try {
     api.tx.balances.transferKeepAlive(owner.address, 10n * 10n ** 18n),
   ]), alice);
   const car = (await sim.admin('GET', 'vehicles')).find((v) => v.oem === 'tesla').id;
-  const events = await sendOk(api, api.tx.vehicles.register(1, blake2AsHex(car)), owner);
+  const events = await sendOk(api, api.tx.vehicles.register(1, blake2AsHex(car), null), owner);
   const vehicle = events.find(({ event }) => api.events.vehicles.Registered.is(event)).event.data.vehicle.toNumber();
   await sendOk(api, api.tx.vehicles.authorizeCollector(vehicle, ferdie.address, null), owner);
   const tokens = await sim.admin('POST', 'grant', { oem: 'tesla', vehicle: car });

@@ -84,7 +84,7 @@ for (const vehicle of demo) {
   const reference = blake2AsHex(vehicle.car);
   let id = (await api.query.vehicles.vehicleByReference(vehicle.oem, reference)).unwrapOr(null)?.toNumber();
   if (id === undefined) {
-    const events = await sendOk(api, api.tx.vehicles.register(vehicle.oem, reference), alice);
+    const events = await sendOk(api, api.tx.vehicles.register(vehicle.oem, reference, null), alice);
     id = events.find(({ event }) => api.events.vehicles.Registered.is(event)).event.data.vehicle.toNumber();
     await sendOk(api, api.tx.utility.batchAll([
       api.tx.vehicles.setStorage(id, vehicle.backend),

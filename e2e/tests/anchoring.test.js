@@ -88,7 +88,7 @@ async function onboardMany(collector, count, backend = 'Ipfs') {
   await ok(api.tx.utility.batchAll(owners.map((owner) => api.tx.balances.transferKeepAlive(owner.address, 10n * DIMO))), alice);
   // Registered in parallel, so the ids come in any order: ascending, as a batch lists them.
   const vehicles = await Promise.all(owners.map(async (owner) => {
-    const events = await ok(api.tx.vehicles.register(1, randomAsHex(32)), owner);
+    const events = await ok(api.tx.vehicles.register(1, randomAsHex(32), null), owner);
     const vehicle = events.find(({ event }) => api.events.vehicles.Registered.is(event)).event.data.vehicle.toNumber();
     await ok(api.tx.utility.batchAll([
       api.tx.vehicles.authorizeCollector(vehicle, collector.address, null),

@@ -66,7 +66,7 @@ async function onboard(oem, car, backend, consent = true) {
   const owner = fresh();
   await sendOk(api(), api().tx.balances.transferKeepAlive(owner.address, 10n * DIMO), alice);
   // The chain holds only a hash of the carmaker's id of the car.
-  const events = await sendOk(api(), api().tx.vehicles.register(oem, blake2AsHex(car)), owner);
+  const events = await sendOk(api(), api().tx.vehicles.register(oem, blake2AsHex(car), null), owner);
   const id = events.find(({ event }) => api().events.vehicles.Registered.is(event)).event.data.vehicle.toNumber();
   owners[id] = owner;
   const calls = [api().tx.vehicles.setStorage(id, backend)];

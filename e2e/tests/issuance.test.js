@@ -71,7 +71,7 @@ describe('issuance', () => {
     // account) adds nothing.
     const spare = fresh();
     await ok(api.tx.sudo.sudo(api.tx.dataAccess.addDataConsumer(reader.address)), alice);
-    const registered = await ok(api.tx.vehicles.register(1, randomAsHex(32)), owner);
+    const registered = await ok(api.tx.vehicles.register(1, randomAsHex(32), null), owner);
     const vehicle = registered.find(({ event }) => api.events.vehicles.Registered.is(event)).event.data.vehicle.toNumber();
     await ok(api.tx.dataAccess.grantMany(vehicle, [reader.address, spare.address], [{ stream: 'NonLocationData', until: null }]), owner);
 

@@ -44,7 +44,7 @@ const auth = (pair, vehicle, stream, expiry = 1_000_000, signer = pair) => strea
 const blockOf = async (hash) => (await api.rpc.chain.getHeader(hash)).number.toNumber();
 
 async function onboard(owner, car, backend) {
-  const events = await sendOk(api, api.tx.vehicles.register(1, blake2AsHex(car)), owner);
+  const events = await sendOk(api, api.tx.vehicles.register(1, blake2AsHex(car), null), owner);
   const id = events.find(({ event }) => api.events.vehicles.Registered.is(event)).event.data.vehicle.toNumber();
   await sendOk(api, api.tx.utility.batchAll([
     api.tx.vehicles.setStorage(id, backend),

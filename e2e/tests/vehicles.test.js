@@ -30,7 +30,7 @@ async function funded(count, amount = 100n * DIMO) {
 }
 
 async function register(owner) {
-  const events = await ok(api.tx.vehicles.register(1, randomAsHex(32)), owner);
+  const events = await ok(api.tx.vehicles.register(1, randomAsHex(32), null), owner);
   const registered = events.find(({ event }) => api.events.vehicles.Registered.is(event));
   assert.ok(registered, 'a Registered event');
   return registered.event.data.vehicle.toNumber();

@@ -10,7 +10,8 @@
 //! [`vehicle::ConsentProvider`]): a pallet never reads another pallet's storage, the runtime
 //! wires one pallet's trait implementation into the other's `Config`. [`rewards`] holds the
 //! traits through which the issuance pallet learns of activity, demand and transfers.
-//! [`collector`] holds the key type with which collectors sign their anchors.
+//! [`collector`] holds the key type with which collectors sign their anchors, and
+//! [`ownership`] what they sign to attest that an account controls a car.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 #![deny(missing_docs)]
@@ -18,6 +19,7 @@
 extern crate alloc;
 
 pub mod collector;
+pub mod ownership;
 pub mod rewards;
 pub mod vehicle;
 

@@ -4,10 +4,13 @@
 //!   issuance epochs of one minute, governance periods of a minute or less, a technical
 //!   committee of Alice, Bob and Charlie, `//Ferdie`'s key as the collector, OEM sources
 //!   allowed on plain HTTP to loopback, Tesla (OEM 1) and Smartcar (OEM 2) served by the OEM
-//!   simulator at `https://localhost:7443`. For a single machine; state is thrown away with `--tmp`.
+//!   simulator at `https://localhost:7443`, vehicles registered without an ownership
+//!   attestation (one given is still checked). For a single machine; state is thrown away with
+//!   `--tmp`.
 //! - `local`: four validators (Alice, Bob, Charlie, Dave) on one machine or a LAN, so that
 //!   one may stop and GRANDPA (which needs more than two thirds) still finalizes; no sudo,
-//!   the dev chain's short epochs and governance periods, `//Ferdie`'s key as the collector.
+//!   the dev chain's short epochs and governance periods, `//Ferdie`'s key as the collector;
+//!   registering a vehicle needs an ownership attestation, as on every chain but dev.
 //! - `testnet`: the public testnet, no sudo, DIMO's weekly epochs and DIP-1's governance
 //!   periods. Its authorities are the well-known dev keys until
 //!   the operators' keys are known: operators replace them in a chain spec made with
@@ -18,7 +21,7 @@
 
 use crate::{
 	AccountId, AnchoringConfig, BalancesConfig, GovernanceConfig, IssuanceConfig,
-	RuntimeGenesisConfig, SudoConfig, TechnicalCommitteeConfig, DIMO,
+	RuntimeGenesisConfig, SudoConfig, TechnicalCommitteeConfig, VehiclesConfig, DIMO,
 };
 use alloc::{vec, vec::Vec};
 use dimo_primitives::{time::DAYS, Balance, BlockNumber};
@@ -98,6 +101,9 @@ struct Collection {
 	oem_sources: Vec<(dimo_primitives::vehicle::OemId, pallet_anchoring::OemSource)>,
 	/// Whether OEM sources may be plain HTTP on loopback: the dev chain only.
 	loopback_sources_allowed: bool,
+	/// Whether registering a vehicle needs a collector's ownership attestation: every chain
+	/// but dev.
+	attestation_required: bool,
 }
 
 /// The technical committee of the dev and local chains: Alice, Bob and Charlie.
@@ -172,6 +178,10 @@ fn genesis(
 			oem_sources: collection.oem_sources,
 			loopback_sources_allowed: collection.loopback_sources_allowed,
 		},
+		vehicles: VehiclesConfig {
+			attestation_required: collection.attestation_required,
+			..Default::default()
+		},
 		..Default::default()
 	};
 	// `RuntimeGenesisConfig` is plain data: serialising it cannot fail.
@@ -191,6 +201,7 @@ pub fn development_genesis() -> Value {
 			collectors: vec![dev_collector()],
 			oem_sources: dev_oem_sources(),
 			loopback_sources_allowed: true,
+			attestation_required: false,
 		},
 	)
 }
@@ -213,6 +224,7 @@ pub fn local_testnet_genesis() -> Value {
 			collectors: vec![dev_collector()],
 			oem_sources: Vec::new(),
 			loopback_sources_allowed: false,
+			attestation_required: true,
 		},
 	)
 }
@@ -235,6 +247,7 @@ pub fn testnet_genesis() -> Value {
 			collectors: Vec::new(),
 			oem_sources: Vec::new(),
 			loopback_sources_allowed: false,
+			attestation_required: true,
 		},
 	)
 }

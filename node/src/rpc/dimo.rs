@@ -72,6 +72,8 @@ pub struct VehicleJson {
 	pub deposit: String,
 	/// The block it was registered in.
 	pub registered_at: BlockNumber,
+	/// The block from which its owner owns it (registration, transfer or reclaim).
+	pub owned_since: BlockNumber,
 }
 
 /// A grantee and what it may read.
@@ -442,6 +444,7 @@ where
 				depositor: record.depositor,
 				deposit: record.deposit.to_string(),
 				registered_at: record.registered_at,
+				owned_since: record.owned_since,
 			}
 		}))
 	}
@@ -684,6 +687,7 @@ mod tests {
 			depositor: owner.clone(),
 			deposit: (5 * dimo_primitives::currency::DIMO).to_string(),
 			registered_at: 3,
+			owned_since: 5,
 		})
 		.expect("serializable");
 		assert_eq!(json["deposit"], "5000000000000000000");

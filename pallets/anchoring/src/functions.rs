@@ -341,3 +341,18 @@ impl<T: Config> dimo_primitives::vehicle::OnVehicleRetired for Pallet<T> {
 		T::DbWeight::get().reads_writes(1, kept.saturating_add(2))
 	}
 }
+
+/// The registry of collectors, for the vehicle registry's ownership attestations: a collector
+/// that governance registered (and has not removed) is trusted to attest.
+impl<T: Config> dimo_primitives::ownership::CollectorRegistry<T::CollectorId> for Pallet<T> {
+	fn is_registered(collector: &T::CollectorId) -> bool {
+		Collectors::<T>::contains_key(collector)
+	}
+
+	#[cfg(feature = "runtime-benchmarks")]
+	fn register_for_benchmarks(collector: T::CollectorId) {
+		if !Collectors::<T>::contains_key(&collector) {
+			let _ = Self::do_register_collector(collector);
+		}
+	}
+}

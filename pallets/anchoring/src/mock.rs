@@ -93,6 +93,9 @@ impl pallet_vehicles::Config for Test {
 	type TransferOfferLifetime = frame_support::traits::ConstU64<10>;
 	type OnTransfer = ();
 	type OnRetire = Anchoring;
+	type CollectorId = sp_runtime::testing::UintAuthorityId;
+	type Collectors = Anchoring;
+	type MaxAttestationLifetime = frame_support::traits::ConstU64<10>;
 	type WeightInfo = ();
 }
 

@@ -74,6 +74,9 @@ impl pallet_vehicles::Config for Test {
 	type TransferOfferLifetime = frame_support::traits::ConstU64<10>;
 	type OnTransfer = ();
 	type OnRetire = DataAccess;
+	type CollectorId = sp_runtime::testing::UintAuthorityId;
+	type Collectors = ();
+	type MaxAttestationLifetime = frame_support::traits::ConstU64<10>;
 	type WeightInfo = ();
 }
 

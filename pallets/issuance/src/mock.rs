@@ -90,6 +90,9 @@ impl pallet_vehicles::Config for Test {
 	type TransferOfferLifetime = frame_support::traits::ConstU64<10>;
 	type OnTransfer = Issuance;
 	type OnRetire = (DataAccess, Issuance);
+	type CollectorId = sp_runtime::testing::UintAuthorityId;
+	type Collectors = ();
+	type MaxAttestationLifetime = frame_support::traits::ConstU64<10>;
 	type WeightInfo = ();
 }
 

@@ -5,9 +5,12 @@ use super::*;
 use crate::Pallet as Vehicles;
 use frame_benchmarking::v2::*;
 use frame_support::traits::{fungible::Mutate, Get};
-use frame_system::RawOrigin;
+use frame_system::{pallet_prelude::BlockNumberFor, RawOrigin};
 use sp_core::H256;
-use sp_runtime::traits::{Bounded, StaticLookup};
+use sp_runtime::{
+	traits::{Bounded, Saturating, StaticLookup, Zero},
+	RuntimeAppPublic,
+};
 
 /// An account with funds for any deposit: a thousandth of the largest balance, so that a
 /// benchmark can fund many accounts without overflowing the total issuance.
@@ -31,6 +34,24 @@ fn fill_consents<T: Config>(owner: &T::AccountId, vehicle: VehicleId, count: u32
 	}
 }
 
+/// A registered collector's attestation that `owner` controls the car `(oem, reference)`,
+/// living as long as it may.
+fn attestation_for<T: Config>(
+	oem: OemId,
+	reference: &H256,
+	owner: &T::AccountId,
+) -> Result<AttestationOf<T>, BenchmarkError> {
+	let collector = T::CollectorId::generate_pair(None);
+	T::Collectors::register_for_benchmarks(collector.clone());
+	let expires_at =
+		frame_system::Pallet::<T>::block_number().saturating_add(T::MaxAttestationLifetime::get());
+	let genesis = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero());
+	let payload =
+		dimo_primitives::ownership::ownership_payload(&genesis, oem, reference, owner, &expires_at);
+	let signature = collector.sign(&payload).ok_or(BenchmarkError::Stop("the key signs"))?;
+	Ok(OwnershipAttestation { collector, expires_at, signature })
+}
+
 fn lookup_of<T: Config>(who: &T::AccountId) -> AccountIdLookupOf<T> {
 	T::Lookup::unlookup(who.clone())
 }
@@ -39,16 +60,44 @@ fn lookup_of<T: Config>(who: &T::AccountId) -> AccountIdLookupOf<T> {
 mod benchmarks {
 	use super::*;
 
+	// With an attestation, checked: the costlier way.
 	#[benchmark]
-	fn register() {
+	fn register() -> Result<(), BenchmarkError> {
 		let owner = funded::<T>("owner", 0);
 		register_many::<T>(&owner, T::MaxVehiclesPerOwner::get().saturating_sub(1));
 		let reference = H256::repeat_byte(0xee);
+		let attestation = attestation_for::<T>(7, &reference, &owner)?;
 
 		#[extrinsic_call]
-		_(RawOrigin::Signed(owner.clone()), 7, reference);
+		_(RawOrigin::Signed(owner.clone()), 7, reference, Some(attestation));
 
 		assert_eq!(VehiclesOf::<T>::get(&owner).len() as u32, T::MaxVehiclesPerOwner::get());
+		Ok(())
+	}
+
+	// From a squatter whose consent list is full, to a claimant who owns all but one vehicle
+	// it may; the squatter's deposit moves.
+	#[benchmark]
+	fn reclaim() -> Result<(), BenchmarkError> {
+		let squatter = funded::<T>("squatter", 0);
+		let vehicle = register_many::<T>(&squatter, T::MaxVehiclesPerOwner::get())
+			.ok_or(BenchmarkError::Weightless)?;
+		fill_consents::<T>(&squatter, vehicle, T::MaxCollectorsPerVehicle::get());
+		let claimant = funded::<T>("claimant", 0);
+		register_many::<T>(&claimant, T::MaxVehiclesPerOwner::get().saturating_sub(1));
+		let record = crate::Vehicles::<T>::get(vehicle).ok_or(BenchmarkError::Weightless)?;
+		let attestation = attestation_for::<T>(record.oem, &record.oem_ref_hash, &claimant)?;
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(claimant.clone()), vehicle, attestation);
+
+		assert_eq!(Vehicles::<T>::owner_of(vehicle), Some(claimant.clone()));
+		assert_eq!(
+			crate::Vehicles::<T>::get(vehicle).map(|record| record.depositor),
+			Some(claimant)
+		);
+		assert!(CollectorConsents::<T>::get(vehicle).is_empty());
+		Ok(())
 	}
 
 	#[benchmark]

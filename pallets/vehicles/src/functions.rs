@@ -5,18 +5,56 @@ use alloc::vec::Vec;
 use frame_support::{
 	ensure,
 	pallet_prelude::*,
-	traits::{fungible::MutateHold, tokens::Precision},
+	traits::{
+		fungible::MutateHold,
+		tokens::{Fortitude, Precision, Restriction},
+	},
 };
 use frame_system::pallet_prelude::BlockNumberFor;
 use sp_core::H256;
-use sp_runtime::Saturating;
+use sp_runtime::{traits::Zero, RuntimeAppPublic, Saturating};
 
 impl<T: Config> Pallet<T> {
-	/// Registers a vehicle owned by `owner` and returns its id.
+	/// Checks that `attestation` is a registered collector's live word that `owner` controls
+	/// the car `(oem, oem_ref_hash)` on this chain, and returns the collector.
+	pub(crate) fn check_attestation(
+		attestation: &AttestationOf<T>,
+		oem: OemId,
+		oem_ref_hash: &H256,
+		owner: &T::AccountId,
+	) -> Result<T::CollectorId, DispatchError> {
+		let now = frame_system::Pallet::<T>::block_number();
+		ensure!(now < attestation.expires_at, Error::<T>::AttestationExpired);
+		ensure!(
+			attestation.expires_at <= now.saturating_add(T::MaxAttestationLifetime::get()),
+			Error::<T>::AttestationTooLong
+		);
+		ensure!(
+			T::Collectors::is_registered(&attestation.collector),
+			Error::<T>::UnknownAttestingCollector
+		);
+		let genesis = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero());
+		let payload = dimo_primitives::ownership::ownership_payload(
+			&genesis,
+			oem,
+			oem_ref_hash,
+			owner,
+			&attestation.expires_at,
+		);
+		ensure!(
+			attestation.collector.verify(&payload, &attestation.signature),
+			Error::<T>::BadAttestationSignature
+		);
+		Ok(attestation.collector.clone())
+	}
+
+	/// Registers a vehicle owned by `owner` and returns its id. `attested_by` is the collector
+	/// whose attestation the caller checked, if any.
 	pub(crate) fn do_register(
 		owner: T::AccountId,
 		oem: OemId,
 		oem_ref_hash: H256,
+		attested_by: Option<T::CollectorId>,
 	) -> Result<VehicleId, DispatchError> {
 		ensure!(
 			!VehicleByReference::<T>::contains_key(oem, oem_ref_hash),
@@ -33,6 +71,7 @@ impl<T: Config> Pallet<T> {
 
 		NextVehicleId::<T>::put(next);
 		VehicleByReference::<T>::insert(oem, oem_ref_hash, vehicle);
+		let now = frame_system::Pallet::<T>::block_number();
 		Vehicles::<T>::insert(
 			vehicle,
 			Vehicle {
@@ -43,10 +82,18 @@ impl<T: Config> Pallet<T> {
 				storage: StorageBackend::default(),
 				depositor: owner.clone(),
 				deposit,
-				registered_at: frame_system::Pallet::<T>::block_number(),
+				registered_at: now,
+				owned_since: now,
 			},
 		);
-		Self::deposit_event(Event::Registered { vehicle, owner, oem, oem_ref_hash, deposit });
+		Self::deposit_event(Event::Registered {
+			vehicle,
+			owner,
+			oem,
+			oem_ref_hash,
+			deposit,
+			attested_by,
+		});
 		Ok(vehicle)
 	}
 
@@ -88,7 +135,61 @@ impl<T: Config> Pallet<T> {
 			frame_system::Pallet::<T>::block_number() < offer.expires_at,
 			Error::<T>::TransferOfferExpired
 		);
-		Self::hand_over(record, vehicle, new_owner)
+		let from = record.owner.clone();
+		let transfers = Self::hand_over(record, vehicle, new_owner.clone())?;
+		Self::deposit_event(Event::Transferred { vehicle, from, to: new_owner, transfers });
+		Ok(())
+	}
+
+	pub(crate) fn do_reclaim(
+		claimant: T::AccountId,
+		vehicle: VehicleId,
+		attestation: AttestationOf<T>,
+	) -> DispatchResult {
+		let record = Vehicles::<T>::get(vehicle).ok_or(Error::<T>::UnknownVehicle)?;
+		ensure!(record.owner != claimant, Error::<T>::AlreadyOwner);
+		let collector =
+			Self::check_attestation(&attestation, record.oem, &record.oem_ref_hash, &claimant)?;
+		// Made no earlier than `expires_at - lifetime`: that must not be before the current
+		// owner got the vehicle, or a seller could take back the car they sold.
+		let earliest_making =
+			attestation.expires_at.saturating_sub(T::MaxAttestationLifetime::get());
+		ensure!(earliest_making >= record.owned_since, Error::<T>::AttestationPredatesOwner);
+
+		let from = record.owner.clone();
+		let depositor = record.depositor.clone();
+		let transfers = Self::hand_over(record.clone(), vehicle, claimant.clone())?;
+		// The deposit of whoever registered it stays on hold, now from the claimant, as this
+		// vehicle's deposit: released to the claimant when the vehicle is retired.
+		let deposit = if depositor == claimant {
+			record.deposit
+		} else {
+			T::Currency::transfer_on_hold(
+				&HoldReason::VehicleDeposit.into(),
+				&depositor,
+				&claimant,
+				record.deposit,
+				Precision::BestEffort,
+				Restriction::OnHold,
+				Fortitude::Force,
+			)?
+		};
+		Vehicles::<T>::mutate(vehicle, |stored| {
+			if let Some(stored) = stored {
+				stored.depositor = claimant.clone();
+				stored.deposit = deposit;
+			}
+		});
+		Self::deposit_event(Event::Reclaimed {
+			vehicle,
+			from,
+			to: claimant,
+			attested_by: collector,
+			transfers,
+			depositor,
+			deposit,
+		});
+		Ok(())
 	}
 
 	pub(crate) fn do_cancel_transfer(who: &T::AccountId, vehicle: VehicleId) -> DispatchResult {
@@ -100,12 +201,13 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// Makes `new_owner` the owner of `vehicle` (whose record is `record`), now.
+	/// Makes `new_owner` the owner of `vehicle` (whose record is `record`), now, and returns
+	/// the new ownership version. The caller emits the event that says why.
 	pub(crate) fn hand_over(
 		mut record: VehicleOf<T>,
 		vehicle: VehicleId,
 		new_owner: T::AccountId,
-	) -> DispatchResult {
+	) -> Result<u32, DispatchError> {
 		let owner = record.owner.clone();
 		ensure!(owner != new_owner, Error::<T>::TransferToSelf);
 		let transfers = record.transfers.checked_add(1).ok_or(Error::<T>::TooManyTransfers)?;
@@ -120,13 +222,12 @@ impl<T: Config> Pallet<T> {
 		record.transfers = transfers;
 		record.owner = new_owner.clone();
 		record.storage = StorageBackend::default();
+		record.owned_since = frame_system::Pallet::<T>::block_number();
 		Vehicles::<T>::insert(vehicle, record);
 		CollectorConsents::<T>::remove(vehicle);
 		TransferOffers::<T>::remove(vehicle);
 		T::OnTransfer::on_vehicle_transfer(vehicle, &owner, &new_owner);
-
-		Self::deposit_event(Event::Transferred { vehicle, from: owner, to: new_owner, transfers });
-		Ok(())
+		Ok(transfers)
 	}
 
 	pub(crate) fn do_retire(owner: &T::AccountId, vehicle: VehicleId) -> DispatchResult {

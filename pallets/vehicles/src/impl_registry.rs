@@ -31,7 +31,7 @@ impl<T: Config> VehicleRegistry<T::AccountId> for Pallet<T> {
 		}
 		let mut reference = [0u8; 32];
 		reference[24..].copy_from_slice(&NextVehicleId::<T>::get().to_be_bytes());
-		Self::do_register(owner.clone(), 0, sp_core::H256::from(reference))
+		Self::do_register(owner.clone(), 0, sp_core::H256::from(reference), None)
 			.expect("the owner is funded and the reference is fresh; qed")
 	}
 
@@ -40,6 +40,7 @@ impl<T: Config> VehicleRegistry<T::AccountId> for Pallet<T> {
 		let record =
 			Vehicles::<T>::get(vehicle).expect("benchmarks transfer vehicles they registered; qed");
 		Self::hand_over(record, vehicle, new_owner.clone())
+			.map(|_| ())
 			.expect("the new owner owns no vehicle in benchmarks; qed")
 	}
 }

@@ -7,7 +7,12 @@
 //! A vehicle is an on-chain id with an owner, a carmaker (OEM) and a hash of the OEM's reference
 //! to the car. Its owner:
 //!
-//! - [`register`](Pallet::register)s it, placing a deposit on hold for the storage it takes;
+//! - [`register`](Pallet::register)s it, placing a deposit on hold for the storage it takes,
+//!   with an ownership attestation: a registered collector's signed word that the carmaker
+//!   lists the car for the owner's OAuth grant ([`dimo_primitives::ownership`]);
+//! - [`reclaim`](Pallet::reclaim)s it, with such an attestation, from whoever registered it
+//!   before (a squatter, or a seller who never transferred it): it moves to them as a transfer
+//!   moves it, and the earlier registrant's deposit with it;
 //! - [`transfer`](Pallet::transfer)s it to a new owner, who
 //!   [`accept_transfer`](Pallet::accept_transfer)s it (either side may
 //!   [`cancel_transfer`](Pallet::cancel_transfer) the offer until then);
@@ -44,8 +49,18 @@
 //!   and it dies with the ownership version it was made in.
 //! - The deposit stays with the account that paid it: a transfer does not make the new owner
 //!   pay, and retiring the vehicle (by whoever owns it then) releases the deposit to its payer.
+//! - **Registration needs proof of control.** Whoever registers a car first holds it, so on
+//!   every chain but dev ([`AttestationRequired`], a genesis flag) `register` refuses a car
+//!   without an [`OwnershipAttestation`] by a collector of [`Config::Collectors`], naming the
+//!   signer, and expiring within [`Config::MaxAttestationLifetime`]. A car registered wrongly
+//!   anyway (a collector that attested falsely, a car sold without a transfer) is taken back
+//!   with [`reclaim`](Pallet::reclaim) and a fresher attestation: one that cannot predate the
+//!   current ownership ([`Vehicle::owned_since`]), so that an owner who sold the car cannot
+//!   replay theirs against the buyer. The reclaimed registrant's deposit goes to the
+//!   reclaimer, on hold as the vehicle's deposit: the cost of squatting is lost.
 //! - Other pallets read this one only through [`VehicleRegistry`] and [`ConsentProvider`],
-//!   implemented in `impl_registry.rs`.
+//!   implemented in `impl_registry.rs`; the collectors' registry is read through
+//!   [`CollectorRegistry`].
 
 #![cfg_attr(not(feature = "std"), no_std)]
 #![deny(missing_docs)]
@@ -68,6 +83,7 @@ pub mod weights;
 pub use types::*;
 pub use weights::WeightInfo;
 
+use dimo_primitives::ownership::CollectorRegistry;
 use dimo_primitives::rewards::OnVehicleTransfer;
 use dimo_primitives::vehicle::{
 	ConsentProvider, OemId, OnVehicleRetired, Ownership, StorageBackend, VehicleId, VehicleRegistry,
@@ -82,7 +98,7 @@ pub mod pallet {
 	};
 	use frame_system::pallet_prelude::*;
 	use sp_core::H256;
-	use sp_runtime::traits::StaticLookup;
+	use sp_runtime::{traits::StaticLookup, RuntimeAppPublic};
 
 	/// The in-code storage version.
 	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
@@ -133,9 +149,31 @@ pub mod pallet {
 		/// what they keep about it (access lists, anchors, activity).
 		type OnRetire: OnVehicleRetired;
 
+		/// The key with which collectors sign ownership attestations (their `dcol` key).
+		type CollectorId: Member
+			+ Parameter
+			+ MaxEncodedLen
+			+ RuntimeAppPublic<Signature: Member + Parameter + DecodeWithMemTracking>;
+
+		/// The registry of collectors whose attestations count (pallets/anchoring).
+		type Collectors: CollectorRegistry<Self::CollectorId>;
+
+		/// The longest an ownership attestation may live: one expiring later is refused. Also
+		/// how far back a reclaim's attestation may have been made, so that it cannot predate
+		/// the ownership it takes the vehicle from.
+		#[pallet::constant]
+		type MaxAttestationLifetime: Get<BlockNumberFor<Self>>;
+
 		/// Weights of this pallet's calls.
 		type WeightInfo: WeightInfo;
 	}
+
+	/// An ownership attestation as calls take it.
+	pub type AttestationOf<T> = OwnershipAttestation<
+		<T as Config>::CollectorId,
+		<<T as Config>::CollectorId as RuntimeAppPublic>::Signature,
+		BlockNumberFor<T>,
+	>;
 
 	/// The amount of the currency.
 	pub type BalanceOf<T> =
@@ -197,6 +235,29 @@ pub mod pallet {
 	pub type TransferOffers<T: Config> =
 		StorageMap<_, Twox64Concat, VehicleId, TransferOffer<T::AccountId, BlockNumberFor<T>>>;
 
+	/// Whether `register` needs an ownership attestation. Set at genesis only: false on the
+	/// dev chain (so that a person can try the chain without a collector at hand), true on any
+	/// chain that others run.
+	#[pallet::storage]
+	pub type AttestationRequired<T> = StorageValue<_, bool, ValueQuery>;
+
+	#[pallet::genesis_config]
+	#[derive(frame_support::DefaultNoBound)]
+	pub struct GenesisConfig<T: Config> {
+		/// Whether `register` needs an ownership attestation ([`AttestationRequired`]).
+		pub attestation_required: bool,
+		#[serde(skip)]
+		#[doc(hidden)]
+		pub _config: core::marker::PhantomData<T>,
+	}
+
+	#[pallet::genesis_build]
+	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
+		fn build(&self) {
+			AttestationRequired::<T>::put(self.attestation_required);
+		}
+	}
+
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
 	pub enum Event<T: Config> {
@@ -211,6 +272,28 @@ pub mod pallet {
 			/// The hash of the carmaker's reference to it.
 			oem_ref_hash: H256,
 			/// The deposit held from the owner.
+			deposit: BalanceOf<T>,
+			/// The collector whose attestation proved the owner's control of the car, if one
+			/// was given.
+			attested_by: Option<T::CollectorId>,
+		},
+		/// The attested owner of a car took its vehicle from whoever held it; like a transfer,
+		/// this wiped the collector consents and access grants, and the earlier registrant's
+		/// deposit moved to the new owner.
+		Reclaimed {
+			/// The vehicle.
+			vehicle: VehicleId,
+			/// The owner it was taken from.
+			from: T::AccountId,
+			/// The new owner.
+			to: T::AccountId,
+			/// The collector whose attestation proved the new owner's control of the car.
+			attested_by: T::CollectorId,
+			/// The new ownership version.
+			transfers: u32,
+			/// The account whose deposit moved to the new owner.
+			depositor: T::AccountId,
+			/// The deposit that moved, now held from the new owner.
 			deposit: BalanceOf<T>,
 		},
 		/// The owner offered a vehicle to another account, which may accept it until
@@ -311,6 +394,23 @@ pub mod pallet {
 		/// The vehicle has changed hands 2^32 - 1 times: its ownership version cannot grow, so
 		/// it cannot be transferred again (a new version is what wipes the old owner's grants).
 		TooManyTransfers,
+		/// This chain registers a car only with an ownership attestation: ask a registered
+		/// collector for one (`collector_attestOwnership`, with the carmaker's grant).
+		AttestationRequired,
+		/// The attestation's collector is not registered (or no longer is).
+		UnknownAttestingCollector,
+		/// The attestation's signature does not cover this car, this signer and this chain:
+		/// it was made for another car or another account, or forged.
+		BadAttestationSignature,
+		/// The attestation expired: ask the collector for a new one.
+		AttestationExpired,
+		/// The attestation expires later than `MaxAttestationLifetime` blocks from now.
+		AttestationTooLong,
+		/// The attestation may have been made before the vehicle's current owner got it: an
+		/// earlier owner's proof cannot take it from a later one. Ask for a fresh attestation.
+		AttestationPredatesOwner,
+		/// The signer already owns this vehicle.
+		AlreadyOwner,
 	}
 
 	#[pallet::hooks]
@@ -335,18 +435,37 @@ pub mod pallet {
 		///
 		/// - `oem`: the carmaker;
 		/// - `oem_ref_hash`: a hash of the carmaker's reference to the car (never the VIN in
-		///   clear).
+		///   clear): BLAKE2-256 of the id the carmaker's API gives it;
+		/// - `attestation`: a registered collector's word that the signer controls the car
+		///   ([`dimo_primitives::ownership`]); required where [`AttestationRequired`] is set,
+		///   checked whenever given.
 		///
 		/// Holds [`Config::VehicleDeposit`] from the signer until the vehicle is retired.
 		///
-		/// Errors: [`Error::AlreadyRegistered`], [`Error::TooManyVehicles`], or a token error
-		/// if the signer cannot pay the deposit.
+		/// Errors: [`Error::AlreadyRegistered`], [`Error::TooManyVehicles`],
+		/// [`Error::AttestationRequired`], [`Error::UnknownAttestingCollector`],
+		/// [`Error::BadAttestationSignature`], [`Error::AttestationExpired`],
+		/// [`Error::AttestationTooLong`], or a token error if the signer cannot pay the deposit.
 		///
 		/// Emits [`Event::Registered`].
 		#[pallet::call_index(0)]
-		pub fn register(origin: OriginFor<T>, oem: OemId, oem_ref_hash: H256) -> DispatchResult {
+		pub fn register(
+			origin: OriginFor<T>,
+			oem: OemId,
+			oem_ref_hash: H256,
+			attestation: Option<AttestationOf<T>>,
+		) -> DispatchResult {
 			let owner = ensure_signed(origin)?;
-			Self::do_register(owner, oem, oem_ref_hash).map(|_| ())
+			let attested_by = match attestation {
+				Some(attestation) => {
+					Some(Self::check_attestation(&attestation, oem, &oem_ref_hash, &owner)?)
+				},
+				None => {
+					ensure!(!AttestationRequired::<T>::get(), Error::<T>::AttestationRequired);
+					None
+				},
+			};
+			Self::do_register(owner, oem, oem_ref_hash, attested_by).map(|_| ())
 		}
 
 		/// Offer a vehicle to a new owner, who takes it with
@@ -467,6 +586,36 @@ pub mod pallet {
 		pub fn cancel_transfer(origin: OriginFor<T>, vehicle: VehicleId) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			Self::do_cancel_transfer(&who, vehicle)
+		}
+
+		/// Take a vehicle from whoever holds it, with an attestation that the signer controls
+		/// its car at the carmaker now.
+		///
+		/// The vehicle moves to the signer exactly as an accepted transfer moves it (collector
+		/// consents, access grants, admins and public streams wiped; storage back to `Local`),
+		/// and the deposit of whoever registered it moves to the signer, on hold as the
+		/// vehicle's deposit (released to the signer when it is retired). The attestation must
+		/// not be older than the current ownership: its earliest possible making,
+		/// `expires_at - MaxAttestationLifetime`, must not be before [`Vehicle::owned_since`].
+		///
+		/// Errors: [`Error::UnknownVehicle`], [`Error::AlreadyOwner`],
+		/// [`Error::UnknownAttestingCollector`], [`Error::BadAttestationSignature`],
+		/// [`Error::AttestationExpired`], [`Error::AttestationTooLong`],
+		/// [`Error::AttestationPredatesOwner`], [`Error::TooManyVehicles`],
+		/// [`Error::TooManyTransfers`].
+		///
+		/// Emits [`Event::Reclaimed`].
+		#[pallet::call_index(8)]
+		#[pallet::weight(
+			T::WeightInfo::reclaim().saturating_add(T::OnTransfer::on_vehicle_transfer_weight())
+		)]
+		pub fn reclaim(
+			origin: OriginFor<T>,
+			vehicle: VehicleId,
+			attestation: AttestationOf<T>,
+		) -> DispatchResult {
+			let claimant = ensure_signed(origin)?;
+			Self::do_reclaim(claimant, vehicle, attestation)
 		}
 	}
 

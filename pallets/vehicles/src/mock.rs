@@ -1,8 +1,9 @@
 //! A test runtime with the vehicle registry and balances for its deposits.
 
 use crate as pallet_vehicles;
+use core::cell::RefCell;
 use frame_support::{derive_impl, parameter_types};
-use sp_runtime::BuildStorage;
+use sp_runtime::{testing::UintAuthorityId, BuildStorage};
 
 type Block = frame_system::mocking::MockBlock<Test>;
 
@@ -18,6 +19,11 @@ pub const TRANSFER_OFFER_LIFETIME: u64 = 10;
 pub const ENDOWMENT: u64 = 1_000_000;
 /// The deposit for a vehicle.
 pub const DEPOSIT: u64 = 100;
+/// How long an ownership attestation may live.
+pub const MAX_ATTESTATION_LIFETIME: u64 = 20;
+/// A collector that the mock registry holds, and one it does not.
+pub const COLLECTOR: UintAuthorityId = UintAuthorityId(7);
+pub const UNREGISTERED_COLLECTOR: UintAuthorityId = UintAuthorityId(8);
 /// How many vehicles an owner may have, and how many collectors a vehicle.
 pub const MAX_VEHICLES: u32 = 4;
 pub const MAX_COLLECTORS: u32 = 3;
@@ -62,6 +68,24 @@ parameter_types! {
 	pub const VehicleDeposit: u64 = DEPOSIT;
 }
 
+thread_local! {
+	static REGISTERED_COLLECTORS: RefCell<Vec<u64>> = RefCell::new(vec![COLLECTOR.0]);
+}
+
+/// The collectors' registry of pallets/anchoring, as a list: [`COLLECTOR`] is registered.
+pub struct MockCollectors;
+
+impl dimo_primitives::ownership::CollectorRegistry<UintAuthorityId> for MockCollectors {
+	fn is_registered(collector: &UintAuthorityId) -> bool {
+		REGISTERED_COLLECTORS.with(|registered| registered.borrow().contains(&collector.0))
+	}
+
+	#[cfg(feature = "runtime-benchmarks")]
+	fn register_for_benchmarks(collector: UintAuthorityId) {
+		REGISTERED_COLLECTORS.with(|registered| registered.borrow_mut().push(collector.0));
+	}
+}
+
 impl pallet_vehicles::Config for Test {
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
@@ -71,6 +95,9 @@ impl pallet_vehicles::Config for Test {
 	type TransferOfferLifetime = frame_support::traits::ConstU64<TRANSFER_OFFER_LIFETIME>;
 	type OnTransfer = ();
 	type OnRetire = ();
+	type CollectorId = UintAuthorityId;
+	type Collectors = MockCollectors;
+	type MaxAttestationLifetime = frame_support::traits::ConstU64<MAX_ATTESTATION_LIFETIME>;
 	type WeightInfo = ();
 }
 
@@ -94,6 +121,28 @@ pub fn test(body: impl FnOnce()) {
 		body();
 		Vehicles::do_try_state().expect("the registry's invariants hold");
 	});
+}
+
+/// `collector`'s attestation that `owner` controls the car `(oem, reference)` until
+/// `expires_at`, signed over the documented payload.
+pub fn attestation(
+	collector: UintAuthorityId,
+	oem: dimo_primitives::vehicle::OemId,
+	reference: sp_core::H256,
+	owner: u64,
+	expires_at: u64,
+) -> crate::AttestationOf<Test> {
+	use sp_runtime::RuntimeAppPublic;
+	let genesis = System::block_hash(0);
+	let payload = dimo_primitives::ownership::ownership_payload(
+		&genesis,
+		oem,
+		&reference,
+		&owner,
+		&expires_at,
+	);
+	let signature = collector.sign(&payload).expect("test keys sign");
+	crate::OwnershipAttestation { collector, expires_at, signature }
 }
 
 /// Advances to block `n`, running the pallets' hooks.

@@ -1,8 +1,8 @@
 //! Unit tests of the vehicle registry: every call, every error, every event.
 
 use crate::{
-	mock::*, CollectorConsents, ConsentProvider, Consents, Error, Event, HoldReason, NextVehicleId,
-	Ownership, StorageBackend, VehicleId, VehicleRegistry,
+	mock::*, AttestationRequired, CollectorConsents, ConsentProvider, Consents, Error, Event,
+	HoldReason, NextVehicleId, Ownership, StorageBackend, VehicleId, VehicleRegistry,
 };
 use frame_support::{assert_noop, assert_ok, traits::fungible::InspectHold};
 use sp_core::H256;
@@ -14,7 +14,7 @@ fn reference(n: u64) -> H256 {
 
 fn register(owner: u64, n: u64) -> VehicleId {
 	let id = NextVehicleId::<Test>::get();
-	assert_ok!(Vehicles::register(RuntimeOrigin::signed(owner), 1, reference(n)));
+	assert_ok!(Vehicles::register(RuntimeOrigin::signed(owner), 1, reference(n), None));
 	id
 }
 
@@ -35,6 +35,7 @@ fn register_assigns_ids_holds_the_deposit_and_lists_the_vehicle() {
 				oem: 1,
 				oem_ref_hash: reference(2),
 				deposit: DEPOSIT,
+				attested_by: None,
 			}
 			.into(),
 		);
@@ -53,11 +54,11 @@ fn register_refuses_a_car_registered_twice() {
 	test(|| {
 		register(ALICE, 1);
 		assert_noop!(
-			Vehicles::register(RuntimeOrigin::signed(BOB), 1, reference(1)),
+			Vehicles::register(RuntimeOrigin::signed(BOB), 1, reference(1), None),
 			Error::<Test>::AlreadyRegistered
 		);
 		// Another OEM may use the same reference.
-		assert_ok!(Vehicles::register(RuntimeOrigin::signed(BOB), 2, reference(1)));
+		assert_ok!(Vehicles::register(RuntimeOrigin::signed(BOB), 2, reference(1), None));
 	});
 }
 
@@ -68,7 +69,7 @@ fn register_refuses_an_owner_with_too_many_vehicles() {
 			register(ALICE, n);
 		}
 		assert_noop!(
-			Vehicles::register(RuntimeOrigin::signed(ALICE), 1, reference(100)),
+			Vehicles::register(RuntimeOrigin::signed(ALICE), 1, reference(100), None),
 			Error::<Test>::TooManyVehicles
 		);
 	});
@@ -78,7 +79,7 @@ fn register_refuses_an_owner_with_too_many_vehicles() {
 fn register_needs_the_deposit() {
 	test(|| {
 		assert_noop!(
-			Vehicles::register(RuntimeOrigin::signed(PAUPER), 1, reference(1)),
+			Vehicles::register(RuntimeOrigin::signed(PAUPER), 1, reference(1), None),
 			DispatchError::Token(TokenError::FundsUnavailable)
 		);
 	});
@@ -88,7 +89,7 @@ fn register_needs_the_deposit() {
 fn calls_need_a_signed_origin() {
 	test(|| {
 		assert_noop!(
-			Vehicles::register(RuntimeOrigin::root(), 1, reference(1)),
+			Vehicles::register(RuntimeOrigin::root(), 1, reference(1), None),
 			DispatchError::BadOrigin
 		);
 		assert_noop!(Vehicles::retire(RuntimeOrigin::none(), 0), DispatchError::BadOrigin);
@@ -448,5 +449,197 @@ fn the_ownership_version_never_wraps() {
 			Vehicles::transfer(RuntimeOrigin::signed(ALICE), vehicle, BOB),
 			Error::<Test>::TooManyTransfers
 		);
+	});
+}
+
+/// An attestation by the registered collector that `owner` controls car `n` of OEM 1, living
+/// as long as it may from now.
+fn attested(owner: u64, n: u64) -> crate::AttestationOf<Test> {
+	attestation(
+		COLLECTOR,
+		1,
+		reference(n),
+		owner,
+		System::block_number() + MAX_ATTESTATION_LIFETIME,
+	)
+}
+
+#[test]
+fn where_attestations_are_required_register_refuses_a_car_without_one() {
+	test(|| {
+		AttestationRequired::<Test>::put(true);
+		assert_noop!(
+			Vehicles::register(RuntimeOrigin::signed(ALICE), 1, reference(1), None),
+			Error::<Test>::AttestationRequired
+		);
+		assert_ok!(Vehicles::register(
+			RuntimeOrigin::signed(ALICE),
+			1,
+			reference(1),
+			Some(attested(ALICE, 1))
+		));
+		System::assert_last_event(
+			Event::Registered {
+				vehicle: 0,
+				owner: ALICE,
+				oem: 1,
+				oem_ref_hash: reference(1),
+				deposit: DEPOSIT,
+				attested_by: Some(COLLECTOR),
+			}
+			.into(),
+		);
+	});
+}
+
+#[test]
+fn register_refuses_every_bad_attestation_even_where_none_is_required() {
+	test(|| {
+		let now = System::block_number();
+		let register = |attestation| {
+			Vehicles::register(RuntimeOrigin::signed(ALICE), 1, reference(1), Some(attestation))
+		};
+		// Another car, another owner, another OEM: the signature does not cover this call.
+		assert_noop!(register(attested(ALICE, 2)), Error::<Test>::BadAttestationSignature);
+		assert_noop!(register(attested(BOB, 1)), Error::<Test>::BadAttestationSignature);
+		let other_oem = attestation(COLLECTOR, 2, reference(1), ALICE, now + 5);
+		assert_noop!(register(other_oem), Error::<Test>::BadAttestationSignature);
+		// Signed by one key, claimed for the registered collector: forged.
+		let mut forged = attestation(UNREGISTERED_COLLECTOR, 1, reference(1), ALICE, now + 5);
+		forged.collector = COLLECTOR;
+		assert_noop!(register(forged), Error::<Test>::BadAttestationSignature);
+		// A real signature by a collector governance never registered.
+		let unregistered = attestation(UNREGISTERED_COLLECTOR, 1, reference(1), ALICE, now + 5);
+		assert_noop!(register(unregistered), Error::<Test>::UnknownAttestingCollector);
+		// Expired (the expiry block is exclusive), and living longer than allowed.
+		assert_noop!(
+			register(attestation(COLLECTOR, 1, reference(1), ALICE, now)),
+			Error::<Test>::AttestationExpired
+		);
+		assert_noop!(
+			register(attestation(
+				COLLECTOR,
+				1,
+				reference(1),
+				ALICE,
+				now + MAX_ATTESTATION_LIFETIME + 1
+			)),
+			Error::<Test>::AttestationTooLong
+		);
+		assert_eq!(NextVehicleId::<Test>::get(), 0);
+	});
+}
+
+#[test]
+fn an_attestation_expires_with_time() {
+	test(|| {
+		let attestation = attested(ALICE, 1);
+		run_to_block(System::block_number() + MAX_ATTESTATION_LIFETIME);
+		assert_noop!(
+			Vehicles::register(RuntimeOrigin::signed(ALICE), 1, reference(1), Some(attestation)),
+			Error::<Test>::AttestationExpired
+		);
+	});
+}
+
+#[test]
+fn reclaim_moves_a_squatted_vehicle_and_the_squatters_deposit_to_the_attested_owner() {
+	test(|| {
+		let vehicle = register(BOB, 1);
+		assert_ok!(Vehicles::authorize_collector(
+			RuntimeOrigin::signed(BOB),
+			vehicle,
+			CHARLIE,
+			None
+		));
+		assert_ok!(Vehicles::set_storage(
+			RuntimeOrigin::signed(BOB),
+			vehicle,
+			StorageBackend::Ipfs
+		));
+		assert_ok!(Vehicles::transfer(RuntimeOrigin::signed(BOB), vehicle, CHARLIE));
+		run_to_block(3);
+
+		assert_ok!(Vehicles::reclaim(RuntimeOrigin::signed(ALICE), vehicle, attested(ALICE, 1)));
+		System::assert_last_event(
+			Event::Reclaimed {
+				vehicle,
+				from: BOB,
+				to: ALICE,
+				attested_by: COLLECTOR,
+				transfers: 1,
+				depositor: BOB,
+				deposit: DEPOSIT,
+			}
+			.into(),
+		);
+		let record = crate::Vehicles::<Test>::get(vehicle).expect("still registered");
+		assert_eq!((record.owner, record.depositor, record.deposit), (ALICE, ALICE, DEPOSIT));
+		assert_eq!((record.transfers, record.owned_since), (1, 3));
+		assert_eq!(record.storage, StorageBackend::Local);
+		assert_eq!(Vehicles::ownership(vehicle), Some(Ownership { owner: ALICE, transfers: 1 }));
+		// Consents and the pending offer went with the old ownership.
+		assert!(CollectorConsents::<Test>::get(vehicle).is_empty());
+		assert!(!crate::TransferOffers::<Test>::contains_key(vehicle));
+		assert_eq!(Vehicles::vehicles_of(&BOB), Vec::<VehicleId>::new());
+		assert_eq!(Vehicles::vehicles_of(&ALICE), vec![vehicle]);
+		// The squatter's deposit is the new owner's now, on hold until the vehicle is retired.
+		assert_eq!((held(BOB), held(ALICE)), (0, DEPOSIT));
+		let alice_free = Balances::free_balance(ALICE);
+		assert_ok!(Vehicles::retire(RuntimeOrigin::signed(ALICE), vehicle));
+		assert_eq!(Balances::free_balance(ALICE), alice_free + DEPOSIT);
+		assert_eq!(Balances::free_balance(BOB), ENDOWMENT - DEPOSIT);
+	});
+}
+
+#[test]
+fn reclaim_refuses_a_stale_replayed_or_foreign_attestation() {
+	test(|| {
+		let vehicle = register(BOB, 1);
+		assert_noop!(
+			Vehicles::reclaim(RuntimeOrigin::signed(ALICE), vehicle + 1, attested(ALICE, 1)),
+			Error::<Test>::UnknownVehicle
+		);
+		assert_noop!(
+			Vehicles::reclaim(RuntimeOrigin::signed(BOB), vehicle, attested(BOB, 1)),
+			Error::<Test>::AlreadyOwner
+		);
+		// For another car, or naming someone else.
+		assert_noop!(
+			Vehicles::reclaim(RuntimeOrigin::signed(ALICE), vehicle, attested(ALICE, 2)),
+			Error::<Test>::BadAttestationSignature
+		);
+		assert_noop!(
+			Vehicles::reclaim(RuntimeOrigin::signed(ALICE), vehicle, attested(CHARLIE, 1)),
+			Error::<Test>::BadAttestationSignature
+		);
+		let unregistered = attestation(
+			UNREGISTERED_COLLECTOR,
+			1,
+			reference(1),
+			ALICE,
+			System::block_number() + MAX_ATTESTATION_LIFETIME,
+		);
+		assert_noop!(
+			Vehicles::reclaim(RuntimeOrigin::signed(ALICE), vehicle, unregistered),
+			Error::<Test>::UnknownAttestingCollector
+		);
+
+		// Alice reclaims at block 3, then sells the car to Charlie at block 5: the attestation
+		// she still holds may predate Charlie's ownership, so it cannot take the car back.
+		run_to_block(3);
+		let alices = attested(ALICE, 1);
+		assert_ok!(Vehicles::reclaim(RuntimeOrigin::signed(ALICE), vehicle, alices.clone()));
+		run_to_block(5);
+		assert_ok!(Vehicles::transfer(RuntimeOrigin::signed(ALICE), vehicle, CHARLIE));
+		assert_ok!(Vehicles::accept_transfer(RuntimeOrigin::signed(CHARLIE), vehicle));
+		assert_noop!(
+			Vehicles::reclaim(RuntimeOrigin::signed(ALICE), vehicle, alices),
+			Error::<Test>::AttestationPredatesOwner
+		);
+		// One made after the sale (the carmaker still lists the car for her grant) does.
+		run_to_block(6);
+		assert_ok!(Vehicles::reclaim(RuntimeOrigin::signed(ALICE), vehicle, attested(ALICE, 1)));
+		assert_eq!(Vehicles::owner_of(vehicle), Some(ALICE));
 	});
 }

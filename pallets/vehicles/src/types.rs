@@ -1,6 +1,6 @@
 //! The records of the vehicle registry, as stored and as the runtime API returns them.
 
-use codec::{Decode, Encode, MaxEncodedLen};
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use dimo_primitives::vehicle::{OemId, StorageBackend, VehicleId};
 use scale_info::TypeInfo;
 use sp_core::H256;
@@ -24,6 +24,27 @@ pub struct Vehicle<AccountId, Balance, BlockNumber> {
 	pub deposit: Balance,
 	/// The block in which it was registered.
 	pub registered_at: BlockNumber,
+	/// The block from which `owner` owns it (registration, transfer or reclaim): an ownership
+	/// attestation older than this cannot take it from them.
+	pub owned_since: BlockNumber,
+}
+
+/// A registered collector's signed word that the account using it controls a car at its
+/// carmaker (see [`dimo_primitives::ownership`] for what is signed and why).
+///
+/// The car and the owner are not repeated here: the chain rebuilds the signed payload from the
+/// call (the car registered, or the reclaimed vehicle's car) and its signer, so that an
+/// attestation for another car or another account fails its signature check.
+#[derive(
+	Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+)]
+pub struct OwnershipAttestation<CollectorId, Signature, BlockNumber> {
+	/// The collector that checked the owner's grant at the carmaker.
+	pub collector: CollectorId,
+	/// The block from which it no longer counts.
+	pub expires_at: BlockNumber,
+	/// The collector's signature over the payload.
+	pub signature: Signature,
 }
 
 /// An owner's offer to hand a vehicle over, waiting for the receiver to accept it.

@@ -55,6 +55,7 @@ pub trait WeightInfo {
 	fn authorize_collector() -> Weight;
 	fn revoke_collector() -> Weight;
 	fn set_storage() -> Weight;
+	fn reclaim() -> Weight;
 }
 
 /// Weights measured on the reference machine, with the runtime's database weights.
@@ -202,6 +203,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
+	fn reclaim() -> Weight {
+		Weight::from_parts(1_811_206_000, 22040)
+			.saturating_add(T::DbWeight::get().reads(8_u64))
+			.saturating_add(T::DbWeight::get().writes(7_u64))
+	}
 }
 
 /// The same weights with ParityDB's database weights, for tests and mock runtimes.
@@ -245,5 +251,10 @@ impl WeightInfo for () {
 		Weight::from_parts(570_901_000, 3606)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
+	}
+	fn reclaim() -> Weight {
+		Weight::from_parts(1_811_206_000, 22040)
+			.saturating_add(ParityDbWeight::get().reads(8_u64))
+			.saturating_add(ParityDbWeight::get().writes(7_u64))
 	}
 }

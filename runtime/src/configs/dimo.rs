@@ -46,6 +46,13 @@ impl pallet_vehicles::Config for Runtime {
 	type OnTransfer = Issuance;
 	/// Retiring a vehicle removes its access lists, its anchors and its activity.
 	type OnRetire = (DataAccess, Anchoring, Issuance);
+	/// Ownership attestations are signed with the collectors' `dcol` keys ...
+	type CollectorId = dimo_primitives::collector::CollectorId;
+	/// ... of the collectors registered in pallets/anchoring.
+	type Collectors = Anchoring;
+	/// An hour: the owner registers while the grant the collector checked is fresh.
+	type MaxAttestationLifetime =
+		ConstU32<{ dimo_primitives::ownership::MAX_ATTESTATION_LIFETIME }>;
 	type WeightInfo = pallet_vehicles::weights::SubstrateWeight<Runtime>;
 }
 
