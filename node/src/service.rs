@@ -242,6 +242,7 @@ pub fn new_full<
 		let backend = backend.clone();
 		let keystore = keystore_container.keystore();
 		let spawn = task_manager.spawn_handle();
+		let collector_settings = collector.settings.clone();
 		Box::new(move |_| {
 			let deps = crate::rpc::FullDeps {
 				client: client.clone(),
@@ -249,6 +250,7 @@ pub fn new_full<
 				offchain_storage: sc_client_api::Backend::offchain_storage(&*backend),
 				keystore: keystore.clone(),
 				spawn: spawn.clone(),
+				collector_settings: collector_settings.clone(),
 			};
 			crate::rpc::create_full(deps).map_err(Into::into)
 		})

@@ -20,7 +20,7 @@ use jsonrpsee::{
 	proc_macros::rpc,
 	types::error::{ErrorObject, ErrorObjectOwned},
 };
-use pallet_anchoring_runtime_api::{Anchor, AnchoringApi, OemApi, OemSource};
+use pallet_anchoring_runtime_api::{Anchor, AnchoringApi, OemSource};
 use pallet_data_access_runtime_api::{DataAccessApi, StreamExpiry};
 use pallet_issuance_runtime_api::{IssuanceApi, IssuanceInfo, PendingRewards};
 use pallet_vehicles_runtime_api::VehiclesApi;
@@ -301,10 +301,7 @@ impl OemSourceJson {
 	fn new(oem: u32, source: OemSource) -> Self {
 		Self {
 			oem,
-			api: match source.api {
-				OemApi::Tesla => "tesla",
-				OemApi::Smartcar => "smartcar",
-			},
+			api: source.api.adapter().name,
 			api_base_url: String::from_utf8_lossy(&source.api_base_url).into_owned(),
 			auth_url: String::from_utf8_lossy(&source.auth_url).into_owned(),
 		}
@@ -584,6 +581,7 @@ fn unknown_stream(name: &str) -> ErrorObjectOwned {
 #[cfg(test)]
 mod tests {
 	use super::*;
+	use pallet_anchoring_runtime_api::OemApi;
 	use sp_core::crypto::Ss58Codec;
 
 	#[test]

@@ -13,8 +13,11 @@
 //! - `dimo_readStream`, `dimo_subscribeStream`: the gateway, through which owners and
 //!   grantees read the readings the node collected, reduced to their streams ([`stream`]);
 //! - `collector_setCredentials`, `collector_removeCredentials`, `collector_vehicles` (unsafe):
-//!   the OEM credentials a collector holds, in the node's offchain storage ([`collector`]).
+//!   the OEM credentials a collector holds, in the node's offchain storage ([`collector`]);
+//! - `collector_attestOwnership` (unsafe): the collector's signed word that an owner controls
+//!   a car, checked with the carmaker's API ([`attest`]).
 
+pub mod attest;
 pub mod collector;
 pub mod dimo;
 pub mod stream;
@@ -40,6 +43,8 @@ pub struct FullDeps<C, P, S> {
 	pub keystore: sp_keystore::KeystorePtr,
 	/// Where the gateway's subscriptions run.
 	pub spawn: sc_service::SpawnTaskHandle,
+	/// The collector's settings (allowed OEM hosts, answer size), for ownership attestations.
+	pub collector_settings: dimo_offchain::settings::Settings,
 }
 
 /// Builds every node-specific RPC module.
@@ -69,6 +74,7 @@ where
 	P: TransactionPool + 'static,
 	S: sp_core::offchain::OffchainStorage + 'static,
 {
+	use attest::{AttestApiServer, Attestor};
 	use collector::{Collector, CollectorApiServer};
 	use dimo::{Dimo, DimoApiServer};
 	use pallet_transaction_payment_rpc::{TransactionPayment, TransactionPaymentApiServer};
@@ -76,11 +82,12 @@ where
 	use substrate_frame_rpc_system::{System, SystemApiServer};
 
 	let mut module = RpcModule::new(());
-	let FullDeps { client, pool, offchain_storage, keystore, spawn } = deps;
+	let FullDeps { client, pool, offchain_storage, keystore, spawn, collector_settings } = deps;
 
 	module.merge(System::new(client.clone(), pool).into_rpc())?;
 	module.merge(TransactionPayment::new(client.clone()).into_rpc())?;
 	module.merge(Dimo::new(client.clone()).into_rpc())?;
+	module.merge(Attestor::new(client.clone(), keystore.clone(), collector_settings).into_rpc())?;
 	module.merge(
 		Gateway::new(client, offchain_storage.clone(), keystore.clone(), spawn).into_rpc(),
 	)?;

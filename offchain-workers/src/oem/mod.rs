@@ -128,6 +128,16 @@ pub trait OemAdapter {
 	fn read_tokens(response: &Response) -> Result<Tokens, OemError> {
 		read_oauth_tokens(response)
 	}
+
+	/// The request for the vehicles that `access_token` gives access to: how a collector checks
+	/// that an owner's grant covers a car before it attests the owner's control of it
+	/// ([`dimo_primitives::ownership`]).
+	fn list_request(api_base: &str, access_token: &str) -> Request;
+
+	/// The OEM's ids of the vehicles in the answer to [`list_request`](Self::list_request): the
+	/// ids that [`data_request`](Self::data_request) takes, whose BLAKE2-256 is the chain's
+	/// `oem_ref_hash`.
+	fn read_vehicle_ids(response: &Response) -> Result<Vec<String>, OemError>;
 }
 
 /// An adapter's functions, chosen at run time (by the OEM source that governance registered)
@@ -144,6 +154,10 @@ pub struct Adapter {
 	pub refresh_request: fn(&str, &OAuthClient, &str) -> Request,
 	/// [`OemAdapter::read_tokens`].
 	pub read_tokens: fn(&Response) -> Result<Tokens, OemError>,
+	/// [`OemAdapter::list_request`].
+	pub list_request: fn(&str, &str) -> Request,
+	/// [`OemAdapter::read_vehicle_ids`].
+	pub read_vehicle_ids: fn(&Response) -> Result<Vec<String>, OemError>,
 }
 
 impl Adapter {
@@ -155,6 +169,8 @@ impl Adapter {
 			read_data: A::read_data,
 			refresh_request: A::refresh_request,
 			read_tokens: A::read_tokens,
+			list_request: A::list_request,
+			read_vehicle_ids: A::read_vehicle_ids,
 		}
 	}
 }

@@ -5,6 +5,7 @@
 //!   `Authorization: Bearer`. Each answer in the batch has its own `code`; a failed one is
 //!   skipped, the others still count. Rate limits answer 429 with `Retry-After`; a sleeping or
 //!   unreachable car answers 409 (`VEHICLE_STATE`).
+//! - Vehicles of a grant: `GET {base}/v2.0/vehicles`, the ids in `vehicles`.
 //! - Tokens: `POST {auth}/oauth/token` with a form `grant_type=refresh_token`,
 //!   `refresh_token`, authenticated as the operator's OAuth client with HTTP Basic
 //!   (`Authorization: Basic base64(client_id:client_secret)`).
@@ -32,6 +33,11 @@ struct BatchItem {
 	path: String,
 	code: u16,
 	body: serde_json::Value,
+}
+
+#[derive(serde::Deserialize)]
+struct VehicleList {
+	vehicles: Vec<String>,
 }
 
 fn number(body: &serde_json::Value, field: &str) -> Option<f64> {
@@ -81,6 +87,22 @@ impl OemAdapter for Smartcar {
 			return Err(if status == 409 { OemError::Asleep } else { OemError::Status(status) });
 		}
 		Ok(signals)
+	}
+
+	fn list_request(api_base: &str, access_token: &str) -> Request {
+		Request {
+			method: "GET",
+			url: format!("{}/v2.0/vehicles", api_base.trim_end_matches('/')),
+			headers: alloc::vec![("Authorization", format!("Bearer {access_token}"))],
+			body: Vec::new(),
+		}
+	}
+
+	fn read_vehicle_ids(response: &Response) -> Result<Vec<String>, OemError> {
+		check_status(response)?;
+		let list: VehicleList =
+			serde_json::from_slice(response.body).map_err(|_| OemError::Malformed)?;
+		Ok(list.vehicles)
 	}
 
 	fn refresh_request(auth_url: &str, client: &OAuthClient, refresh_token: &str) -> Request {
@@ -155,6 +177,28 @@ mod tests {
 			Err(OemError::RateLimited { retry_after: 5 })
 		);
 		assert_eq!(Smartcar::read_data(&response(200, &[], "[]")), Err(OemError::Malformed));
+	}
+
+	#[test]
+	fn the_vehicles_of_a_grant_are_listed_by_id() {
+		let request = Smartcar::list_request("https://api.smartcar.example", "tok");
+		assert_eq!(request.method, "GET");
+		assert_eq!(request.url, "https://api.smartcar.example/v2.0/vehicles");
+		// The shape of Smartcar's documentation.
+		let list = r#"{"vehicles":["36ab27d0-fd9d-4455-823a-ce30af709ffc"],
+		  "paging":{"count":1,"offset":0}}"#;
+		assert_eq!(
+			Smartcar::read_vehicle_ids(&response(200, &[], list)),
+			Ok(alloc::vec![String::from("36ab27d0-fd9d-4455-823a-ce30af709ffc")])
+		);
+		assert_eq!(
+			Smartcar::read_vehicle_ids(&response(401, &[], "")),
+			Err(OemError::Unauthorized)
+		);
+		assert_eq!(
+			Smartcar::read_vehicle_ids(&response(200, &[], r#"{"paging":{}}"#)),
+			Err(OemError::Malformed)
+		);
 	}
 
 	#[test]

@@ -7,6 +7,8 @@
 //!   it. The answer wraps everything in `response`;
 //!   a sleeping or offline car answers 408 (and is not woken: that drains its battery);
 //!   rate limits answer 429 with `Retry-After`.
+//! - Vehicles of a grant: `GET {base}/api/1/vehicles`, a list in `response` whose `id_s` is
+//!   the id the data endpoint takes (`id` is the same number; `vin` is never used as an id).
 //! - Tokens: `POST {auth}/oauth2/v3/token` with a form `grant_type=refresh_token`,
 //!   `client_id` (the operator's OAuth client, registered with Tesla), `refresh_token`;
 //!   refresh tokens rotate.
@@ -57,6 +59,16 @@ struct VehicleState {
 	odometer: Option<f64>,
 }
 
+#[derive(serde::Deserialize)]
+struct VehicleList {
+	response: Vec<ListedVehicle>,
+}
+
+#[derive(serde::Deserialize)]
+struct ListedVehicle {
+	id_s: String,
+}
+
 impl OemAdapter for Tesla {
 	const NAME: &'static str = "tesla";
 
@@ -100,6 +112,22 @@ impl OemAdapter for Tesla {
 			return Err(OemError::Malformed);
 		}
 		Ok(signals)
+	}
+
+	fn list_request(api_base: &str, access_token: &str) -> Request {
+		Request {
+			method: "GET",
+			url: format!("{}/api/1/vehicles", api_base.trim_end_matches('/')),
+			headers: alloc::vec![("Authorization", format!("Bearer {access_token}"))],
+			body: Vec::new(),
+		}
+	}
+
+	fn read_vehicle_ids(response: &Response) -> Result<Vec<String>, OemError> {
+		check_status(response)?;
+		let list: VehicleList =
+			serde_json::from_slice(response.body).map_err(|_| OemError::Malformed)?;
+		Ok(list.response.into_iter().map(|vehicle| vehicle.id_s).collect())
 	}
 
 	fn refresh_request(auth_url: &str, client: &OAuthClient, refresh_token: &str) -> Request {
@@ -187,6 +215,34 @@ mod tests {
 			Err(OemError::Malformed)
 		);
 		assert_eq!(Tesla::read_data(&response(200, &[], ASLEEP)), Err(OemError::Malformed));
+	}
+
+	#[test]
+	fn the_vehicles_of_a_grant_are_their_string_ids() {
+		let request = Tesla::list_request("https://fleet-api.example/", "tok");
+		assert_eq!(request.url, "https://fleet-api.example/api/1/vehicles");
+		assert_eq!(request.headers, alloc::vec![("Authorization", String::from("Bearer tok"))]);
+		// The shape of Tesla's documentation, trimmed.
+		let list = r#"{"response":[{"id":100021,"vehicle_id":99999,"vin":"TEST00000000VIN01",
+		  "color":null,"access_type":"OWNER","display_name":"Owned","option_codes":"TEST0,COUSE",
+		  "granular_access":{"hide_private":false},"tokens":["4f993c5b9e2b937b","7a3153b1bbb48a96"],
+		  "state":null,"in_service":false,"id_s":"100021","calendar_enabled":true,
+		  "api_version":null,"backseat_token":null,"backseat_token_updated_at":null}],
+		  "pagination":{"previous":null,"next":null,"current":1,"per_page":2,"count":1,"pages":1},
+		  "count":1}"#;
+		assert_eq!(
+			Tesla::read_vehicle_ids(&response(200, &[], list)),
+			Ok(alloc::vec![String::from("100021")])
+		);
+		assert_eq!(
+			Tesla::read_vehicle_ids(&response(200, &[], r#"{"response":[],"count":0}"#)),
+			Ok(Vec::new())
+		);
+		assert_eq!(Tesla::read_vehicle_ids(&response(401, &[], "")), Err(OemError::Unauthorized));
+		assert_eq!(
+			Tesla::read_vehicle_ids(&response(200, &[], r#"{"response":[{"id":1}]}"#)),
+			Err(OemError::Malformed)
+		);
 	}
 
 	#[test]

@@ -42,7 +42,7 @@
 //! ([`dimo_offchain::settings`]); they are sealed at rest ([`dimo_offchain::seal`]) under a key
 //! from the node's keystore; and the log lines name vehicles, OEMs and hosts, never tokens.
 
-use crate::{pallet::*, AnchorBatch, AnchorRecord, ContentId, OemApi, OemSource};
+use crate::{pallet::*, AnchorBatch, AnchorRecord, ContentId, OemSource};
 use alloc::{
 	collections::{BTreeMap, BTreeSet},
 	format,
@@ -56,7 +56,7 @@ use dimo_offchain::{
 	credentials::{credentials_key, oem_client_key, Credentials, OemClient, VEHICLES_KEY},
 	envelope::{self, content_key_key, ContentKey, KeyChange},
 	ipfs,
-	oem::{self, smartcar::Smartcar, tesla::Tesla, OemError, Signals},
+	oem::{self, OemError, Signals},
 	readings::{self, Head, KeptReading, MAX_RAW_KEPT},
 	record::Record,
 	schedule::{schedule_key, Failure, Policy, Schedule},
@@ -148,14 +148,6 @@ fn origin(url: &str) -> &str {
 	let after_scheme = url.find("://").map(|i| i.saturating_add(3)).unwrap_or(0);
 	let rest = url.get(after_scheme..).unwrap_or("");
 	rest.split('/').next().unwrap_or(rest)
-}
-
-/// The adapter that speaks `api`: the one place that maps governance's [`OemApi`] to code.
-fn adapter(api: OemApi) -> oem::Adapter {
-	match api {
-		OemApi::Tesla => oem::Adapter::of::<Tesla>(),
-		OemApi::Smartcar => oem::Adapter::of::<Smartcar>(),
-	}
 }
 
 fn url(bytes: &[u8]) -> &str {
@@ -528,7 +520,7 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 			.filter_map(|(index, client)| jobs.get(*index).map(|job| (job, client)))
 			.map(|(job, client)| {
 				let refresh = String::from_utf8_lossy(&job.credentials.refresh_token);
-				(adapter(job.source.api).refresh_request)(
+				(job.source.api.adapter().refresh_request)(
 					url(&job.source.auth_url),
 					&client.to_oauth(),
 					&refresh,
@@ -541,7 +533,7 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 			let Some(job) = jobs.get_mut(index) else { continue };
 			let host = origin(url(&job.source.auth_url));
 			let tokens = match answer {
-				Ok(answer) => (adapter(job.source.api).read_tokens)(&answer.response()),
+				Ok(answer) => (job.source.api.adapter().read_tokens)(&answer.response()),
 				Err(reason) => {
 					log::warn!(
 						target: LOG_TARGET,
@@ -614,7 +606,7 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 			.map(|job| {
 				let car = String::from_utf8_lossy(&job.credentials.oem_vehicle);
 				let token = String::from_utf8_lossy(&job.credentials.access_token);
-				(adapter(job.source.api).data_request)(url(&job.source.api_base_url), &car, &token)
+				(job.source.api.adapter().data_request)(url(&job.source.api_base_url), &car, &token)
 			})
 			.collect();
 		let answers = fetch_all(&requests, deadline, max_bytes);
@@ -623,7 +615,7 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 			let host = origin(url(&job.source.api_base_url));
 			let read = match answer {
 				Ok(answer) => {
-					let read = (adapter(job.source.api).read_data)(&answer.response());
+					let read = (job.source.api.adapter().read_data)(&answer.response());
 					if read.is_ok() && answer.body.len() <= MAX_RAW_KEPT {
 						job.raw = Some(answer.body);
 					}
@@ -690,7 +682,7 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 			let Some(signals) = job.signals.take() else { continue };
 			let record = Record {
 				vehicle: job.vehicle,
-				oem: adapter(job.source.api).name.into(),
+				oem: job.source.api.adapter().name.into(),
 				from: read_at,
 				to: read_at,
 				signals,

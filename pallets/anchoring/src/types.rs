@@ -48,6 +48,18 @@ pub enum OemApi {
 	Smartcar,
 }
 
+impl OemApi {
+	/// The adapter that speaks this API ([`dimo_offchain::oem`]): what the collector's worker
+	/// and the node's `collector_attestOwnership` use.
+	pub fn adapter(self) -> dimo_offchain::oem::Adapter {
+		use dimo_offchain::oem::{smartcar::Smartcar, tesla::Tesla, Adapter};
+		match self {
+			OemApi::Tesla => Adapter::of::<Tesla>(),
+			OemApi::Smartcar => Adapter::of::<Smartcar>(),
+		}
+	}
+}
+
 /// Where a collector reaches an OEM's API. Governance registers it; a collector polls no other
 /// host.
 #[derive(
