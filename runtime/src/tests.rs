@@ -541,7 +541,7 @@ mod anchoring {
 	/// Alice's vehicle, consenting to the dev collector (`//Ferdie`) and to IPFS.
 	fn onboarded_vehicle() -> u64 {
 		let alice = RuntimeOrigin::signed(alice());
-		assert_ok!(Vehicles::register(alice.clone(), 1, H256::repeat_byte(7)));
+		assert_ok!(Vehicles::register(alice.clone(), 1, H256::repeat_byte(7), None));
 		assert_ok!(Vehicles::authorize_collector(alice.clone(), 0, ferdie_account().into(), None));
 		assert_ok!(Vehicles::set_storage(alice, 0, StorageBackend::Ipfs));
 		0
@@ -602,6 +602,55 @@ mod anchoring {
 			assert_eq!(validate(xt.clone()), Err(InvalidTransaction::BadSigner.into()));
 			assert!(Executive::apply_extrinsic(xt).is_err());
 			assert!(Anchoring::anchors(vehicle, 0, 10).is_empty());
+		});
+	}
+
+	#[test]
+	fn every_chain_but_dev_registers_a_car_only_with_a_collectors_attestation() {
+		preset_storage(DEV_RUNTIME_PRESET).execute_with(|| {
+			assert!(!pallet_vehicles::AttestationRequired::<Runtime>::get());
+		});
+		preset_storage(genesis_config_presets::TESTNET_RUNTIME_PRESET).execute_with(|| {
+			assert!(pallet_vehicles::AttestationRequired::<Runtime>::get());
+		});
+		preset_storage(LOCAL_TESTNET_RUNTIME_PRESET).execute_with(|| {
+			assert!(pallet_vehicles::AttestationRequired::<Runtime>::get());
+			let reference = H256::repeat_byte(7);
+			assert_noop!(
+				Vehicles::register(RuntimeOrigin::signed(alice()), 1, reference, None),
+				pallet_vehicles::Error::<Runtime>::AttestationRequired
+			);
+			// The local chain's collector (//Ferdie's sr25519 key) signs the documented
+			// payload: the runtime checks it with the app key type and the genesis hash.
+			let expires_at = frame_system::Pallet::<Runtime>::block_number() + 10;
+			let genesis = frame_system::Pallet::<Runtime>::block_hash(0);
+			let payload = dimo_primitives::ownership::ownership_payload(
+				&genesis,
+				1,
+				&reference,
+				&alice(),
+				&expires_at,
+			);
+			let sign = |key: Sr25519Keyring| pallet_vehicles::OwnershipAttestation {
+				collector: CollectorId::from(Sr25519Keyring::Ferdie.public()),
+				expires_at,
+				signature: dimo_primitives::collector::CollectorSignature::from(key.sign(&payload)),
+			};
+			assert_noop!(
+				Vehicles::register(
+					RuntimeOrigin::signed(alice()),
+					1,
+					reference,
+					Some(sign(Sr25519Keyring::Eve))
+				),
+				pallet_vehicles::Error::<Runtime>::BadAttestationSignature
+			);
+			assert_ok!(Vehicles::register(
+				RuntimeOrigin::signed(alice()),
+				1,
+				reference,
+				Some(sign(Sr25519Keyring::Ferdie))
+			));
 		});
 	}
 
