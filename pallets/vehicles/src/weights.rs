@@ -48,6 +48,7 @@ use core::marker::PhantomData;
 /// The weight of each call of `pallet_vehicles`.
 pub trait WeightInfo {
 	fn register() -> Weight;
+	fn reclaim() -> Weight;
 	fn transfer() -> Weight;
 	fn accept_transfer() -> Weight;
 	fn cancel_transfer() -> Weight;
@@ -55,12 +56,15 @@ pub trait WeightInfo {
 	fn authorize_collector() -> Weight;
 	fn revoke_collector() -> Weight;
 	fn set_storage() -> Weight;
-	fn reclaim() -> Weight;
 }
 
 /// Weights measured on the reference machine, with the runtime's database weights.
 pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
+	/// Storage: `Anchoring::Collectors` (r:1 w:0)
+	/// Proof: `Anchoring::Collectors` (`max_values`: None, `max_size`: Some(84), added: 2559, mode: `MaxEncodedLen`)
+	/// Storage: `System::BlockHash` (r:1 w:0)
+	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	/// Storage: `Vehicles::VehicleByReference` (r:1 w:1)
 	/// Proof: `Vehicles::VehicleByReference` (`max_values`: None, `max_size`: Some(76), added: 2551, mode: `MaxEncodedLen`)
 	/// Storage: `Vehicles::NextVehicleId` (r:1 w:1)
@@ -72,31 +76,60 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
 	/// Storage: `Vehicles::Vehicles` (r:0 w:1)
-	/// Proof: `Vehicles::Vehicles` (`max_values`: None, `max_size`: Some(141), added: 2616, mode: `MaxEncodedLen`)
+	/// Proof: `Vehicles::Vehicles` (`max_values`: None, `max_size`: Some(145), added: 2620, mode: `MaxEncodedLen`)
 	fn register() -> Weight {
 		// Proof size summary in bytes:
-		//  Measured:  `8866`
+		//  Measured:  `9179`
 		//  Estimated: `11515`
-		// Minimum execution time: 3_602_395_000 picoseconds.
-		Weight::from_parts(4_310_733_000, 11515)
-			.saturating_add(T::DbWeight::get().reads(5_u64))
+		// Minimum execution time: 13_026_730_000 picoseconds.
+		Weight::from_parts(14_292_764_000, 11515)
+			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
+	/// Storage: `Vehicles::Vehicles` (r:1 w:1)
+	/// Proof: `Vehicles::Vehicles` (`max_values`: None, `max_size`: Some(145), added: 2620, mode: `MaxEncodedLen`)
+	/// Storage: `Anchoring::Collectors` (r:1 w:0)
+	/// Proof: `Anchoring::Collectors` (`max_values`: None, `max_size`: Some(84), added: 2559, mode: `MaxEncodedLen`)
+	/// Storage: `System::BlockHash` (r:1 w:0)
+	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
+	/// Storage: `Vehicles::VehiclesOf` (r:2 w:2)
+	/// Proof: `Vehicles::VehiclesOf` (`max_values`: None, `max_size`: Some(8050), added: 10525, mode: `MaxEncodedLen`)
+	/// Storage: `Issuance::CurrentEpoch` (r:1 w:0)
+	/// Proof: `Issuance::CurrentEpoch` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Issuance::VehicleActivityOf` (r:1 w:0)
+	/// Proof: `Issuance::VehicleActivityOf` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:2 w:2)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:2 w:2)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Vehicles::CollectorConsents` (r:0 w:1)
+	/// Proof: `Vehicles::CollectorConsents` (`max_values`: None, `max_size`: Some(313), added: 2788, mode: `MaxEncodedLen`)
+	/// Storage: `Vehicles::TransferOffers` (r:0 w:1)
+	/// Proof: `Vehicles::TransferOffers` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
+	fn reclaim() -> Weight {
+		// Proof size summary in bytes:
+		//  Measured:  `18376`
+		//  Estimated: `22040`
+		// Minimum execution time: 13_294_958_000 picoseconds.
+		Weight::from_parts(14_072_468_000, 22040)
+			.saturating_add(T::DbWeight::get().reads(11_u64))
+			.saturating_add(T::DbWeight::get().writes(9_u64))
+	}
 	/// Storage: `Vehicles::Vehicles` (r:1 w:0)
-	/// Proof: `Vehicles::Vehicles` (`max_values`: None, `max_size`: Some(141), added: 2616, mode: `MaxEncodedLen`)
+	/// Proof: `Vehicles::Vehicles` (`max_values`: None, `max_size`: Some(145), added: 2620, mode: `MaxEncodedLen`)
 	/// Storage: `Vehicles::TransferOffers` (r:0 w:1)
 	/// Proof: `Vehicles::TransferOffers` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
 	fn transfer() -> Weight {
 		// Proof size summary in bytes:
-		//  Measured:  `268`
-		//  Estimated: `3606`
-		// Minimum execution time: 634_019_000 picoseconds.
-		Weight::from_parts(892_514_000, 3606)
+		//  Measured:  `292`
+		//  Estimated: `3610`
+		// Minimum execution time: 365_381_000 picoseconds.
+		Weight::from_parts(465_489_000, 3610)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Vehicles::Vehicles` (r:1 w:1)
-	/// Proof: `Vehicles::Vehicles` (`max_values`: None, `max_size`: Some(141), added: 2616, mode: `MaxEncodedLen`)
+	/// Proof: `Vehicles::Vehicles` (`max_values`: None, `max_size`: Some(145), added: 2620, mode: `MaxEncodedLen`)
 	/// Storage: `Vehicles::TransferOffers` (r:1 w:1)
 	/// Proof: `Vehicles::TransferOffers` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
 	/// Storage: `Vehicles::VehiclesOf` (r:2 w:2)
@@ -109,28 +142,28 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Vehicles::CollectorConsents` (`max_values`: None, `max_size`: Some(313), added: 2788, mode: `MaxEncodedLen`)
 	fn accept_transfer() -> Weight {
 		// Proof size summary in bytes:
-		//  Measured:  `17762`
+		//  Measured:  `17786`
 		//  Estimated: `22040`
-		// Minimum execution time: 1_415_875_000 picoseconds.
-		Weight::from_parts(1_811_206_000, 22040)
+		// Minimum execution time: 886_412_000 picoseconds.
+		Weight::from_parts(919_641_000, 22040)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
 	/// Storage: `Vehicles::TransferOffers` (r:1 w:1)
 	/// Proof: `Vehicles::TransferOffers` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
 	/// Storage: `Vehicles::Vehicles` (r:1 w:0)
-	/// Proof: `Vehicles::Vehicles` (`max_values`: None, `max_size`: Some(141), added: 2616, mode: `MaxEncodedLen`)
+	/// Proof: `Vehicles::Vehicles` (`max_values`: None, `max_size`: Some(145), added: 2620, mode: `MaxEncodedLen`)
 	fn cancel_transfer() -> Weight {
 		// Proof size summary in bytes:
-		//  Measured:  `347`
-		//  Estimated: `3606`
-		// Minimum execution time: 772_128_000 picoseconds.
-		Weight::from_parts(991_490_000, 3606)
+		//  Measured:  `371`
+		//  Estimated: `3610`
+		// Minimum execution time: 383_477_000 picoseconds.
+		Weight::from_parts(471_839_000, 3610)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Vehicles::Vehicles` (r:1 w:1)
-	/// Proof: `Vehicles::Vehicles` (`max_values`: None, `max_size`: Some(141), added: 2616, mode: `MaxEncodedLen`)
+	/// Proof: `Vehicles::Vehicles` (`max_values`: None, `max_size`: Some(145), added: 2620, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
@@ -159,102 +192,97 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Anchoring::Heads` (`max_values`: None, `max_size`: Some(32), added: 2507, mode: `MaxEncodedLen`)
 	fn retire() -> Weight {
 		// Proof size summary in bytes:
-		//  Measured:  `9767`
+		//  Measured:  `9791`
 		//  Estimated: `22347`
-		// Minimum execution time: 3_165_596_000 picoseconds.
-		Weight::from_parts(4_538_620_000, 22347)
+		// Minimum execution time: 1_869_417_000 picoseconds.
+		Weight::from_parts(2_418_900_000, 22347)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(13_u64))
 	}
 	/// Storage: `Vehicles::Vehicles` (r:1 w:0)
-	/// Proof: `Vehicles::Vehicles` (`max_values`: None, `max_size`: Some(141), added: 2616, mode: `MaxEncodedLen`)
+	/// Proof: `Vehicles::Vehicles` (`max_values`: None, `max_size`: Some(145), added: 2620, mode: `MaxEncodedLen`)
 	/// Storage: `Vehicles::CollectorConsents` (r:1 w:1)
 	/// Proof: `Vehicles::CollectorConsents` (`max_values`: None, `max_size`: Some(313), added: 2788, mode: `MaxEncodedLen`)
 	fn authorize_collector() -> Weight {
 		// Proof size summary in bytes:
-		//  Measured:  `542`
+		//  Measured:  `566`
 		//  Estimated: `3778`
-		// Minimum execution time: 990_317_000 picoseconds.
-		Weight::from_parts(1_075_987_000, 3778)
+		// Minimum execution time: 421_404_000 picoseconds.
+		Weight::from_parts(510_596_000, 3778)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Vehicles::Vehicles` (r:1 w:0)
-	/// Proof: `Vehicles::Vehicles` (`max_values`: None, `max_size`: Some(141), added: 2616, mode: `MaxEncodedLen`)
+	/// Proof: `Vehicles::Vehicles` (`max_values`: None, `max_size`: Some(145), added: 2620, mode: `MaxEncodedLen`)
 	/// Storage: `Vehicles::CollectorConsents` (r:1 w:1)
 	/// Proof: `Vehicles::CollectorConsents` (`max_values`: None, `max_size`: Some(313), added: 2788, mode: `MaxEncodedLen`)
 	fn revoke_collector() -> Weight {
 		// Proof size summary in bytes:
-		//  Measured:  `575`
+		//  Measured:  `599`
 		//  Estimated: `3778`
-		// Minimum execution time: 732_543_000 picoseconds.
-		Weight::from_parts(1_091_336_000, 3778)
+		// Minimum execution time: 428_985_000 picoseconds.
+		Weight::from_parts(459_009_000, 3778)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Vehicles::Vehicles` (r:1 w:1)
-	/// Proof: `Vehicles::Vehicles` (`max_values`: None, `max_size`: Some(141), added: 2616, mode: `MaxEncodedLen`)
+	/// Proof: `Vehicles::Vehicles` (`max_values`: None, `max_size`: Some(145), added: 2620, mode: `MaxEncodedLen`)
 	fn set_storage() -> Weight {
 		// Proof size summary in bytes:
-		//  Measured:  `268`
-		//  Estimated: `3606`
-		// Minimum execution time: 537_989_000 picoseconds.
-		Weight::from_parts(570_901_000, 3606)
+		//  Measured:  `292`
+		//  Estimated: `3610`
+		// Minimum execution time: 448_094_000 picoseconds.
+		Weight::from_parts(593_208_000, 3610)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
-	}
-	fn reclaim() -> Weight {
-		Weight::from_parts(1_811_206_000, 22040)
-			.saturating_add(T::DbWeight::get().reads(8_u64))
-			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
 }
 
 /// The same weights with ParityDB's database weights, for tests and mock runtimes.
 impl WeightInfo for () {
 	fn register() -> Weight {
-		Weight::from_parts(4_310_733_000, 11515)
-			.saturating_add(ParityDbWeight::get().reads(5_u64))
+		Weight::from_parts(14_292_764_000, 11515)
+			.saturating_add(ParityDbWeight::get().reads(7_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
+	fn reclaim() -> Weight {
+		Weight::from_parts(14_072_468_000, 22040)
+			.saturating_add(ParityDbWeight::get().reads(11_u64))
+			.saturating_add(ParityDbWeight::get().writes(9_u64))
+	}
 	fn transfer() -> Weight {
-		Weight::from_parts(892_514_000, 3606)
+		Weight::from_parts(465_489_000, 3610)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn accept_transfer() -> Weight {
-		Weight::from_parts(1_811_206_000, 22040)
+		Weight::from_parts(919_641_000, 22040)
 			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
 	fn cancel_transfer() -> Weight {
-		Weight::from_parts(991_490_000, 3606)
+		Weight::from_parts(471_839_000, 3610)
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn retire() -> Weight {
-		Weight::from_parts(4_538_620_000, 22347)
+		Weight::from_parts(2_418_900_000, 22347)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(13_u64))
 	}
 	fn authorize_collector() -> Weight {
-		Weight::from_parts(1_075_987_000, 3778)
+		Weight::from_parts(510_596_000, 3778)
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn revoke_collector() -> Weight {
-		Weight::from_parts(1_091_336_000, 3778)
+		Weight::from_parts(459_009_000, 3778)
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn set_storage() -> Weight {
-		Weight::from_parts(570_901_000, 3606)
+		Weight::from_parts(593_208_000, 3610)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
-	}
-	fn reclaim() -> Weight {
-		Weight::from_parts(1_811_206_000, 22040)
-			.saturating_add(ParityDbWeight::get().reads(8_u64))
-			.saturating_add(ParityDbWeight::get().writes(7_u64))
 	}
 }
