@@ -258,7 +258,7 @@ where
 			};
 			error(OEM_REFUSED, format!("OEM {oem} ({}): {why}", adapter.name))
 		})?;
-		if !listed.iter().any(|id| *id == oem_vehicle) {
+		if !listed.contains(&oem_vehicle) {
 			return Err(error(
 				NOT_LISTED,
 				format!("OEM {oem} does not list this car for this token"),

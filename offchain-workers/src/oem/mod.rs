@@ -1,5 +1,5 @@
-//! OEM adapters: how to ask a carmaker's API for a vehicle's data and for a fresh access
-//! token, and how to read its answers.
+//! OEM adapters: how to ask a carmaker's API for a vehicle's data, for a fresh access token
+//! and for the vehicles an owner's grant covers, and how to read its answers.
 //!
 //! One trait, [`OemAdapter`], one module per OEM ([`tesla`], [`smartcar`]): adding an OEM
 //! touches one new file and the list in [`adapter_names`]. Adapters do no I/O: they build

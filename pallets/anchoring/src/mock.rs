@@ -285,7 +285,7 @@ pub fn onboard(owner: u64, collector: u64, backend: StorageBackend) -> VehicleId
 	let origin = RuntimeOrigin::signed(owner);
 	let vehicle = pallet_vehicles::NextVehicleId::<Test>::get();
 	let reference = sp_core::H256(sp_io::hashing::blake2_256(oem_car(vehicle).as_bytes()));
-	Registry::register(origin.clone(), TESLA, reference).expect("registers");
+	Registry::register(origin.clone(), TESLA, reference, None).expect("registers");
 	Registry::authorize_collector(origin.clone(), vehicle, collector, None).expect("consents");
 	Registry::set_storage(origin, vehicle, backend).expect("sets the backend");
 	vehicle

@@ -18,7 +18,8 @@ fn register(owner: u64) -> VehicleId {
 	assert_ok!(VehicleRegistry::register(
 		RuntimeOrigin::signed(owner),
 		1,
-		H256::from_low_u64_be(id + 1_000)
+		H256::from_low_u64_be(id + 1_000),
+		None
 	));
 	id
 }

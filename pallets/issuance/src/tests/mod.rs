@@ -17,7 +17,8 @@ fn register(owner: u64) -> VehicleId {
 	assert_ok!(Vehicles::register(
 		RuntimeOrigin::signed(owner),
 		1,
-		H256::repeat_byte((id % 250) as u8 + 1)
+		H256::repeat_byte((id % 250) as u8 + 1),
+		None
 	));
 	id
 }
