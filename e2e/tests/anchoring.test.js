@@ -3,10 +3,10 @@
 // the very transaction a collector's offchain worker submits: a general (v5) extrinsic with no
 // signer, authorized by the collector key's signature over the batch (#[pallet::authorize]).
 //
-// Covers the chain side of issue 6: registries through sudo on the dev chain and the
+// Covers the chain side of anchoring: registries through sudo on the dev chain and the
 // dimo_collectors / dimo_oemSources methods; an anchor that costs the collector no fee and no
 // nonce, read back through dimo_anchors; replays, unknown collectors and vehicles without consent
-// refused by the transaction pool before they take block space. Issue 12: a window dated ahead of
+// refused by the transaction pool before they take block space. Attacks: a window dated ahead of
 // the chain's clock is refused, and a content id that another collector copies from the pool does
 // not sink an honest batch.
 
@@ -193,7 +193,7 @@ describe('anchors', () => {
   test('a window dated ahead of the chain is refused, so it cannot lock a vehicle', async () => {
     const vehicle = await onboard(ferdie);
     const at = Date.now();
-    // The attack of issue 12: a window ending at the end of time made every later reading stale.
+    // An attack: a window ending at the end of time would make every later reading stale.
     const endOfTime = { ...record(vehicle, at), observedTo: 2n ** 64n - 1n };
     await assert.rejects(submit(anchorExtrinsic(ferdie, [endOfTime])), (error) => error.code === 1010);
     // Ten minutes ahead is past the tolerance (two minutes) as well.
@@ -222,7 +222,7 @@ describe('anchors', () => {
   });
 
   test('a collector holds one batch in the pool at a time, so it cannot crowd out a block', async () => {
-    // The attack of issue 12: 60 single-record batches, no fee, no nonce, top priority. Sent
+    // An attack: 60 single-record batches, no fee, no nonce, top priority. Sent
     // back to back, the pool takes the first and refuses the others (the same per-collector
     // tag, no higher priority: 1014), whatever readings they carry. A block imported between
     // two of the submissions would let the next one in: then the round is tried again.

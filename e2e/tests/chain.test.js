@@ -1,6 +1,6 @@
 // The chain as a client sees it: a real `dimo-node --dev` process, @polkadot/api.
 //
-// Covers issue 2: block production and GRANDPA finality, the chain's properties, a balance
+// Covers: block production and GRANDPA finality, the chain's properties, a balance
 // transfer (events and fee), an overdraft failing with the runtime's own error, Prometheus
 // metrics, and the runtime metadata decoding every storage item and every call.
 

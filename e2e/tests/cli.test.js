@@ -50,7 +50,7 @@ for (const [chain, validators, sudo] of [['dev', 1, true], ['local', 4, false], 
 }
 
 test('a Live chain whose genesis gives power to the dev keys is refused unless the operator allows it', async () => {
-  // The testnet preset carries //Alice, //Bob and //Charlie as placeholders (issue 12).
+  // The testnet preset carries //Alice, //Bob and //Charlie as placeholders.
   await assert.rejects(
     run(nodeBinary(), ['--chain', 'testnet', '--tmp', '--no-mdns', '--rpc-port', '0', '--port', '0'], { timeout: 60_000 }),
     (error) => {

@@ -2,7 +2,7 @@
 // preset makes every governance period a minute or less) driven by @polkadot/api as DIMO
 // holders and the technical committee would drive it from Polkadot.js Apps.
 //
-// Covers issue 5: note a preimage that changes an issuance parameter, propose it with a
+// Covers: note a preimage that changes an issuance parameter, propose it with a
 // deposit, second it, let it launch, vote with conviction from several accounts (one by
 // delegation), let it pass and be enacted, and read the new parameter on chain; then a second
 // proposal that the committee cancels leaves the parameter unchanged.

@@ -2,7 +2,7 @@
 // `dimo-node --dev` process, @polkadot/api for transactions, and the node's dimo_* JSON-RPC
 // methods over HTTP for the questions.
 //
-// Covers issue 3: register, consent, grant, check through dimo_canRead, let the grant expire,
+// Covers: register, consent, grant, check through dimo_canRead, let the grant expire,
 // transfer and see grants and consents gone; errors of calls and of the RPC methods.
 
 import { before, after, describe, test } from 'node:test';

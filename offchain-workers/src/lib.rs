@@ -1,7 +1,7 @@
 //! # DIMO offchain worker library
 //!
 //! What a collector's offchain worker needs besides the chain: the code is `no_std` because it
-//! runs inside the runtime's `offchain_worker` hook (pallets/anchoring, issue 6), where HTTP
+//! runs inside the runtime's `offchain_worker` hook (pallets/anchoring), where HTTP
 //! goes through `sp_runtime::offchain::http` and the node's certificate checks.
 //!
 //! - [`record`]: the canonical, versioned record of one reading of a vehicle, the exact bytes

@@ -75,8 +75,7 @@ impl<BlockNumber: From<u32>> Timings<BlockNumber> {
 	/// timelock; a fast-tracked referendum is open 3 hours; a veto holds 7 days; a committee
 	/// motion is open 3 days.
 	pub fn dip1() -> Self {
-		const HOURS: u32 = 600;
-		const DAYS: u32 = 24 * HOURS;
+		use dimo_primitives::time::{DAYS, HOURS};
 		Self {
 			launch_period: (7 * DAYS).into(),
 			voting_period: (7 * DAYS).into(),

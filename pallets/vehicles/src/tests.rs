@@ -215,7 +215,7 @@ fn transfer_refusals() {
 #[test]
 fn nobody_can_push_a_vehicle_onto_an_account() {
 	test(|| {
-		// The attack of issue 12: fill Bob's list with unwanted vehicles until his own
+		// The attack: fill Bob's list with unwanted vehicles until his own
 		// registration fails. Offers take no room in his list.
 		for n in 0..u64::from(MAX_VEHICLES) + 2 {
 			let vehicle = register(if n % 2 == 0 { ALICE } else { CHARLIE }, 200 + n);

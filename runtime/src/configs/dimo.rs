@@ -90,8 +90,8 @@ impl pallet_issuance::Config for Runtime {
 	type Vehicles = Vehicles;
 	type Demand = DataAccess;
 	type AdminOrigin = Governance;
-	/// The anchors report activity through the trait (pallets/anchoring, issue 6); by hand,
-	/// only governance attests it.
+	/// The anchors report activity through the trait (pallets/anchoring); by hand, only
+	/// governance attests it.
 	type ActivityOrigin = Governance;
 	type PalletId = IssuancePalletId;
 	/// Ten blocks: one minute. Long enough for a dev chain to show an epoch close.

@@ -64,7 +64,8 @@ parameter_types! {
 
 impl pallet_transaction_payment::Config for Runtime {
 	type RuntimeEvent = RuntimeEvent;
-	/// Fees are paid in DIMO and burnt (later issues route them to the DAO).
+	/// Fees are paid in DIMO and burnt: nobody, not even the block author, is paid to fill
+	/// blocks.
 	type OnChargeTransaction = FungibleAdapter<Balances, ()>;
 	type WeightToFee = ConstantMultiplier<Balance, FeePerRefTime>;
 	type LengthToFee = ConstantMultiplier<Balance, FeePerByte>;

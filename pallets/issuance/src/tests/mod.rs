@@ -607,7 +607,7 @@ fn demand_raises_points_up_to_the_cap() {
 fn grants_to_accounts_that_are_not_data_consumers_earn_no_bonus() {
 	test(|| {
 		let vehicle = register(ALICE);
-		// The farming of issue 12: five grants to the owner's own spare accounts (deposits
+		// Self-grant farming: five grants to the owner's own spare accounts (deposits
 		// that come back with revokeMany) turned 6,000 points into 9,000.
 		for spare in 30..35 {
 			grant(ALICE, vehicle, spare);
