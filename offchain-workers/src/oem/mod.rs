@@ -1,11 +1,13 @@
 //! OEM adapters: how to ask a carmaker's API for a vehicle's data, for a fresh access token
 //! and for the vehicles an owner's grant covers, and how to read its answers.
 //!
-//! One trait, [`OemAdapter`], one module per OEM ([`tesla`], [`smartcar`]): adding an OEM
-//! touches one new file and the list in [`adapter_names`]. Adapters do no I/O: they build
-//! [`Request`]s and read responses, so that the offchain worker drives many requests at once
-//! through the offchain HTTP API, and so that each adapter is tested against recorded
-//! responses of the real APIs' shapes.
+//! One trait, [`OemAdapter`], one module per OEM ([`tesla`], [`smartcar`]). Adding an OEM
+//! today: its module here and its name in [`adapter_names`], its variant in
+//! `pallet_anchoring::OemApi` (what governance registers a source as) with its arm in
+//! `OemApi::adapter`, and, for dev and tests, the simulator's `Oem` enum. Adapters do no I/O:
+//! they build [`Request`]s and read responses, so that the offchain worker drives many
+//! requests at once through the offchain HTTP API, and so that each adapter is tested against
+//! recorded responses of the real APIs' shapes.
 
 pub mod smartcar;
 pub mod tesla;
