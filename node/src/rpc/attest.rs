@@ -17,6 +17,7 @@
 
 use std::{sync::Arc, time::Duration};
 
+use super::collector::{check_if_safe, error};
 use dimo_offchain::{
 	credentials::{MAX_OEM_VEHICLE_LEN, MAX_TOKEN_LEN},
 	oem::{self, OemError},
@@ -33,7 +34,6 @@ use hyper::body::Bytes;
 use jsonrpsee::{
 	core::{async_trait, RpcResult},
 	proc_macros::rpc,
-	types::error::{ErrorObject, ErrorObjectOwned},
 	Extensions,
 };
 use pallet_anchoring_runtime_api::AnchoringApi;
@@ -99,23 +99,40 @@ pub trait AttestApi {
 	) -> RpcResult<AttestationJson>;
 }
 
+/// The HTTPS client that asks carmakers: the node's trust store (native roots, or
+/// `SSL_CERT_FILE`), ring, HTTP/1.
+type HttpsClient = hyper_util::client::legacy::Client<
+	hyper_rustls::HttpsConnector<hyper_util::client::legacy::connect::HttpConnector>,
+	Full<Bytes>,
+>;
+
 /// Implements [`AttestApiServer`].
 pub struct Attestor<C> {
 	client: Arc<C>,
 	keystore: KeystorePtr,
 	settings: Settings,
+	https: HttpsClient,
 }
 
 impl<C> Attestor<C> {
 	/// The method, reading the chain through `client`, signing with `keystore`'s collector key,
-	/// under the operator's `settings` (allowed hosts, answer size).
-	pub fn new(client: Arc<C>, keystore: KeystorePtr, settings: Settings) -> Self {
-		Self { client, keystore, settings }
+	/// under the operator's `settings` (allowed hosts, answer size). Reads the trust store once,
+	/// here, as sc-offchain's client does for the worker.
+	pub fn new(
+		client: Arc<C>,
+		keystore: KeystorePtr,
+		settings: Settings,
+	) -> Result<Self, std::io::Error> {
+		let connector = hyper_rustls::HttpsConnectorBuilder::new()
+			.with_provider_and_native_roots(tokio_rustls::rustls::crypto::ring::default_provider())?
+			.https_or_http()
+			.enable_http1()
+			.build();
+		let https =
+			hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+				.build(connector);
+		Ok(Self { client, keystore, settings, https })
 	}
-}
-
-fn error(code: i32, message: impl Into<String>) -> ErrorObjectOwned {
-	ErrorObject::owned(code, message.into(), None::<()>)
 }
 
 /// The answer of the carmaker to one request.
@@ -127,15 +144,11 @@ struct Answer {
 
 /// Makes `request` over HTTPS (or plain HTTP where the chain allowed a loopback source), with
 /// the node's trust store, reading at most `max_bytes` of the answer.
-async fn fetch(request: oem::Request, max_bytes: usize) -> Result<Answer, String> {
-	let connector = hyper_rustls::HttpsConnectorBuilder::new()
-		.with_provider_and_native_roots(tokio_rustls::rustls::crypto::ring::default_provider())
-		.map_err(|e| format!("no trust store: {e}"))?
-		.https_or_http()
-		.enable_http1()
-		.build();
-	let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
-		.build::<_, Full<Bytes>>(connector);
+async fn fetch(
+	client: &HttpsClient,
+	request: oem::Request,
+	max_bytes: usize,
+) -> Result<Answer, String> {
 	let mut builder = hyper::Request::builder().method(request.method).uri(&request.url);
 	for (name, value) in &request.headers {
 		builder = builder.header(*name, value);
@@ -186,13 +199,7 @@ where
 		oem_vehicle: String,
 		owner: AccountId,
 	) -> RpcResult<AttestationJson> {
-		sc_rpc_api::check_if_safe(ext).map_err(|_| {
-			error(
-				super::collector::UNSAFE_DENIED,
-				"collector_* methods are unsafe: allowed only where the node allows unsafe RPC \
-				 methods",
-			)
-		})?;
+		check_if_safe(ext)?;
 		if access_token.is_empty() || access_token.len() > MAX_TOKEN_LEN {
 			return Err(error(
 				BAD_INPUT,
@@ -246,7 +253,7 @@ where
 		let adapter = source.api.adapter();
 		let request = (adapter.list_request)(&api_base, &access_token);
 		drop(access_token);
-		let answer = fetch(request, self.settings.max_answer_bytes as usize)
+		let answer = fetch(&self.https, request, self.settings.max_answer_bytes as usize)
 			.await
 			.map_err(|why| error(OEM_UNREACHABLE, format!("{api_base}: {why}")))?;
 		let response =

@@ -131,11 +131,11 @@ pub fn node_seal_key(keystore: &KeystorePtr, create: bool) -> Result<Option<Seal
 	Ok(signature.map(|signature| SealKey::from_signature(&signature.0)))
 }
 
-fn error(code: i32, message: impl Into<String>) -> ErrorObjectOwned {
+pub(super) fn error(code: i32, message: impl Into<String>) -> ErrorObjectOwned {
 	ErrorObject::owned(code, message.into(), None::<()>)
 }
 
-fn check_if_safe(ext: &Extensions) -> RpcResult<()> {
+pub(super) fn check_if_safe(ext: &Extensions) -> RpcResult<()> {
 	sc_rpc_api::check_if_safe(ext).map_err(|_| {
 		error(
 			UNSAFE_DENIED,

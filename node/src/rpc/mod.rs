@@ -87,7 +87,8 @@ where
 	module.merge(System::new(client.clone(), pool).into_rpc())?;
 	module.merge(TransactionPayment::new(client.clone()).into_rpc())?;
 	module.merge(Dimo::new(client.clone()).into_rpc())?;
-	module.merge(Attestor::new(client.clone(), keystore.clone(), collector_settings).into_rpc())?;
+	module
+		.merge(Attestor::new(client.clone(), keystore.clone(), collector_settings)?.into_rpc())?;
 	module.merge(
 		Gateway::new(client, offchain_storage.clone(), keystore.clone(), spawn).into_rpc(),
 	)?;

@@ -183,6 +183,16 @@ pub fn adapter_names() -> [&'static str; 2] {
 }
 
 /// The common failures of an API call, from its status; `Ok` for a 2xx.
+/// A `GET` of `url` with the owner's `access_token` as a bearer token: how both APIs are read.
+fn bearer_get(url: String, access_token: &str) -> Request {
+	Request {
+		method: "GET",
+		url,
+		headers: alloc::vec![("Authorization", alloc::format!("Bearer {access_token}"))],
+		body: Vec::new(),
+	}
+}
+
 fn check_status(response: &Response) -> Result<(), OemError> {
 	match response.status {
 		200..=299 => Ok(()),

@@ -90,12 +90,7 @@ impl OemAdapter for Smartcar {
 	}
 
 	fn list_request(api_base: &str, access_token: &str) -> Request {
-		Request {
-			method: "GET",
-			url: format!("{}/v2.0/vehicles", api_base.trim_end_matches('/')),
-			headers: alloc::vec![("Authorization", format!("Bearer {access_token}"))],
-			body: Vec::new(),
-		}
+		bearer_get(format!("{}/v2.0/vehicles", api_base.trim_end_matches('/')), access_token)
 	}
 
 	fn read_vehicle_ids(response: &Response) -> Result<Vec<String>, OemError> {

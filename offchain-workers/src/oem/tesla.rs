@@ -73,15 +73,13 @@ impl OemAdapter for Tesla {
 	const NAME: &'static str = "tesla";
 
 	fn data_request(api_base: &str, oem_vehicle: &str, access_token: &str) -> Request {
-		Request {
-			method: "GET",
-			url: format!(
+		bearer_get(
+			format!(
 				"{}/api/1/vehicles/{oem_vehicle}/vehicle_data?endpoints={ENDPOINTS}",
 				api_base.trim_end_matches('/')
 			),
-			headers: alloc::vec![("Authorization", format!("Bearer {access_token}"))],
-			body: Vec::new(),
-		}
+			access_token,
+		)
 	}
 
 	fn read_data(response: &Response) -> Result<Signals, OemError> {
@@ -115,12 +113,7 @@ impl OemAdapter for Tesla {
 	}
 
 	fn list_request(api_base: &str, access_token: &str) -> Request {
-		Request {
-			method: "GET",
-			url: format!("{}/api/1/vehicles", api_base.trim_end_matches('/')),
-			headers: alloc::vec![("Authorization", format!("Bearer {access_token}"))],
-			body: Vec::new(),
-		}
+		bearer_get(format!("{}/api/1/vehicles", api_base.trim_end_matches('/')), access_token)
 	}
 
 	fn read_vehicle_ids(response: &Response) -> Result<Vec<String>, OemError> {

@@ -156,11 +156,12 @@ impl<T: Config> Pallet<T> {
 			attestation.expires_at.saturating_sub(T::MaxAttestationLifetime::get());
 		ensure!(earliest_making >= record.owned_since, Error::<T>::AttestationPredatesOwner);
 
+		let mut record = record;
 		let from = record.owner.clone();
 		let depositor = record.depositor.clone();
-		let transfers = Self::hand_over(record.clone(), vehicle, claimant.clone())?;
 		// The deposit of whoever registered it stays on hold, now from the claimant, as this
-		// vehicle's deposit: released to the claimant when the vehicle is retired.
+		// vehicle's deposit: released to the claimant when the vehicle is retired. (A refusal
+		// by `hand_over` below undoes it with the rest of the call.)
 		let deposit = if depositor == claimant {
 			record.deposit
 		} else {
@@ -174,12 +175,9 @@ impl<T: Config> Pallet<T> {
 				Fortitude::Force,
 			)?
 		};
-		Vehicles::<T>::mutate(vehicle, |stored| {
-			if let Some(stored) = stored {
-				stored.depositor = claimant.clone();
-				stored.deposit = deposit;
-			}
-		});
+		record.depositor = claimant.clone();
+		record.deposit = deposit;
+		let transfers = Self::hand_over(record, vehicle, claimant.clone())?;
 		Self::deposit_event(Event::Reclaimed {
 			vehicle,
 			from,
