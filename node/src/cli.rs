@@ -35,10 +35,18 @@ pub enum Subcommand {
 	/// Revert the chain to a previous state.
 	Revert(sc_cli::RevertCmd),
 
-	/// Benchmarks: pallets (`--features runtime-benchmarks` builds only), storage, block and
-	/// extrinsic overhead, and this machine against the reference hardware.
+	/// Benchmarks: pallets, storage, block and extrinsic overhead, and this machine against
+	/// the reference hardware.
+	#[cfg(feature = "runtime-benchmarks")]
 	#[command(subcommand)]
 	Benchmark(frame_benchmarking_cli::BenchmarkCmd),
+
+	/// Benchmarks: pallets, storage, block and extrinsic overhead, and this machine against
+	/// the reference hardware, in a node built with `--features runtime-benchmarks`
+	/// (`scripts/benchmark.sh` builds one). This build has none: the benchmark CLI doubles the
+	/// node's build.
+	#[cfg(not(feature = "runtime-benchmarks"))]
+	Benchmark(NoBenchmarks),
 
 	/// Database meta columns information.
 	ChainInfo(sc_cli::ChainInfoCmd),
@@ -111,4 +119,14 @@ pub struct Cli {
 	/// anyone can sign with those keys.
 	#[arg(long)]
 	pub allow_dev_keys_on_live_chain: bool,
+}
+
+/// The arguments of `benchmark` in a build without the benchmark CLI: whatever they are, the
+/// command says how to get a build that has it.
+#[cfg(not(feature = "runtime-benchmarks"))]
+#[derive(Debug, clap::Args)]
+pub struct NoBenchmarks {
+	/// The benchmark and its options.
+	#[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+	pub args: Vec<String>,
 }

@@ -8,6 +8,7 @@
 // service builders we call; their size is not ours to change.
 #![allow(clippy::result_large_err)]
 
+#[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
 mod chain_spec;
 mod cli;

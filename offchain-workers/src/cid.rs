@@ -60,11 +60,12 @@ impl Cid {
 
 	/// The binary CID, checked: a CIDv1, raw codec, sha2-256.
 	pub fn from_bytes(bytes: &[u8]) -> Result<Self, CidError> {
-		let bytes: [u8; CID_LEN] = bytes.try_into().map_err(|_| CidError::NotRawSha256)?;
-		if bytes[..4] != [VERSION, RAW, SHA2_256, DIGEST_LEN] {
-			return Err(CidError::NotRawSha256);
+		match read_v1_sha256(bytes) {
+			Some((codec, digest)) if codec == u64::from(RAW) && bytes.len() == CID_LEN => {
+				Ok(Self::from_digest(*digest))
+			},
+			_ => Err(CidError::NotRawSha256),
 		}
-		Ok(Self(bytes))
 	}
 
 	/// The CID in base32 text (multibase prefix `b`), as kubo prints CIDv1.
@@ -82,6 +83,29 @@ impl Cid {
 		};
 		Self::from_bytes(&bytes)
 	}
+}
+
+/// The codec and the digest of a binary CIDv1 whose multihash is a sha2-256 digest: version 1,
+/// any codec, hash code `0x12`, digest length 32, and nothing after the digest. The one reader of
+/// binary CIDs: the anchoring pallet checks anchored content ids with it, [`Cid`] narrows it to
+/// the raw codec.
+pub fn read_v1_sha256(bytes: &[u8]) -> Option<(u64, &[u8; 32])> {
+	/// Reads an unsigned varint (multiformats: at most 9 bytes) and returns it with the rest.
+	fn varint(bytes: &[u8]) -> Option<(u64, &[u8])> {
+		let mut value: u64 = 0;
+		for (index, byte) in bytes.iter().enumerate().take(9) {
+			value |= u64::from(byte & 0x7f) << (7 * index);
+			if byte & 0x80 == 0 {
+				return Some((value, bytes.get(index + 1..)?));
+			}
+		}
+		None
+	}
+	let (1, rest) = varint(bytes)? else { return None };
+	let (codec, rest) = varint(rest)?;
+	let (0x12, rest) = varint(rest)? else { return None };
+	let (32, digest) = varint(rest)? else { return None };
+	Some((codec, digest.try_into().ok()?))
 }
 
 /// RFC 4648 base32, lower case, as multibase `b` uses it (no padding).
@@ -156,6 +180,32 @@ mod tests {
 	// calculator of what kubo returns for `add --cid-version=1 --raw-leaves=true`.
 	const HELLO_WORLD: &str = "bafkreifzjut3te2nhyekklss27nh3k72ysco7y32koao5eei66wof36n5e";
 	const EMPTY: &str = "bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku";
+
+	#[test]
+	fn binary_cids_must_be_v1_with_a_sha256_digest() {
+		let mut raw = alloc::vec![0x01, 0x55, 0x12, 0x20];
+		raw.extend([7u8; 32]);
+		assert!(read_v1_sha256(&raw).is_some());
+		// dag-pb (0x70) is another codec: accepted, the digest is what is checked.
+		let mut dag_pb = raw.clone();
+		dag_pb[1] = 0x70;
+		assert_eq!(read_v1_sha256(&dag_pb), Some((0x70, &[7u8; 32])));
+		assert_eq!(Cid::from_bytes(&dag_pb), Err(CidError::NotRawSha256));
+		// CIDv0 / version 2, another hash (blake2b-256 = 0xb220, a two-byte varint), a short
+		// or a long digest, trailing bytes: all refused.
+		let mut v2 = raw.clone();
+		v2[0] = 0x02;
+		assert!(read_v1_sha256(&v2).is_none());
+		let mut blake = alloc::vec![0x01, 0x55, 0xa0, 0xe4, 0x02, 0x20];
+		blake.extend([7u8; 32]);
+		assert!(read_v1_sha256(&blake).is_none());
+		assert!(read_v1_sha256(&raw[..35]).is_none());
+		let mut long = raw.clone();
+		long.push(0);
+		assert!(read_v1_sha256(&long).is_none());
+		assert!(read_v1_sha256(&[]).is_none());
+		assert!(read_v1_sha256(&[0x81, 0x81, 0x81]).is_none());
+	}
 
 	#[test]
 	fn cids_of_known_blobs_match_kubos() {

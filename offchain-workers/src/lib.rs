@@ -12,6 +12,8 @@
 //!   the locally computed CID;
 //! - [`credentials`]: the owners' OEM tokens, as the node's offchain storage holds them,
 //!   sealed ([`seal`]) under a key from the node's keystore;
+//! - [`http`]: the transport: requests for many jobs sent at once through the node's offchain
+//!   HTTP API, one deadline, bodies read up to a limit;
 //! - [`oem`]: the OEM adapters (Tesla Fleet API, Smartcar): requests for data and for fresh
 //!   OAuth tokens, and the reading of their answers into signals;
 //! - [`envelope`]: what leaves the collector for IPFS: the record sealed under the vehicle's
@@ -23,8 +25,8 @@
 //! - [`settings`]: what the node's operator allows its collector: the OEM hosts that may
 //!   receive owners' tokens, and the largest answer read.
 //!
-//! The offchain worker that drives them (HTTP, offchain storage, the lock, the submission of
-//! anchors) is `pallet_anchoring::offchain`.
+//! The offchain worker that drives them (job selection, offchain storage, the lock, the queue
+//! and the submission of anchors) is `pallet_anchoring::offchain`.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 #![deny(missing_docs)]
@@ -34,6 +36,7 @@ extern crate alloc;
 pub mod cid;
 pub mod credentials;
 pub mod envelope;
+pub mod http;
 pub mod ipfs;
 pub mod oem;
 pub mod readings;

@@ -10,8 +10,9 @@
 //! [`vehicle::ConsentProvider`]): a pallet never reads another pallet's storage, the runtime
 //! wires one pallet's trait implementation into the other's `Config`. [`rewards`] holds the
 //! traits through which the issuance pallet learns of activity, demand and transfers.
-//! [`collector`] holds the key type with which collectors sign their anchors, and
-//! [`ownership`] what they sign to attest that an account controls a car.
+//! [`collector`] holds the key type with which collectors sign their anchors,
+//! [`ownership`] what they sign to attest that an account controls a car, and [`oem`] the kinds
+//! of carmaker API (the one list that adding an OEM extends).
 
 #![cfg_attr(not(feature = "std"), no_std)]
 #![deny(missing_docs)]
@@ -19,6 +20,7 @@
 extern crate alloc;
 
 pub mod collector;
+pub mod oem;
 pub mod ownership;
 pub mod rewards;
 pub mod vehicle;

@@ -250,7 +250,7 @@ where
 				),
 			));
 		}
-		let adapter = source.api.adapter();
+		let adapter = dimo_offchain::oem::adapter(source.api);
 		let request = (adapter.list_request)(&api_base, &access_token);
 		drop(access_token);
 		let answer = fetch(&self.https, request, self.settings.max_answer_bytes as usize)

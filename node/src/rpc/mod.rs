@@ -9,7 +9,7 @@
 //! - `dimo_vehiclesOf`, `dimo_vehicle`, `dimo_canRead`, `dimo_grants`, `dimo_consents`: vehicles
 //!   and who may read their data; `dimo_issuance`, `dimo_pendingRewards`: the emission and
 //!   rewards; `dimo_anchors`, `dimo_collectors`, `dimo_oemSources`: the anchors of vehicle
-//!   data and their registries ([`dimo`]);
+//!   data and their registries ([`dimo`], one module per pallet);
 //! - `dimo_readStream`, `dimo_subscribeStream`: the gateway, through which owners and
 //!   grantees read the readings the node collected, reduced to their streams ([`stream`]);
 //! - `collector_setCredentials`, `collector_removeCredentials`, `collector_vehicles` (unsafe):
@@ -76,7 +76,12 @@ where
 {
 	use attest::{AttestApiServer, Attestor};
 	use collector::{Collector, CollectorApiServer};
-	use dimo::{Dimo, DimoApiServer};
+	use dimo::{
+		anchoring::{Anchoring, AnchoringRpcServer},
+		data_access::{DataAccess, DataAccessRpcServer},
+		issuance::{Issuance, IssuanceRpcServer},
+		vehicles::{Vehicles, VehiclesRpcServer},
+	};
 	use pallet_transaction_payment_rpc::{TransactionPayment, TransactionPaymentApiServer};
 	use stream::{Gateway, StreamApiServer};
 	use substrate_frame_rpc_system::{System, SystemApiServer};
@@ -86,7 +91,10 @@ where
 
 	module.merge(System::new(client.clone(), pool).into_rpc())?;
 	module.merge(TransactionPayment::new(client.clone()).into_rpc())?;
-	module.merge(Dimo::new(client.clone()).into_rpc())?;
+	module.merge(Vehicles::new(client.clone()).into_rpc())?;
+	module.merge(DataAccess::new(client.clone()).into_rpc())?;
+	module.merge(Issuance::new(client.clone()).into_rpc())?;
+	module.merge(Anchoring::new(client.clone()).into_rpc())?;
 	module
 		.merge(Attestor::new(client.clone(), keystore.clone(), collector_settings)?.into_rpc())?;
 	module.merge(

@@ -14,26 +14,9 @@ use std::{
 	time::{Instant, SystemTime, UNIX_EPOCH},
 };
 
-/// The carmakers the simulator speaks for.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Oem {
-	/// Tesla Fleet API shapes.
-	Tesla,
-	/// Smartcar shapes.
-	Smartcar,
-}
-
-impl Oem {
-	/// The OEM by its lowercase name.
-	pub fn from_name(name: &str) -> Option<Self> {
-		match name {
-			"tesla" => Some(Self::Tesla),
-			"smartcar" => Some(Self::Smartcar),
-			_ => None,
-		}
-	}
-}
+/// The carmakers' APIs the simulator speaks: the chain's own list of kinds, by the same names
+/// (`tesla`, `smartcar`) in its URLs, admin requests and served log.
+pub use dimo_offchain::oem::OemApi as Oem;
 
 /// A simulated car.
 #[derive(Clone, Debug, Serialize)]

@@ -1,10 +1,12 @@
 //! OEM adapters: how to ask a carmaker's API for a vehicle's data, for a fresh access token
 //! and for the vehicles an owner's grant covers, and how to read its answers.
 //!
-//! One trait, [`OemAdapter`], one module per OEM ([`tesla`], [`smartcar`]). Adding an OEM
-//! today: its module here and its name in [`adapter_names`], its variant in
-//! `pallet_anchoring::OemApi` (what governance registers a source as) with its arm in
-//! `OemApi::adapter`, and, for dev and tests, the simulator's `Oem` enum. Adapters do no I/O:
+//! One trait, [`OemAdapter`], one module per OEM ([`tesla`], [`smartcar`]), and one table,
+//! [`adapter`], from the kind of API that governance registers a source as
+//! ([`dimo_primitives::oem::OemApi`]) to its adapter. Adding an OEM: its module here, its
+//! variant in `OemApi` (name and place in `OemApi::ALL`), and its arm in [`adapter`]; the
+//! anchoring pallet's worker, the node's RPC and the OEM simulator take it from there (the
+//! simulator still needs the new API's answers written, to serve it). Adapters do no I/O:
 //! they build [`Request`]s and read responses, so that the offchain worker drives many
 //! requests at once through the offchain HTTP API, and so that each adapter is tested against
 //! recorded responses of the real APIs' shapes.
@@ -13,6 +15,7 @@ pub mod smartcar;
 pub mod tesla;
 
 use alloc::{collections::BTreeMap, string::String, vec::Vec};
+pub use dimo_primitives::oem::OemApi;
 
 /// An HTTP request to make.
 #[derive(Clone, PartialEq, Eq, Debug)]
@@ -177,12 +180,16 @@ impl Adapter {
 	}
 }
 
-/// The adapters this build knows, by name.
-pub fn adapter_names() -> [&'static str; 2] {
-	[tesla::Tesla::NAME, smartcar::Smartcar::NAME]
+/// The adapter that speaks `api`: the one table from the kinds of API that governance registers
+/// sources as to the code that speaks them, used by the collector's worker and by the node's
+/// `collector_attestOwnership`.
+pub fn adapter(api: OemApi) -> Adapter {
+	match api {
+		OemApi::Tesla => Adapter::of::<tesla::Tesla>(),
+		OemApi::Smartcar => Adapter::of::<smartcar::Smartcar>(),
+	}
 }
 
-/// The common failures of an API call, from its status; `Ok` for a 2xx.
 /// A `GET` of `url` with the owner's `access_token` as a bearer token: how both APIs are read.
 fn bearer_get(url: String, access_token: &str) -> Request {
 	Request {
@@ -193,6 +200,7 @@ fn bearer_get(url: String, access_token: &str) -> Request {
 	}
 }
 
+/// The common failures of an API call, from its status; `Ok` for a 2xx.
 fn check_status(response: &Response) -> Result<(), OemError> {
 	match response.status {
 		200..=299 => Ok(()),
@@ -326,9 +334,9 @@ mod tests {
 	}
 
 	#[test]
-	fn every_adapter_has_a_distinct_plain_name() {
-		let names = adapter_names();
-		assert_ne!(names[0], names[1]);
-		assert!(names.iter().all(|n| n.bytes().all(|b| b.is_ascii_lowercase())));
+	fn every_kind_of_api_has_an_adapter_of_its_name() {
+		for api in OemApi::ALL {
+			assert_eq!(adapter(api).name, api.name(), "{api:?}");
+		}
 	}
 }

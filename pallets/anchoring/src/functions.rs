@@ -4,6 +4,7 @@
 use crate::{pallet::*, types::*};
 use alloc::vec::Vec;
 use codec::Encode;
+use dimo_offchain::cid::read_v1_sha256;
 use dimo_primitives::{
 	rewards::VehicleActivity,
 	vehicle::{ConsentProvider, OemId, VehicleId},
@@ -138,7 +139,7 @@ impl<T: Config> Pallet<T> {
 	) -> Result<AnchorHead, Error<T>> {
 		ensure!(record.observed_from <= record.observed_to, Error::<T>::BadWindow);
 		ensure!(record.observed_to <= latest_end, Error::<T>::WindowInFuture);
-		ensure!(is_cid_v1_sha256(&record.cid), Error::<T>::MalformedCid);
+		ensure!(read_v1_sha256(&record.cid).is_some(), Error::<T>::MalformedCid);
 		let backend =
 			T::Vehicles::storage_backend(record.vehicle).ok_or(Error::<T>::UnknownVehicle)?;
 		ensure!(

@@ -8,22 +8,21 @@
 use crate as pallet_anchoring;
 use crate::{AnchorBatch, AnchorRecord, ContentId, OemApi, OemSource};
 use core::cell::RefCell;
-use dimo_primitives::{
-	rewards::VehicleActivity,
-	vehicle::{DataReaders, Readers, StorageBackend, VehicleId, VehicleRegistry},
+use dimo_primitives::vehicle::{DataReaders, Readers, StorageBackend, VehicleId, VehicleRegistry};
+pub use dimo_test_utils::accounts::{ALICE, BOB};
+use dimo_test_utils::{
+	funded,
+	mocks::{ActivityRecorder, KeyAccount, MockTime},
+	ExtBuilder,
 };
-use frame_support::{derive_impl, parameter_types, traits::ConstU32, weights::Weight};
+use frame_support::{derive_impl, parameter_types, traits::ConstU32};
 use sp_runtime::{
 	testing::{TestSignature, UintAuthorityId},
-	traits::Convert,
-	BuildStorage, RuntimeAppPublic,
+	RuntimeAppPublic,
 };
 
 type Block = frame_system::mocking::MockBlock<Test>;
 
-/// Funded accounts: Alice and Bob own vehicles.
-pub const ALICE: u64 = 1;
-pub const BOB: u64 = 2;
 /// Collector keys (and their accounts): the first two are registered at genesis.
 pub const COLLECTOR: u64 = 10;
 pub const OTHER_COLLECTOR: u64 = 11;
@@ -84,47 +83,16 @@ parameter_types! {
 	pub static MaxRecordsPerCollectorPerBlock: u32 = 64;
 }
 
-impl pallet_vehicles::Config for Test {
-	type Currency = Balances;
-	type RuntimeHoldReason = RuntimeHoldReason;
-	type VehicleDeposit = VehicleDeposit;
-	type MaxVehiclesPerOwner = ConstU32<8>;
-	type MaxCollectorsPerVehicle = ConstU32<2>;
-	type TransferOfferLifetime = frame_support::traits::ConstU64<10>;
-	type OnTransfer = ();
-	type OnRetire = Anchoring;
-	type CollectorId = sp_runtime::testing::UintAuthorityId;
-	type Collectors = Anchoring;
-	type MaxAttestationLifetime = frame_support::traits::ConstU64<10>;
-	type WeightInfo = ();
-}
+dimo_test_utils::impl_vehicles_config!(Test {
+	max_vehicles_per_owner: 8,
+	on_transfer: (),
+	on_retire: Anchoring,
+	collectors: Anchoring,
+});
 
-thread_local! {
-	/// The vehicles reported active, in order.
-	pub static ACTIVE: RefCell<Vec<VehicleId>> = const { RefCell::new(Vec::new()) };
-}
-
-/// Records the activity that anchors report.
-pub struct RecordActivity;
-
-impl VehicleActivity for RecordActivity {
-	fn note_active(vehicle: VehicleId) {
-		ACTIVE.with(|active| active.borrow_mut().push(vehicle));
-	}
-
-	fn note_active_weight() -> Weight {
-		Weight::zero()
-	}
-}
-
-/// The vehicles reported active so far.
+/// The vehicles reported active so far, in order.
 pub fn reported_active() -> Vec<VehicleId> {
-	ACTIVE.with(|active| active.borrow().clone())
-}
-
-thread_local! {
-	/// The chain's clock, in Unix milliseconds.
-	pub static CHAIN_TIME_MS: RefCell<u64> = const { RefCell::new(CHAIN_TIME_AT_GENESIS) };
+	ActivityRecorder::reported()
 }
 
 /// Where the mock's chain clock starts: after every window the tests use by default.
@@ -132,20 +100,9 @@ pub const CHAIN_TIME_AT_GENESIS: u64 = 1_000_000;
 /// How far ahead of the chain's clock a window may end.
 pub const MAX_WINDOW_AHEAD: u64 = 60_000;
 
-/// The chain's clock, set by [`set_chain_time`].
-pub struct ChainTime;
-
-impl frame_support::traits::Time for ChainTime {
-	type Moment = u64;
-
-	fn now() -> u64 {
-		CHAIN_TIME_MS.with(|now| *now.borrow())
-	}
-}
-
 /// Sets the chain's clock, in Unix milliseconds.
 pub fn set_chain_time(unix_ms: u64) {
-	CHAIN_TIME_MS.with(|now| *now.borrow_mut() = unix_ms);
+	MockTime::set(unix_ms);
 }
 
 thread_local! {
@@ -170,25 +127,16 @@ pub fn set_grantees(vehicle: VehicleId, grantees: Vec<u64>) {
 	GRANTEES.with(|g| g.borrow_mut().insert(vehicle, grantees));
 }
 
-/// A collector key's account is its number.
-pub struct KeyAccount;
-
-impl Convert<UintAuthorityId, u64> for KeyAccount {
-	fn convert(key: UintAuthorityId) -> u64 {
-		key.0
-	}
-}
-
 impl pallet_anchoring::Config for Test {
 	type CollectorId = UintAuthorityId;
 	type CollectorAccount = KeyAccount;
 	type Vehicles = Registry;
 	type Readers = MockReaders;
-	type Activity = RecordActivity;
+	type Activity = ActivityRecorder;
 	type AdminOrigin = frame_system::EnsureRoot<u64>;
 	type MaxCollectors = ConstU32<MAX_COLLECTORS>;
 	type MaxOemSources = ConstU32<MAX_OEM_SOURCES>;
-	type Time = ChainTime;
+	type Time = MockTime;
 	type MaxWindowAhead = frame_support::traits::ConstU64<MAX_WINDOW_AHEAD>;
 	type MaxBatchRecords = ConstU32<MAX_BATCH>;
 	type MaxRecordsPerCollectorPerBlock = MaxRecordsPerCollectorPerBlock;
@@ -238,23 +186,15 @@ pub fn source(api: OemApi, host: &str) -> OemSource {
 /// Genesis: Alice and Bob funded, collectors 10 and 11 registered, Tesla's source registered,
 /// loopback sources not allowed; at block 1 so that events are recorded.
 pub fn new_test_ext() -> sp_io::TestExternalities {
-	let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
-	pallet_balances::GenesisConfig::<Test> {
-		balances: [ALICE, BOB].map(|who| (who, ENDOWMENT)).to_vec(),
-		..Default::default()
-	}
-	.assimilate_storage(&mut storage)
-	.unwrap();
-	pallet_anchoring::GenesisConfig::<Test> {
-		collectors: vec![UintAuthorityId(COLLECTOR), UintAuthorityId(OTHER_COLLECTOR)],
-		oem_sources: vec![(TESLA, source(OemApi::Tesla, "fleet-api.example.com"))],
-		loopback_sources_allowed: false,
-	}
-	.assimilate_storage(&mut storage)
-	.unwrap();
-	let mut ext = sp_io::TestExternalities::new(storage);
-	ext.execute_with(|| System::set_block_number(1));
-	ACTIVE.with(|active| active.borrow_mut().clear());
+	let ext = ExtBuilder::<Test>::default()
+		.with(funded::<Test>([ALICE, BOB], ENDOWMENT))
+		.with(pallet_anchoring::GenesisConfig::<Test> {
+			collectors: vec![UintAuthorityId(COLLECTOR), UintAuthorityId(OTHER_COLLECTOR)],
+			oem_sources: vec![(TESLA, source(OemApi::Tesla, "fleet-api.example.com"))],
+			loopback_sources_allowed: false,
+		})
+		.build();
+	ActivityRecorder::reset();
 	GRANTEES.with(|grantees| grantees.borrow_mut().clear());
 	set_chain_time(CHAIN_TIME_AT_GENESIS);
 	MaxRecordsPerCollectorPerBlock::set(64);

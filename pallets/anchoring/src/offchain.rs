@@ -46,7 +46,7 @@ use crate::{pallet::*, AnchorBatch, AnchorRecord, ContentId, OemSource};
 use alloc::{
 	collections::{BTreeMap, BTreeSet},
 	format,
-	string::{String, ToString},
+	string::String,
 	vec,
 	vec::Vec,
 };
@@ -55,7 +55,7 @@ use dimo_offchain::{
 	cid::Cid,
 	credentials::{credentials_key, oem_client_key, Credentials, OemClient, VEHICLES_KEY},
 	envelope::{self, content_key_key, ContentKey, KeyChange},
-	ipfs,
+	http, ipfs,
 	oem::{self, OemError, Signals},
 	readings::{self, Head, KeptReading, MAX_RAW_KEPT},
 	record::Record,
@@ -73,7 +73,6 @@ use frame_system::{
 };
 use sp_runtime::{
 	offchain::{
-		http,
 		storage::StorageValueRef,
 		storage_lock::{BlockAndTime, StorageLock},
 		Duration, Timestamp,
@@ -130,116 +129,8 @@ struct Job {
 	raw: Option<Vec<u8>>,
 }
 
-/// An HTTP answer, read to its end.
-struct Answer {
-	status: u16,
-	headers: Vec<(String, String)>,
-	body: Vec<u8>,
-}
-
-impl Answer {
-	fn response(&self) -> oem::Response<'_> {
-		oem::Response { status: self.status, headers: &self.headers, body: &self.body }
-	}
-}
-
-/// The OEM's host and port in `url`, for log lines (never the path or the query).
-fn origin(url: &str) -> &str {
-	let after_scheme = url.find("://").map(|i| i.saturating_add(3)).unwrap_or(0);
-	let rest = url.get(after_scheme..).unwrap_or("");
-	rest.split('/').next().unwrap_or(rest)
-}
-
 fn url(bytes: &[u8]) -> &str {
 	core::str::from_utf8(bytes).unwrap_or("")
-}
-
-/// Why an answer was refused because of its size.
-pub const TOO_LARGE: &str = "the answer is larger than this node's --collector-max-answer-bytes";
-
-/// Reads at most `max_bytes` of `body`: `None` if it holds more. The body arrives in chunks
-/// that the node reads as they are asked for, so an endless or huge answer costs the worker
-/// `max_bytes` of memory and no more.
-fn read_bounded(body: &mut http::ResponseBody, max_bytes: u32) -> Option<Vec<u8>> {
-	let max = max_bytes as usize;
-	let mut bytes = Vec::new();
-	for byte in body.by_ref() {
-		if bytes.len() >= max {
-			return None;
-		}
-		bytes.push(byte);
-	}
-	Some(bytes)
-}
-
-/// Sends every request at once and waits for all the answers until `deadline`, reading at
-/// most `max_bytes` of each body. Each answer is `Err` with a short reason if the transport
-/// failed (refused connection, a certificate chain the node does not trust, the deadline) or
-/// the body was too large ([`TOO_LARGE`]).
-fn fetch_all(
-	requests: &[oem::Request],
-	deadline: Timestamp,
-	max_bytes: u32,
-) -> Vec<Result<Answer, &'static str>> {
-	let mut results: Vec<Result<Answer, &'static str>> = Vec::with_capacity(requests.len());
-	let mut started = Vec::new();
-	let mut started_at = Vec::new();
-	for (index, request) in requests.iter().enumerate() {
-		let method = if request.method == "POST" { http::Method::Post } else { http::Method::Get };
-		let body: Vec<Vec<u8>> =
-			if request.body.is_empty() { Vec::new() } else { vec![request.body.clone()] };
-		let mut builder = http::Request::<Vec<Vec<u8>>>::new(&request.url)
-			.method(method)
-			.body(body)
-			.deadline(deadline);
-		for (name, value) in &request.headers {
-			builder = builder.add_header(name, value);
-		}
-		results.push(Err("not started"));
-		match builder.send() {
-			Ok(pending) => {
-				started.push(pending);
-				started_at.push(index);
-			},
-			Err(_) => {
-				if let Some(slot) = results.get_mut(index) {
-					*slot = Err("could not start the request");
-				}
-			},
-		}
-	}
-	let answers = http::PendingRequest::try_wait_all(started, deadline);
-	for (index, answer) in started_at.into_iter().zip(answers) {
-		let result = match answer {
-			Ok(Ok(mut response)) => {
-				let mut headers = Vec::new();
-				let mut iter = response.headers().into_iter();
-				while iter.next() {
-					if let Some((name, value)) = iter.current() {
-						headers.push((name.to_string(), value.to_string()));
-					}
-				}
-				let mut body_reader = response.body();
-				body_reader.deadline(deadline);
-				match read_bounded(&mut body_reader, max_bytes) {
-					None => Err(TOO_LARGE),
-					Some(_) if body_reader.error().is_some() => {
-						Err("the answer's body did not arrive in time")
-					},
-					Some(body) => Ok(Answer { status: response.code, headers, body }),
-				}
-			},
-			Ok(Err(http::Error::DeadlineReached)) | Err(_) => Err("no answer before the deadline"),
-			Ok(Err(_)) => Err(
-				"transport error (connection refused, or a TLS certificate chain that the node \
-				 does not trust)",
-			),
-		};
-		if let Some(slot) = results.get_mut(index) {
-			*slot = result;
-		}
-	}
-	results
 }
 
 fn read_persistent<V: Decode>(key: &[u8]) -> Option<V> {
@@ -429,7 +320,7 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 					target: LOG_TARGET,
 					"vehicle {vehicle}: OEM host {} is not on this node's --collector-oem-host \
 					 list; not polled, no token sent",
-					origin(url(unlisted))
+					http::origin(url(unlisted))
 				);
 				continue;
 			}
@@ -512,28 +403,20 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 				},
 			}
 		}
-		if expiring.is_empty() {
-			return;
-		}
-		let requests: Vec<oem::Request> = expiring
-			.iter()
-			.filter_map(|(index, client)| jobs.get(*index).map(|job| (job, client)))
-			.map(|(job, client)| {
-				let refresh = String::from_utf8_lossy(&job.credentials.refresh_token);
-				(job.source.api.adapter().refresh_request)(
-					url(&job.source.auth_url),
-					&client.to_oauth(),
-					&refresh,
-				)
-			})
-			.collect();
-		let expiring: Vec<usize> = expiring.into_iter().map(|(index, _)| index).collect();
-		let answers = fetch_all(&requests, deadline, max_bytes);
-		for (index, answer) in expiring.into_iter().zip(answers) {
-			let Some(job) = jobs.get_mut(index) else { continue };
-			let host = origin(url(&job.source.auth_url));
+		let clients: BTreeMap<usize, OemClient> = expiring.into_iter().collect();
+		let request_of = |index: usize, job: &Job| {
+			let client = clients.get(&index)?;
+			let refresh = String::from_utf8_lossy(&job.credentials.refresh_token);
+			Some((oem::adapter(job.source.api).refresh_request)(
+				url(&job.source.auth_url),
+				&client.to_oauth(),
+				&refresh,
+			))
+		};
+		http::run_for(jobs, request_of, deadline, max_bytes, |job, answer| {
+			let host = http::origin(url(&job.source.auth_url));
 			let tokens = match answer {
-				Ok(answer) => (job.source.api.adapter().read_tokens)(&answer.response()),
+				Ok(answer) => (oem::adapter(job.source.api).read_tokens)(&answer.response()),
 				Err(reason) => {
 					log::warn!(
 						target: LOG_TARGET,
@@ -541,7 +424,7 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 						job.vehicle
 					);
 					job.failure = Some(Failure::Transient);
-					continue;
+					return;
 				},
 			};
 			match tokens {
@@ -567,7 +450,7 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 					job.failure = Some(failure);
 				},
 			}
-		}
+		});
 	}
 
 	/// Seals refreshed credentials back, unless the operator replaced the old ones meanwhile.
@@ -594,28 +477,23 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 
 	/// Asks each job's OEM for its data, all at once.
 	fn fetch_readings(jobs: &mut [Job], deadline: Timestamp, max_bytes: u32, seal_key: &SealKey) {
-		let live: Vec<usize> = jobs
-			.iter()
-			.enumerate()
-			.filter(|(_, job)| job.failure.is_none())
-			.map(|(index, _)| index)
-			.collect();
-		let requests: Vec<oem::Request> = live
-			.iter()
-			.filter_map(|index| jobs.get(*index))
-			.map(|job| {
-				let car = String::from_utf8_lossy(&job.credentials.oem_vehicle);
-				let token = String::from_utf8_lossy(&job.credentials.access_token);
-				(job.source.api.adapter().data_request)(url(&job.source.api_base_url), &car, &token)
-			})
-			.collect();
-		let answers = fetch_all(&requests, deadline, max_bytes);
-		for (index, answer) in live.into_iter().zip(answers) {
-			let Some(job) = jobs.get_mut(index) else { continue };
-			let host = origin(url(&job.source.api_base_url));
+		let request_of = |_, job: &Job| {
+			if job.failure.is_some() {
+				return None;
+			}
+			let car = String::from_utf8_lossy(&job.credentials.oem_vehicle);
+			let token = String::from_utf8_lossy(&job.credentials.access_token);
+			Some((oem::adapter(job.source.api).data_request)(
+				url(&job.source.api_base_url),
+				&car,
+				&token,
+			))
+		};
+		http::run_for(jobs, request_of, deadline, max_bytes, |job, answer| {
+			let host = http::origin(url(&job.source.api_base_url));
 			let read = match answer {
 				Ok(answer) => {
-					let read = (job.source.api.adapter().read_data)(&answer.response());
+					let read = (oem::adapter(job.source.api).read_data)(&answer.response());
 					if read.is_ok() && answer.body.len() <= MAX_RAW_KEPT {
 						job.raw = Some(answer.body);
 					}
@@ -628,7 +506,7 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 						job.vehicle
 					);
 					job.failure = Some(Failure::Transient);
-					continue;
+					return;
 				},
 			};
 			match read {
@@ -653,7 +531,7 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 					});
 				},
 			}
-		}
+		});
 	}
 
 	/// Builds the records of the readings, seals each in an envelope under its vehicle's
@@ -682,7 +560,7 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 			let Some(signals) = job.signals.take() else { continue };
 			let record = Record {
 				vehicle: job.vehicle,
-				oem: job.source.api.adapter().name.into(),
+				oem: oem::adapter(job.source.api).name.into(),
 				from: read_at,
 				to: read_at,
 				signals,
@@ -738,25 +616,15 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 		let api: String = read_persistent::<Vec<u8>>(ipfs::API_URL_KEY)
 			.and_then(|url| String::from_utf8(url).ok())
 			.unwrap_or_else(|| ipfs::DEFAULT_API_URL.into());
-		let uploads: Vec<usize> = built
-			.iter()
-			.enumerate()
-			.filter(|(_, b)| b.anchor.backend == StorageBackend::Ipfs)
-			.map(|(index, _)| index)
-			.collect();
-		let requests: Vec<oem::Request> = uploads
-			.iter()
-			.filter_map(|index| built.get(*index))
-			.map(|b| oem::Request {
+		let request_of = |_, b: &Built| {
+			(b.anchor.backend == StorageBackend::Ipfs).then(|| oem::Request {
 				method: "POST",
 				url: ipfs::add_url(&api),
 				headers: vec![("Content-Type", ipfs::add_content_type())],
 				body: ipfs::add_body(&format!("vehicle-{}.denv", b.anchor.vehicle), &b.envelope),
 			})
-			.collect();
-		let answers = fetch_all(&requests, deadline, settings.max_answer_bytes);
-		for (index, answer) in uploads.into_iter().zip(answers) {
-			let Some(b) = built.get_mut(index) else { continue };
+		};
+		http::run_for(&mut built, request_of, deadline, settings.max_answer_bytes, |b, answer| {
 			let checked = match answer {
 				Ok(answer) if answer.status == 200 => {
 					ipfs::check_add_answer(&answer.body, &b.envelope).map(|_| ()).map_err(|error| {
@@ -764,13 +632,13 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 					})
 				},
 				Ok(answer) => Err(format!("IPFS answered status {}", answer.status)),
-				Err(reason) => Err(format!("IPFS at {} unreachable: {reason}", origin(&api))),
+				Err(reason) => Err(format!("IPFS at {} unreachable: {reason}", http::origin(&api))),
 			};
 			if let Err(reason) = checked {
 				log::warn!(target: LOG_TARGET, "vehicle {}: not stored: {reason}", b.anchor.vehicle);
 				b.stored = false;
 			}
-		}
+		});
 
 		let mut records = Vec::new();
 		for b in built {

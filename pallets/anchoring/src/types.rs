@@ -25,40 +25,7 @@ pub type SourceUrl = BoundedVec<u8, ConstU32<MAX_URL_LEN>>;
 /// signature made for anything else (another pallet, another purpose) never passes for a batch.
 pub const BATCH_SIGNING_CONTEXT: &[u8] = b"dimo/anchor-batch/v1";
 
-/// The shape of an OEM's API: which adapter of the offchain worker speaks to it.
-#[derive(
-	Clone,
-	Copy,
-	PartialEq,
-	Eq,
-	Debug,
-	Encode,
-	Decode,
-	DecodeWithMemTracking,
-	MaxEncodedLen,
-	TypeInfo,
-	serde::Serialize,
-	serde::Deserialize,
-)]
-#[serde(rename_all = "camelCase")]
-pub enum OemApi {
-	/// The Tesla Fleet API.
-	Tesla,
-	/// Smartcar's API, which fronts many carmakers.
-	Smartcar,
-}
-
-impl OemApi {
-	/// The adapter that speaks this API ([`dimo_offchain::oem`]): what the collector's worker
-	/// and the node's `collector_attestOwnership` use.
-	pub fn adapter(self) -> dimo_offchain::oem::Adapter {
-		use dimo_offchain::oem::{smartcar::Smartcar, tesla::Tesla, Adapter};
-		match self {
-			OemApi::Tesla => Adapter::of::<Tesla>(),
-			OemApi::Smartcar => Adapter::of::<Smartcar>(),
-		}
-	}
-}
+pub use dimo_primitives::oem::OemApi;
 
 /// Where a collector reaches an OEM's API. Governance registers it; a collector polls no other
 /// host.
@@ -179,27 +146,6 @@ pub struct AnchorHead {
 	pub last_observed_to: u64,
 }
 
-/// Whether `bytes` are a CIDv1 whose multihash is a sha2-256 digest: version 1, any codec,
-/// hash code `0x12`, digest length 32, and nothing after the digest.
-pub fn is_cid_v1_sha256(bytes: &[u8]) -> bool {
-	/// Reads an unsigned varint (multiformats: at most 9 bytes) and returns it with the rest.
-	fn varint(bytes: &[u8]) -> Option<(u64, &[u8])> {
-		let mut value: u64 = 0;
-		for (index, byte) in bytes.iter().enumerate().take(9) {
-			value |= u64::from(byte & 0x7f) << (7 * index);
-			if byte & 0x80 == 0 {
-				return Some((value, bytes.get(index + 1..)?));
-			}
-		}
-		None
-	}
-	let Some((1, rest)) = varint(bytes) else { return false };
-	let Some((_codec, rest)) = varint(rest) else { return false };
-	let Some((0x12, rest)) = varint(rest) else { return false };
-	let Some((32, digest)) = varint(rest) else { return false };
-	digest.len() == 32
-}
-
 /// Why a URL may not be an OEM source.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum UrlError {
@@ -252,31 +198,6 @@ pub fn check_source_url(url: &[u8], allow_loopback_http: bool) -> Result<(), Url
 #[cfg(test)]
 mod tests {
 	use super::*;
-
-	#[test]
-	fn cids_must_be_v1_with_a_sha256_digest() {
-		let mut raw = alloc::vec![0x01, 0x55, 0x12, 0x20];
-		raw.extend([7u8; 32]);
-		assert!(is_cid_v1_sha256(&raw));
-		// dag-pb (0x70) is another codec: accepted, the digest is what is checked.
-		let mut dag_pb = raw.clone();
-		dag_pb[1] = 0x70;
-		assert!(is_cid_v1_sha256(&dag_pb));
-		// CIDv0 / version 2, another hash (blake2b-256 = 0xb220, a two-byte varint), a short
-		// or a long digest, trailing bytes: all refused.
-		let mut v2 = raw.clone();
-		v2[0] = 0x02;
-		assert!(!is_cid_v1_sha256(&v2));
-		let mut blake = alloc::vec![0x01, 0x55, 0xa0, 0xe4, 0x02, 0x20];
-		blake.extend([7u8; 32]);
-		assert!(!is_cid_v1_sha256(&blake));
-		assert!(!is_cid_v1_sha256(&raw[..35]));
-		let mut long = raw.clone();
-		long.push(0);
-		assert!(!is_cid_v1_sha256(&long));
-		assert!(!is_cid_v1_sha256(&[]));
-		assert!(!is_cid_v1_sha256(&[0x81, 0x81, 0x81]));
-	}
 
 	#[test]
 	fn only_https_sources_outside_loopback_dev_chains() {

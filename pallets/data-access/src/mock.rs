@@ -2,18 +2,12 @@
 //! [`VehicleRegistry`](dimo_primitives::vehicle::VehicleRegistry), and balances for deposits.
 
 use crate as pallet_data_access;
+pub use dimo_test_utils::accounts::{ALICE, BOB, CHARLIE, DAVE, PAUPER};
+use dimo_test_utils::{funded, ExtBuilder};
 use frame_support::{derive_impl, parameter_types, traits::ConstU32};
-use sp_runtime::BuildStorage;
 
 type Block = frame_system::mocking::MockBlock<Test>;
 
-/// Funded accounts.
-pub const ALICE: u64 = 1;
-pub const BOB: u64 = 2;
-pub const CHARLIE: u64 = 3;
-pub const DAVE: u64 = 4;
-/// An account with no funds.
-pub const PAUPER: u64 = 99;
 pub const ENDOWMENT: u64 = 1_000_000;
 pub const VEHICLE_DEPOSIT: u64 = 100;
 pub const GRANT_DEPOSIT: u64 = 10;
@@ -65,20 +59,12 @@ parameter_types! {
 	pub const GrantDeposit: u64 = GRANT_DEPOSIT;
 }
 
-impl pallet_vehicles::Config for Test {
-	type Currency = Balances;
-	type RuntimeHoldReason = RuntimeHoldReason;
-	type VehicleDeposit = VehicleDeposit;
-	type MaxVehiclesPerOwner = ConstU32<8>;
-	type MaxCollectorsPerVehicle = ConstU32<2>;
-	type TransferOfferLifetime = frame_support::traits::ConstU64<10>;
-	type OnTransfer = ();
-	type OnRetire = DataAccess;
-	type CollectorId = sp_runtime::testing::UintAuthorityId;
-	type Collectors = ();
-	type MaxAttestationLifetime = frame_support::traits::ConstU64<10>;
-	type WeightInfo = ();
-}
+dimo_test_utils::impl_vehicles_config!(Test {
+	max_vehicles_per_owner: 8,
+	on_transfer: (),
+	on_retire: DataAccess,
+	collectors: (),
+});
 
 impl pallet_data_access::Config for Test {
 	type Vehicles = VehicleRegistry;
@@ -95,16 +81,9 @@ impl pallet_data_access::Config for Test {
 
 /// Genesis: Alice, Bob, Charlie and Dave funded, at block 1 so that events are recorded.
 pub fn new_test_ext() -> sp_io::TestExternalities {
-	let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
-	pallet_balances::GenesisConfig::<Test> {
-		balances: [ALICE, BOB, CHARLIE, DAVE].map(|who| (who, ENDOWMENT)).to_vec(),
-		..Default::default()
-	}
-	.assimilate_storage(&mut storage)
-	.unwrap();
-	let mut ext = sp_io::TestExternalities::new(storage);
-	ext.execute_with(|| System::set_block_number(1));
-	ext
+	ExtBuilder::<Test>::default()
+		.with(funded::<Test>([ALICE, BOB, CHARLIE, DAVE], ENDOWMENT))
+		.build()
 }
 
 /// Runs a test in a fresh genesis and checks the invariants of both pallets after it.

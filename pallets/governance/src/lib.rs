@@ -157,6 +157,21 @@ pub mod pallet {
 		FastTrackLongerThanVote,
 	}
 
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		/// The bounds are usable and DIP-1's timings (in force until governance sets others)
+		/// lie within them.
+		fn integrity_test() {
+			use sp_runtime::traits::Zero;
+			assert!(!T::MinPeriod::get().is_zero(), "a period lasts at least one block");
+			assert!(T::MinPeriod::get() <= T::MaxPeriod::get(), "MinPeriod is at most MaxPeriod");
+			assert!(
+				Pallet::<T>::ensure_valid(&Timings::dip1()).is_ok(),
+				"DIP-1's timings are within MinPeriod and MaxPeriod"
+			);
+		}
+	}
+
 	#[pallet::call(weight(<T as Config>::WeightInfo))]
 	impl<T: Config> Pallet<T> {
 		/// Set the timings. Governance only. They apply to what starts from now on: a

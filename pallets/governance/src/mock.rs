@@ -1,8 +1,8 @@
 //! A test runtime with the governance timings.
 
 use crate as pallet_governance;
+use dimo_test_utils::ExtBuilder;
 use frame_support::{derive_impl, traits::ConstU64};
-use sp_runtime::BuildStorage;
 
 type Block = frame_system::mocking::MockBlock<Test>;
 
@@ -43,8 +43,5 @@ impl pallet_governance::Config for Test {
 
 /// An empty genesis at block 1, so that events are recorded.
 pub fn new_test_ext() -> sp_io::TestExternalities {
-	let storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
-	let mut ext = sp_io::TestExternalities::new(storage);
-	ext.execute_with(|| System::set_block_number(1));
-	ext
+	ExtBuilder::<Test>::default().build()
 }

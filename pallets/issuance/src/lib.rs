@@ -68,12 +68,16 @@ pub use pallet::*;
 
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
-mod functions;
+mod dteams;
+mod impl_activity;
 #[cfg(test)]
 mod mock;
+mod rewards;
 #[cfg(test)]
 mod tests;
+mod tick_impls;
 pub mod types;
+mod utility_impls;
 pub mod weights;
 
 pub use types::*;
@@ -525,6 +529,42 @@ pub mod pallet {
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
 		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
 			Self::on_epoch_boundary(now)
+		}
+
+		/// The bounds are usable and DIMO's defaults (what genesis falls back to) lie within
+		/// them: a runtime that breaks this fails its tests, not its genesis.
+		fn integrity_test() {
+			use sp_runtime::traits::Zero;
+			assert!(!T::MinEpochLength::get().is_zero(), "an epoch lasts at least one block");
+			assert!(
+				T::MinEpochLength::get() <= T::MaxEpochLength::get(),
+				"MinEpochLength is at most MaxEpochLength"
+			);
+			for (bound, what) in [
+				(T::MaxClaimWindow::get(), "MaxClaimWindow"),
+				(T::MaxDTeams::get(), "MaxDTeams"),
+				(T::MaxDTeamNameLen::get(), "MaxDTeamNameLen"),
+				(T::MaxActivityBatch::get(), "MaxActivityBatch"),
+				(T::MaxReapBatch::get(), "MaxReapBatch"),
+			] {
+				assert!(bound > 0, "{what} must be at least 1");
+			}
+			assert!(
+				Self::ensure_valid_schedule(&Self::default_schedule(), 0).is_ok(),
+				"DIMO's default schedule is within the bounds"
+			);
+			assert!(
+				Self::ensure_valid_emission(DEFAULT_EPOCH_EMISSION).is_ok(),
+				"DIMO's default emission is within MaxEpochEmission"
+			);
+			assert!(
+				Self::ensure_valid_shares(&DEFAULT_SHARES, Perbill::zero()).is_ok(),
+				"DIMO's default shares make 100%"
+			);
+			assert!(
+				Self::ensure_valid_reward_params(&DEFAULT_REWARD_PARAMS).is_ok(),
+				"DIMO's default reward parameters are within the bounds"
+			);
 		}
 
 		#[cfg(feature = "try-runtime")]

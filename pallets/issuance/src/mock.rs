@@ -4,21 +4,18 @@
 use crate as pallet_issuance;
 use crate::*;
 use dimo_primitives::currency::DIMO;
+pub use dimo_test_utils::accounts::{ALICE, BOB, CHARLIE, DAVE};
+use dimo_test_utils::{funded, ExtBuilder};
 use frame_support::{
 	derive_impl, parameter_types,
 	traits::{ConstU32, ConstU64},
 	PalletId,
 };
 use frame_system::EnsureRoot;
-use sp_runtime::{BuildStorage, Perbill};
+use sp_runtime::Perbill;
 
 type Block = frame_system::mocking::MockBlock<Test>;
 
-/// Funded accounts.
-pub const ALICE: u64 = 1;
-pub const BOB: u64 = 2;
-pub const CHARLIE: u64 = 3;
-pub const DAVE: u64 = 4;
 /// Each funded account's genesis balance.
 pub const ENDOWMENT: Balance = 1_000 * DIMO;
 pub const EXISTENTIAL_DEPOSIT: Balance = DIMO / 100;
@@ -81,20 +78,12 @@ parameter_types! {
 	pub const MaxDecay: Perbill = Perbill::from_percent(50);
 }
 
-impl pallet_vehicles::Config for Test {
-	type Currency = Balances;
-	type RuntimeHoldReason = RuntimeHoldReason;
-	type VehicleDeposit = VehicleDeposit;
-	type MaxVehiclesPerOwner = ConstU32<16>;
-	type MaxCollectorsPerVehicle = ConstU32<2>;
-	type TransferOfferLifetime = frame_support::traits::ConstU64<10>;
-	type OnTransfer = Issuance;
-	type OnRetire = (DataAccess, Issuance);
-	type CollectorId = sp_runtime::testing::UintAuthorityId;
-	type Collectors = ();
-	type MaxAttestationLifetime = frame_support::traits::ConstU64<10>;
-	type WeightInfo = ();
-}
+dimo_test_utils::impl_vehicles_config!(Test {
+	max_vehicles_per_owner: 16,
+	on_transfer: Issuance,
+	on_retire: (DataAccess, Issuance),
+	collectors: (),
+});
 
 impl pallet_data_access::Config for Test {
 	type Vehicles = Vehicles;
@@ -145,24 +134,15 @@ pub fn new_test_ext_with(
 	schedule: Schedule<u64>,
 	reward_params: RewardParams,
 ) -> sp_io::TestExternalities {
-	let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
-	pallet_balances::GenesisConfig::<Test> {
-		balances: [ALICE, BOB, CHARLIE, DAVE].map(|who| (who, ENDOWMENT)).to_vec(),
-		..Default::default()
-	}
-	.assimilate_storage(&mut storage)
-	.unwrap();
-	pallet_issuance::GenesisConfig::<Test> {
-		schedule: Some(schedule),
-		epoch_emission: Some(EMISSION),
-		shares: None,
-		reward_params: Some(reward_params),
-	}
-	.assimilate_storage(&mut storage)
-	.unwrap();
-	let mut ext = sp_io::TestExternalities::new(storage);
-	ext.execute_with(|| System::set_block_number(1));
-	ext
+	ExtBuilder::<Test>::default()
+		.with(funded::<Test>([ALICE, BOB, CHARLIE, DAVE], ENDOWMENT))
+		.with(pallet_issuance::GenesisConfig::<Test> {
+			schedule: Some(schedule),
+			epoch_emission: Some(EMISSION),
+			shares: None,
+			reward_params: Some(reward_params),
+		})
+		.build()
 }
 
 /// Runs a test in the default genesis and checks the invariants of the pallets after it.

@@ -1,18 +1,13 @@
 //! A test runtime with the vehicle registry and balances for its deposits.
 
 use crate as pallet_vehicles;
-use core::cell::RefCell;
+pub use dimo_test_utils::accounts::{ALICE, BOB, CHARLIE, PAUPER};
+use dimo_test_utils::{funded, mocks::MockCollectors, ExtBuilder};
 use frame_support::{derive_impl, parameter_types};
-use sp_runtime::{testing::UintAuthorityId, BuildStorage};
+use sp_runtime::testing::UintAuthorityId;
 
 type Block = frame_system::mocking::MockBlock<Test>;
 
-/// The accounts that tests use, funded at genesis.
-pub const ALICE: u64 = 1;
-pub const BOB: u64 = 2;
-pub const CHARLIE: u64 = 3;
-/// An account with no funds.
-pub const PAUPER: u64 = 99;
 /// For how many blocks an offer to transfer a vehicle may be accepted.
 pub const TRANSFER_OFFER_LIFETIME: u64 = 10;
 /// What each funded account starts with.
@@ -68,24 +63,6 @@ parameter_types! {
 	pub const VehicleDeposit: u64 = DEPOSIT;
 }
 
-thread_local! {
-	static REGISTERED_COLLECTORS: RefCell<Vec<u64>> = RefCell::new(vec![COLLECTOR.0]);
-}
-
-/// The collectors' registry of pallets/anchoring, as a list: [`COLLECTOR`] is registered.
-pub struct MockCollectors;
-
-impl dimo_primitives::ownership::CollectorRegistry<UintAuthorityId> for MockCollectors {
-	fn is_registered(collector: &UintAuthorityId) -> bool {
-		REGISTERED_COLLECTORS.with(|registered| registered.borrow().contains(&collector.0))
-	}
-
-	#[cfg(feature = "runtime-benchmarks")]
-	fn register_for_benchmarks(collector: UintAuthorityId) {
-		REGISTERED_COLLECTORS.with(|registered| registered.borrow_mut().push(collector.0));
-	}
-}
-
 impl pallet_vehicles::Config for Test {
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
@@ -101,18 +78,11 @@ impl pallet_vehicles::Config for Test {
 	type WeightInfo = ();
 }
 
-/// Genesis: Alice, Bob and Charlie funded, at block 1 so that events are recorded.
+/// Genesis: Alice, Bob and Charlie funded, [`COLLECTOR`] in the collectors' registry (the
+/// anchoring pallet's, mocked), at block 1 so that events are recorded.
 pub fn new_test_ext() -> sp_io::TestExternalities {
-	let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
-	pallet_balances::GenesisConfig::<Test> {
-		balances: vec![(ALICE, ENDOWMENT), (BOB, ENDOWMENT), (CHARLIE, ENDOWMENT)],
-		..Default::default()
-	}
-	.assimilate_storage(&mut storage)
-	.unwrap();
-	let mut ext = sp_io::TestExternalities::new(storage);
-	ext.execute_with(|| System::set_block_number(1));
-	ext
+	MockCollectors::reset([COLLECTOR.0]);
+	ExtBuilder::<Test>::default().with(funded::<Test>([ALICE, BOB, CHARLIE], ENDOWMENT)).build()
 }
 
 /// Runs a test in a fresh genesis and checks the registry's invariants after it.

@@ -1,0 +1,231 @@
+//! `dimo_anchors`, `dimo_collectors`, `dimo_oemSources`: the anchors of vehicle data and their
+//! registries (`pallet_anchoring`'s runtime API, `AnchoringApi`).
+
+use std::sync::Arc;
+
+use super::{best_or, DimoError};
+use dimo_primitives::{collector::CollectorId, vehicle::VehicleId, AccountId, BlockNumber};
+use dimo_runtime::opaque::Block;
+use jsonrpsee::{core::RpcResult, proc_macros::rpc};
+use pallet_anchoring_runtime_api::{Anchor, AnchoringApi, OemSource};
+use serde::Serialize;
+use sp_api::ProvideRuntimeApi;
+use sp_blockchain::HeaderBackend;
+use sp_runtime::traits::Block as BlockT;
+
+/// An anchor: where one reading of a vehicle is, and its content id.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AnchorJson {
+	/// Its sequence number among the vehicle's anchors, from 0.
+	pub seq: u64,
+	/// The content id in base32 text (`bafkrei…` for raw blocks), as IPFS prints it.
+	pub cid: String,
+	/// The content id's bytes, hex.
+	pub cid_hex: String,
+	/// The record's size, in bytes.
+	pub size: u32,
+	/// Where the record is: `local`, `ipfs` or `arweave`.
+	pub backend: &'static str,
+	/// The start of the observed window, in Unix milliseconds.
+	pub observed_from: u64,
+	/// The end of the observed window, in Unix milliseconds.
+	pub observed_to: u64,
+	/// The account of the collector that anchored it.
+	pub collector: AccountId,
+	/// The block in which it was anchored.
+	pub anchored_at: BlockNumber,
+}
+
+impl From<Anchor<AccountId, BlockNumber>> for AnchorJson {
+	fn from(anchor: Anchor<AccountId, BlockNumber>) -> Self {
+		Self {
+			seq: anchor.seq,
+			cid: dimo_offchain::cid::multibase32(&anchor.cid),
+			cid_hex: format!("0x{}", sp_core::hexdisplay::HexDisplay::from(&anchor.cid.as_slice())),
+			size: anchor.size,
+			backend: anchor.backend.name(),
+			observed_from: anchor.observed_from,
+			observed_to: anchor.observed_to,
+			collector: anchor.collector,
+			anchored_at: anchor.anchored_at,
+		}
+	}
+}
+
+/// A registered collector.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CollectorInfoJson {
+	/// Its collector key (sr25519, key type `dcol`), hex.
+	pub key: String,
+	/// The account that its key spells: what owners consent to.
+	pub account: AccountId,
+	/// The block in which governance registered it.
+	pub registered_at: BlockNumber,
+}
+
+/// A registered OEM source.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OemSourceJson {
+	/// The OEM's id, as vehicles name it.
+	pub oem: u32,
+	/// The adapter that speaks to it: `tesla` or `smartcar`.
+	pub api: &'static str,
+	/// The base URL of its data API.
+	pub api_base_url: String,
+	/// The URL of its OAuth2 token endpoint.
+	pub auth_url: String,
+}
+
+impl OemSourceJson {
+	fn new(oem: u32, source: OemSource) -> Self {
+		Self {
+			oem,
+			api: source.api.name(),
+			api_base_url: String::from_utf8_lossy(&source.api_base_url).into_owned(),
+			auth_url: String::from_utf8_lossy(&source.auth_url).into_owned(),
+		}
+	}
+}
+
+/// The most anchors that one `dimo_anchors` call returns.
+pub const MAX_ANCHORS_PER_CALL: u32 = 1_000;
+
+/// The `dimo_anchors`, `dimo_collectors`, `dimo_oemSources` methods.
+#[rpc(server)]
+pub trait AnchoringRpc<BlockHash> {
+	/// The anchors of `vehicle` still in state (its latest ones) whose sequence number is
+	/// `from` or more, at most `limit` (default and cap: 1,000), oldest first. Older anchors
+	/// are in the `anchoring.Anchored` events of the blocks that anchored them.
+	#[method(name = "dimo_anchors")]
+	fn anchors(
+		&self,
+		vehicle: VehicleId,
+		from: Option<u64>,
+		limit: Option<u32>,
+		at: Option<BlockHash>,
+	) -> RpcResult<Vec<AnchorJson>>;
+
+	/// The registered collectors.
+	#[method(name = "dimo_collectors")]
+	fn collectors(&self, at: Option<BlockHash>) -> RpcResult<Vec<CollectorInfoJson>>;
+
+	/// The registered OEM sources: the only hosts that collectors poll.
+	#[method(name = "dimo_oemSources")]
+	fn oem_sources(&self, at: Option<BlockHash>) -> RpcResult<Vec<OemSourceJson>>;
+}
+
+/// The `dimo_*` methods, answered by the runtime of the node's client.
+pub struct Anchoring<C> {
+	client: Arc<C>,
+}
+
+impl<C> Anchoring<C> {
+	/// The methods, over `client`.
+	pub fn new(client: Arc<C>) -> Self {
+		Self { client }
+	}
+}
+
+impl<C: HeaderBackend<Block>> Anchoring<C> {
+	fn at(&self, at: Option<<Block as BlockT>::Hash>) -> <Block as BlockT>::Hash {
+		best_or(&*self.client, at)
+	}
+}
+
+impl<C> AnchoringRpcServer<<Block as BlockT>::Hash> for Anchoring<C>
+where
+	C: ProvideRuntimeApi<Block> + HeaderBackend<Block> + Send + Sync + 'static,
+	C::Api: AnchoringApi<Block, AccountId, BlockNumber, CollectorId>,
+{
+	fn anchors(
+		&self,
+		vehicle: VehicleId,
+		from: Option<u64>,
+		limit: Option<u32>,
+		at: Option<<Block as BlockT>::Hash>,
+	) -> RpcResult<Vec<AnchorJson>> {
+		let limit = limit.unwrap_or(MAX_ANCHORS_PER_CALL).min(MAX_ANCHORS_PER_CALL);
+		let anchors = self
+			.client
+			.runtime_api()
+			.anchors(self.at(at), vehicle, from.unwrap_or(0), limit)
+			.map_err(DimoError::RuntimeApi)?;
+		Ok(anchors.into_iter().map(AnchorJson::from).collect())
+	}
+
+	fn collectors(&self, at: Option<<Block as BlockT>::Hash>) -> RpcResult<Vec<CollectorInfoJson>> {
+		let collectors =
+			self.client.runtime_api().collectors(self.at(at)).map_err(DimoError::RuntimeApi)?;
+		Ok(collectors
+			.into_iter()
+			.map(|(key, info)| CollectorInfoJson {
+				key: format!("0x{}", sp_core::hexdisplay::HexDisplay::from(&key.as_ref())),
+				account: info.account,
+				registered_at: info.registered_at,
+			})
+			.collect())
+	}
+
+	fn oem_sources(&self, at: Option<<Block as BlockT>::Hash>) -> RpcResult<Vec<OemSourceJson>> {
+		let sources =
+			self.client.runtime_api().oem_sources(self.at(at)).map_err(DimoError::RuntimeApi)?;
+		Ok(sources.into_iter().map(|(oem, source)| OemSourceJson::new(oem, source)).collect())
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use pallet_anchoring_runtime_api::OemApi;
+	#[test]
+	fn anchors_print_their_cid_as_ipfs_does() {
+		let mut cid = vec![0x01, 0x55, 0x12, 0x20];
+		// sha2-256 of the empty string: its raw CIDv1 is well known.
+		cid.extend(
+			sp_core::bytes::from_hex(
+				"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+			)
+			.expect("hex"),
+		);
+		let json = serde_json::to_value(AnchorJson::from(Anchor {
+			seq: 4,
+			collector: sp_keyring::Sr25519Keyring::Ferdie.to_account_id(),
+			cid: cid.try_into().expect("36 bytes"),
+			size: 0,
+			backend: dimo_primitives::vehicle::StorageBackend::Ipfs,
+			observed_from: 1,
+			observed_to: 2,
+			anchored_at: 9,
+		}))
+		.expect("serializable");
+		assert_eq!(json["cid"], "bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku");
+		assert_eq!(json["backend"], "ipfs");
+		assert_eq!(json["observedTo"], 2);
+		assert!(json["cidHex"].as_str().expect("a string").starts_with("0x01551220e3b0c442"));
+	}
+
+	#[test]
+	fn oem_sources_print_urls_as_text() {
+		let source = OemSource {
+			api: OemApi::Smartcar,
+			api_base_url: b"https://localhost:8443/smartcar".to_vec().try_into().expect("short"),
+			auth_url: b"https://localhost:8443/smartcar/oauth/token"
+				.to_vec()
+				.try_into()
+				.expect("short"),
+		};
+		let json = serde_json::to_value(OemSourceJson::new(2, source)).expect("serializable");
+		assert_eq!(
+			json,
+			serde_json::json!({
+				"oem": 2,
+				"api": "smartcar",
+				"apiBaseUrl": "https://localhost:8443/smartcar",
+				"authUrl": "https://localhost:8443/smartcar/oauth/token",
+			})
+		);
+	}
+}

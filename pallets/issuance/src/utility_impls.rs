@@ -1,0 +1,198 @@
+//! The issuance's parameters and the reads built on them: the account that holds the budgets,
+//! the schedule and reward parameters in force (DIMO's defaults until governance sets them),
+//! the checks every parameter passes (at genesis, in the calls and in `integrity_test`), the
+//! runtime API's answers, and the invariants that `try_state` checks.
+
+use super::*;
+use crate::tick_impls::decayed;
+use alloc::vec::Vec;
+use frame_support::{ensure, pallet_prelude::*, traits::fungible::Inspect};
+use frame_system::pallet_prelude::BlockNumberFor;
+use sp_runtime::{
+	traits::{AccountIdConversion, Saturating, Zero},
+	Perbill,
+};
+
+impl<T: Config> Pallet<T> {
+	/// The account that holds every budget: the DAO pot, the dTeams and the unclaimed
+	/// rewards, on top of its existential deposit.
+	pub fn account_id() -> T::AccountId {
+		T::PalletId::get().into_account_truncating()
+	}
+
+	/// DIMO's schedule: weekly epochs of 6 s blocks, 15% less every 52 epochs, capped at
+	/// 1,000,000,000 DIMO. Clamped into this runtime's bounds of the epoch length.
+	pub fn default_schedule() -> Schedule<BlockNumberFor<T>> {
+		let week: BlockNumberFor<T> = (7 * dimo_primitives::time::DAYS).into();
+		Schedule {
+			epoch_length: week.clamp(T::MinEpochLength::get(), T::MaxEpochLength::get()),
+			epochs_per_decay: 52,
+			decay: Perbill::from_percent(15),
+			supply_cap: DEFAULT_SUPPLY_CAP.min(T::MaxSupplyCap::get()),
+		}
+	}
+
+	/// The schedule in force.
+	pub fn schedule() -> Schedule<BlockNumberFor<T>> {
+		CurrentSchedule::<T>::get().unwrap_or_else(Self::default_schedule)
+	}
+
+	/// The reward parameters in force.
+	pub fn reward_params() -> RewardParams {
+		CurrentRewardParams::<T>::get().unwrap_or(DEFAULT_REWARD_PARAMS)
+	}
+
+	/// What may still be minted before the total issuance reaches `cap`.
+	pub fn remaining_under(cap: Balance) -> Balance {
+		cap.saturating_sub(T::Currency::total_issuance())
+	}
+
+	/// The first block of the next epoch: the block whose start closes the epoch in progress.
+	pub fn next_epoch_at() -> BlockNumberFor<T> {
+		let epoch = CurrentEpoch::<T>::get();
+		epoch.started_at.saturating_add(Self::schedule().epoch_length)
+	}
+
+	/// The emission of epoch `epoch` under `schedule`, starting from `first_emission` in epoch
+	/// 0 and ignoring the cap: the emission falls by the decay, rounded down, every
+	/// `epochs_per_decay` epochs. One multiplication per decay period: for tests and clients,
+	/// never for the runtime's hooks (which keep the current emission in [`EpochEmission`]).
+	pub fn emission_of_epoch(
+		first_emission: Balance,
+		schedule: &Schedule<BlockNumberFor<T>>,
+		epoch: EpochIndex,
+	) -> Balance {
+		let periods = epoch / schedule.epochs_per_decay.max(1);
+		let mut emission = first_emission;
+		for _ in 0..periods {
+			if emission.is_zero() {
+				break;
+			}
+			emission = decayed(emission, schedule.decay);
+		}
+		emission
+	}
+
+	pub(crate) fn ensure_valid_schedule(
+		schedule: &Schedule<BlockNumberFor<T>>,
+		total_issuance: Balance,
+	) -> DispatchResult {
+		ensure!(
+			(T::MinEpochLength::get()..=T::MaxEpochLength::get()).contains(&schedule.epoch_length),
+			Error::<T>::EpochLengthOutOfBounds
+		);
+		ensure!(schedule.epochs_per_decay > 0, Error::<T>::ZeroDecayPeriod);
+		ensure!(schedule.decay <= T::MaxDecay::get(), Error::<T>::DecayTooLarge);
+		ensure!(
+			schedule.supply_cap <= T::MaxSupplyCap::get() && schedule.supply_cap >= total_issuance,
+			Error::<T>::SupplyCapOutOfBounds
+		);
+		Ok(())
+	}
+
+	pub(crate) fn ensure_valid_emission(emission: Balance) -> DispatchResult {
+		ensure!(emission <= T::MaxEpochEmission::get(), Error::<T>::EmissionTooLarge);
+		Ok(())
+	}
+
+	/// The shares with the share-funded dTeams' must make exactly 100%, computed without
+	/// saturation so that an excess is not hidden.
+	pub(crate) fn ensure_valid_shares(shares: &Shares, dteam_shares: Perbill) -> DispatchResult {
+		let sum = u64::from(shares.data_providers.deconstruct())
+			+ u64::from(shares.dao.deconstruct())
+			+ u64::from(dteam_shares.deconstruct());
+		ensure!(sum == u64::from(Perbill::one().deconstruct()), Error::<T>::SharesDoNotSumToWhole);
+		Ok(())
+	}
+
+	pub(crate) fn ensure_valid_reward_params(params: &RewardParams) -> DispatchResult {
+		ensure!(
+			params.max_rewarded_grants <= T::MaxRewardedGrants::get(),
+			Error::<T>::TooManyRewardedGrants
+		);
+		ensure!(
+			(1..=T::MaxClaimWindow::get()).contains(&params.claim_window),
+			Error::<T>::ClaimWindowOutOfBounds
+		);
+		Ok(())
+	}
+
+	/// The state of the issuance, for the runtime API.
+	pub fn issuance_info() -> IssuanceInfo<BlockNumberFor<T>> {
+		let schedule = Self::schedule();
+		let epoch = CurrentEpoch::<T>::get();
+		let epoch_emission = EpochEmission::<T>::get();
+		let remaining_under_cap = Self::remaining_under(schedule.supply_cap);
+		IssuanceInfo {
+			schedule,
+			current_epoch: epoch.index,
+			epoch_started_at: epoch.started_at,
+			next_epoch_at: epoch.started_at.saturating_add(schedule.epoch_length),
+			epoch_emission,
+			next_emission: epoch_emission.min(remaining_under_cap),
+			total_issuance: T::Currency::total_issuance(),
+			remaining_under_cap,
+			total_minted: TotalMinted::<T>::get(),
+			shares: CurrentShares::<T>::get(),
+			dteam_shares: DTeamShares::<T>::get(),
+			dao_pot: DaoPot::<T>::get(),
+			current_epoch_points: CurrentEpochPoints::<T>::get(),
+			reward_params: Self::reward_params(),
+		}
+	}
+
+	/// What `who` may claim now, and its points in the epoch in progress, for the runtime
+	/// API. Looks at each open reward pot: at most [`Config::MaxClaimWindow`] of them.
+	pub fn pending_rewards(who: &T::AccountId) -> PendingRewards {
+		let current = CurrentEpoch::<T>::get().index;
+		let claimable = (OldestRewardPot::<T>::get()..current)
+			.filter_map(|epoch| {
+				let (points, amount, pot) = Self::owed(who, epoch, current).ok()?;
+				Some(PendingReward { epoch, points, amount, claimable_until: pot.claimable_until })
+			})
+			.collect();
+		PendingRewards {
+			claimable,
+			current_epoch_points: AccountPoints::<T>::get(current, who).unwrap_or(0),
+		}
+	}
+
+	/// The invariants of the issuance: the pallet's account holds exactly its existential
+	/// deposit plus every budget; the shares make 100%; the points of the epoch in progress
+	/// add up; the dTeam count and share sum match the teams.
+	#[cfg(any(feature = "try-runtime", feature = "std"))]
+	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+		let teams: Vec<_> = DTeams::<T>::iter_values().collect();
+		let in_teams =
+			teams.iter().fold(Balance::zero(), |sum, team| sum.saturating_add(team.balance));
+		let in_pots = RewardPots::<T>::iter_values()
+			.fold(Balance::zero(), |sum, pot| sum.saturating_add(pot.pot.saturating_sub(pot.paid)));
+		let expected = T::Currency::minimum_balance()
+			.saturating_add(DaoPot::<T>::get())
+			.saturating_add(in_teams)
+			.saturating_add(in_pots);
+		ensure!(
+			T::Currency::balance(&Self::account_id()) == expected,
+			"the pallet's account holds exactly its ED and the budgets"
+		);
+		let team_shares = teams.iter().fold(Perbill::zero(), |sum, team| {
+			sum.saturating_add(Self::share_of_funding(&team.funding).unwrap_or_default())
+		});
+		ensure!(team_shares == DTeamShares::<T>::get(), "DTeamShares is the teams' shares");
+		ensure!(
+			Self::ensure_valid_shares(&CurrentShares::<T>::get(), team_shares).is_ok(),
+			"the shares make 100%"
+		);
+		ensure!(teams.len() as u32 == DTeams::<T>::count(), "the dTeam count matches");
+		ensure!(teams.len() as u32 <= T::MaxDTeams::get(), "at most MaxDTeams dTeams");
+		let current = CurrentEpoch::<T>::get().index;
+		let points = AccountPoints::<T>::iter_prefix_values(current)
+			.fold(0 as Points, |sum, p| sum.saturating_add(p));
+		ensure!(points == CurrentEpochPoints::<T>::get(), "the epoch's points add up");
+		ensure!(
+			VehicleActivityOf::<T>::iter_keys().all(|v| T::Vehicles::ownership(v).is_some()),
+			"a retired vehicle left its activity behind"
+		);
+		Ok(())
+	}
+}

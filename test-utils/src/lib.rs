@@ -1,0 +1,116 @@
+//! # DIMO test utilities
+//!
+//! What the mock runtimes of DIMO's pallets share, so that each `mock.rs` says only what is
+//! particular to its pallet: the tests' accounts ([`accounts`]), a genesis builder
+//! ([`ExtBuilder`]: funded accounts, any pallet's genesis, block 1 so that events are recorded),
+//! the vehicle registry's configuration that the other pallets' mocks use
+//! ([`impl_vehicles_config!`]), and mocks of the traits in `dimo_primitives` through which the
+//! pallets talk to each other ([`mocks`]). A dev-dependency of the pallets only: nothing here is
+//! in the runtime or the node.
+//!
+//! Mock runtimes that exercise another pallet's hooks (a transfer in the registry moving rewards
+//! in the issuance, a retirement clearing access lists) keep the real pallet: there the mock
+//! would test itself. Where only a trait's answer matters, [`mocks`] serves.
+
+pub mod mocks;
+
+use core::marker::PhantomData;
+use frame_system::pallet_prelude::BlockNumberFor;
+use sp_runtime::{BuildStorage, Storage};
+
+/// The accounts of the mock runtimes (`AccountId = u64`).
+pub mod accounts {
+	/// Funded in every mock.
+	pub const ALICE: u64 = 1;
+	/// Funded in every mock.
+	pub const BOB: u64 = 2;
+	/// Funded where a test needs a third party.
+	pub const CHARLIE: u64 = 3;
+	/// Funded where a test needs a fourth party.
+	pub const DAVE: u64 = 4;
+	/// Never funded.
+	pub const PAUPER: u64 = 99;
+}
+
+/// Builds the genesis of a mock runtime `T`: the pallets' genesis configs [`with`](Self::with) it
+/// (for balances, [`funded`]), the chain at block 1 (events are not recorded in block 0).
+pub struct ExtBuilder<T> {
+	storage: Storage,
+	runtime: PhantomData<T>,
+}
+
+impl<T: frame_system::Config> Default for ExtBuilder<T> {
+	fn default() -> Self {
+		let storage = frame_system::GenesisConfig::<T>::default()
+			.build_storage()
+			.expect("the system's genesis builds");
+		Self { storage, runtime: PhantomData }
+	}
+}
+
+impl<T: frame_system::Config> ExtBuilder<T> {
+	/// Adds a pallet's genesis config.
+	pub fn with(mut self, config: impl BuildStorage) -> Self {
+		config.assimilate_storage(&mut self.storage).expect("a mock's genesis config builds");
+		self
+	}
+
+	/// The externalities, at block 1.
+	pub fn build(self) -> sp_io::TestExternalities {
+		let mut ext = sp_io::TestExternalities::new(self.storage);
+		ext.execute_with(|| {
+			frame_system::Pallet::<T>::set_block_number(BlockNumberFor::<T>::from(1u32))
+		});
+		ext
+	}
+}
+
+/// The balances' genesis: each of `accounts` holds `amount`.
+pub fn funded<T: pallet_balances::Config>(
+	accounts: impl IntoIterator<Item = T::AccountId>,
+	amount: T::Balance,
+) -> pallet_balances::GenesisConfig<T> {
+	pallet_balances::GenesisConfig {
+		balances: accounts.into_iter().map(|who| (who, amount)).collect(),
+		..Default::default()
+	}
+}
+
+/// Implements `pallet_vehicles::Config` for the mock runtime `$runtime` as the other pallets'
+/// mocks use the registry: deposits held in `Balances` under `RuntimeHoldReason`, a vehicle
+/// deposit of `VehicleDeposit` (a `parameter_types!` item of the mock), two collectors per
+/// vehicle, 10-block transfer offers and attestations, `UintAuthorityId` collector keys; the
+/// mock names the rest.
+///
+/// ```ignore
+/// dimo_test_utils::impl_vehicles_config!(Test {
+///     max_vehicles_per_owner: 8,
+///     on_transfer: (),
+///     on_retire: DataAccess,
+///     collectors: (),
+/// });
+/// ```
+#[macro_export]
+macro_rules! impl_vehicles_config {
+	($runtime:ty {
+		max_vehicles_per_owner: $max_vehicles:expr,
+		on_transfer: $on_transfer:ty,
+		on_retire: $on_retire:ty,
+		collectors: $collectors:ty $(,)?
+	}) => {
+		impl pallet_vehicles::Config for $runtime {
+			type Currency = Balances;
+			type RuntimeHoldReason = RuntimeHoldReason;
+			type VehicleDeposit = VehicleDeposit;
+			type MaxVehiclesPerOwner = frame_support::traits::ConstU32<{ $max_vehicles }>;
+			type MaxCollectorsPerVehicle = frame_support::traits::ConstU32<2>;
+			type TransferOfferLifetime = frame_support::traits::ConstU64<10>;
+			type OnTransfer = $on_transfer;
+			type OnRetire = $on_retire;
+			type CollectorId = sp_runtime::testing::UintAuthorityId;
+			type Collectors = $collectors;
+			type MaxAttestationLifetime = frame_support::traits::ConstU64<10>;
+			type WeightInfo = ();
+		}
+	};
+}
