@@ -21,10 +21,9 @@ say "benchmarks of DIMO's pallets, as tests"
 timed "benchmark tests" env SKIP_WASM_BUILD=1 cargo test --locked -p pallet-vehicles -p pallet-data-access \
 	-p pallet-issuance -p pallet-governance -p pallet-anchoring --features runtime-benchmarks benchmarking
 say "end-to-end tests against $DIMO_NODE"
-timed "end-to-end tests" "$NODE22" --test --test-concurrency=1 \
-	--test-reporter=spec --test-reporter-destination=stdout \
-	--test-reporter=./e2e/lib/timings-reporter.js --test-reporter-destination=stdout \
-	e2e/tests/*.test.js
+# Files side by side (E2E_JOBS at a time, default 4; the two four-validator files never
+# together), longest first: most of their time is spent waiting for blocks.
+timed "end-to-end tests" "$NODE22" e2e/run.js
 
 say "all tests passed"
 for t in "${TIMINGS[@]}"; do say "  $t"; done

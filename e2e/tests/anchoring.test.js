@@ -10,22 +10,19 @@
 // the chain's clock is refused, and a content id that another collector copies from the pool does
 // not sink an honest batch.
 
-import { before, after, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Keyring } from '@polkadot/keyring';
-import { randomAsHex, mnemonicGenerate, sha256AsU8a } from '@polkadot/util-crypto';
+import { randomAsHex, sha256AsU8a } from '@polkadot/util-crypto';
 import { compactAddLength, stringToU8a, u8aConcat, u8aToHex } from '@polkadot/util';
-import { startNode, rpcCall, sendOk, sendAndWaitInBlock, moduleError, sleep } from '../lib/node.js';
+import { sendOk, sendAndWaitInBlock, moduleError } from '../lib/node.js';
+import { DIMO, fresh, keyring, nodeForFile, registeredVehicle, waitForAnchors } from '../lib/chain.js';
 
-const DIMO = 10n ** 18n;
-const keyring = new Keyring({ type: 'sr25519', ss58Format: 4242 });
-let node;
+const dev = nodeForFile();
 let api;
 let alice;
 let ferdie;
 
-const fresh = () => keyring.addFromMnemonic(mnemonicGenerate());
-const rpc = (method, ...params) => rpcCall(node.rpcUrl, method, params);
+const rpc = dev.rpc;
 const ok = (tx, signer) => sendOk(api, tx, signer);
 
 // The runtime's transaction extensions, in order, and what each encodes in a general
@@ -72,15 +69,7 @@ function anchorExtrinsic(collector, records) {
 const submit = (hex) => rpc('author_submitExtrinsic', hex);
 
 /** Polls dimo_anchors until `vehicle` has `count` anchors. */
-async function anchorsOf(vehicle, count, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const anchors = await rpc('dimo_anchors', vehicle, null, null);
-    if (anchors.length >= count) return anchors;
-    if (Date.now() > deadline) throw new Error(`vehicle ${vehicle} has ${anchors.length} anchors, not ${count}`);
-    await sleep(500);
-  }
-}
+const anchorsOf = (vehicle, count) => waitForAnchors(dev.node.rpcUrl, vehicle, count, { everyMs: 500 });
 
 /** `count` vehicles of fresh owners that consent to `collector`, onboarded side by side, in ascending order. */
 async function onboardMany(collector, count, backend = 'Ipfs') {
@@ -89,7 +78,7 @@ async function onboardMany(collector, count, backend = 'Ipfs') {
   // Registered in parallel, so the ids come in any order: ascending, as a batch lists them.
   const vehicles = await Promise.all(owners.map(async (owner) => {
     const events = await ok(api.tx.vehicles.register(1, randomAsHex(32), null), owner);
-    const vehicle = events.find(({ event }) => api.events.vehicles.Registered.is(event)).event.data.vehicle.toNumber();
+    const vehicle = registeredVehicle(api, events);
     await ok(api.tx.utility.batchAll([
       api.tx.vehicles.authorizeCollector(vehicle, collector.address, null),
       api.tx.vehicles.setStorage(vehicle, backend),
@@ -110,14 +99,9 @@ function record(vehicle, at, backend = 'Ipfs') {
 }
 
 before(async () => {
-  node = await startNode({ chain: 'dev' });
-  api = node.api;
+  ({ api } = await dev.ready);
   alice = keyring.addFromUri('//Alice');
   ferdie = keyring.addFromUri('//Ferdie');
-});
-
-after(async () => {
-  await node?.stop();
 });
 
 describe('registries', () => {

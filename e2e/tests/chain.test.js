@@ -4,36 +4,23 @@
 // transfer (events and fee), an overdraft failing with the runtime's own error, Prometheus
 // metrics, and the runtime metadata decoding every storage item and every call.
 
-import { before, after, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Keyring } from '@polkadot/keyring';
 import { stringCamelCase } from '@polkadot/util';
-import { mnemonicGenerate } from '@polkadot/util-crypto';
-import { startNode, sendAndWaitInBlock } from '../lib/node.js';
+import { sendAndWaitInBlock } from '../lib/node.js';
+import { DIMO, fresh as freshAccount, keyring, nodeForFile } from '../lib/chain.js';
 
-const DIMO = 10n ** 18n;
-let node;
+const dev = nodeForFile();
 let api;
 let alice;
-const keyring = new Keyring({ type: 'sr25519', ss58Format: 4242 });
-
-/** A fresh account with no history, so that no test sees another's effects. */
-function freshAccount() {
-  return keyring.addFromMnemonic(mnemonicGenerate());
-}
 
 async function freeBalance(address) {
   return (await api.query.system.account(address)).data.free.toBigInt();
 }
 
 before(async () => {
-  node = await startNode({ chain: 'dev' });
-  api = node.api;
+  ({ api } = await dev.ready);
   alice = keyring.addFromUri('//Alice');
-});
-
-after(async () => {
-  await node?.stop();
 });
 
 describe('consensus', () => {
@@ -80,7 +67,7 @@ describe('chain identity', () => {
   });
 
   test('Prometheus serves the node metrics', async () => {
-    const res = await fetch(node.prometheusUrl, { signal: AbortSignal.timeout(5_000) });
+    const res = await fetch(dev.node.prometheusUrl, { signal: AbortSignal.timeout(5_000) });
     assert.equal(res.status, 200);
     const body = await res.text();
     assert.match(body, /^substrate_block_height\{status="best"/m);

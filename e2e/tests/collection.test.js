@@ -23,16 +23,13 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Keyring } from '@polkadot/keyring';
-import { blake2AsHex, mnemonicGenerate, sha256AsU8a } from '@polkadot/util-crypto';
+import { blake2AsHex, sha256AsU8a } from '@polkadot/util-crypto';
 import { bnToU8a, hexToU8a, stringToHex, stringToU8a, u8aConcat, u8aEq, u8aToHex, u8aToString } from '@polkadot/util';
 import { startNode, rpcCall, sendOk, sleep } from '../lib/node.js';
+import { DIMO, fresh, keyring, registeredVehicle, waitForAnchors as anchorsAtLeast } from '../lib/chain.js';
 import { genCerts, startIpfs, startSimulator, trustBundle } from '../lib/collector.js';
 import { envelopeHeader, streamAuth } from '../lib/streams.js';
 
-const DIMO = 10n ** 18n;
-const keyring = new Keyring({ type: 'sr25519', ss58Format: 4242 });
-const fresh = () => keyring.addFromMnemonic(mnemonicGenerate());
 
 let sim; // the OEM simulator the chain registers (Tesla = OEM 1, Smartcar = OEM 2)
 let impostor; // an OEM source whose certificate comes from a CA the node does not trust (OEM 3)
@@ -67,7 +64,7 @@ async function onboard(oem, car, backend, consent = true) {
   await sendOk(api(), api().tx.balances.transferKeepAlive(owner.address, 10n * DIMO), alice);
   // The chain holds only a hash of the carmaker's id of the car.
   const events = await sendOk(api(), api().tx.vehicles.register(oem, blake2AsHex(car), null), owner);
-  const id = events.find(({ event }) => api().events.vehicles.Registered.is(event)).event.data.vehicle.toNumber();
+  const id = registeredVehicle(api(), events);
   owners[id] = owner;
   const calls = [api().tx.vehicles.setStorage(id, backend)];
   if (consent) calls.push(api().tx.vehicles.authorizeCollector(id, ferdie.address, null));
@@ -86,16 +83,10 @@ async function anchorsOf(vehicle) {
   return rpc('dimo_anchors', vehicle.id, null, 1000);
 }
 
-async function waitForAnchors(vehicle, count, timeoutMs = 240_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const anchors = await anchorsOf(vehicle);
-    if (anchors.length >= count) return anchors;
-    if (Date.now() > deadline) {
-      throw new Error(`vehicle ${vehicle.id} has ${anchors.length} anchors, not ${count}; node log:\n${node.readLog().split('\n').filter((l) => l.includes('collector')).slice(-30).join('\n')}`);
-    }
-    await sleep(1_000);
-  }
+/** The anchors of `vehicle` once it has `count`; on a timeout, the collector's last log lines. */
+function waitForAnchors(vehicle, count, timeoutMs = 240_000) {
+  const diagnose = async () => `node log:\n${node.readLog().split('\n').filter((l) => l.includes('collector')).slice(-30).join('\n')}`;
+  return anchorsAtLeast(node.rpcUrl, vehicle.id, count, { timeoutMs, diagnose });
 }
 
 /**

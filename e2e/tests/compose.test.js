@@ -9,28 +9,14 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ApiPromise, WsProvider } from '@polkadot/api';
-import { freePort, rpcCall, sleep } from '../lib/node.js';
+import { freePort, rpcCall } from '../lib/node.js';
+import { until as untilShared } from '../lib/chain.js';
 import { buildImages, composeProject } from '../lib/containers.js';
 
 const TAG = 'e2e';
 
 /** Waits until `probe()` returns something truthy (exceptions count as not yet). */
-async function until(probe, timeoutMs, what, diagnose = async () => '') {
-  const deadline = Date.now() + timeoutMs;
-  let last;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`${what}: not within ${timeoutMs / 1000} s${last ? ` (last error: ${last.message})` : ''}\n${await diagnose()}`);
-    }
-    await sleep(1_000);
-  }
-}
+const until = (probe, timeoutMs, what, diagnose) => untilShared(what, probe, { timeoutMs, diagnose });
 
 const header = async (rpcUrl, hash) => rpcCall(rpcUrl, 'chain_getHeader', hash ? [hash] : []);
 const bestNumber = async (rpcUrl) => parseInt((await header(rpcUrl)).number, 16);

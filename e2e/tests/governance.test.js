@@ -7,30 +7,20 @@
 // delegation), let it pass and be enacted, and read the new parameter on chain; then a second
 // proposal that the committee cancels leaves the parameter unchanged.
 
-import { before, after, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Keyring } from '@polkadot/keyring';
 import { blake2AsHex } from '@polkadot/util-crypto';
-import { startNode, sleep, sendOk, sendFailing } from '../lib/node.js';
+import { sendOk, sendFailing } from '../lib/node.js';
+import { DIMO, keyring, nodeForFile, until as untilShared } from '../lib/chain.js';
 
-const DIMO = 10n ** 18n;
-const keyring = new Keyring({ type: 'sr25519', ss58Format: 4242 });
-let node;
+const dev = nodeForFile();
 let api;
 let alice, bob, charlie, dave, eve;
 
 const ok = (tx, signer) => sendOk(api, tx, signer);
 
-/** Polls `check` every block until it returns a truthy value; returns it. */
-async function until(what, check, timeoutMs = 180_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(2_000);
-  }
-}
+/** Polls `check` every two seconds (a third of a block) until it returns a truthy value; returns it. */
+const until = (what, check) => untilShared(what, check, { everyMs: 2_000 });
 
 const emission = async () => (await api.query.issuance.epochEmission()).toBigInt();
 
@@ -56,13 +46,8 @@ async function proposePublicly(call) {
 const standard = (aye, conviction, balance) => ({ Standard: { vote: { aye, conviction }, balance } });
 
 before(async () => {
-  node = await startNode({ chain: 'dev' });
-  api = node.api;
+  ({ api } = await dev.ready);
   [alice, bob, charlie, dave, eve] = ['//Alice', '//Bob', '//Charlie', '//Dave', '//Eve'].map((uri) => keyring.addFromUri(uri));
-});
-
-after(async () => {
-  await node?.stop();
 });
 
 describe('governance', () => {

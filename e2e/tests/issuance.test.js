@@ -8,21 +8,18 @@
 // Activity is recorded with `issuance.recordActivity` through sudo, the dev chain's stand-in for
 // governance, so that this file needs no collector: on a running chain the anchors report it.
 
-import { before, after, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Keyring } from '@polkadot/keyring';
-import { randomAsHex, mnemonicGenerate } from '@polkadot/util-crypto';
-import { startNode, rpcCall, waitForBlock, sendOk, sendFailing } from '../lib/node.js';
+import { randomAsHex } from '@polkadot/util-crypto';
+import { waitForBlock, sendOk, sendFailing } from '../lib/node.js';
+import { DIMO, fresh, keyring, nodeForFile, registeredVehicle } from '../lib/chain.js';
 
-const DIMO = 10n ** 18n;
 const PERBILL = 1_000_000_000n;
-const keyring = new Keyring({ type: 'sr25519', ss58Format: 4242 });
-let node;
+const dev = nodeForFile();
 let api;
 let alice;
 
-const fresh = () => keyring.addFromMnemonic(mnemonicGenerate());
-const rpc = (method, ...params) => rpcCall(node.rpcUrl, method, params);
+const rpc = dev.rpc;
 
 const ok = (tx, signer) => sendOk(api, tx, signer);
 const fails = (tx, signer) => sendFailing(api, tx, signer);
@@ -36,13 +33,8 @@ async function eventsAt(n) {
 const free = async (who) => (await api.query.system.account(who)).data.free.toBigInt();
 
 before(async () => {
-  node = await startNode({ chain: 'dev' });
-  api = node.api;
+  ({ api } = await dev.ready);
   alice = keyring.addFromUri('//Alice');
-});
-
-after(async () => {
-  await node?.stop();
 });
 
 describe('issuance', () => {
@@ -72,7 +64,7 @@ describe('issuance', () => {
     const spare = fresh();
     await ok(api.tx.sudo.sudo(api.tx.dataAccess.addDataConsumer(reader.address)), alice);
     const registered = await ok(api.tx.vehicles.register(1, randomAsHex(32), null), owner);
-    const vehicle = registered.find(({ event }) => api.events.vehicles.Registered.is(event)).event.data.vehicle.toNumber();
+    const vehicle = registeredVehicle(api, registered);
     await ok(api.tx.dataAccess.grantMany(vehicle, [reader.address, spare.address], [{ stream: 'NonLocationData', until: null }]), owner);
 
     // Its data arrives: governance (sudo on dev) records the activity.

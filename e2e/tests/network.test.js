@@ -12,7 +12,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { rpcCall, sleep, startNode } from '../lib/node.js';
+import { rpcCall, startNode } from '../lib/node.js';
+import { until as untilShared } from '../lib/chain.js';
 
 const NAMES = ['alice', 'bob', 'charlie', 'dave'];
 const nodes = {}; // name -> the running node
@@ -45,14 +46,7 @@ const best = async (name) => parseInt((await rpc(name, 'chain_getHeader')).numbe
 const finalized = async (name) => parseInt((await rpc(name, 'chain_getHeader', await rpc(name, 'chain_getFinalizedHead'))).number, 16);
 
 /** Waits until `predicate()` holds, checking every second. */
-async function until(predicate, timeoutMs, what) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await predicate()) return;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs / 1000} s`);
-    await sleep(1_000);
-  }
-}
+const until = (predicate, timeoutMs, what) => untilShared(what, predicate, { timeoutMs });
 
 after(async () => {
   for (const name of Object.keys(nodes)) {

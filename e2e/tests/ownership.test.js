@@ -13,15 +13,12 @@ import { before, after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Keyring } from '@polkadot/keyring';
-import { blake2AsHex, mnemonicGenerate, signatureVerify } from '@polkadot/util-crypto';
+import { blake2AsHex, signatureVerify } from '@polkadot/util-crypto';
 import { bnToU8a, hexToU8a, stringToU8a, u8aConcat, u8aToHex } from '@polkadot/util';
 import { startNode, rpcCall, sendOk, sendFailing } from '../lib/node.js';
+import { DIMO, fresh, keyring, registeredVehicle } from '../lib/chain.js';
 import { genCerts, startSimulator, trustBundle } from '../lib/collector.js';
 
-const DIMO = 10n ** 18n;
-const keyring = new Keyring({ type: 'sr25519', ss58Format: 4242 });
-const fresh = () => keyring.addFromMnemonic(mnemonicGenerate());
 
 let sim;
 let node;
@@ -127,7 +124,7 @@ describe('ownership attestations', () => {
     const car = fleet.find((v) => v.oem === 'smartcar').id;
     // The dev chain registers without an attestation: the squatter takes the car first.
     const squatted = await sendOk(api(), api().tx.vehicles.register(2, blake2AsHex(car), null), squatter);
-    const vehicle = squatted.find(({ event }) => api().events.vehicles.Registered.is(event)).event.data.vehicle.toNumber();
+    const vehicle = registeredVehicle(api(), squatted);
     await sendOk(api(), api().tx.vehicles.authorizeCollector(vehicle, ferdie.address, null), squatter);
     const deposit = api().consts.vehicles.vehicleDeposit.toBigInt();
     assert.equal(await heldDeposit(squatter.address), deposit);

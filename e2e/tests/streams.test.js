@@ -16,16 +16,13 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Keyring } from '@polkadot/keyring';
-import { blake2AsHex, mnemonicGenerate } from '@polkadot/util-crypto';
+import { blake2AsHex } from '@polkadot/util-crypto';
 import { u8aToHex } from '@polkadot/util';
 import { startNode, rpcCall, sendOk, sendAndWaitInBlock } from '../lib/node.js';
+import { DIMO, fresh, keyring, registeredVehicle } from '../lib/chain.js';
 import { genCerts, startIpfs, startSimulator, trustBundle } from '../lib/collector.js';
 import { contentKey, envelopeHeader, openEnvelope, sealKeyFromKeystore, streamAuth, subscribeStream } from '../lib/streams.js';
 
-const DIMO = 10n ** 18n;
-const keyring = new Keyring({ type: 'sr25519', ss58Format: 4242 });
-const fresh = () => keyring.addFromMnemonic(mnemonicGenerate());
 
 let sim;
 let ipfs;
@@ -45,7 +42,7 @@ const blockOf = async (hash) => (await api.rpc.chain.getHeader(hash)).number.toN
 
 async function onboard(owner, car, backend) {
   const events = await sendOk(api, api.tx.vehicles.register(1, blake2AsHex(car), null), owner);
-  const id = events.find(({ event }) => api.events.vehicles.Registered.is(event)).event.data.vehicle.toNumber();
+  const id = registeredVehicle(api, events);
   await sendOk(api, api.tx.utility.batchAll([
     api.tx.vehicles.setStorage(id, backend),
     api.tx.vehicles.authorizeCollector(id, ferdie.address, null),

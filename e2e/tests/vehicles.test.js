@@ -5,20 +5,17 @@
 // Covers: register, consent, grant, check through dimo_canRead, let the grant expire,
 // transfer and see grants and consents gone; errors of calls and of the RPC methods.
 
-import { before, after, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Keyring } from '@polkadot/keyring';
-import { randomAsHex, mnemonicGenerate } from '@polkadot/util-crypto';
-import { startNode, sendAndWaitInBlock, rpcCall, waitForBlock, moduleError, sendOk } from '../lib/node.js';
+import { randomAsHex } from '@polkadot/util-crypto';
+import { sendAndWaitInBlock, waitForBlock, moduleError, sendOk } from '../lib/node.js';
+import { DIMO, fresh, keyring, nodeForFile, registeredVehicle } from '../lib/chain.js';
 
-const DIMO = 10n ** 18n;
-const keyring = new Keyring({ type: 'sr25519', ss58Format: 4242 });
-let node;
+const dev = nodeForFile();
 let api;
 let alice;
 
-const fresh = () => keyring.addFromMnemonic(mnemonicGenerate());
-const rpc = (method, ...params) => rpcCall(node.rpcUrl, method, params);
+const rpc = dev.rpc;
 
 const ok = (tx, signer) => sendOk(api, tx, signer);
 
@@ -31,9 +28,7 @@ async function funded(count, amount = 100n * DIMO) {
 
 async function register(owner) {
   const events = await ok(api.tx.vehicles.register(1, randomAsHex(32), null), owner);
-  const registered = events.find(({ event }) => api.events.vehicles.Registered.is(event));
-  assert.ok(registered, 'a Registered event');
-  return registered.event.data.vehicle.toNumber();
+  return registeredVehicle(api, events);
 }
 
 async function bestNumber() {
@@ -41,13 +36,8 @@ async function bestNumber() {
 }
 
 before(async () => {
-  node = await startNode({ chain: 'dev' });
-  api = node.api;
+  ({ api } = await dev.ready);
   alice = keyring.addFromUri('//Alice');
-});
-
-after(async () => {
-  await node?.stop();
 });
 
 describe('an owner onboards a vehicle and shares its data', () => {
