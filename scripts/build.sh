@@ -3,6 +3,6 @@
 # $CARGO_TARGET_DIR.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
-say "building dimo-node into $CARGO_TARGET_DIR (the first build takes 20-30 minutes on 2 cores)"
+say "building dimo-node into $CARGO_TARGET_DIR (the first build takes about 16 minutes on 2 cores)"
 cd "$ROOT"
 cargo build --locked -p dimo-node -p dimo-oem-simulator "$@"

@@ -4,8 +4,8 @@
 
 import { after, before } from 'node:test';
 import { Keyring } from '@polkadot/keyring';
-import { mnemonicGenerate } from '@polkadot/util-crypto';
-import { rpcCall, sleep, startNode } from './node.js';
+import { mnemonicGenerate, randomAsHex } from '@polkadot/util-crypto';
+import { rpcCall, sendOk, sleep, startNode } from './node.js';
 
 /** One DIMO in planck (18 decimals). */
 export const DIMO = 10n ** 18n;
@@ -44,6 +44,20 @@ export function registeredVehicle(api, events) {
   const registered = events.find(({ event }) => api.events.vehicles.Registered.is(event));
   if (!registered) throw new Error('no vehicles.Registered event');
   return registered.event.data.vehicle.toNumber();
+}
+
+/**
+ * Registers a vehicle of `owner` (funded) at `oem` under `oemRefHash` (random unless given) and,
+ * in one batch, sets its storage `backend` and consents to `collector` (an address) where given.
+ * Resolves with the vehicle's id.
+ */
+export async function onboard(api, owner, { oem = 1, oemRefHash = randomAsHex(32), backend = null, collector = null } = {}) {
+  const vehicle = registeredVehicle(api, await sendOk(api, api.tx.vehicles.register(oem, oemRefHash, null), owner));
+  const calls = [];
+  if (backend) calls.push(api.tx.vehicles.setStorage(vehicle, backend));
+  if (collector) calls.push(api.tx.vehicles.authorizeCollector(vehicle, collector, null));
+  if (calls.length) await sendOk(api, api.tx.utility.batchAll(calls), owner);
+  return vehicle;
 }
 
 /**

@@ -12,10 +12,10 @@
 
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomAsHex, sha256AsU8a } from '@polkadot/util-crypto';
+import { sha256AsU8a } from '@polkadot/util-crypto';
 import { compactAddLength, stringToU8a, u8aConcat, u8aToHex } from '@polkadot/util';
 import { sendOk, sendAndWaitInBlock, moduleError } from '../lib/node.js';
-import { DIMO, fresh, keyring, nodeForFile, registeredVehicle, waitForAnchors } from '../lib/chain.js';
+import { DIMO, fresh, keyring, nodeForFile, onboard as onboardVehicle, waitForAnchors } from '../lib/chain.js';
 
 const dev = nodeForFile();
 let api;
@@ -76,15 +76,7 @@ async function onboardMany(collector, count, backend = 'Ipfs') {
   const owners = Array.from({ length: count }, fresh);
   await ok(api.tx.utility.batchAll(owners.map((owner) => api.tx.balances.transferKeepAlive(owner.address, 10n * DIMO))), alice);
   // Registered in parallel, so the ids come in any order: ascending, as a batch lists them.
-  const vehicles = await Promise.all(owners.map(async (owner) => {
-    const events = await ok(api.tx.vehicles.register(1, randomAsHex(32), null), owner);
-    const vehicle = registeredVehicle(api, events);
-    await ok(api.tx.utility.batchAll([
-      api.tx.vehicles.authorizeCollector(vehicle, collector.address, null),
-      api.tx.vehicles.setStorage(vehicle, backend),
-    ]), owner);
-    return vehicle;
-  }));
+  const vehicles = await Promise.all(owners.map((owner) => onboardVehicle(api, owner, { backend, collector: collector.address })));
   return vehicles.sort((a, b) => a - b);
 }
 

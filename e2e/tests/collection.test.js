@@ -26,7 +26,7 @@ import { join } from 'node:path';
 import { blake2AsHex, sha256AsU8a } from '@polkadot/util-crypto';
 import { bnToU8a, hexToU8a, stringToHex, stringToU8a, u8aConcat, u8aEq, u8aToHex, u8aToString } from '@polkadot/util';
 import { startNode, rpcCall, sendOk, sleep } from '../lib/node.js';
-import { DIMO, fresh, keyring, registeredVehicle, waitForAnchors as anchorsAtLeast } from '../lib/chain.js';
+import { DIMO, fresh, keyring, onboard as onboardVehicle, waitForAnchors as anchorsAtLeast } from '../lib/chain.js';
 import { genCerts, startIpfs, startSimulator, trustBundle } from '../lib/collector.js';
 import { envelopeHeader, streamAuth } from '../lib/streams.js';
 
@@ -63,12 +63,8 @@ async function onboard(oem, car, backend, consent = true) {
   const owner = fresh();
   await sendOk(api(), api().tx.balances.transferKeepAlive(owner.address, 10n * DIMO), alice);
   // The chain holds only a hash of the carmaker's id of the car.
-  const events = await sendOk(api(), api().tx.vehicles.register(oem, blake2AsHex(car), null), owner);
-  const id = registeredVehicle(api(), events);
+  const id = await onboardVehicle(api(), owner, { oem, oemRefHash: blake2AsHex(car), backend, collector: consent ? ferdie.address : null });
   owners[id] = owner;
-  const calls = [api().tx.vehicles.setStorage(id, backend)];
-  if (consent) calls.push(api().tx.vehicles.authorizeCollector(id, ferdie.address, null));
-  await sendOk(api(), api().tx.utility.batchAll(calls), owner);
   return id;
 }
 

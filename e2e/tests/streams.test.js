@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { blake2AsHex } from '@polkadot/util-crypto';
 import { u8aToHex } from '@polkadot/util';
 import { startNode, rpcCall, sendOk, sendAndWaitInBlock } from '../lib/node.js';
-import { DIMO, fresh, keyring, registeredVehicle } from '../lib/chain.js';
+import { DIMO, fresh, keyring, onboard as onboardVehicle } from '../lib/chain.js';
 import { genCerts, startIpfs, startSimulator, trustBundle } from '../lib/collector.js';
 import { contentKey, envelopeHeader, openEnvelope, sealKeyFromKeystore, streamAuth, subscribeStream } from '../lib/streams.js';
 
@@ -40,15 +40,8 @@ const best = async () => (await api.rpc.chain.getHeader()).number.toNumber();
 const auth = (pair, vehicle, stream, expiry = 1_000_000, signer = pair) => streamAuth(genesis, pair, vehicle, stream, expiry, signer);
 const blockOf = async (hash) => (await api.rpc.chain.getHeader(hash)).number.toNumber();
 
-async function onboard(owner, car, backend) {
-  const events = await sendOk(api, api.tx.vehicles.register(1, blake2AsHex(car), null), owner);
-  const id = registeredVehicle(api, events);
-  await sendOk(api, api.tx.utility.batchAll([
-    api.tx.vehicles.setStorage(id, backend),
-    api.tx.vehicles.authorizeCollector(id, ferdie.address, null),
-  ]), owner);
-  return id;
-}
+/** Registers `car` (a Tesla) for `owner`, stored on `backend`, collected by Ferdie. */
+const onboard = (owner, car, backend) => onboardVehicle(api, owner, { oemRefHash: blake2AsHex(car), backend, collector: ferdie.address });
 
 async function handOver(vehicle) {
   const tokens = await sim.admin('POST', 'grant', { oem: 'tesla', vehicle: vehicle.car });

@@ -380,7 +380,8 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 		seal_key: &SealKey,
 	) {
 		let now_secs = now_ms / 1000;
-		let mut expiring: Vec<(usize, OemClient)> = Vec::new();
+		// The jobs whose token expires soon, by index, with their OEM's OAuth client.
+		let mut expiring: BTreeMap<usize, OemClient> = BTreeMap::new();
 		// Each OEM's client is read and opened once per run, however many of its vehicles
 		// refresh.
 		let mut clients: BTreeMap<u32, Option<OemClient>> = BTreeMap::new();
@@ -390,7 +391,9 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 			}
 			let oem = job.credentials.oem;
 			match clients.entry(oem).or_insert_with(|| read_oem_client(oem, seal_key)).clone() {
-				Some(client) => expiring.push((index, client)),
+				Some(client) => {
+					expiring.insert(index, client);
+				},
 				None => {
 					log::warn!(
 						target: LOG_TARGET,
@@ -403,9 +406,8 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 				},
 			}
 		}
-		let clients: BTreeMap<usize, OemClient> = expiring.into_iter().collect();
 		let request_of = |index: usize, job: &Job| {
-			let client = clients.get(&index)?;
+			let client = expiring.get(&index)?;
 			let refresh = String::from_utf8_lossy(&job.credentials.refresh_token);
 			Some((oem::adapter(job.source.api).refresh_request)(
 				url(&job.source.auth_url),
