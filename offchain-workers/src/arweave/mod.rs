@@ -17,6 +17,9 @@
 use alloc::{string::String, vec, vec::Vec};
 use sha2::{Digest, Sha256, Sha384};
 
+#[cfg(feature = "std")]
+pub mod wallet;
+
 /// The largest chunk of a transaction's data.
 pub const MAX_CHUNK_SIZE: usize = 256 * 1024;
 /// The smallest chunk, except the last (and a single one).
@@ -296,7 +299,7 @@ mod tests {
 	/// The test wallet's modulus (testdata/arweave-test-wallet.json).
 	fn test_owner() -> Vec<u8> {
 		let jwk: serde_json::Value =
-			serde_json::from_str(include_str!("../testdata/arweave-test-wallet.json"))
+			serde_json::from_str(include_str!("../../testdata/arweave-test-wallet.json"))
 				.expect("the test wallet is JSON");
 		b64url_decode(jwk["n"].as_str().expect("n")).expect("base64url")
 	}
