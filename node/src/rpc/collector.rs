@@ -14,6 +14,7 @@
 use std::sync::Arc;
 
 use dimo_offchain::{
+	arweave::{wallet::Wallet, MAX_JWK_LEN, WALLET_KEY},
 	credentials::{
 		credentials_key, oem_client_key, with_vehicle, without_vehicle, Credentials, OemClient,
 		MAX_CLIENT_FIELD_LEN, MAX_OEM_VEHICLE_LEN, MAX_TOKEN_LEN, VEHICLES_KEY,
@@ -43,6 +44,8 @@ pub const TOO_MANY_VEHICLES: i32 = 12;
 pub const NO_OFFCHAIN_STORAGE: i32 = 13;
 /// The node's keystore could not make or use the sealing key.
 pub const NO_SEALING_KEY: i32 = 14;
+/// The Arweave wallet is not an RSA JWK of at least 4096 bits, or longer than [`MAX_JWK_LEN`].
+pub const BAD_WALLET: i32 = 15;
 
 /// The `collector_*` methods.
 #[rpc(server)]
@@ -84,6 +87,16 @@ pub trait CollectorApi {
 	/// Forgets the OAuth client of `oem`; `true` if the node held one. Unsafe.
 	#[method(name = "collector_removeOemClient", with_extensions)]
 	fn remove_oem_client(&self, oem: OemId) -> RpcResult<bool>;
+
+	/// Stores the collector's Arweave wallet, `jwk` (the JSON that Arweave wallets export: an
+	/// RSA key of at least 4096 bits), sealed like the credentials, replacing the earlier one;
+	/// answers the wallet's address, never the key. Unsafe.
+	#[method(name = "collector_setArweaveWallet", with_extensions)]
+	fn set_arweave_wallet(&self, jwk: String) -> RpcResult<String>;
+
+	/// Forgets the Arweave wallet; `true` if the node held one. Unsafe.
+	#[method(name = "collector_removeArweaveWallet", with_extensions)]
+	fn remove_arweave_wallet(&self) -> RpcResult<bool>;
 }
 
 /// The `collector_*` methods over the node's offchain storage.
@@ -243,11 +256,38 @@ impl<S: OffchainStorage + 'static> CollectorApiServer for Collector<S> {
 
 	fn remove_oem_client(&self, ext: &Extensions, oem: OemId) -> RpcResult<bool> {
 		check_if_safe(ext)?;
+		self.forget(&oem_client_key(oem))
+	}
+
+	fn set_arweave_wallet(&self, ext: &Extensions, jwk: String) -> RpcResult<String> {
+		check_if_safe(ext)?;
+		if jwk.len() > MAX_JWK_LEN {
+			return Err(error(
+				BAD_WALLET,
+				format!("the JWK must hold at most {MAX_JWK_LEN} bytes"),
+			));
+		}
+		// What the error says names the problem, never a part of the key.
+		let wallet = Wallet::from_jwk(jwk.as_bytes())
+			.map_err(|problem| error(BAD_WALLET, format!("not an Arweave wallet: {problem:?}")))?;
+		let sealed = self.sealed(WALLET_KEY, &jwk.into_bytes())?;
+		self.storage()?.lock().set(PREFIX, WALLET_KEY, &sealed);
+		Ok(wallet.address())
+	}
+
+	fn remove_arweave_wallet(&self, ext: &Extensions) -> RpcResult<bool> {
+		check_if_safe(ext)?;
+		self.forget(WALLET_KEY)
+	}
+}
+
+impl<S: OffchainStorage> Collector<S> {
+	/// Removes `key` from offchain storage; `true` if it was there.
+	fn forget(&self, key: &[u8]) -> RpcResult<bool> {
 		let mut storage = self.storage()?.lock();
-		let key = oem_client_key(oem);
-		let held = storage.get(PREFIX, &key).is_some();
+		let held = storage.get(PREFIX, key).is_some();
 		if held {
-			storage.remove(PREFIX, &key);
+			storage.remove(PREFIX, key);
 		}
 		Ok(held)
 	}
@@ -358,6 +398,41 @@ mod tests {
 			collector.set_oem_client(&denied, 2, "x".into(), None).expect_err("unsafe").code(),
 			UNSAFE_DENIED
 		);
+	}
+
+	#[test]
+	fn an_arweave_wallet_is_stored_sealed_and_only_its_address_answered() {
+		let collector = collector();
+		let ext = extensions(DenyUnsafe::No);
+		let jwk = include_str!("../../../offchain-workers/testdata/arweave-test-wallet.json");
+		let address = collector.set_arweave_wallet(&ext, jwk.into()).expect("stored");
+		assert_eq!(address, "6NiiVhpQgSOcOYkfgdkViM-MESt5NCPMFmvR-IdvuiM");
+		let raw = {
+			let storage = collector.storage.as_ref().expect("storage").lock();
+			storage.get(PREFIX, WALLET_KEY).expect("held")
+		};
+		let private: serde_json::Value = serde_json::from_str(jwk).expect("JSON");
+		let d = private["d"].as_str().expect("d").as_bytes();
+		assert!(!raw.windows(d.len()).any(|w| w == d), "the private key is sealed");
+		let sealed: Sealed = codec::Decode::decode(&mut &raw[..]).expect("sealed");
+		let opened: Vec<u8> =
+			collector.seal_key().expect("key").open_value(WALLET_KEY, &sealed).expect("opens");
+		assert_eq!(opened, jwk.as_bytes().to_vec());
+		for bad in ["{}", "not json", &"x".repeat(MAX_JWK_LEN + 1)] {
+			let refused = collector.set_arweave_wallet(&ext, bad.into()).expect_err("refused");
+			assert_eq!(refused.code(), BAD_WALLET);
+		}
+		let denied = extensions(DenyUnsafe::Yes);
+		assert_eq!(
+			collector.set_arweave_wallet(&denied, jwk.into()).expect_err("unsafe").code(),
+			UNSAFE_DENIED
+		);
+		assert_eq!(
+			collector.remove_arweave_wallet(&denied).expect_err("unsafe").code(),
+			UNSAFE_DENIED
+		);
+		assert!(collector.remove_arweave_wallet(&ext).expect("removed"));
+		assert!(!collector.remove_arweave_wallet(&ext).expect("removed"));
 	}
 
 	#[test]

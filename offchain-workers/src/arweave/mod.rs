@@ -20,6 +20,13 @@ use sha2::{Digest, Sha256, Sha384};
 #[cfg(feature = "std")]
 pub mod wallet;
 
+/// The offchain-storage key of the collector's Arweave wallet: its JWK, sealed
+/// ([`crate::seal`]), written by the node's `collector_setArweaveWallet`.
+pub const WALLET_KEY: &[u8] = b"dimo/collector/arweave-wallet";
+
+/// The longest JWK the node takes, in bytes (an RSA-4096 JWK takes about 3.2 KiB).
+pub const MAX_JWK_LEN: usize = 16 * 1024;
+
 /// The largest chunk of a transaction's data.
 pub const MAX_CHUNK_SIZE: usize = 256 * 1024;
 /// The smallest chunk, except the last (and a single one).
