@@ -20,9 +20,9 @@ use sp_runtime::{BuildStorage, Storage};
 
 /// The accounts of the mock runtimes (`AccountId = u64`).
 pub mod accounts {
-	/// Funded in every mock.
+	/// Funded in every mock that has balances.
 	pub const ALICE: u64 = 1;
-	/// Funded in every mock.
+	/// Funded in every mock that has balances.
 	pub const BOB: u64 = 2;
 	/// Funded where a test needs a third party.
 	pub const CHARLIE: u64 = 3;
