@@ -17,6 +17,7 @@
 use alloc::{string::String, vec, vec::Vec};
 use sha2::{Digest, Sha256, Sha384};
 
+pub mod outbox;
 #[cfg(feature = "std")]
 pub mod wallet;
 
