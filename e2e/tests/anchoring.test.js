@@ -87,7 +87,7 @@ async function onboard(collector, backend = 'Ipfs') {
 
 function record(vehicle, at, backend = 'Ipfs') {
   const blob = stringToU8a(JSON.stringify({ v: 1, vehicle, from: at, to: at }));
-  return { vehicle, cid: u8aToHex(rawCid(blob)), size: blob.length, backend, observedFrom: at, observedTo: at };
+  return { vehicle, cid: u8aToHex(rawCid(blob)), size: blob.length, backend, arweaveTx: null, observedFrom: at, observedTo: at };
 }
 
 before(async () => {

@@ -558,6 +558,7 @@ mod anchoring {
 				cid: cid.try_into().expect("36 bytes"),
 				size: 100,
 				backend: StorageBackend::Ipfs,
+				arweave_tx: None,
 				observed_from: at,
 				observed_to: at,
 			}]

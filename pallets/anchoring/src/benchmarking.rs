@@ -63,6 +63,7 @@ fn signed_batch<T: Config>(
 				cid: content_id(vehicle, seq),
 				size: 1_024,
 				backend: StorageBackend::Ipfs,
+				arweave_tx: None,
 				observed_from: seq * 10,
 				observed_to: seq * 10 + 5,
 				anchored_at: BlockNumberFor::<T>::zero(),
@@ -81,6 +82,7 @@ fn signed_batch<T: Config>(
 			cid: content_id(vehicle, next_seq),
 			size: 1_024,
 			backend: StorageBackend::Ipfs,
+			arweave_tx: None,
 			observed_from: next_seq * 10,
 			observed_to: next_seq * 10 + 5,
 		};

@@ -7,7 +7,7 @@ use codec::Encode;
 use dimo_offchain::cid::read_v1_sha256;
 use dimo_primitives::{
 	rewards::VehicleActivity,
-	vehicle::{ConsentProvider, OemId, VehicleId},
+	vehicle::{ConsentProvider, OemId, StorageBackend, VehicleId},
 };
 use frame_support::{ensure, pallet_prelude::*};
 use frame_system::pallet_prelude::BlockNumberFor;
@@ -147,6 +147,10 @@ impl<T: Config> Pallet<T> {
 			Error::<T>::CollectorNotConsented
 		);
 		ensure!(record.backend == backend, Error::<T>::BackendNotAllowed);
+		ensure!(
+			(record.backend == StorageBackend::Arweave) == record.arweave_tx.is_some(),
+			Error::<T>::ArweaveTxMismatch
+		);
 		let head = Heads::<T>::get(record.vehicle);
 		ensure!(
 			head.next_seq == 0 || record.observed_from > head.last_observed_to,
@@ -213,6 +217,7 @@ impl<T: Config> Pallet<T> {
 				cid: record.cid,
 				size: record.size,
 				backend: record.backend,
+				arweave_tx: record.arweave_tx,
 				observed_from: record.observed_from,
 				observed_to: record.observed_to,
 				anchored_at,
@@ -239,6 +244,7 @@ impl<T: Config> Pallet<T> {
 				cid: anchor.cid,
 				size: anchor.size,
 				backend: anchor.backend,
+				arweave_tx: anchor.arweave_tx,
 				observed_from: anchor.observed_from,
 				observed_to: anchor.observed_to,
 			});

@@ -329,6 +329,8 @@ pub mod pallet {
 			size: u32,
 			/// Where the record is.
 			backend: dimo_primitives::vehicle::StorageBackend,
+			/// The Arweave transaction that holds it, if it is on Arweave.
+			arweave_tx: Option<ArweaveTxId>,
 			/// The start of the observed window, in Unix milliseconds.
 			observed_from: u64,
 			/// The end of the observed window, in Unix milliseconds.
@@ -384,6 +386,8 @@ pub mod pallet {
 		/// [`Config::MaxRecordsPerCollectorPerBlock`]: submit the batch again for a later
 		/// block.
 		BlockShareUsed,
+		/// A record on Arweave names no Arweave transaction, or a record elsewhere names one.
+		ArweaveTxMismatch,
 	}
 
 	#[pallet::hooks]
@@ -476,7 +480,7 @@ pub mod pallet {
 		///   [`Error::CollectorNotConsented`], [`Error::BackendNotAllowed`],
 		///   [`Error::MalformedCid`], [`Error::BadWindow`], [`Error::StaleWindow`],
 		///   [`Error::WindowInFuture`], [`Error::DuplicateCid`], [`Error::SequenceOverflow`],
-		///   [`Error::BlockShareUsed`]. In the pool the same
+		///   [`Error::BlockShareUsed`], [`Error::ArweaveTxMismatch`]. In the pool the same
 		///   conditions, and a bad signature, make the transaction invalid.
 		/// - Events: [`Event::Anchored`] for each record.
 		#[pallet::call_index(4)]

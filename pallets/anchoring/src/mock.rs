@@ -238,7 +238,8 @@ pub fn cid(seed: u8) -> ContentId {
 	bytes.try_into().expect("36 bytes fit")
 }
 
-/// A record of `vehicle` over the window `from..=to`, on `backend`.
+/// A record of `vehicle` over the window `from..=to`, on `backend` (with an Arweave
+/// transaction id made of `seed` where the backend is Arweave).
 pub fn record(
 	vehicle: VehicleId,
 	seed: u8,
@@ -251,6 +252,7 @@ pub fn record(
 		cid: cid(seed),
 		size: 512,
 		backend,
+		arweave_tx: (backend == StorageBackend::Arweave).then_some([seed; 32]),
 		observed_from: from,
 		observed_to: to,
 	}

@@ -600,6 +600,8 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 				cid,
 				size: u32::try_from(sealed.len()).unwrap_or(u32::MAX),
 				backend: job.backend,
+				// Arweave vehicles are not collected yet (see `poll_due`).
+				arweave_tx: None,
 				observed_from: read_at,
 				observed_to: read_at,
 			};

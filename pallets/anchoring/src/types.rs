@@ -74,11 +74,17 @@ pub struct AnchorRecord {
 	pub size: u32,
 	/// Where the record was put: it must be where the owner allows.
 	pub backend: StorageBackend,
+	/// The Arweave transaction that holds the record, exactly when `backend` is Arweave: anyone
+	/// fetches it from any Arweave gateway by this id.
+	pub arweave_tx: Option<ArweaveTxId>,
 	/// The start of the observed window, in Unix milliseconds.
 	pub observed_from: u64,
 	/// The end of the observed window, in Unix milliseconds.
 	pub observed_to: u64,
 }
+
+/// The id of an Arweave transaction: the SHA-256 of its signature (printed in base64url).
+pub type ArweaveTxId = [u8; 32];
 
 /// A batch of records, signed as a whole by the collector that submits it.
 #[derive(
@@ -129,6 +135,8 @@ pub struct Anchor<AccountId, BlockNumber> {
 	pub size: u32,
 	/// Where the record was put.
 	pub backend: StorageBackend,
+	/// The Arweave transaction that holds it, if it is on Arweave.
+	pub arweave_tx: Option<ArweaveTxId>,
 	/// The start of the observed window, in Unix milliseconds.
 	pub observed_from: u64,
 	/// The end of the observed window, in Unix milliseconds.

@@ -27,6 +27,8 @@ pub struct AnchorJson {
 	pub size: u32,
 	/// Where the record is: `local`, `ipfs` or `arweave`.
 	pub backend: &'static str,
+	/// The Arweave transaction that holds it (base64url, as gateways name it), if on Arweave.
+	pub arweave_tx: Option<String>,
 	/// The start of the observed window, in Unix milliseconds.
 	pub observed_from: u64,
 	/// The end of the observed window, in Unix milliseconds.
@@ -45,6 +47,7 @@ impl From<Anchor<AccountId, BlockNumber>> for AnchorJson {
 			cid_hex: format!("0x{}", sp_core::hexdisplay::HexDisplay::from(&anchor.cid.as_slice())),
 			size: anchor.size,
 			backend: anchor.backend.name(),
+			arweave_tx: anchor.arweave_tx.map(|id| dimo_offchain::arweave::b64url(&id)),
 			observed_from: anchor.observed_from,
 			observed_to: anchor.observed_to,
 			collector: anchor.collector,
@@ -196,12 +199,14 @@ mod tests {
 			cid: cid.try_into().expect("36 bytes"),
 			size: 0,
 			backend: dimo_primitives::vehicle::StorageBackend::Ipfs,
+			arweave_tx: None,
 			observed_from: 1,
 			observed_to: 2,
 			anchored_at: 9,
 		}))
 		.expect("serializable");
 		assert_eq!(json["cid"], "bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku");
+		assert_eq!(json["arweaveTx"], serde_json::Value::Null);
 		assert_eq!(json["backend"], "ipfs");
 		assert_eq!(json["observedTo"], 2);
 		assert!(json["cidHex"].as_str().expect("a string").starts_with("0x01551220e3b0c442"));

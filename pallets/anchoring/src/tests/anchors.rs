@@ -1,7 +1,7 @@
 //! Anchoring batches: what is stored, what is reported, and every record that is refused.
 
 use crate::{functions::cid_key, mock::*, *};
-use dimo_primitives::vehicle::StorageBackend::{Ipfs, Local};
+use dimo_primitives::vehicle::StorageBackend::{Arweave, Ipfs, Local};
 use frame_support::{assert_noop, assert_ok};
 use sp_runtime::DispatchError;
 
@@ -33,6 +33,7 @@ fn a_batch_anchors_each_record_reports_activity_and_emits_events() {
 				cid: cid(1),
 				size: 512,
 				backend: Ipfs,
+				arweave_tx: None,
 				observed_from: 1_000,
 				observed_to: 2_000,
 				anchored_at: 1,
@@ -52,6 +53,7 @@ fn a_batch_anchors_each_record_reports_activity_and_emits_events() {
 				cid: cid(1),
 				size: 512,
 				backend: Ipfs,
+				arweave_tx: None,
 				observed_from: 1_000,
 				observed_to: 2_000,
 			}
@@ -65,6 +67,7 @@ fn a_batch_anchors_each_record_reports_activity_and_emits_events() {
 				cid: cid(2),
 				size: 512,
 				backend: Local,
+				arweave_tx: None,
 				observed_from: 1_500,
 				observed_to: 1_500,
 			}
@@ -160,6 +163,24 @@ fn each_record_needs_a_vehicle_consent_and_the_owners_backend() {
 			Error::<Test>::CollectorNotConsented
 		);
 		assert!(reported_active().is_empty());
+	});
+}
+
+#[test]
+fn a_record_names_an_arweave_transaction_exactly_when_it_is_on_arweave() {
+	test(|| {
+		let on_ipfs = onboard(ALICE, COLLECTOR, Ipfs);
+		let on_arweave = onboard(BOB, COLLECTOR, Arweave);
+		let mut without_tx = record(on_arweave, 1, 1, 2, Arweave);
+		without_tx.arweave_tx = None;
+		assert_noop!(anchor(vec![without_tx]), Error::<Test>::ArweaveTxMismatch);
+		let mut with_tx = record(on_ipfs, 2, 1, 2, Ipfs);
+		with_tx.arweave_tx = Some([9; 32]);
+		assert_noop!(anchor(vec![with_tx]), Error::<Test>::ArweaveTxMismatch);
+		assert_ok!(anchor(vec![record(on_arweave, 3, 1, 2, Arweave)]));
+		let stored = LatestAnchors::<Test>::get(on_arweave);
+		assert_eq!(stored[0].arweave_tx, Some([3; 32]));
+		assert_eq!(stored[0].backend, Arweave);
 	});
 }
 
