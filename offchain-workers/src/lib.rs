@@ -14,6 +14,7 @@
 //!   parsed from the text forms IPFS prints;
 //! - [`ipfs`]: the kubo-compatible RPC client's request and the check of its answer against
 //!   the locally computed CID;
+//! - [`encoding`]: base64 (HTTP Basic) and base64url (Arweave), one encoder;
 //! - [`credentials`]: the owners' OEM tokens, as the node's offchain storage holds them,
 //!   sealed ([`seal`]) under a key from the node's keystore;
 //! - [`http`]: the transport: requests for many jobs sent at once through the node's offchain
@@ -40,6 +41,7 @@ extern crate alloc;
 pub mod arweave;
 pub mod cid;
 pub mod credentials;
+pub mod encoding;
 pub mod envelope;
 pub mod http;
 pub mod ipfs;

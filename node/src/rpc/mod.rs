@@ -77,10 +77,8 @@ where
 	use attest::{AttestApiServer, Attestor};
 	use collector::{Collector, CollectorApiServer};
 	use dimo::{
-		anchoring::{Anchoring, AnchoringRpcServer},
-		data_access::{DataAccess, DataAccessRpcServer},
-		issuance::{Issuance, IssuanceRpcServer},
-		vehicles::{Vehicles, VehiclesRpcServer},
+		anchoring::AnchoringRpcServer, data_access::DataAccessRpcServer,
+		issuance::IssuanceRpcServer, vehicles::VehiclesRpcServer, Dimo,
 	};
 	use pallet_transaction_payment_rpc::{TransactionPayment, TransactionPaymentApiServer};
 	use stream::{Gateway, StreamApiServer};
@@ -91,10 +89,11 @@ where
 
 	module.merge(System::new(client.clone(), pool).into_rpc())?;
 	module.merge(TransactionPayment::new(client.clone()).into_rpc())?;
-	module.merge(Vehicles::new(client.clone()).into_rpc())?;
-	module.merge(DataAccess::new(client.clone()).into_rpc())?;
-	module.merge(Issuance::new(client.clone()).into_rpc())?;
-	module.merge(Anchoring::new(client.clone()).into_rpc())?;
+	// One server for the four pallets' `dimo_*` traits.
+	module.merge(VehiclesRpcServer::into_rpc(Dimo::new(client.clone())))?;
+	module.merge(DataAccessRpcServer::into_rpc(Dimo::new(client.clone())))?;
+	module.merge(IssuanceRpcServer::into_rpc(Dimo::new(client.clone())))?;
+	module.merge(AnchoringRpcServer::into_rpc(Dimo::new(client.clone())))?;
 	module
 		.merge(Attestor::new(client.clone(), keystore.clone(), collector_settings)?.into_rpc())?;
 	module.merge(

@@ -14,7 +14,8 @@
 //! The wallet (an RSA-4096 JWK) and the signature are in [`wallet`] (std only): the node signs,
 //! the runtime never holds the key.
 
-use alloc::{string::String, vec, vec::Vec};
+pub use crate::encoding::{b64url, b64url_decode};
+use alloc::{vec, vec::Vec};
 use sha2::{Digest, Sha256, Sha384};
 
 pub mod outbox;
@@ -32,46 +33,6 @@ pub const MAX_JWK_LEN: usize = 16 * 1024;
 pub const MAX_CHUNK_SIZE: usize = 256 * 1024;
 /// The smallest chunk, except the last (and a single one).
 pub const MIN_CHUNK_SIZE: usize = 32 * 1024;
-
-/// Base64url without padding (RFC 4648 §5), Arweave's encoding of every binary field.
-pub fn b64url(bytes: &[u8]) -> String {
-	const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-	let mut out = String::with_capacity(bytes.len().div_ceil(3).saturating_mul(4));
-	for chunk in bytes.chunks(3) {
-		let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
-		let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-		for (index, shift) in [18u32, 12, 6, 0].into_iter().enumerate() {
-			if index <= chunk.len() {
-				out.push(char::from(ALPHABET[((n >> shift) & 63) as usize]));
-			}
-		}
-	}
-	out
-}
-
-/// Decodes base64url with or without padding; `None` if a character is outside the alphabet.
-pub fn b64url_decode(text: &str) -> Option<Vec<u8>> {
-	let mut out = Vec::with_capacity(text.len() * 3 / 4);
-	let mut buffer: u32 = 0;
-	let mut bits = 0;
-	for c in text.bytes().filter(|c| *c != b'=') {
-		let value = match c {
-			b'A'..=b'Z' => c - b'A',
-			b'a'..=b'z' => c - b'a' + 26,
-			b'0'..=b'9' => c - b'0' + 52,
-			b'-' | b'+' => 62,
-			b'_' | b'/' => 63,
-			_ => return None,
-		};
-		buffer = (buffer << 6) | u32::from(value);
-		bits += 6;
-		if bits >= 8 {
-			bits -= 8;
-			out.push((buffer >> bits) as u8);
-		}
-	}
-	Some(out)
-}
 
 /// What the deep hash takes: bytes, or a list of such items.
 #[derive(Clone, PartialEq, Eq, Debug)]
@@ -285,19 +246,6 @@ impl Transaction {
 #[cfg(test)]
 mod tests {
 	use super::*;
-
-	#[test]
-	fn base64url_round_trips_without_padding() {
-		for (plain, encoded) in
-			[("", ""), ("f", "Zg"), ("fo", "Zm8"), ("foo", "Zm9v"), ("foob", "Zm9vYg")]
-		{
-			assert_eq!(b64url(plain.as_bytes()), encoded);
-			assert_eq!(b64url_decode(encoded).as_deref(), Some(plain.as_bytes()));
-		}
-		assert_eq!(b64url(&[0xfb, 0xff]), "-_8");
-		assert_eq!(b64url_decode("-_8"), Some(vec![0xfb, 0xff]));
-		assert_eq!(b64url_decode("a b"), None);
-	}
 
 	/// `i % 251` for `i` in `0..len`: the data of the vectors below.
 	fn data(len: usize) -> Vec<u8> {

@@ -1,9 +1,7 @@
 //! `dimo_anchors`, `dimo_collectors`, `dimo_oemSources`: the anchors of vehicle data and their
 //! registries (`pallet_anchoring`'s runtime API, `AnchoringApi`).
 
-use std::sync::Arc;
-
-use super::{best_or, DimoError};
+use super::{Dimo, DimoError};
 use dimo_primitives::{collector::CollectorId, vehicle::VehicleId, AccountId, BlockNumber};
 use dimo_runtime::opaque::Block;
 use jsonrpsee::{core::RpcResult, proc_macros::rpc};
@@ -120,25 +118,7 @@ pub trait AnchoringRpc<BlockHash> {
 	fn oem_sources(&self, at: Option<BlockHash>) -> RpcResult<Vec<OemSourceJson>>;
 }
 
-/// The `dimo_*` methods, answered by the runtime of the node's client.
-pub struct Anchoring<C> {
-	client: Arc<C>,
-}
-
-impl<C> Anchoring<C> {
-	/// The methods, over `client`.
-	pub fn new(client: Arc<C>) -> Self {
-		Self { client }
-	}
-}
-
-impl<C: HeaderBackend<Block>> Anchoring<C> {
-	fn at(&self, at: Option<<Block as BlockT>::Hash>) -> <Block as BlockT>::Hash {
-		best_or(&*self.client, at)
-	}
-}
-
-impl<C> AnchoringRpcServer<<Block as BlockT>::Hash> for Anchoring<C>
+impl<C> AnchoringRpcServer<<Block as BlockT>::Hash> for Dimo<C>
 where
 	C: ProvideRuntimeApi<Block> + HeaderBackend<Block> + Send + Sync + 'static,
 	C::Api: AnchoringApi<Block, AccountId, BlockNumber, CollectorId>,

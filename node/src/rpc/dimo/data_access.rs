@@ -1,9 +1,7 @@
 //! `dimo_canRead`, `dimo_grants`: who may read a vehicle's data (`pallet_data_access`' runtime
 //! API, `DataAccessApi`).
 
-use std::sync::Arc;
-
-use super::{best_or, DimoError};
+use super::{Dimo, DimoError};
 use dimo_primitives::{
 	vehicle::{Stream, VehicleId},
 	AccountId, BlockNumber,
@@ -72,25 +70,7 @@ pub trait DataAccessRpc<BlockHash> {
 	fn grants(&self, vehicle: VehicleId, at: Option<BlockHash>) -> RpcResult<Option<GrantsJson>>;
 }
 
-/// The `dimo_*` methods, answered by the runtime of the node's client.
-pub struct DataAccess<C> {
-	client: Arc<C>,
-}
-
-impl<C> DataAccess<C> {
-	/// The methods, over `client`.
-	pub fn new(client: Arc<C>) -> Self {
-		Self { client }
-	}
-}
-
-impl<C: HeaderBackend<Block>> DataAccess<C> {
-	fn at(&self, at: Option<<Block as BlockT>::Hash>) -> <Block as BlockT>::Hash {
-		best_or(&*self.client, at)
-	}
-}
-
-impl<C> DataAccessRpcServer<<Block as BlockT>::Hash> for DataAccess<C>
+impl<C> DataAccessRpcServer<<Block as BlockT>::Hash> for Dimo<C>
 where
 	C: ProvideRuntimeApi<Block> + HeaderBackend<Block> + Send + Sync + 'static,
 	C::Api: DataAccessApi<Block, AccountId, BlockNumber>,

@@ -1,9 +1,7 @@
 //! `dimo_issuance`, `dimo_pendingRewards`: the DIMO emission and the rewards an account may
 //! claim (`pallet_issuance`' runtime API, `IssuanceApi`).
 
-use std::sync::Arc;
-
-use super::{best_or, DimoError};
+use super::{Dimo, DimoError};
 use dimo_primitives::{AccountId, Balance, BlockNumber};
 use dimo_runtime::opaque::Block;
 use jsonrpsee::{core::RpcResult, proc_macros::rpc};
@@ -146,25 +144,7 @@ pub trait IssuanceRpc<BlockHash> {
 	) -> RpcResult<PendingRewardsJson>;
 }
 
-/// The `dimo_*` methods, answered by the runtime of the node's client.
-pub struct Issuance<C> {
-	client: Arc<C>,
-}
-
-impl<C> Issuance<C> {
-	/// The methods, over `client`.
-	pub fn new(client: Arc<C>) -> Self {
-		Self { client }
-	}
-}
-
-impl<C: HeaderBackend<Block>> Issuance<C> {
-	fn at(&self, at: Option<<Block as BlockT>::Hash>) -> <Block as BlockT>::Hash {
-		best_or(&*self.client, at)
-	}
-}
-
-impl<C> IssuanceRpcServer<<Block as BlockT>::Hash> for Issuance<C>
+impl<C> IssuanceRpcServer<<Block as BlockT>::Hash> for Dimo<C>
 where
 	C: ProvideRuntimeApi<Block> + HeaderBackend<Block> + Send + Sync + 'static,
 	C::Api: IssuanceApi<Block, AccountId, BlockNumber>,

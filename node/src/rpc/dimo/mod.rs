@@ -13,6 +13,8 @@ pub mod data_access;
 pub mod issuance;
 pub mod vehicles;
 
+use std::sync::Arc;
+
 use dimo_primitives::vehicle::Stream;
 use dimo_runtime::opaque::Block;
 use jsonrpsee::types::error::{ErrorObject, ErrorObjectOwned};
@@ -58,12 +60,24 @@ impl From<DimoError> for ErrorObjectOwned {
 	}
 }
 
-/// The block a call names, or the best block.
-fn best_or<C: HeaderBackend<Block>>(
-	client: &C,
-	at: Option<<Block as BlockT>::Hash>,
-) -> <Block as BlockT>::Hash {
-	at.unwrap_or_else(|| client.info().best_hash)
+/// The server of the `dimo_*` methods: the node's client, whose runtime answers them. Each
+/// pallet's module implements its own trait on it ([`vehicles::VehiclesRpcServer`], ...).
+pub struct Dimo<C> {
+	client: Arc<C>,
+}
+
+impl<C> Dimo<C> {
+	/// The methods, over `client`.
+	pub fn new(client: Arc<C>) -> Self {
+		Self { client }
+	}
+}
+
+impl<C: HeaderBackend<Block>> Dimo<C> {
+	/// The block a call names, or the best block.
+	fn at(&self, at: Option<<Block as BlockT>::Hash>) -> <Block as BlockT>::Hash {
+		at.unwrap_or_else(|| self.client.info().best_hash)
+	}
 }
 
 /// The longest part of an unknown stream name that an error repeats: no stream name is

@@ -1,9 +1,7 @@
 //! `dimo_vehiclesOf`, `dimo_vehicle`, `dimo_consents`: the vehicle registry
 //! (`pallet_vehicles`' runtime API, `VehiclesApi`).
 
-use std::sync::Arc;
-
-use super::{best_or, DimoError};
+use super::{Dimo, DimoError};
 use dimo_primitives::{vehicle::VehicleId, AccountId, Balance, BlockNumber};
 use dimo_runtime::opaque::Block;
 use jsonrpsee::{core::RpcResult, proc_macros::rpc};
@@ -79,25 +77,7 @@ pub trait VehiclesRpc<BlockHash> {
 	) -> RpcResult<Option<ConsentsJson>>;
 }
 
-/// The `dimo_*` methods, answered by the runtime of the node's client.
-pub struct Vehicles<C> {
-	client: Arc<C>,
-}
-
-impl<C> Vehicles<C> {
-	/// The methods, over `client`.
-	pub fn new(client: Arc<C>) -> Self {
-		Self { client }
-	}
-}
-
-impl<C: HeaderBackend<Block>> Vehicles<C> {
-	fn at(&self, at: Option<<Block as BlockT>::Hash>) -> <Block as BlockT>::Hash {
-		best_or(&*self.client, at)
-	}
-}
-
-impl<C> VehiclesRpcServer<<Block as BlockT>::Hash> for Vehicles<C>
+impl<C> VehiclesRpcServer<<Block as BlockT>::Hash> for Dimo<C>
 where
 	C: ProvideRuntimeApi<Block> + HeaderBackend<Block> + Send + Sync + 'static,
 	C::Api: VehiclesApi<Block, AccountId, Balance, BlockNumber>,
