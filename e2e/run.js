@@ -26,6 +26,7 @@ const EXPECTED_SECONDS = {
   'streams.test.js': 306,
   'collection.test.js': 294,
   'anchoring.test.js': 222,
+  'arweave.test.js': 200,
   'network.test.js': 211,
   'ownership.test.js': 119,
   'vehicles.test.js': 114,

@@ -3,11 +3,13 @@
 #   - the OEM simulator (Tesla- and Smartcar-shaped HTTPS APIs) on https://localhost:7443, with a
 #     test CA made for this run (its key is never written);
 #   - the dev IPFS node (js-ipfs, kubo RPC API) on http://127.0.0.1:5001;
+#   - the dev Arweave gateway (arlocal) on http://127.0.0.1:1984, mining a block every 20 s;
 #   - dimo-node --dev: one validator (Alice) producing a block every 6 s, JSON-RPC on
 #     ws://127.0.0.1:9944, and the collector (//Ferdie's `dcol` key), whose HTTPS client trusts
 #     the system's CAs plus this run's test CA (SSL_CERT_FILE);
-#   - three demo vehicles of Alice, consented to the collector, their OAuth grants handed to it
-#     (e2e/dev/seed.js): anchors appear within a minute.
+#   - four demo vehicles of Alice (IPFS, IPFS, Local, Arweave), consented to the collector, their
+#     OAuth grants handed to it, and the collector's Arweave wallet, funded (e2e/dev/seed.js):
+#     anchors appear within a minute.
 # State lives in a temporary folder and goes with Ctrl-C. Extra arguments go to dimo-node.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -32,6 +34,11 @@ cat "$system_cas" "$run/certs/ca.pem" >"$run/trust.pem"
 say "starting the IPFS node on http://127.0.0.1:5001 (log: $run/ipfs.log)"
 IPFS_PATH="$run/ipfs" IPFS_API_PORT=5001 "$ROOT/tools/ipfs-dev-node/ipfs-dev-node.sh" >"$run/ipfs.log" 2>&1 &
 pids+=($!)
+say "starting the Arweave gateway (arlocal) on http://127.0.0.1:1984, a block every 20 s (log: $run/arlocal.log)"
+"$NODE22" "$ROOT/tools/arweave-dev-gateway/arlocal.mjs" 1984 >"$run/arlocal.log" 2>&1 &
+pids+=($!)
+(while sleep 20; do curl -sf http://127.0.0.1:1984/mine >/dev/null || true; done) &
+pids+=($!)
 say "starting the OEM simulator on https://localhost:7443 (log: $run/oem-simulator.log)"
 "$DIMO_OEM_SIMULATOR" serve --certs "$run/certs" --port 7443 --vehicles 3 >"$run/oem-simulator.log" 2>&1 &
 pids+=($!)
@@ -39,7 +46,7 @@ pids+=($!)
 say "starting the dev chain; connect Polkadot.js Apps to ws://127.0.0.1:9944"
 say "  https://polkadot.js.org/apps/?rpc=ws%3A%2F%2F127.0.0.1%3A9944   (Ctrl-C stops everything)"
 SSL_CERT_FILE="$run/trust.pem" "$DIMO_NODE" --dev --no-mdns --collector-ipfs-api http://127.0.0.1:5001 \
-	--collector-oem-host localhost:7443 "$@" &
+	--collector-oem-host localhost:7443 --collector-arweave-api http://127.0.0.1:1984 "$@" &
 node_pid=$!
 pids+=("$node_pid")
 
@@ -53,6 +60,6 @@ for _ in $(seq 1 240); do
 	kill -0 "$node_pid" 2>/dev/null || { say "dimo-node exited" >&2; exit 1; }
 	sleep 0.5
 done
-say "onboarding three demo vehicles and handing their grants to the collector"
-"$NODE22" "$ROOT/e2e/dev/seed.js" ws://127.0.0.1:9944 https://localhost:7443 "$run/certs/ca.pem"
+say "onboarding four demo vehicles and handing their grants (and an Arweave wallet) to the collector"
+"$NODE22" "$ROOT/e2e/dev/seed.js" ws://127.0.0.1:9944 https://localhost:7443 "$run/certs/ca.pem" http://127.0.0.1:1984
 wait "$node_pid"

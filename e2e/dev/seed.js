@@ -11,9 +11,15 @@
 // https://localhost:7443 (a compose network names it `oem-simulator`), the OEM sources are
 // pointed at it through sudo, as governance would on a live chain.
 //
-// Usage: node e2e/dev/seed.js <ws url> <simulator url> <simulator CA file>
+// With an Arweave gateway (scripts/dev.sh runs arlocal), a fourth vehicle, a Tesla stored on
+// Arweave, and the collector's Arweave wallet: the throwaway test wallet of
+// offchain-workers/testdata (public, for dev only), funded through arlocal's mint route.
+//
+// Usage: node e2e/dev/seed.js <ws url> <simulator url> <simulator CA file> [arlocal url]
 
 import { readFileSync, existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ApiPromise, WsProvider } from '@polkadot/api';
 import { Keyring } from '@polkadot/keyring';
 import { blake2AsHex } from '@polkadot/util-crypto';
@@ -21,7 +27,7 @@ import { u8aToHex } from '@polkadot/util';
 import { rpcCall, sendOk, sleep } from '../lib/node.js';
 import { httpsJson } from '../lib/collector.js';
 
-const [wsUrl = 'ws://127.0.0.1:9944', simUrl = 'https://localhost:7443', caFile] = process.argv.slice(2);
+const [wsUrl = 'ws://127.0.0.1:9944', simUrl = 'https://localhost:7443', caFile, arweaveUrl] = process.argv.slice(2);
 
 /** Waits for `probe` to stop throwing: the services of a compose stack start in any order. */
 async function waitFor(what, probe, timeoutMs = 180_000) {
@@ -80,6 +86,17 @@ const demo = [
   { oem: 2, name: 'smartcar', car: fleet.filter((v) => v.oem === 'smartcar')[0].id, backend: 'Ipfs' },
   { oem: 1, name: 'tesla', car: fleet.filter((v) => v.oem === 'tesla')[1].id, backend: 'Local' },
 ];
+if (arweaveUrl) {
+  const wallet = readFileSync(join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'offchain-workers', 'testdata', 'arweave-test-wallet.json'), 'utf8');
+  const address = await rpc('collector_setArweaveWallet', wallet);
+  const minted = await waitFor(`the Arweave gateway at ${arweaveUrl}`, async () => {
+    const res = await fetch(`${arweaveUrl}/mint/${address}/1000000000000000`);
+    if (!res.ok) throw new Error(`status ${res.status}`);
+    return res.text();
+  });
+  console.log(`collector's Arweave wallet ${address}: ${minted} winston`);
+  demo.push({ oem: 1, name: 'tesla', car: fleet.filter((v) => v.oem === 'tesla')[2].id, backend: 'Arweave' });
+}
 for (const vehicle of demo) {
   const reference = blake2AsHex(vehicle.car);
   let id = (await api.query.vehicles.vehicleByReference(vehicle.oem, reference)).unwrapOr(null)?.toNumber();

@@ -147,3 +147,38 @@ export async function startIpfs() {
   }
   return { apiUrl, call, stop: () => child.kill('SIGTERM') };
 }
+
+/**
+ * Starts the dev Arweave gateway (tools/arweave-dev-gateway: arlocal, installed by
+ * scripts/setup.sh) on `port` (a free one if not given), state in memory. Returns
+ * { url, port, mint(address, winston), mine(), get(path), stop() }.
+ */
+export async function startArlocal({ port } = {}) {
+  const gatewayPort = port ?? await freePort();
+  const script = join(ROOT, 'tools', 'arweave-dev-gateway', 'arlocal.mjs');
+  const { child } = await spawnLogged(process.execPath, [script, String(gatewayPort)], {
+    name: 'arlocal', ready: (line) => line.includes('arlocal listening on'), timeoutMs: 60_000,
+  });
+  const url = `http://127.0.0.1:${gatewayPort}`;
+  const get = async (path) => {
+    const res = await fetch(`${url}/${path}`, { signal: AbortSignal.timeout(20_000) });
+    return { status: res.status, bytes: new Uint8Array(await res.arrayBuffer()) };
+  };
+  const ok = async (path) => {
+    const { status, bytes } = await get(path);
+    if (status !== 200) throw new Error(`arlocal /${path}: ${status} ${new TextDecoder().decode(bytes)}`);
+    return new TextDecoder().decode(bytes);
+  };
+  return {
+    url,
+    port: gatewayPort,
+    get,
+    mint: (address, winston) => ok(`mint/${address}/${winston}`),
+    mine: () => ok('mine'),
+    stop: () => new Promise((resolve) => {
+      if (child.exitCode !== null) return resolve();
+      child.once('exit', resolve);
+      child.kill('SIGKILL');
+    }),
+  };
+}

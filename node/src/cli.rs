@@ -79,6 +79,13 @@ pub struct Cli {
 	#[arg(long, value_name = "URL", default_value = dimo_offchain::ipfs::DEFAULT_API_URL)]
 	pub collector_ipfs_api: String,
 
+	/// The Arweave gateway (`https://arweave.net`, or `http://127.0.0.1:1984` for a local
+	/// arlocal) to which this node's collector posts the readings of vehicles whose owners chose
+	/// Arweave, as transactions signed by the wallet given with `collector_setArweaveWallet`.
+	/// Without it, those readings wait in the node (a few per vehicle), unanchored.
+	#[arg(long, value_name = "URL", value_parser = crate::arweave::parse_gateway)]
+	pub collector_arweave_api: Option<String>,
+
 	/// An OEM host (`name` or `name:port`) to which this node's collector may send owners'
 	/// tokens; repeat for each. A source that governance registered on a host not listed here
 	/// is never contacted (logged). None listed: the collector polls no OEM. A node with a host

@@ -17,6 +17,8 @@ pub const TOKEN_LOG_TARGETS: &[&str] = &["offchain-worker::http"];
 pub struct CollectorOptions {
 	/// The IPFS RPC API readings are added to.
 	pub ipfs_api: String,
+	/// The Arweave gateway readings are posted to, if any ([`crate::arweave`]).
+	pub arweave_api: Option<String>,
 	/// The operator's settings.
 	pub settings: Settings,
 }
@@ -125,6 +127,7 @@ mod tests {
 		let mut storage = sp_core::offchain::storage::InMemOffchainStorage::default();
 		let options = CollectorOptions {
 			ipfs_api: "http://127.0.0.1:5001".into(),
+			arweave_api: None,
 			settings: Settings {
 				oem_hosts: vec!["a.example.com".into()],
 				max_answer_bytes: 7,

@@ -8,6 +8,7 @@
 // service builders we call; their size is not ours to change.
 #![allow(clippy::result_large_err)]
 
+mod arweave;
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
 mod chain_spec;
@@ -15,6 +16,7 @@ mod cli;
 mod collector;
 mod command;
 mod dev_keys;
+mod http;
 mod rpc;
 mod service;
 

@@ -228,6 +228,16 @@ pub fn new_full<
 			"offchain-worker",
 			offchain_workers.run(client.clone(), task_manager.spawn_handle()).boxed(),
 		);
+		// The worker's Arweave readings are signed and posted natively (crate::arweave).
+		if let Some(storage) = sc_client_api::Backend::offchain_storage(&*backend) {
+			let uploader = crate::arweave::Uploader::new(
+				storage,
+				keystore_container.keystore(),
+				collector.arweave_api.clone(),
+			)
+			.map_err(|e| ServiceError::Other(format!("the Arweave uploader: {e}")))?;
+			task_manager.spawn_handle().spawn("arweave-uploader", Some("collector"), uploader.run());
+		}
 	}
 
 	let role = config.role;

@@ -8,8 +8,8 @@
 //!   that are stored (IPFS, Arweave) and whose CID is anchored;
 //! - [`arweave`]: Arweave format-2 transactions (deep hash, data root, the signed data, the
 //!   body of `POST /tx`), the outbox of uploads (queued, posted, mined; reposted when dropped)
-//!   and, natively, the wallet that signs them (RSA-PSS), tested against arweave-js; not yet
-//!   used by the worker;
+//!   and, natively, the wallet that signs them (RSA-PSS), tested against arweave-js; the
+//!   worker fills the outbox, the node's uploader posts from it;
 //! - [`cid`]: CIDv1 (raw codec, sha2-256) computed locally, in bytes and in base32 text, and
 //!   parsed from the text forms IPFS prints;
 //! - [`ipfs`]: the kubo-compatible RPC client's request and the check of its answer against

@@ -18,6 +18,7 @@
 use std::{sync::Arc, time::Duration};
 
 use super::collector::{check_if_safe, error};
+use crate::http::{fetch, https_client, HttpsClient};
 use dimo_offchain::{
 	credentials::{MAX_OEM_VEHICLE_LEN, MAX_TOKEN_LEN},
 	oem::{self, OemError},
@@ -29,8 +30,6 @@ use dimo_primitives::{
 	vehicle::OemId,
 };
 use dimo_runtime::{opaque::Block, AccountId, BlockNumber};
-use http_body_util::{BodyExt, Full, Limited};
-use hyper::body::Bytes;
 use jsonrpsee::{
 	core::{async_trait, RpcResult},
 	proc_macros::rpc,
@@ -99,13 +98,6 @@ pub trait AttestApi {
 	) -> RpcResult<AttestationJson>;
 }
 
-/// The HTTPS client that asks carmakers: the node's trust store (native roots, or
-/// `SSL_CERT_FILE`), ring, HTTP/1.
-type HttpsClient = hyper_util::client::legacy::Client<
-	hyper_rustls::HttpsConnector<hyper_util::client::legacy::connect::HttpConnector>,
-	Full<Bytes>,
->;
-
 /// Implements [`AttestApiServer`].
 pub struct Attestor<C> {
 	client: Arc<C>,
@@ -123,66 +115,8 @@ impl<C> Attestor<C> {
 		keystore: KeystorePtr,
 		settings: Settings,
 	) -> Result<Self, std::io::Error> {
-		let connector = hyper_rustls::HttpsConnectorBuilder::new()
-			.with_provider_and_native_roots(tokio_rustls::rustls::crypto::ring::default_provider())?
-			.https_or_http()
-			.enable_http1()
-			.build();
-		let https =
-			hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
-				.build(connector);
-		Ok(Self { client, keystore, settings, https })
+		Ok(Self { client, keystore, settings, https: https_client()? })
 	}
-}
-
-/// The answer of the carmaker to one request.
-struct Answer {
-	status: u16,
-	headers: Vec<(String, String)>,
-	body: Vec<u8>,
-}
-
-/// Makes `request` over HTTPS (or plain HTTP where the chain allowed a loopback source), with
-/// the node's trust store, reading at most `max_bytes` of the answer.
-async fn fetch(
-	client: &HttpsClient,
-	request: oem::Request,
-	max_bytes: usize,
-) -> Result<Answer, String> {
-	let mut builder = hyper::Request::builder().method(request.method).uri(&request.url);
-	for (name, value) in &request.headers {
-		builder = builder.header(*name, value);
-	}
-	let http_request =
-		builder.body(Full::new(Bytes::from(request.body))).map_err(|e| e.to_string())?;
-	let exchange = async {
-		let response = client.request(http_request).await.map_err(|e| {
-			// The source of a connection error says why (TLS: the certificate), never a header.
-			let mut text = e.to_string();
-			let mut source = std::error::Error::source(&e);
-			while let Some(cause) = source {
-				text = format!("{text}: {cause}");
-				source = cause.source();
-			}
-			text
-		})?;
-		let status = response.status().as_u16();
-		let headers = response
-			.headers()
-			.iter()
-			.map(|(name, value)| (name.to_string(), value.to_str().unwrap_or("").to_string()))
-			.collect();
-		let body = Limited::new(response.into_body(), max_bytes)
-			.collect()
-			.await
-			.map_err(|e| format!("the answer: {e}"))?
-			.to_bytes()
-			.to_vec();
-		Ok::<_, String>(Answer { status, headers, body })
-	};
-	tokio::time::timeout(OEM_TIMEOUT, exchange)
-		.await
-		.map_err(|_| format!("no answer within {} s", OEM_TIMEOUT.as_secs()))?
 }
 
 #[async_trait]
@@ -253,7 +187,8 @@ where
 		let adapter = dimo_offchain::oem::adapter(source.api);
 		let request = (adapter.list_request)(&api_base, &access_token);
 		drop(access_token);
-		let answer = fetch(&self.https, request, self.settings.max_answer_bytes as usize)
+		let max_bytes = self.settings.max_answer_bytes as usize;
+		let answer = fetch(&self.https, request, max_bytes, OEM_TIMEOUT)
 			.await
 			.map_err(|why| error(OEM_UNREACHABLE, format!("{api_base}: {why}")))?;
 		let response =

@@ -1,27 +1,50 @@
 //! The collector's Arweave outbox: the sealed envelopes of vehicles whose owners chose Arweave,
 //! waiting to be stored permanently, and where each one stands.
 //!
-//! The offchain worker [`add`]s an upload when it seals a reading of such a vehicle; the node's
+//! The offchain worker [`add`]s an upload when it seals a reading of such a vehicle (the
+//! envelope itself under [`envelope_key`], the outbox holding only what tracks it); the node's
 //! uploader posts it ([`Upload::posted`]), follows it until the gateway reports it mined
 //! ([`Upload::on_status`]) and queues it again if the gateway dropped it; the worker then
-//! anchors the mined ones with their transaction id, and removes each once the chain holds its
-//! anchor. Every upload is one entry of the node's offchain storage, so a restart loses none,
+//! anchors the mined ones with their transaction id, each vehicle's in the order of their
+//! windows ([`anchorable`]), and removes each once it is in the worker's queue of records to
+//! anchor. Every upload is an entry of the node's offchain storage, so a restart loses none,
 //! and an upload is anchored only once it is mined, under the one id it was mined as.
+//!
+//! Two writers share the outbox: the worker adds and removes entries, the uploader changes
+//! their states. Both write with compare-and-set on the whole value; the uploader's changes
+//! are [`Change`]s, applied ([`apply`]) only to entries still as it saw them, so that neither
+//! undoes the other.
 
 use super::Tag;
-use alloc::{format, vec::Vec};
+use alloc::{collections::BTreeMap, format, vec::Vec};
 use codec::{Decode, Encode};
 
 /// The offchain-storage key of the outbox: a SCALE `Vec<`[`Upload`]`>`.
 pub const OUTBOX_KEY: &[u8] = b"dimo/collector/arweave-outbox";
 
+/// The prefix of the offchain-storage keys of the envelopes waiting in the outbox.
+pub const ENVELOPE_PREFIX: &[u8] = b"dimo/collector/arweave-envelope/";
+
 /// The most uploads the outbox holds: past it, new readings of Arweave vehicles wait (the
 /// worker backs them off) instead of growing the node's storage without bound.
 pub const MAX_UPLOADS: usize = 10_000;
 
+/// The most uploads of one vehicle in the outbox: while its oldest is not mined (the gateway
+/// refuses it, or is down), the vehicle is polled until it has this many, then waits.
+pub const MAX_UPLOADS_PER_VEHICLE: usize = 8;
+
 /// A posted transaction that the gateway does not know this long after it was posted was
 /// dropped (its anchor expired, the gateway restarted): it is posted again, under a new anchor.
 pub const REPOST_AFTER_MS: u64 = 20 * 60 * 1000;
+
+/// The offchain-storage key of the envelope of `vehicle`'s reading that starts at
+/// `observed_from`: a SCALE `Vec<u8>`.
+pub fn envelope_key(vehicle: u64, observed_from: u64) -> Vec<u8> {
+	let mut key = ENVELOPE_PREFIX.to_vec();
+	key.extend_from_slice(&vehicle.to_be_bytes());
+	key.extend_from_slice(&observed_from.to_be_bytes());
+	key
+}
 
 /// An envelope to store on Arweave.
 #[derive(Clone, PartialEq, Eq, Debug, Encode, Decode)]
@@ -34,8 +57,8 @@ pub struct Upload {
 	pub observed_to: u64,
 	/// The envelope's CID (raw, sha2-256), as it will be anchored.
 	pub cid: Vec<u8>,
-	/// The sealed envelope: the transaction's data.
-	pub envelope: Vec<u8>,
+	/// The envelope's length in bytes (the envelope is under [`Upload::envelope_key`]).
+	pub size: u32,
 	/// How many times it was posted.
 	pub attempts: u32,
 	/// Where it stands.
@@ -91,24 +114,22 @@ impl GatewayStatus {
 }
 
 impl Upload {
-	/// A queued upload of `envelope`, whose CID is `cid`, for the reading of `vehicle` over
-	/// `observed_from..=observed_to`.
-	pub fn new(
-		vehicle: u64,
-		observed_from: u64,
-		observed_to: u64,
-		cid: Vec<u8>,
-		envelope: Vec<u8>,
-	) -> Self {
-		Self {
-			vehicle,
-			observed_from,
-			observed_to,
-			cid,
-			envelope,
-			attempts: 0,
-			state: UploadState::Queued,
-		}
+	/// A queued upload of an envelope of `size` bytes whose CID is `cid`, for the reading of
+	/// `vehicle` over `observed_from..=observed_to`.
+	pub fn new(vehicle: u64, observed_from: u64, observed_to: u64, cid: Vec<u8>, size: u32) -> Self {
+		Self { vehicle, observed_from, observed_to, cid, size, attempts: 0, state: UploadState::Queued }
+	}
+
+	/// Where its envelope is in offchain storage.
+	pub fn envelope_key(&self) -> Vec<u8> {
+		envelope_key(self.vehicle, self.observed_from)
+	}
+
+	/// Whether `other` is the same reading (vehicle and window).
+	pub fn same_reading(&self, other: &Upload) -> bool {
+		self.vehicle == other.vehicle
+			&& self.observed_from == other.observed_from
+			&& self.observed_to == other.observed_to
 	}
 
 	/// The tags of its transaction: what it is, whose, and which window, so that anyone finds
@@ -162,26 +183,70 @@ impl Upload {
 /// Why an upload was not added.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum AddError {
-	/// The outbox holds [`MAX_UPLOADS`].
+	/// The outbox holds [`MAX_UPLOADS`], or [`MAX_UPLOADS_PER_VEHICLE`] of this vehicle.
 	Full,
 	/// It holds this vehicle's reading of the same window already.
 	Duplicate,
 }
 
-/// Adds `upload` to `outbox`, unless it is full or holds the same reading.
+/// Adds `upload` to `outbox`, unless it is full (in all or for the vehicle) or holds the same
+/// reading.
 pub fn add(outbox: &mut Vec<Upload>, upload: Upload) -> Result<(), AddError> {
-	if outbox.iter().any(|held| {
-		held.vehicle == upload.vehicle
-			&& held.observed_from == upload.observed_from
-			&& held.observed_to == upload.observed_to
-	}) {
+	if outbox.iter().any(|held| held.same_reading(&upload)) {
 		return Err(AddError::Duplicate);
 	}
-	if outbox.len() >= MAX_UPLOADS {
+	if outbox.len() >= MAX_UPLOADS || !has_room_for(outbox, upload.vehicle) {
 		return Err(AddError::Full);
 	}
 	outbox.push(upload);
 	Ok(())
+}
+
+/// Whether `outbox` may take another upload of `vehicle`.
+pub fn has_room_for(outbox: &[Upload], vehicle: u64) -> bool {
+	outbox.len() < MAX_UPLOADS &&
+		outbox.iter().filter(|held| held.vehicle == vehicle).count() < MAX_UPLOADS_PER_VEHICLE
+}
+
+/// The uploads to anchor now: of each vehicle, its oldest upload (by window), if it is mined.
+/// A vehicle's readings thus reach the chain in the order of their windows, and one the
+/// gateway refuses holds back the later ones, which the chain could not take after it anyway.
+pub fn anchorable(outbox: &[Upload]) -> Vec<&Upload> {
+	let mut oldest: BTreeMap<u64, &Upload> = BTreeMap::new();
+	for upload in outbox {
+		oldest
+			.entry(upload.vehicle)
+			.and_modify(|held| {
+				if upload.observed_from < held.observed_from {
+					*held = upload;
+				}
+			})
+			.or_insert(upload);
+	}
+	oldest.into_values().filter(|upload| upload.mined_id().is_some()).collect()
+}
+
+/// A change of an upload's state that the uploader made from what it read.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Change {
+	/// The upload as the uploader read it.
+	pub seen: Upload,
+	/// The upload as the uploader left it.
+	pub updated: Upload,
+}
+
+/// Applies `changes` to `outbox` (as it is now): each to its reading's entry if that entry is
+/// still as the uploader saw it; an entry that the worker removed meanwhile stays removed.
+/// Returns how many were applied.
+pub fn apply(outbox: &mut [Upload], changes: &[Change]) -> usize {
+	let mut applied = 0;
+	for change in changes {
+		if let Some(entry) = outbox.iter_mut().find(|entry| **entry == change.seen) {
+			*entry = change.updated.clone();
+			applied += 1;
+		}
+	}
+	applied
 }
 
 #[cfg(test)]
@@ -189,7 +254,7 @@ mod tests {
 	use super::*;
 
 	fn upload(vehicle: u64, at: u64) -> Upload {
-		Upload::new(vehicle, at, at, alloc::vec![0x01, 0x55], alloc::vec![7; 10])
+		Upload::new(vehicle, at, at, alloc::vec![0x01, 0x55], 10)
 	}
 
 	#[test]
@@ -255,8 +320,16 @@ mod tests {
 		assert_eq!(add(&mut outbox, upload(1, 10)), Ok(()));
 		assert_eq!(add(&mut outbox, upload(1, 10)), Err(AddError::Duplicate));
 		assert_eq!(add(&mut outbox, upload(1, 20)), Ok(()));
-		outbox.extend((0..MAX_UPLOADS as u64 - 2).map(|v| upload(100 + v, 10)));
+		for at in 3..=MAX_UPLOADS_PER_VEHICLE as u64 {
+			assert_eq!(add(&mut outbox, upload(1, at * 10)), Ok(()));
+		}
+		// One vehicle holds at most its share.
+		assert_eq!(add(&mut outbox, upload(1, 1_000)), Err(AddError::Full));
+		assert!(!has_room_for(&outbox, 1));
+		assert!(has_room_for(&outbox, 2));
+		outbox.extend((0..(MAX_UPLOADS - outbox.len()) as u64).map(|v| upload(100 + v, 10)));
 		assert_eq!(add(&mut outbox, upload(2, 10)), Err(AddError::Full));
+		assert!(!has_room_for(&outbox, 2));
 		// The outbox survives a restart: it is plain SCALE.
 		let decoded: Vec<Upload> = Decode::decode(&mut &outbox.encode()[..]).expect("decodes");
 		assert_eq!(decoded, outbox);
@@ -264,7 +337,7 @@ mod tests {
 
 	#[test]
 	fn tags_name_the_app_the_vehicle_and_the_window() {
-		let tags = Upload::new(42, 1_000, 2_000, alloc::vec![], alloc::vec![]).tags();
+		let tags = Upload::new(42, 1_000, 2_000, alloc::vec![], 0).tags();
 		let find = |name: &str| {
 			tags.iter().find(|tag| tag.name == name.as_bytes()).map(|tag| tag.value.clone())
 		};
@@ -272,5 +345,60 @@ mod tests {
 		assert_eq!(find("Vehicle"), Some(b"42".to_vec()));
 		assert_eq!(find("Window"), Some(b"1000-2000".to_vec()));
 		assert_eq!(find("Content-Type"), Some(b"application/octet-stream".to_vec()));
+	}
+
+	#[test]
+	fn each_vehicle_anchors_its_oldest_upload_first_and_only_once_mined() {
+		let mut outbox = Vec::new();
+		for (vehicle, at) in [(1, 30), (1, 10), (1, 20), (2, 50), (3, 5)] {
+			add(&mut outbox, upload(vehicle, at)).expect("room");
+		}
+		assert!(anchorable(&outbox).is_empty(), "nothing is mined");
+		// Vehicle 1's newer readings are mined, its oldest not: it waits for the oldest.
+		for upload in outbox.iter_mut().filter(|u| u.vehicle == 1 && u.observed_from > 10) {
+			upload.posted([upload.observed_from as u8; 32], 0);
+			upload.on_status(GatewayStatus::Mined, 1);
+		}
+		outbox[3].posted([50; 32], 0);
+		outbox[3].on_status(GatewayStatus::Mined, 1);
+		let ready: Vec<(u64, u64)> =
+			anchorable(&outbox).iter().map(|u| (u.vehicle, u.observed_from)).collect();
+		assert_eq!(ready, alloc::vec![(2, 50)]);
+		outbox[1].posted([10; 32], 0);
+		outbox[1].on_status(GatewayStatus::Mined, 1);
+		let ready: Vec<(u64, u64)> =
+			anchorable(&outbox).iter().map(|u| (u.vehicle, u.observed_from)).collect();
+		assert_eq!(ready, alloc::vec![(1, 10), (2, 50)]);
+		assert_eq!(envelope_key(1, 10), outbox[1].envelope_key());
+		assert_ne!(envelope_key(1, 10), envelope_key(1, 20));
+		assert_ne!(envelope_key(1, 10), envelope_key(10, 1));
+	}
+
+	#[test]
+	fn the_uploaders_changes_apply_only_to_entries_still_as_it_saw_them() {
+		let mut outbox = Vec::new();
+		for at in [10, 20, 30] {
+			add(&mut outbox, upload(1, at)).expect("room");
+		}
+		// The uploader reads the outbox and posts the three.
+		let changes: Vec<Change> = outbox
+			.iter()
+			.map(|seen| {
+				let mut updated = seen.clone();
+				updated.posted([seen.observed_from as u8; 32], 99);
+				Change { seen: seen.clone(), updated }
+			})
+			.collect();
+		// Meanwhile the worker removed the first and added a fourth.
+		outbox.remove(0);
+		add(&mut outbox, upload(1, 40)).expect("room");
+		assert_eq!(apply(&mut outbox, &changes), 2);
+		let states: Vec<(u64, bool)> =
+			outbox.iter().map(|u| (u.observed_from, u.is_queued())).collect();
+		assert_eq!(states, alloc::vec![(20, false), (30, false), (40, true)]);
+		// Applied twice, nothing changes: the entries are no longer as first seen.
+		let before = outbox.clone();
+		assert_eq!(apply(&mut outbox, &changes), 0);
+		assert_eq!(outbox, before);
 	}
 }

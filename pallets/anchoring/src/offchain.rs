@@ -26,16 +26,25 @@
 //!    here: a new key whenever someone who could read the vehicle's data ([`Config::Readers`])
 //!    no longer can, none once the collector's consent ends. The envelope's CID is what is
 //!    anchored; for the vehicles that chose IPFS the envelope is added to the node's IPFS and
-//!    the CID that IPFS returns checked against its own. Each reading stored (IPFS) or
-//!    anchored only (`Local`) is kept, sealed, in the node's store of recent readings
-//!    ([`dimo_offchain::readings`]) from which the gateway serves owners and grantees;
-//! 6. writes the records to the work queue *before* submitting them, then signs the batch
-//!    with the collector key and submits it as an authorized transaction.
+//!    the CID that IPFS returns checked against its own; for those that chose Arweave it goes
+//!    to the Arweave outbox ([`dimo_offchain::arweave::outbox`]), from which the node's
+//!    uploader posts it as an Arweave transaction. Each reading stored (IPFS), queued for
+//!    Arweave or anchored only (`Local`) is kept, sealed, in the node's store of recent
+//!    readings ([`dimo_offchain::readings`]) from which the gateway serves owners and grantees;
+//! 6. adds to the work queue, with the transaction id, each Arweave reading that the gateway
+//!    reports mined (of each vehicle the oldest first: [`outbox::anchorable`]), so that an
+//!    Arweave anchor always names data that any gateway serves;
+//! 7. writes the records to the work queue *before* submitting them (and only then removes the
+//!    mined uploads from the outbox), then signs the batch with the collector key and submits
+//!    it as an authorized transaction.
 //!
 //! A crash anywhere leaves either no record (the vehicle is polled again) or a queued record
 //! (submitted again by the next run); the chain refuses a window it already holds
 //! ([`Error::StaleWindow`]), so a record can be submitted any number of times and anchored once.
-//! A re-org that drops an anchor leaves its record in the queue until the chain holds it.
+//! A re-org that drops an anchor leaves its record in the queue until the chain holds it. An
+//! Arweave reading the gateway refuses (no balance, gateway down) stays in the outbox and holds
+//! back its vehicle's later readings, of which the outbox takes at most
+//! [`outbox::MAX_UPLOADS_PER_VEHICLE`]: nothing of the vehicle is anchored until it is mined.
 //!
 //! Credentials never leave the node: tokens go only into the OEM's request headers and form
 //! bodies, to hosts that governance registered *and* the operator listed
@@ -52,6 +61,7 @@ use alloc::{
 };
 use codec::{Decode, Encode};
 use dimo_offchain::{
+	arweave::outbox::{self, Upload, OUTBOX_KEY},
 	cid::Cid,
 	credentials::{credentials_key, oem_client_key, Credentials, OemClient, VEHICLES_KEY},
 	envelope::{self, content_key_key, ContentKey, KeyChange},
@@ -73,7 +83,7 @@ use frame_system::{
 };
 use sp_runtime::{
 	offchain::{
-		storage::StorageValueRef,
+		storage::{MutateStorageError, StorageRetrievalError, StorageValueRef},
 		storage_lock::{BlockAndTime, StorageLock},
 		Duration, Timestamp,
 	},
@@ -127,6 +137,33 @@ struct Job {
 	/// The OEM's answer that the reading was read from, if small enough to keep
 	/// ([`MAX_RAW_KEPT`]).
 	raw: Option<Vec<u8>>,
+}
+
+/// How many times a write of the Arweave outbox is tried when the node's uploader wrote it
+/// meanwhile.
+const OUTBOX_WRITE_TRIES: u32 = 5;
+
+/// Changes the Arweave outbox with `change` (compare-and-set, retried when the node's uploader
+/// wrote it meanwhile). `None` if `change` refused, the outbox does not decode (left as it is)
+/// or the writes kept colliding.
+fn mutate_outbox<R>(mut change: impl FnMut(&mut Vec<Upload>) -> Option<R>) -> Option<R> {
+	for _ in 0..OUTBOX_WRITE_TRIES {
+		let mut answer = None;
+		let written = StorageValueRef::persistent(OUTBOX_KEY).mutate(
+			|held: Result<Option<Vec<Upload>>, StorageRetrievalError>| {
+				let mut uploads = held.map_err(|_| ())?.unwrap_or_default();
+				answer = Some(change(&mut uploads).ok_or(())?);
+				Ok::<_, ()>(uploads)
+			},
+		);
+		match written {
+			Ok(_) => return answer,
+			Err(MutateStorageError::ConcurrentModification(_)) => continue,
+			Err(MutateStorageError::ValueFunctionFailed(())) => return None,
+		}
+	}
+	log::warn!(target: LOG_TARGET, "the Arweave outbox kept changing under this run's write");
+	None
 }
 
 fn url(bytes: &[u8]) -> &str {
@@ -184,11 +221,17 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 		let queued: Vec<PendingRecord> = read_persistent(PENDING_KEY).unwrap_or_default();
 		let had_queue = !queued.is_empty();
 		let mut queue = Self::still_pending(queued, now, &account);
+		// Arweave readings now mined join the queue; `done` leaves the outbox once it is written.
+		let uploads: Vec<Upload> = read_persistent(OUTBOX_KEY).unwrap_or_default();
+		let (mined, done) = Self::mined_uploads(&uploads, &queue, now, &account);
+		queue.extend(mined.into_iter().map(|record| PendingRecord { record, submissions: 0 }));
 		let busy: BTreeSet<VehicleId> = queue.iter().map(|p| p.record.vehicle).collect();
 		let room = (T::MaxBatchRecords::get() as usize).saturating_sub(queue.len());
 		let settings: Settings = read_persistent(SETTINGS_KEY).unwrap_or_default();
 		let fresh = match SealKey::from_keystore() {
-			Some(seal_key) => Self::poll_due(now, &account, &busy, room, &settings, &seal_key),
+			Some(seal_key) => {
+				Self::poll_due(now, &account, &busy, &uploads, room, &settings, &seal_key)
+			},
 			// No credentials were ever stored: the node's RPC makes the key with the first.
 			None => Vec::new(),
 		};
@@ -197,6 +240,7 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 			if had_queue {
 				StorageValueRef::persistent(PENDING_KEY).clear();
 			}
+			Self::remove_uploads(&done);
 			return;
 		}
 		queue.sort_by_key(|pending| pending.record.vehicle);
@@ -205,7 +249,138 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 		}
 		// The queue is written before the submission: a crash after this line loses nothing.
 		StorageValueRef::persistent(PENDING_KEY).set(&queue);
+		// And before the mined uploads leave the outbox: a crash between the two leaves an
+		// upload in both, which `mined_uploads` drops once the chain holds its anchor.
+		Self::remove_uploads(&done);
 		Self::submit(key, queue.into_iter().map(|pending| pending.record).collect());
+	}
+
+	/// The anchor records of the Arweave uploads that are mined and due (of each vehicle its
+	/// oldest, [`outbox::anchorable`], unless the queue holds one of the vehicle's records
+	/// already), and the uploads to remove from the outbox: those, those the chain holds
+	/// already, and every upload of a vehicle that no longer consents to this collector or
+	/// chose another backend (a queued one is then never posted).
+	fn mined_uploads(
+		uploads: &[Upload],
+		queue: &[PendingRecord],
+		now: BlockNumberFor<T>,
+		account: &T::AccountId,
+	) -> (Vec<AnchorRecord>, Vec<Upload>) {
+		let mut records = Vec::new();
+		let mut done = Vec::new();
+		if uploads.is_empty() {
+			return (records, done);
+		}
+		let mut withdrawn = BTreeSet::new();
+		let vehicles: BTreeSet<VehicleId> = uploads.iter().map(|upload| upload.vehicle).collect();
+		for vehicle in vehicles {
+			let consents = T::Vehicles::may_collect(vehicle, account, now)
+				&& T::Vehicles::storage_backend(vehicle) == Some(StorageBackend::Arweave);
+			if !consents {
+				log::warn!(
+					target: LOG_TARGET,
+					"vehicle {vehicle}: the owner withdrew consent or left Arweave; dropping its \
+					 readings waiting for Arweave"
+				);
+				withdrawn.insert(vehicle);
+			}
+		}
+		done.extend(uploads.iter().filter(|upload| withdrawn.contains(&upload.vehicle)).cloned());
+		let busy: BTreeSet<VehicleId> = queue.iter().map(|p| p.record.vehicle).collect();
+		let mut room = (T::MaxBatchRecords::get() as usize).saturating_sub(queue.len());
+		for upload in outbox::anchorable(uploads) {
+			let vehicle = upload.vehicle;
+			if withdrawn.contains(&vehicle) || busy.contains(&vehicle) {
+				continue;
+			}
+			let head = Heads::<T>::get(vehicle);
+			if head.next_seq > 0 && upload.observed_from <= head.last_observed_to {
+				// Anchored by a run that crashed before removing it.
+				done.push(upload.clone());
+				continue;
+			}
+			let (Some(id), Ok(cid)) = (upload.mined_id(), ContentId::try_from(upload.cid.clone()))
+			else {
+				done.push(upload.clone());
+				continue;
+			};
+			if room == 0 {
+				break;
+			}
+			room -= 1;
+			log::info!(
+				target: LOG_TARGET,
+				"vehicle {vehicle}: reading of {} mined on Arweave; anchoring it",
+				upload.observed_to
+			);
+			records.push(AnchorRecord {
+				vehicle,
+				cid,
+				size: upload.size,
+				backend: StorageBackend::Arweave,
+				arweave_tx: Some(id),
+				observed_from: upload.observed_from,
+				observed_to: upload.observed_to,
+			});
+			done.push(upload.clone());
+		}
+		(records, done)
+	}
+
+	/// Removes `done` from the Arweave outbox, with their envelopes.
+	fn remove_uploads(done: &[Upload]) {
+		if done.is_empty() {
+			return;
+		}
+		let removed = mutate_outbox(|uploads| {
+			uploads.retain(|held| !done.iter().any(|gone| gone.same_reading(held)));
+			Some(())
+		});
+		if removed.is_some() {
+			for upload in done {
+				StorageValueRef::persistent(&upload.envelope_key()).clear();
+			}
+		}
+	}
+
+	/// Puts the envelope of an Arweave vehicle's reading, `anchor`, into the outbox for the
+	/// node's uploader; `false` (logged) if the outbox has no room for it.
+	fn queue_upload(anchor: &AnchorRecord, envelope: &[u8]) -> bool {
+		let upload = Upload::new(
+			anchor.vehicle,
+			anchor.observed_from,
+			anchor.observed_to,
+			anchor.cid.to_vec(),
+			anchor.size,
+		);
+		// Only this worker adds, under its lock: a reading held already is not replaced (its
+		// envelope would no longer match the CID the outbox holds).
+		let held: Vec<Upload> = read_persistent(OUTBOX_KEY).unwrap_or_default();
+		if held.iter().any(|other| other.same_reading(&upload)) {
+			return false;
+		}
+		// The envelope first: the uploader never finds an upload without it.
+		let envelope_key = upload.envelope_key();
+		let mut envelope_ref = StorageValueRef::persistent(&envelope_key);
+		envelope_ref.set(&envelope.to_vec());
+		let added = mutate_outbox(|uploads| outbox::add(uploads, upload.clone()).ok());
+		if added.is_none() {
+			log::warn!(
+				target: LOG_TARGET,
+				"vehicle {}: the Arweave outbox has no room for its reading; polled again later",
+				anchor.vehicle
+			);
+			envelope_ref.clear();
+			return false;
+		}
+		log::info!(
+			target: LOG_TARGET,
+			"vehicle {}: reading of {} queued for Arweave ({} bytes)",
+			anchor.vehicle,
+			anchor.observed_to,
+			anchor.size
+		);
+		true
 	}
 
 	/// The first collector key in the node's keystore that the chain has registered.
@@ -267,11 +442,13 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 			.collect()
 	}
 
-	/// Polls up to `room` due vehicles that are not `busy`; returns their records.
+	/// Polls up to `room` due vehicles that are not `busy` (nor Arweave vehicles without room in
+	/// the outbox, `uploads`); returns their records to anchor.
 	fn poll_due(
 		now: BlockNumberFor<T>,
 		account: &T::AccountId,
 		busy: &BTreeSet<VehicleId>,
+		uploads: &[Upload],
 		room: usize,
 		settings: &Settings,
 		seal_key: &SealKey,
@@ -297,8 +474,11 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 				continue;
 			}
 			let Some(backend) = T::Vehicles::storage_backend(vehicle) else { continue };
-			if backend == StorageBackend::Arweave {
-				log::warn!(target: LOG_TARGET, "vehicle {vehicle}: Arweave is not supported yet");
+			if backend == StorageBackend::Arweave && !outbox::has_room_for(uploads, vehicle) {
+				log::debug!(
+					target: LOG_TARGET,
+					"vehicle {vehicle}: its readings wait for Arweave; not polled"
+				);
 				continue;
 			}
 			let Some(credentials) = read_credentials(vehicle, seal_key) else { continue };
@@ -537,8 +717,9 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 	}
 
 	/// Builds the records of the readings, seals each in an envelope under its vehicle's
-	/// content key, adds the envelopes of IPFS vehicles to IPFS, keeps the readings for the
-	/// gateway, and returns the anchor records of those stored.
+	/// content key, adds the envelopes of IPFS vehicles to IPFS and those of Arweave vehicles
+	/// to the outbox, keeps the readings for the gateway, and returns the anchor records of
+	/// those stored (Arweave's are anchored once mined).
 	fn store_readings(
 		jobs: &mut [Job],
 		read_at: u64,
@@ -600,7 +781,7 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 				cid,
 				size: u32::try_from(sealed.len()).unwrap_or(u32::MAX),
 				backend: job.backend,
-				// Arweave vehicles are not collected yet (see `poll_due`).
+				// An Arweave reading is anchored with its transaction id once mined.
 				arweave_tx: None,
 				observed_from: read_at,
 				observed_to: read_at,
@@ -645,7 +826,10 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 		});
 
 		let mut records = Vec::new();
-		for b in built {
+		for mut b in built {
+			if b.stored && b.anchor.backend == StorageBackend::Arweave {
+				b.stored = Self::queue_upload(&b.anchor, &b.envelope);
+			}
 			if !b.stored {
 				if let Some(job) = jobs.get_mut(b.job) {
 					job.failure = Some(Failure::Transient);
@@ -663,7 +847,9 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 				key_id: b.key_id,
 			};
 			Self::keep_reading(b.anchor.vehicle, kept, settings.keep_readings, seal_key);
-			records.push(b.anchor);
+			if b.anchor.backend != StorageBackend::Arweave {
+				records.push(b.anchor);
+			}
 		}
 		records
 	}

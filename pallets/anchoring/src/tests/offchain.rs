@@ -9,6 +9,9 @@ use crate::{
 };
 use codec::{Decode, Encode};
 use dimo_offchain::{
+	arweave::outbox::{
+		envelope_key, GatewayStatus, Upload, MAX_UPLOADS_PER_VEHICLE, OUTBOX_KEY,
+	},
 	cid::Cid,
 	credentials::{credentials_key, oem_client_key, Credentials, OemClient, VEHICLES_KEY},
 	envelope::{self, content_key_key, ContentKey},
@@ -678,5 +681,170 @@ fn the_node_keeps_the_last_keep_readings_of_a_vehicle() {
 		// Two slots in all: the first reading was overwritten.
 		assert!(local_get::<Sealed>(&slot_key(vehicle, 0, 2)).is_some());
 		assert!(local_get::<Sealed>(&slot_key(vehicle, 2, 3)).is_none(), "no third slot");
+	});
+}
+
+/// The Arweave outbox as offchain storage holds it.
+fn arweave_outbox() -> Vec<Upload> {
+	local_get(OUTBOX_KEY).unwrap_or_default()
+}
+
+/// Does what the node's uploader does once the gateway mined `vehicle`'s upload of the window
+/// starting at `observed_from`: marks it posted as `id`, then mined.
+fn mine_upload(vehicle: u64, observed_from: u64, id: [u8; 32]) {
+	let mut uploads = arweave_outbox();
+	let upload = uploads
+		.iter_mut()
+		.find(|u| u.vehicle == vehicle && u.observed_from == observed_from)
+		.expect("the outbox holds it");
+	upload.posted(id, NOW_MS);
+	upload.on_status(GatewayStatus::Mined, NOW_MS);
+	sp_io::offchain::local_storage_set(StorageKind::PERSISTENT, OUTBOX_KEY, &uploads.encode());
+}
+
+/// Polls `vehicle` (due) at block `block`, at Unix milliseconds `at` (the chain's clock too).
+fn poll_at(env: &Offchain, vehicle: u64, block: u64, at: u64) {
+	env.state.write().timestamp = Timestamp::from_unix_millis(at);
+	set_chain_time(at);
+	expect_tesla_data(env, vehicle, ACCESS, TESLA_DATA);
+	run_worker(block);
+}
+
+#[test]
+fn an_arweave_reading_waits_in_the_outbox_and_is_anchored_once_mined_with_its_id() {
+	offchain_test(|env| {
+		let vehicle = onboard(ALICE, COLLECTOR, StorageBackend::Arweave);
+		hold_credentials(vehicle, TESLA, FRESH);
+		env.state.write().seed = [9; 32];
+		let sealed = tesla_envelope(env, vehicle);
+		let cid = Cid::of_raw(&sealed);
+		// No upload request from the worker: the node's uploader posts (a request would fail).
+		expect_tesla_data(env, vehicle, ACCESS, TESLA_DATA);
+
+		run_worker(1);
+
+		// Nothing anchored: the envelope waits in the outbox, queued.
+		assert!(take_batches(env).is_empty());
+		assert!(queue().is_empty());
+		let uploads = arweave_outbox();
+		assert_eq!(uploads.len(), 1);
+		assert_eq!(
+			uploads[0],
+			Upload::new(vehicle, NOW_MS, NOW_MS, cid.as_bytes().to_vec(), sealed.len() as u32)
+		);
+		assert_eq!(local_get::<Vec<u8>>(&envelope_key(vehicle, NOW_MS)), Some(sealed.clone()));
+		// The owner reads it through the gateway meanwhile.
+		let kept = kept_readings(vehicle, 100);
+		assert_eq!(kept.len(), 1);
+		assert_eq!(kept[0].envelope_cid.as_deref(), Some(&cid.as_bytes()[..]));
+
+		// Posted but not mined: still nothing.
+		let mut posted = arweave_outbox();
+		posted[0].posted([5; 32], NOW_MS);
+		sp_io::offchain::local_storage_set(StorageKind::PERSISTENT, OUTBOX_KEY, &posted.encode());
+		run_worker(2);
+		assert!(take_batches(env).is_empty());
+
+		// Mined: anchored with its transaction id, and out of the outbox.
+		let mut mined = arweave_outbox();
+		mined[0].on_status(GatewayStatus::Mined, NOW_MS + 1);
+		sp_io::offchain::local_storage_set(StorageKind::PERSISTENT, OUTBOX_KEY, &mined.encode());
+		run_worker(2);
+		let batches = take_batches(env);
+		assert_eq!(batches.len(), 1);
+		let anchored = &batches[0].0.records[0];
+		assert_eq!(
+			(anchored.vehicle, anchored.backend, anchored.arweave_tx),
+			(vehicle, StorageBackend::Arweave, Some([5; 32]))
+		);
+		assert_eq!(&anchored.cid[..], &cid.as_bytes()[..]);
+		assert_eq!(anchored.size as usize, sealed.len());
+		assert_eq!((anchored.observed_from, anchored.observed_to), (NOW_MS, NOW_MS));
+		assert!(arweave_outbox().is_empty());
+		assert_eq!(local_get::<Vec<u8>>(&envelope_key(vehicle, NOW_MS)), None);
+		assert_eq!(queue().len(), 1);
+
+		// The chain takes it (the record names its transaction); the queue empties.
+		Anchoring::do_anchor_batch(batches[0].0.clone()).expect("the chain takes it");
+		run_worker(2);
+		assert!(queue().is_empty());
+		assert!(take_batches(env).is_empty());
+	});
+}
+
+#[test]
+fn an_arweave_vehicle_anchors_its_oldest_reading_first_and_waits_at_the_cap() {
+	offchain_test(|env| {
+		let vehicle = onboard(ALICE, COLLECTOR, StorageBackend::Arweave);
+		hold_credentials(vehicle, TESLA, FRESH);
+		let every = u64::from(POLL_EVERY);
+		// The gateway refuses every upload: the vehicle is polled until the outbox holds its
+		// share, then no more (no OEM request is expected: one would fail the test).
+		let at = |poll: u64| NOW_MS + poll * 12_000;
+		for poll in 0..MAX_UPLOADS_PER_VEHICLE as u64 {
+			poll_at(env, vehicle, 1 + poll * every, at(poll));
+		}
+		assert_eq!(arweave_outbox().len(), MAX_UPLOADS_PER_VEHICLE);
+		let cap = MAX_UPLOADS_PER_VEHICLE as u64;
+		env.state.write().timestamp = Timestamp::from_unix_millis(at(cap));
+		set_chain_time(at(cap));
+		run_worker(1 + cap * every);
+		assert_eq!(arweave_outbox().len(), MAX_UPLOADS_PER_VEHICLE);
+		assert!(take_batches(env).is_empty());
+
+		// A newer reading mined first waits for the oldest.
+		mine_upload(vehicle, at(1), [2; 32]);
+		run_worker(2 + cap * every);
+		assert!(take_batches(env).is_empty());
+		mine_upload(vehicle, at(0), [1; 32]);
+		run_worker(3 + cap * every);
+		let batches = take_batches(env);
+		assert_eq!(batches.len(), 1);
+		assert_eq!(batches[0].0.records.len(), 1, "one reading of a vehicle at a time");
+		assert_eq!(batches[0].0.records[0].observed_from, at(0));
+		assert_eq!(batches[0].0.records[0].arweave_tx, Some([1; 32]));
+		Anchoring::do_anchor_batch(batches[0].0.clone()).expect("anchored");
+
+		// The next one follows once the chain holds the first (while one of its records is
+		// queued for the chain, the vehicle is not polled: no OEM request is expected).
+		run_worker(4 + cap * every);
+		let batches = take_batches(env);
+		assert_eq!(batches.len(), 1);
+		assert_eq!(batches[0].0.records[0].observed_from, at(1));
+		assert_eq!(batches[0].0.records[0].arweave_tx, Some([2; 32]));
+		assert_eq!(arweave_outbox().len(), MAX_UPLOADS_PER_VEHICLE - 2);
+		// With room in the outbox and nothing queued for the chain, it is polled again.
+		Anchoring::do_anchor_batch(batches[0].0.clone()).expect("anchored");
+		expect_tesla_data(env, vehicle, ACCESS, TESLA_DATA);
+		run_worker(5 + cap * every);
+		assert!(take_batches(env).is_empty());
+		assert_eq!(arweave_outbox().len(), MAX_UPLOADS_PER_VEHICLE - 1);
+	});
+}
+
+#[test]
+fn a_withdrawn_consent_or_another_backend_drops_the_waiting_arweave_readings() {
+	offchain_test(|env| {
+		let leaving = onboard(ALICE, COLLECTOR, StorageBackend::Arweave);
+		let revoking = onboard(ALICE, COLLECTOR, StorageBackend::Arweave);
+		for vehicle in [leaving, revoking] {
+			hold_credentials(vehicle, TESLA, FRESH);
+			expect_tesla_data(env, vehicle, ACCESS, TESLA_DATA);
+		}
+		run_worker(1);
+		assert_eq!(arweave_outbox().len(), 2);
+		mine_upload(leaving, NOW_MS, [1; 32]);
+
+		Registry::set_storage(RuntimeOrigin::signed(ALICE), leaving, StorageBackend::Ipfs)
+			.expect("moved to IPFS");
+		Registry::revoke_collector(RuntimeOrigin::signed(ALICE), revoking, COLLECTOR)
+			.expect("revoked");
+		run_worker(2);
+		// Neither is posted nor anchored now, mined or not.
+		assert!(arweave_outbox().is_empty());
+		assert!(take_batches(env).is_empty());
+		for vehicle in [leaving, revoking] {
+			assert_eq!(local_get::<Vec<u8>>(&envelope_key(vehicle, NOW_MS)), None);
+		}
 	});
 }
