@@ -65,9 +65,7 @@ const PREFIX: &[u8] = sp_offchain::STORAGE_PREFIX;
 /// (a dev gateway); returns it without a trailing `/`.
 pub fn parse_gateway(url: &str) -> Result<String, String> {
 	let url = url.trim_end_matches('/');
-	let parsed = url
-		.parse::<hyper::Uri>()
-		.map_err(|e| format!("{url:?} is not a URL: {e}"))?;
+	let parsed = url.parse::<hyper::Uri>().map_err(|e| format!("{url:?} is not a URL: {e}"))?;
 	let host = parsed.host().ok_or_else(|| format!("{url:?} names no host"))?;
 	if parsed.path_and_query().is_some_and(|path| path.as_str() != "/" && !path.as_str().is_empty())
 	{
@@ -90,7 +88,10 @@ pub struct Uploader<S> {
 	/// The gateway's root URL; `None`: Arweave uploads are off on this node.
 	gateway: Option<String>,
 	https: HttpsClient,
+	/// Rounds run so far.
 	rounds: u64,
+	/// The warning logged last ([`Uploader::warn`]).
+	last_warning: parking_lot::Mutex<Option<String>>,
 }
 
 fn now_ms() -> u64 {
@@ -105,7 +106,14 @@ impl<S: OffchainStorage + 'static> Uploader<S> {
 		keystore: KeystorePtr,
 		gateway: Option<String>,
 	) -> Result<Self, std::io::Error> {
-		Ok(Self { storage, keystore, gateway, https: https_client()?, rounds: 0 })
+		Ok(Self {
+			storage,
+			keystore,
+			gateway,
+			https: https_client()?,
+			rounds: 0,
+			last_warning: Default::default(),
+		})
 	}
 
 	/// Runs rounds for as long as the node runs.
@@ -121,7 +129,20 @@ impl<S: OffchainStorage + 'static> Uploader<S> {
 
 	/// Whether a warning that would repeat every round is due this round.
 	fn warn_now(&self) -> bool {
-		self.rounds % REPEAT_WARNING_EVERY == 0
+		self.rounds.is_multiple_of(REPEAT_WARNING_EVERY)
+	}
+
+	/// Logs `text` as a warning, unless it is the one logged last and the round is not one of
+	/// every [`REPEAT_WARNING_EVERY`]: a gateway that is down or refuses is said when it starts
+	/// and then about once a minute, not every round (the repeats go to `debug`).
+	fn warn(&self, text: String) {
+		let mut last = self.last_warning.lock();
+		if last.as_deref() != Some(text.as_str()) || self.warn_now() {
+			log::warn!(target: LOG_TARGET, "{text}");
+			*last = Some(text);
+		} else {
+			log::debug!(target: LOG_TARGET, "{text}");
+		}
 	}
 
 	/// The outbox as stored, decoded.
@@ -145,14 +166,11 @@ impl<S: OffchainStorage + 'static> Uploader<S> {
 			return;
 		}
 		let Some(gateway) = self.gateway.clone() else {
-			if self.warn_now() {
-				log::warn!(
-					target: LOG_TARGET,
-					"{} readings of vehicles on Arweave wait: this node has no Arweave gateway \
-					 (--collector-arweave-api)",
-					uploads.len()
-				);
-			}
+			self.warn(format!(
+				"{} readings wait for Arweave: this node has no Arweave gateway \
+				 (--collector-arweave-api)",
+				uploads.len()
+			));
 			return;
 		};
 		let mut changes = self.follow_posted(&gateway, &uploads).await;
@@ -227,25 +245,25 @@ impl<S: OffchainStorage + 'static> Uploader<S> {
 			return Vec::new();
 		}
 		let Some(wallet) = self.wallet() else {
-			if self.warn_now() {
-				log::warn!(
-					target: LOG_TARGET,
-					"{} readings wait for Arweave: this node has no Arweave wallet that opens \
-					 (collector_setArweaveWallet)",
-					queued.len()
-				);
-			}
+			self.warn(format!(
+				"{} readings wait for Arweave: this node has no Arweave wallet that opens \
+				 (collector_setArweaveWallet)",
+				queued.len()
+			));
 			return Vec::new();
 		};
 		let anchor = match self.text(format!("{gateway}/tx_anchor")).await {
 			Ok(text) => b64url_decode(text.trim()),
 			Err(why) => {
-				log::warn!(target: LOG_TARGET, "Arweave gateway {gateway}: no anchor: {why}");
+				self.warn(format!(
+					"{} readings wait for Arweave: the gateway {gateway} gave no anchor: {why}",
+					queued.len()
+				));
 				return Vec::new();
 			},
 		};
 		let Some(anchor) = anchor else {
-			log::warn!(target: LOG_TARGET, "Arweave gateway {gateway}: an anchor not base64url");
+			self.warn(format!("the gateway {gateway} gave an anchor that is not base64url"));
 			return Vec::new();
 		};
 		let mut changes = Vec::new();
@@ -265,12 +283,10 @@ impl<S: OffchainStorage + 'static> Uploader<S> {
 					changes.push(Change { seen: seen.clone(), updated });
 				},
 				Err(why) => {
-					log::warn!(
-						target: LOG_TARGET,
+					self.warn(format!(
 						"vehicle {}: reading of {} not stored on Arweave yet: {why}",
-						seen.vehicle,
-						seen.observed_to
-					);
+						seen.vehicle, seen.observed_to
+					));
 					// The gateway's refusal most likely holds for the next ones (no balance).
 					break;
 				},

