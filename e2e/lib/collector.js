@@ -150,7 +150,7 @@ export async function startIpfs() {
 
 /**
  * Starts the dev Arweave gateway (tools/arweave-dev-gateway: arlocal, installed by
- * scripts/setup.sh) on `port` (a free one if not given), state in memory. Returns
+ * scripts/setup.sh) on `port` (a free one if not given), state in a temporary folder. Returns
  * { url, port, mint(address, winston), mine(), get(path), stop() }.
  */
 export async function startArlocal({ port } = {}) {
@@ -175,10 +175,12 @@ export async function startArlocal({ port } = {}) {
     get,
     mint: (address, winston) => ok(`mint/${address}/${winston}`),
     mine: () => ok('mine'),
+    // SIGTERM lets it remove its state folder; SIGKILL if it takes more than 5 s.
     stop: () => new Promise((resolve) => {
       if (child.exitCode !== null) return resolve();
-      child.once('exit', resolve);
-      child.kill('SIGKILL');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      child.once('exit', () => { clearTimeout(timer); resolve(); });
+      child.kill('SIGTERM');
     }),
   };
 }
