@@ -20,6 +20,7 @@
 extern crate alloc;
 
 pub mod collector;
+pub mod commitment;
 pub mod oem;
 pub mod ownership;
 pub mod rewards;
