@@ -2,8 +2,15 @@
 # Generates the weights of DIMO's pallets from their benchmarks, with the benchmark CLI of a
 # `dimo-node` built with the `runtime-benchmarks` feature:
 #
-#   scripts/benchmark.sh                      # every DIMO pallet
+#   scripts/benchmark.sh                      # every DIMO pallet and the upstream ones we configure
 #   scripts/benchmark.sh pallet_vehicles      # one pallet
+#   BENCH_PROFILE=release scripts/benchmark.sh   # with an optimised node (what weights should be)
+#
+# DIMO's pallets get pallets/<name>/src/weights.rs (scripts/weight-template.hbs); the upstream
+# pallets that the runtime configures (assets, preimage, scheduler, democracy, the technical
+# committee's collective) get runtime/src/weights/<pallet>.rs (the benchmark CLI's own template:
+# `WeightInfo<T>` implementing the pallet's trait), measured on this runtime's configuration
+# rather than on polkadot-sdk's reference runtime.
 #
 # For pallet_issuance it also runs `epoch_boundary_with_vehicles` apart (few steps: it registers
 # up to 100,000 vehicles) and prints how long the epoch boundary takes with 10, 1,000 and
@@ -22,8 +29,9 @@ profile="${BENCH_PROFILE:-debug}"
 steps="${BENCH_STEPS:-50}"
 repeat="${BENCH_REPEAT:-20}"
 pallets=("$@")
+upstream=(pallet_assets pallet_preimage pallet_scheduler pallet_democracy pallet_collective)
 if [ ${#pallets[@]} -eq 0 ]; then
-	pallets=(pallet_vehicles pallet_data_access pallet_issuance pallet_governance pallet_anchoring)
+	pallets=(pallet_vehicles pallet_data_access pallet_issuance pallet_governance pallet_anchoring "${upstream[@]}")
 fi
 
 "$ROOT/scripts/setup.sh"
@@ -58,6 +66,16 @@ bench() {
 }
 
 for pallet in "${pallets[@]}"; do
+	if [[ " ${upstream[*]} " == *" $pallet "* ]]; then
+		mkdir -p runtime/src/weights
+		say "benchmarking $pallet (upstream) into runtime/src/weights/$pallet.rs"
+		bench --pallet "$pallet" \
+			--extrinsic '*' \
+			--steps "$steps" \
+			--repeat "$repeat" \
+			--output "runtime/src/weights/$pallet.rs"
+		continue
+	fi
 	crate_dir="pallets/$(echo "${pallet#pallet_}" | tr _ -)"
 	[ -d "$crate_dir" ] || { echo "no crate for $pallet at $crate_dir" >&2; exit 1; }
 	say "benchmarking $pallet into $crate_dir/src/weights.rs"

@@ -12,10 +12,10 @@
 
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { sha256AsU8a } from '@polkadot/util-crypto';
-import { compactAddLength, stringToU8a, u8aConcat, u8aToHex } from '@polkadot/util';
+import { u8aToHex } from '@polkadot/util';
 import { sendOk, sendAndWaitInBlock, moduleError } from '../lib/node.js';
 import { DIMO, fresh, keyring, nodeForFile, onboard as onboardVehicle, waitForAnchors } from '../lib/chain.js';
+import { EXTENSIONS, anchorExtrinsic as anchorExtrinsicFor, record } from '../lib/anchoring.js';
 
 const dev = nodeForFile();
 let api;
@@ -25,45 +25,7 @@ let ferdie;
 const rpc = dev.rpc;
 const ok = (tx, signer) => sendOk(api, tx, signer);
 
-// The runtime's transaction extensions, in order, and what each encodes in a general
-// transaction that a collector sends: nothing, except an immortal era (0x00), nonce 0 (compact)
-// and tip 0 (compact). Checked against the metadata so that a change of the runtime's
-// extensions fails here loudly instead of producing a garbled transaction.
-const EXTENSIONS = [
-  ['AuthorizeCall', []],
-  ['CheckNonZeroSender', []],
-  ['CheckSpecVersion', []],
-  ['CheckTxVersion', []],
-  ['CheckGenesis', []],
-  ['CheckMortality', [0x00]],
-  ['CheckNonce', [0x00]],
-  ['CheckWeight', []],
-  ['ChargeTransactionPayment', [0x00]],
-];
-/** Version 5 | general (0b0100_0000), then the extension version (0). */
-const GENERAL_V5 = [0x45, 0x00];
-
-/** A CIDv1 (raw, sha2-256) of `bytes`. */
-function rawCid(bytes) {
-  return u8aConcat(new Uint8Array([0x01, 0x55, 0x12, 0x20]), sha256AsU8a(bytes));
-}
-
-/**
- * The extrinsic that anchors `records`, signed by `collector` as the offchain worker signs it:
- * the sr25519 signature over ("dimo/anchor-batch/v1", genesis hash, batch), SCALE-encoded.
- */
-function anchorExtrinsic(collector, records) {
-  const batchType = api.tx.anchoring.anchorBatch.meta.args[0].type.toString();
-  const batch = api.registry.createType(batchType, { collector: collector.publicKey, records });
-  const payload = u8aConcat(
-    compactAddLength(stringToU8a('dimo/anchor-batch/v1')),
-    api.genesisHash.toU8a(),
-    batch.toU8a(),
-  );
-  const call = api.tx.anchoring.anchorBatch(batch, collector.sign(payload)).method;
-  const extensions = EXTENSIONS.flatMap(([, bytes]) => bytes);
-  return u8aToHex(compactAddLength(u8aConcat(new Uint8Array(GENERAL_V5), new Uint8Array(extensions), call.toU8a())));
-}
+const anchorExtrinsic = (collector, records) => anchorExtrinsicFor(api, collector, records);
 
 /** Submits a raw extrinsic; resolves with its hash or rejects with the pool's JSON-RPC error. */
 const submit = (hex) => rpc('author_submitExtrinsic', hex);
@@ -83,11 +45,6 @@ async function onboardMany(collector, count, backend = 'Ipfs') {
 /** A vehicle of a fresh funded owner that consents to `collector` and stores on `backend`. */
 async function onboard(collector, backend = 'Ipfs') {
   return (await onboardMany(collector, 1, backend))[0];
-}
-
-function record(vehicle, at, backend = 'Ipfs') {
-  const blob = stringToU8a(JSON.stringify({ v: 1, vehicle, from: at, to: at }));
-  return { vehicle, cid: u8aToHex(rawCid(blob)), size: blob.length, backend, arweaveTx: null, observedFrom: at, observedTo: at };
 }
 
 before(async () => {

@@ -20,8 +20,14 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_issuance, Issuance]
 	[pallet_anchoring, Anchoring]
 	[pallet_governance, Governance]
+	[pallet_assets, Assets]
+	[pallet_preimage, Preimage]
+	[pallet_scheduler, Scheduler]
+	[pallet_democracy, Democracy]
+	[pallet_collective, TechnicalCommittee]
 );
 
 pub use super::{
-	Anchoring, Balances, DataAccess, Governance, Issuance, Sudo, Timestamp, Utility, Vehicles,
+	Anchoring, Assets, Balances, DataAccess, Democracy, Governance, Issuance, Preimage, Scheduler,
+	Sudo, TechnicalCommittee, Timestamp, Utility, Vehicles,
 };

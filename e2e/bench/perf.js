@@ -1,0 +1,197 @@
+// The performance figures of scripts/perf.sh, side by side, on one `dimo-node --dev` (the binary
+// that DIMO_NODE names: perf.sh builds a release one):
+//
+//   1. readings anchored per block and per second, one anchor record per reading
+//      (anchoring.anchorBatch from 4 collectors, 100 records each, resubmitted every block),
+//      against the baseline a user would pick instead: one system.remarkWithEvent per CID;
+//   2. dimo_canRead against state_getStorage of the same grant entry, over HTTP JSON-RPC,
+//      requests per second and p50/p99 latency, with autocannon (npm) as the load generator.
+//
+// Not a test: nothing here fails on a slow machine; it prints figures (and the machine) for the
+// README. The epoch boundary's figures come from scripts/benchmark.sh (pallet_issuance); anchor
+// commitments and the collector's end-to-end rate are not measured yet (issue 18).
+//
+//   node e2e/bench/perf.js      (PERF_BLOCKS: blocks measured per figure, default 5)
+
+import { cpus, totalmem } from 'node:os';
+import autocannon from 'autocannon';
+import { blake2AsHex, mnemonicGenerate } from '@polkadot/util-crypto';
+import { u8aToHex } from '@polkadot/util';
+import { startNode, sendOk, sleep } from '../lib/node.js';
+import { DIMO, keyring, registeredVehicle } from '../lib/chain.js';
+import { anchorExtrinsic, record } from '../lib/anchoring.js';
+
+const BLOCKS = Number(process.env.PERF_BLOCKS ?? 5);
+const COLLECTORS = 4; // 100 records of one collector per block at most (BlockShareUsed)
+const RECORDS_PER_BATCH = 100;
+const LOAD_SECONDS = Number(process.env.PERF_LOAD_SECONDS ?? 10);
+const CONNECTIONS = Number(process.env.PERF_CONNECTIONS ?? 16);
+
+const alice = keyring.addFromUri('//Alice');
+const fresh = () => keyring.addFromMnemonic(mnemonicGenerate());
+
+const node = await startNode({ chain: 'dev' });
+const { api } = node;
+const httpUrl = node.rpcUrl.replace(/^ws/, 'http');
+const rpc = async (method, ...params) => {
+  const res = await fetch(httpUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ id: 1, jsonrpc: '2.0', method, params }),
+  });
+  const body = await res.json();
+  if (body.error) throw Object.assign(new Error(`${method}: ${body.error.message}`), { code: body.error.code });
+  return body.result;
+};
+const blockTimeMs = Number(api.consts.aura?.slotDuration ?? 6000) || 6000;
+const rows = [];
+
+/** Counts the events that `isCounted` matches in each of the next `blocks` blocks after `start()`. */
+async function perBlock(blocks, isCounted, onBlock = async () => {}) {
+  const counts = [];
+  await new Promise((resolve, reject) => {
+    let unsubscribe;
+    api.rpc.chain.subscribeNewHeads(async (header) => {
+      try {
+        const at = await api.at(header.hash);
+        const events = await at.query.system.events();
+        counts.push(events.filter(({ event }) => isCounted(event)).length);
+        await onBlock(header.number.toNumber());
+        if (counts.length >= blocks) {
+          unsubscribe?.();
+          resolve();
+        }
+      } catch (error) {
+        reject(error);
+      }
+    }).then((u) => { unsubscribe = u; }, reject);
+  });
+  return counts;
+}
+
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+const step = (text) => console.error(`[perf] ${text}`);
+// Why the pool refused submissions, with how many times: printed with the figures.
+const refusals = new Map();
+const refused = (error) => refusals.set(error.message, (refusals.get(error.message) ?? 0) + 1);
+
+// 1a. The baseline: one remark per CID, from 24 accounts with their transactions queued ahead.
+{
+  step('the baseline: one remark per CID');
+  const senders = Array.from({ length: 24 }, fresh);
+  await sendOk(api, api.tx.utility.batchAll(senders.map((s) => api.tx.balances.transferKeepAlive(s.address, 1000n * DIMO))), alice);
+  // More than the blocks can take: about 400 a block for the blocks measured and two more.
+  const perSender = Math.ceil((400 * (BLOCKS + 2)) / 24);
+  const signed = [];
+  for (const sender of senders) {
+    const mine = [];
+    signed.push(mine);
+    for (let nonce = 0; nonce < perSender; nonce += 1) {
+      const remark = api.tx.system.remarkWithEvent(u8aToHex(record(0, nonce).cid));
+      mine.push(remark.sign(sender, {
+        nonce,
+        era: 0,
+        blockHash: api.genesisHash,
+        genesisHash: api.genesisHash,
+        runtimeVersion: api.runtimeVersion,
+        signedExtensions: api.registry.signedExtensions,
+      }).toHex());
+    }
+  }
+  // Each sender's transactions in nonce order (out of order they would wait in the pool's
+  // bounded future queue), the senders side by side.
+  await Promise.all(signed.map(async (mine) => {
+    for (const hex of mine) await rpc('author_submitExtrinsic', hex).catch(refused);
+  }));
+  // The first block may be part-filled (the pool was still filling): skip it.
+  const counts = (await perBlock(BLOCKS + 1, (event) => api.events.system.Remarked.is(event))).slice(1);
+  rows.push(['one remark per CID (baseline)', median(counts), counts]);
+}
+
+// 1b. One anchor record per reading: 4 collectors with 100 vehicles each, a batch per collector
+// per block.
+{
+  step(`one anchor record per reading: ${COLLECTORS} collectors, ${RECORDS_PER_BATCH} vehicles each`);
+  const collectors = Array.from({ length: COLLECTORS }, fresh);
+  await sendOk(api, api.tx.sudo.sudo(api.tx.utility.batchAll(
+    collectors.map((c) => api.tx.anchoring.registerCollector(u8aToHex(c.publicKey))))), alice);
+  // 25 vehicles per owner (a batch of 100 registrations would not fit a block), owners side by side.
+  const OWNER_SHARE = 25;
+  const fleets = await Promise.all(collectors.map(async (collector) => {
+    const owners = Array.from({ length: RECORDS_PER_BATCH / OWNER_SHARE }, fresh);
+    return { collector, owners };
+  }));
+  const owners = fleets.flatMap((fleet) => fleet.owners);
+  await sendOk(api, api.tx.utility.batchAll(owners.map((o) => api.tx.balances.transferKeepAlive(o.address, 500n * DIMO))), alice);
+  await Promise.all(fleets.map(async (fleet) => {
+    const shares = await Promise.all(fleet.owners.map(async (owner) => {
+      const events = await sendOk(api, api.tx.utility.batchAll(Array.from({ length: OWNER_SHARE },
+        () => api.tx.vehicles.register(1, blake2AsHex(mnemonicGenerate()), null))), owner);
+      const vehicles = events.filter(({ event }) => api.events.vehicles.Registered.is(event))
+        .map(({ event }) => event.data.vehicle.toNumber());
+      await sendOk(api, api.tx.utility.batchAll(vehicles.flatMap((vehicle) => [
+        api.tx.vehicles.setStorage(vehicle, 'Ipfs'),
+        api.tx.vehicles.authorizeCollector(vehicle, fleet.collector.address, null),
+      ])), owner);
+      return vehicles;
+    }));
+    fleet.vehicles = shares.flat().sort((a, b) => a - b);
+  }));
+  const submitAll = async () => {
+    const at = Date.now();
+    await Promise.all(fleets.map(({ collector, vehicles }) => rpc('author_submitExtrinsic',
+      anchorExtrinsic(api, collector, vehicles.map((vehicle) => record(vehicle, at)))).catch(refused)));
+  };
+  await submitAll();
+  const counts = (await perBlock(BLOCKS + 1, (event) => api.events.anchoring.Anchored.is(event), submitAll)).slice(1);
+  rows.push(['one anchor record per reading', median(counts), counts]);
+}
+
+// 2. dimo_canRead against the raw read of the same grant entry.
+const load = [];
+{
+  step('dimo_canRead against state_getStorage');
+  const owner = fresh();
+  const grantee = fresh();
+  await sendOk(api, api.tx.balances.transferKeepAlive(owner.address, 10n * DIMO), alice);
+  const events = await sendOk(api, api.tx.vehicles.register(1, blake2AsHex(mnemonicGenerate()), null), owner);
+  const vehicle = registeredVehicle(api, events);
+  await sendOk(api, api.tx.dataAccess.grant(vehicle, grantee.address, [{ stream: 'NonLocationData', until: null }]), owner);
+  const key = api.query.dataAccess.grants.key(vehicle, grantee.address);
+  if (!(await rpc('dimo_canRead', vehicle, grantee.address, 'nonLocationData'))) throw new Error('the grant does not read');
+  if (!(await rpc('state_getStorage', key))) throw new Error('no grant entry');
+  const run = async (name, method, params) => {
+    const result = await autocannon({
+      url: httpUrl,
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ id: 1, jsonrpc: '2.0', method, params }),
+      connections: CONNECTIONS,
+      duration: LOAD_SECONDS,
+    });
+    load.push({ name, rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.non2xx });
+  };
+  await run('state_getStorage (grant entry)', 'state_getStorage', [key]);
+  await run('dimo_canRead (same grant)', 'dimo_canRead', [vehicle, grantee.address, 'nonLocationData']);
+}
+
+await node.stop();
+
+const per = (count) => `${count} per block, ${(count * 1000 / blockTimeMs).toFixed(1)}/s`;
+console.log(`\nmachine: ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB; node: ${process.env.DIMO_NODE ?? 'debug build'}; block time ${blockTimeMs / 1000} s; ${BLOCKS} blocks each\n`);
+console.log('readings anchored (median of full blocks)');
+for (const [name, count, counts] of rows) console.log(`  ${name.padEnd(34)} ${per(count).padEnd(28)} blocks: ${counts.join(', ')}`);
+console.log(`  ratio                              ${(rows[1][1] / rows[0][1]).toFixed(2)}× the baseline`);
+console.log(`\nJSON-RPC over HTTP (autocannon, ${CONNECTIONS} connections, ${LOAD_SECONDS} s each)`);
+for (const { name, rps, p50, p99, errors } of load) {
+  console.log(`  ${name.padEnd(34)} ${Math.round(rps).toString().padStart(6)} req/s  p50 ${p50} ms  p99 ${p99} ms${errors ? `  (${errors} errors)` : ''}`);
+}
+console.log(`  ratio                              ${(load[1].rps / load[0].rps).toFixed(2)}× state_getStorage`);
+if (refusals.size) {
+  console.log('\nsubmissions the pool refused (expected: a batch while the collector\'s last is pending)');
+  for (const [message, count] of refusals) console.log(`  ${count} × ${message}`);
+}
+console.log('\nnot measured yet (issue 18): anchor commitments; a collector\'s vehicles polled, stored and anchored per minute');
+await sleep(0);
+process.exit(0);

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Prints DIMO Chain's performance figures side by side, on a release build of dimo-node (what
+# validators run): readings anchored per second (one anchor record per reading) against one
+# remark per CID, and dimo_canRead against state_getStorage of the same key (autocannon).
+# See e2e/bench/perf.js. The epoch boundary's figures: scripts/benchmark.sh pallet_issuance.
+#
+#   scripts/perf.sh                   PERF_BLOCKS (5), PERF_LOAD_SECONDS (10), PERF_CONNECTIONS (16)
+#   PERF_PROFILE=debug scripts/perf.sh    with the debug build (slower: only to try the harness)
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+"$ROOT/scripts/setup.sh"
+profile="${PERF_PROFILE:-release}"
+if [ "$profile" = release ]; then
+	say "building dimo-node (release; the first time takes long)"
+	(cd "$ROOT" && cargo build --locked --release -p dimo-node)
+fi
+export DIMO_NODE="$CARGO_TARGET_DIR/$profile/dimo-node"
+say "measuring with $DIMO_NODE"
+"$NODE22" "$ROOT/e2e/bench/perf.js"
