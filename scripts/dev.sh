@@ -46,7 +46,8 @@ pids+=($!)
 say "starting the dev chain; connect Polkadot.js Apps to ws://127.0.0.1:9944"
 say "  https://polkadot.js.org/apps/?rpc=ws%3A%2F%2F127.0.0.1%3A9944   (Ctrl-C stops everything)"
 SSL_CERT_FILE="$run/trust.pem" "$DIMO_NODE" --dev --no-mdns --collector-ipfs-api http://127.0.0.1:5001 \
-	--collector-oem-host localhost:7443 --collector-arweave-api http://127.0.0.1:1984 "$@" &
+	--collector-oem-host localhost:7443 --collector-arweave-api http://127.0.0.1:1984 \
+	--collector-arweave-confirmations 1 "$@" &
 node_pid=$!
 pids+=("$node_pid")
 

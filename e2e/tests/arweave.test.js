@@ -7,8 +7,8 @@
 // collector_setArweaveWallet. A vehicle on Arweave is onboarded while the gateway is down: its
 // readings wait in the node and nothing is anchored; the gateway comes up with the wallet unfunded:
 // it refuses the transactions, still nothing anchored; the wallet is funded (arlocal's mint route):
-// the waiting readings are posted, and anchored only once mined (arlocal's mine route), oldest
-// first, each with its transaction id. Then: the data under each anchored id re-hashes to the
+// the waiting readings are posted, and anchored only once mined and confirmed (arlocal's mine
+// route; the node asks for one confirmation here), oldest first, each with its transaction id. Then: the data under each anchored id re-hashes to the
 // anchored CID, its tags name DIMO, the vehicle and the window, the owner reads the reading it
 // seals through the collector's gateway; and the wallet's private key appears in no chain state,
 // block, event, node log, or (unsealed) in the node's offchain storage.
@@ -21,7 +21,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { blake2AsHex, sha256AsU8a } from '@polkadot/util-crypto';
 import { hexToU8a, stringToHex, stringToU8a, u8aEq, u8aToHex } from '@polkadot/util';
-import { freePort, rpcCall, sendOk, startNode } from '../lib/node.js';
+import { freePort, rpcCall, sendOk, startNode, waitForBlock } from '../lib/node.js';
 import { DIMO, fresh, keyring, onboard, until, waitForAnchors } from '../lib/chain.js';
 import { genCerts, startArlocal, startSimulator, trustBundle } from '../lib/collector.js';
 import { envelopeHeader, streamAuth } from '../lib/streams.js';
@@ -68,6 +68,8 @@ before(async () => {
     extraArgs: [
       '--collector-oem-host', `localhost:${sim.port}`,
       '--collector-arweave-api', `http://127.0.0.1:${gatewayPort}`,
+      // One block on top of a transaction's before it is anchored (the default is 10).
+      '--collector-arweave-confirmations', '1',
     ],
   });
   await rpc('author_insertKey', 'dcol', '//Ferdie', u8aToHex(ferdie.publicKey));
@@ -116,11 +118,20 @@ describe('Arweave storage', () => {
     const fundedAt = Date.now();
     await gateway.mint(ADDRESS, '1000000000000000');
     const mark = log().length;
-    await logShows(new RegExp(`vehicle ${vehicle.id}: reading of \\d+ posted to Arweave as [A-Za-z0-9_-]{43}`), mark);
+    const [, posted] = await logShows(new RegExp(`vehicle ${vehicle.id}: reading of \\d+ posted to Arweave as ([A-Za-z0-9_-]{43})`), mark);
     // Posted is not stored: nothing is anchored before the gateway mines it.
     assert.deepEqual(await rpc('dimo_anchors', vehicle.id, null, 100), []);
 
+    // Mined but with fewer confirmations than the node asks for: still not anchored.
     await gateway.mine();
+    const status = JSON.parse(new TextDecoder().decode((await gateway.get(`tx/${posted}/status`)).bytes));
+    assert.equal(typeof status.block_height, 'number', 'mined');
+    if (status.number_of_confirmations < 1) {
+      const best = (await api().rpc.chain.getHeader()).number.toNumber();
+      await waitForBlock(api(), best + 2);
+      assert.deepEqual(await rpc('dimo_anchors', vehicle.id, null, 100), [], 'not anchored before its confirmation');
+      await gateway.mine();
+    }
     const first = await waitForAnchors(node.rpcUrl, vehicle.id, 1, { timeoutMs: 120_000 });
     // The reading refused while the gateway was down or unfunded is the one anchored first.
     assert.ok(first[0].observedTo < fundedAt, 'the oldest waiting reading is anchored first');

@@ -11,8 +11,9 @@
 //!
 //! Every [`ROUND_EVERY`], a round:
 //! 1. asks the gateway (`--collector-arweave-api`) the status of each posted transaction
-//!    (`GET /tx/{id}/status`): mined, the upload is ready to anchor; unknown long after it was
-//!    posted ([`outbox::REPOST_AFTER_MS`]), it is queued again;
+//!    (`GET /tx/{id}/status`): mined with `--collector-arweave-confirmations` (default 10), the
+//!    upload is ready to anchor (a recent Arweave block can still be orphaned); unknown long
+//!    after it was posted ([`outbox::REPOST_AFTER_MS`]), it is queued again;
 //! 2. posts the queued ones: a fresh anchor (`GET /tx_anchor`) and price (`GET /price/{bytes}`),
 //!    a format-2 transaction with the upload's tags, signed, `POST /tx`. A refusal (no balance,
 //!    a bad anchor) or a gateway that does not answer leaves the upload queued, logged with
@@ -87,6 +88,8 @@ pub struct Uploader<S> {
 	keystore: KeystorePtr,
 	/// The gateway's root URL; `None`: Arweave uploads are off on this node.
 	gateway: Option<String>,
+	/// The confirmations a mined transaction needs before it is anchored.
+	confirmations: u64,
 	https: HttpsClient,
 	/// Rounds run so far.
 	rounds: u64,
@@ -105,11 +108,13 @@ impl<S: OffchainStorage + 'static> Uploader<S> {
 		storage: S,
 		keystore: KeystorePtr,
 		gateway: Option<String>,
+		confirmations: u64,
 	) -> Result<Self, std::io::Error> {
 		Ok(Self {
 			storage,
 			keystore,
 			gateway,
+			confirmations,
 			https: https_client()?,
 			rounds: 0,
 			last_warning: Default::default(),
@@ -204,7 +209,7 @@ impl<S: OffchainStorage + 'static> Uploader<S> {
 			};
 			let Some(status) = status else { continue };
 			let mut updated = seen.clone();
-			updated.on_status(status, now);
+			updated.on_status(status, now, self.confirmations);
 			if updated == *seen {
 				continue;
 			}

@@ -86,6 +86,16 @@ pub struct Cli {
 	#[arg(long, value_name = "URL", value_parser = crate::arweave::parse_gateway)]
 	pub collector_arweave_api: Option<String>,
 
+	/// How many confirmations (Arweave blocks, as the gateway counts them) a reading's
+	/// transaction needs before the collector anchors it: a recent block can be orphaned, and an
+	/// anchor must name a transaction that stays.
+	#[arg(
+		long,
+		value_name = "N",
+		default_value_t = dimo_offchain::arweave::outbox::DEFAULT_CONFIRMATIONS
+	)]
+	pub collector_arweave_confirmations: u64,
+
 	/// An OEM host (`name` or `name:port`) to which this node's collector may send owners'
 	/// tokens; repeat for each. A source that governance registered on a host not listed here
 	/// is never contacted (logged). None listed: the collector polls no OEM. A node with a host

@@ -19,6 +19,8 @@ pub struct CollectorOptions {
 	pub ipfs_api: String,
 	/// The Arweave gateway readings are posted to, if any ([`crate::arweave`]).
 	pub arweave_api: Option<String>,
+	/// The confirmations a reading's Arweave transaction needs before it is anchored.
+	pub arweave_confirmations: u64,
 	/// The operator's settings.
 	pub settings: Settings,
 }
@@ -128,6 +130,7 @@ mod tests {
 		let options = CollectorOptions {
 			ipfs_api: "http://127.0.0.1:5001".into(),
 			arweave_api: None,
+			arweave_confirmations: 10,
 			settings: Settings {
 				oem_hosts: vec!["a.example.com".into()],
 				max_answer_bytes: 7,

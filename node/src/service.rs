@@ -234,6 +234,7 @@ pub fn new_full<
 				storage,
 				keystore_container.keystore(),
 				collector.arweave_api.clone(),
+				collector.arweave_confirmations,
 			)
 			.map_err(|e| ServiceError::Other(format!("the Arweave uploader: {e}")))?;
 			task_manager.spawn_handle().spawn(

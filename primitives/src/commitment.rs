@@ -29,7 +29,8 @@ use crate::vehicle::{StorageBackend, VehicleId};
 use alloc::vec::Vec;
 use codec::{Decode, DecodeWithMemTracking, Encode};
 use scale_info::TypeInfo;
-use sp_core::{Blake2Hasher, H256};
+use sp_core::{Hasher, H256};
+use sp_runtime::traits::BlakeTwo256;
 
 /// What every leaf hash starts with.
 pub const LEAF_TAG: &[u8] = b"dimo/anchor-leaf/v1";
@@ -72,13 +73,13 @@ impl CommittedRecord {
 	pub fn leaf_hash(&self) -> H256 {
 		let mut preimage = LEAF_TAG.to_vec();
 		self.encode_to(&mut preimage);
-		<Blake2Hasher as sp_core::Hasher>::hash(&preimage)
+		BlakeTwo256::hash(&preimage)
 	}
 }
 
 /// The root of the tree over `leaf_hashes`, in order.
 pub fn root(leaf_hashes: &[H256]) -> H256 {
-	binary_merkle_tree::merkle_root_raw::<Blake2Hasher, _>(leaf_hashes.iter().copied())
+	binary_merkle_tree::merkle_root_raw::<BlakeTwo256, _>(leaf_hashes.iter().copied())
 }
 
 /// The proof of the leaf at `leaf_index` among `leaf_hashes`; `None` if there is no such leaf.
@@ -87,15 +88,17 @@ pub fn proof(leaf_hashes: &[H256], leaf_index: u32) -> Option<Proof> {
 	if leaf_index >= leaf_count {
 		return None;
 	}
-	let proof =
-		binary_merkle_tree::merkle_proof_raw::<Blake2Hasher, _>(leaf_hashes.iter().copied(), leaf_index);
+	let proof = binary_merkle_tree::merkle_proof_raw::<BlakeTwo256, _>(
+		leaf_hashes.iter().copied(),
+		leaf_index,
+	);
 	Some(Proof { leaf_index, leaf_count, siblings: proof.proof })
 }
 
 /// Whether `proof` shows `record` in the tree whose root is `root` (step 4 of the
 /// [module docs](self)).
 pub fn verify(root: &H256, record: &CommittedRecord, proof: &Proof) -> bool {
-	binary_merkle_tree::verify_proof::<Blake2Hasher, _, _>(
+	binary_merkle_tree::verify_proof::<BlakeTwo256, _, _>(
 		root,
 		proof.siblings.iter().copied(),
 		proof.leaf_count,
@@ -109,7 +112,7 @@ mod tests {
 	use super::*;
 
 	fn blake2_256(bytes: &[u8]) -> [u8; 32] {
-		<Blake2Hasher as sp_core::Hasher>::hash(bytes).0
+		BlakeTwo256::hash(bytes).0
 	}
 
 	fn record(vehicle: u64, seq: u64) -> CommittedRecord {
@@ -177,7 +180,8 @@ mod tests {
 	#[test]
 	fn roots_and_proofs_follow_the_documented_algorithm_for_every_size() {
 		for count in 0u32..=33 {
-			let leaves: Vec<H256> = (0..count).map(|i| record(i.into(), i.into()).leaf_hash()).collect();
+			let leaves: Vec<H256> =
+				(0..count).map(|i| record(i.into(), i.into()).leaf_hash()).collect();
 			let tree_root = root(&leaves);
 			assert_eq!(tree_root, documented_root(&leaves), "{count} leaves");
 			for index in 0..count {

@@ -84,11 +84,19 @@ pub enum UploadState {
 	},
 }
 
+/// How many confirmations a mined transaction needs, by default, before it is anchored: an
+/// Arweave block can be orphaned while it is recent, and an anchor must name a transaction that
+/// stays. Ten blocks are about twenty minutes on Arweave.
+pub const DEFAULT_CONFIRMATIONS: u64 = 10;
+
 /// What a gateway says of a posted transaction (`GET /tx/{id}/status`).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum GatewayStatus {
-	/// In a block.
-	Mined,
+	/// In a block, with this many confirmations (blocks on top of it, as the gateway counts).
+	Mined {
+		/// `number_of_confirmations` of the gateway's answer.
+		confirmations: u64,
+	},
 	/// Known, not yet in a block.
 	Pending,
 	/// Not known: never received, or dropped.
@@ -96,7 +104,8 @@ pub enum GatewayStatus {
 }
 
 impl GatewayStatus {
-	/// The status of an answer to `GET /tx/{id}/status`: 200 with the block's JSON when mined;
+	/// The status of an answer to `GET /tx/{id}/status`: 200 with the block's JSON when mined
+	/// (`block_height`, `number_of_confirmations`);
 	/// 202 (Arweave nodes) or 200 with the text `Pending` (arlocal) while pending; 404 when
 	/// unknown. `None` for anything else (the gateway failing says nothing of the transaction).
 	pub fn from_answer(status: u16, body: &[u8]) -> Option<Self> {
@@ -104,7 +113,12 @@ impl GatewayStatus {
 			200 if body.trim_ascii() == b"Pending" => Some(Self::Pending),
 			200 => {
 				let json: serde_json::Value = serde_json::from_slice(body).ok()?;
-				json.get("block_height").and_then(|height| height.as_u64()).map(|_| Self::Mined)
+				json.get("block_height").and_then(|height| height.as_u64())?;
+				let confirmations = json
+					.get("number_of_confirmations")
+					.and_then(|confirmations| confirmations.as_u64())
+					.unwrap_or(0);
+				Some(Self::Mined { confirmations })
 			},
 			202 => Some(Self::Pending),
 			404 => Some(Self::Unknown),
@@ -179,17 +193,20 @@ impl Upload {
 		}
 	}
 
-	/// Follows what the gateway says of its posted transaction at `now_ms`: mined, it is ready
-	/// to anchor; unknown for [`REPOST_AFTER_MS`] since it was posted, it is queued again;
-	/// otherwise it waits. A queued or mined upload is not changed.
-	pub fn on_status(&mut self, status: GatewayStatus, now_ms: u64) {
+	/// Follows what the gateway says of its posted transaction at `now_ms`: mined with at least
+	/// `confirmations`, it is ready to anchor; unknown for [`REPOST_AFTER_MS`] since it was
+	/// posted, it is queued again; otherwise (pending, or mined with fewer confirmations) it
+	/// waits. A queued or mined upload is not changed.
+	pub fn on_status(&mut self, status: GatewayStatus, now_ms: u64, confirmations: u64) {
 		let UploadState::Posted { id, posted_at_ms } = self.state else { return };
 		match status {
-			GatewayStatus::Mined => self.state = UploadState::Mined { id },
+			GatewayStatus::Mined { confirmations: seen } if seen >= confirmations => {
+				self.state = UploadState::Mined { id }
+			},
 			GatewayStatus::Unknown if now_ms.saturating_sub(posted_at_ms) >= REPOST_AFTER_MS => {
 				self.state = UploadState::Queued
 			},
-			GatewayStatus::Unknown | GatewayStatus::Pending => {},
+			GatewayStatus::Mined { .. } | GatewayStatus::Unknown | GatewayStatus::Pending => {},
 		}
 	}
 }
@@ -267,6 +284,8 @@ pub fn apply(outbox: &mut [Upload], changes: &[Change]) -> usize {
 mod tests {
 	use super::*;
 
+	const MINED: GatewayStatus = GatewayStatus::Mined { confirmations: 0 };
+
 	fn upload(vehicle: u64, at: u64) -> Upload {
 		Upload::new(vehicle, at, at, alloc::vec![0x01, 0x55], 10)
 	}
@@ -283,15 +302,36 @@ mod tests {
 			(up.attempts, up.state),
 			(1, UploadState::Posted { id: [1; 32], posted_at_ms: 5_000 })
 		);
-		up.on_status(GatewayStatus::Pending, 7_000);
+		up.on_status(GatewayStatus::Pending, 7_000, 0);
 		assert_eq!(up.mined_id(), None);
-		up.on_status(GatewayStatus::Mined, 8_000);
+		up.on_status(MINED, 8_000, 0);
 		assert_eq!(up.mined_id(), Some([1; 32]));
 		// Mined is final: a later "unknown" (another gateway) does not requeue it.
-		up.on_status(GatewayStatus::Unknown, 8_000 + REPOST_AFTER_MS);
+		up.on_status(GatewayStatus::Unknown, 8_000 + REPOST_AFTER_MS, 0);
 		assert_eq!(up.mined_id(), Some([1; 32]));
 		up.posted([9; 32], 9_000);
 		assert_eq!(up.mined_id(), Some([1; 32]));
+	}
+
+	#[test]
+	fn a_mined_transaction_waits_for_its_confirmations() {
+		let mut up = upload(3, 1_000);
+		up.posted([1; 32], 5_000);
+		for seen in 0..DEFAULT_CONFIRMATIONS {
+			up.on_status(
+				GatewayStatus::Mined { confirmations: seen },
+				6_000,
+				DEFAULT_CONFIRMATIONS,
+			);
+			assert_eq!(up.mined_id(), None, "{seen} confirmations");
+		}
+		// Recent, then gone (an orphaned block): reposted after the delay like any dropped one.
+		up.on_status(GatewayStatus::Unknown, 5_000 + REPOST_AFTER_MS, DEFAULT_CONFIRMATIONS);
+		assert!(up.is_queued());
+		up.posted([2; 32], 6_000);
+		let deep = GatewayStatus::Mined { confirmations: DEFAULT_CONFIRMATIONS };
+		up.on_status(deep, 7_000, DEFAULT_CONFIRMATIONS);
+		assert_eq!(up.mined_id(), Some([2; 32]));
 	}
 
 	#[test]
@@ -299,28 +339,31 @@ mod tests {
 		let mut up = upload(3, 1_000);
 		up.posted([1; 32], 10_000);
 		// Unknown right after posting: the gateway may not have indexed it yet.
-		up.on_status(GatewayStatus::Unknown, 10_000 + REPOST_AFTER_MS - 1);
+		up.on_status(GatewayStatus::Unknown, 10_000 + REPOST_AFTER_MS - 1, 0);
 		assert!(!up.is_queued());
-		up.on_status(GatewayStatus::Unknown, 10_000 + REPOST_AFTER_MS);
+		up.on_status(GatewayStatus::Unknown, 10_000 + REPOST_AFTER_MS, 0);
 		assert!(up.is_queued());
 		up.posted([2; 32], 20_000 + REPOST_AFTER_MS);
 		assert_eq!(up.attempts, 2);
-		up.on_status(GatewayStatus::Unknown, 0);
+		up.on_status(GatewayStatus::Unknown, 0, 0);
 		assert!(!up.is_queued(), "a clock behind the posting time never requeues");
-		up.on_status(GatewayStatus::Mined, 30_000 + REPOST_AFTER_MS);
+		up.on_status(MINED, 30_000 + REPOST_AFTER_MS, 0);
 		assert_eq!(up.mined_id(), Some([2; 32]));
 		let mut up = upload(3, 1_000);
 		up.posted([1; 32], 10_000);
-		up.on_status(GatewayStatus::Unknown, 10_000 + REPOST_AFTER_MS);
+		up.on_status(GatewayStatus::Unknown, 10_000 + REPOST_AFTER_MS, 0);
 		// A queued upload ignores statuses of its old transaction.
-		up.on_status(GatewayStatus::Mined, 10_000 + REPOST_AFTER_MS + 1);
+		up.on_status(MINED, 10_000 + REPOST_AFTER_MS + 1, 0);
 		assert_eq!(up.mined_id(), None);
 	}
 
 	#[test]
 	fn gateway_answers_are_read_as_arweave_and_arlocal_send_them() {
-		let mined = br#"{"block_height":1,"block_indep_hash":"x","number_of_confirmations":0}"#;
-		assert_eq!(GatewayStatus::from_answer(200, mined), Some(GatewayStatus::Mined));
+		let mined = br#"{"block_height":1,"block_indep_hash":"x","number_of_confirmations":3}"#;
+		assert_eq!(
+			GatewayStatus::from_answer(200, mined),
+			Some(GatewayStatus::Mined { confirmations: 3 })
+		);
 		assert_eq!(GatewayStatus::from_answer(200, b"Pending"), Some(GatewayStatus::Pending));
 		assert_eq!(GatewayStatus::from_answer(202, b"Pending"), Some(GatewayStatus::Pending));
 		assert_eq!(GatewayStatus::from_answer(404, b"Not Found"), Some(GatewayStatus::Unknown));
@@ -371,15 +414,15 @@ mod tests {
 		// Vehicle 1's newer readings are mined, its oldest not: it waits for the oldest.
 		for upload in outbox.iter_mut().filter(|u| u.vehicle == 1 && u.observed_from > 10) {
 			upload.posted([upload.observed_from as u8; 32], 0);
-			upload.on_status(GatewayStatus::Mined, 1);
+			upload.on_status(MINED, 1, 0);
 		}
 		outbox[3].posted([50; 32], 0);
-		outbox[3].on_status(GatewayStatus::Mined, 1);
+		outbox[3].on_status(MINED, 1, 0);
 		let ready: Vec<(u64, u64)> =
 			anchorable(&outbox).iter().map(|u| (u.vehicle, u.observed_from)).collect();
 		assert_eq!(ready, alloc::vec![(2, 50)]);
 		outbox[1].posted([10; 32], 0);
-		outbox[1].on_status(GatewayStatus::Mined, 1);
+		outbox[1].on_status(MINED, 1, 0);
 		let ready: Vec<(u64, u64)> =
 			anchorable(&outbox).iter().map(|u| (u.vehicle, u.observed_from)).collect();
 		assert_eq!(ready, alloc::vec![(1, 10), (2, 50)]);

@@ -696,7 +696,7 @@ fn mine_upload(vehicle: u64, observed_from: u64, id: [u8; 32]) {
 		.find(|u| u.vehicle == vehicle && u.observed_from == observed_from)
 		.expect("the outbox holds it");
 	upload.posted(id, NOW_MS);
-	upload.on_status(GatewayStatus::Mined, NOW_MS);
+	upload.on_status(GatewayStatus::Mined { confirmations: 0 }, NOW_MS, 0);
 	sp_io::offchain::local_storage_set(StorageKind::PERSISTENT, OUTBOX_KEY, &uploads.encode());
 }
 
@@ -745,7 +745,7 @@ fn an_arweave_reading_waits_in_the_outbox_and_is_anchored_once_mined_with_its_id
 
 		// Mined: anchored with its transaction id, and out of the outbox.
 		let mut mined = arweave_outbox();
-		mined[0].on_status(GatewayStatus::Mined, NOW_MS + 1);
+		mined[0].on_status(GatewayStatus::Mined { confirmations: 0 }, NOW_MS + 1, 0);
 		sp_io::offchain::local_storage_set(StorageKind::PERSISTENT, OUTBOX_KEY, &mined.encode());
 		run_worker(2);
 		let batches = take_batches(env);
