@@ -98,11 +98,17 @@ describe('an owner onboards a vehicle and shares its data', () => {
     });
     // The same answer straight from the runtime API, as Polkadot.js calls it.
     assert.equal((await api.call.dataAccessApi.canRead(vehicle, grantee.address, 'CurrentLocation')).isTrue, true);
+    // A public stream: anyone reads it (until the vehicle changes hands).
+    await ok(api.tx.dataAccess.setPublic(vehicle, [{ stream: 'ApproximateLocation', until: null }]), owner);
+    assert.equal(await rpc('dimo_canRead', vehicle, buyer.address, 'approximateLocation'), true);
+    assert.equal(await rpc('dimo_canRead', vehicle, buyer.address, 'currentLocation'), false);
+    await canReadAgreesWithTheRuntime(vehicle, [owner, grantee, buyer]);
 
     // Expiry: at block `until` the location stream reads as absent, with no cleanup.
     await waitForBlock(api, until);
     assert.equal(await rpc('dimo_canRead', vehicle, grantee.address, 'currentLocation'), false);
     assert.equal(await rpc('dimo_canRead', vehicle, grantee.address, 'nonLocationData'), true);
+    await canReadAgreesWithTheRuntime(vehicle, [owner, grantee, buyer]);
     const old = await api.rpc.chain.getBlockHash(until - 1);
     assert.equal(await rpc('dimo_canRead', vehicle, grantee.address, 'currentLocation', old.toHex()), true,
       'the answer at an earlier block is the one of that block');
@@ -116,13 +122,34 @@ describe('an owner onboards a vehicle and shares its data', () => {
     assert.equal(await rpc('dimo_canRead', vehicle, grantee.address, 'nonLocationData'), false);
     assert.equal(await rpc('dimo_canRead', vehicle, owner.address, 'nonLocationData'), false);
     assert.equal(await rpc('dimo_canRead', vehicle, buyer.address, 'nonLocationData'), true);
+    assert.equal(await rpc('dimo_canRead', vehicle, grantee.address, 'approximateLocation'), false, 'the old owner\'s public stream');
     assert.deepEqual(await rpc('dimo_grants', vehicle), { owner: buyer.address, public: [], admins: [], grants: [] });
+    await canReadAgreesWithTheRuntime(vehicle, [owner, grantee, buyer]);
     assert.deepEqual(await rpc('dimo_consents', vehicle), { storage: 'local', collectors: [] });
     assert.deepEqual(await rpc('dimo_vehiclesOf', buyer.address), [vehicle]);
     assert.deepEqual(await rpc('dimo_vehiclesOf', owner.address), []);
     assert.equal((await rpc('dimo_vehicle', vehicle)).transfers, 1);
   });
 });
+
+/**
+ * dimo_canRead reads the state natively and decides with the runtime's own rule
+ * (pallet_data_access::may_read): at one block, for every stream and each of `accounts`, it must
+ * answer what the runtime API answers.
+ */
+async function canReadAgreesWithTheRuntime(vehicle, accounts) {
+  const hash = await api.rpc.chain.getBlockHash();
+  const atBlock = await api.at(hash);
+  const streams = ['NonLocationData', 'CurrentLocation', 'AllTimeLocation', 'ApproximateLocation', 'LiveDataSubscription', 'RawData', 'VinCredential'];
+  for (const account of accounts) {
+    for (const stream of streams) {
+      const name = stream[0].toLowerCase() + stream.slice(1);
+      const native = await rpc('dimo_canRead', vehicle, account.address, name, hash.toHex());
+      const runtime = (await atBlock.call.dataAccessApi.canRead(vehicle, account.address, stream)).isTrue;
+      assert.equal(native, runtime, `${name} for ${account.address} at ${hash.toHex()}`);
+    }
+  }
+}
 
 describe('refusals', () => {
   test('calls fail with the pallets\' own errors', async () => {

@@ -56,6 +56,7 @@ where
 		+ HeaderBackend<Block>
 		+ HeaderMetadata<Block, Error = BlockChainError>
 		+ sc_client_api::BlockchainEvents<Block>
+		+ sc_client_api::StorageProvider<Block, sc_service::TFullBackend<Block>>
 		+ Send
 		+ Sync
 		+ 'static,

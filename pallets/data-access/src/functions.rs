@@ -9,29 +9,55 @@ use frame_support::{
 };
 use frame_system::pallet_prelude::BlockNumberFor;
 
+/// Who may read a stream of a vehicle at block `at`, from what storage holds of it: its
+/// `ownership` (none: no such vehicle, nobody), then, only if `who` is not the owner, its public
+/// streams and `who`'s grant entry, each as (ownership version, streams). An entry of an
+/// earlier ownership version gives nothing; a stream is live until its expiry block.
+///
+/// The one rule: [`Pallet::can_read`] decides with it inside the runtime, and the node's
+/// `dimo_canRead` reads the same three entries from the state and decides with it natively,
+/// without a runtime call per request.
+pub fn may_read<AccountId: PartialEq, BlockNumber: PartialOrd>(
+	ownership: Option<Ownership<AccountId>>,
+	who: &AccountId,
+	stream: Stream,
+	at: &BlockNumber,
+	public: impl FnOnce() -> Option<(u32, StreamAccess<BlockNumber>)>,
+	grant: impl FnOnce() -> Option<(u32, StreamAccess<BlockNumber>)>,
+) -> bool {
+	let Some(ownership) = ownership else { return false };
+	if ownership.owner == *who {
+		return true;
+	}
+	let grants_stream = |(version, streams): (u32, StreamAccess<BlockNumber>)| {
+		version == ownership.transfers
+			&& streams.iter().any(|entry| entry.stream == stream && entry.is_live_at(at))
+	};
+	public().is_some_and(grants_stream) || grant().is_some_and(grants_stream)
+}
+
 impl<T: Config> Pallet<T> {
 	/// Whether `who` may read `stream` of `vehicle` at block `at`.
 	///
 	/// Three storage reads at most, whatever the number of grants: the vehicle's ownership, its
-	/// public streams, and the one entry of (`vehicle`, `who`).
+	/// public streams, and the one entry of (`vehicle`, `who`); the rule is [`may_read`].
 	pub fn can_read(
 		vehicle: VehicleId,
 		who: &T::AccountId,
 		stream: Stream,
 		at: BlockNumberFor<T>,
 	) -> bool {
-		let Some(ownership) = T::Vehicles::ownership(vehicle) else { return false };
-		if ownership.owner == *who {
-			return true;
-		}
-		let grants_stream = |version: u32, streams: &StreamAccessOf<T>| {
-			version == ownership.transfers
-				&& streams.iter().any(|entry| entry.stream == stream && entry.is_live_at(&at))
-		};
-		PublicStreams::<T>::get(vehicle)
-			.is_some_and(|public| grants_stream(public.ownership_version, &public.streams))
-			|| Grants::<T>::get(vehicle, who)
-				.is_some_and(|grant| grants_stream(grant.ownership_version, &grant.streams))
+		may_read(
+			T::Vehicles::ownership(vehicle),
+			who,
+			stream,
+			&at,
+			|| {
+				PublicStreams::<T>::get(vehicle)
+					.map(|public| (public.ownership_version, public.streams))
+			},
+			|| Grants::<T>::get(vehicle, who).map(|grant| (grant.ownership_version, grant.streams)),
+		)
 	}
 
 	/// Who may read `vehicle`'s data now, or `None` if no vehicle has this id.

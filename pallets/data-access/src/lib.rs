@@ -66,6 +66,7 @@ pub use pallet::*;
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
 mod functions;
+pub use functions::may_read;
 #[cfg(test)]
 mod mock;
 #[cfg(test)]

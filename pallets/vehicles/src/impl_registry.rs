@@ -5,8 +5,7 @@ use frame_system::pallet_prelude::BlockNumberFor;
 
 impl<T: Config> VehicleRegistry<T::AccountId> for Pallet<T> {
 	fn ownership(vehicle: VehicleId) -> Option<Ownership<T::AccountId>> {
-		Vehicles::<T>::get(vehicle)
-			.map(|record| Ownership { owner: record.owner, transfers: record.transfers })
+		Vehicles::<T>::get(vehicle).map(|record| record.ownership())
 	}
 
 	fn oem_reference(vehicle: VehicleId) -> Option<(OemId, sp_core::H256)> {

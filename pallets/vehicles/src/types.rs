@@ -1,7 +1,7 @@
 //! The records of the vehicle registry, as stored and as the runtime API returns them.
 
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
-use dimo_primitives::vehicle::{OemId, StorageBackend, VehicleId};
+use dimo_primitives::vehicle::{OemId, Ownership, StorageBackend, VehicleId};
 use scale_info::TypeInfo;
 use sp_core::H256;
 
@@ -66,6 +66,14 @@ pub struct CollectorConsent<AccountId, BlockNumber> {
 	pub collector: AccountId,
 	/// The block from which the consent no longer holds, if it expires.
 	pub until: Option<BlockNumber>,
+}
+
+impl<AccountId: Clone, Balance, BlockNumber> Vehicle<AccountId, Balance, BlockNumber> {
+	/// Who owns it, and how many times it changed hands: what the other pallets (through
+	/// [`VehicleRegistry::ownership`]) and the node's `dimo_canRead` read of a vehicle record.
+	pub fn ownership(&self) -> Ownership<AccountId> {
+		Ownership { owner: self.owner.clone(), transfers: self.transfers }
+	}
 }
 
 impl<AccountId, BlockNumber: PartialOrd> CollectorConsent<AccountId, BlockNumber> {

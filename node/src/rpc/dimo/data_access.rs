@@ -1,17 +1,27 @@
-//! `dimo_canRead`, `dimo_grants`: who may read a vehicle's data (`pallet_data_access`' runtime
-//! API, `DataAccessApi`).
+//! `dimo_canRead`, `dimo_grants`: who may read a vehicle's data.
+//!
+//! `dimo_grants` asks `pallet_data_access`' runtime API (`DataAccessApi`). `dimo_canRead` is
+//! the gateway's question, asked on every read: it reads the three entries the answer depends
+//! on (the vehicle record, its public streams, the caller's grant entry) straight from the
+//! state and decides with [`pallet_data_access::may_read`], the very function the runtime's
+//! `can_read` calls, so the rule has one source and a request costs no runtime call.
 
 use super::{Dimo, DimoError};
+use codec::Decode;
 use dimo_primitives::{
 	vehicle::{Stream, VehicleId},
 	AccountId, BlockNumber,
 };
-use dimo_runtime::opaque::Block;
+use dimo_runtime::{opaque::Block, Runtime};
 use jsonrpsee::{core::RpcResult, proc_macros::rpc};
+use pallet_data_access::{may_read, GrantOf, Grants, PublicAccess, PublicStreams};
 use pallet_data_access_runtime_api::{DataAccessApi, StreamExpiry};
+use pallet_vehicles::VehicleOf;
+use sc_client_api::StorageProvider;
 use serde::Serialize;
 use sp_api::ProvideRuntimeApi;
 use sp_blockchain::HeaderBackend;
+use sp_core::storage::StorageKey;
 use sp_runtime::traits::Block as BlockT;
 
 /// A stream that may be read, and until when.
@@ -70,9 +80,28 @@ pub trait DataAccessRpc<BlockHash> {
 	fn grants(&self, vehicle: VehicleId, at: Option<BlockHash>) -> RpcResult<Option<GrantsJson>>;
 }
 
+/// The SCALE-decoded value at `key` of the state at `at`.
+fn read<C, V>(client: &C, at: <Block as BlockT>::Hash, key: Vec<u8>) -> Result<Option<V>, DimoError>
+where
+	C: StorageProvider<Block, sc_service::TFullBackend<Block>>,
+	V: Decode,
+{
+	let Some(data) = client.storage(at, &StorageKey(key)).map_err(DimoError::State)? else {
+		return Ok(None);
+	};
+	V::decode(&mut &data.0[..]).map(Some).map_err(|error| {
+		DimoError::State(sp_blockchain::Error::Storage(format!("a value does not decode: {error}")))
+	})
+}
+
 impl<C> DataAccessRpcServer<<Block as BlockT>::Hash> for Dimo<C>
 where
-	C: ProvideRuntimeApi<Block> + HeaderBackend<Block> + Send + Sync + 'static,
+	C: ProvideRuntimeApi<Block>
+		+ HeaderBackend<Block>
+		+ StorageProvider<Block, sc_service::TFullBackend<Block>>
+		+ Send
+		+ Sync
+		+ 'static,
 	C::Api: DataAccessApi<Block, AccountId, BlockNumber>,
 {
 	fn can_read(
@@ -84,11 +113,31 @@ where
 	) -> RpcResult<bool> {
 		let stream =
 			Stream::from_name(&stream).ok_or_else(|| DimoError::UnknownStream(stream.clone()))?;
-		Ok(self
-			.client
-			.runtime_api()
-			.can_read(self.at(at), vehicle, account, stream)
-			.map_err(DimoError::RuntimeApi)?)
+		let at = self.at(at);
+		// The runtime's `can_read` compares expiries with the block's number.
+		let number =
+			self.client.number(at).map_err(DimoError::State)?.ok_or_else(|| {
+				DimoError::State(sp_blockchain::Error::UnknownBlock(at.to_string()))
+			})?;
+		let client = &*self.client;
+		let record: Option<VehicleOf<Runtime>> =
+			read(client, at, pallet_vehicles::Vehicles::<Runtime>::hashed_key_for(vehicle))?;
+		let Some(ownership) = record.map(|record| record.ownership()) else { return Ok(false) };
+		if ownership.owner == account {
+			return Ok(true);
+		}
+		let public: Option<PublicAccess<BlockNumber>> =
+			read(client, at, PublicStreams::<Runtime>::hashed_key_for(vehicle))?;
+		let grant: Option<GrantOf<Runtime>> =
+			read(client, at, Grants::<Runtime>::hashed_key_for(vehicle, &account))?;
+		Ok(may_read(
+			Some(ownership),
+			&account,
+			stream,
+			&number,
+			|| public.map(|public| (public.ownership_version, public.streams)),
+			|| grant.map(|grant| (grant.ownership_version, grant.streams)),
+		))
 	}
 
 	fn grants(

@@ -33,6 +33,9 @@ pub enum DimoError {
 	/// The runtime API call failed (the runtime lacks the API, or the block is unknown):
 	/// code [`RUNTIME_ERROR`], the runtime's message as data.
 	RuntimeApi(sp_api::ApiError),
+	/// The state at the block could not be read (the block is unknown or pruned): code
+	/// [`RUNTIME_ERROR`], the client's message as data.
+	State(sp_blockchain::Error),
 	/// The stream name is not one of the chain's streams: code [`UNKNOWN_STREAM`], the streams
 	/// listed as data.
 	UnknownStream(String),
@@ -42,7 +45,7 @@ impl DimoError {
 	/// The JSON-RPC error code.
 	pub fn code(&self) -> i32 {
 		match self {
-			DimoError::RuntimeApi(_) => RUNTIME_ERROR,
+			DimoError::RuntimeApi(_) | DimoError::State(_) => RUNTIME_ERROR,
 			DimoError::UnknownStream(_) => UNKNOWN_STREAM,
 		}
 	}
@@ -55,6 +58,11 @@ impl From<DimoError> for ErrorObjectOwned {
 			DimoError::RuntimeApi(error) => {
 				ErrorObject::owned(code, "runtime API call failed", Some(error.to_string()))
 			},
+			DimoError::State(error) => ErrorObject::owned(
+				code,
+				"the state at that block could not be read",
+				Some(error.to_string()),
+			),
 			DimoError::UnknownStream(name) => unknown_stream(&name),
 		}
 	}
@@ -127,5 +135,10 @@ mod tests {
 		assert_eq!(failed.code(), RUNTIME_ERROR);
 		assert_eq!(failed.message(), "runtime API call failed");
 		assert!(failed.data().expect("the runtime's message").get().contains("0x12"));
+		let unread: ErrorObjectOwned =
+			DimoError::State(sp_blockchain::Error::UnknownBlock("0x34".into())).into();
+		assert_eq!(unread.code(), RUNTIME_ERROR);
+		assert_eq!(unread.message(), "the state at that block could not be read");
+		assert!(unread.data().expect("the client's message").get().contains("0x34"));
 	}
 }
