@@ -226,7 +226,7 @@ pub fn add(outbox: &mut Vec<Upload>, upload: Upload) -> Result<(), AddError> {
 	if outbox.iter().any(|held| held.same_reading(&upload)) {
 		return Err(AddError::Duplicate);
 	}
-	if outbox.len() >= MAX_UPLOADS || !has_room_for(outbox, upload.vehicle) {
+	if !has_room_for(outbox, upload.vehicle) {
 		return Err(AddError::Full);
 	}
 	outbox.push(upload);

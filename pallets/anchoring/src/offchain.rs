@@ -344,8 +344,9 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 	}
 
 	/// Puts the envelope of an Arweave vehicle's reading, `anchor`, into the outbox for the
-	/// node's uploader; `false` (logged) if the outbox has no room for it.
-	fn queue_upload(anchor: &AnchorRecord, envelope: &[u8]) -> bool {
+	/// node's uploader; `false` (logged) if the outbox has no room for it. `held` is the outbox
+	/// as this run read it.
+	fn queue_upload(anchor: &AnchorRecord, envelope: &[u8], held: &[Upload]) -> bool {
 		let upload = Upload::new(
 			anchor.vehicle,
 			anchor.observed_from,
@@ -353,9 +354,8 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 			anchor.cid.to_vec(),
 			anchor.size,
 		);
-		// Only this worker adds, under its lock: a reading held already is not replaced (its
-		// envelope would no longer match the CID the outbox holds).
-		let held: Vec<Upload> = read_persistent(OUTBOX_KEY).unwrap_or_default();
+		// Only this worker adds, under its lock, so the run's copy has every reading held: one
+		// held already is not replaced (its envelope would no longer match the CID it holds).
 		if held.iter().any(|other| other.same_reading(&upload)) {
 			return false;
 		}
@@ -537,7 +537,8 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 		Self::refresh_tokens(&mut jobs, now_ms, deadline, max_bytes, seal_key);
 		Self::fetch_readings(&mut jobs, deadline, max_bytes, seal_key);
 		let read_at = sp_io::offchain::timestamp().unix_millis();
-		let records = Self::store_readings(&mut jobs, read_at, deadline, settings, seal_key);
+		let records =
+			Self::store_readings(&mut jobs, read_at, deadline, settings, uploads, seal_key);
 
 		let policy =
 			Policy { poll_every: T::PollEvery::get(), max_backoff: T::MaxPollBackoff::get() };
@@ -719,12 +720,14 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 	/// Builds the records of the readings, seals each in an envelope under its vehicle's
 	/// content key, adds the envelopes of IPFS vehicles to IPFS and those of Arweave vehicles
 	/// to the outbox, keeps the readings for the gateway, and returns the anchor records of
-	/// those stored (Arweave's are anchored once mined).
+	/// those stored (Arweave's are anchored once mined). `uploads` is the outbox as this run
+	/// read it.
 	fn store_readings(
 		jobs: &mut [Job],
 		read_at: u64,
 		deadline: Timestamp,
 		settings: &Settings,
+		uploads: &[Upload],
 		seal_key: &SealKey,
 	) -> Vec<AnchorRecord> {
 		/// A reading: its job, its record and envelope, its anchor, and whether it is stored.
@@ -828,7 +831,7 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 		let mut records = Vec::new();
 		for mut b in built {
 			if b.stored && b.anchor.backend == StorageBackend::Arweave {
-				b.stored = Self::queue_upload(&b.anchor, &b.envelope);
+				b.stored = Self::queue_upload(&b.anchor, &b.envelope, uploads);
 			}
 			if !b.stored {
 				if let Some(job) = jobs.get_mut(b.job) {

@@ -607,15 +607,19 @@ fn an_expiring_token_without_the_oems_oauth_client_is_not_refreshed() {
 	});
 }
 
+/// Polls `vehicle` (due) at block `block`, at Unix milliseconds `at` (the chain's clock too).
+fn poll_at(env: &Offchain, vehicle: u64, block: u64, at: u64) {
+	env.state.write().timestamp = Timestamp::from_unix_millis(at);
+	set_chain_time(at);
+	expect_tesla_data(env, vehicle, ACCESS, TESLA_DATA);
+	run_worker(block);
+}
+
 /// Polls Local `vehicle` in round `round` (a minute and [`POLL_EVERY`] blocks after round 0),
 /// with the offchain randomness `[round; 32]`, and lets the chain take the batch.
 fn poll_local(env: &Offchain, vehicle: u64, round: u64) {
-	let at = NOW_MS + round * 60_000;
-	env.state.write().timestamp = Timestamp::from_unix_millis(at);
 	env.state.write().seed = [round as u8; 32];
-	set_chain_time(at);
-	expect_tesla_data(env, vehicle, ACCESS, TESLA_DATA);
-	run_worker(1 + round * u64::from(POLL_EVERY));
+	poll_at(env, vehicle, 1 + round * u64::from(POLL_EVERY), NOW_MS + round * 60_000);
 	for (batch, _) in take_batches(env) {
 		Anchoring::do_anchor_batch(batch).expect("the chain takes the batch");
 	}
@@ -698,14 +702,6 @@ fn mine_upload(vehicle: u64, observed_from: u64, id: [u8; 32]) {
 	upload.posted(id, NOW_MS);
 	upload.on_status(GatewayStatus::Mined { confirmations: 0 }, NOW_MS, 0);
 	sp_io::offchain::local_storage_set(StorageKind::PERSISTENT, OUTBOX_KEY, &uploads.encode());
-}
-
-/// Polls `vehicle` (due) at block `block`, at Unix milliseconds `at` (the chain's clock too).
-fn poll_at(env: &Offchain, vehicle: u64, block: u64, at: u64) {
-	env.state.write().timestamp = Timestamp::from_unix_millis(at);
-	set_chain_time(at);
-	expect_tesla_data(env, vehicle, ACCESS, TESLA_DATA);
-	run_worker(block);
 }
 
 #[test]
