@@ -36,15 +36,19 @@ fi
 
 "$ROOT/scripts/setup.sh"
 
-say "building dimo-node with the runtime-benchmarks feature ($profile)"
+# Two builds. The runtime's wasm with its benchmarks (what `--runtime` below is given), then the
+# node's benchmark CLI with SKIP_WASM_BUILD: the CLI runs the wasm it is given, so it needs none
+# embedded, and the benchmarking CLI's own test runtime (frame-storage-access-test-runtime) would
+# otherwise have its wasm built too, which the wasm builder cannot do here: it looks the crate up
+# in `cargo metadata` of this workspace (WASM_BUILD_WORKSPACE_HINT), which lists optional
+# dependencies only when a default feature enables them.
 profile_flag=()
 [ "$profile" = release ] && profile_flag=(--release)
-cargo build --locked -p dimo-node --features runtime-benchmarks "${profile_flag[@]}"
-
-# The normal build overwrites both files: keep this build's copies.
+say "building the runtime's wasm with its benchmarks ($profile)"
+cargo build --locked -p dimo-runtime --features runtime-benchmarks "${profile_flag[@]}"
 bench_dir="$CARGO_TARGET_DIR/benchmarks"
 mkdir -p "$bench_dir"
-cp "$CARGO_TARGET_DIR/$profile/dimo-node" "$bench_dir/dimo-node"
+# The normal build overwrites the wasm: keep this build's copy.
 wbuild="$CARGO_TARGET_DIR/$profile/wbuild/dimo-runtime"
 for wasm in dimo_runtime.compact.compressed.wasm dimo_runtime.compact.wasm dimo_runtime.wasm; do
 	if [ -f "$wbuild/$wasm" ]; then
@@ -52,6 +56,9 @@ for wasm in dimo_runtime.compact.compressed.wasm dimo_runtime.compact.wasm dimo_
 		break
 	fi
 done
+say "building dimo-node's benchmark CLI ($profile)"
+SKIP_WASM_BUILD=1 cargo build --locked -p dimo-node --features runtime-benchmarks "${profile_flag[@]}"
+cp "$CARGO_TARGET_DIR/$profile/dimo-node" "$bench_dir/dimo-node"
 
 # The benchmark CLI on this build's runtime, with the dev preset's genesis.
 bench() {

@@ -26,24 +26,31 @@
 //!    proof holds when the last node equals the root ([`verify`]).
 
 use crate::vehicle::{StorageBackend, VehicleId};
-use alloc::vec::Vec;
-use codec::{Decode, DecodeWithMemTracking, Encode};
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
-use sp_core::{Hasher, H256};
-use sp_runtime::traits::BlakeTwo256;
+use sp_core::{ConstU32, Hasher, H256};
+use sp_runtime::{traits::BlakeTwo256, BoundedVec};
 
 /// What every leaf hash starts with.
 pub const LEAF_TAG: &[u8] = b"dimo/anchor-leaf/v1";
 
+/// The longest content id, in bytes (a CIDv1 with a sha2-256 digest takes 36).
+pub const MAX_CID_LEN: u32 = 64;
+
+/// The most siblings a proof has: a tree of at most 2^32 leaves is at most 32 rows high.
+pub const MAX_PROOF_DEPTH: u32 = 32;
+
 /// A record as a commitment's tree holds it: one reading of one vehicle.
-#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo)]
+#[derive(
+	Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+)]
 pub struct CommittedRecord {
 	/// The vehicle that was read.
 	pub vehicle: VehicleId,
 	/// Its place among the vehicle's records (the collector's count, from 0).
 	pub seq: u64,
 	/// The content id of the record's envelope (CIDv1, raw, sha2-256).
-	pub cid: Vec<u8>,
+	pub cid: BoundedVec<u8, ConstU32<MAX_CID_LEN>>,
 	/// The envelope's size, in bytes.
 	pub size: u32,
 	/// Where the envelope is stored.
@@ -58,14 +65,16 @@ pub struct CommittedRecord {
 
 /// A proof that a leaf is in a tree: its index, the tree's size, and the sibling hashes from the
 /// bottom up.
-#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo)]
+#[derive(
+	Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+)]
 pub struct Proof {
 	/// The leaf's index, from 0.
 	pub leaf_index: u32,
 	/// How many leaves the tree has.
 	pub leaf_count: u32,
 	/// The sibling hashes, bottom up.
-	pub siblings: Vec<H256>,
+	pub siblings: BoundedVec<H256, ConstU32<MAX_PROOF_DEPTH>>,
 }
 
 impl CommittedRecord {
@@ -92,7 +101,9 @@ pub fn proof(leaf_hashes: &[H256], leaf_index: u32) -> Option<Proof> {
 		leaf_hashes.iter().copied(),
 		leaf_index,
 	);
-	Some(Proof { leaf_index, leaf_count, siblings: proof.proof })
+	// A tree of at most 2^32 leaves has at most 32 siblings on a path.
+	let siblings = BoundedVec::try_from(proof.proof).ok()?;
+	Some(Proof { leaf_index, leaf_count, siblings })
 }
 
 /// Whether `proof` shows `record` in the tree whose root is `root` (step 4 of the
@@ -110,6 +121,7 @@ pub fn verify(root: &H256, record: &CommittedRecord, proof: &Proof) -> bool {
 #[cfg(test)]
 mod tests {
 	use super::*;
+	use alloc::vec::Vec;
 
 	fn blake2_256(bytes: &[u8]) -> [u8; 32] {
 		BlakeTwo256::hash(bytes).0
@@ -119,7 +131,7 @@ mod tests {
 		CommittedRecord {
 			vehicle,
 			seq,
-			cid: [&[0x01, 0x55, 0x12, 0x20][..], &[seq as u8; 32]].concat(),
+			cid: [&[0x01, 0x55, 0x12, 0x20][..], &[seq as u8; 32]].concat().try_into().unwrap(),
 			size: 300,
 			backend: StorageBackend::Ipfs,
 			arweave_tx: None,

@@ -225,6 +225,19 @@ pub trait DataReaders<AccountId> {
 	fn readers(vehicle: VehicleId) -> Option<Readers<AccountId>>;
 }
 
+/// Whether an owner's consent held at some past block, as the registry's bounded history of
+/// consents can tell.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo)]
+pub enum PastConsent {
+	/// The owner consented to the collector, with this backend, at that block.
+	Given,
+	/// The owner had not consented to it (or not with this backend) at that block.
+	NotGiven,
+	/// The history no longer reaches back to that block (the owner changed consents more
+	/// often since than the registry keeps), and what it keeps does not show the consent.
+	Forgotten,
+}
+
 /// What the owner of a vehicle consented to about collecting its data.
 pub trait ConsentProvider<AccountId, BlockNumber> {
 	/// Whether `collector` may collect the data of `vehicle` at block `at`.
@@ -232,6 +245,16 @@ pub trait ConsentProvider<AccountId, BlockNumber> {
 
 	/// Where the data of `vehicle` may be stored, if the vehicle is registered.
 	fn storage_backend(vehicle: VehicleId) -> Option<StorageBackend>;
+
+	/// Whether, at block `at` (now or earlier), the owner of `vehicle` let `collector` collect
+	/// its data and store it on `backend`: what a proof of a committed record is checked
+	/// against, long after the commitment, when the consent may have changed since.
+	fn consent_at(
+		vehicle: VehicleId,
+		collector: &AccountId,
+		backend: StorageBackend,
+		at: BlockNumber,
+	) -> PastConsent;
 
 	/// Makes the owner of `vehicle` consent to `collector` with no expiry, filling its other
 	/// consent slots first so that [`may_collect`](Self::may_collect) reads the most, and

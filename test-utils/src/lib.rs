@@ -104,6 +104,7 @@ macro_rules! impl_vehicles_config {
 			type VehicleDeposit = VehicleDeposit;
 			type MaxVehiclesPerOwner = frame_support::traits::ConstU32<{ $max_vehicles }>;
 			type MaxCollectorsPerVehicle = frame_support::traits::ConstU32<2>;
+			type MaxConsentSpans = frame_support::traits::ConstU32<4>;
 			type TransferOfferLifetime = frame_support::traits::ConstU64<10>;
 			type OnTransfer = $on_transfer;
 			type OnRetire = $on_retire;

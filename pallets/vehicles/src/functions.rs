@@ -223,6 +223,7 @@ impl<T: Config> Pallet<T> {
 		record.owned_since = frame_system::Pallet::<T>::block_number();
 		Vehicles::<T>::insert(vehicle, record);
 		CollectorConsents::<T>::remove(vehicle);
+		Self::log_consents(vehicle, |history, now| history.end(None, now));
 		TransferOffers::<T>::remove(vehicle);
 		T::OnTransfer::on_vehicle_transfer(vehicle, &owner, &new_owner);
 		Ok(transfers)
@@ -239,6 +240,7 @@ impl<T: Config> Pallet<T> {
 		Self::forget_owned(owner, vehicle);
 		VehicleByReference::<T>::remove(record.oem, record.oem_ref_hash);
 		CollectorConsents::<T>::remove(vehicle);
+		ConsentHistories::<T>::remove(vehicle);
 		TransferOffers::<T>::remove(vehicle);
 		Vehicles::<T>::remove(vehicle);
 		T::OnRetire::on_vehicle_retired(vehicle);
@@ -257,7 +259,7 @@ impl<T: Config> Pallet<T> {
 		collector: T::AccountId,
 		until: Option<BlockNumberFor<T>>,
 	) -> DispatchResult {
-		Self::owned_vehicle(owner, vehicle)?;
+		let record = Self::owned_vehicle(owner, vehicle)?;
 		let now = frame_system::Pallet::<T>::block_number();
 		ensure!(until.is_none_or(|until| until > now), Error::<T>::ExpiryNotInFuture);
 
@@ -272,6 +274,10 @@ impl<T: Config> Pallet<T> {
 			}
 			Ok(())
 		})?;
+		Self::log_consents(vehicle, |history, now| {
+			history.end(Some(&collector), now);
+			history.begin(collector.clone(), record.storage, now, until);
+		});
 		Self::deposit_event(Event::CollectorAuthorized { vehicle, collector, until });
 		Ok(())
 	}
@@ -294,6 +300,7 @@ impl<T: Config> Pallet<T> {
 			}
 			Ok(())
 		})?;
+		Self::log_consents(vehicle, |history, now| history.end(Some(&collector), now));
 		Self::deposit_event(Event::CollectorRevoked { vehicle, collector });
 		Ok(())
 	}
@@ -304,10 +311,55 @@ impl<T: Config> Pallet<T> {
 		backend: StorageBackend,
 	) -> DispatchResult {
 		let mut record = Self::owned_vehicle(owner, vehicle)?;
+		if record.storage != backend {
+			Self::log_consents(vehicle, |history, now| history.change_backend(backend, now));
+		}
 		record.storage = backend;
 		Vehicles::<T>::insert(vehicle, record);
 		Self::deposit_event(Event::StorageSet { vehicle, backend });
 		Ok(())
+	}
+
+	/// Applies `change` to the consent history of `vehicle`, at the current block; an empty
+	/// history is not stored.
+	fn log_consents(
+		vehicle: VehicleId,
+		change: impl FnOnce(&mut ConsentHistoryOf<T>, BlockNumberFor<T>),
+	) {
+		let now = frame_system::Pallet::<T>::block_number();
+		ConsentHistories::<T>::mutate_exists(vehicle, |maybe_history| {
+			let history = maybe_history.get_or_insert_with(|| ConsentHistory {
+				spans: Default::default(),
+				complete_from: Zero::zero(),
+			});
+			change(history, now);
+			if history.spans.is_empty() && history.complete_from.is_zero() {
+				*maybe_history = None;
+			}
+		});
+	}
+
+	/// Whether the consent history of `vehicle` shows that `collector` could collect it onto
+	/// `backend` at block `at`.
+	pub(crate) fn past_consent(
+		vehicle: VehicleId,
+		collector: &T::AccountId,
+		backend: StorageBackend,
+		at: BlockNumberFor<T>,
+	) -> PastConsent {
+		let Some(history) = ConsentHistories::<T>::get(vehicle) else {
+			return PastConsent::NotGiven;
+		};
+		let given = history.spans.iter().any(|span| {
+			span.collector == *collector && span.backend == backend && span.covers(&at)
+		});
+		if given {
+			PastConsent::Given
+		} else if at < history.complete_from {
+			PastConsent::Forgotten
+		} else {
+			PastConsent::NotGiven
+		}
 	}
 
 	/// The record of `vehicle`, if `who` owns it.
@@ -359,6 +411,8 @@ impl<T: Config> Pallet<T> {
 	/// - every vehicle is indexed under its OEM reference, and the index holds nothing else;
 	/// - every vehicle's id is below the next id;
 	/// - consents exist only for registered vehicles, never empty, never twice for a collector;
+	/// - every consent that holds now is an open span of the consent history, onto the
+	///   vehicle's backend; histories exist only for registered vehicles;
 	/// - transfer offers exist only for registered vehicles.
 	#[cfg(any(feature = "try-runtime", feature = "std"))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
@@ -398,8 +452,29 @@ impl<T: Config> Pallet<T> {
 				Vehicles::<T>::get(id).ok_or("an offer of a vehicle that does not exist")?;
 			ensure!(offer.transfers <= record.transfers, "an offer from a later owner");
 		}
+		let now = frame_system::Pallet::<T>::block_number();
+		for (id, history) in ConsentHistories::<T>::iter() {
+			let record = Vehicles::<T>::get(id).ok_or("a history of a vehicle that is gone")?;
+			for span in &history.spans {
+				ensure!(span.until.is_none_or(|until| span.from < until), "an empty span");
+			}
+			// Every consent that holds now is in the history, onto the current backend.
+			for consent in CollectorConsents::<T>::get(id).iter().filter(|c| c.is_live_at(&now)) {
+				ensure!(
+					history.spans.iter().any(|span| span.collector == consent.collector
+						&& span.backend == record.storage
+						&& span.until == consent.until
+						&& span.covers(&now)),
+					"a consent that holds now is not in the history"
+				);
+			}
+		}
 		for (id, consents) in CollectorConsents::<T>::iter() {
 			ensure!(Vehicles::<T>::contains_key(id), "consents of a vehicle that does not exist");
+			ensure!(
+				ConsentHistories::<T>::contains_key(id),
+				"consents of a vehicle without a history"
+			);
 			ensure!(!consents.is_empty(), "an empty list of consents is stored");
 			for (index, consent) in consents.iter().enumerate() {
 				ensure!(

@@ -55,6 +55,15 @@ impl<T: Config> ConsentProvider<T::AccountId, BlockNumberFor<T>> for Pallet<T> {
 		Vehicles::<T>::get(vehicle).map(|record| record.storage)
 	}
 
+	fn consent_at(
+		vehicle: VehicleId,
+		collector: &T::AccountId,
+		backend: StorageBackend,
+		at: BlockNumberFor<T>,
+	) -> PastConsent {
+		Self::past_consent(vehicle, collector, backend, at)
+	}
+
 	#[cfg(feature = "runtime-benchmarks")]
 	fn consent_for_benchmark(
 		vehicle: VehicleId,

@@ -86,7 +86,8 @@ pub use weights::WeightInfo;
 use dimo_primitives::ownership::CollectorRegistry;
 use dimo_primitives::rewards::OnVehicleTransfer;
 use dimo_primitives::vehicle::{
-	ConsentProvider, OemId, OnVehicleRetired, Ownership, StorageBackend, VehicleId, VehicleRegistry,
+	ConsentProvider, OemId, OnVehicleRetired, Ownership, PastConsent, StorageBackend, VehicleId,
+	VehicleRegistry,
 };
 
 #[frame_support::pallet]
@@ -136,6 +137,13 @@ pub mod pallet {
 		/// How many collectors may hold consent for one vehicle at a time.
 		#[pallet::constant]
 		type MaxCollectorsPerVehicle: Get<u32>;
+
+		/// How many spans of consent the history of one vehicle keeps
+		/// ([`ConsentHistories`]): at least twice [`Config::MaxCollectorsPerVehicle`], so that a
+		/// change of backend, which ends and reopens every open span, always finds an ended one
+		/// to drop.
+		#[pallet::constant]
+		type MaxConsentSpans: Get<u32>;
 
 		/// For how many blocks an offer to transfer a vehicle may be accepted.
 		#[pallet::constant]
@@ -189,6 +197,13 @@ pub mod pallet {
 		<T as Config>::MaxCollectorsPerVehicle,
 	>;
 
+	/// The consent history of a vehicle, as stored.
+	pub type ConsentHistoryOf<T> = ConsentHistory<
+		<T as frame_system::Config>::AccountId,
+		BlockNumberFor<T>,
+		<T as Config>::MaxConsentSpans,
+	>;
+
 	/// The id that the next registered vehicle gets.
 	#[pallet::storage]
 	pub type NextVehicleId<T> = StorageValue<_, VehicleId, ValueQuery>;
@@ -227,6 +242,20 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type CollectorConsents<T: Config> =
 		StorageMap<_, Twox64Concat, VehicleId, CollectorConsentsOf<T>, ValueQuery>;
+
+	/// Each vehicle's consents over time: which collector could collect it, onto which
+	/// backend, from which block to which. [`CollectorConsents`] says what holds now; this says
+	/// what held when a collector committed a record (pallets/anchoring checks a proof of a
+	/// committed record against the consent at the commitment's block, possibly long after).
+	///
+	/// Kept across transfers (a record committed under the former owner stays provable),
+	/// removed when the vehicle is retired. Bounded by [`Config::MaxConsentSpans`]: when full,
+	/// the oldest ended span is dropped and the history says from when it is complete.
+	///
+	/// `Twox64Concat`: ids are assigned by the chain.
+	#[pallet::storage]
+	pub type ConsentHistories<T: Config> =
+		StorageMap<_, Twox64Concat, VehicleId, ConsentHistoryOf<T>>;
 
 	/// The open offer to transfer each vehicle, at most one per vehicle.
 	///
@@ -420,6 +449,10 @@ pub mod pallet {
 			assert!(
 				T::MaxCollectorsPerVehicle::get() > 0,
 				"an owner must be able to consent to a collector"
+			);
+			assert!(
+				T::MaxConsentSpans::get() >= T::MaxCollectorsPerVehicle::get().saturating_mul(2),
+				"a change of backend must find an ended span to drop"
 			);
 		}
 

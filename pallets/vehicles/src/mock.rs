@@ -69,6 +69,7 @@ impl pallet_vehicles::Config for Test {
 	type VehicleDeposit = VehicleDeposit;
 	type MaxVehiclesPerOwner = frame_support::traits::ConstU32<MAX_VEHICLES>;
 	type MaxCollectorsPerVehicle = frame_support::traits::ConstU32<MAX_COLLECTORS>;
+	type MaxConsentSpans = frame_support::traits::ConstU32<{ 2 * MAX_COLLECTORS }>;
 	type TransferOfferLifetime = frame_support::traits::ConstU64<TRANSFER_OFFER_LIFETIME>;
 	type OnTransfer = ();
 	type OnRetire = ();

@@ -2,7 +2,7 @@
 
 use crate::{
 	mock::*, AttestationRequired, CollectorConsents, ConsentProvider, Consents, Error, Event,
-	HoldReason, NextVehicleId, Ownership, StorageBackend, VehicleId, VehicleRegistry,
+	HoldReason, NextVehicleId, Ownership, PastConsent, StorageBackend, VehicleId, VehicleRegistry,
 };
 use frame_support::{assert_noop, assert_ok, traits::fungible::InspectHold};
 use sp_core::H256;
@@ -641,5 +641,125 @@ fn reclaim_refuses_a_stale_replayed_or_foreign_attestation() {
 		run_to_block(6);
 		assert_ok!(Vehicles::reclaim(RuntimeOrigin::signed(ALICE), vehicle, attested(ALICE, 1)));
 		assert_eq!(Vehicles::owner_of(vehicle), Some(ALICE));
+	});
+}
+
+/// What the history says of `collector` onto `backend` at each block of `blocks`.
+fn past(
+	vehicle: VehicleId,
+	collector: u64,
+	backend: StorageBackend,
+	blocks: &[u64],
+) -> Vec<PastConsent> {
+	blocks
+		.iter()
+		.map(|at| {
+			<Vehicles as ConsentProvider<u64, u64>>::consent_at(vehicle, &collector, backend, *at)
+		})
+		.collect()
+}
+
+#[test]
+fn the_consent_history_answers_for_past_blocks_after_revocation_backend_change_and_transfer() {
+	use PastConsent::{Given, NotGiven};
+	use StorageBackend::{Ipfs, Local};
+	test(|| {
+		let alice = RuntimeOrigin::signed(ALICE);
+		let vehicle = register(ALICE, 1);
+		assert_eq!(past(vehicle, 50, Local, &[0, 1]), vec![NotGiven, NotGiven]);
+		run_to_block(2);
+		assert_ok!(Vehicles::authorize_collector(alice.clone(), vehicle, 50, Some(20)));
+		run_to_block(4);
+		assert_ok!(Vehicles::set_storage(alice.clone(), vehicle, Ipfs));
+		run_to_block(6);
+		assert_ok!(Vehicles::revoke_collector(alice.clone(), vehicle, 50));
+		run_to_block(8);
+		assert_ok!(Vehicles::authorize_collector(alice.clone(), vehicle, 51, None));
+		// 50 onto Local in [2, 4), onto Ipfs in [4, 6), then nothing.
+		assert_eq!(
+			past(vehicle, 50, Local, &[1, 2, 3, 4, 8]),
+			vec![NotGiven, Given, Given, NotGiven, NotGiven]
+		);
+		assert_eq!(
+			past(vehicle, 50, Ipfs, &[3, 4, 5, 6, 9]),
+			vec![NotGiven, Given, Given, NotGiven, NotGiven]
+		);
+		assert_eq!(past(vehicle, 51, Ipfs, &[7, 8, 100]), vec![NotGiven, Given, Given]);
+		// The current consent agrees with the history at the current block.
+		assert!(Vehicles::may_collect(vehicle, &51, 8));
+		// A transfer ends every span; the history stays for the records made before it.
+		run_to_block(10);
+		assert_ok!(Vehicles::transfer(alice.clone(), vehicle, BOB));
+		assert_ok!(Vehicles::accept_transfer(RuntimeOrigin::signed(BOB), vehicle));
+		assert_eq!(past(vehicle, 51, Ipfs, &[9, 10, 11]), vec![Given, NotGiven, NotGiven]);
+		// The new owner's backend is the default one; a consent onto it begins a new span.
+		assert_ok!(Vehicles::authorize_collector(RuntimeOrigin::signed(BOB), vehicle, 51, None));
+		assert_eq!(past(vehicle, 51, Local, &[9, 10, 11]), vec![NotGiven, Given, Given]);
+		// Retiring the vehicle forgets its history.
+		assert_ok!(Vehicles::retire(RuntimeOrigin::signed(BOB), vehicle));
+		assert_eq!(past(vehicle, 51, Local, &[10]), vec![NotGiven]);
+		assert!(crate::ConsentHistories::<Test>::get(vehicle).is_none());
+	});
+}
+
+#[test]
+fn an_expiring_consent_ends_its_span_when_it_expires_and_a_renewal_begins_another() {
+	use PastConsent::{Given, NotGiven};
+	test(|| {
+		let alice = RuntimeOrigin::signed(ALICE);
+		let vehicle = register(ALICE, 1);
+		assert_ok!(Vehicles::authorize_collector(alice.clone(), vehicle, 50, Some(5)));
+		run_to_block(3);
+		// Renewed before it expired: [1, 3) and [3, ∞).
+		assert_ok!(Vehicles::authorize_collector(alice.clone(), vehicle, 50, None));
+		assert_eq!(
+			past(vehicle, 50, StorageBackend::Local, &[0, 1, 4, 5, 50]),
+			vec![NotGiven, Given, Given, Given, Given]
+		);
+		let spans = crate::ConsentHistories::<Test>::get(vehicle).expect("kept").spans;
+		assert_eq!(
+			spans.iter().map(|s| (s.from, s.until)).collect::<Vec<_>>(),
+			vec![(1, Some(3)), (3, None)]
+		);
+		// A consent granted and revoked in one block held for no block: it leaves no span.
+		run_to_block(6);
+		assert_ok!(Vehicles::authorize_collector(alice.clone(), vehicle, 51, None));
+		assert_ok!(Vehicles::revoke_collector(alice.clone(), vehicle, 51));
+		assert_eq!(crate::ConsentHistories::<Test>::get(vehicle).expect("kept").spans.len(), 2);
+	});
+}
+
+#[test]
+fn a_full_history_drops_its_oldest_ended_span_and_says_it_forgot() {
+	use PastConsent::{Forgotten, Given, NotGiven};
+	test(|| {
+		let alice = RuntimeOrigin::signed(ALICE);
+		let vehicle = register(ALICE, 1);
+		// A consent that stays open through the churn.
+		assert_ok!(Vehicles::authorize_collector(alice.clone(), vehicle, 49, None));
+		// The mock keeps 2 * MAX_COLLECTORS spans; each round adds one ended span.
+		let spans = 2 * MAX_COLLECTORS as u64;
+		for round in 0..spans {
+			run_to_block(2 + 2 * round);
+			assert_ok!(Vehicles::authorize_collector(alice.clone(), vehicle, 50, None));
+			run_to_block(3 + 2 * round);
+			assert_ok!(Vehicles::revoke_collector(alice.clone(), vehicle, 50));
+		}
+		let history = crate::ConsentHistories::<Test>::get(vehicle).expect("kept");
+		assert_eq!(history.spans.len() as u64, spans);
+		// Seven spans began: the first round's, [2, 3), made room for the last; the open span
+		// stayed, and the history says from when it is complete.
+		assert!(history.spans.iter().any(|span| span.collector == 49 && span.until.is_none()));
+		assert_eq!(history.complete_from, 3);
+		assert_eq!(
+			past(vehicle, 50, StorageBackend::Local, &[2, 3, 4]),
+			vec![Forgotten, NotGiven, Given]
+		);
+		assert_eq!(past(vehicle, 49, StorageBackend::Local, &[1, 2]), vec![Given, Given]);
+		let last = 2 + 2 * (spans - 1);
+		assert_eq!(
+			past(vehicle, 50, StorageBackend::Local, &[last, last + 1]),
+			vec![Given, NotGiven]
+		);
 	});
 }

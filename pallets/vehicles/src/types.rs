@@ -2,6 +2,7 @@
 
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use dimo_primitives::vehicle::{OemId, Ownership, StorageBackend, VehicleId};
+use frame_support::{CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound};
 use scale_info::TypeInfo;
 use sp_core::H256;
 
@@ -80,6 +81,111 @@ impl<AccountId, BlockNumber: PartialOrd> CollectorConsent<AccountId, BlockNumber
 	/// Whether the consent holds at block `at`.
 	pub fn is_live_at(&self, at: &BlockNumber) -> bool {
 		self.until.as_ref().is_none_or(|until| at < until)
+	}
+}
+
+/// A stretch of time in which the owner of a vehicle let a collector collect its data onto one
+/// storage backend: from block `from` (included) to `until` (excluded; `None`: open).
+#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, MaxEncodedLen, TypeInfo)]
+pub struct ConsentSpan<AccountId, BlockNumber> {
+	/// The collector.
+	pub collector: AccountId,
+	/// Where the data could be stored.
+	pub backend: StorageBackend,
+	/// The first block of the span.
+	pub from: BlockNumber,
+	/// The block from which the consent no longer held, if it ended or expires.
+	pub until: Option<BlockNumber>,
+}
+
+impl<AccountId, BlockNumber: PartialOrd> ConsentSpan<AccountId, BlockNumber> {
+	/// Whether the span covers block `at`.
+	pub fn covers(&self, at: &BlockNumber) -> bool {
+		self.from <= *at && self.until.as_ref().is_none_or(|until| at < until)
+	}
+}
+
+/// The consents of a vehicle over time: what proofs of committed records are checked against
+/// (see [`ConsentHistories`](crate::ConsentHistories)).
+#[derive(
+	CloneNoBound, PartialEqNoBound, EqNoBound, DebugNoBound, Encode, Decode, MaxEncodedLen, TypeInfo,
+)]
+#[scale_info(skip_type_params(MaxSpans))]
+pub struct ConsentHistory<AccountId, BlockNumber, MaxSpans>
+where
+	AccountId: Clone + PartialEq + Eq + core::fmt::Debug,
+	BlockNumber: Clone + PartialEq + Eq + core::fmt::Debug,
+	MaxSpans: frame_support::traits::Get<u32>,
+{
+	/// The spans kept, in the order they began.
+	pub spans: frame_support::BoundedVec<ConsentSpan<AccountId, BlockNumber>, MaxSpans>,
+	/// The history is complete from this block on: spans that ended before it may have been
+	/// dropped to make room.
+	pub complete_from: BlockNumber,
+}
+
+impl<AccountId, BlockNumber, MaxSpans> ConsentHistory<AccountId, BlockNumber, MaxSpans>
+where
+	AccountId: Clone + PartialEq + Eq + core::fmt::Debug,
+	BlockNumber: Clone + Copy + PartialEq + Eq + PartialOrd + Ord + core::fmt::Debug,
+	MaxSpans: frame_support::traits::Get<u32>,
+{
+	/// Ends, at block `now`, the spans of `collector` (of every collector if `None`) that still
+	/// hold or would hold later. A span that began at `now` held for no block: it goes.
+	pub fn end(&mut self, collector: Option<&AccountId>, now: BlockNumber) {
+		self.spans.retain(|span| {
+			!(collector.is_none_or(|collector| span.collector == *collector)
+				&& span.from == now
+				&& span.until.is_none_or(|until| until > now))
+		});
+		for span in self.spans.iter_mut() {
+			let matches = collector.is_none_or(|collector| span.collector == *collector);
+			if matches && span.until.is_none_or(|until| until > now) {
+				span.until = Some(now);
+			}
+		}
+	}
+
+	/// Begins a span of `collector` onto `backend` at block `now`, ending at `until`. When the
+	/// history is full, the oldest span that has ended makes room, and the history is complete
+	/// only from its end on.
+	pub fn begin(
+		&mut self,
+		collector: AccountId,
+		backend: StorageBackend,
+		now: BlockNumber,
+		until: Option<BlockNumber>,
+	) {
+		if self.spans.is_full() {
+			let ended = self.spans.iter().position(|span| span.until.is_some_and(|u| u <= now));
+			// Never more open spans than collectors per vehicle, which the bound doubles
+			// (checked by the pallet's integrity test): an ended span is always there.
+			let (position, complete_from) = match ended {
+				Some(position) => (position, self.spans[position].until.unwrap_or(now)),
+				None => (0, now),
+			};
+			self.spans.remove(position);
+			self.complete_from = self.complete_from.max(complete_from);
+		}
+		let span = ConsentSpan { collector, backend, from: now, until };
+		if self.spans.try_push(span).is_err() {
+			frame_support::defensive!("a full history made room for the new span");
+		}
+	}
+
+	/// Moves every span that still holds onto `backend` from block `now`: each is ended and
+	/// begun again with the new backend and the same end.
+	pub fn change_backend(&mut self, backend: StorageBackend, now: BlockNumber) {
+		let holding: alloc::vec::Vec<_> = self
+			.spans
+			.iter()
+			.filter(|span| span.until.is_none_or(|until| until > now))
+			.map(|span| (span.collector.clone(), span.until))
+			.collect();
+		self.end(None, now);
+		for (collector, until) in holding {
+			self.begin(collector, backend, now, until);
+		}
 	}
 }
 

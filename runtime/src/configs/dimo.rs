@@ -41,6 +41,7 @@ impl pallet_vehicles::Config for Runtime {
 	type MaxVehiclesPerOwner = ConstU32<1_000>;
 	/// Phase 1.0 runs few collectors.
 	type MaxCollectorsPerVehicle = ConstU32<8>;
+	type MaxConsentSpans = ConstU32<32>;
 	/// A week to accept a vehicle offered to you.
 	type TransferOfferLifetime = ConstU32<{ 7 * DAYS }>;
 	type OnTransfer = Issuance;
