@@ -28,7 +28,8 @@
 use crate::vehicle::{StorageBackend, VehicleId};
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
-use sp_core::{ConstU32, Hasher, H256};
+pub use sp_core::H256;
+use sp_core::{ConstU32, Hasher};
 use sp_runtime::{traits::BlakeTwo256, BoundedVec};
 
 /// What every leaf hash starts with.

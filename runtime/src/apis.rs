@@ -224,6 +224,26 @@ impl_runtime_apis! {
 		fn oem_sources() -> Vec<(OemId, pallet_anchoring::OemSource)> {
 			Anchoring::oem_sources()
 		}
+
+		fn commitment(
+			collector: AccountId,
+			index: u64,
+		) -> Option<pallet_anchoring::CommitmentInfo<BlockNumber>> {
+			Anchoring::commitment(&collector, index)
+		}
+
+		fn commitment_head(collector: AccountId) -> pallet_anchoring::CommitmentHead {
+			Anchoring::commitment_head(&collector)
+		}
+
+		fn verify_committed(
+			collector: AccountId,
+			index: u64,
+			record: pallet_anchoring::CommittedRecord,
+			proof: pallet_anchoring::Proof,
+		) -> Result<pallet_anchoring::CommitmentInfo<BlockNumber>, pallet_anchoring::ProofError> {
+			Anchoring::verify_committed(&collector, index, &record, &proof)
+		}
 	}
 
 	impl pallet_transaction_payment_rpc_runtime_api::TransactionPaymentApi<Block, Balance> for Runtime {

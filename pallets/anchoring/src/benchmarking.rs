@@ -95,6 +95,90 @@ fn signed_batch<T: Config>(
 	(batch, signature)
 }
 
+/// A signed commitment of `key` (whose account is `collector_account`) that takes the place of
+/// its oldest kept one: the collector has made [`Config::MaxCommitmentsKept`] before it.
+fn signed_commitment<T: Config>(
+	key: &T::CollectorId,
+	collector_account: &T::AccountId,
+) -> (CommitmentOf<T>, CollectorSignatureOf<T>) {
+	let kept = u64::from(T::MaxCommitmentsKept::get());
+	let info = CommitmentInfo {
+		root: Default::default(),
+		leaf_count: 1,
+		window_from: 0,
+		window_to: 5,
+		committed_at: BlockNumberFor::<T>::zero(),
+	};
+	Commitments::<T>::insert(collector_account, 0, info);
+	CommitmentHeads::<T>::insert(
+		collector_account,
+		CommitmentHead { next_index: kept, last_window_to: 5 },
+	);
+	let commitment = Commitment {
+		collector: key.clone(),
+		index: kept,
+		root: dimo_primitives::commitment::H256::repeat_byte(7),
+		leaf_count: T::MaxCommitmentLeaves::get(),
+		window_from: 10,
+		window_to: 20,
+	};
+	let genesis = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero());
+	let signature = key
+		.sign(&commitment.signing_payload(&genesis))
+		.expect("the key was generated in the benchmark's keystore; qed");
+	(commitment, signature)
+}
+
+/// A committed record of a vehicle that consents to `collector_account` (its consent list
+/// full, the collector last) with the longest proof a commitment allows: the record is the
+/// first of a tree of the largest power of two of leaves within
+/// [`Config::MaxCommitmentLeaves`], whose commitment is in state.
+fn committed_record<T: Config>(collector_account: &T::AccountId) -> (CommittedRecord, Proof) {
+	use sp_runtime::traits::{BlakeTwo256, Hash};
+	let owner: T::AccountId = account("owner", 0, 0);
+	let vehicle = T::Vehicles::register_for_benchmark(&owner);
+	T::Vehicles::consent_for_benchmark(vehicle, collector_account, StorageBackend::Ipfs);
+	let record = CommittedRecord {
+		vehicle,
+		seq: 1,
+		cid: content_id(vehicle, 1).into_inner().try_into().expect("same bound; qed"),
+		size: 1_024,
+		backend: StorageBackend::Ipfs,
+		arweave_tx: None,
+		observed_from: 10,
+		observed_to: 15,
+	};
+	// Leaf 0 of 2^depth leaves: on every row it is the left node of a pair.
+	let depth = T::MaxCommitmentLeaves::get().ilog2();
+	let mut node = record.leaf_hash();
+	let mut siblings = alloc::vec::Vec::new();
+	for row in 0..depth {
+		let sibling = BlakeTwo256::hash(&row.encode());
+		node = BlakeTwo256::hash(&[node.as_bytes(), sibling.as_bytes()].concat());
+		siblings.push(sibling);
+	}
+	let proof = Proof {
+		leaf_index: 0,
+		leaf_count: 1 << depth,
+		siblings: siblings.try_into().expect("at most 32 rows; qed"),
+	};
+	let info = CommitmentInfo {
+		root: node,
+		leaf_count: 1 << depth,
+		window_from: 0,
+		window_to: 20,
+		committed_at: frame_system::Pallet::<T>::block_number(),
+	};
+	Commitments::<T>::insert(collector_account, 0, info);
+	CommitmentHeads::<T>::insert(
+		collector_account,
+		CommitmentHead { next_index: 1, last_window_to: 20 },
+	);
+	// An earlier claim, so that the head is read and overwritten.
+	ClaimHeads::<T>::insert(vehicle, 5);
+	(record, proof)
+}
+
 /// An HTTPS source with URLs as long as allowed.
 fn longest_source() -> OemSource {
 	let url = |fill: u8| {
@@ -193,6 +277,48 @@ mod benchmarks {
 		_(RawOrigin::<T::AccountId>::Authorized, batch, signature);
 
 		assert_eq!(Heads::<T>::get(first).next_seq, u64::from(T::MaxAnchorsKept::get()) + 1);
+	}
+
+	#[benchmark]
+	fn authorize_commit() -> Result<(), BenchmarkError> {
+		let (key, account) = collector::<T>();
+		let (commitment, signature) = signed_commitment::<T>(&key, &account);
+		let call = Call::<T>::commit { commitment, signature };
+
+		#[block]
+		{
+			call.authorize(TransactionSource::External)
+				.ok_or("commit is an authorized call")?
+				.map_err(|_| "the commitment is valid")?;
+		}
+
+		Ok(())
+	}
+
+	#[benchmark]
+	fn commit() {
+		let (key, account) = collector::<T>();
+		let (commitment, signature) = signed_commitment::<T>(&key, &account);
+		let index = commitment.index;
+
+		#[extrinsic_call]
+		_(RawOrigin::<T::AccountId>::Authorized, commitment, signature);
+
+		assert!(Commitments::<T>::contains_key(&account, index));
+		assert!(!Commitments::<T>::contains_key(&account, 0));
+	}
+
+	#[benchmark]
+	fn claim_activity() {
+		let (_, account) = collector::<T>();
+		let (record, proof) = committed_record::<T>(&account);
+		let vehicle = record.vehicle;
+		let claimant: T::AccountId = whitelisted_caller();
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(claimant), account, 0, record, proof);
+
+		assert_eq!(ClaimHeads::<T>::get(vehicle), Some(15));
 	}
 
 	impl_benchmark_test_suite!(Anchoring, crate::mock::new_test_ext(), crate::mock::Test);

@@ -12,7 +12,7 @@ use dimo_primitives::{
 use frame_support::{ensure, pallet_prelude::*};
 use frame_system::pallet_prelude::BlockNumberFor;
 use sp_runtime::{
-	traits::{Convert, Zero},
+	traits::{Convert, Saturating, Zero},
 	transaction_validity::{
 		InvalidTransaction, TransactionSource, TransactionValidityWithRefund, ValidTransaction,
 	},
@@ -22,6 +22,9 @@ use sp_runtime::{
 /// Marks the tag that a batch provides for its collector, apart from its (vehicle, window)
 /// tags.
 const COLLECTOR_TAG: &[u8; 9] = b"collector";
+
+/// Marks the tag that a commitment provides: (collector, index).
+const COMMITMENT_TAG: &[u8; 10] = b"commitment";
 
 /// The key of a content id in [`AnchoredCids`].
 pub(crate) fn cid_key(cid: &[u8]) -> [u8; 32] {
@@ -252,6 +255,180 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
+	/// Checks a commitment of the collector whose account is `collector` against the state.
+	///
+	/// Run when the pool validates it (through [`Self::authorize_commit`]) and at dispatch.
+	pub(crate) fn check_commitment(
+		collector: &T::AccountId,
+		commitment: &CommitmentOf<T>,
+	) -> Result<(), Error<T>> {
+		ensure!(commitment.leaf_count > 0, Error::<T>::EmptyCommitment);
+		ensure!(commitment.leaf_count <= T::MaxCommitmentLeaves::get(), Error::<T>::TooManyLeaves);
+		ensure!(commitment.window_from <= commitment.window_to, Error::<T>::BadWindow);
+		ensure!(commitment.window_to <= Self::latest_window_end(), Error::<T>::WindowInFuture);
+		let head = CommitmentHeads::<T>::get(collector);
+		ensure!(commitment.index == head.next_index, Error::<T>::CommitmentOutOfOrder);
+		ensure!(
+			head.next_index == 0 || commitment.window_from > head.last_window_to,
+			Error::<T>::StaleWindow
+		);
+		Ok(())
+	}
+
+	/// Decides whether the pool takes a commitment: the collector is registered, the
+	/// signature is its key's over [`Commitment::signing_payload`], and the commitment passes
+	/// [`Self::check_commitment`]. It provides the tag (collector, index): the pool holds one
+	/// commitment per index, and since only the next index is valid, a collector gets at most
+	/// one commitment into a block.
+	pub(crate) fn authorize_commit(
+		_source: TransactionSource,
+		commitment: &CommitmentOf<T>,
+		signature: &CollectorSignatureOf<T>,
+	) -> TransactionValidityWithRefund {
+		let Some(info) = Collectors::<T>::get(&commitment.collector) else {
+			return Err(InvalidTransaction::BadSigner.into());
+		};
+		let genesis = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero());
+		if !commitment.collector.verify(&commitment.signing_payload(&genesis), signature) {
+			return Err(InvalidTransaction::BadProof.into());
+		}
+		Self::check_commitment(&info.account, commitment).map_err(|error| match error {
+			Error::<T>::StaleWindow => InvalidTransaction::Stale,
+			Error::<T>::CommitmentOutOfOrder
+				if commitment.index < CommitmentHeads::<T>::get(&info.account).next_index =>
+			{
+				InvalidTransaction::Stale
+			},
+			Error::<T>::CommitmentOutOfOrder => InvalidTransaction::Future,
+			error => InvalidTransaction::Custom(error.encode().first().copied().unwrap_or(0)),
+		})?;
+		let validity = ValidTransaction::with_tag_prefix("DimoAnchoring")
+			.priority(T::AnchorPriority::get())
+			.longevity(T::AnchorLongevity::get())
+			.propagate(true)
+			.and_provides((COMMITMENT_TAG, commitment.collector.clone(), commitment.index))
+			.build()?;
+		Ok((validity, Weight::zero()))
+	}
+
+	pub(crate) fn do_commit(commitment: CommitmentOf<T>) -> DispatchResult {
+		let collector = Collectors::<T>::get(&commitment.collector)
+			.ok_or(Error::<T>::UnknownCollector)?
+			.account;
+		Self::check_commitment(&collector, &commitment)?;
+		let index = commitment.index;
+		let next_index = index.checked_add(1).ok_or(Error::<T>::SequenceOverflow)?;
+		let info = CommitmentInfo {
+			root: commitment.root,
+			leaf_count: commitment.leaf_count,
+			window_from: commitment.window_from,
+			window_to: commitment.window_to,
+			committed_at: frame_system::Pallet::<T>::block_number(),
+		};
+		Commitments::<T>::insert(&collector, index, info);
+		if let Some(expired) = index.checked_sub(u64::from(T::MaxCommitmentsKept::get())) {
+			Commitments::<T>::remove(&collector, expired);
+		}
+		CommitmentHeads::<T>::insert(
+			&collector,
+			CommitmentHead { next_index, last_window_to: commitment.window_to },
+		);
+		Self::deposit_event(Event::Committed {
+			collector,
+			index,
+			root: commitment.root,
+			leaf_count: commitment.leaf_count,
+			window_from: commitment.window_from,
+			window_to: commitment.window_to,
+		});
+		Ok(())
+	}
+
+	/// Whether `record` was committed by the collector whose account is `collector`, in its
+	/// commitment `index`, as `proof` shows, with the owner's consent; the commitment if so.
+	///
+	/// Per-vehicle rules are checked here, when a record is presented, not when the root is
+	/// committed (the chain never sees the records): the proof leads to the root; the record's
+	/// window is well-formed and inside the commitment's; its content id is a CIDv1 with a
+	/// sha2-256 digest; its Arweave transaction is there exactly when it is on Arweave; and at
+	/// the commitment's block the vehicle's owner let this collector collect it onto this
+	/// backend (pallets/vehicles' consent history, through
+	/// [`ConsentProvider::consent_at`]). That a reading is not counted twice and that a
+	/// vehicle's readings move forward is the business of whoever counts them:
+	/// [`Self::do_claim_activity`] keeps a head per vehicle.
+	pub fn verify_committed(
+		collector: &T::AccountId,
+		index: u64,
+		record: &CommittedRecord,
+		proof: &Proof,
+	) -> Result<CommitmentInfoOf<T>, ProofError> {
+		use dimo_primitives::vehicle::PastConsent;
+		let info = Commitments::<T>::get(collector, index).ok_or(ProofError::UnknownCommitment)?;
+		ensure!(
+			proof.leaf_count == info.leaf_count
+				&& dimo_primitives::commitment::verify(&info.root, record, proof),
+			ProofError::BadProof
+		);
+		ensure!(record.observed_from <= record.observed_to, ProofError::BadWindow);
+		ensure!(
+			info.window_from <= record.observed_from && record.observed_to <= info.window_to,
+			ProofError::OutsideCommitmentWindow
+		);
+		ensure!(read_v1_sha256(&record.cid).is_some(), ProofError::MalformedCid);
+		ensure!(
+			(record.backend == StorageBackend::Arweave) == record.arweave_tx.is_some(),
+			ProofError::ArweaveTxMismatch
+		);
+		ensure!(T::Vehicles::storage_backend(record.vehicle).is_some(), ProofError::UnknownVehicle);
+		match T::Vehicles::consent_at(record.vehicle, collector, record.backend, info.committed_at)
+		{
+			PastConsent::Given => Ok(info),
+			PastConsent::NotGiven => Err(ProofError::NotConsented),
+			PastConsent::Forgotten => Err(ProofError::ConsentForgotten),
+		}
+	}
+
+	pub(crate) fn do_claim_activity(
+		claimant: T::AccountId,
+		collector: T::AccountId,
+		index: u64,
+		record: CommittedRecord,
+		proof: Proof,
+	) -> DispatchResult {
+		let info =
+			Self::verify_committed(&collector, index, &record, &proof).map_err(Error::<T>::from)?;
+		let now = frame_system::Pallet::<T>::block_number();
+		ensure!(
+			now.saturating_sub(info.committed_at) <= T::MaxClaimAge::get(),
+			Error::<T>::ClaimTooLate
+		);
+		let vehicle = record.vehicle;
+		ensure!(
+			ClaimHeads::<T>::get(vehicle).is_none_or(|last| record.observed_from > last),
+			Error::<T>::StaleClaim
+		);
+		ClaimHeads::<T>::insert(vehicle, record.observed_to);
+		T::Activity::note_active(vehicle);
+		Self::deposit_event(Event::ActivityClaimed {
+			vehicle,
+			collector,
+			index,
+			observed_to: record.observed_to,
+			claimant,
+		});
+		Ok(())
+	}
+
+	/// The commitment `index` of the collector whose account is `collector`, if in state.
+	pub fn commitment(collector: &T::AccountId, index: u64) -> Option<CommitmentInfoOf<T>> {
+		Commitments::<T>::get(collector, index)
+	}
+
+	/// Where the commitments of the collector whose account is `collector` stand.
+	pub fn commitment_head(collector: &T::AccountId) -> CommitmentHead {
+		CommitmentHeads::<T>::get(collector)
+	}
+
 	/// The anchors of `vehicle` still in state whose sequence number is `from` or more, at
 	/// most `limit` of them, oldest first.
 	pub fn anchors(vehicle: VehicleId, from: u64, limit: u32) -> Vec<AnchorOf<T>> {
@@ -323,6 +500,29 @@ impl<T: Config> Pallet<T> {
 			);
 		}
 		ensure!(OemSources::<T>::count() <= T::MaxOemSources::get(), "sources within bound");
+		for (collector, head) in CommitmentHeads::<T>::iter() {
+			let kept = u64::from(T::MaxCommitmentsKept::get());
+			let first_kept = head.next_index.saturating_sub(kept);
+			let mut count = 0u64;
+			for (index, info) in Commitments::<T>::iter_prefix(&collector) {
+				count = count.saturating_add(1);
+				ensure!(
+					(first_kept..head.next_index).contains(&index),
+					"a commitment outside the collector's kept range"
+				);
+				ensure!(info.window_to <= head.last_window_to, "a commitment after the head");
+			}
+			ensure!(count <= kept, "more commitments kept than the bound");
+		}
+		ensure!(
+			Commitments::<T>::iter_keys()
+				.all(|(collector, _)| CommitmentHeads::<T>::contains_key(&collector)),
+			"a commitment without a head"
+		);
+		ensure!(
+			ClaimHeads::<T>::iter_keys().all(registered),
+			"a retired vehicle left a claim head behind"
+		);
 		ensure!(
 			Collectors::<T>::iter().count() == Collectors::<T>::count() as usize,
 			"the collector counter is right"
@@ -337,6 +537,7 @@ impl<T: Config> Pallet<T> {
 impl<T: Config> dimo_primitives::vehicle::OnVehicleRetired for Pallet<T> {
 	fn on_vehicle_retired(vehicle: VehicleId) {
 		Heads::<T>::remove(vehicle);
+		ClaimHeads::<T>::remove(vehicle);
 		let anchors = LatestAnchors::<T>::take(vehicle);
 		for anchor in anchors {
 			AnchoredCids::<T>::remove(vehicle, cid_key(&anchor.cid));
@@ -345,7 +546,7 @@ impl<T: Config> dimo_primitives::vehicle::OnVehicleRetired for Pallet<T> {
 
 	fn on_vehicle_retired_weight() -> Weight {
 		let kept = u64::from(T::MaxAnchorsKept::get());
-		T::DbWeight::get().reads_writes(1, kept.saturating_add(2))
+		T::DbWeight::get().reads_writes(1, kept.saturating_add(3))
 	}
 }
 
@@ -360,6 +561,22 @@ impl<T: Config> dimo_primitives::ownership::CollectorRegistry<T::CollectorId> fo
 	fn register_for_benchmarks(collector: T::CollectorId) {
 		if !Collectors::<T>::contains_key(&collector) {
 			let _ = Self::do_register_collector(collector);
+		}
+	}
+}
+
+impl<T: Config> From<ProofError> for Error<T> {
+	fn from(error: ProofError) -> Self {
+		match error {
+			ProofError::UnknownCommitment => Error::<T>::UnknownCommitment,
+			ProofError::BadProof => Error::<T>::BadProof,
+			ProofError::BadWindow => Error::<T>::BadWindow,
+			ProofError::OutsideCommitmentWindow => Error::<T>::OutsideCommitmentWindow,
+			ProofError::MalformedCid => Error::<T>::MalformedCid,
+			ProofError::ArweaveTxMismatch => Error::<T>::ArweaveTxMismatch,
+			ProofError::UnknownVehicle => Error::<T>::UnknownVehicle,
+			ProofError::NotConsented => Error::<T>::CollectorNotConsented,
+			ProofError::ConsentForgotten => Error::<T>::ConsentForgotten,
 		}
 	}
 }

@@ -16,7 +16,10 @@
 //!
 //! A collector submits [`anchor_batch`](Pallet::anchor_batch): records of readings (vehicle,
 //! content id, size, storage backend, observed window), signed as a whole with its collector
-//! key.
+//! key; or, at the fleet's scale, [`commit`](Pallet::commit): one Merkle root over a window's
+//! records, which stay with the collector. Anyone proves a committed record against its root
+//! ([`Pallet::verify_committed`], the runtime API's `verify_committed`), and
+//! [`claim_activity`](Pallet::claim_activity) counts a proved record's vehicle as active.
 //!
 //! ## Terminology
 //!
@@ -53,6 +56,30 @@
 //!   each vehicle's windows must move forward ([`AnchorHead`]).
 //! - **Activity.** Each anchor reports the vehicle to [`Config::Activity`] (pallets/issuance),
 //!   which is what makes it earn rewards in the epoch.
+//! - **Commitments for the fleet's scale.** A record costs a block ~3 ms of weight and ~100
+//!   bytes of state: per-record anchoring tops out at a few hundred readings a block, while the
+//!   fleet (16 million vehicles) needs tens of thousands a second. A commitment costs the same
+//!   whatever its size (up to [`Config::MaxCommitmentLeaves`] records): the chain keeps the
+//!   root, the count, the window and the block, in a ring of [`Config::MaxCommitmentsKept`]
+//!   per collector ([`Commitments`]); a collector's commitments are numbered and their windows
+//!   move forward ([`CommitmentHeads`]), and the pool takes only a collector's next one, so at
+//!   most one a block. The tree and the proof are `dimo_primitives::commitment`'s, documented
+//!   so that anyone can check without DIMO code.
+//! - **Per-vehicle rules when a record is presented.** The chain never sees a committed
+//!   record, so what a batch checks per record is checked when a proof is presented: the
+//!   window inside the commitment's, the content id, the Arweave transaction, and the owner's
+//!   consent to the collector and the backend **at the commitment's block**, from the
+//!   registry's consent history (a revocation later does not unmake a record made while
+//!   consented). That each reading counts once and a vehicle's readings move forward is the
+//!   business of whoever counts them: [`claim_activity`](Pallet::claim_activity) keeps a head
+//!   per vehicle ([`ClaimHeads`]), so activity costs one write per claim (an owner needs one an
+//!   epoch), not one per reading, and must show a commitment at most [`Config::MaxClaimAge`]
+//!   old.
+//! - **Why per-record anchoring stays.** A batch puts the reading itself on chain: its anchor
+//!   is in state ([`LatestAnchors`]) and in an event, found with a plain storage query and no
+//!   collector online, and it counts as activity at once. That is what a vehicle's latest
+//!   readings need for a small fleet or for readings someone must find without asking the
+//!   collector. Commitments are for volume: the rest of the fleet's readings.
 //! - **Collection runs in this pallet's offchain worker** ([`offchain`]): on a node whose
 //!   keystore holds a registered collector key, it polls the OEMs of the consented vehicles it
 //!   holds credentials for, stores the readings and submits their anchors. It lives here because
@@ -180,9 +207,31 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxPollBackoff: Get<u32>;
 
+		/// How many records one commitment may hold: a proof has at most its base-2 log
+		/// siblings.
+		#[pallet::constant]
+		type MaxCommitmentLeaves: Get<u32>;
+
+		/// How many of a collector's latest commitments stay in state, where proofs are checked
+		/// against them. Older roots stay in the `Committed` events of their blocks.
+		#[pallet::constant]
+		type MaxCommitmentsKept: Get<u32>;
+
+		/// How old a commitment may be, in blocks, for its records to count as activity
+		/// ([`Pallet::claim_activity`]): a claim shows that the vehicle sent data recently, not
+		/// once long ago. At most [`Config::MaxCommitmentsKept`].
+		#[pallet::constant]
+		type MaxClaimAge: Get<BlockNumberFor<Self>>;
+
 		/// Weights of this pallet's calls.
 		type WeightInfo: WeightInfo;
 	}
+
+	/// A commitment, as submitted.
+	pub type CommitmentOf<T> = Commitment<<T as Config>::CollectorId>;
+
+	/// A commitment, as stored.
+	pub type CommitmentInfoOf<T> = CommitmentInfo<BlockNumberFor<T>>;
 
 	/// A batch of records, as submitted.
 	pub type AnchorBatchOf<T> =
@@ -262,6 +311,32 @@ pub mod pallet {
 	pub type CollectorLoad<T: Config> =
 		StorageMap<_, Blake2_128Concat, T::AccountId, (BlockNumberFor<T>, u32)>;
 
+	/// The latest commitments of each collector (by account), by index. Bounded by
+	/// [`Config::MaxCommitmentsKept`] per collector: a new commitment removes the one that many
+	/// indices older.
+	///
+	/// `Blake2_128Concat` for accounts (keys' bytes), `Twox64Concat` for indices (counted by
+	/// the chain).
+	#[pallet::storage]
+	pub type Commitments<T: Config> =
+		StorageDoubleMap<_, Blake2_128Concat, T::AccountId, Twox64Concat, u64, CommitmentInfoOf<T>>;
+
+	/// Where each collector's commitments stand (by account): the next index and the end of
+	/// the last window. Kept when the collector is removed, so that its index never repeats.
+	///
+	/// `Blake2_128Concat`: accounts are keys' bytes.
+	#[pallet::storage]
+	pub type CommitmentHeads<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, CommitmentHead, ValueQuery>;
+
+	/// The end of the observed window of the last committed record claimed as activity for
+	/// each vehicle ([`Pallet::claim_activity`]): a claim must present a later reading, so no
+	/// reading counts twice.
+	///
+	/// `Twox64Concat`: ids are assigned by the chain. Removed with the vehicle.
+	#[pallet::storage]
+	pub type ClaimHeads<T> = StorageMap<_, Twox64Concat, VehicleId, u64>;
+
 	#[pallet::genesis_config]
 	#[derive(frame_support::DefaultNoBound)]
 	pub struct GenesisConfig<T: Config> {
@@ -336,6 +411,34 @@ pub mod pallet {
 			/// The end of the observed window, in Unix milliseconds.
 			observed_to: u64,
 		},
+		/// A collector committed to the records of a window.
+		Committed {
+			/// The account of the collector.
+			collector: T::AccountId,
+			/// The commitment's index among the collector's.
+			index: u64,
+			/// The root of its tree.
+			root: dimo_primitives::commitment::H256,
+			/// How many records it holds.
+			leaf_count: u32,
+			/// The start of its window, Unix ms.
+			window_from: u64,
+			/// The end of its window, Unix ms.
+			window_to: u64,
+		},
+		/// A committed record was proved, and its vehicle counted as active.
+		ActivityClaimed {
+			/// The vehicle.
+			vehicle: VehicleId,
+			/// The account of the collector that committed the record.
+			collector: T::AccountId,
+			/// The commitment's index.
+			index: u64,
+			/// The end of the record's observed window: later claims need a later one.
+			observed_to: u64,
+			/// Who presented the proof.
+			claimant: T::AccountId,
+		},
 	}
 
 	#[pallet::error]
@@ -388,6 +491,26 @@ pub mod pallet {
 		BlockShareUsed,
 		/// A record on Arweave names no Arweave transaction, or a record elsewhere names one.
 		ArweaveTxMismatch,
+		/// A commitment holds no record.
+		EmptyCommitment,
+		/// A commitment holds more than [`Config::MaxCommitmentLeaves`] records.
+		TooManyLeaves,
+		/// A commitment's index is not the collector's next one
+		/// ([`CommitmentHead::next_index`]).
+		CommitmentOutOfOrder,
+		/// The collector has no commitment with this index in state.
+		UnknownCommitment,
+		/// The proof does not lead from the record to the commitment's root.
+		BadProof,
+		/// The record's observed window is not inside its commitment's.
+		OutsideCommitmentWindow,
+		/// The vehicle's consent history no longer reaches back to the commitment's block.
+		ConsentForgotten,
+		/// The commitment is older than [`Config::MaxClaimAge`]: its records no longer count
+		/// as activity.
+		ClaimTooLate,
+		/// The record's window does not start after the last one claimed for its vehicle.
+		StaleClaim,
 	}
 
 	#[pallet::hooks]
@@ -401,6 +524,12 @@ pub mod pallet {
 			);
 			assert!(T::AnchorLongevity::get() > 0, "a batch must stay valid for a block at least");
 			assert!(T::PollEvery::get() > 0, "a vehicle is polled at most once a block");
+			assert!(T::MaxCommitmentLeaves::get() > 0, "a commitment must hold a record");
+			assert!(T::MaxCommitmentsKept::get() > 0, "a collector keeps its last commitment");
+			assert!(
+				T::MaxClaimAge::get() <= T::MaxCommitmentsKept::get().into(),
+				"a claimable commitment is still in state (at most one per collector per block)"
+			);
 		}
 
 		/// On a collector node (a registered collector key in the keystore): polls the due
@@ -500,6 +629,59 @@ pub mod pallet {
 			// The signature was checked when the transaction was authorized, in this block.
 			let _ = signature;
 			Self::do_anchor_batch(batch)
+		}
+
+		/// Commits to the records of a window: the root of their Merkle tree and their count
+		/// (see [`dimo_primitives::commitment`]). The records stay with the collector, which
+		/// serves inclusion proofs; a proof is checked against the root with
+		/// [`Pallet::verify_committed`] (the runtime API's `verify_committed`).
+		///
+		/// - Origin: authorized (a general transaction that [`Pallet::authorize_commit`]
+		///   accepted): `signature` is the collector's over [`Commitment::signing_payload`].
+		/// - Errors: [`Error::UnknownCollector`], [`Error::EmptyCommitment`],
+		///   [`Error::TooManyLeaves`], [`Error::BadWindow`], [`Error::WindowInFuture`],
+		///   [`Error::CommitmentOutOfOrder`], [`Error::StaleWindow`] (the window does not start
+		///   after the collector's last one). In the pool the same conditions, and a bad
+		///   signature, make the transaction invalid.
+		/// - Events: [`Event::Committed`].
+		#[pallet::call_index(5)]
+		#[pallet::authorize(Pallet::<T>::authorize_commit)]
+		#[pallet::weight_of_authorize(T::WeightInfo::authorize_commit())]
+		pub fn commit(
+			origin: OriginFor<T>,
+			commitment: CommitmentOf<T>,
+			signature: CollectorSignatureOf<T>,
+		) -> DispatchResult {
+			ensure_authorized(origin)?;
+			// The signature was checked when the transaction was authorized, in this block.
+			let _ = signature;
+			Self::do_commit(commitment)
+		}
+
+		/// Proves a committed record and counts its vehicle as active in the current epoch
+		/// ([`Config::Activity`]): how committed readings earn rewards, one claim per vehicle
+		/// when it suits, instead of one write per reading. Anyone may claim (the rewards go to
+		/// the vehicle's owner): its owner, the collector, a service.
+		///
+		/// - Origin: signed.
+		/// - Errors: those of [`Pallet::verify_committed`] ([`Error::UnknownCommitment`],
+		///   [`Error::BadProof`], [`Error::BadWindow`], [`Error::OutsideCommitmentWindow`],
+		///   [`Error::MalformedCid`], [`Error::ArweaveTxMismatch`], [`Error::UnknownVehicle`],
+		///   [`Error::CollectorNotConsented`], [`Error::ConsentForgotten`]),
+		///   [`Error::ClaimTooLate`], [`Error::StaleClaim`].
+		/// - Events: [`Event::ActivityClaimed`].
+		#[pallet::call_index(6)]
+		#[pallet::weight(T::WeightInfo::claim_activity()
+			.saturating_add(T::Activity::note_active_weight()))]
+		pub fn claim_activity(
+			origin: OriginFor<T>,
+			collector: T::AccountId,
+			index: u64,
+			record: CommittedRecord,
+			proof: Proof,
+		) -> DispatchResult {
+			let claimant = ensure_signed(origin)?;
+			Self::do_claim_activity(claimant, collector, index, record, proof)
 		}
 	}
 }

@@ -36,6 +36,12 @@ pub const MAX_ANCHORS_KEPT: u32 = 3;
 /// far.
 pub const POLL_EVERY: u32 = 2;
 pub const MAX_POLL_BACKOFF: u32 = 16;
+/// How many records a commitment may hold in tests: 2^10.
+pub const MAX_COMMITMENT_LEAVES: u32 = 1 << 10;
+/// How many commitments of a collector stay in state in tests.
+pub const MAX_COMMITMENTS_KEPT: u32 = 4;
+/// How old, in blocks, a commitment may be for a claim in tests.
+pub const MAX_CLAIM_AGE: u64 = 3;
 /// The OEM registered at genesis.
 pub const TESLA: u32 = 1;
 
@@ -145,6 +151,9 @@ impl pallet_anchoring::Config for Test {
 	type AnchorLongevity = frame_support::traits::ConstU64<16>;
 	type PollEvery = ConstU32<POLL_EVERY>;
 	type MaxPollBackoff = ConstU32<MAX_POLL_BACKOFF>;
+	type MaxCommitmentLeaves = ConstU32<MAX_COMMITMENT_LEAVES>;
+	type MaxCommitmentsKept = ConstU32<MAX_COMMITMENTS_KEPT>;
+	type MaxClaimAge = frame_support::traits::ConstU64<MAX_CLAIM_AGE>;
 	type WeightInfo = ();
 }
 

@@ -25,6 +25,11 @@ pub type SourceUrl = BoundedVec<u8, ConstU32<MAX_URL_LEN>>;
 /// signature made for anything else (another pallet, another purpose) never passes for a batch.
 pub const BATCH_SIGNING_CONTEXT: &[u8] = b"dimo/anchor-batch/v1";
 
+/// What the signature of a commitment covers, before the chain's genesis hash and the
+/// commitment.
+pub const COMMITMENT_SIGNING_CONTEXT: &[u8] = b"dimo/anchor-commitment/v1";
+
+pub use dimo_primitives::commitment::{CommittedRecord, Proof};
 pub use dimo_primitives::oem::OemApi;
 
 /// Where a collector reaches an OEM's API. Governance registers it; a collector polls no other
@@ -143,6 +148,109 @@ pub struct Anchor<AccountId, BlockNumber> {
 	pub observed_to: u64,
 	/// The block in which it was anchored.
 	pub anchored_at: BlockNumber,
+}
+
+/// A commitment as a collector submits it: the root of the Merkle tree over the records of one
+/// window ([`dimo_primitives::commitment`] says how the tree is built and proofs checked).
+#[derive(
+	Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+)]
+pub struct Commitment<CollectorId> {
+	/// The collector's public key.
+	pub collector: CollectorId,
+	/// Its place among the collector's commitments, from 0: each one names the next.
+	pub index: u64,
+	/// The root of the tree.
+	pub root: dimo_primitives::commitment::H256,
+	/// How many records (leaves) the tree has.
+	pub leaf_count: u32,
+	/// The start of the window that every record's observed window lies in, Unix ms.
+	pub window_from: u64,
+	/// The end of that window, Unix ms.
+	pub window_to: u64,
+}
+
+impl<CollectorId: Encode> Commitment<CollectorId> {
+	/// The bytes that the collector signs: [`COMMITMENT_SIGNING_CONTEXT`], the chain's genesis
+	/// hash and the commitment.
+	pub fn signing_payload(&self, genesis_hash: &impl Encode) -> alloc::vec::Vec<u8> {
+		(COMMITMENT_SIGNING_CONTEXT, genesis_hash, self).encode()
+	}
+}
+
+/// A commitment as kept in state.
+#[derive(
+	Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+)]
+pub struct CommitmentInfo<BlockNumber> {
+	/// The root of the tree.
+	pub root: dimo_primitives::commitment::H256,
+	/// How many records the tree has.
+	pub leaf_count: u32,
+	/// The start of the window of its records, Unix ms.
+	pub window_from: u64,
+	/// The end of the window of its records, Unix ms.
+	pub window_to: u64,
+	/// The block that took it: the collector's consent is checked at this block.
+	pub committed_at: BlockNumber,
+}
+
+/// Where a collector's commitments stand.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Default,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub struct CommitmentHead {
+	/// The index of its next commitment: how many it made.
+	pub next_index: u64,
+	/// The end of the window of its last commitment, Unix ms.
+	pub last_window_to: u64,
+}
+
+/// Why a committed record is not proved, as the runtime API answers it.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub enum ProofError {
+	/// The collector has no commitment with this index in state: never made, or older than
+	/// the commitments kept (its root is still in the `Committed` event of its block).
+	UnknownCommitment,
+	/// The proof does not lead from the record to the commitment's root, or names another
+	/// number of leaves.
+	BadProof,
+	/// The record's observed window ends before it starts.
+	BadWindow,
+	/// The record's observed window is not inside the commitment's.
+	OutsideCommitmentWindow,
+	/// The record's content id is not a CIDv1 with a sha2-256 digest.
+	MalformedCid,
+	/// A record on Arweave names no Arweave transaction, or a record elsewhere names one.
+	ArweaveTxMismatch,
+	/// No vehicle has this id (now).
+	UnknownVehicle,
+	/// At the commitment's block, the vehicle's owner had not let the collector collect it
+	/// onto the record's backend.
+	NotConsented,
+	/// The vehicle's consent history no longer reaches back to the commitment's block.
+	ConsentForgotten,
 }
 
 /// Where a vehicle's anchors stand: the next sequence number and the end of the last window.

@@ -53,6 +53,9 @@ pub trait WeightInfo {
 	fn remove_oem_source() -> Weight;
 	fn authorize_anchor_batch(n: u32, ) -> Weight;
 	fn anchor_batch(n: u32, ) -> Weight;
+	fn authorize_commit() -> Weight;
+	fn commit() -> Weight;
+	fn claim_activity() -> Weight;
 }
 
 /// Weights measured on the reference machine, with the runtime's database weights.
@@ -186,6 +189,21 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().writes((6_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 21357).saturating_mul(n.into()))
 	}
+	// Written by hand until scripts/benchmark.sh regenerates this file.
+	fn authorize_commit() -> Weight {
+		Weight::from_parts(60_000_000, 3549)
+			.saturating_add(T::DbWeight::get().reads(3_u64))
+	}
+	fn commit() -> Weight {
+		Weight::from_parts(30_000_000, 3549)
+			.saturating_add(T::DbWeight::get().reads(3_u64))
+			.saturating_add(T::DbWeight::get().writes(3_u64))
+	}
+	fn claim_activity() -> Weight {
+		Weight::from_parts(100_000_000, 6000)
+			.saturating_add(T::DbWeight::get().reads(7_u64))
+			.saturating_add(T::DbWeight::get().writes(2_u64))
+	}
 }
 
 /// The same weights with ParityDB's database weights, for tests and mock runtimes.
@@ -225,5 +243,20 @@ impl WeightInfo for () {
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 			.saturating_add(ParityDbWeight::get().writes((6_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 21357).saturating_mul(n.into()))
+	}
+	// Written by hand until scripts/benchmark.sh regenerates this file.
+	fn authorize_commit() -> Weight {
+		Weight::from_parts(60_000_000, 3549)
+			.saturating_add(ParityDbWeight::get().reads(3_u64))
+	}
+	fn commit() -> Weight {
+		Weight::from_parts(30_000_000, 3549)
+			.saturating_add(ParityDbWeight::get().reads(3_u64))
+			.saturating_add(ParityDbWeight::get().writes(3_u64))
+	}
+	fn claim_activity() -> Weight {
+		Weight::from_parts(100_000_000, 6000)
+			.saturating_add(ParityDbWeight::get().reads(7_u64))
+			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 }

@@ -151,6 +151,12 @@ impl pallet_anchoring::Config for Runtime {
 	// Every 5 blocks (30 s) while the OEM answers; at most every 100 blocks (10 min) while not.
 	type PollEvery = ConstU32<5>;
 	type MaxPollBackoff = ConstU32<100>;
+	/// 2^20 records a commitment: a proof has at most 20 siblings (640 bytes).
+	type MaxCommitmentLeaves = ConstU32<{ 1 << 20 }>;
+	/// A day of commitments at one per block (five days at one per offchain-worker run).
+	type MaxCommitmentsKept = ConstU32<{ DAYS }>;
+	/// A claim shows a reading committed within the last day.
+	type MaxClaimAge = ConstU32<{ DAYS }>;
 	type WeightInfo = pallet_anchoring::weights::SubstrateWeight<Runtime>;
 }
 

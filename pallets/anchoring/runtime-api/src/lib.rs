@@ -12,11 +12,16 @@ extern crate alloc;
 use alloc::vec::Vec;
 use codec::Codec;
 use dimo_primitives::vehicle::{OemId, VehicleId};
-pub use pallet_anchoring::{Anchor, CollectorInfo, OemApi, OemSource};
+pub use pallet_anchoring::{
+	Anchor, CollectorInfo, CommitmentHead, CommitmentInfo, CommittedRecord, OemApi, OemSource,
+	Proof, ProofError,
+};
 
 sp_api::decl_runtime_apis! {
 	/// Anchors and the registries.
-	#[api_version(1)]
+	///
+	/// Version 2 added the commitments: `commitment`, `commitment_head`, `verify_committed`.
+	#[api_version(2)]
 	pub trait AnchoringApi<AccountId, BlockNumber, CollectorId>
 	where
 		AccountId: Codec,
@@ -33,5 +38,26 @@ sp_api::decl_runtime_apis! {
 
 		/// Every registered OEM source.
 		fn oem_sources() -> Vec<(OemId, OemSource)>;
+
+		/// The commitment `index` of the collector whose account is `collector`, if still in
+		/// state.
+		#[api_version(2)]
+		fn commitment(collector: AccountId, index: u64) -> Option<CommitmentInfo<BlockNumber>>;
+
+		/// Where the commitments of the collector whose account is `collector` stand: its
+		/// next index and the end of its last window.
+		#[api_version(2)]
+		fn commitment_head(collector: AccountId) -> CommitmentHead;
+
+		/// Whether `record` is in the commitment `index` of the collector whose account is
+		/// `collector`, as `proof` shows, with the vehicle owner's consent at the commitment's
+		/// block: the commitment if so, else why not. The same check as a claim of activity.
+		#[api_version(2)]
+		fn verify_committed(
+			collector: AccountId,
+			index: u64,
+			record: CommittedRecord,
+			proof: Proof,
+		) -> Result<CommitmentInfo<BlockNumber>, ProofError>;
 	}
 }

@@ -2,5 +2,6 @@
 
 mod anchors;
 mod authorize;
+mod commitments;
 mod offchain;
 mod registries;
