@@ -2,30 +2,35 @@
 // that DIMO_NODE names: perf.sh builds a release one):
 //
 //   1. readings anchored per block and per second, one anchor record per reading
-//      (anchoring.anchorBatch from 4 collectors, 100 records each, resubmitted every block),
-//      against the baseline a user would pick instead: one system.remarkWithEvent per CID;
+//      (anchoring.anchorBatch from 4 collectors, 100 records each, resubmitted every block), and
+//      with commitments (anchoring.commit: one Merkle root a block per collector over
+//      PERF_COMMIT_LEAVES records), against the baseline a user would pick instead: one
+//      system.remarkWithEvent per CID;
 //   2. dimo_canRead against state_getStorage of the same grant entry, over HTTP JSON-RPC,
 //      requests per second and p50/p99 latency, with autocannon (npm) as the load generator.
 //
 // Not a test: nothing here fails on a slow machine; it prints figures (and the machine) for the
-// README. The epoch boundary's figures come from scripts/benchmark.sh (pallet_issuance); anchor
-// commitments and the collector's end-to-end rate are not measured yet (issue 18).
+// README. The epoch boundary's figures come from scripts/benchmark.sh (pallet_issuance); the
+// collector's end-to-end rate is not measured yet (issue 18).
 //
 //   node e2e/bench/perf.js      (PERF_BLOCKS: blocks measured per figure, default 5)
 
 import { cpus, totalmem } from 'node:os';
 import autocannon from 'autocannon';
-import { blake2AsHex, mnemonicGenerate } from '@polkadot/util-crypto';
-import { u8aToHex } from '@polkadot/util';
+import { blake2AsHex, blake2AsU8a, mnemonicGenerate } from '@polkadot/util-crypto';
+import { stringToU8a, u8aConcat, u8aToHex } from '@polkadot/util';
 import { startNode, sendOk } from '../lib/node.js';
 import { DIMO, keyring, registeredVehicle } from '../lib/chain.js';
-import { anchorExtrinsic, record } from '../lib/anchoring.js';
+import { anchorExtrinsic, commitExtrinsic, merkleProof, merkleRows, record } from '../lib/anchoring.js';
 
 const BLOCKS = Number(process.env.PERF_BLOCKS ?? 5);
 const COLLECTORS = 4; // 100 records of one collector per block at most (BlockShareUsed)
 const RECORDS_PER_BATCH = 100;
 const LOAD_SECONDS = Number(process.env.PERF_LOAD_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.PERF_CONNECTIONS ?? 16);
+// Records per commitment tree: 4 collectors x 65,536 a block is ~44,000 readings a second at 6 s.
+const COMMIT_LEAVES = Number(process.env.PERF_COMMIT_LEAVES ?? 65_536);
+const LEAF_TAG = stringToU8a('dimo/anchor-leaf/v1');
 
 const alice = keyring.addFromUri('//Alice');
 const fresh = () => keyring.addFromMnemonic(mnemonicGenerate());
@@ -112,6 +117,7 @@ const refused = (error) => refusals.set(error.message, (refusals.get(error.messa
 
 // 1b. One anchor record per reading: 4 collectors with 100 vehicles each, a batch per collector
 // per block.
+let fleets;
 {
   step(`one anchor record per reading: ${COLLECTORS} collectors, ${RECORDS_PER_BATCH} vehicles each`);
   const collectors = Array.from({ length: COLLECTORS }, fresh);
@@ -119,7 +125,7 @@ const refused = (error) => refusals.set(error.message, (refusals.get(error.messa
     collectors.map((c) => api.tx.anchoring.registerCollector(u8aToHex(c.publicKey))))), alice);
   // 25 vehicles per owner (a batch of 100 registrations would not fit a block), owners side by side.
   const OWNER_SHARE = 25;
-  const fleets = await Promise.all(collectors.map(async (collector) => {
+  fleets = await Promise.all(collectors.map(async (collector) => {
     const owners = Array.from({ length: RECORDS_PER_BATCH / OWNER_SHARE }, fresh);
     return { collector, owners };
   }));
@@ -147,6 +153,85 @@ const refused = (error) => refusals.set(error.message, (refusals.get(error.messa
   await submitAll();
   const counts = (await perBlock(BLOCKS + 1, (event) => api.events.anchoring.Anchored.is(event), submitAll)).slice(1);
   rows.push(['one anchor record per reading', median(counts), counts]);
+}
+
+// 1c. Commitments: the same 4 collectors each commit, every block, one Merkle tree of
+// COMMIT_LEAVES records of their vehicles (anchoring.commit). The trees are built here ahead of
+// time, as a collector would over a window's readings, with the algorithm the primitives document
+// (e2e/lib/anchoring.js); the time that takes is printed as the collector's side of the cost. A
+// sample of records is then proved against the chain (the runtime API's verify_committed).
+const commitRows = [];
+{
+  const leavesPerTree = COMMIT_LEAVES;
+  step(`commitments: ${COLLECTORS} collectors, one tree of ${leavesPerTree} records each per block`);
+  const trees = BLOCKS + 3;
+  // Windows an hour back, a second per commitment: all behind the chain's clock.
+  const base = Date.now() - 3_600_000;
+  const leafBuffer = new Uint8Array(LEAF_TAG.length + 8 + 8 + 1 + 36 + 4 + 1 + 1 + 8 + 8);
+  leafBuffer.set(LEAF_TAG);
+  const view = new DataView(leafBuffer.buffer);
+  // The documented leaf encoding, written into one buffer (record(): a fresh object per leaf
+  // would spend the time on allocation, not on hashing).
+  const leafOf = (vehicle, seq, digestSeed, from, to) => {
+    let at = LEAF_TAG.length;
+    view.setBigUint64(at, BigInt(vehicle), true); at += 8;
+    view.setBigUint64(at, BigInt(seq), true); at += 8;
+    leafBuffer[at] = 36 << 2; at += 1;
+    leafBuffer.set([0x01, 0x55, 0x12, 0x20], at); at += 4;
+    leafBuffer.fill(0, at, at + 32);
+    view.setUint32(at, digestSeed, true); view.setUint32(at + 4, seq, true); at += 32;
+    view.setUint32(at, 300, true); at += 4;
+    leafBuffer[at] = 1; at += 1; // Ipfs
+    leafBuffer[at] = 0; at += 1; // no Arweave transaction
+    view.setBigUint64(at, BigInt(from), true); at += 8;
+    view.setBigUint64(at, BigInt(to), true);
+    return blake2AsU8a(leafBuffer, 256);
+  };
+  const recordOf = (vehicle, seq, digestSeed, from, to) => {
+    const digest = new Uint8Array(32);
+    new DataView(digest.buffer).setUint32(0, digestSeed, true);
+    new DataView(digest.buffer).setUint32(4, seq, true);
+    return { vehicle, seq, cid: u8aToHex(u8aConcat(new Uint8Array([0x01, 0x55, 0x12, 0x20]), digest)), size: 300, backend: 'Ipfs', arweaveTx: null, observedFrom: from, observedTo: to };
+  };
+  const buildStarted = performance.now();
+  const built = fleets.map(({ vehicles }, c) => Array.from({ length: trees }, (_, k) => {
+    const from = base + (c * trees + k) * 1_000;
+    const leaves = new Array(leavesPerTree);
+    for (let i = 0; i < leavesPerTree; i += 1) leaves[i] = leafOf(vehicles[i % vehicles.length], k * leavesPerTree + i, c, from, from + 999);
+    const rows = merkleRows(leaves);
+    return { index: k, root: u8aToHex(rows.at(-1)[0]), from, rows: k === 0 ? rows : null };
+  }));
+  const buildMs = (performance.now() - buildStarted) / (fleets.length * trees);
+  // Each collector's windows follow its own: collector c's k-th window starts at base + (c * trees + k) s.
+  const submitNext = async () => {
+    await Promise.all(fleets.map(async ({ collector }, c) => {
+      const head = await api.call.anchoringApi.commitmentHead(collector.address);
+      const tree = built[c][head.nextIndex.toNumber()];
+      if (!tree) return;
+      await rpc('author_submitExtrinsic', commitExtrinsic(api, collector, {
+        index: tree.index, root: tree.root, leafCount: leavesPerTree, windowFrom: tree.from, windowTo: tree.from + 999,
+      })).catch(refused);
+    }));
+  };
+  await submitNext();
+  let readings = 0;
+  const counts = (await perBlock(BLOCKS + 1, (event) => {
+    if (!api.events.anchoring.Committed.is(event)) return false;
+    readings += event.data.leafCount.toNumber();
+    return true;
+  }, submitNext)).slice(1);
+  // Proofs of a sample of records of each collector's first tree, checked by the chain.
+  let proved = 0;
+  for (const [c, { vehicles, collector }] of fleets.entries()) {
+    const { rows, from } = built[c][0];
+    for (const i of [0, 1, leavesPerTree - 1]) {
+      const rec = recordOf(vehicles[i % vehicles.length], i, c, from, from + 999);
+      const result = await api.call.anchoringApi.verifyCommitted(collector.address, 0, rec, merkleProof(rows, i));
+      if (!result.isOk) throw new Error(`record ${i} of collector ${c} does not prove: ${result.asErr.type}`);
+      proved += 1;
+    }
+  }
+  commitRows.push({ perBlock: median(counts) * leavesPerTree, counts, buildMs, proved, leavesPerTree });
 }
 
 // 2. dimo_canRead against the raw read of the same grant entry.
@@ -183,7 +268,14 @@ const per = (count) => `${count} per block, ${(count * 1000 / blockTimeMs).toFix
 console.log(`\nmachine: ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB; node: ${process.env.DIMO_NODE ?? 'debug build'}; block time ${blockTimeMs / 1000} s; ${BLOCKS} blocks each\n`);
 console.log('readings anchored (median of full blocks)');
 for (const [name, count, counts] of rows) console.log(`  ${name.padEnd(34)} ${per(count).padEnd(28)} blocks: ${counts.join(', ')}`);
-console.log(`  ratio                              ${(rows[1][1] / rows[0][1]).toFixed(2)}× the baseline`);
+for (const { perBlock: count, counts, leavesPerTree } of commitRows) {
+  console.log(`  ${'commitments (Merkle roots)'.padEnd(34)} ${per(count).padEnd(28)} commitments a block: ${counts.join(', ')} of ${leavesPerTree} records`);
+}
+console.log(`  ratio, one record per reading      ${(rows[1][1] / rows[0][1]).toFixed(2)}× the baseline`);
+for (const { perBlock: count, buildMs, proved, leavesPerTree } of commitRows) {
+  console.log(`  ratio, commitments                 ${(count / rows[0][1]).toFixed(1)}× the baseline`);
+  console.log(`  the collector's side: ${buildMs.toFixed(0)} ms to build a tree of ${leavesPerTree} records in Node.js; ${proved} sampled records proved by the chain`);
+}
 console.log(`\nJSON-RPC over HTTP (autocannon, ${CONNECTIONS} connections, ${LOAD_SECONDS} s each)`);
 for (const { name, rps, p50, p99, errors } of load) {
   console.log(`  ${name.padEnd(34)} ${Math.round(rps).toString().padStart(6)} req/s  p50 ${p50} ms  p99 ${p99} ms${errors ? `  (${errors} errors)` : ''}`);
@@ -193,5 +285,5 @@ if (refusals.size) {
   console.log('\nsubmissions the pool refused (expected: a batch while the collector\'s last is pending)');
   for (const [message, count] of refusals) console.log(`  ${count} × ${message}`);
 }
-console.log('\nnot measured yet (issue 18): anchor commitments; a collector\'s vehicles polled, stored and anchored per minute');
+console.log('\nnot measured yet (issue 18): a collector\'s vehicles polled, stored and anchored per minute');
 process.exit(0);

@@ -13,9 +13,11 @@
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { u8aToHex } from '@polkadot/util';
-import { sendOk, sendAndWaitInBlock, moduleError } from '../lib/node.js';
-import { DIMO, fresh, keyring, nodeForFile, onboard as onboardVehicle, waitForAnchors } from '../lib/chain.js';
-import { EXTENSIONS, anchorExtrinsic as anchorExtrinsicFor, record } from '../lib/anchoring.js';
+import { sendOk, sendAndWaitInBlock, sendFailing, moduleError } from '../lib/node.js';
+import { DIMO, fresh, keyring, nodeForFile, onboard as onboardVehicle, until, waitForAnchors } from '../lib/chain.js';
+import {
+  EXTENSIONS, anchorExtrinsic as anchorExtrinsicFor, commitExtrinsic, leafBytes, leafHash, merkleProof, merkleRoot, merkleRows, record,
+} from '../lib/anchoring.js';
 
 const dev = nodeForFile();
 let api;
@@ -198,5 +200,99 @@ describe('anchors', () => {
     const forged = good.slice(0, -10) + (good.slice(-10, -8) === 'ff' ? '00' : 'ff') + good.slice(-8);
     await assert.rejects(submit(forged), (error) => error.code === 1010);
     assert.deepEqual(await rpc('dimo_anchors', vehicle, null, null), []);
+  });
+});
+
+describe('commitments', () => {
+  /** A committed record of `vehicle` (a JS object in the runtime API's shape). */
+  const committedRecord = (vehicle, seq, at, backend = 'Ipfs') => {
+    const { cid, size } = record(vehicle, at, backend);
+    return { vehicle, seq, cid, size, backend, arweaveTx: null, observedFrom: at, observedTo: at };
+  };
+
+  /** Waits until `collector`'s commitments reach `next` (its head's next index). */
+  const committedUpTo = (collector, next) => until(`commitment ${next - 1} of ${collector.address}`, async () => {
+    const head = await api.call.anchoringApi.commitmentHead(collector.address);
+    return head.nextIndex.toNumber() >= next ? head : null;
+  }, { everyMs: 500, timeoutMs: 60_000 });
+
+  const verify = async (collector, index, rec, proof) => {
+    const result = await api.call.anchoringApi.verifyCommitted(collector.address, index, rec, proof);
+    return result.isOk ? 'Ok' : result.asErr.type;
+  };
+
+  test('a commitment anchors a window of records in one transaction; each record proves, from Polkadot.js, with the documented algorithm', async () => {
+    const collector = fresh();
+    await ok(api.tx.sudo.sudo(api.tx.anchoring.registerCollector(u8aToHex(collector.publicKey))), alice);
+    const [car, otherCar] = await onboardMany(collector, 2);
+    const at = Date.now() - 60_000;
+    const records = [
+      committedRecord(car, 0, at), committedRecord(otherCar, 0, at + 1), committedRecord(car, 1, at + 2),
+    ];
+    // The leaf bytes written from the documentation are the runtime's SCALE encoding.
+    const recordType = api.tx.anchoring.claimActivity.meta.args[2].type.toString();
+    for (const r of records) assert.equal(u8aToHex(leafBytes(r)), u8aToHex(api.registry.createType(recordType, r).toU8a()));
+    const rows = merkleRows(records.map(leafHash));
+    const root = u8aToHex(merkleRoot(records.map(leafHash)));
+    const commitment = { index: 0, root, leafCount: 3, windowFrom: at, windowTo: at + 2 };
+
+    // Signed by another key: refused by the pool. Then the collector's: no fee, no nonce.
+    await assert.rejects(submit(commitExtrinsic(api, collector, commitment, { signer: fresh() })), (error) => error.code === 1010);
+    const before = await api.query.system.account(collector.address);
+    await submit(commitExtrinsic(api, collector, commitment));
+    await committedUpTo(collector, 1);
+    const stored = (await api.query.anchoring.commitments(collector.address, 0)).unwrap();
+    assert.equal(stored.root.toHex(), root);
+    assert.equal(stored.leafCount.toNumber(), 3);
+    const after = await api.query.system.account(collector.address);
+    assert.equal(after.data.free.toBigInt(), before.data.free.toBigInt(), 'the collector paid no fee');
+    // The same commitment again (a replay), or one that skips an index: refused by the pool.
+    await assert.rejects(submit(commitExtrinsic(api, collector, commitment)), (error) => [1010, 1013].includes(error.code));
+    await assert.rejects(submit(commitExtrinsic(api, collector, { ...commitment, index: 2 })), (error) => error.code === 1010);
+
+    // Every record proves; a changed record, another record's proof, or another index do not.
+    for (const [i, r] of records.entries()) assert.equal(await verify(collector, 0, r, merkleProof(rows, i)), 'Ok', `record ${i}`);
+    assert.equal(await verify(collector, 0, { ...records[0], size: records[0].size + 1 }, merkleProof(rows, 0)), 'BadProof');
+    assert.equal(await verify(collector, 0, records[1], merkleProof(rows, 0)), 'BadProof');
+    assert.equal(await verify(collector, 1, records[0], merkleProof(rows, 0)), 'UnknownCommitment');
+    // A record of a vehicle that never consented to this collector, committed all the same.
+    const stranger = await onboard(ferdie);
+    const strangers = [committedRecord(stranger, 0, at + 10)];
+    await submit(commitExtrinsic(api, collector, {
+      index: 1, root: u8aToHex(merkleRoot(strangers.map(leafHash))), leafCount: 1, windowFrom: at + 10, windowTo: at + 10,
+    }));
+    await committedUpTo(collector, 2);
+    assert.equal(await verify(collector, 1, strangers[0], merkleProof(merkleRows(strangers.map(leafHash)), 0)), 'NotConsented');
+  });
+
+  test('a proved record counts its vehicle as active once; consent revoked later does not unmake it', async () => {
+    const collector = fresh();
+    await ok(api.tx.sudo.sudo(api.tx.anchoring.registerCollector(u8aToHex(collector.publicKey))), alice);
+    const owner = fresh();
+    await ok(api.tx.balances.transferKeepAlive(owner.address, 10n * DIMO), alice);
+    const car = await onboardVehicle(api, owner, { backend: 'Ipfs', collector: collector.address });
+    const at = Date.now() - 60_000;
+    const records = [committedRecord(car, 0, at), committedRecord(car, 1, at + 1_000)];
+    const rows = merkleRows(records.map(leafHash));
+    await submit(commitExtrinsic(api, collector, {
+      index: 0, root: u8aToHex(merkleRoot(records.map(leafHash))), leafCount: 2, windowFrom: at, windowTo: at + 1_000,
+    }));
+    await committedUpTo(collector, 1);
+    // The owner revokes the collector: what it committed while consented still proves.
+    await ok(api.tx.vehicles.revokeCollector(car, collector.address), owner);
+    assert.equal(await verify(collector, 0, records[0], merkleProof(rows, 0)), 'Ok');
+
+    const claim = (r, i) => api.tx.anchoring.claimActivity(collector.address, 0, r, merkleProof(rows, i));
+    const events = await ok(claim(records[0], 0), owner);
+    const claimed = events.find(({ event }) => api.events.anchoring.ActivityClaimed.is(event));
+    assert.ok(claimed, 'ActivityClaimed');
+    assert.equal(claimed.event.data.vehicle.toNumber(), car);
+    assert.equal(claimed.event.data.observedTo.toNumber(), at);
+    assert.equal((await api.query.anchoring.claimHeads(car)).unwrap().toNumber(), at);
+    // The same reading again is stale; a bad proof is refused; the later reading counts.
+    assert.equal(await sendFailing(api, claim(records[0], 0), owner), 'anchoring.StaleClaim');
+    assert.equal(await sendFailing(api, claim(records[1], 0), owner), 'anchoring.BadProof');
+    await ok(claim(records[1], 1), owner);
+    assert.equal((await api.query.anchoring.claimHeads(car)).unwrap().toNumber(), at + 1_000);
   });
 });

@@ -110,10 +110,7 @@ fn signed_commitment<T: Config>(
 		committed_at: BlockNumberFor::<T>::zero(),
 	};
 	Commitments::<T>::insert(collector_account, 0, info);
-	CommitmentHeads::<T>::insert(
-		collector_account,
-		CommitmentHead { next_index: kept, last_window_to: 5 },
-	);
+	CommitmentHeads::<T>::insert(collector_account, CommitmentHead { next_index: kept });
 	let commitment = Commitment {
 		collector: key.clone(),
 		index: kept,
@@ -170,10 +167,7 @@ fn committed_record<T: Config>(collector_account: &T::AccountId) -> (CommittedRe
 		committed_at: frame_system::Pallet::<T>::block_number(),
 	};
 	Commitments::<T>::insert(collector_account, 0, info);
-	CommitmentHeads::<T>::insert(
-		collector_account,
-		CommitmentHead { next_index: 1, last_window_to: 20 },
-	);
+	CommitmentHeads::<T>::insert(collector_account, CommitmentHead { next_index: 1 });
 	// An earlier claim, so that the head is read and overwritten.
 	ClaimHeads::<T>::insert(vehicle, 5);
 	(record, proof)

@@ -266,12 +266,11 @@ impl<T: Config> Pallet<T> {
 		ensure!(commitment.leaf_count <= T::MaxCommitmentLeaves::get(), Error::<T>::TooManyLeaves);
 		ensure!(commitment.window_from <= commitment.window_to, Error::<T>::BadWindow);
 		ensure!(commitment.window_to <= Self::latest_window_end(), Error::<T>::WindowInFuture);
+		// Windows of one collector's commitments may overlap: a window bounds when its records
+		// were observed, and an OEM may report a parked car's reading of hours ago. Replays are
+		// refused by the index; a reading counted twice, by the claim head of its vehicle.
 		let head = CommitmentHeads::<T>::get(collector);
 		ensure!(commitment.index == head.next_index, Error::<T>::CommitmentOutOfOrder);
-		ensure!(
-			head.next_index == 0 || commitment.window_from > head.last_window_to,
-			Error::<T>::StaleWindow
-		);
 		Ok(())
 	}
 
@@ -293,7 +292,6 @@ impl<T: Config> Pallet<T> {
 			return Err(InvalidTransaction::BadProof.into());
 		}
 		Self::check_commitment(&info.account, commitment).map_err(|error| match error {
-			Error::<T>::StaleWindow => InvalidTransaction::Stale,
 			Error::<T>::CommitmentOutOfOrder
 				if commitment.index < CommitmentHeads::<T>::get(&info.account).next_index =>
 			{
@@ -329,10 +327,7 @@ impl<T: Config> Pallet<T> {
 		if let Some(expired) = index.checked_sub(u64::from(T::MaxCommitmentsKept::get())) {
 			Commitments::<T>::remove(&collector, expired);
 		}
-		CommitmentHeads::<T>::insert(
-			&collector,
-			CommitmentHead { next_index, last_window_to: commitment.window_to },
-		);
+		CommitmentHeads::<T>::insert(&collector, CommitmentHead { next_index });
 		Self::deposit_event(Event::Committed {
 			collector,
 			index,
@@ -510,7 +505,7 @@ impl<T: Config> Pallet<T> {
 					(first_kept..head.next_index).contains(&index),
 					"a commitment outside the collector's kept range"
 				);
-				ensure!(info.window_to <= head.last_window_to, "a commitment after the head");
+				ensure!(info.window_from <= info.window_to, "a commitment's window is ordered");
 			}
 			ensure!(count <= kept, "more commitments kept than the bound");
 		}

@@ -61,9 +61,11 @@
 //!   fleet (16 million vehicles) needs tens of thousands a second. A commitment costs the same
 //!   whatever its size (up to [`Config::MaxCommitmentLeaves`] records): the chain keeps the
 //!   root, the count, the window and the block, in a ring of [`Config::MaxCommitmentsKept`]
-//!   per collector ([`Commitments`]); a collector's commitments are numbered and their windows
-//!   move forward ([`CommitmentHeads`]), and the pool takes only a collector's next one, so at
-//!   most one a block. The tree and the proof are `dimo_primitives::commitment`'s, documented
+//!   per collector ([`Commitments`]); a collector's commitments are numbered
+//!   ([`CommitmentHeads`]) and the pool takes only a collector's next one, so at most one a
+//!   block. Their windows may overlap (an OEM may report a parked car's reading of hours ago):
+//!   a window bounds when its records were observed, and ends at most
+//!   [`Config::MaxWindowAhead`] after the chain's clock. The tree and the proof are `dimo_primitives::commitment`'s, documented
 //!   so that anyone can check without DIMO code.
 //! - **Per-vehicle rules when a record is presented.** The chain never sees a committed
 //!   record, so what a batch checks per record is checked when a proof is presented: the
@@ -321,8 +323,8 @@ pub mod pallet {
 	pub type Commitments<T: Config> =
 		StorageDoubleMap<_, Blake2_128Concat, T::AccountId, Twox64Concat, u64, CommitmentInfoOf<T>>;
 
-	/// Where each collector's commitments stand (by account): the next index and the end of
-	/// the last window. Kept when the collector is removed, so that its index never repeats.
+	/// Where each collector's commitments stand (by account): the next index. Kept when the
+	/// collector is removed, so that its index never repeats.
 	///
 	/// `Blake2_128Concat`: accounts are keys' bytes.
 	#[pallet::storage]
@@ -640,8 +642,7 @@ pub mod pallet {
 		///   accepted): `signature` is the collector's over [`Commitment::signing_payload`].
 		/// - Errors: [`Error::UnknownCollector`], [`Error::EmptyCommitment`],
 		///   [`Error::TooManyLeaves`], [`Error::BadWindow`], [`Error::WindowInFuture`],
-		///   [`Error::CommitmentOutOfOrder`], [`Error::StaleWindow`] (the window does not start
-		///   after the collector's last one). In the pool the same conditions, and a bad
+		///   [`Error::CommitmentOutOfOrder`]. In the pool the same conditions, and a bad
 		///   signature, make the transaction invalid.
 		/// - Events: [`Event::Committed`].
 		#[pallet::call_index(5)]

@@ -212,8 +212,6 @@ pub struct CommitmentInfo<BlockNumber> {
 pub struct CommitmentHead {
 	/// The index of its next commitment: how many it made.
 	pub next_index: u64,
-	/// The end of the window of its last commitment, Unix ms.
-	pub last_window_to: u64,
 }
 
 /// Why a committed record is not proved, as the runtime API answers it.

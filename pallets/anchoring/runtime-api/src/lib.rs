@@ -45,7 +45,7 @@ sp_api::decl_runtime_apis! {
 		fn commitment(collector: AccountId, index: u64) -> Option<CommitmentInfo<BlockNumber>>;
 
 		/// Where the commitments of the collector whose account is `collector` stand: its
-		/// next index and the end of its last window.
+		/// next index.
 		#[api_version(2)]
 		fn commitment_head(collector: AccountId) -> CommitmentHead;
 
