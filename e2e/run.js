@@ -25,7 +25,7 @@ const EXPECTED_SECONDS = {
   'compose.test.js': 338,
   'streams.test.js': 306,
   'collection.test.js': 294,
-  'anchoring.test.js': 222,
+  'anchoring.test.js': 300,
   'network.test.js': 211,
   'arweave.test.js': 150,
   'ownership.test.js': 119,
