@@ -131,6 +131,13 @@ pub struct Cli {
 	)]
 	pub collector_keep_readings: u32,
 
+	/// How the collector anchors its readings: `records` (one anchor record each, in a batch:
+	/// in state and in events, counted as activity at once) or `commitments` (each run's
+	/// readings under one Merkle root, the records kept by this node, which answers
+	/// `dimo_anchorProof`: for a fleet of any size).
+	#[arg(long, value_name = "MODE", default_value = "records", value_parser = ["records", "commitments"])]
+	pub collector_anchor: String,
+
 	/// Start even if the chain is `Live` and its genesis makes well-known dev keys (//Alice,
 	/// //Bob, ...) authorities or technical committee members. Without it the node refuses:
 	/// anyone can sign with those keys.

@@ -135,6 +135,7 @@ mod tests {
 				oem_hosts: vec!["a.example.com".into()],
 				max_answer_bytes: 7,
 				keep_readings: 3,
+				commit: true,
 			},
 		};
 		options.write(&mut storage);

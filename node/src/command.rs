@@ -204,6 +204,7 @@ pub fn run() -> sc_cli::Result<()> {
 					oem_hosts: cli.collector_oem_hosts.clone(),
 					max_answer_bytes: cli.collector_max_answer_bytes,
 					keep_readings: cli.collector_keep_readings,
+					commit: cli.collector_anchor == "commitments",
 				},
 			};
 			let runner = cli.create_runner(&cli.run)?;

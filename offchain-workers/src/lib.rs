@@ -10,6 +10,8 @@
 //!   body of `POST /tx`), the outbox of uploads (queued, posted, mined; reposted when dropped)
 //!   and, natively, the wallet that signs them (RSA-PSS), tested against arweave-js; the
 //!   worker fills the outbox, the node's uploader posts from it;
+//! - [`commitments`]: the log of the collector's commitments (the records behind each Merkle
+//!   root it committed) from which it answers inclusion proofs;
 //! - [`cid`]: CIDv1 (raw codec, sha2-256) computed locally, in bytes and in base32 text, and
 //!   parsed from the text forms IPFS prints;
 //! - [`ipfs`]: the kubo-compatible RPC client's request and the check of its answer against
@@ -28,7 +30,8 @@
 //! - [`streams`]: what each stream of an access list lets its reader see of a reading;
 //! - [`schedule`]: when each vehicle is polled again, and the backoff after failures;
 //! - [`settings`]: what the node's operator allows its collector: the OEM hosts that may
-//!   receive owners' tokens, and the largest answer read.
+//!   receive owners' tokens, the largest answer read, and whether readings are anchored one
+//!   record each or in commitments.
 //!
 //! The offchain worker that drives them (job selection, offchain storage, the lock, the queue
 //! and the submission of anchors) is `pallet_anchoring::offchain`.
@@ -40,6 +43,7 @@ extern crate alloc;
 
 pub mod arweave;
 pub mod cid;
+pub mod commitments;
 pub mod credentials;
 pub mod encoding;
 pub mod envelope;

@@ -37,6 +37,9 @@ pub struct Settings {
 	/// How many readings of each vehicle the node keeps for its gateway
 	/// ([`crate::readings`]).
 	pub keep_readings: u32,
+	/// Whether the worker anchors each run's readings in one commitment (a Merkle root,
+	/// [`crate::commitments`]) instead of one record each.
+	pub commit: bool,
 }
 
 impl Default for Settings {
@@ -47,6 +50,7 @@ impl Default for Settings {
 			oem_hosts: Vec::new(),
 			max_answer_bytes: DEFAULT_MAX_ANSWER_BYTES,
 			keep_readings: crate::readings::DEFAULT_KEEP_READINGS,
+			commit: false,
 		}
 	}
 }

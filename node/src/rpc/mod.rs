@@ -10,6 +10,8 @@
 //!   and who may read their data; `dimo_issuance`, `dimo_pendingRewards`: the emission and
 //!   rewards; `dimo_anchors`, `dimo_collectors`, `dimo_oemSources`: the anchors of vehicle
 //!   data and their registries ([`dimo`], one module per pallet);
+//! - `dimo_anchorProof`: a collector's proof that a reading is in a commitment it made
+//!   ([`proof`]);
 //! - `dimo_readStream`, `dimo_subscribeStream`: the gateway, through which owners and
 //!   grantees read the readings the node collected, reduced to their streams ([`stream`]);
 //! - `collector_setCredentials`, `collector_removeCredentials`, `collector_vehicles` (unsafe):
@@ -20,6 +22,7 @@
 pub mod attest;
 pub mod collector;
 pub mod dimo;
+pub mod proof;
 pub mod stream;
 
 use std::sync::Arc;
@@ -82,6 +85,7 @@ where
 		issuance::IssuanceRpcServer, vehicles::VehiclesRpcServer, Dimo,
 	};
 	use pallet_transaction_payment_rpc::{TransactionPayment, TransactionPaymentApiServer};
+	use proof::{AnchorProofApiServer, AnchorProofs};
 	use stream::{Gateway, StreamApiServer};
 	use substrate_frame_rpc_system::{System, SystemApiServer};
 
@@ -97,6 +101,9 @@ where
 	module.merge(AnchoringRpcServer::into_rpc(Dimo::new(client.clone())))?;
 	module
 		.merge(Attestor::new(client.clone(), keystore.clone(), collector_settings)?.into_rpc())?;
+	module.merge(
+		AnchorProofs::new(client.clone(), offchain_storage.clone(), keystore.clone()).into_rpc(),
+	)?;
 	module.merge(
 		Gateway::new(client, offchain_storage.clone(), keystore.clone(), spawn).into_rpc(),
 	)?;

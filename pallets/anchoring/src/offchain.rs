@@ -51,7 +51,9 @@
 //! ([`dimo_offchain::settings`]); they are sealed at rest ([`dimo_offchain::seal`]) under a key
 //! from the node's keystore; and the log lines name vehicles, OEMs and hosts, never tokens.
 
-use crate::{pallet::*, AnchorBatch, AnchorRecord, ContentId, OemSource};
+use crate::{
+	pallet::*, AnchorBatch, AnchorRecord, Commitment, CommittedRecord, ContentId, OemSource,
+};
 use alloc::{
 	collections::{BTreeMap, BTreeSet},
 	format,
@@ -63,6 +65,7 @@ use codec::{Decode, Encode};
 use dimo_offchain::{
 	arweave::outbox::{self, Upload, OUTBOX_KEY},
 	cid::Cid,
+	commitments::{self, Committed, LoggedCommitment},
 	credentials::{credentials_key, oem_client_key, Credentials, OemClient, VEHICLES_KEY},
 	envelope::{self, content_key_key, ContentKey, KeyChange},
 	http, ipfs,
@@ -217,6 +220,11 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 			return;
 		};
 		let account = T::CollectorAccount::convert(key.clone());
+		let settings: Settings = read_persistent(SETTINGS_KEY).unwrap_or_default();
+		if settings.commit {
+			Self::collect_committed(now, key, &account, &settings);
+			return;
+		}
 
 		let queued: Vec<PendingRecord> = read_persistent(PENDING_KEY).unwrap_or_default();
 		let had_queue = !queued.is_empty();
@@ -227,7 +235,6 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 		queue.extend(mined.into_iter().map(|record| PendingRecord { record, submissions: 0 }));
 		let busy: BTreeSet<VehicleId> = queue.iter().map(|p| p.record.vehicle).collect();
 		let room = (T::MaxBatchRecords::get() as usize).saturating_sub(queue.len());
-		let settings: Settings = read_persistent(SETTINGS_KEY).unwrap_or_default();
 		let fresh = match SealKey::from_keystore() {
 			Some(seal_key) => {
 				Self::poll_due(now, &account, &busy, &uploads, room, &settings, &seal_key)
@@ -253,6 +260,143 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 		// upload in both, which `mined_uploads` drops once the chain holds its anchor.
 		Self::remove_uploads(&done);
 		Self::submit(key, queue.into_iter().map(|pending| pending.record).collect());
+	}
+
+	/// The run at block `now` in commitment mode ([`Settings::commit`]): the readings of the due
+	/// vehicles (and the Arweave uploads now mined) go under one Merkle root, logged in offchain
+	/// storage ([`dimo_offchain::commitments`]) before `commit` is submitted.
+	///
+	/// The chain's head of the collector's commitments says which index comes next. If the log
+	/// holds a commitment with that index, an earlier run wrote it and the chain does not hold it
+	/// yet (not included, or re-orged out): it is submitted again, and nothing new is polled
+	/// until it lands, so the log never holds two commitments for one index. A reading whose
+	/// window does not start after its vehicle's last committed one is left out (the OEM
+	/// answered the same reading again), as is one dated past the chain's tolerance, which the
+	/// chain would refuse with the whole commitment.
+	fn collect_committed(
+		now: BlockNumberFor<T>,
+		key: T::CollectorId,
+		account: &T::AccountId,
+		settings: &Settings,
+	) {
+		let index = CommitmentHeads::<T>::get(account).next_index;
+		let log_key = commitments::commitment_key(index);
+		if let Some(mut logged) = read_persistent::<LoggedCommitment>(&log_key) {
+			logged.submissions = logged.submissions.saturating_add(1);
+			if logged.submissions % MAX_SUBMISSIONS == 0 {
+				log::error!(
+					target: LOG_TARGET,
+					"commitment {index}: submitted {} times and not on chain yet",
+					logged.submissions
+				);
+			}
+			StorageValueRef::persistent(&log_key).set(&logged);
+			Self::submit_commitment(key, &logged);
+			return;
+		}
+		let uploads: Vec<Upload> = read_persistent(OUTBOX_KEY).unwrap_or_default();
+		let (mined, done) = Self::mined_uploads(&uploads, &[], now, account);
+		let busy: BTreeSet<VehicleId> = mined.iter().map(|record| record.vehicle).collect();
+		let room = (T::MaxBatchRecords::get() as usize).saturating_sub(mined.len());
+		let fresh = match SealKey::from_keystore() {
+			Some(seal_key) => {
+				Self::poll_due(now, account, &busy, &uploads, room, settings, &seal_key)
+			},
+			None => Vec::new(),
+		};
+		let mut readings: Vec<AnchorRecord> = mined.into_iter().chain(fresh).collect();
+		readings.sort_by_key(|record| (record.vehicle, record.observed_from));
+		let latest_end = Self::latest_window_end();
+		let mut indexes: BTreeMap<VehicleId, Vec<Committed>> = BTreeMap::new();
+		let mut records = Vec::with_capacity(readings.len());
+		for reading in readings {
+			let vehicle = reading.vehicle;
+			let vehicle_index = indexes.entry(vehicle).or_insert_with(|| {
+				read_persistent(&commitments::vehicle_key(vehicle)).unwrap_or_default()
+			});
+			let (seq, last_to) = commitments::vehicle_head(vehicle_index);
+			if last_to.is_some_and(|to| reading.observed_from <= to) {
+				log::debug!(
+					target: LOG_TARGET,
+					"vehicle {vehicle}: the reading of {} is committed already",
+					reading.observed_to
+				);
+				continue;
+			}
+			if reading.observed_to > latest_end {
+				log::warn!(
+					target: LOG_TARGET,
+					"vehicle {vehicle}: the OEM dates a reading at {}, past the chain's clock; \
+					 not committed",
+					reading.observed_to
+				);
+				continue;
+			}
+			let Ok(cid) = reading.cid.into_inner().try_into() else { continue };
+			commitments::push_entry(
+				vehicle_index,
+				Committed {
+					seq,
+					commitment: index,
+					leaf: records.len().saturated_into(),
+					observed_to: reading.observed_to,
+				},
+			);
+			records.push(CommittedRecord {
+				vehicle,
+				seq,
+				cid,
+				size: reading.size,
+				backend: reading.backend,
+				arweave_tx: reading.arweave_tx,
+				observed_from: reading.observed_from,
+				observed_to: reading.observed_to,
+			});
+		}
+		let Some(mut logged) = LoggedCommitment::new(index, records) else {
+			Self::remove_uploads(&done);
+			return;
+		};
+		logged.submissions = 1;
+		// The log is written before the submission: a crash after these lines loses nothing,
+		// the next run submits it again.
+		StorageValueRef::persistent(&log_key).set(&logged);
+		for (vehicle, vehicle_index) in &indexes {
+			StorageValueRef::persistent(&commitments::vehicle_key(*vehicle)).set(vehicle_index);
+		}
+		if let Some(expired) = index.checked_sub(commitments::MAX_COMMITMENTS_LOGGED) {
+			StorageValueRef::persistent(&commitments::commitment_key(expired)).clear();
+		}
+		Self::remove_uploads(&done);
+		Self::submit_commitment(key, &logged);
+	}
+
+	/// Signs the commitment to `logged` with `key` and submits it.
+	fn submit_commitment(key: T::CollectorId, logged: &LoggedCommitment) {
+		let count = logged.records.len();
+		let commitment = Commitment {
+			collector: key.clone(),
+			index: logged.index,
+			root: logged.root(),
+			leaf_count: count.saturated_into(),
+			window_from: logged.window_from,
+			window_to: logged.window_to,
+		};
+		let genesis = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero());
+		let Some(signature) = key.sign(&commitment.signing_payload(&genesis)) else {
+			log::error!(target: LOG_TARGET, "the keystore could not sign with the collector key");
+			return;
+		};
+		let transaction =
+			T::create_authorized_transaction(Call::commit { commitment, signature }.into());
+		match SubmitTransaction::<T, Call<T>>::submit_transaction(transaction) {
+			Ok(()) => log::info!(
+				target: LOG_TARGET,
+				"submitted commitment {} ({count} readings)",
+				logged.index
+			),
+			Err(()) => log::debug!(target: LOG_TARGET, "the pool did not take the commitment"),
+		}
 	}
 
 	/// The anchor records of the Arweave uploads that are mined and due (of each vehicle its

@@ -842,3 +842,102 @@ fn a_withdrawn_consent_or_another_backend_drops_the_waiting_arweave_readings() {
 		}
 	});
 }
+
+/// The commitments in the pool, decoded, in order; the pool is emptied.
+fn take_commitments(env: &Offchain) -> Vec<(crate::CommitmentOf<Test>, TestSignature)> {
+	let transactions = std::mem::take(&mut env.pool.write().transactions);
+	transactions
+		.iter()
+		.map(|bytes| match Extrinsic::decode(&mut &bytes[..]).expect("an extrinsic").function {
+			RuntimeCall::Anchoring(Call::commit { commitment, signature }) => {
+				(commitment, signature)
+			},
+			other => panic!("not a commitment: {other:?}"),
+		})
+		.collect()
+}
+
+#[test]
+fn in_commitment_mode_a_run_commits_its_readings_under_one_root_and_logs_them_for_proofs() {
+	use dimo_offchain::commitments::{
+		self, commitment_key, vehicle_key, Committed, LoggedCommitment,
+	};
+	offchain_test(|env| {
+		set_settings(Settings {
+			oem_hosts: vec!["fleet-api.example.com".into()],
+			commit: true,
+			..Settings::default()
+		});
+		let cars = [
+			onboard(ALICE, COLLECTOR, StorageBackend::Local),
+			onboard(BOB, COLLECTOR, StorageBackend::Local),
+		];
+		for car in cars {
+			hold_credentials(car, TESLA, FRESH);
+			expect_tesla_data(env, car, ACCESS, TESLA_DATA);
+		}
+
+		run_worker(1);
+
+		// One commitment, signed by the collector, to the log's records; no batch, no queue.
+		let commitments = take_commitments(env);
+		assert_eq!(commitments.len(), 1);
+		let (commitment, signature) = commitments[0].clone();
+		assert!(commitment
+			.collector
+			.verify(&commitment.signing_payload(&System::block_hash(0)), &signature));
+		let logged: LoggedCommitment =
+			local_get(&commitment_key(0)).expect("logged before submission");
+		assert_eq!((commitment.index, commitment.leaf_count), (0, 2));
+		assert_eq!(commitment.root, logged.root());
+		assert_eq!((commitment.window_from, commitment.window_to), (NOW_MS, NOW_MS));
+		assert_eq!(
+			logged.records.iter().map(|r| (r.vehicle, r.seq)).collect::<Vec<_>>(),
+			vec![(cars[0], 0), (cars[1], 0)]
+		);
+		assert_eq!(
+			&logged.records[0].cid[..],
+			&Cid::of_raw(&tesla_envelope(env, cars[0])).as_bytes()[..]
+		);
+		assert_eq!(
+			local_get::<Vec<Committed>>(&vehicle_key(cars[1])),
+			Some(vec![Committed { seq: 0, commitment: 0, leaf: 1, observed_to: NOW_MS }])
+		);
+		assert!(queue().is_empty());
+
+		// Not on chain yet: the next run submits the same commitment and polls nothing (an
+		// HTTP request would find no answer and fail the test).
+		run_worker(2);
+		assert_eq!(
+			take_commitments(env).into_iter().map(|(c, _)| c).collect::<Vec<_>>(),
+			vec![commitment.clone()]
+		);
+
+		// The chain takes it: each logged record proves against it.
+		Anchoring::do_commit(commitment).expect("the chain takes the commitment");
+		for leaf in 0..2 {
+			let (record, proof) = commitments::proof(&logged, leaf).expect("a leaf");
+			assert!(
+				Anchoring::verify_committed(&COLLECTOR, 0, &record, &proof).is_ok(),
+				"leaf {leaf}"
+			);
+		}
+
+		// The next round commits the next readings under the next index, next sequence numbers.
+		let later = NOW_MS + 60_000;
+		env.state.write().timestamp = Timestamp::from_unix_millis(later);
+		set_chain_time(later);
+		for car in cars {
+			expect_tesla_data(env, car, ACCESS, TESLA_DATA);
+		}
+		run_worker(1 + u64::from(POLL_EVERY));
+		let (next, _) = take_commitments(env).pop().expect("a second commitment");
+		assert_eq!((next.index, next.leaf_count, next.window_from), (1, 2, later));
+		let logged: LoggedCommitment = local_get(&commitment_key(1)).expect("logged");
+		assert_eq!(logged.records.iter().map(|r| r.seq).collect::<Vec<_>>(), vec![1, 1]);
+		assert_eq!(
+			local_get::<Vec<Committed>>(&vehicle_key(cars[0])).map(|index| index.len()),
+			Some(2)
+		);
+	});
+}
