@@ -32,6 +32,7 @@ const EXPECTED_SECONDS = {
   'vehicles.test.js': 114,
   'issuance.test.js': 108,
   'chain.test.js': 61,
+  'commitments.test.js': 120,
   'cli.test.js': 31,
 };
 // Files that run a four-validator network: at most one of them at a time.

@@ -132,3 +132,18 @@ export function commitExtrinsic(api, collector, commitment, { signer = collector
   const extensions = EXTENSIONS.flatMap(([, bytes]) => bytes);
   return u8aToHex(compactAddLength(u8aConcat(new Uint8Array(GENERAL_V5), new Uint8Array(extensions), call.toU8a())));
 }
+
+/**
+ * Whether `proof` ({ leafIndex, leafCount, siblings }, hex siblings) leads from `leaf` to `root`
+ * (Uint8Arrays): step 4 of the documented algorithm.
+ */
+export function merkleVerify(root, leaf, { leafIndex, leafCount, siblings }) {
+  let [position, width, node] = [leafIndex, leafCount, leaf];
+  for (const hex of siblings) {
+    const sibling = hexToU8a(hex);
+    node = position % 2 === 1 || position + 1 === width ? blake2(u8aConcat(sibling, node)) : blake2(u8aConcat(node, sibling));
+    position = Math.floor(position / 2);
+    width = Math.ceil(width / 2);
+  }
+  return leafIndex < leafCount && u8aToHex(node) === u8aToHex(root);
+}

@@ -1,0 +1,133 @@
+// A collector that anchors in commitments (--collector-anchor commitments), end to end: a real
+// `dimo-node --dev` collecting from the OEM simulator over HTTPS (its own test CA, trusted
+// through SSL_CERT_FILE) into the dev IPFS node, committing each run's readings under one Merkle
+// root, and answering dimo_anchorProof for any reading it committed.
+//
+// What a user checks, with @polkadot/api and nothing of DIMO's code: the proof leads to the
+// root the chain holds (the algorithm the primitives document, written out in e2e/lib);
+// the runtime API agrees (with the owner's consent checked at the commitment's block); the
+// IPFS bytes re-hash to the committed CID; the owner reads the reading through the gateway; no
+// per-record anchor is written; and the owner claims the vehicle's activity with the proof.
+
+import { before, after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { blake2AsHex, sha256AsU8a } from '@polkadot/util-crypto';
+import { hexToU8a, u8aEq, u8aToHex } from '@polkadot/util';
+import { startNode, rpcCall, sendOk } from '../lib/node.js';
+import { DIMO, fresh, keyring, onboard as onboardVehicle, until } from '../lib/chain.js';
+import { genCerts, startIpfs, startSimulator, trustBundle } from '../lib/collector.js';
+import { leafHash, merkleVerify } from '../lib/anchoring.js';
+import { streamAuth } from '../lib/streams.js';
+
+let sim;
+let ipfs;
+let node;
+let alice;
+let ferdie;
+const owners = {};
+
+const rpc = (method, ...params) => rpcCall(node.rpcUrl, method, params);
+const api = () => node.api;
+
+before(async () => {
+  alice = keyring.addFromUri('//Alice');
+  ferdie = keyring.addFromUri('//Ferdie');
+  const certs = genCerts('DIMO e2e OEM CA');
+  [sim, ipfs] = await Promise.all([startSimulator({ certsDir: certs }), startIpfs()]);
+  node = await startNode({
+    chain: 'dev',
+    basePath: mkdtempSync(join(tmpdir(), 'dimo-commitments-')),
+    env: { SSL_CERT_FILE: trustBundle([join(certs, 'ca.pem')]) },
+    extraArgs: ['--collector-anchor', 'commitments', '--collector-ipfs-api', ipfs.apiUrl, '--collector-oem-host', `localhost:${sim.port}`],
+  });
+  node.readLog = () => readFileSync(node.logFile, 'utf8');
+  await rpc('author_insertKey', 'dcol', '//Ferdie', u8aToHex(ferdie.publicKey));
+  for (const oem of [1, 2]) await rpc('collector_setOemClient', oem, 'dimo-dev-client', 'dimo-dev-secret');
+  const source = (kind, prefix) => ({ api: kind, apiBaseUrl: `${sim.url}/${prefix}`, authUrl: `${sim.url}/${prefix}/auth` });
+  await sendOk(api(), api().tx.sudo.sudo(api().tx.utility.batchAll([
+    api().tx.anchoring.setOemSource(1, source('Tesla', 'tesla')),
+    api().tx.anchoring.setOemSource(2, source('Smartcar', 'smartcar')),
+  ])), alice);
+});
+
+after(async () => {
+  await node?.stop();
+  for (const process of [sim, ipfs]) process?.stop();
+});
+
+/** A vehicle of a fresh owner at `oem` on `backend`, consenting to Ferdie, its grant handed over. */
+async function onboard(oem, oemName, car, backend) {
+  const owner = fresh();
+  await sendOk(api(), api().tx.balances.transferKeepAlive(owner.address, 10n * DIMO), alice);
+  const id = await onboardVehicle(api(), owner, { oem, oemRefHash: blake2AsHex(car), backend, collector: ferdie.address });
+  owners[id] = owner;
+  const tokens = await sim.admin('POST', 'grant', { oem: oemName, vehicle: car });
+  await rpc('collector_setCredentials', id, oem, tokens.access_token, tokens.refresh_token, tokens.expires_at, car);
+  return id;
+}
+
+/** dimo_anchorProof of `vehicle`'s reading `seq` (latest if null) once the chain holds its commitment. */
+const committedProof = (vehicle, seq = null) => until(`a committed reading of vehicle ${vehicle}`, async () => {
+  const answer = await rpc('dimo_anchorProof', vehicle, seq);
+  return answer?.committedAt != null ? answer : null;
+}, { timeoutMs: 240_000, everyMs: 2_000, diagnose: async () => node.readLog().split('\n').filter((l) => l.includes('collector')).slice(-20).join('\n') });
+
+describe('commitments from a collector', () => {
+  test('readings are committed under Merkle roots, proved by anyone, and claimed as activity', async () => {
+    const fleet = await sim.admin('GET', 'vehicles');
+    const tesla = fleet.find((v) => v.oem === 'tesla').id;
+    const smartcar = fleet.find((v) => v.oem === 'smartcar').id;
+    const [onIpfs, onLocal] = [await onboard(1, 'tesla', tesla, 'Ipfs'), await onboard(2, 'smartcar', smartcar, 'Local')];
+
+    for (const vehicle of [onIpfs, onLocal]) {
+      const answer = await committedProof(vehicle);
+      const { record, proof, root, collector, commitment } = answer;
+      assert.equal(collector, ferdie.address);
+      assert.equal(record.vehicle, vehicle);
+      // The root is the chain's, and the proof leads there with the documented algorithm.
+      const onChain = (await api().query.anchoring.commitments(collector, commitment)).unwrap();
+      assert.equal(onChain.root.toHex(), root);
+      assert.equal(onChain.committedAt.toNumber(), answer.committedAt);
+      assert.ok(merkleVerify(hexToU8a(root), leafHash(record), proof), 'the proof leads to the root');
+      assert.ok(!merkleVerify(hexToU8a(root), leafHash({ ...record, size: record.size + 1 }), proof), 'a changed record does not');
+      // The runtime agrees, consent included.
+      const verdict = await api().call.anchoringApi.verifyCommitted(collector, commitment, record, proof);
+      assert.ok(verdict.isOk, `verifyCommitted: ${verdict.isErr ? verdict.asErr.type : ''}`);
+      // Nothing per record on chain.
+      assert.deepEqual(await rpc('dimo_anchors', vehicle, null, null), []);
+    }
+
+    // The owner reads the committed reading through the gateway (which names the envelope's
+    // CID of readings stored on IPFS).
+    const latest = await committedProof(onIpfs);
+    const genesis = api().genesisHash.toU8a();
+    const auth = streamAuth(genesis, owners[onIpfs], onIpfs, 'nonLocationData', 1_000_000);
+    const readings = await rpc('dimo_readStream', onIpfs, 'nonLocationData', auth, null, 1000);
+    assert.ok(readings.some((r) => r.envelopeCid === latest.record.cidText), 'the gateway serves the committed reading');
+
+    // The IPFS vehicle's envelope re-hashes to the committed CID.
+    const { record } = await committedProof(onIpfs);
+    const { status, bytes } = await ipfs.call('cat', `arg=${record.cidText}&timeout=10s`);
+    assert.equal(status, 200);
+    assert.equal(record.backend, 'Ipfs');
+    assert.ok(u8aEq(hexToU8a(record.cid).slice(4), sha256AsU8a(bytes)), 'IPFS bytes re-hash to the committed CID');
+    assert.equal(bytes.length, record.size);
+
+    // A later reading gets the next sequence number, in a later commitment.
+    const second = await committedProof(onLocal, 1);
+    const first = await rpc('dimo_anchorProof', onLocal, 0);
+    assert.ok(second.commitment > first.commitment);
+    assert.ok(second.record.observedFrom > first.record.observedTo);
+
+    // The owner claims the vehicle's activity with the proof the collector gave.
+    const owner = owners[onLocal];
+    const events = await sendOk(api(), api().tx.anchoring.claimActivity(second.collector, second.commitment, second.record, second.proof), owner);
+    const claimed = events.find(({ event }) => api().events.anchoring.ActivityClaimed.is(event));
+    assert.equal(claimed?.event.data.vehicle.toNumber(), onLocal);
+    // An unknown reading has no proof.
+    assert.equal(await rpc('dimo_anchorProof', onLocal, 10_000), null);
+  });
+});
