@@ -10,8 +10,9 @@
 //      requests per second and p50/p99 latency, with autocannon (npm) as the load generator.
 //
 // Not a test: nothing here fails on a slow machine; it prints figures (and the machine) for the
-// README. The epoch boundary's figures come from scripts/benchmark.sh (pallet_issuance); the
-// collector's end-to-end rate is not measured yet (issue 18).
+// README. The epoch boundary's figures come from scripts/benchmark.sh (pallet_issuance).
+//   3. one collector's readings committed per minute against the OEM simulator with
+//      PERF_COLLECTOR_VEHICLES cars (default 1,000), in commitment mode.
 //
 //   node e2e/bench/perf.js      (PERF_BLOCKS: blocks measured per figure, default 5)
 
@@ -19,7 +20,9 @@ import { cpus, totalmem } from 'node:os';
 import autocannon from 'autocannon';
 import { blake2AsHex, blake2AsU8a, mnemonicGenerate } from '@polkadot/util-crypto';
 import { stringToU8a, u8aConcat, u8aToHex } from '@polkadot/util';
-import { startNode, sendOk } from '../lib/node.js';
+import { join } from 'node:path';
+import { startNode, sendOk, rpcCall } from '../lib/node.js';
+import { genCerts, startSimulator, trustBundle } from '../lib/collector.js';
 import { DIMO, keyring, registeredVehicle } from '../lib/chain.js';
 import { anchorExtrinsic, commitExtrinsic, merkleProof, merkleRows, record } from '../lib/anchoring.js';
 
@@ -31,6 +34,9 @@ const CONNECTIONS = Number(process.env.PERF_CONNECTIONS ?? 16);
 // Records per commitment tree: 4 collectors x 65,536 a block is ~44,000 readings a second at 6 s.
 const COMMIT_LEAVES = Number(process.env.PERF_COMMIT_LEAVES ?? 65_536);
 const LEAF_TAG = stringToU8a('dimo/anchor-leaf/v1');
+// The collector's row: cars on the OEM simulator, and how long it is measured.
+const COLLECTOR_VEHICLES = Number(process.env.PERF_COLLECTOR_VEHICLES ?? 1_000);
+const COLLECTOR_MINUTES = Number(process.env.PERF_COLLECTOR_MINUTES ?? 2);
 
 const alice = keyring.addFromUri('//Alice');
 const fresh = () => keyring.addFromMnemonic(mnemonicGenerate());
@@ -264,6 +270,72 @@ const load = [];
 
 await node.stop();
 
+// 3. One collector's rate: a dev node in commitment mode against the OEM simulator (HTTPS, its
+// own CA) with COLLECTOR_VEHICLES cars, all onboarded on `Local` (polled, sealed, kept by the
+// node for its gateway, committed), measured over COLLECTOR_MINUTES after a minute of warm-up.
+const collectorRows = [];
+{
+  step(`one collector: ${COLLECTOR_VEHICLES} vehicles on the OEM simulator, commitment mode`);
+  const certs = genCerts('DIMO perf OEM CA');
+  // --vehicles is per OEM: half Teslas, half Smartcars.
+  const sim = await startSimulator({ certsDir: certs, vehicles: Math.ceil(COLLECTOR_VEHICLES / 2) });
+  const ferdie = keyring.addFromUri('//Ferdie');
+  const collectorNode = await startNode({
+    chain: 'dev',
+    env: { SSL_CERT_FILE: trustBundle([join(certs, 'ca.pem')]) },
+    extraArgs: ['--collector-anchor', 'commitments', '--collector-oem-host', `localhost:${sim.port}`],
+  });
+  try {
+    const capi = collectorNode.api;
+    const crpc = (method, ...params) => rpcCall(collectorNode.rpcUrl, method, params);
+    await crpc('author_insertKey', 'dcol', '//Ferdie', u8aToHex(ferdie.publicKey));
+    for (const oem of [1, 2]) await crpc('collector_setOemClient', oem, 'dimo-dev-client', 'dimo-dev-secret');
+    const source = (kind, prefix) => ({ api: kind, apiBaseUrl: `${sim.url}/${prefix}`, authUrl: `${sim.url}/${prefix}/auth` });
+    await sendOk(capi, capi.tx.sudo.sudo(capi.tx.utility.batchAll([
+      capi.tx.anchoring.setOemSource(1, source('Tesla', 'tesla')),
+      capi.tx.anchoring.setOemSource(2, source('Smartcar', 'smartcar')),
+    ])), alice);
+    const cars = await sim.admin('GET', 'vehicles');
+    const SHARE = 25; // registrations per owner per batch: a batch of 100 would not fit a block
+    const owners = Array.from({ length: Math.ceil(cars.length / SHARE) }, fresh);
+    await sendOk(capi, capi.tx.utility.batchAll(owners.map((o) => capi.tx.balances.transferKeepAlive(o.address, 1000n * DIMO))), alice);
+    await Promise.all(owners.map(async (owner, o) => {
+      const mine = cars.slice(o * SHARE, (o + 1) * SHARE);
+      const events = await sendOk(capi, capi.tx.utility.batchAll(mine.map((car) =>
+        capi.tx.vehicles.register(car.oem === 'tesla' ? 1 : 2, blake2AsHex(car.id), null))), owner);
+      const ids = events.filter(({ event }) => capi.events.vehicles.Registered.is(event)).map(({ event }) => event.data.vehicle.toNumber());
+      await sendOk(capi, capi.tx.utility.batchAll(ids.map((id) => capi.tx.vehicles.authorizeCollector(id, ferdie.address, null))), owner);
+      for (const [i, id] of ids.entries()) {
+        const car = mine[i];
+        const tokens = await sim.admin('POST', 'grant', { oem: car.oem, vehicle: car.id });
+        await crpc('collector_setCredentials', id, car.oem === 'tesla' ? 1 : 2, tokens.access_token, tokens.refresh_token, tokens.expires_at, car.id);
+      }
+    }));
+    // Count what each block commits: readings, and the distinct vehicles among them.
+    const measured = [];
+    const warmupEnds = Date.now() + 60_000;
+    const measureEnds = warmupEnds + COLLECTOR_MINUTES * 60_000;
+    await new Promise((resolve, reject) => {
+      let unsubscribe;
+      capi.rpc.chain.subscribeNewHeads(async (header) => {
+        try {
+          if (Date.now() < warmupEnds) return;
+          const events = await (await capi.at(header.hash)).query.system.events();
+          for (const { event } of events) {
+            if (capi.events.anchoring.Committed.is(event)) measured.push(event.data.leafCount.toNumber());
+          }
+          if (Date.now() >= measureEnds) { unsubscribe?.(); resolve(); }
+        } catch (error) { reject(error); }
+      }).then((u) => { unsubscribe = u; }, reject);
+    });
+    const readings = measured.reduce((a, b) => a + b, 0);
+    collectorRows.push({ vehicles: cars.length, perMinute: readings / COLLECTOR_MINUTES, commitments: measured.length });
+  } finally {
+    await collectorNode.stop();
+    sim.stop();
+  }
+}
+
 const per = (count) => `${count} per block, ${(count * 1000 / blockTimeMs).toFixed(1)}/s`;
 console.log(`\nmachine: ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB; node: ${process.env.DIMO_NODE ?? 'debug build'}; block time ${blockTimeMs / 1000} s; ${BLOCKS} blocks each\n`);
 console.log('readings anchored (median of full blocks)');
@@ -285,5 +357,8 @@ if (refusals.size) {
   console.log('\nsubmissions the pool refused (expected: a batch while the collector\'s last is pending)');
   for (const [message, count] of refusals) console.log(`  ${count} × ${message}`);
 }
-console.log('\nnot measured yet (issue 18): a collector\'s vehicles polled, stored and anchored per minute');
+console.log('\none collector, commitment mode, against the OEM simulator (Local backend: polled, sealed, kept, committed)');
+for (const { vehicles, perMinute, commitments } of collectorRows) {
+  console.log(`  ${vehicles} vehicles: ${Math.round(perMinute)} readings committed a minute (${commitments} commitments over ${COLLECTOR_MINUTES} min, after 1 min of warm-up)`);
+}
 process.exit(0);

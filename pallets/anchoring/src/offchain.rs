@@ -109,6 +109,13 @@ const HTTP_DEADLINE_MS: u64 = 10_000;
 /// Tokens that expire within this many seconds are refreshed before use.
 const REFRESH_MARGIN_SECS: u64 = 60;
 
+/// The most vehicles one run in commitment mode polls: a commitment takes up to
+/// [`Config::MaxCommitmentLeaves`] readings, so what bounds a run is the OEM requests in flight
+/// at once under one deadline. At one run a block and a poll every [`Config::PollEvery`]
+/// blocks, a collector keeps up with `PollEvery` times this many vehicles (2,500 on the dev
+/// chain: 5,000 readings a minute).
+pub const MAX_POLLED_PER_COMMITMENT: usize = 500;
+
 /// A queued record is submitted at most this many times, then dropped with an error line.
 pub const MAX_SUBMISSIONS: u32 = 20;
 
@@ -297,7 +304,9 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 		let uploads: Vec<Upload> = read_persistent(OUTBOX_KEY).unwrap_or_default();
 		let (mined, done) = Self::mined_uploads(&uploads, &[], now, account);
 		let busy: BTreeSet<VehicleId> = mined.iter().map(|record| record.vehicle).collect();
-		let room = (T::MaxBatchRecords::get() as usize).saturating_sub(mined.len());
+		let room = MAX_POLLED_PER_COMMITMENT
+			.min(T::MaxCommitmentLeaves::get() as usize)
+			.saturating_sub(mined.len());
 		let fresh = match SealKey::from_keystore() {
 			Some(seal_key) => {
 				Self::poll_due(now, account, &busy, &uploads, room, settings, &seal_key)
