@@ -125,6 +125,13 @@ pub fn run() -> sc_cli::Result<()> {
 		Some(Subcommand::Benchmark(_)) => Err("the benchmark subcommands are in a node built with \
 			`--features runtime-benchmarks` (scripts/benchmark.sh builds one)"
 			.into()),
+		// A pallet benchmark of a runtime blob (`--runtime`) needs no chain spec, and a node built
+		// for it with SKIP_WASM_BUILD (scripts/benchmark.sh) has none to load: run it without a
+		// runner.
+		#[cfg(feature = "runtime-benchmarks")]
+		Some(Subcommand::Benchmark(BenchmarkCmd::Pallet(cmd))) if cmd.runtime.is_some() => {
+			cmd.run_with_spec::<sp_runtime::traits::HashingFor<Block>, ()>(None)
+		},
 		#[cfg(feature = "runtime-benchmarks")]
 		Some(Subcommand::Benchmark(cmd)) => {
 			let runner = cli.create_runner(cmd)?;
