@@ -56,7 +56,7 @@
 //!   each vehicle's windows must move forward ([`AnchorHead`]).
 //! - **Activity.** Each anchor reports the vehicle to [`Config::Activity`] (pallets/issuance),
 //!   which is what makes it earn rewards in the epoch.
-//! - **Commitments for the fleet's scale.** A record costs a block ~3 ms of weight and ~100
+//! - **Commitments for the fleet's scale.** A record costs a block ~0.6 ms of weight and ~100
 //!   bytes of state: per-record anchoring tops out at a few hundred readings a block, while the
 //!   fleet (16 million vehicles) needs tens of thousands a second. A commitment costs the same
 //!   whatever its size (up to [`Config::MaxCommitmentLeaves`] records): the chain keeps the

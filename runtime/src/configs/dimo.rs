@@ -141,7 +141,7 @@ impl pallet_anchoring::Config for Runtime {
 	type Time = Timestamp;
 	type MaxWindowAhead = MaxWindowAhead;
 	type MaxBatchRecords = ConstU32<100>;
-	/// One full batch per collector per block: about a quarter of a block's normal class at
+	/// One full batch per collector per block: about 63 ms of a block's 1.5 s normal class at
 	/// the current anchoring weights, so other transactions always find room.
 	type MaxRecordsPerCollectorPerBlock = ConstU32<100>;
 	/// The last day of a vehicle polled every ten minutes.
