@@ -59,7 +59,7 @@ where
 		+ HeaderBackend<Block>
 		+ HeaderMetadata<Block, Error = BlockChainError>
 		+ sc_client_api::BlockchainEvents<Block>
-		+ sc_client_api::StorageProvider<Block, sc_service::TFullBackend<Block>>
+		+ sp_api::CallApiAt<Block>
 		+ Send
 		+ Sync
 		+ 'static,

@@ -255,11 +255,13 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// Checks a commitment of the collector whose account is `collector` against the state.
+	/// Checks a commitment of a collector whose next index (its [`CommitmentHeads`] entry) is
+	/// `next_index` against the state.
 	///
-	/// Run when the pool validates it (through [`Self::authorize_commit`]) and at dispatch.
+	/// Run when the pool validates it (through [`Self::authorize_commit`]) and at dispatch;
+	/// each reads the head once and passes it.
 	pub(crate) fn check_commitment(
-		collector: &T::AccountId,
+		next_index: u64,
 		commitment: &CommitmentOf<T>,
 	) -> Result<(), Error<T>> {
 		ensure!(commitment.leaf_count > 0, Error::<T>::EmptyCommitment);
@@ -269,8 +271,7 @@ impl<T: Config> Pallet<T> {
 		// Windows of one collector's commitments may overlap: a window bounds when its records
 		// were observed, and an OEM may report a parked car's reading of hours ago. Replays are
 		// refused by the index; a reading counted twice, by the claim head of its vehicle.
-		let head = CommitmentHeads::<T>::get(collector);
-		ensure!(commitment.index == head.next_index, Error::<T>::CommitmentOutOfOrder);
+		ensure!(commitment.index == next_index, Error::<T>::CommitmentOutOfOrder);
 		Ok(())
 	}
 
@@ -291,10 +292,9 @@ impl<T: Config> Pallet<T> {
 		if !commitment.collector.verify(&commitment.signing_payload(&genesis), signature) {
 			return Err(InvalidTransaction::BadProof.into());
 		}
-		Self::check_commitment(&info.account, commitment).map_err(|error| match error {
-			Error::<T>::CommitmentOutOfOrder
-				if commitment.index < CommitmentHeads::<T>::get(&info.account).next_index =>
-			{
+		let next_index = CommitmentHeads::<T>::get(&info.account).next_index;
+		Self::check_commitment(next_index, commitment).map_err(|error| match error {
+			Error::<T>::CommitmentOutOfOrder if commitment.index < next_index => {
 				InvalidTransaction::Stale
 			},
 			Error::<T>::CommitmentOutOfOrder => InvalidTransaction::Future,
@@ -313,7 +313,7 @@ impl<T: Config> Pallet<T> {
 		let collector = Collectors::<T>::get(&commitment.collector)
 			.ok_or(Error::<T>::UnknownCollector)?
 			.account;
-		Self::check_commitment(&collector, &commitment)?;
+		Self::check_commitment(CommitmentHeads::<T>::get(&collector).next_index, &commitment)?;
 		let index = commitment.index;
 		let next_index = index.checked_add(1).ok_or(Error::<T>::SequenceOverflow)?;
 		let info = CommitmentInfo {

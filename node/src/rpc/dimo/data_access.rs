@@ -2,8 +2,8 @@
 //!
 //! `dimo_grants` asks `pallet_data_access`' runtime API (`DataAccessApi`). `dimo_canRead` is
 //! the gateway's question, asked on every read: it reads the three entries the answer depends
-//! on (the vehicle record, its public streams, the caller's grant entry) straight from the
-//! state and decides with [`pallet_data_access::may_read`], the very function the runtime's
+//! on (the vehicle record, its public streams, the caller's grant entry) straight from one
+//! snapshot of the state and decides with [`pallet_data_access::may_read`], the very function the runtime's
 //! `can_read` calls, so the rule has one source and a request costs no runtime call.
 
 use super::{Dimo, DimoError};
@@ -17,12 +17,11 @@ use jsonrpsee::{core::RpcResult, proc_macros::rpc};
 use pallet_data_access::{may_read, GrantOf, Grants, PublicAccess, PublicStreams};
 use pallet_data_access_runtime_api::{DataAccessApi, StreamExpiry};
 use pallet_vehicles::VehicleOf;
-use sc_client_api::StorageProvider;
+use sc_client_api::StateBackend;
 use serde::Serialize;
-use sp_api::ProvideRuntimeApi;
+use sp_api::{CallApiAt, ProvideRuntimeApi};
 use sp_blockchain::HeaderBackend;
-use sp_core::storage::StorageKey;
-use sp_runtime::traits::Block as BlockT;
+use sp_runtime::traits::{Block as BlockT, HashingFor};
 
 /// A stream that may be read, and until when.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -80,25 +79,26 @@ pub trait DataAccessRpc<BlockHash> {
 	fn grants(&self, vehicle: VehicleId, at: Option<BlockHash>) -> RpcResult<Option<GrantsJson>>;
 }
 
-/// The SCALE-decoded value at `key` of the state at `at`.
-fn read<C, V>(client: &C, at: <Block as BlockT>::Hash, key: Vec<u8>) -> Result<Option<V>, DimoError>
+/// The SCALE-decoded value at `key` of `state`.
+fn read<S, V>(state: &S, key: &[u8]) -> Result<Option<V>, DimoError>
 where
-	C: StorageProvider<Block, sc_service::TFullBackend<Block>>,
+	S: StateBackend<HashingFor<Block>>,
 	V: Decode,
 {
-	let Some(data) = client.storage(at, &StorageKey(key)).map_err(DimoError::State)? else {
+	let state_error = |error: String| DimoError::State(sp_blockchain::Error::Storage(error));
+	let Some(data) = state.storage(key).map_err(|error| state_error(error.to_string()))? else {
 		return Ok(None);
 	};
-	V::decode(&mut &data.0[..]).map(Some).map_err(|error| {
-		DimoError::State(sp_blockchain::Error::Storage(format!("a value does not decode: {error}")))
-	})
+	V::decode(&mut &data[..])
+		.map(Some)
+		.map_err(|error| state_error(format!("a value does not decode: {error}")))
 }
 
 impl<C> DataAccessRpcServer<<Block as BlockT>::Hash> for Dimo<C>
 where
 	C: ProvideRuntimeApi<Block>
 		+ HeaderBackend<Block>
-		+ StorageProvider<Block, sc_service::TFullBackend<Block>>
+		+ CallApiAt<Block>
 		+ Send
 		+ Sync
 		+ 'static,
@@ -114,30 +114,46 @@ where
 		let stream =
 			Stream::from_name(&stream).ok_or_else(|| DimoError::UnknownStream(stream.clone()))?;
 		let at = self.at(at);
+		// One snapshot of the state for the three entries (opening one is most of a read's
+		// cost), read in the order the rule needs them: the owner's answer takes one entry.
+		let state = self.client.state_at(at).map_err(DimoError::RuntimeApi)?;
+		let record: Option<VehicleOf<Runtime>> =
+			read(&state, &pallet_vehicles::Vehicles::<Runtime>::hashed_key_for(vehicle))?;
+		let Some(ownership) = record.map(|record| record.ownership()) else { return Ok(false) };
+		if ownership.owner == account {
+			return Ok(true);
+		}
 		// The runtime's `can_read` compares expiries with the block's number.
 		let number =
 			self.client.number(at).map_err(DimoError::State)?.ok_or_else(|| {
 				DimoError::State(sp_blockchain::Error::UnknownBlock(at.to_string()))
 			})?;
-		let client = &*self.client;
-		let record: Option<VehicleOf<Runtime>> =
-			read(client, at, pallet_vehicles::Vehicles::<Runtime>::hashed_key_for(vehicle))?;
-		let Some(ownership) = record.map(|record| record.ownership()) else { return Ok(false) };
-		if ownership.owner == account {
-			return Ok(true);
-		}
 		let public: Option<PublicAccess<BlockNumber>> =
-			read(client, at, PublicStreams::<Runtime>::hashed_key_for(vehicle))?;
-		let grant: Option<GrantOf<Runtime>> =
-			read(client, at, Grants::<Runtime>::hashed_key_for(vehicle, &account))?;
-		Ok(may_read(
+			read(&state, &PublicStreams::<Runtime>::hashed_key_for(vehicle))?;
+		// `may_read` asks for the grant entry only if the public streams do not answer: it is
+		// read lazily, and a failed read is carried out of the closure.
+		let mut failed = None;
+		let allowed = may_read(
 			Some(ownership),
 			&account,
 			stream,
 			&number,
 			|| public.map(|public| (public.ownership_version, public.streams)),
-			|| grant.map(|grant| (grant.ownership_version, grant.streams)),
-		))
+			|| {
+				let key = Grants::<Runtime>::hashed_key_for(vehicle, &account);
+				match read::<_, GrantOf<Runtime>>(&state, &key) {
+					Ok(grant) => grant.map(|grant| (grant.ownership_version, grant.streams)),
+					Err(error) => {
+						failed = Some(error);
+						None
+					},
+				}
+			},
+		);
+		match failed {
+			Some(error) => Err(error.into()),
+			None => Ok(allowed),
+		}
 	}
 
 	fn grants(
