@@ -96,12 +96,7 @@ where
 
 impl<C> DataAccessRpcServer<<Block as BlockT>::Hash> for Dimo<C>
 where
-	C: ProvideRuntimeApi<Block>
-		+ HeaderBackend<Block>
-		+ CallApiAt<Block>
-		+ Send
-		+ Sync
-		+ 'static,
+	C: ProvideRuntimeApi<Block> + HeaderBackend<Block> + CallApiAt<Block> + Send + Sync + 'static,
 	C::Api: DataAccessApi<Block, AccountId, BlockNumber>,
 {
 	fn can_read(
