@@ -7,6 +7,7 @@ import json
 import statistics
 import sys
 
+
 def by_x(results):
     grouped = {}
     for result in results:

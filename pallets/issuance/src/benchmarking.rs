@@ -404,9 +404,10 @@ mod benchmarks {
 		Ok(())
 	}
 
-	/// The epoch boundary with 10^x active vehicles (x = 1, 3, 5: 10, 1,000 and 100,000): its
-	/// time does not grow with them. Not a weight of the runtime: `scripts/benchmark.sh` runs
-	/// it apart, with its control [`write_with_vehicles`], and prints their figures.
+	/// The epoch boundary with 10^x active vehicles (x = 1, 3, 5: 10, 1,000 and 100,000): the
+	/// same reads and writes whatever their number. Not a weight of the runtime:
+	/// `scripts/benchmark.sh` runs it apart, with its control `write_with_vehicles`, and prints
+	/// their figures (README, "Weights", says where the time's growth comes from).
 	#[benchmark]
 	fn epoch_boundary_with_vehicles(x: Linear<1, 5>) {
 		active_vehicles_committed::<T>(x);

@@ -1,10 +1,11 @@
 //! `dimo_canRead`, `dimo_grants`: who may read a vehicle's data.
 //!
 //! `dimo_grants` asks `pallet_data_access`' runtime API (`DataAccessApi`). `dimo_canRead` is
-//! the gateway's question, asked on every read: it reads the three entries the answer depends
-//! on (the vehicle record, its public streams, the caller's grant entry) straight from one
-//! snapshot of the state and decides with [`pallet_data_access::may_read`], the very function the runtime's
-//! `can_read` calls, so the rule has one source and a request costs no runtime call.
+//! the gateway's question, asked on every read: it reads the entries the answer depends on
+//! (the vehicle record, its public streams, the caller's grant entry) straight from one
+//! snapshot of the state and decides with [`pallet_data_access::may_read`], the very function
+//! the runtime's `can_read` calls, so the rule has one source and a request costs no runtime
+//! call. `may_read` asks for the public streams and the grant entry only when it needs them.
 
 use super::{Dimo, DimoError};
 use codec::Decode;
@@ -22,6 +23,7 @@ use serde::Serialize;
 use sp_api::{CallApiAt, ProvideRuntimeApi};
 use sp_blockchain::HeaderBackend;
 use sp_runtime::traits::{Block as BlockT, HashingFor};
+use std::cell::Cell;
 
 /// A stream that may be read, and until when.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -79,6 +81,19 @@ pub trait DataAccessRpc<BlockHash> {
 	fn grants(&self, vehicle: VehicleId, at: Option<BlockHash>) -> RpcResult<Option<GrantsJson>>;
 }
 
+/// [`read`] for a lazy read inside `may_read`'s closures: a failure is kept in `failed` (the
+/// caller answers with it) and reads as no entry.
+fn read_or_keep_error<S, V>(state: &S, key: &[u8], failed: &Cell<Option<DimoError>>) -> Option<V>
+where
+	S: StateBackend<HashingFor<Block>>,
+	V: Decode,
+{
+	read(state, key).unwrap_or_else(|error| {
+		failed.set(Some(error));
+		None
+	})
+}
+
 /// The SCALE-decoded value at `key` of `state`.
 fn read<S, V>(state: &S, key: &[u8]) -> Result<Option<V>, DimoError>
 where
@@ -109,43 +124,33 @@ where
 		let stream =
 			Stream::from_name(&stream).ok_or_else(|| DimoError::UnknownStream(stream.clone()))?;
 		let at = self.at(at);
-		// One snapshot of the state for the three entries (opening one is most of a read's
-		// cost), read in the order the rule needs them: the owner's answer takes one entry.
+		// One snapshot of the state for every entry: opening one is most of a read's cost.
 		let state = self.client.state_at(at).map_err(DimoError::RuntimeApi)?;
 		let record: Option<VehicleOf<Runtime>> =
 			read(&state, &pallet_vehicles::Vehicles::<Runtime>::hashed_key_for(vehicle))?;
-		let Some(ownership) = record.map(|record| record.ownership()) else { return Ok(false) };
-		if ownership.owner == account {
-			return Ok(true);
-		}
 		// The runtime's `can_read` compares expiries with the block's number.
 		let number =
 			self.client.number(at).map_err(DimoError::State)?.ok_or_else(|| {
 				DimoError::State(sp_blockchain::Error::UnknownBlock(at.to_string()))
 			})?;
-		let public: Option<PublicAccess<BlockNumber>> =
-			read(&state, &PublicStreams::<Runtime>::hashed_key_for(vehicle))?;
-		// `may_read` asks for the grant entry only if the public streams do not answer: it is
-		// read lazily, and a failed read is carried out of the closure.
-		let mut failed = None;
+		let failed = Cell::new(None);
 		let allowed = may_read(
-			Some(ownership),
+			record.map(|record| record.ownership()),
 			&account,
 			stream,
 			&number,
-			|| public.map(|public| (public.ownership_version, public.streams)),
+			|| {
+				let key = PublicStreams::<Runtime>::hashed_key_for(vehicle);
+				read_or_keep_error::<_, PublicAccess<BlockNumber>>(&state, &key, &failed)
+					.map(|public| (public.ownership_version, public.streams))
+			},
 			|| {
 				let key = Grants::<Runtime>::hashed_key_for(vehicle, &account);
-				match read::<_, GrantOf<Runtime>>(&state, &key) {
-					Ok(grant) => grant.map(|grant| (grant.ownership_version, grant.streams)),
-					Err(error) => {
-						failed = Some(error);
-						None
-					},
-				}
+				read_or_keep_error::<_, GrantOf<Runtime>>(&state, &key, &failed)
+					.map(|grant| (grant.ownership_version, grant.streams))
 			},
 		);
-		match failed {
+		match failed.take() {
 			Some(error) => Err(error.into()),
 			None => Ok(allowed),
 		}
