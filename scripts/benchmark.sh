@@ -16,7 +16,8 @@
 # up to 100,000 vehicles) and prints how long the epoch boundary takes with 10, 1,000 and
 # 100,000 active vehicles (10^x, x = 1, 3, 5), and beside it its control `write_with_vehicles`
 # (one write of a pallet value after the same set-up: what the benchmarking host adds alone).
-# The set-up of 100,000 vehicles takes hours with a debug node; BOUNDARY_MAX_X=3 stops at 1,000.
+# The set-up of 100,000 vehicles takes hours with a debug node; BOUNDARY_MAX_X=3 stops at 1,000;
+# BOUNDARY_REPEAT (default 4) sets the samples of each.
 #
 # It writes pallets/<name>/src/weights.rs through scripts/weight-template.hbs. The figures are
 # those of the machine that runs it: run it on the reference hardware of validators before a
