@@ -2,8 +2,10 @@
 // `dimo-node --dev` process (one-minute epochs), @polkadot/api for transactions and events,
 // and the node's dimo_issuance / dimo_pendingRewards JSON-RPC methods over HTTP.
 //
-// Covers: an epoch passes, the mint and split events appear, an owner with an active
-// vehicle claims and its balance moves by the expected amount (the reward minus the fee).
+// Covers: an epoch passes, the mint and split events appear, the emission goes into the budgets
+// (no account, the total issuance unchanged), an owner with an active vehicle claims, the claim
+// mints the reward into its account, and its balance moves by the expected amount (the reward
+// minus the fee).
 //
 // Activity is recorded with `issuance.recordActivity` through sudo, the dev chain's stand-in for
 // governance, so that this file needs no collector: on a running chain the anchors report it.
@@ -45,8 +47,11 @@ describe('issuance', () => {
     assert.equal(info.decayPerbill, 150_000_000);
     assert.equal(info.epochEmission, (1_105_000n * DIMO).toString());
     assert.equal(info.supplyCap, (1_000_000_000n * DIMO).toString());
-    assert.equal(BigInt(info.remainingUnderCap), BigInt(info.supplyCap) - BigInt(info.totalIssuance));
+    // The cap bounds what accounts hold and what the budgets hold, to be minted as they pay.
+    assert.equal(BigInt(info.remainingUnderCap),
+      BigInt(info.supplyCap) - BigInt(info.totalIssuance) - BigInt(info.unpaidBudgets));
     assert.equal(info.totalIssuance, (await api.query.balances.totalIssuance()).toString());
+    assert.equal(info.unpaidBudgets, (await api.query.issuance.unpaidBudgets()).toString());
     assert.equal(info.dataProvidersPerbill + info.daoPerbill + info.dteamsPerbill, 1_000_000_000);
     assert.equal(info.nextEpochAt, info.epochStartedAt + info.epochLength);
   });
@@ -106,8 +111,14 @@ describe('issuance', () => {
 
     // The chain's own records agree with the events.
     const boundaryHash = await api.rpc.chain.getBlockHash(boundaryBlock);
-    const issuanceThen = (await (await api.at(boundaryHash)).query.balances.totalIssuance()).toBigInt();
-    assert.equal(minted.event.data.totalIssuance.toBigInt(), issuanceThen);
+    const atBoundary = await api.at(boundaryHash);
+    const beforeBoundary = await api.at(await api.rpc.chain.getBlockHash(boundaryBlock - 1));
+    // Minted into the budgets: no account received it, the total issuance did not move.
+    assert.equal(minted.event.data.totalIssuance.toBigInt(),
+      (await beforeBoundary.query.balances.totalIssuance()).toBigInt(), 'the boundary mints into no account');
+    const unpaidBefore = (await beforeBoundary.query.issuance.unpaidBudgets()).toBigInt();
+    assert.equal(minted.event.data.unpaidBudgets.toBigInt(), unpaidBefore + amount);
+    assert.equal((await atBoundary.query.issuance.unpaidBudgets()).toBigInt(), unpaidBefore + amount);
     const mint = (await api.call.issuanceApi.mint(epoch)).unwrap();
     assert.equal(mint.minted.toBigInt(), amount);
     assert.equal(mint.dataProviders.toBigInt(), dataProviders.toBigInt());
@@ -120,6 +131,11 @@ describe('issuance', () => {
     const claimEvents = await ok(api.tx.issuance.claim(epoch), owner);
     const claimed = claimEvents.find(({ event }) => api.events.issuance.Claimed.is(event));
     assert.equal(claimed.event.data.amount.toBigInt(), dataProviders.toBigInt());
+    // The reward pot mints what it pays into the owner's account as it pays it.
+    const mintedToOwner = claimEvents.find(({ event }) => api.events.balances.Minted.is(event));
+    assert.ok(mintedToOwner, 'the claim mints');
+    assert.equal(mintedToOwner.event.data.who.toString(), owner.address);
+    assert.equal(mintedToOwner.event.data.amount.toBigInt(), dataProviders.toBigInt());
     const fee = claimEvents.find(({ event }) => api.events.transactionPayment.TransactionFeePaid.is(event))
       .event.data.actualFee.toBigInt();
     assert.equal(await free(owner.address), balanceBefore + dataProviders.toBigInt() - fee);

@@ -3,11 +3,7 @@
 //! spending, and governance's spending of the DAO pot.
 
 use super::*;
-use frame_support::{
-	ensure,
-	pallet_prelude::*,
-	traits::{fungible::Mutate, tokens::Preservation},
-};
+use frame_support::{ensure, pallet_prelude::*};
 use sp_runtime::{
 	traits::{Saturating, Zero},
 	Perbill,
@@ -24,7 +20,7 @@ impl<T: Config> Pallet<T> {
 		ensure!(team.admin == *who, Error::<T>::NotDTeamAdmin);
 		ensure!(!amount.is_zero(), Error::<T>::ZeroAmount);
 		team.balance = team.balance.checked_sub(amount).ok_or(Error::<T>::InsufficientBudget)?;
-		T::Currency::transfer(&Self::account_id(), &to, amount, Preservation::Preserve)?;
+		Self::pay_from_budgets(&to, amount)?;
 		let balance = team.balance;
 		DTeams::<T>::insert(id, team);
 		Self::deposit_event(Event::DTeamSpent { team: id, to, amount, balance });
@@ -35,7 +31,7 @@ impl<T: Config> Pallet<T> {
 		ensure!(!amount.is_zero(), Error::<T>::ZeroAmount);
 		let dao_pot =
 			DaoPot::<T>::get().checked_sub(amount).ok_or(Error::<T>::InsufficientBudget)?;
-		T::Currency::transfer(&Self::account_id(), &to, amount, Preservation::Preserve)?;
+		Self::pay_from_budgets(&to, amount)?;
 		DaoPot::<T>::put(dao_pot);
 		Self::deposit_event(Event::DaoSpent { to, amount, dao_pot });
 		Ok(())

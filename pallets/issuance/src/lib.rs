@@ -8,8 +8,9 @@
 //! DIMO's DIP-2; a minute on the dev chain). At the start of the first block of each epoch the
 //! pallet closes the epoch that ended:
 //!
-//! 1. it mints the epoch's emission, [`EpochEmission`], or what is left under
-//!    [`Schedule::supply_cap`] if that is less: the last epochs mint the rest, then nothing;
+//! 1. it mints the epoch's emission, [`EpochEmission`], into the budgets, or what is left
+//!    under [`Schedule::supply_cap`] if that is less: the last epochs mint the rest, then
+//!    nothing;
 //! 2. it splits what it minted by [`Shares`]: the data-provider rewards of the epoch, each
 //!    dTeam (by share, or a fixed amount out of the DAO's part), and the DAO pot, which also
 //!    gets the rounding remainder, so that no unit is created or lost;
@@ -40,9 +41,12 @@
 //!   What a closed team holds goes back to the DAO pot.
 //! - **DAO pot**: only governance spends from it ([`spend_dao`](Pallet::spend_dao)).
 //!
-//! All budgets are ledgers in this pallet's storage over one account, [`Pallet::account_id`],
-//! that holds the minted DIMO: its balance is always the existential deposit plus the DAO pot,
-//! the dTeams' balances and the unclaimed rewards (checked by `try_state`).
+//! All budgets are ledgers in this pallet's storage, and no account holds what they hold: a
+//! budget mints what it pays into the account it pays, when it pays, as staking mints an era's
+//! rewards at payout. [`UnpaidBudgets`] is their sum (the DAO pot, the dTeams' balances and
+//! the unclaimed rewards; checked by `try_state`), and DIMO issued is pallet-balances' total
+//! issuance plus it ([`Pallet::issued`]): the supply cap bounds that sum. So the epoch
+//! boundary writes no account, and its cost does not grow with the number of accounts.
 //!
 //! Unclaimed points of expired epochs stay in state until anyone
 //! [`reap_points`](Pallet::reap_points) them.
@@ -50,8 +54,8 @@
 //! ## Cost
 //!
 //! The epoch boundary touches a bounded number of records: the schedule, the pots, at most
-//! [`Config::MaxDTeams`] teams and one expired reward pot. It never reads a vehicle, an owner
-//! or a grant; rewards are pulled by [`claim`](Pallet::claim), one (epoch, account) record per
+//! [`Config::MaxDTeams`] teams, one expired reward pot and the total issuance. It never reads
+//! a vehicle, an owner, an account or a grant; rewards are pulled by [`claim`](Pallet::claim), one (epoch, account) record per
 //! claim. Recording activity is O(1) per vehicle.
 //!
 //! ## Governance
@@ -101,8 +105,7 @@ pub mod pallet {
 	use super::*;
 	use frame_support::{
 		pallet_prelude::*,
-		traits::fungible::{Inspect, Mutate},
-		PalletId,
+		traits::fungible::Mutate,
 	};
 	use frame_system::pallet_prelude::*;
 	use sp_runtime::{traits::StaticLookup, Perbill};
@@ -132,10 +135,6 @@ pub mod pallet {
 		/// [`record_activity`](Pallet::record_activity), besides the anchors that report it
 		/// through [`VehicleActivity`].
 		type ActivityOrigin: EnsureOrigin<Self::RuntimeOrigin>;
-
-		/// The id of the account that holds every budget.
-		#[pallet::constant]
-		type PalletId: Get<PalletId>;
 
 		/// The shortest epoch governance may set, in blocks.
 		#[pallet::constant]
@@ -239,6 +238,12 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type DaoPot<T> = StorageValue<_, Balance, ValueQuery>;
 
+	/// What the budgets hold together (the DAO pot, the dTeams and the open reward pots):
+	/// minted at the epoch boundaries into them, and into an account when a budget pays it.
+	/// Not in pallet-balances' total issuance until paid; counted with it against the cap.
+	#[pallet::storage]
+	pub type UnpaidBudgets<T> = StorageValue<_, Balance, ValueQuery>;
+
 	/// The dTeams. Bounded by [`Config::MaxDTeams`].
 	#[pallet::storage]
 	pub type DTeams<T: Config> = CountedStorageMap<_, Twox64Concat, DTeamId, DTeamOf<T>>;
@@ -308,29 +313,25 @@ pub mod pallet {
 				index: 0,
 				started_at: frame_system::Pallet::<T>::block_number(),
 			});
-			// The account that holds the budgets never dies: it holds the existential deposit
-			// on top of them (as pallet-treasury's does).
-			let account = Pallet::<T>::account_id();
-			let minimum = T::Currency::minimum_balance();
-			if T::Currency::balance(&account) < minimum {
-				T::Currency::mint_into(&account, minimum)
-					.expect("minting the existential deposit at genesis cannot fail");
-			}
 		}
 	}
 
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
 	pub enum Event<T: Config> {
-		/// An epoch closed and its emission was minted.
+		/// An epoch closed and its emission was minted into the budgets (each mints what it
+		/// pays into the account it pays, when it pays).
 		Minted {
 			/// The epoch that closed.
 			epoch: EpochIndex,
-			/// What was minted.
+			/// What was minted into the budgets.
 			amount: Balance,
-			/// All DIMO in existence after the mint.
+			/// pallet-balances' total issuance: the DIMO that accounts hold.
 			total_issuance: Balance,
-			/// What may still be minted under the supply cap.
+			/// What the budgets hold now, this mint included.
+			unpaid_budgets: Balance,
+			/// What may still be minted under the supply cap (which bounds the total issuance
+			/// and the budgets together).
 			remaining_under_cap: Balance,
 		},
 		/// What an epoch minted was split between the budgets. The parts sum to what was minted.
@@ -485,7 +486,8 @@ pub mod pallet {
 		ZeroDecayPeriod,
 		/// The decay is above [`Config::MaxDecay`].
 		DecayTooLarge,
-		/// The supply cap is above [`Config::MaxSupplyCap`] or below what exists already.
+		/// The supply cap is above [`Config::MaxSupplyCap`] or below what is issued already (the
+		/// total issuance and the budgets).
 		SupplyCapOutOfBounds,
 		/// The emission per epoch is above [`Config::MaxEpochEmission`].
 		EmissionTooLarge,
@@ -687,7 +689,7 @@ pub mod pallet {
 			schedule: Schedule<BlockNumberFor<T>>,
 		) -> DispatchResult {
 			T::AdminOrigin::ensure_origin(origin)?;
-			Self::ensure_valid_schedule(&schedule, T::Currency::total_issuance())?;
+			Self::ensure_valid_schedule(&schedule, Self::issued())?;
 			CurrentSchedule::<T>::put(schedule);
 			Self::deposit_event(Event::ScheduleChanged { schedule });
 			Ok(())

@@ -9,7 +9,6 @@ use dimo_test_utils::{funded, ExtBuilder};
 use frame_support::{
 	derive_impl, parameter_types,
 	traits::{ConstU32, ConstU64},
-	PalletId,
 };
 use frame_system::EnsureRoot;
 use sp_runtime::Perbill;
@@ -72,7 +71,6 @@ parameter_types! {
 	pub const ExistentialDeposit: Balance = EXISTENTIAL_DEPOSIT;
 	pub const VehicleDeposit: Balance = DIMO / 2;
 	pub const GrantDeposit: Balance = DIMO / 10;
-	pub const IssuancePalletId: PalletId = PalletId(*b"dimo/iss");
 	pub const MaxEpochEmission: Balance = 10_000_000 * DIMO;
 	pub const MaxSupplyCap: Balance = 10_000_000_000 * DIMO;
 	pub const MaxDecay: Perbill = Perbill::from_percent(50);
@@ -104,7 +102,6 @@ impl pallet_issuance::Config for Test {
 	type Demand = DataAccess;
 	type AdminOrigin = EnsureRoot<u64>;
 	type ActivityOrigin = EnsureRoot<u64>;
-	type PalletId = IssuancePalletId;
 	type MinEpochLength = ConstU64<2>;
 	type MaxEpochLength = ConstU64<1_000_000>;
 	type MaxEpochEmission = MaxEpochEmission;

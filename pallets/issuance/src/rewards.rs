@@ -4,11 +4,7 @@
 //! epoch does not grow with the fleet. Expired points are reaped by anyone.
 
 use super::*;
-use frame_support::{
-	ensure,
-	pallet_prelude::*,
-	traits::{fungible::Mutate, tokens::Preservation},
-};
+use frame_support::{ensure, pallet_prelude::*};
 use sp_runtime::{helpers_128bit::multiply_by_rational_with_rounding, traits::Zero, Rounding};
 
 impl<T: Config> Pallet<T> {
@@ -138,7 +134,7 @@ impl<T: Config> Pallet<T> {
 		// Never more than the pot holds, whatever the rounding.
 		let amount = amount.min(pot.pot.saturating_sub(pot.paid));
 		if !amount.is_zero() {
-			T::Currency::transfer(&Self::account_id(), who, amount, Preservation::Preserve)?;
+			Self::pay_from_budgets(who, amount)?;
 		}
 		pot.paid = pot.paid.saturating_add(amount);
 		RewardPots::<T>::insert(epoch, pot);

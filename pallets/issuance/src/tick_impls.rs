@@ -1,15 +1,12 @@
 //! The epoch boundary, run from `on_initialize`: close the epoch in progress, mint its emission
-//! (never past the supply cap), split it between the budgets, decay the emission at the end of
+//! into the budgets (never past the supply cap), split it between them, decay the emission at the end of
 //! a decay period, and expire the oldest reward pot whose claim window ended. Its work is
 //! bounded by the dTeam count (`MaxDTeams`), not by the number of vehicles: rewards are pulled
 //! by their owners ([`crate::rewards`]).
 
 use super::*;
 use alloc::vec::Vec;
-use frame_support::{
-	pallet_prelude::*,
-	traits::fungible::{Inspect, Mutate},
-};
+use frame_support::{pallet_prelude::*, traits::fungible::Inspect};
 use frame_system::pallet_prelude::BlockNumberFor;
 use sp_runtime::{
 	traits::{Saturating, Zero},
@@ -33,33 +30,32 @@ impl<T: Config> Pallet<T> {
 		T::WeightInfo::on_initialize_epoch_boundary(dteams)
 	}
 
-	/// Mints the emission of `epoch`, splits it, decays the emission if a period ends, and
-	/// expires the oldest reward pot if its window is over. Returns the number of dTeams
-	/// funded.
+	/// Mints the emission of `epoch` into the budgets, splits it, decays the emission if a
+	/// period ends, and expires the oldest reward pot if its window is over. Returns the
+	/// number of dTeams funded.
+	///
+	/// The budgets are the pallet's own values: the DIMO that they hold is minted into the
+	/// account that a budget pays, when it pays ([`Pallet::pay_from_budgets`]), as staking
+	/// mints an era's rewards when they are paid out. So the boundary touches no account: its
+	/// reads and writes are this pallet's values and pallet-balances' total issuance, whatever
+	/// the number of vehicles and accounts.
 	pub(crate) fn close_epoch(epoch: EpochIndex, schedule: &Schedule<BlockNumberFor<T>>) -> u32 {
 		let epoch_emission = EpochEmission::<T>::get();
-		let emission = epoch_emission.min(Self::remaining_under(schedule.supply_cap));
-		let account = Self::account_id();
-		let minted = if emission.is_zero() {
-			Zero::zero()
-		} else {
-			match T::Currency::mint_into(&account, emission) {
-				Ok(minted) => minted,
-				Err(error) => {
-					// Minting into the pallet's own live account fails only if the total
-					// issuance would overflow, which the cap rules out: mint nothing.
-					frame_support::defensive!("minting an epoch's emission failed", error);
-					Zero::zero()
-				},
-			}
-		};
+		let minted = epoch_emission.min(Self::remaining_under(schedule.supply_cap));
 		TotalMinted::<T>::mutate(|total| *total = total.saturating_add(minted));
+		let unpaid_budgets = UnpaidBudgets::<T>::mutate(|unpaid| {
+			*unpaid = unpaid.saturating_add(minted);
+			*unpaid
+		});
 		let total_issuance = T::Currency::total_issuance();
 		Self::deposit_event(Event::Minted {
 			epoch,
 			amount: minted,
 			total_issuance,
-			remaining_under_cap: schedule.supply_cap.saturating_sub(total_issuance),
+			unpaid_budgets,
+			remaining_under_cap: schedule
+				.supply_cap
+				.saturating_sub(total_issuance.saturating_add(unpaid_budgets)),
 		});
 
 		let (record, dteams) = Self::split(epoch, minted);
@@ -94,7 +90,12 @@ impl<T: Config> Pallet<T> {
 
 		// Share-funded teams first, out of the whole emission; fixed amounts then come out of
 		// what is left for the DAO.
-		let mut teams: Vec<(DTeamId, DTeamOf<T>)> = DTeams::<T>::iter().collect();
+		// No more entries than the counter says: the iterator never asks for the key after
+		// the last team, which would lie in a map that grows with the fleet.
+		let mut teams: Vec<(DTeamId, DTeamOf<T>)> = match DTeams::<T>::count() {
+			0 => Vec::new(),
+			count => DTeams::<T>::iter().take(count as usize).collect(),
+		};
 		teams.sort_unstable_by_key(|(id, _)| *id);
 		// What is not handed out yet: no part may take more than this, so that a rounding slip
 		// can only leave units to the DAO, never create them.

@@ -224,9 +224,13 @@ pub struct IssuanceInfo<BlockNumber> {
 	pub epoch_emission: Balance,
 	/// What the next boundary will mint: the emission, or what is left under the cap.
 	pub next_emission: Balance,
-	/// All DIMO in existence now.
+	/// pallet-balances' total issuance: the DIMO that accounts hold.
 	pub total_issuance: Balance,
-	/// What may still be minted before the supply cap.
+	/// What the budgets hold (the DAO pot, the dTeams, the open reward pots): minted into
+	/// accounts as they pay.
+	pub unpaid_budgets: Balance,
+	/// What may still be minted before the supply cap, which bounds the total issuance and the
+	/// budgets together.
 	pub remaining_under_cap: Balance,
 	/// Minted by this pallet since genesis.
 	pub total_minted: Balance,

@@ -1,23 +1,46 @@
-//! The issuance's parameters and the reads built on them: the account that holds the budgets,
-//! the schedule and reward parameters in force (DIMO's defaults until governance sets them),
+//! The issuance's parameters and the reads built on them: the payment out of a budget, the
+//! schedule and reward parameters in force (DIMO's defaults until governance sets them),
 //! the checks every parameter passes (at genesis, in the calls and in `integrity_test`), the
 //! runtime API's answers, and the invariants that `try_state` checks.
 
 use super::*;
 use crate::tick_impls::decayed;
 use alloc::vec::Vec;
-use frame_support::{ensure, pallet_prelude::*, traits::fungible::Inspect};
+use frame_support::{
+	ensure,
+	pallet_prelude::*,
+	traits::fungible::{Inspect, Mutate},
+};
 use frame_system::pallet_prelude::BlockNumberFor;
 use sp_runtime::{
-	traits::{AccountIdConversion, Saturating, Zero},
+	traits::{Saturating, Zero},
 	Perbill,
 };
 
 impl<T: Config> Pallet<T> {
-	/// The account that holds every budget: the DAO pot, the dTeams and the unclaimed
-	/// rewards, on top of its existential deposit.
-	pub fn account_id() -> T::AccountId {
-		T::PalletId::get().into_account_truncating()
+	/// Pays `amount` out of the budgets to `to`: mints it into `to`'s account, and it leaves
+	/// [`UnpaidBudgets`]. The caller has taken it out of the budget that pays (a dTeam, the DAO
+	/// pot or a reward pot) and stores that budget only if this succeeds.
+	///
+	/// Fails, changing nothing, if `to` cannot receive it (a new account would hold less than
+	/// the existential deposit).
+	pub(crate) fn pay_from_budgets(to: &T::AccountId, amount: Balance) -> DispatchResult {
+		let unpaid = UnpaidBudgets::<T>::get();
+		// The budgets never hold more than was minted into them; a shortfall is a bug, and
+		// paying it would mint what the boundary never counted against the cap.
+		let left = unpaid.checked_sub(amount).ok_or_else(|| {
+			frame_support::defensive!("a budget pays more than the budgets hold");
+			Error::<T>::InsufficientBudget
+		})?;
+		T::Currency::mint_into(to, amount)?;
+		UnpaidBudgets::<T>::put(left);
+		Ok(())
+	}
+
+	/// Every DIMO issued: what accounts hold (pallet-balances' total issuance) and what the
+	/// budgets hold, to be minted when they pay ([`UnpaidBudgets`]). The supply cap bounds it.
+	pub fn issued() -> Balance {
+		T::Currency::total_issuance().saturating_add(UnpaidBudgets::<T>::get())
 	}
 
 	/// DIMO's schedule: weekly epochs of 6 s blocks, 15% less every 52 epochs, capped at
@@ -42,9 +65,9 @@ impl<T: Config> Pallet<T> {
 		CurrentRewardParams::<T>::get().unwrap_or(DEFAULT_REWARD_PARAMS)
 	}
 
-	/// What may still be minted before the total issuance reaches `cap`.
+	/// What may still be minted before what is issued ([`Pallet::issued`]) reaches `cap`.
 	pub fn remaining_under(cap: Balance) -> Balance {
-		cap.saturating_sub(T::Currency::total_issuance())
+		cap.saturating_sub(Self::issued())
 	}
 
 	/// The first block of the next epoch: the block whose start closes the epoch in progress.
@@ -75,7 +98,7 @@ impl<T: Config> Pallet<T> {
 
 	pub(crate) fn ensure_valid_schedule(
 		schedule: &Schedule<BlockNumberFor<T>>,
-		total_issuance: Balance,
+		issued: Balance,
 	) -> DispatchResult {
 		ensure!(
 			(T::MinEpochLength::get()..=T::MaxEpochLength::get()).contains(&schedule.epoch_length),
@@ -84,7 +107,7 @@ impl<T: Config> Pallet<T> {
 		ensure!(schedule.epochs_per_decay > 0, Error::<T>::ZeroDecayPeriod);
 		ensure!(schedule.decay <= T::MaxDecay::get(), Error::<T>::DecayTooLarge);
 		ensure!(
-			schedule.supply_cap <= T::MaxSupplyCap::get() && schedule.supply_cap >= total_issuance,
+			schedule.supply_cap <= T::MaxSupplyCap::get() && schedule.supply_cap >= issued,
 			Error::<T>::SupplyCapOutOfBounds
 		);
 		Ok(())
@@ -132,6 +155,7 @@ impl<T: Config> Pallet<T> {
 			next_emission: epoch_emission.min(remaining_under_cap),
 			total_issuance: T::Currency::total_issuance(),
 			remaining_under_cap,
+			unpaid_budgets: UnpaidBudgets::<T>::get(),
 			total_minted: TotalMinted::<T>::get(),
 			shares: CurrentShares::<T>::get(),
 			dteam_shares: DTeamShares::<T>::get(),
@@ -157,9 +181,10 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
-	/// The invariants of the issuance: the pallet's account holds exactly its existential
-	/// deposit plus every budget; the shares make 100%; the points of the epoch in progress
-	/// add up; the dTeam count and share sum match the teams.
+	/// The invariants of the issuance: the budgets hold, together, what [`UnpaidBudgets`]
+	/// says, and with the total issuance no more than the supply cap; the shares make 100%;
+	/// the points of the epoch in progress add up; the dTeam count and share sum match the
+	/// teams.
 	#[cfg(any(feature = "try-runtime", feature = "std"))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		let teams: Vec<_> = DTeams::<T>::iter_values().collect();
@@ -167,14 +192,12 @@ impl<T: Config> Pallet<T> {
 			teams.iter().fold(Balance::zero(), |sum, team| sum.saturating_add(team.balance));
 		let in_pots = RewardPots::<T>::iter_values()
 			.fold(Balance::zero(), |sum, pot| sum.saturating_add(pot.pot.saturating_sub(pot.paid)));
-		let expected = T::Currency::minimum_balance()
-			.saturating_add(DaoPot::<T>::get())
-			.saturating_add(in_teams)
-			.saturating_add(in_pots);
+		let in_budgets = DaoPot::<T>::get().saturating_add(in_teams).saturating_add(in_pots);
 		ensure!(
-			T::Currency::balance(&Self::account_id()) == expected,
-			"the pallet's account holds exactly its ED and the budgets"
+			UnpaidBudgets::<T>::get() == in_budgets,
+			"UnpaidBudgets is what the DAO pot, the dTeams and the reward pots hold"
 		);
+		ensure!(Self::issued() <= Self::schedule().supply_cap, "nothing is issued past the cap");
 		let team_shares = teams.iter().fold(Perbill::zero(), |sum, team| {
 			sum.saturating_add(Self::share_of_funding(&team.funding).unwrap_or_default())
 		});

@@ -10,7 +10,7 @@
 //! tell the issuance which vehicles sent data
 //! ([`VehicleActivity`](dimo_primitives::rewards::VehicleActivity)).
 
-use frame_support::{parameter_types, traits::ConstU32, PalletId};
+use frame_support::{parameter_types, traits::ConstU32};
 use frame_system::EnsureRoot;
 use sp_runtime::Perbill;
 
@@ -72,8 +72,6 @@ impl pallet_data_access::Config for Runtime {
 }
 
 parameter_types! {
-	/// The account that holds the DAO pot, the dTeams' budgets and the unclaimed rewards.
-	pub const IssuancePalletId: PalletId = PalletId(*b"dimo/iss");
 	/// Up to ten times DIMO's first-year emission per epoch.
 	pub const MaxEpochEmission: Balance = 11_050_000 * DIMO;
 	/// Up to twice DIMO's cap.
@@ -94,7 +92,6 @@ impl pallet_issuance::Config for Runtime {
 	/// The anchors report activity through the trait (pallets/anchoring); by hand, only
 	/// governance attests it.
 	type ActivityOrigin = Governance;
-	type PalletId = IssuancePalletId;
 	/// Ten blocks: one minute. Long enough for a dev chain to show an epoch close.
 	type MinEpochLength = ConstU32<10>;
 	/// Four weeks.

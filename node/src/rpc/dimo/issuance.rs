@@ -34,8 +34,11 @@ pub struct IssuanceJson {
 	pub next_emission: String,
 	/// The most DIMO that may ever exist.
 	pub supply_cap: String,
-	/// All DIMO in existence now.
+	/// pallet-balances' total issuance: the DIMO that accounts hold.
 	pub total_issuance: String,
+	/// What the budgets hold (the DAO pot, the dTeams, the open reward pots): minted into
+	/// accounts as they pay. The cap bounds it and the total issuance together.
+	pub unpaid_budgets: String,
 	/// What may still be minted under the cap.
 	pub remaining_under_cap: String,
 	/// Minted by the issuance since genesis.
@@ -67,6 +70,7 @@ impl From<IssuanceInfo<BlockNumber>> for IssuanceJson {
 			next_emission: info.next_emission.to_string(),
 			supply_cap: info.schedule.supply_cap.to_string(),
 			total_issuance: info.total_issuance.to_string(),
+			unpaid_budgets: info.unpaid_budgets.to_string(),
 			remaining_under_cap: info.remaining_under_cap.to_string(),
 			total_minted: info.total_minted.to_string(),
 			data_providers_perbill: info.shares.data_providers.deconstruct(),

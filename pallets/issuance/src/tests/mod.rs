@@ -62,6 +62,6 @@ fn name(text: &str) -> DTeamNameOf<Test> {
 	text.as_bytes().to_vec().try_into().expect("a short name")
 }
 
-fn pot_account_balance() -> Balance {
-	Balances::balance(&Issuance::account_id())
+fn unpaid_budgets() -> Balance {
+	UnpaidBudgets::<Test>::get()
 }

@@ -216,8 +216,9 @@ proptest! {
 						model.close_epoch();
 					},
 				}
-				let issuance = Balances::total_issuance();
+				let issuance = Issuance::issued();
 				prop_assert_eq!(issuance, genesis + TotalMinted::<Test>::get());
+				prop_assert_eq!(issuance, Balances::total_issuance() + UnpaidBudgets::<Test>::get());
 				prop_assert_eq!(issuance, model.issuance);
 				prop_assert!(issuance <= cap);
 				prop_assert_eq!(CurrentEpoch::<Test>::get().index, model.epoch);

@@ -9,8 +9,9 @@ fn genesis_starts_epoch_zero_with_dimos_numbers() {
 		assert_eq!(EpochEmission::<Test>::get(), 1_105_000 * DIMO);
 		assert_eq!(CurrentShares::<Test>::get(), DEFAULT_SHARES);
 		assert_eq!(Issuance::next_epoch_at(), EPOCH);
-		// The pallet's account exists with its existential deposit and nothing else.
-		assert_eq!(pot_account_balance(), EXISTENTIAL_DEPOSIT);
+		// The budgets hold nothing: what accounts hold is all that is issued.
+		assert_eq!(unpaid_budgets(), 0);
+		assert_eq!(Issuance::issued(), Balances::total_issuance());
 	});
 }
 
@@ -22,8 +23,73 @@ fn nothing_is_minted_inside_an_epoch() {
 		assert_eq!(Balances::total_issuance(), before);
 		assert!(Mints::<Test>::get(0).is_none());
 		close_epoch();
-		assert_eq!(Balances::total_issuance(), before + EMISSION);
+		// Minted into the budgets: issued, in no account yet.
+		assert_eq!(Issuance::issued(), before + EMISSION);
+		assert_eq!(unpaid_budgets(), EMISSION);
+		assert_eq!(Balances::total_issuance(), before);
 		assert_eq!(CurrentEpoch::<Test>::get(), EpochState { index: 1, started_at: EPOCH });
+	});
+}
+
+#[test]
+fn a_budget_mints_what_it_pays_when_it_pays() {
+	test(|| {
+		let owner_vehicle = register(ALICE);
+		active(owner_vehicle);
+		let before = Balances::total_issuance();
+		close_epoch();
+		assert_eq!(Balances::total_issuance(), before);
+		let rewards = RewardPots::<Test>::get(0).expect("a vehicle was active").pot;
+		let alice = Balances::balance(&ALICE);
+
+		assert_ok!(Issuance::claim(RuntimeOrigin::signed(ALICE), 0));
+		assert_eq!(Balances::balance(&ALICE), alice + rewards);
+		assert_eq!(Balances::total_issuance(), before + rewards);
+		assert_eq!(unpaid_budgets(), EMISSION - rewards);
+
+		let dao = DaoPot::<Test>::get();
+		assert_ok!(Issuance::spend_dao(RuntimeOrigin::root(), BOB, dao));
+		assert_eq!(Balances::total_issuance(), before + EMISSION);
+		assert_eq!(unpaid_budgets(), 0);
+		assert!(Issuance::do_try_state().is_ok());
+	});
+}
+
+#[test]
+fn a_payment_the_account_cannot_take_changes_nothing() {
+	test(|| {
+		close_epoch();
+		// A new account would hold less than the existential deposit.
+		let nobody = 9_999;
+		assert_noop!(
+			Issuance::spend_dao(RuntimeOrigin::root(), nobody, EXISTENTIAL_DEPOSIT - 1),
+			sp_runtime::TokenError::BelowMinimum
+		);
+		assert_eq!(unpaid_budgets(), EMISSION);
+		assert_eq!(DaoPot::<Test>::get(), EMISSION);
+	});
+}
+
+#[test]
+fn the_cap_counts_what_the_budgets_hold() {
+	test(|| {
+		close_epoch();
+		let in_accounts = Balances::total_issuance();
+		// Below what is issued, though above what accounts hold: refused.
+		assert_noop!(
+			Issuance::set_schedule(
+				RuntimeOrigin::root(),
+				Schedule { supply_cap: in_accounts + EMISSION - 1, ..test_schedule() }
+			),
+			Error::<Test>::SupplyCapOutOfBounds
+		);
+		assert_ok!(Issuance::set_schedule(
+			RuntimeOrigin::root(),
+			Schedule { supply_cap: in_accounts + EMISSION, ..test_schedule() }
+		));
+		assert_eq!(Issuance::issuance_info().remaining_under_cap, 0);
+		close_epoch();
+		assert_eq!(minted(1), 0);
 	});
 }
 
@@ -94,7 +160,7 @@ fn the_cap_is_reached_exactly_and_then_nothing_is_minted() {
 		assert_eq!(minted(2), EMISSION / 2 + 7);
 		assert_eq!(minted(3), 0);
 		assert_eq!(minted(4), 0);
-		assert_eq!(Balances::total_issuance(), cap);
+		assert_eq!(Issuance::issued(), cap);
 		assert_eq!(Issuance::issuance_info().remaining_under_cap, 0);
 		assert_eq!(Issuance::issuance_info().next_emission, 0);
 	});
@@ -117,7 +183,7 @@ fn the_cap_counts_the_genesis_supply() {
 		));
 		close_epoch();
 		assert_eq!(minted(0), 0);
-		assert_eq!(Balances::total_issuance(), genesis);
+		assert_eq!(Issuance::issued(), genesis);
 	});
 }
 

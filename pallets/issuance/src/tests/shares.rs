@@ -13,7 +13,7 @@ fn without_activity_the_data_providers_part_goes_to_the_dao() {
 		);
 		assert_eq!(DaoPot::<Test>::get(), EMISSION);
 		assert!(RewardPots::<Test>::get(0).is_none());
-		assert_eq!(pot_account_balance(), EXISTENTIAL_DEPOSIT + EMISSION);
+		assert_eq!(unpaid_budgets(), EMISSION);
 	});
 }
 

@@ -68,7 +68,7 @@ proptest! {
 			if with_activity {
 				active(register(ALICE));
 			}
-			let before = pot_account_balance();
+			let before = unpaid_budgets();
 			close_epoch();
 
 			let record = Mints::<Test>::get(0).expect("the epoch was closed");
@@ -79,7 +79,7 @@ proptest! {
 			prop_assert_eq!(DaoPot::<Test>::get(), record.dao);
 			let to_rewards = RewardPots::<Test>::get(0).map(|pot| pot.pot).unwrap_or_default();
 			prop_assert_eq!(to_rewards, record.data_providers);
-			prop_assert_eq!(pot_account_balance() - before, record.minted);
+			prop_assert_eq!(unpaid_budgets() - before, record.minted);
 			prop_assert!(Issuance::do_try_state().is_ok());
 			Ok(())
 		})?;
