@@ -77,7 +77,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: Cow::Borrowed("dimo"),
 	impl_name: Cow::Borrowed("dimo-node"),
 	authoring_version: 1,
-	spec_version: 100,
+	spec_version: 101,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 1,
@@ -117,8 +117,19 @@ pub type UncheckedExtrinsic =
 /// The payload being signed in transactions.
 pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 
-/// Migrations of the runtime, aside from the ones the pallets declare themselves.
-type Migrations = ();
+frame_support::parameter_types! {
+	/// The account that held the issuance's budgets until its storage version 1.
+	pub IssuanceBudgetsAccountV0: AccountId =
+		sp_runtime::traits::AccountIdConversion::into_account_truncating(
+			&frame_support::PalletId(*b"dimo/iss"),
+		);
+}
+
+/// Migrations of the runtime, aside from the ones the pallets declare themselves. Each runs
+/// once (a versioned migration checks the pallet's storage version); drop one when every
+/// network has run it.
+type Migrations =
+	(pallet_issuance::migrations::v1::MigrateToV1<Runtime, IssuanceBudgetsAccountV0>,);
 
 /// Dispatches blocks and calls to the pallets.
 pub type Executive = frame_executive::Executive<

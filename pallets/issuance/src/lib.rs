@@ -74,6 +74,7 @@ pub use pallet::*;
 mod benchmarking;
 mod dteams;
 mod impl_activity;
+pub mod migrations;
 #[cfg(test)]
 mod mock;
 mod rewards;
@@ -93,6 +94,9 @@ use dimo_primitives::{
 	Balance,
 };
 
+/// The target of the pallet's log lines.
+pub(crate) const LOG_TARGET: &str = "runtime::issuance";
+
 /// The base points of an active vehicle in an epoch (DIMO's points for a connected vehicle).
 pub const BASE_POINTS: Points = 6_000;
 
@@ -103,15 +107,13 @@ pub const STREAK_LEVELS: [(u32, Points); 4] = [(0, 0), (4, 1_000), (21, 2_000), 
 #[frame_support::pallet]
 pub mod pallet {
 	use super::*;
-	use frame_support::{
-		pallet_prelude::*,
-		traits::fungible::Mutate,
-	};
+	use frame_support::{pallet_prelude::*, traits::fungible::Mutate};
 	use frame_system::pallet_prelude::*;
 	use sp_runtime::{traits::StaticLookup, Perbill};
 
-	/// The in-code storage version.
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+	/// The in-code storage version. 1: the budgets are minted as they pay
+	/// ([`migrations::v1`]).
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]

@@ -37,6 +37,24 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
+	/// What the DAO pot, the dTeams and the open reward pots hold together, added up from
+	/// them, and the number of entries read: at most `MaxDTeams` teams and `MaxClaimWindow` + 1
+	/// pots. For `try_state` and the migrations; the runtime keeps the sum in
+	/// [`UnpaidBudgets`].
+	pub(crate) fn held_by_budgets() -> (Balance, u32) {
+		let mut entries: u32 = 1;
+		let mut held = DaoPot::<T>::get();
+		for team in DTeams::<T>::iter_values() {
+			held = held.saturating_add(team.balance);
+			entries = entries.saturating_add(1);
+		}
+		for pot in RewardPots::<T>::iter_values() {
+			held = held.saturating_add(pot.pot.saturating_sub(pot.paid));
+			entries = entries.saturating_add(1);
+		}
+		(held, entries)
+	}
+
 	/// Every DIMO issued: what accounts hold (pallet-balances' total issuance) and what the
 	/// budgets hold, to be minted when they pay ([`UnpaidBudgets`]). The supply cap bounds it.
 	pub fn issued() -> Balance {
@@ -188,11 +206,7 @@ impl<T: Config> Pallet<T> {
 	#[cfg(any(feature = "try-runtime", feature = "std"))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		let teams: Vec<_> = DTeams::<T>::iter_values().collect();
-		let in_teams =
-			teams.iter().fold(Balance::zero(), |sum, team| sum.saturating_add(team.balance));
-		let in_pots = RewardPots::<T>::iter_values()
-			.fold(Balance::zero(), |sum, pot| sum.saturating_add(pot.pot.saturating_sub(pot.paid)));
-		let in_budgets = DaoPot::<T>::get().saturating_add(in_teams).saturating_add(in_pots);
+		let (in_budgets, _) = Self::held_by_budgets();
 		ensure!(
 			UnpaidBudgets::<T>::get() == in_budgets,
 			"UnpaidBudgets is what the DAO pot, the dTeams and the reward pots hold"

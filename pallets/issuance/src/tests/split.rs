@@ -1,6 +1,6 @@
 //! Property test of the split: for every setting of the shares (zeros included, the DAO's
-//! among them) and any emission, what the budgets receive is exactly what was minted, and the
-//! pallet's account holds exactly what the budgets say.
+//! among them) and any emission, what the budgets receive is exactly what was minted, and
+//! `UnpaidBudgets` grows by exactly that.
 
 use super::*;
 use proptest::prelude::*;
