@@ -14,8 +14,10 @@
 #
 # For pallet_issuance it also runs `epoch_boundary_with_vehicles` apart (few steps: it registers
 # up to 100,000 vehicles) and prints how long the epoch boundary takes with 10, 1,000 and
-# 100,000 active vehicles (10^x, x = 1, 3, 5), and beside it its control `write_with_vehicles`
-# (one write of a pallet value after the same set-up: what the benchmarking host adds alone).
+# 100,000 active vehicles (10^x, x = 1, 3, 5), and beside it its controls: the boundary with
+# one active vehicle and as many entries of state as 10^x vehicles add, which nothing reads
+# (`epoch_boundary_with_unrelated_state`), and one write of a pallet value after the vehicles'
+# set-up (`write_with_vehicles`): what the benchmarking host's time does as the state grows.
 # The set-up of 100,000 vehicles takes hours with a debug node; BOUNDARY_MAX_X=3 stops at 1,000;
 # BOUNDARY_REPEAT (default 4) sets the samples of each.
 #
@@ -90,7 +92,7 @@ for pallet in "${pallets[@]}"; do
 	say "benchmarking $pallet into $crate_dir/src/weights.rs"
 	bench --pallet "$pallet" \
 		--extrinsic '*' \
-		--exclude-extrinsics pallet_issuance::epoch_boundary_with_vehicles,pallet_issuance::write_with_vehicles \
+		--exclude-extrinsics pallet_issuance::epoch_boundary_with_vehicles,pallet_issuance::epoch_boundary_with_unrelated_state,pallet_issuance::write_with_vehicles \
 		--steps "$steps" \
 		--repeat "$repeat" \
 		--template scripts/weight-template.hbs \
@@ -98,7 +100,7 @@ for pallet in "${pallets[@]}"; do
 	if [ "$pallet" = pallet_issuance ]; then
 		say "the epoch boundary with 10, 1,000 and 100,000 active vehicles"
 		bench --pallet pallet_issuance \
-			--extrinsic epoch_boundary_with_vehicles,write_with_vehicles \
+			--extrinsic epoch_boundary_with_vehicles,epoch_boundary_with_unrelated_state,write_with_vehicles \
 			--steps 3 \
 			--repeat "${BOUNDARY_REPEAT:-4}" \
 			--high "${BOUNDARY_MAX_X:-5}" \
