@@ -669,3 +669,17 @@ mod anchoring {
 		});
 	}
 }
+
+#[test]
+fn a_new_chain_starts_at_the_issuances_storage_version_and_its_migration_does_nothing() {
+	use frame_support::traits::{OnRuntimeUpgrade, StorageVersion};
+	preset_storage(DEV_RUNTIME_PRESET).execute_with(|| {
+		assert_eq!(StorageVersion::get::<crate::Issuance>(), 1);
+		let issued = crate::Issuance::issued();
+		let account = crate::IssuanceBudgetsAccountV0::get();
+		<crate::Migrations as OnRuntimeUpgrade>::on_runtime_upgrade();
+		assert_eq!(crate::Issuance::issued(), issued);
+		assert_eq!(Balances::balance(&account), 0);
+		assert_eq!(StorageVersion::get::<crate::Issuance>(), 1);
+	});
+}
