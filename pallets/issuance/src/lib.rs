@@ -28,10 +28,10 @@
 //! data consumer that governance registered ([`DataDemand`]) adds
 //! [`RewardParams::demand_bonus_per_grant`], up to [`RewardParams::max_rewarded_grants`]
 //! grants. Grants to other accounts do not count, so an owner cannot farm the bonus by
-//! granting its own spare accounts access. The points are credited to the vehicle's owner and follow the
-//! vehicle if it changes hands before the epoch closes ([`OnVehicleTransfer`]): the owner at
-//! the close [`claim`](Pallet::claim)s `points / all points × the epoch's pot`, rounded down,
-//! within [`RewardParams::claim_window`] epochs.
+//! granting its own spare accounts access. The points are credited to the vehicle's owner and
+//! follow the vehicle if it changes hands before the epoch closes ([`OnVehicleTransfer`]): the
+//! owner at the close [`claim`](Pallet::claim)s `points / all points × the epoch's pot`,
+//! rounded down, within [`RewardParams::claim_window`] epochs.
 //!
 //! ## Budgets
 //!
@@ -55,8 +55,9 @@
 //!
 //! The epoch boundary touches a bounded number of records: the schedule, the pots, at most
 //! [`Config::MaxDTeams`] teams, one expired reward pot and the total issuance. It never reads
-//! a vehicle, an owner, an account or a grant; rewards are pulled by [`claim`](Pallet::claim), one (epoch, account) record per
-//! claim. Recording activity is O(1) per vehicle.
+//! a vehicle, an owner, an account or a grant; rewards are pulled by
+//! [`claim`](Pallet::claim), one (epoch, account) record per claim. Recording activity is O(1)
+//! per vehicle.
 //!
 //! ## Governance
 //!

@@ -1,8 +1,9 @@
 //! The epoch boundary, run from `on_initialize`: close the epoch in progress, mint its emission
-//! into the budgets (never past the supply cap), split it between them, decay the emission at the end of
-//! a decay period, and expire the oldest reward pot whose claim window ended. Its work is
-//! bounded by the dTeam count (`MaxDTeams`), not by the number of vehicles: rewards are pulled
-//! by their owners ([`crate::rewards`]).
+//! into the budgets (never past the supply cap), split it between them, decay the emission at
+//! the end of a decay period, and expire the oldest reward pot whose claim window ended. Its
+//! work is bounded by the dTeam count (`MaxDTeams`), not by the number of vehicles or accounts:
+//! rewards are pulled by their owners ([`crate::rewards`]), and the budgets are minted into an
+//! account only when they pay.
 
 use super::*;
 use alloc::vec::Vec;
