@@ -33,6 +33,8 @@ profile="${BENCH_PROFILE:-debug}"
 steps="${BENCH_STEPS:-50}"
 repeat="${BENCH_REPEAT:-20}"
 pallets=("$@")
+# The boundary's figures and their controls: run apart, never weights.
+boundary_benchmarks=epoch_boundary_with_vehicles,epoch_boundary_with_unrelated_state,write_with_vehicles
 upstream=(pallet_assets pallet_preimage pallet_scheduler pallet_democracy pallet_collective)
 if [ ${#pallets[@]} -eq 0 ]; then
 	pallets=(pallet_vehicles pallet_data_access pallet_issuance pallet_governance pallet_anchoring "${upstream[@]}")
@@ -92,7 +94,7 @@ for pallet in "${pallets[@]}"; do
 	say "benchmarking $pallet into $crate_dir/src/weights.rs"
 	bench --pallet "$pallet" \
 		--extrinsic '*' \
-		--exclude-extrinsics pallet_issuance::epoch_boundary_with_vehicles,pallet_issuance::epoch_boundary_with_unrelated_state,pallet_issuance::write_with_vehicles \
+		--exclude-extrinsics "$(sed 's/[^,]*/pallet_issuance::&/g' <<<"$boundary_benchmarks")" \
 		--steps "$steps" \
 		--repeat "$repeat" \
 		--template scripts/weight-template.hbs \
@@ -100,7 +102,7 @@ for pallet in "${pallets[@]}"; do
 	if [ "$pallet" = pallet_issuance ]; then
 		say "the epoch boundary with 10, 1,000 and 100,000 active vehicles"
 		bench --pallet pallet_issuance \
-			--extrinsic epoch_boundary_with_vehicles,epoch_boundary_with_unrelated_state,write_with_vehicles \
+			--extrinsic "$boundary_benchmarks" \
 			--steps 3 \
 			--repeat "${BOUNDARY_REPEAT:-4}" \
 			--high "${BOUNDARY_MAX_X:-5}" \

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Prints the figures of the `epoch_boundary_with_vehicles` benchmark of pallet_issuance and of
-its controls `epoch_boundary_with_unrelated_state` and `write_with_vehicles` (the JSON file that `dimo-node benchmark pallet --json-file`
-writes): the median time, and the storage reads and writes, for each number of active vehicles
-(10^x)."""
+its controls `epoch_boundary_with_unrelated_state` and `write_with_vehicles` (the JSON file that
+`dimo-node benchmark pallet --json-file` writes): the median time, and the storage reads and
+writes, for each number of active vehicles (10^x)."""
 import json
 import statistics
 import sys

@@ -64,46 +64,36 @@ fn close<T: Config>() {
 	});
 }
 
-/// 10^x vehicles registered, each active in the epoch in progress (their owners funded), and
-/// the set-up committed to the benchmark's database.
-///
-/// The unit tests of the benchmarks run natively in debug builds: they stop at 1,000 vehicles
+/// 10^x: the unit tests of the benchmarks run natively in debug builds, so they stop at 1,000
 /// there, to check that the benchmarks work; the benchmark CLI goes to 100,000.
-///
-/// Committed here, then `warm_up` run once and rolled back, rather than only committed by the
-/// harness before the timed block: the benchmarking host's first writes after committing a
-/// set-up of 100,000 vehicles cost it milliseconds (a single `DaoPot` write took 1–12 ms, 4 µs
-/// after 10 vehicles), a cost of the host's memory after a large commit that no block pays and
-/// that would swamp what is timed. `warm_up` is what the timed block does: the same reads and
-/// writes, undone, so that the timed block starts from the committed set-up.
-fn active_vehicles_committed<T: Config>(x: u32, warm_up: impl FnOnce()) {
+fn ten_to_the(x: u32) -> u32 {
+	10u32.saturating_pow(if cfg!(test) { x.min(3) } else { x })
+}
+
+/// 10^x vehicles registered, each active in the epoch in progress (their owners funded).
+fn active_vehicles<T: Config>(x: u32) {
 	minting_schedule::<T>();
-	let x = if cfg!(test) { x.min(3) } else { x };
-	let vehicles = 10u32.saturating_pow(x);
 	// No events during the set-up: at block 0 `frame_system` keeps none, and half a million
 	// of them would make the set-up, not the boundary, the slow part.
 	let block = frame_system::Pallet::<T>::block_number();
 	frame_system::Pallet::<T>::set_block_number(0u32.into());
-	for index in 0..vehicles {
+	for index in 0..ten_to_the(x) {
 		active_vehicle::<T>(index);
 	}
 	frame_system::Pallet::<T>::set_block_number(block);
-	commit_and_warm_up(warm_up);
 }
 
 /// As many entries as `10^x` active vehicles add to the state (7 each: 7.4 in the mock), that
 /// no pallet reads, under a prefix of their own with keys hashed as a map's; and one active
-/// vehicle, so that the boundary opens a reward pot. Committed and warmed up as
-/// [`active_vehicles_committed`] does.
-fn unrelated_state_committed<T: Config>(x: u32, warm_up: impl FnOnce()) {
+/// vehicle, so that the boundary opens a reward pot.
+fn unrelated_state<T: Config>(x: u32) {
 	use codec::Encode;
 	use frame_support::{Blake2_128, StorageHasher, Twox128};
 	use sp_runtime::traits::Hash;
 	minting_schedule::<T>();
 	active_vehicle::<T>(0);
-	let x = if cfg!(test) { x.min(3) } else { x };
 	let prefix = Twox128::hash(b"UnrelatedState");
-	for index in 0..10u32.saturating_pow(x).saturating_mul(7) {
+	for index in 0..ten_to_the(x).saturating_mul(7) {
 		let mut key = prefix.to_vec();
 		key.extend_from_slice(&Blake2_128::hash(&index.encode()));
 		key.extend_from_slice(&index.encode());
@@ -112,10 +102,16 @@ fn unrelated_state_committed<T: Config>(x: u32, warm_up: impl FnOnce()) {
 			T::Hashing::hash_of(&index).as_ref().repeat(2).as_slice(),
 		);
 	}
-	commit_and_warm_up(warm_up);
 }
 
 /// Commits the set-up to the benchmark's database and runs `warm_up` once, rolled back.
+///
+/// Committed here, then `warm_up` run, rather than only committed by the harness before the
+/// timed block: the benchmarking host's first writes after committing a set-up of 100,000
+/// vehicles cost it milliseconds (a single `DaoPot` write took 1–12 ms, 4 µs after 10
+/// vehicles), a cost of the host's memory after a large commit that no block pays and that
+/// would swamp what is timed. `warm_up` is what the timed block does: the same reads and
+/// writes, undone, so that the timed block starts from the committed set-up.
 fn commit_and_warm_up(warm_up: impl FnOnce()) {
 	// The unit tests' externalities have no database to commit to (nor does their harness
 	// commit before the timed block).
@@ -128,6 +124,23 @@ fn commit_and_warm_up(warm_up: impl FnOnce()) {
 			)
 		});
 	}
+}
+
+/// `set_up(x)`, committed, and the boundary warmed up: returns the block whose start closes
+/// the epoch in progress.
+fn boundary_after<T: Config>(x: u32, set_up: fn(u32)) -> BlockNumberFor<T> {
+	set_up(x);
+	let now: BlockNumberFor<T> = Issuance::<T>::schedule().epoch_length;
+	commit_and_warm_up(|| {
+		Issuance::<T>::on_epoch_boundary(now);
+	});
+	now
+}
+
+/// Epoch 0 closed, and its reward pot opened.
+fn assert_epoch_zero_closed<T: Config>() {
+	assert_eq!(CurrentEpoch::<T>::get().index, 1);
+	assert!(RewardPots::<T>::contains_key(0));
 }
 
 /// The longest dTeam name.
@@ -447,18 +460,14 @@ mod benchmarks {
 	/// (README, "Weights", says where the time's growth comes from).
 	#[benchmark]
 	fn epoch_boundary_with_vehicles(x: Linear<1, 5>) {
-		let now: BlockNumberFor<T> = Issuance::<T>::schedule().epoch_length;
-		active_vehicles_committed::<T>(x, || {
-			Issuance::<T>::on_epoch_boundary(now);
-		});
+		let now = boundary_after::<T>(x, active_vehicles::<T>);
 
 		#[block]
 		{
 			Issuance::<T>::on_epoch_boundary(now);
 		}
 
-		assert_eq!(CurrentEpoch::<T>::get().index, 1);
-		assert!(RewardPots::<T>::contains_key(0));
+		assert_epoch_zero_closed::<T>();
 	}
 
 	/// A control of `epoch_boundary_with_vehicles`: the same boundary, with one active vehicle
@@ -466,18 +475,14 @@ mod benchmarks {
 	/// growth comes from the size of the state, not from the vehicles.
 	#[benchmark]
 	fn epoch_boundary_with_unrelated_state(x: Linear<1, 5>) {
-		let now: BlockNumberFor<T> = Issuance::<T>::schedule().epoch_length;
-		unrelated_state_committed::<T>(x, || {
-			Issuance::<T>::on_epoch_boundary(now);
-		});
+		let now = boundary_after::<T>(x, unrelated_state::<T>);
 
 		#[block]
 		{
 			Issuance::<T>::on_epoch_boundary(now);
 		}
 
-		assert_eq!(CurrentEpoch::<T>::get().index, 1);
-		assert!(RewardPots::<T>::contains_key(0));
+		assert_epoch_zero_closed::<T>();
 	}
 
 	/// The other control of `epoch_boundary_with_vehicles`: one write of a pallet value after the
@@ -486,7 +491,8 @@ mod benchmarks {
 	/// this measures of growth is the host's, not the boundary's.
 	#[benchmark]
 	fn write_with_vehicles(x: Linear<1, 5>) {
-		active_vehicles_committed::<T>(x, || DaoPot::<T>::put(Balance::from(7u32)));
+		active_vehicles::<T>(x);
+		commit_and_warm_up(|| DaoPot::<T>::put(Balance::from(7u32)));
 
 		#[block]
 		{

@@ -42,13 +42,14 @@ impl<T: Config> Pallet<T> {
 	/// the number of vehicles and accounts.
 	pub(crate) fn close_epoch(epoch: EpochIndex, schedule: &Schedule<BlockNumberFor<T>>) -> u32 {
 		let epoch_emission = EpochEmission::<T>::get();
-		let minted = epoch_emission.min(Self::remaining_under(schedule.supply_cap));
-		TotalMinted::<T>::mutate(|total| *total = total.saturating_add(minted));
-		let unpaid_budgets = UnpaidBudgets::<T>::mutate(|unpaid| {
-			*unpaid = unpaid.saturating_add(minted);
-			*unpaid
-		});
+		// What is issued: what accounts hold, and what the budgets hold (`Pallet::issued`).
 		let total_issuance = T::Currency::total_issuance();
+		let unpaid_before = UnpaidBudgets::<T>::get();
+		let minted = epoch_emission
+			.min(schedule.supply_cap.saturating_sub(total_issuance.saturating_add(unpaid_before)));
+		let unpaid_budgets = unpaid_before.saturating_add(minted);
+		UnpaidBudgets::<T>::put(unpaid_budgets);
+		TotalMinted::<T>::mutate(|total| *total = total.saturating_add(minted));
 		Self::deposit_event(Event::Minted {
 			epoch,
 			amount: minted,

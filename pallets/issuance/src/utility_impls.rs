@@ -83,11 +83,6 @@ impl<T: Config> Pallet<T> {
 		CurrentRewardParams::<T>::get().unwrap_or(DEFAULT_REWARD_PARAMS)
 	}
 
-	/// What may still be minted before what is issued ([`Pallet::issued`]) reaches `cap`.
-	pub fn remaining_under(cap: Balance) -> Balance {
-		cap.saturating_sub(Self::issued())
-	}
-
 	/// The first block of the next epoch: the block whose start closes the epoch in progress.
 	pub fn next_epoch_at() -> BlockNumberFor<T> {
 		let epoch = CurrentEpoch::<T>::get();
@@ -163,7 +158,10 @@ impl<T: Config> Pallet<T> {
 		let schedule = Self::schedule();
 		let epoch = CurrentEpoch::<T>::get();
 		let epoch_emission = EpochEmission::<T>::get();
-		let remaining_under_cap = Self::remaining_under(schedule.supply_cap);
+		let total_issuance = T::Currency::total_issuance();
+		let unpaid_budgets = UnpaidBudgets::<T>::get();
+		let remaining_under_cap =
+			schedule.supply_cap.saturating_sub(total_issuance.saturating_add(unpaid_budgets));
 		IssuanceInfo {
 			schedule,
 			current_epoch: epoch.index,
@@ -171,9 +169,9 @@ impl<T: Config> Pallet<T> {
 			next_epoch_at: epoch.started_at.saturating_add(schedule.epoch_length),
 			epoch_emission,
 			next_emission: epoch_emission.min(remaining_under_cap),
-			total_issuance: T::Currency::total_issuance(),
+			total_issuance,
 			remaining_under_cap,
-			unpaid_budgets: UnpaidBudgets::<T>::get(),
+			unpaid_budgets,
 			total_minted: TotalMinted::<T>::get(),
 			shares: CurrentShares::<T>::get(),
 			dteam_shares: DTeamShares::<T>::get(),
