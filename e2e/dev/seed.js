@@ -1,8 +1,9 @@
-// Onboards three demo vehicles on the dev chain that scripts/dev.sh (or docker/compose.yaml)
-// runs, so that anchors appear within a minute: Alice registers a Tesla (IPFS), a Smartcar (IPFS)
-// and a second Tesla (Local) of the OEM simulator, consents to the dev collector (//Ferdie), and
-// hands their OAuth grants to the collector through the unsafe collector_setCredentials RPC,
-// after the operator's OAuth client of each OEM (the simulator's dev client) through
+// Onboards demo vehicles on the dev chain that scripts/dev.sh (or docker/compose.yaml) runs, so
+// that anchors appear within a minute: Alice registers a car of each kind of OEM API the runtime
+// knows (Tesla, Smartcar, High Mobility, ...: read from its metadata, stored on IPFS) and a second
+// Tesla (Local) of the OEM simulator, consents to the dev collector (//Ferdie), and hands their
+// OAuth grants to the collector through the unsafe collector_setCredentials RPC, after the
+// operator's OAuth client of each OEM (the simulator's dev client) through
 // collector_setOemClient.
 //
 // Safe to run again on the same chain (a compose stack brought up again with its volumes): a
@@ -11,7 +12,7 @@
 // https://localhost:7443 (a compose network names it `oem-simulator`), the OEM sources are
 // pointed at it through sudo, as governance would on a live chain.
 //
-// With an Arweave gateway (scripts/dev.sh runs arlocal), a fourth vehicle, a Tesla stored on
+// With an Arweave gateway (scripts/dev.sh runs arlocal), one vehicle more, a Tesla stored on
 // Arweave, and the collector's Arweave wallet: the throwaway test wallet of
 // offchain-workers/testdata (public, for dev only), funded through arlocal's mint route.
 //
@@ -25,7 +26,7 @@ import { Keyring } from '@polkadot/keyring';
 import { blake2AsHex } from '@polkadot/util-crypto';
 import { u8aToHex } from '@polkadot/util';
 import { rpcCall, sendOk, sleep } from '../lib/node.js';
-import { httpsJson } from '../lib/collector.js';
+import { httpsJson, oemKinds } from '../lib/collector.js';
 
 const [wsUrl = 'ws://127.0.0.1:9944', simUrl = 'https://localhost:7443', caFile, arweaveUrl] = process.argv.slice(2);
 
@@ -61,18 +62,16 @@ const alice = keyring.addFromUri('//Alice');
 const ferdie = keyring.addFromUri('//Ferdie');
 
 await rpc('author_insertKey', 'dcol', '//Ferdie', u8aToHex(ferdie.publicKey));
+// One OEM source per kind of API, as the dev genesis registers them.
+const kinds = oemKinds(api);
 // The OAuth client the simulator's OEMs accept (dimo-oem-simulator --oauth-client).
-for (const oem of [1, 2]) await rpc('collector_setOemClient', oem, 'dimo-dev-client', 'dimo-dev-secret');
+for (const { oem } of kinds) await rpc('collector_setOemClient', oem, 'dimo-dev-client', 'dimo-dev-secret');
 
 // The OEM sources must name the simulator where the node reaches it.
-const sources = [
-  { oem: 1, api: 'Tesla', path: '/tesla' },
-  { oem: 2, api: 'Smartcar', path: '/smartcar' },
-];
 const moves = [];
-for (const { oem, api: kind, path } of sources) {
+for (const { oem, kind, name } of kinds) {
   const source = (await api.query.anchoring.oemSources(oem)).unwrapOr(null);
-  const apiBaseUrl = `${simUrl}${path}`;
+  const apiBaseUrl = `${simUrl}/${name}`;
   if (source && source.apiBaseUrl.toUtf8() === apiBaseUrl) continue;
   moves.push(api.tx.anchoring.setOemSource(oem, { api: kind, apiBaseUrl, authUrl: `${apiBaseUrl}/auth` }));
 }
@@ -81,10 +80,10 @@ if (moves.length) {
   console.log(`OEM sources now at ${simUrl}`);
 }
 
+const cars = (name) => fleet.filter((v) => v.oem === name).map((v) => v.id);
 const demo = [
-  { oem: 1, name: 'tesla', car: fleet.filter((v) => v.oem === 'tesla')[0].id, backend: 'Ipfs' },
-  { oem: 2, name: 'smartcar', car: fleet.filter((v) => v.oem === 'smartcar')[0].id, backend: 'Ipfs' },
-  { oem: 1, name: 'tesla', car: fleet.filter((v) => v.oem === 'tesla')[1].id, backend: 'Local' },
+  ...kinds.map(({ oem, name }) => ({ oem, name, car: cars(name)[0], backend: 'Ipfs' })),
+  { oem: 1, name: 'tesla', car: cars('tesla')[1], backend: 'Local' },
 ];
 if (arweaveUrl) {
   const wallet = readFileSync(join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'offchain-workers', 'testdata', 'arweave-test-wallet.json'), 'utf8');
@@ -95,7 +94,7 @@ if (arweaveUrl) {
     return res.text();
   });
   console.log(`collector's Arweave wallet ${address}: ${minted} winston`);
-  demo.push({ oem: 1, name: 'tesla', car: fleet.filter((v) => v.oem === 'tesla')[2].id, backend: 'Arweave' });
+  demo.push({ oem: 1, name: 'tesla', car: cars('tesla')[2], backend: 'Arweave' });
 }
 for (const vehicle of demo) {
   const reference = blake2AsHex(vehicle.car);

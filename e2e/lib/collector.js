@@ -19,6 +19,17 @@ process.on('exit', () => {
   for (const child of live) child.kill('SIGKILL');
 });
 
+/**
+ * The kinds of OEM API the runtime knows, read from its metadata (the `OemApi` enum, the table of
+ * primitives/src/oem.rs) in their order: each with the OEM id the dev genesis gives it (its place
+ * + 1), its name (lowercase: the simulator's URL prefix, the adapters' and records' name) and its
+ * variant (what `anchoring.setOemSource` takes). Nothing here lists the OEMs by hand.
+ */
+export function oemKinds(api) {
+  const sourceType = api.tx.anchoring.setOemSource.meta.args[1].type.toString();
+  return api.registry.createType(sourceType).api.defKeys.map((kind, index) => ({ oem: index + 1, name: kind.toLowerCase(), kind }));
+}
+
 /** The simulator binary: $DIMO_OEM_SIMULATOR, or the debug build that scripts/build.sh makes. */
 export function simulatorBinary() {
   if (process.env.DIMO_OEM_SIMULATOR) return process.env.DIMO_OEM_SIMULATOR;

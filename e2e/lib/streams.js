@@ -1,6 +1,6 @@
 // What an app needs to read a vehicle's streams from a collector's gateway, and what an
 // auditor needs to open the collector's envelopes, written from the formats the README and the
-// module docs give (node/src/rpc/stream.rs, offchain-workers/src/envelope.rs, seal.rs), with
+// module docs give (node/src/rpc/gateway/, offchain-workers/src/envelope.rs, seal.rs), with
 // registry packages only: @polkadot/util-crypto for the keys, @noble/ciphers for
 // XChaCha20-Poly1305.
 

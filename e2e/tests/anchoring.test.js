@@ -18,6 +18,7 @@ import { DIMO, fresh, keyring, nodeForFile, onboard as onboardVehicle, until, wa
 import {
   EXTENSIONS, anchorExtrinsic as anchorExtrinsicFor, commitExtrinsic, leafBytes, leafHash, merkleProof, merkleRoot, merkleRows, record,
 } from '../lib/anchoring.js';
+import { oemKinds } from '../lib/collector.js';
 
 const dev = nodeForFile();
 let api;
@@ -56,16 +57,17 @@ before(async () => {
 });
 
 describe('registries', () => {
-  test('the dev chain has one collector, //Ferdie, two OEM sources, and governance manages them', async () => {
+  test('the dev chain has one collector, //Ferdie, an OEM source of each kind, and governance manages them', async () => {
     const collectors = await rpc('dimo_collectors');
     assert.equal(collectors.length, 1);
     assert.equal(collectors[0].key, u8aToHex(ferdie.publicKey));
     assert.equal(collectors[0].account, ferdie.address);
-    // The dev chain's genesis names the OEM simulator that scripts/dev.sh runs.
-    assert.deepEqual((await rpc('dimo_oemSources')).sort((a, b) => a.oem - b.oem), [
-      { oem: 1, api: 'tesla', apiBaseUrl: 'https://localhost:7443/tesla', authUrl: 'https://localhost:7443/tesla/auth' },
-      { oem: 2, api: 'smartcar', apiBaseUrl: 'https://localhost:7443/smartcar', authUrl: 'https://localhost:7443/smartcar/auth' },
-    ]);
+    // The dev chain's genesis names the OEM simulator that scripts/dev.sh runs, one source per
+    // kind of API the runtime knows, in the order of its metadata's OemApi enum.
+    const kinds = oemKinds(api).map(({ name }) => name);
+    assert.deepEqual(kinds, ['tesla', 'smartcar', 'highmobility']);
+    const simulated = (oem, name) => ({ oem, api: name, apiBaseUrl: `https://localhost:7443/${name}`, authUrl: `https://localhost:7443/${name}/auth` });
+    assert.deepEqual((await rpc('dimo_oemSources')).sort((a, b) => a.oem - b.oem), kinds.map((name, index) => simulated(index + 1, name)));
 
     const source = (base, auth) => ({ api: 'Tesla', apiBaseUrl: base, authUrl: auth });
     // A plain account may not; root (sudo on the dev chain) may.
@@ -84,6 +86,7 @@ describe('registries', () => {
     assert.deepEqual(sources, [
       { oem: 1, api: 'tesla', apiBaseUrl: 'https://fleet.example', authUrl: 'https://auth.example/token' },
       { oem: 2, api: 'tesla', apiBaseUrl: 'http://127.0.0.1:8080', authUrl: 'http://127.0.0.1:8080/token' },
+      simulated(3, 'highmobility'),
     ]);
   });
 });

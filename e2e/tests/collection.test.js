@@ -7,7 +7,8 @@
 // through the collector's gateway (dimo_readStream).
 //
 // Vehicles: a Tesla on IPFS whose access token has expired (the collector refreshes it), a
-// Smartcar on IPFS, a Tesla on `Local` (anchored, never uploaded), a Tesla without consent (never
+// Smartcar on IPFS, a High Mobility car on IPFS whose token has expired too (the third kind of
+// OEM API, added as one variant, one adapter file and one simulator file), a Tesla on `Local` (anchored, never uploaded), a Tesla without consent (never
 // polled), a Tesla whose OEM source presents a certificate from a CA the node does not trust (no
 // anchor, a log line), a vehicle whose OEM has no registered source (its host never gets a
 // connection), one whose OEM source governance registered on a host that the node's operator did
@@ -31,7 +32,7 @@ import { genCerts, startIpfs, startSimulator, trustBundle } from '../lib/collect
 import { envelopeHeader, streamAuth } from '../lib/streams.js';
 
 
-let sim; // the OEM simulator the chain registers (Tesla = OEM 1, Smartcar = OEM 2)
+let sim; // the OEM simulator the chain registers (Tesla = OEM 1, Smartcar = OEM 2, High Mobility = OEM 6)
 let impostor; // an OEM source whose certificate comes from a CA the node does not trust (OEM 3)
 let bystander; // a simulator on a host the operator did not list (OEM 5); no other source names it
 let ipfs;
@@ -54,7 +55,8 @@ async function launchNode() {
 }
 
 function source(kind, base) {
-  const prefix = kind === 'Tesla' ? 'tesla' : 'smartcar';
+  // The simulator serves each kind of API under its lowercase name.
+  const prefix = kind.toLowerCase();
   return { api: kind, apiBaseUrl: `${base}/${prefix}`, authUrl: `${base}/${prefix}/auth` };
 }
 
@@ -143,13 +145,14 @@ before(async () => {
   // The collector key goes into the node's keystore (the dev chain registered //Ferdie's), and
   // the operator's OAuth client of each OEM (the simulators' dev client) into offchain storage.
   await rpc('author_insertKey', 'dcol', '//Ferdie', u8aToHex(ferdie.publicKey));
-  for (const oem of [1, 2, 3, 5]) await rpc('collector_setOemClient', oem, 'dimo-dev-client', 'dimo-dev-secret');
+  for (const oem of [1, 2, 3, 5, 6]) await rpc('collector_setOemClient', oem, 'dimo-dev-client', 'dimo-dev-secret');
   // Governance (sudo on the dev chain) points the OEM sources at the simulators of this test.
   await sendOk(api(), api().tx.sudo.sudo(api().tx.utility.batchAll([
     api().tx.anchoring.setOemSource(1, source('Tesla', sim.url)),
     api().tx.anchoring.setOemSource(2, source('Smartcar', sim.url)),
     api().tx.anchoring.setOemSource(3, source('Tesla', impostor.url)),
     api().tx.anchoring.setOemSource(5, source('Tesla', bystander.url)),
+    api().tx.anchoring.setOemSource(6, source('HighMobility', sim.url)),
   ])), alice);
 });
 
@@ -174,6 +177,7 @@ describe('collection from OEM to chain', () => {
 
     vehicles.tesla = { oem: 1, car: tesla0, backend: 'Ipfs' };
     vehicles.smartcar = { oem: 2, car: smartcar0, backend: 'Ipfs' };
+    vehicles.highMobility = { oem: 6, car: cars('highmobility')[0], backend: 'Ipfs' };
     vehicles.local = { oem: 1, car: tesla1, backend: 'Local' };
     vehicles.noConsent = { oem: 1, car: tesla2, backend: 'Ipfs', consent: false };
     vehicles.impostor = { oem: 3, car: impostorCar, backend: 'Ipfs' };
@@ -186,6 +190,8 @@ describe('collection from OEM to chain', () => {
     // The Tesla's access token has expired: the collector must refresh it first.
     await handOver(sim, vehicles.tesla, 'tesla', { expired: true });
     await handOver(sim, vehicles.smartcar, 'smartcar');
+    // Expired too: High Mobility's token endpoint wants the client's id and secret in the form.
+    await handOver(sim, vehicles.highMobility, 'highmobility', { expired: true });
     await handOver(sim, vehicles.local, 'tesla');
     await handOver(sim, vehicles.noConsent, 'tesla');
     await handOver(impostor, vehicles.impostor, 'tesla');
@@ -195,12 +201,17 @@ describe('collection from OEM to chain', () => {
     await handOver(sim, vehicles.oversized, 'smartcar');
     assert.deepEqual(await rpc('collector_vehicles'), Object.values(vehicles).map((v) => v.id).sort((a, b) => a - b));
 
-    const [teslaAnchors, smartcarAnchors, localAnchors] = await Promise.all(
-      [vehicles.tesla, vehicles.smartcar, vehicles.local].map((v) => waitForAnchors(v, 2)));
+    const [teslaAnchors, smartcarAnchors, localAnchors, highMobilityAnchors] = await Promise.all(
+      [vehicles.tesla, vehicles.smartcar, vehicles.local, vehicles.highMobility].map((v) => waitForAnchors(v, 2)));
 
     // What IPFS holds is what the simulator served, read back exactly.
     const served = await sim.admin('GET', 'served');
-    for (const [vehicle, anchors, oemName] of [[vehicles.tesla, teslaAnchors, 'tesla'], [vehicles.smartcar, smartcarAnchors, 'smartcar']]) {
+    const stored = [
+      [vehicles.tesla, teslaAnchors, 'tesla'],
+      [vehicles.smartcar, smartcarAnchors, 'smartcar'],
+      [vehicles.highMobility, highMobilityAnchors, 'highmobility'],
+    ];
+    for (const [vehicle, anchors, oemName] of stored) {
       for (const anchor of anchors) {
         assert.ok(u8aEq(keyring.decodeAddress(anchor.collector), ferdie.publicKey), 'anchored by the collector');
         assert.equal(anchor.backend, 'ipfs');
@@ -213,6 +224,7 @@ describe('collection from OEM to chain', () => {
       }
     }
     assert.ok(sim.log().includes('POST /tesla/auth/oauth2/v3/token 200'), 'the expired token was refreshed');
+    assert.ok(sim.log().includes('POST /highmobility/auth/v1/access_tokens 200'), 'High Mobility\'s expired token was refreshed');
 
     // `Local`: anchored, never uploaded. The IPFS node pins exactly the IPFS vehicles' records.
     const { bytes } = await ipfs.call('pin/ls', 'type=recursive&cid-base=base32');

@@ -154,7 +154,8 @@ describe('live data access through the collector gateway', () => {
     await refused(read('nonLocationData', streamAuth(new Uint8Array(32), people.g1, id, 'nonLocationData', 1_000_000)), 21);
     await refused(read('nonLocationData', auth(people.g1, id, 'nonLocationData', (await best()) - 1)), 22);
     await refused(read('liveDataSubscription', auth(people.g1, id, 'liveDataSubscription')), 23);
-    await refused(read('location', auth(people.g1, id, 'nonLocationData')), 23);
+    // No stream has this name: the same code as dimo_canRead's (UNKNOWN_STREAM).
+    await refused(read('location', auth(people.g1, id, 'nonLocationData')), 2);
     const uncollected = cars.uncollected.id;
     await refused(rpc('dimo_readStream', uncollected, 'nonLocationData', auth(people.otherOwner, uncollected, 'nonLocationData'), null, null), 24);
   });

@@ -83,7 +83,7 @@ pub struct Cli {
 	/// arlocal) to which this node's collector posts the readings of vehicles whose owners chose
 	/// Arweave, as transactions signed by the wallet given with `collector_setArweaveWallet`.
 	/// Without it, those readings wait in the node (a few per vehicle), unanchored.
-	#[arg(long, value_name = "URL", value_parser = crate::arweave::parse_gateway)]
+	#[arg(long, value_name = "URL", value_parser = dimo_collector::arweave_uploader::parse_gateway)]
 	pub collector_arweave_api: Option<String>,
 
 	/// How many confirmations (Arweave blocks, as the gateway counts them) a reading's
@@ -104,7 +104,7 @@ pub struct Cli {
 	#[arg(
 		long = "collector-oem-host",
 		value_name = "HOST[:PORT]",
-		value_parser = crate::collector::parse_oem_host
+		value_parser = dimo_collector::options::parse_oem_host
 	)]
 	pub collector_oem_hosts: Vec<String>,
 

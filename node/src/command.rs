@@ -5,8 +5,9 @@ use crate::benchmarking::{inherent_benchmark_data, RemarkBuilder, TransferKeepAl
 use crate::{
 	chain_spec,
 	cli::{Cli, Subcommand},
-	collector, dev_keys, service,
+	dev_keys, service,
 };
+use dimo_collector::options as collector;
 use dimo_runtime::opaque::Block;
 #[cfg(feature = "runtime-benchmarks")]
 use dimo_runtime::EXISTENTIAL_DEPOSIT;

@@ -8,15 +8,12 @@
 // service builders we call; their size is not ours to change.
 #![allow(clippy::result_large_err)]
 
-mod arweave;
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
 mod chain_spec;
 mod cli;
-mod collector;
 mod command;
 mod dev_keys;
-mod http;
 mod rpc;
 mod service;
 

@@ -146,7 +146,7 @@ pub fn new_full<
 	N: sc_network::NetworkBackend<Block, <Block as sp_runtime::traits::Block>::Hash>,
 >(
 	config: Configuration,
-	collector: crate::collector::CollectorOptions,
+	collector: dimo_collector::options::CollectorOptions,
 ) -> Result<TaskManager, ServiceError> {
 	let sc_service::PartialComponents {
 		client,
@@ -228,9 +228,9 @@ pub fn new_full<
 			"offchain-worker",
 			offchain_workers.run(client.clone(), task_manager.spawn_handle()).boxed(),
 		);
-		// The worker's Arweave readings are signed and posted natively (crate::arweave).
+		// The worker's Arweave readings are signed and posted natively (dimo_collector::arweave_uploader).
 		if let Some(storage) = sc_client_api::Backend::offchain_storage(&*backend) {
-			let uploader = crate::arweave::Uploader::new(
+			let uploader = dimo_collector::arweave_uploader::Uploader::new(
 				storage,
 				keystore_container.keystore(),
 				collector.arweave_api.clone(),

@@ -2,10 +2,12 @@
 //! sources with, that the collector's adapters are chosen by, that the node's RPC names, and
 //! that the OEM simulator speaks.
 //!
-//! Adding a carmaker's API takes three steps: a variant here (with its name in
-//! [`OemApi::name`] and its place in [`OemApi::ALL`]), its adapter module in
-//! `dimo_offchain::oem`, and its arm in `dimo_offchain::oem::adapter`. The tests here and there
-//! fail if one of the three is missing.
+//! Adding a carmaker's API takes a variant here (with its name in [`OemApi::name`] and its
+//! place in [`OemApi::ALL`]), its adapter file in `dimo_offchain::oem` (and its line in the
+//! table `dimo_offchain::oem::adapter`) and, for dev and tests, its file in the OEM simulator
+//! (and its line in the simulator's table). The dev genesis, the dev seed and the performance
+//! harness take the list from [`OemApi::ALL`]. The tests here and there fail if a piece is
+//! missing.
 
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
@@ -32,17 +34,20 @@ pub enum OemApi {
 	Tesla,
 	/// Smartcar's API, which fronts many carmakers.
 	Smartcar,
+	/// High Mobility's API, another aggregator of carmakers' data.
+	HighMobility,
 }
 
 impl OemApi {
 	/// Every kind, in the order of their SCALE indices.
-	pub const ALL: [OemApi; 2] = [OemApi::Tesla, OemApi::Smartcar];
+	pub const ALL: [OemApi; 3] = [OemApi::Tesla, OemApi::Smartcar, OemApi::HighMobility];
 
 	/// The kind's name: lowercase ASCII, what records, logs, the RPC and the simulator's URLs use.
 	pub const fn name(self) -> &'static str {
 		match self {
 			OemApi::Tesla => "tesla",
 			OemApi::Smartcar => "smartcar",
+			OemApi::HighMobility => "highmobility",
 		}
 	}
 

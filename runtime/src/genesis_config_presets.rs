@@ -3,8 +3,8 @@
 //! - `dev`: one validator (Alice), sudo held by Alice, the well-known dev accounts funded,
 //!   issuance epochs of one minute, governance periods of a minute or less, a technical
 //!   committee of Alice, Bob and Charlie, `//Ferdie`'s key as the collector, OEM sources
-//!   allowed on plain HTTP to loopback, Tesla (OEM 1) and Smartcar (OEM 2) served by the OEM
-//!   simulator at `https://localhost:7443`, vehicles registered without an ownership
+//!   allowed on plain HTTP to loopback, one per kind of OEM API (Tesla 1, Smartcar 2, High
+//!   Mobility 3) served by the OEM simulator at `https://localhost:7443`, vehicles registered without an ownership
 //!   attestation (one given is still checked). For a single machine; state is thrown away with
 //!   `--tmp`.
 //! - `local`: four validators (Alice, Bob, Charlie, Dave) on one machine or a LAN, so that
@@ -65,9 +65,10 @@ fn dev_collector() -> dimo_primitives::collector::CollectorId {
 /// The port of the OEM simulator that `scripts/dev.sh` runs (`dimo-oem-simulator serve`).
 pub const DEV_OEM_SIMULATOR_PORT: u16 = 7443;
 
-/// The OEM sources of the dev chain: OEM 1 is Tesla and OEM 2 is Smartcar, both served over
-/// HTTPS by the OEM simulator on this machine (its certificate is issued by the dev CA that
-/// the scripts make the node trust).
+/// The OEM sources of the dev chain: one per kind of API the chain knows, in the order of
+/// [`OemApi::ALL`](pallet_anchoring::OemApi::ALL) (OEM 1 is Tesla, 2 Smartcar, 3 High
+/// Mobility, ...), each served over HTTPS by the OEM simulator on this machine under
+/// `/{name}` (its certificate is issued by the dev CA that the scripts make the node trust).
 fn dev_oem_sources() -> Vec<(dimo_primitives::vehicle::OemId, pallet_anchoring::OemSource)> {
 	let url = |path: &str| {
 		alloc::format!("https://localhost:{DEV_OEM_SIMULATOR_PORT}{path}")
@@ -75,24 +76,18 @@ fn dev_oem_sources() -> Vec<(dimo_primitives::vehicle::OemId, pallet_anchoring::
 			.try_into()
 			.unwrap_or_default()
 	};
-	vec![
-		(
-			1,
-			pallet_anchoring::OemSource {
-				api: pallet_anchoring::OemApi::Tesla,
-				api_base_url: url("/tesla"),
-				auth_url: url("/tesla/auth"),
-			},
-		),
-		(
-			2,
-			pallet_anchoring::OemSource {
-				api: pallet_anchoring::OemApi::Smartcar,
-				api_base_url: url("/smartcar"),
-				auth_url: url("/smartcar/auth"),
-			},
-		),
-	]
+	(1..)
+		.zip(pallet_anchoring::OemApi::ALL)
+		.map(|(oem, api)| {
+			let base = alloc::format!("/{}", api.name());
+			let source = pallet_anchoring::OemSource {
+				api,
+				api_base_url: url(&base),
+				auth_url: url(&alloc::format!("{base}/auth")),
+			};
+			(oem, source)
+		})
+		.collect()
 }
 
 /// Who collects, and from where, on a chain.

@@ -3,10 +3,10 @@
 //! What the mock runtimes of DIMO's pallets share, so that each `mock.rs` says only what is
 //! particular to its pallet: the tests' accounts ([`accounts`]), a genesis builder
 //! ([`ExtBuilder`]: funded accounts, any pallet's genesis, block 1 so that events are recorded),
-//! the vehicle registry's configuration that the other pallets' mocks use
-//! ([`impl_vehicles_config!`]), and mocks of the traits in `dimo_primitives` through which the
+//! and mocks of the traits in `dimo_primitives` through which the
 //! pallets talk to each other ([`mocks`]). A dev-dependency of the pallets only: nothing here is
-//! in the runtime or the node.
+//! in the runtime or the node. It names no pallet's `Config`: a mock that keeps the vehicle
+//! registry takes `pallet_vehicles::config_preludes::TestDefaultConfig` with `#[derive_impl]`.
 //!
 //! Mock runtimes that exercise another pallet's hooks (a transfer in the registry moving rewards
 //! in the issuance, a retirement clearing access lists) keep the real pallet: there the mock
@@ -74,44 +74,4 @@ pub fn funded<T: pallet_balances::Config>(
 		balances: accounts.into_iter().map(|who| (who, amount)).collect(),
 		..Default::default()
 	}
-}
-
-/// Implements `pallet_vehicles::Config` for the mock runtime `$runtime` as the other pallets'
-/// mocks use the registry: deposits held in `Balances` under `RuntimeHoldReason`, a vehicle
-/// deposit of `VehicleDeposit` (a `parameter_types!` item of the mock), two collectors per
-/// vehicle, 10-block transfer offers and attestations, `UintAuthorityId` collector keys; the
-/// mock names the rest.
-///
-/// ```ignore
-/// dimo_test_utils::impl_vehicles_config!(Test {
-///     max_vehicles_per_owner: 8,
-///     on_transfer: (),
-///     on_retire: DataAccess,
-///     collectors: (),
-/// });
-/// ```
-#[macro_export]
-macro_rules! impl_vehicles_config {
-	($runtime:ty {
-		max_vehicles_per_owner: $max_vehicles:expr,
-		on_transfer: $on_transfer:ty,
-		on_retire: $on_retire:ty,
-		collectors: $collectors:ty $(,)?
-	}) => {
-		impl pallet_vehicles::Config for $runtime {
-			type Currency = Balances;
-			type RuntimeHoldReason = RuntimeHoldReason;
-			type VehicleDeposit = VehicleDeposit;
-			type MaxVehiclesPerOwner = frame_support::traits::ConstU32<{ $max_vehicles }>;
-			type MaxCollectorsPerVehicle = frame_support::traits::ConstU32<2>;
-			type MaxConsentSpans = frame_support::traits::ConstU32<4>;
-			type TransferOfferLifetime = frame_support::traits::ConstU64<10>;
-			type OnTransfer = $on_transfer;
-			type OnRetire = $on_retire;
-			type CollectorId = sp_runtime::testing::UintAuthorityId;
-			type Collectors = $collectors;
-			type MaxAttestationLifetime = frame_support::traits::ConstU64<10>;
-			type WeightInfo = ();
-		}
-	};
 }

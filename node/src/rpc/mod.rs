@@ -1,8 +1,10 @@
 //! The node's own JSON-RPC methods, merged into the server that `sc-service` runs next to the
 //! standard ones (`chain_*`, `state_*`, `author_*`, `system_*`, ...).
 //!
-//! This module only merges modules. Each method calls a runtime API, so its answer is the
-//! runtime's, at the block the caller names.
+//! This module only merges modules. Each chain query calls a runtime API at the block the
+//! caller names, so its answer is the runtime's; the one exception, `dimo_canRead`, reads
+//! three storage entries natively through [`dimo::state`], which lists them. Errors come
+//! from one table of codes, [`error`].
 //!
 //! - `system_accountNextIndex`: the next nonce of an account, counting the transaction pool;
 //! - `payment_queryInfo`, `payment_queryFeeDetails`: the fee of an extrinsic before it is sent;
@@ -11,19 +13,19 @@
 //!   rewards; `dimo_anchors`, `dimo_collectors`, `dimo_oemSources`: the anchors of vehicle
 //!   data and their registries ([`dimo`], one module per pallet);
 //! - `dimo_anchorProof`: a collector's proof that a reading is in a commitment it made
-//!   ([`proof`]);
+//!   ([`collector::proof`]);
 //! - `dimo_readStream`, `dimo_subscribeStream`: the gateway, through which owners and
-//!   grantees read the readings the node collected, reduced to their streams ([`stream`]);
+//!   grantees read the readings the node collected, reduced to their streams ([`gateway`]);
 //! - `collector_setCredentials`, `collector_removeCredentials`, `collector_vehicles` (unsafe):
-//!   the OEM credentials a collector holds, in the node's offchain storage ([`collector`]);
+//!   the OEM credentials a collector holds, in the node's offchain storage
+//!   ([`collector::credentials`]);
 //! - `collector_attestOwnership` (unsafe): the collector's signed word that an owner controls
-//!   a car, checked with the carmaker's API ([`attest`]).
+//!   a car, checked with the carmaker's API ([`collector::attest`]).
 
-pub mod attest;
 pub mod collector;
 pub mod dimo;
-pub mod proof;
-pub mod stream;
+pub mod error;
+pub mod gateway;
 
 use std::sync::Arc;
 
@@ -78,15 +80,17 @@ where
 	P: TransactionPool + 'static,
 	S: sp_core::offchain::OffchainStorage + 'static,
 {
-	use attest::{AttestApiServer, Attestor};
-	use collector::{Collector, CollectorApiServer};
+	use collector::{
+		attest::{AttestApiServer, Attestor},
+		credentials::{Collector, CollectorApiServer},
+		proof::{AnchorProofApiServer, AnchorProofs},
+	};
 	use dimo::{
 		anchoring::AnchoringRpcServer, data_access::DataAccessRpcServer,
 		issuance::IssuanceRpcServer, vehicles::VehiclesRpcServer, Dimo,
 	};
 	use pallet_transaction_payment_rpc::{TransactionPayment, TransactionPaymentApiServer};
-	use proof::{AnchorProofApiServer, AnchorProofs};
-	use stream::{Gateway, StreamApiServer};
+	use gateway::{Gateway, StreamApiServer};
 	use substrate_frame_rpc_system::{System, SystemApiServer};
 
 	let mut module = RpcModule::new(());

@@ -1,15 +1,12 @@
-//! The routes: the Tesla Fleet API and Smartcar shapes that DIMO's adapters speak
-//! (dimo-offchain's `oem` module), their OAuth token endpoints, and an admin API.
+//! The router: each request to an OEM's API handed to that OEM's file ([`crate::oems`]), with
+//! the grants, tokens, faults and served log that every OEM shares; and the admin API.
+//!
+//! Each OEM's routes live in its own file under [`crate::oems`], served under `/{name}`
+//! (`/tesla`, `/smartcar`, `/highmobility`, ...): its data, its vehicle list and its OAuth
+//! token endpoint. Besides them, the admin API:
 //!
 //! | Route | Answer |
 //! |---|---|
-//! | `GET /tesla/api/1/vehicles` | the token's vehicle, Tesla's list shape |
-//! | `GET /tesla/api/1/vehicles/{id}/vehicle_data?endpoints=…` | charge, drive and vehicle state; the position only if `location_data` is asked for (firmware 2023.38+) |
-//! | `POST /tesla/auth/oauth2/v3/token` | refresh-token grant (form) |
-//! | `GET /smartcar/v2.0/vehicles` | the token's vehicle, Smartcar's list shape |
-//! | `POST /smartcar/v2.0/vehicles/{id}/batch` | `/odometer`, `/battery`, `/location` |
-//! | `GET /smartcar/v2.0/vehicles/{id}/{odometer,battery,location}` | one signal |
-//! | `POST /smartcar/auth/oauth/token` | refresh-token grant (form) |
 //! | `GET /admin/vehicles` | the fleet |
 //! | `POST /admin/grant` `{"oem","vehicle"}` | tokens, as an owner's consent screen would end |
 //! | `POST /admin/fault` `{"vehicle","fault","count"}` | inject (`"fault": null` clears) |
@@ -18,11 +15,14 @@
 //! | `GET /admin/stats` | requests by prefix, failed TLS handshakes |
 //!
 //! Data routes need `Authorization: Bearer <access token>` of a live grant for that vehicle
-//! (401 otherwise). Faults: `asleep` (Tesla 408, Smartcar 409), `rate-limit` (429,
+//! (401 otherwise). Faults: `asleep` (each OEM's own answer), `rate-limit` (429,
 //! `Retry-After: 5`), `server-error` (500), `slow` (15 s), `malformed` (200, broken JSON),
 //! `oversized` (200, the reading padded with whitespace to 80 MiB).
 
-use crate::fleet::{Fault, FaultKind, Fleet, Oem, State};
+use crate::{
+	fleet::{Fault, FaultKind, Fleet, Oem},
+	oems::{self, Operation, SimulatedOem},
+};
 use serde_json::{json, Value};
 use std::sync::Mutex;
 
@@ -39,7 +39,8 @@ pub struct Answer {
 }
 
 impl Answer {
-	fn json(status: u16, body: Value) -> Self {
+	/// A JSON answer.
+	pub fn json(status: u16, body: Value) -> Self {
 		Self { status, headers: Vec::new(), body: body.to_string().into_bytes(), delay_s: 0 }
 	}
 }
@@ -58,7 +59,8 @@ pub struct Incoming<'a> {
 	pub body: &'a [u8],
 }
 
-fn form_field(body: &[u8], name: &str) -> Option<String> {
+/// The form field `name` of a `application/x-www-form-urlencoded` body.
+pub fn form_field(body: &[u8], name: &str) -> Option<String> {
 	let text = std::str::from_utf8(body).ok()?;
 	text.split('&').find_map(|pair| {
 		let (key, value) = pair.split_once('=')?;
@@ -66,7 +68,8 @@ fn form_field(body: &[u8], name: &str) -> Option<String> {
 	})
 }
 
-fn query_field(query: &str, name: &str) -> Option<String> {
+/// The query's field `name`.
+pub fn query_field(query: &str, name: &str) -> Option<String> {
 	form_field(query.as_bytes(), name)
 }
 
@@ -107,27 +110,8 @@ pub fn route(fleet: &Mutex<Fleet>, incoming: &Incoming) -> Answer {
 	let prefix = segments.first().copied().unwrap_or("").to_string();
 	*fleet.requests.entry(prefix).or_default() += 1;
 	match (incoming.method, segments.as_slice()) {
-		("POST", ["tesla", "auth", "oauth2", "v3", "token"]) => {
-			refresh(&mut fleet, Oem::Tesla, incoming)
-		},
-		("POST", ["smartcar", "auth", "oauth", "token"]) => {
-			refresh(&mut fleet, Oem::Smartcar, incoming)
-		},
-		("GET", ["tesla", "api", "1", "vehicles"]) => list(&fleet, Oem::Tesla, incoming),
-		("GET", ["smartcar", "v2.0", "vehicles"]) => list(&fleet, Oem::Smartcar, incoming),
-		("GET", ["tesla", "api", "1", "vehicles", id, "vehicle_data"]) => {
-			let endpoints = query_field(incoming.query, "endpoints").unwrap_or_default();
-			let endpoints: Vec<&str> = endpoints.split(';').collect();
-			data(&mut fleet, Oem::Tesla, id, incoming, &endpoints)
-		},
-		("POST", ["smartcar", "v2.0", "vehicles", id, "batch"]) => {
-			data(&mut fleet, Oem::Smartcar, id, incoming, &["odometer", "battery", "location"])
-		},
-		(
-			"GET",
-			["smartcar", "v2.0", "vehicles", id, signal @ ("odometer" | "battery" | "location")],
-		) => data(&mut fleet, Oem::Smartcar, id, incoming, &[signal]),
 		("GET", ["admin", "vehicles"]) => Answer::json(200, json!(fleet.vehicles())),
+		("GET", ["admin", "oems"]) => Answer::json(200, json!(Oem::ALL.map(Oem::name))),
 		("GET", ["admin", "served"]) => Answer::json(200, json!(fleet.served())),
 		("GET", ["admin", "tokens"]) => Answer::json(200, json!(fleet.issued)),
 		("GET", ["admin", "stats"]) => Answer::json(
@@ -136,28 +120,31 @@ pub fn route(fleet: &Mutex<Fleet>, incoming: &Incoming) -> Answer {
 		),
 		("POST", ["admin", "grant"]) => admin_grant(&mut fleet, incoming.body),
 		("POST", ["admin", "fault"]) => admin_fault(&mut fleet, incoming.body),
-		_ => Answer::json(404, json!({ "error": "not_found" })),
+		(method, [name, path @ ..]) => {
+			let oem = Oem::from_name(name).map(oems::of);
+			match oem.and_then(|oem| Some((oem, oem.operation(method, path, incoming.query)?))) {
+				Some((oem, Operation::Token)) => refresh(&mut fleet, oem, incoming),
+				Some((oem, Operation::List)) => list(&fleet, oem, incoming),
+				Some((oem, Operation::Data { vehicle, signals })) => {
+					data(&mut fleet, oem, &vehicle, incoming, &signals)
+				},
+				None => not_found(),
+			}
+		},
+		_ => not_found(),
 	}
 }
 
-fn refresh(fleet: &mut Fleet, oem: Oem, incoming: &Incoming) -> Answer {
+fn not_found() -> Answer {
+	Answer::json(404, json!({ "error": "not_found" }))
+}
+
+fn refresh(fleet: &mut Fleet, oem: &dyn SimulatedOem, incoming: &Incoming) -> Answer {
 	if form_field(incoming.body, "grant_type").as_deref() != Some("refresh_token") {
 		return Answer::json(400, json!({ "error": "unsupported_grant_type" }));
 	}
-	// The client authenticates as each OEM wants: Tesla by its id in the form, Smartcar with
-	// HTTP Basic (id and secret).
-	let (id, secret) = &fleet.oauth_client;
-	let client_ok = match oem {
-		Oem::Tesla => form_field(incoming.body, "client_id").as_deref() == Some(id.as_str()),
-		Oem::Smartcar => {
-			let expected = dimo_offchain::oem::basic_auth(&dimo_offchain::oem::OAuthClient {
-				client_id: id.clone(),
-				client_secret: secret.clone(),
-			});
-			incoming.authorization == Some(expected.as_str())
-		},
-	};
-	if !client_ok {
+	// The client authenticates as each OEM wants (its file says how).
+	if !oem.client_authenticated(incoming, &fleet.oauth_client) {
 		return Answer::json(401, json!({ "error": "invalid_client" }));
 	}
 	let Some(refresh_token) = form_field(incoming.body, "refresh_token") else {
@@ -180,28 +167,22 @@ fn refresh(fleet: &mut Fleet, oem: Oem, incoming: &Incoming) -> Answer {
 	}
 }
 
-fn list(fleet: &Fleet, oem: Oem, incoming: &Incoming) -> Answer {
+fn list(fleet: &Fleet, oem: &dyn SimulatedOem, incoming: &Incoming) -> Answer {
 	let Some(vehicle) = bearer(incoming).and_then(|token| fleet.authorize(token)) else {
 		return Answer::json(401, json!({ "error": "invalid_token" }));
 	};
-	let Some(vehicle) = fleet.vehicle(oem, vehicle) else {
-		return Answer::json(200, json!({ "response": [], "count": 0 }));
-	};
-	match oem {
-		Oem::Tesla => Answer::json(
-			200,
-			json!({ "response": [{ "id": vehicle.id.parse::<u64>().unwrap_or(0), "id_s": vehicle.id, "vin": vehicle.vin, "state": "online" }], "count": 1 }),
-		),
-		Oem::Smartcar => Answer::json(
-			200,
-			json!({ "vehicles": [vehicle.id], "paging": { "count": 1, "offset": 0 } }),
-		),
-	}
+	Answer::json(200, oem.list(fleet.vehicle(oem.api(), vehicle)))
 }
 
-fn data(fleet: &mut Fleet, oem: Oem, id: &str, incoming: &Incoming, signals: &[&str]) -> Answer {
-	let Some(vehicle) = fleet.vehicle(oem, id).cloned() else {
-		return Answer::json(404, json!({ "error": "not_found" }));
+fn data(
+	fleet: &mut Fleet,
+	oem: &dyn SimulatedOem,
+	id: &str,
+	incoming: &Incoming,
+	signals: &[String],
+) -> Answer {
+	let Some(vehicle) = fleet.vehicle(oem.api(), id).cloned() else {
+		return not_found();
 	};
 	match bearer(incoming).and_then(|token| fleet.authorize(token)) {
 		Some(granted) if granted == id => {},
@@ -210,18 +191,7 @@ fn data(fleet: &mut Fleet, oem: Oem, id: &str, incoming: &Incoming, signals: &[&
 	let mut delay_s = 0;
 	let mut oversized = false;
 	match fleet.take_fault(id) {
-		Some(FaultKind::Asleep) => {
-			return match oem {
-				Oem::Tesla => Answer::json(
-					408,
-					json!({ "response": null, "error": "vehicle unavailable: vehicle is offline or asleep" }),
-				),
-				Oem::Smartcar => Answer::json(
-					409,
-					json!({ "type": "VEHICLE_STATE", "code": "ASLEEP", "description": "The vehicle is asleep." }),
-				),
-			}
-		},
+		Some(FaultKind::Asleep) => return oem.asleep(),
 		Some(FaultKind::RateLimit) => {
 			let mut answer = Answer::json(429, json!({ "error": "rate_limited" }));
 			answer.headers.push(("retry-after", "5".into()));
@@ -242,89 +212,15 @@ fn data(fleet: &mut Fleet, oem: Oem, id: &str, incoming: &Incoming, signals: &[&
 		Some(FaultKind::Oversized) => oversized = true,
 		None => {},
 	}
-	// Tesla (firmware 2023.38+) sends the position only when `location_data` is asked for;
-	// Smartcar's batch names `/location`.
-	let with_position = match oem {
-		Oem::Tesla => signals.contains(&"location_data"),
-		Oem::Smartcar => signals.contains(&"location"),
-	};
+	let with_position = oem.with_position(signals);
 	let state = fleet.read(&vehicle, with_position);
-	let mut answer = match oem {
-		Oem::Tesla => {
-			Answer::json(200, tesla_vehicle_data(&vehicle.id, &vehicle.vin, &state, with_position))
-		},
-		Oem::Smartcar if signals.len() == 1 => {
-			Answer::json(200, smartcar_signal(signals[0], &state))
-		},
-		Oem::Smartcar => {
-			let responses: Vec<Value> = signals
-				.iter()
-				.map(|signal| {
-					json!({
-						"path": format!("/{signal}"),
-						"code": 200,
-						"body": smartcar_signal(signal, &state),
-						"headers": { "sc-unit-system": "metric" },
-					})
-				})
-				.collect();
-			Answer::json(200, json!({ "responses": responses }))
-		},
-	};
+	let mut answer = Answer::json(200, oem.data(&vehicle, &state, signals));
 	answer.delay_s = delay_s;
 	if oversized {
 		// Still valid JSON, and still the reading: only its size is wrong.
 		answer.body.resize(crate::fleet::OVERSIZED_ANSWER_BYTES.max(answer.body.len()), b' ');
 	}
 	answer
-}
-
-/// Tesla's `vehicle_data`: miles, percent, degrees, mph, kW. As on firmware 2023.38 and later,
-/// `drive_state` holds the position only `with_location` (`location_data` asked for).
-pub fn tesla_vehicle_data(id: &str, vin: &str, state: &State, with_location: bool) -> Value {
-	let now = crate::fleet::unix_ms();
-	let mut answer = json!({ "response": {
-		"id": id.parse::<u64>().unwrap_or(0),
-		"id_s": id,
-		"vin": vin,
-		"state": "online",
-		"charge_state": {
-			"battery_level": state.battery_permille as f64 / 10.0,
-			"charger_power": state.charging_w as f64 / 1000.0,
-			"charging_state": if state.charging_w > 0 { "Charging" } else { "Disconnected" },
-			"timestamp": now,
-		},
-		"drive_state": {
-			"latitude": state.lat_e7 as f64 / 1e7,
-			"longitude": state.lon_e7 as f64 / 1e7,
-			"speed": state.speed_kph as f64 / 1.609_344,
-			"heading": 45,
-			"timestamp": now,
-		},
-		"vehicle_state": { "odometer": state.odometer_m as f64 / 1609.344, "timestamp": now },
-	}});
-	if !with_location {
-		if let Some(drive) = answer["response"]["drive_state"].as_object_mut() {
-			drive.remove("latitude");
-			drive.remove("longitude");
-			drive.remove("heading");
-		}
-	}
-	answer
-}
-
-/// One Smartcar signal's body: kilometres, a fraction, degrees.
-pub fn smartcar_signal(signal: &str, state: &State) -> Value {
-	match signal {
-		"odometer" => json!({ "distance": state.odometer_m as f64 / 1000.0 }),
-		"battery" => json!({
-			"percentRemaining": state.battery_permille as f64 / 1000.0,
-			"range": state.battery_permille as f64 * 0.45,
-		}),
-		_ => {
-			json!({ "latitude": state.lat_e7 as f64 / 1e7, "longitude": state.lon_e7 as f64 / 1e7 })
-		},
-	}
 }
 
 fn admin_grant(fleet: &mut Fleet, body: &[u8]) -> Answer {
@@ -389,27 +285,35 @@ mod tests {
 		})
 	}
 
-	/// What the simulator serves, DIMO's adapters read back to the very integers it holds:
-	/// the end-to-end comparison of records with [`Fleet::served`] rests on this.
+	/// What the simulator serves, DIMO's adapters read back to the very integers it holds,
+	/// for every OEM, on the route that the adapter's own data request takes: the end-to-end
+	/// comparison of records with [`Fleet::served`] rests on this.
 	#[test]
 	fn the_adapters_read_back_exactly_what_was_served() {
-		for elapsed in [0, 1, 599, 600, 777, 12_345, 86_399] {
-			for index in 0..5 {
-				let state = State::at(index, elapsed);
-				let tesla = Answer::json(200, tesla_vehicle_data("1", "V", &state, true));
-				assert_eq!(read::<Tesla>(&tesla).expect("reads"), state.signals(Oem::Tesla));
-				let responses: Vec<Value> = ["odometer", "battery", "location"]
-					.iter()
-					.map(
-						|s| json!({ "path": format!("/{s}"), "code": 200, "body": smartcar_signal(s, &state) }),
-					)
-					.collect();
-				let batch = json!({ "responses": responses });
-				let smartcar = Answer::json(200, batch);
-				assert_eq!(
-					read::<Smartcar>(&smartcar).expect("reads"),
-					state.signals(Oem::Smartcar)
-				);
+		for api in Oem::ALL {
+			let simulated = oems::of(api);
+			let adapter = oem::adapter(api);
+			let request = (adapter.data_request)("https://sim", "car", "token");
+			let url = request.url.strip_prefix("https://sim/").expect("the base");
+			let (path, query) = url.split_once('?').unwrap_or((url, ""));
+			let segments: Vec<&str> = path.split('/').collect();
+			let Some(Operation::Data { signals, .. }) =
+				simulated.operation(request.method, &segments, query)
+			else {
+				panic!("{api:?}: the simulator has no data route for {}", request.url)
+			};
+			for elapsed in [0, 1, 599, 600, 777, 12_345, 86_399] {
+				for index in 0..5 {
+					let state = crate::fleet::State::at(index, elapsed);
+					let vehicle = crate::fleet::Vehicle { oem: api, id: "1".into(), vin: "V".into(), index };
+					let answer = Answer::json(200, simulated.data(&vehicle, &state, &signals));
+					let read = (adapter.read_data)(&oem::Response {
+						status: answer.status,
+						headers: &[],
+						body: &answer.body,
+					});
+					assert_eq!(read, Ok(simulated.signals(&state)), "{api:?}");
+				}
 			}
 		}
 	}

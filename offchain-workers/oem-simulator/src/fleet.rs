@@ -15,7 +15,7 @@ use std::{
 };
 
 /// The carmakers' APIs the simulator speaks: the chain's own list of kinds, by the same names
-/// (`tesla`, `smartcar`) in its URLs, admin requests and served log.
+/// (`tesla`, `smartcar`, `highmobility`) in its URLs, admin requests and served log.
 pub use dimo_offchain::oem::OemApi as Oem;
 
 /// A simulated car.
@@ -77,28 +77,13 @@ impl State {
 			lon_e7: 134_050_000 + index * 100_000 + driven_s * 21,
 		}
 	}
-
-	/// The signals that `oem`'s answer carries, by the canonical records' names.
-	pub fn signals(&self, oem: Oem) -> BTreeMap<String, i64> {
-		let mut signals = BTreeMap::from([
-			("batteryPermille".to_string(), self.battery_permille),
-			("latE7".to_string(), self.lat_e7),
-			("lonE7".to_string(), self.lon_e7),
-			("odometerM".to_string(), self.odometer_m),
-		]);
-		if oem == Oem::Tesla {
-			signals.insert("chargingW".into(), self.charging_w);
-			signals.insert("speedKph".into(), self.speed_kph);
-		}
-		signals
-	}
 }
 
 /// A fault to inject into a vehicle's data answers.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum FaultKind {
-	/// The car sleeps: Tesla 408, Smartcar 409.
+	/// The car sleeps: each OEM's own answer (Tesla 408, Smartcar 409, ...).
 	Asleep,
 	/// 429 with `Retry-After`.
 	RateLimit,
@@ -186,12 +171,12 @@ pub struct Fleet {
 	counter: u64,
 	/// Every token issued, so that tests can look for them where they must not be.
 	pub issued: Vec<String>,
-	/// Requests answered, by path prefix (`tesla`, `smartcar`, `admin`).
+	/// Requests answered, by path prefix (an OEM's name, or `admin`).
 	pub requests: BTreeMap<String, u64>,
 	/// TLS handshakes that failed (a client that does not trust the certificate).
 	pub tls_failures: u64,
-	/// The OAuth client registered with the simulated OEMs: its id and secret. A token
-	/// refresh must name the id (Tesla) or carry both as HTTP Basic (Smartcar).
+	/// The OAuth client registered with the simulated OEMs: its id and secret, which a token
+	/// refresh presents as each OEM wants ([`crate::oems::SimulatedOem::client_authenticated`]).
 	pub oauth_client: (String, String),
 }
 
@@ -204,22 +189,15 @@ pub fn unix_ms() -> u64 {
 }
 
 impl Fleet {
-	/// A fleet of `per_oem` vehicles of each OEM whose tokens live `token_lifetime_s`.
+	/// A fleet of `per_oem` vehicles of each OEM whose tokens live `token_lifetime_s`: the
+	/// first car of each OEM in the order of `Oem::ALL`, then the second of each, ...
 	pub fn new(per_oem: u32, token_lifetime_s: u64) -> Self {
 		let mut vehicles = Vec::new();
-		for index in 0..per_oem {
-			vehicles.push(Vehicle {
-				oem: Oem::Tesla,
-				id: format!("{}", 1_492_931_337_154_000u64 + u64::from(index)),
-				vin: format!("5YJ3E1EA7KF{:06}", 317_000 + index),
-				index,
-			});
-			vehicles.push(Vehicle {
-				oem: Oem::Smartcar,
-				id: format!("36ab27d0-fd9d-4455-823a-ce30af{:06x}", index),
-				vin: format!("1HGCM82633A{:06}", 4_000 + index),
-				index: index + per_oem,
-			});
+		for n in 0..per_oem {
+			for (place, oem) in (0u32..).zip(Oem::ALL) {
+				let (id, vin) = crate::oems::of(oem).car(n);
+				vehicles.push(Vehicle { oem, id, vin, index: n + place * per_oem });
+			}
 		}
 		Self {
 			started: Instant::now(),
@@ -320,7 +298,7 @@ impl Fleet {
 		if self.served.len() >= MAX_SERVED {
 			self.served.remove(0);
 		}
-		let mut signals = state.signals(vehicle.oem);
+		let mut signals = crate::oems::of(vehicle.oem).signals(&state);
 		if !with_position {
 			signals.remove("latE7");
 			signals.remove("lonE7");

@@ -1,6 +1,7 @@
 //! # DIMO OEM simulator
 //!
-//! An HTTPS server that answers like the Tesla Fleet API and Smartcar, for the collector's
+//! An HTTPS server that answers like the carmakers' APIs DIMO knows (Tesla Fleet API, Smartcar,
+//! High Mobility: one file each in `oems/`), for the collector's
 //! offchain worker in dev and tests: OAuth tokens that expire and refresh, simulated vehicles
 //! whose odometer, battery and position evolve, and faults on demand. See [`api`] for the
 //! routes.
@@ -18,6 +19,7 @@
 mod api;
 mod certs;
 mod fleet;
+mod oems;
 
 use clap::{Parser, Subcommand};
 use http_body_util::{BodyExt, Full};
@@ -34,7 +36,7 @@ use tokio_rustls::{
 };
 
 #[derive(Parser)]
-#[command(version, about = "Tesla- and Smartcar-shaped HTTPS APIs for DIMO Chain's dev and tests")]
+#[command(version, about = "Carmaker-shaped HTTPS APIs (Tesla, Smartcar, High Mobility) for DIMO Chain's dev and tests")]
 struct Cli {
 	#[command(subcommand)]
 	command: Command,

@@ -1,16 +1,17 @@
 //! OEM adapters: how to ask a carmaker's API for a vehicle's data, for a fresh access token
 //! and for the vehicles an owner's grant covers, and how to read its answers.
 //!
-//! One trait, [`OemAdapter`], one module per OEM ([`tesla`], [`smartcar`]), and one table,
-//! [`adapter`], from the kind of API that governance registers a source as
+//! One trait, [`OemAdapter`], one module per OEM ([`tesla`], [`smartcar`], [`highmobility`]),
+//! and one table, [`adapter`], from the kind of API that governance registers a source as
 //! ([`dimo_primitives::oem::OemApi`]) to its adapter. Adding an OEM: its module here, its
-//! variant in `OemApi` (name and place in `OemApi::ALL`), and its arm in [`adapter`]; the
-//! anchoring pallet's worker, the node's RPC and the OEM simulator take it from there (the
-//! simulator still needs the new API's answers written, to serve it). Adapters do no I/O:
+//! variant in `OemApi` (name and place in `OemApi::ALL`), and its line in [`adapter`]; the
+//! anchoring pallet's worker and the node's RPC take it from there, and the OEM simulator
+//! serves it once its file there says how the API answers. Adapters do no I/O:
 //! they build [`Request`]s and read responses, so that the offchain worker drives many
 //! requests at once through the offchain HTTP API, and so that each adapter is tested against
 //! recorded responses of the real APIs' shapes.
 
+pub mod highmobility;
 pub mod smartcar;
 pub mod tesla;
 
@@ -187,10 +188,11 @@ pub fn adapter(api: OemApi) -> Adapter {
 	match api {
 		OemApi::Tesla => Adapter::of::<tesla::Tesla>(),
 		OemApi::Smartcar => Adapter::of::<smartcar::Smartcar>(),
+		OemApi::HighMobility => Adapter::of::<highmobility::HighMobility>(),
 	}
 }
 
-/// A `GET` of `url` with the owner's `access_token` as a bearer token: how both APIs are read.
+/// A `GET` of `url` with the owner's `access_token` as a bearer token.
 fn bearer_get(url: String, access_token: &str) -> Request {
 	Request {
 		method: "GET",

@@ -89,12 +89,14 @@ parameter_types! {
 	pub static MaxRecordsPerCollectorPerBlock: u32 = 64;
 }
 
-dimo_test_utils::impl_vehicles_config!(Test {
-	max_vehicles_per_owner: 8,
-	on_transfer: (),
-	on_retire: Anchoring,
-	collectors: Anchoring,
-});
+#[derive_impl(pallet_vehicles::config_preludes::TestDefaultConfig)]
+impl pallet_vehicles::Config for Test {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type VehicleDeposit = VehicleDeposit;
+	type OnRetire = Anchoring;
+	type Collectors = Anchoring;
+}
 
 /// The vehicles reported active so far, in order.
 pub fn reported_active() -> Vec<VehicleId> {

@@ -59,12 +59,13 @@ parameter_types! {
 	pub const GrantDeposit: u64 = GRANT_DEPOSIT;
 }
 
-dimo_test_utils::impl_vehicles_config!(Test {
-	max_vehicles_per_owner: 8,
-	on_transfer: (),
-	on_retire: DataAccess,
-	collectors: (),
-});
+#[derive_impl(pallet_vehicles::config_preludes::TestDefaultConfig)]
+impl pallet_vehicles::Config for Test {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type VehicleDeposit = VehicleDeposit;
+	type OnRetire = DataAccess;
+}
 
 impl pallet_data_access::Config for Test {
 	type Vehicles = VehicleRegistry;

@@ -78,6 +78,7 @@ mod impl_activity;
 pub mod migrations;
 #[cfg(test)]
 mod mock;
+mod params;
 mod rewards;
 #[cfg(test)]
 mod tests;
@@ -692,10 +693,7 @@ pub mod pallet {
 			schedule: Schedule<BlockNumberFor<T>>,
 		) -> DispatchResult {
 			T::AdminOrigin::ensure_origin(origin)?;
-			Self::ensure_valid_schedule(&schedule, Self::issued())?;
-			CurrentSchedule::<T>::put(schedule);
-			Self::deposit_event(Event::ScheduleChanged { schedule });
-			Ok(())
+			Self::do_set_schedule(schedule)
 		}
 
 		/// Set the emission of each epoch of the current decay period, from the next boundary
@@ -710,10 +708,7 @@ pub mod pallet {
 			#[pallet::compact] epoch_emission: Balance,
 		) -> DispatchResult {
 			T::AdminOrigin::ensure_origin(origin)?;
-			Self::ensure_valid_emission(epoch_emission)?;
-			EpochEmission::<T>::put(epoch_emission);
-			Self::deposit_event(Event::EpochEmissionChanged { epoch_emission });
-			Ok(())
+			Self::do_set_epoch_emission(epoch_emission)
 		}
 
 		/// Set the shares of data providers and the DAO. With the share-funded dTeams' they
@@ -725,11 +720,7 @@ pub mod pallet {
 		#[pallet::call_index(8)]
 		pub fn set_shares(origin: OriginFor<T>, shares: Shares) -> DispatchResult {
 			T::AdminOrigin::ensure_origin(origin)?;
-			let dteam_shares = DTeamShares::<T>::get();
-			Self::ensure_valid_shares(&shares, dteam_shares)?;
-			CurrentShares::<T>::put(shares);
-			Self::deposit_event(Event::SharesChanged { shares, dteam_shares });
-			Ok(())
+			Self::do_set_shares(shares)
 		}
 
 		/// Set the reward parameters. Governance only. They apply to points earned from now on
@@ -741,10 +732,7 @@ pub mod pallet {
 		#[pallet::call_index(9)]
 		pub fn set_reward_params(origin: OriginFor<T>, params: RewardParams) -> DispatchResult {
 			T::AdminOrigin::ensure_origin(origin)?;
-			Self::ensure_valid_reward_params(&params)?;
-			CurrentRewardParams::<T>::put(params);
-			Self::deposit_event(Event::RewardParamsChanged { params });
-			Ok(())
+			Self::do_set_reward_params(params)
 		}
 
 		/// Record that vehicles sent data in the epoch in progress, as an anchor does.

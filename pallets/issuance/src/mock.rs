@@ -76,12 +76,15 @@ parameter_types! {
 	pub const MaxDecay: Perbill = Perbill::from_percent(50);
 }
 
-dimo_test_utils::impl_vehicles_config!(Test {
-	max_vehicles_per_owner: 16,
-	on_transfer: Issuance,
-	on_retire: (DataAccess, Issuance),
-	collectors: (),
-});
+#[derive_impl(pallet_vehicles::config_preludes::TestDefaultConfig)]
+impl pallet_vehicles::Config for Test {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type VehicleDeposit = VehicleDeposit;
+	type MaxVehiclesPerOwner = ConstU32<16>;
+	type OnTransfer = Issuance;
+	type OnRetire = (DataAccess, Issuance);
+}
 
 impl pallet_data_access::Config for Test {
 	type Vehicles = Vehicles;

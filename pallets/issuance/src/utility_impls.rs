@@ -1,7 +1,6 @@
-//! The issuance's parameters and the reads built on them: the payment out of a budget, the
-//! schedule and reward parameters in force (DIMO's defaults until governance sets them),
-//! the checks every parameter passes (at genesis, in the calls and in `integrity_test`), the
-//! runtime API's answers, and the invariants that `try_state` checks.
+//! The reads built on the issuance's state: the payment out of a budget, what is issued, the
+//! next boundary, the emission of an epoch, the runtime API's answers, and the invariants that
+//! `try_state` checks. The parameters themselves are in [`crate::params`].
 
 use super::*;
 use crate::tick_impls::decayed;
@@ -61,28 +60,6 @@ impl<T: Config> Pallet<T> {
 		T::Currency::total_issuance().saturating_add(UnpaidBudgets::<T>::get())
 	}
 
-	/// DIMO's schedule: weekly epochs of 6 s blocks, 15% less every 52 epochs, capped at
-	/// 1,000,000,000 DIMO. Clamped into this runtime's bounds of the epoch length.
-	pub fn default_schedule() -> Schedule<BlockNumberFor<T>> {
-		let week: BlockNumberFor<T> = (7 * dimo_primitives::time::DAYS).into();
-		Schedule {
-			epoch_length: week.clamp(T::MinEpochLength::get(), T::MaxEpochLength::get()),
-			epochs_per_decay: 52,
-			decay: Perbill::from_percent(15),
-			supply_cap: DEFAULT_SUPPLY_CAP.min(T::MaxSupplyCap::get()),
-		}
-	}
-
-	/// The schedule in force.
-	pub fn schedule() -> Schedule<BlockNumberFor<T>> {
-		CurrentSchedule::<T>::get().unwrap_or_else(Self::default_schedule)
-	}
-
-	/// The reward parameters in force.
-	pub fn reward_params() -> RewardParams {
-		CurrentRewardParams::<T>::get().unwrap_or(DEFAULT_REWARD_PARAMS)
-	}
-
 	/// The first block of the next epoch: the block whose start closes the epoch in progress.
 	pub fn next_epoch_at() -> BlockNumberFor<T> {
 		let epoch = CurrentEpoch::<T>::get();
@@ -107,50 +84,6 @@ impl<T: Config> Pallet<T> {
 			emission = decayed(emission, schedule.decay);
 		}
 		emission
-	}
-
-	pub(crate) fn ensure_valid_schedule(
-		schedule: &Schedule<BlockNumberFor<T>>,
-		issued: Balance,
-	) -> DispatchResult {
-		ensure!(
-			(T::MinEpochLength::get()..=T::MaxEpochLength::get()).contains(&schedule.epoch_length),
-			Error::<T>::EpochLengthOutOfBounds
-		);
-		ensure!(schedule.epochs_per_decay > 0, Error::<T>::ZeroDecayPeriod);
-		ensure!(schedule.decay <= T::MaxDecay::get(), Error::<T>::DecayTooLarge);
-		ensure!(
-			schedule.supply_cap <= T::MaxSupplyCap::get() && schedule.supply_cap >= issued,
-			Error::<T>::SupplyCapOutOfBounds
-		);
-		Ok(())
-	}
-
-	pub(crate) fn ensure_valid_emission(emission: Balance) -> DispatchResult {
-		ensure!(emission <= T::MaxEpochEmission::get(), Error::<T>::EmissionTooLarge);
-		Ok(())
-	}
-
-	/// The shares with the share-funded dTeams' must make exactly 100%, computed without
-	/// saturation so that an excess is not hidden.
-	pub(crate) fn ensure_valid_shares(shares: &Shares, dteam_shares: Perbill) -> DispatchResult {
-		let sum = u64::from(shares.data_providers.deconstruct())
-			+ u64::from(shares.dao.deconstruct())
-			+ u64::from(dteam_shares.deconstruct());
-		ensure!(sum == u64::from(Perbill::one().deconstruct()), Error::<T>::SharesDoNotSumToWhole);
-		Ok(())
-	}
-
-	pub(crate) fn ensure_valid_reward_params(params: &RewardParams) -> DispatchResult {
-		ensure!(
-			params.max_rewarded_grants <= T::MaxRewardedGrants::get(),
-			Error::<T>::TooManyRewardedGrants
-		);
-		ensure!(
-			(1..=T::MaxClaimWindow::get()).contains(&params.claim_window),
-			Error::<T>::ClaimWindowOutOfBounds
-		);
-		Ok(())
 	}
 
 	/// The state of the issuance, for the runtime API.

@@ -116,18 +116,21 @@ pub mod pallet {
 		VehicleDeposit,
 	}
 
-	#[pallet::config]
+	#[pallet::config(with_default)]
 	pub trait Config: frame_system::Config<RuntimeEvent: From<Event<Self>>> {
 		/// The currency that deposits are held in.
+		#[pallet::no_default]
 		type Currency: Mutate<Self::AccountId>
 			+ MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>;
 
 		/// The overarching hold reason.
+		#[pallet::no_default]
 		type RuntimeHoldReason: From<HoldReason>;
 
 		/// The deposit held from the account that registers a vehicle, released when the
 		/// vehicle is retired.
 		#[pallet::constant]
+		#[pallet::no_default]
 		type VehicleDeposit: Get<BalanceOf<Self>>;
 
 		/// How many vehicles one account may own. Bounds the list of an owner's vehicles.
@@ -147,10 +150,12 @@ pub mod pallet {
 
 		/// For how many blocks an offer to transfer a vehicle may be accepted.
 		#[pallet::constant]
+		#[pallet::no_default_bounds]
 		type TransferOfferLifetime: Get<BlockNumberFor<Self>>;
 
 		/// Told of every transfer, after the new owner is recorded: the rewards of the open
 		/// epoch follow the vehicle (pallets/issuance).
+		#[pallet::no_default_bounds]
 		type OnTransfer: OnVehicleTransfer<Self::AccountId>;
 
 		/// Told of every retired vehicle, after it is removed here: the other pallets remove
@@ -164,16 +169,52 @@ pub mod pallet {
 			+ RuntimeAppPublic<Signature: Member + Parameter + DecodeWithMemTracking>;
 
 		/// The registry of collectors whose attestations count (pallets/anchoring).
+		#[pallet::no_default_bounds]
 		type Collectors: CollectorRegistry<Self::CollectorId>;
 
 		/// The longest an ownership attestation may live: one expiring later is refused. Also
 		/// how far back a reclaim's attestation may have been made, so that it cannot predate
 		/// the ownership it takes the vehicle from.
 		#[pallet::constant]
+		#[pallet::no_default_bounds]
 		type MaxAttestationLifetime: Get<BlockNumberFor<Self>>;
 
 		/// Weights of this pallet's calls.
 		type WeightInfo: WeightInfo;
+	}
+
+	/// Default configurations of this pallet, for `#[derive_impl]`: the pallets' mock runtimes
+	/// take [`config_preludes::TestDefaultConfig`] and name only what differs, so that nothing
+	/// outside this crate spells out its `Config`.
+	pub mod config_preludes {
+		use super::{DefaultConfig, *};
+		use frame_support::{
+			derive_impl,
+			traits::{ConstU32, ConstU64},
+		};
+
+		/// What a mock runtime with `u64` block numbers needs: two collectors per vehicle, a
+		/// history of four spans, 10-block transfer offers and attestations,
+		/// `UintAuthorityId` collector keys, no registry of collectors and no one told of
+		/// transfers or retirements (a mock names those it wires).
+		pub struct TestDefaultConfig;
+
+		#[derive_impl(frame_system::config_preludes::TestDefaultConfig, no_aggregated_types)]
+		impl frame_system::DefaultConfig for TestDefaultConfig {}
+
+		#[frame_support::register_default_impl(TestDefaultConfig)]
+		impl DefaultConfig for TestDefaultConfig {
+			type MaxVehiclesPerOwner = ConstU32<8>;
+			type MaxCollectorsPerVehicle = ConstU32<2>;
+			type MaxConsentSpans = ConstU32<4>;
+			type TransferOfferLifetime = ConstU64<10>;
+			type OnTransfer = ();
+			type OnRetire = ();
+			type CollectorId = sp_runtime::testing::UintAuthorityId;
+			type Collectors = ();
+			type MaxAttestationLifetime = ConstU64<10>;
+			type WeightInfo = ();
+		}
 	}
 
 	/// An ownership attestation as calls take it.

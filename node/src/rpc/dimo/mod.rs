@@ -3,29 +3,27 @@
 //! [`data_access`], [`issuance`], [`anchoring`].
 //!
 //! Each method calls its pallet's runtime API (`VehiclesApi`, `DataAccessApi`, `IssuanceApi`,
-//! `AnchoringApi`) at the block the caller names (`at`, the best block if omitted) and turns
-//! its answer into plain JSON: accounts as SS58 addresses, streams and storage backends by
+//! `AnchoringApi`) at the block the caller names (`at`, the best block if omitted), except
+//! `dimo_canRead`, which reads three entries natively through [`state`], the one place that
+//! does; and turns its answer into plain JSON: accounts as SS58 addresses, streams and storage backends by
 //! name, amounts as decimal strings (they do not fit a JavaScript number), block numbers as
-//! numbers. Every failure is a [`DimoError`], whose JSON-RPC code clients match on.
+//! numbers. Every failure is a [`DimoError`], whose JSON-RPC code (from the node's one table,
+//! [`super::error`]) clients match on.
 
 pub mod anchoring;
 pub mod data_access;
 pub mod issuance;
+pub mod state;
 pub mod vehicles;
 
 use std::sync::Arc;
 
-use dimo_primitives::vehicle::Stream;
 use dimo_runtime::opaque::Block;
-use jsonrpsee::types::error::{ErrorObject, ErrorObjectOwned};
+use jsonrpsee::types::error::ErrorObjectOwned;
 use sp_blockchain::HeaderBackend;
 use sp_runtime::traits::Block as BlockT;
 
-/// JSON-RPC code of [`DimoError::RuntimeApi`] (also used by the gateway and the collector
-/// methods for the same failure).
-pub const RUNTIME_ERROR: i32 = 1;
-/// JSON-RPC code of [`DimoError::UnknownStream`].
-pub const UNKNOWN_STREAM: i32 = 2;
+use super::error::{error_with_data, unknown_stream, RUNTIME_ERROR, UNKNOWN_STREAM};
 
 /// Why a `dimo_*` method failed.
 #[derive(Debug)]
@@ -56,12 +54,12 @@ impl From<DimoError> for ErrorObjectOwned {
 		let code = error.code();
 		match error {
 			DimoError::RuntimeApi(error) => {
-				ErrorObject::owned(code, "runtime API call failed", Some(error.to_string()))
+				error_with_data(code, "runtime API call failed", error.to_string())
 			},
-			DimoError::State(error) => ErrorObject::owned(
+			DimoError::State(error) => error_with_data(
 				code,
 				"the state at that block could not be read",
-				Some(error.to_string()),
+				error.to_string(),
 			),
 			DimoError::UnknownStream(name) => unknown_stream(&name),
 		}
@@ -88,43 +86,9 @@ impl<C: HeaderBackend<Block>> Dimo<C> {
 	}
 }
 
-/// The longest part of an unknown stream name that an error repeats: no stream name is
-/// longer, and an answer must not echo whatever a caller sent (megabytes, control bytes).
-const MAX_ECHOED_STREAM_CHARS: usize = 32;
-
-/// The error for an unknown stream `name`: it names at most [`MAX_ECHOED_STREAM_CHARS`]
-/// printable characters of it, and lists the streams.
-fn unknown_stream(name: &str) -> ErrorObjectOwned {
-	let mut shown: String = name
-		.chars()
-		.take(MAX_ECHOED_STREAM_CHARS)
-		.map(|c| if c.is_control() { '\u{fffd}' } else { c })
-		.collect();
-	if name.chars().nth(MAX_ECHOED_STREAM_CHARS).is_some() {
-		shown.push('…');
-	}
-	let names: Vec<&str> = Stream::ALL.iter().map(|stream| stream.name()).collect();
-	ErrorObject::owned(
-		UNKNOWN_STREAM,
-		format!("unknown stream `{shown}`"),
-		Some(format!("streams: {}", names.join(", "))),
-	)
-}
-
 #[cfg(test)]
 mod tests {
 	use super::*;
-
-	#[test]
-	fn an_unknown_stream_is_named_briefly_in_the_error() {
-		assert_eq!(unknown_stream("location").message(), "unknown stream `location`");
-		let huge = "x".repeat(10 << 20);
-		let error = unknown_stream(&huge);
-		assert_eq!(error.message(), format!("unknown stream `{}…`", "x".repeat(32)));
-		assert!(error.data().expect("the streams").get().contains("currentLocation"));
-		assert_eq!(unknown_stream("a\nb").message(), "unknown stream `a\u{fffd}b`");
-		assert!(Stream::ALL.iter().all(|s| s.name().chars().count() <= MAX_ECHOED_STREAM_CHARS));
-	}
 
 	#[test]
 	fn errors_carry_their_codes() {

@@ -24,7 +24,7 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use crate::http::{fetch, https_client, HttpsClient};
+use crate::https::{fetch, https_client, HttpsClient};
 use dimo_offchain::{
 	arweave::{
 		b64url, b64url_decode,
@@ -235,7 +235,7 @@ impl<S: OffchainStorage + 'static> Uploader<S> {
 
 	/// The wallet that `collector_setArweaveWallet` sealed, opened.
 	fn wallet(&self) -> Option<Wallet> {
-		let seal_key = crate::rpc::collector::node_seal_key(&self.keystore, false).ok()??;
+		let seal_key = crate::node_seal_key(&self.keystore, false).ok()??;
 		let stored = self.storage.get(PREFIX, WALLET_KEY)?;
 		let sealed: Sealed = codec::Decode::decode(&mut &stored[..]).ok()?;
 		let jwk: Vec<u8> = seal_key.open_value(WALLET_KEY, &sealed)?;

@@ -17,7 +17,7 @@ pub const TOKEN_LOG_TARGETS: &[&str] = &["offchain-worker::http"];
 pub struct CollectorOptions {
 	/// The IPFS RPC API readings are added to.
 	pub ipfs_api: String,
-	/// The Arweave gateway readings are posted to, if any ([`crate::arweave`]).
+	/// The Arweave gateway readings are posted to, if any ([`crate::arweave_uploader`]).
 	pub arweave_api: Option<String>,
 	/// The confirmations a reading's Arweave transaction needs before it is anchored.
 	pub arweave_confirmations: u64,

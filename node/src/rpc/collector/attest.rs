@@ -17,8 +17,12 @@
 
 use std::{sync::Arc, time::Duration};
 
-use super::collector::{check_if_safe, error};
-use crate::http::{fetch, https_client, HttpsClient};
+use super::credentials::check_if_safe;
+use crate::rpc::error::{
+	error, BAD_INPUT, HOST_NOT_ALLOWED, NOT_LISTED, NO_COLLECTOR_KEY, NO_OEM_SOURCE, OEM_REFUSED,
+	OEM_UNREACHABLE, RUNTIME_ERROR,
+};
+use dimo_collector::https::{fetch, https_client, HttpsClient};
 use dimo_offchain::{
 	credentials::{MAX_OEM_VEHICLE_LEN, MAX_TOKEN_LEN},
 	oem::{self, OemError},
@@ -41,21 +45,6 @@ use sp_api::ProvideRuntimeApi;
 use sp_blockchain::HeaderBackend;
 use sp_core::H256;
 use sp_keystore::{Keystore, KeystorePtr};
-
-/// The carmaker has no OEM source registered on chain.
-pub const NO_OEM_SOURCE: i32 = 30;
-/// The operator did not allow the OEM source's host (`--collector-oem-host`).
-pub const HOST_NOT_ALLOWED: i32 = 31;
-/// The carmaker could not be reached: connection, TLS (an untrusted certificate) or timeout.
-pub const OEM_UNREACHABLE: i32 = 32;
-/// The carmaker refused the token, or answered what its API does not document.
-pub const OEM_REFUSED: i32 = 33;
-/// The carmaker does not list the car for this token: the token's owner does not control it.
-pub const NOT_LISTED: i32 = 34;
-/// The node's keystore holds no collector key that governance registered.
-pub const NO_COLLECTOR_KEY: i32 = 35;
-/// The token or the carmaker's vehicle id is empty or too long.
-pub const BAD_INPUT: i32 = 36;
 
 /// How long the carmaker may take to answer.
 const OEM_TIMEOUT: Duration = Duration::from_secs(15);
@@ -150,7 +139,7 @@ where
 		// What the chain says now: the OEM's source and the registered collectors.
 		let info = self.client.info();
 		let api = self.client.runtime_api();
-		let runtime_error = |e: sp_api::ApiError| error(super::dimo::RUNTIME_ERROR, e.to_string());
+		let runtime_error = |e: sp_api::ApiError| error(RUNTIME_ERROR, e.to_string());
 		let source = api
 			.oem_sources(info.best_hash)
 			.map_err(runtime_error)?

@@ -19,33 +19,20 @@ use dimo_offchain::{
 		credentials_key, oem_client_key, with_vehicle, without_vehicle, Credentials, OemClient,
 		MAX_CLIENT_FIELD_LEN, MAX_OEM_VEHICLE_LEN, MAX_TOKEN_LEN, VEHICLES_KEY,
 	},
-	seal::{SealKey, SEAL_KEY_TYPE, SEAL_MESSAGE},
+	seal::SealKey,
 };
 use dimo_primitives::vehicle::{OemId, VehicleId};
-use jsonrpsee::{
-	core::RpcResult,
-	proc_macros::rpc,
-	types::error::{ErrorObject, ErrorObjectOwned},
-	Extensions,
-};
+use jsonrpsee::{core::RpcResult, proc_macros::rpc, Extensions};
 use parking_lot::Mutex;
 use rand::RngCore;
 use sp_core::offchain::OffchainStorage;
-use sp_keystore::{Keystore, KeystorePtr};
+use sp_keystore::KeystorePtr;
 
-/// Unsafe methods are not allowed on this RPC server.
-pub const UNSAFE_DENIED: i32 = 10;
-/// A token is empty or longer than [`MAX_TOKEN_LEN`], or the OEM's vehicle id is empty or
-/// longer than [`MAX_OEM_VEHICLE_LEN`].
-pub const BAD_TOKEN: i32 = 11;
-/// The node holds credentials for as many vehicles as it may.
-pub const TOO_MANY_VEHICLES: i32 = 12;
-/// The node runs without offchain storage.
-pub const NO_OFFCHAIN_STORAGE: i32 = 13;
-/// The node's keystore could not make or use the sealing key.
-pub const NO_SEALING_KEY: i32 = 14;
-/// The Arweave wallet is not an RSA JWK of at least 4096 bits, or longer than [`MAX_JWK_LEN`].
-pub const BAD_WALLET: i32 = 15;
+use crate::rpc::error::{
+	error, BAD_TOKEN, BAD_WALLET, NO_OFFCHAIN_STORAGE, NO_SEALING_KEY, TOO_MANY_VEHICLES,
+	UNSAFE_DENIED,
+};
+use dimo_collector::node_seal_key;
 
 /// The `collector_*` methods.
 #[rpc(server)]
@@ -126,26 +113,6 @@ impl<S> Collector<S> {
 		rand::thread_rng().fill_bytes(&mut nonce);
 		Ok(codec::Encode::encode(&self.seal_key()?.seal_value(key, nonce, value)))
 	}
-}
-
-/// The node's sealing key: the keystore's `dsea` key's signature of [`SEAL_MESSAGE`], hashed
-/// ([`dimo_offchain::seal`]). Without a `dsea` key: one is generated if `create`, else `None`.
-pub fn node_seal_key(keystore: &KeystorePtr, create: bool) -> Result<Option<SealKey>, String> {
-	let public = match keystore.ecdsa_public_keys(SEAL_KEY_TYPE).into_iter().next() {
-		Some(public) => public,
-		None if create => keystore
-			.ecdsa_generate_new(SEAL_KEY_TYPE, None)
-			.map_err(|e| format!("the keystore could not make a sealing key: {e}"))?,
-		None => return Ok(None),
-	};
-	let signature = keystore
-		.ecdsa_sign(SEAL_KEY_TYPE, &public, SEAL_MESSAGE)
-		.map_err(|e| format!("the keystore could not sign: {e}"))?;
-	Ok(signature.map(|signature| SealKey::from_signature(&signature.0)))
-}
-
-pub(super) fn error(code: i32, message: impl Into<String>) -> ErrorObjectOwned {
-	ErrorObject::owned(code, message.into(), None::<()>)
 }
 
 pub(super) fn check_if_safe(ext: &Extensions) -> RpcResult<()> {

@@ -20,11 +20,7 @@ use dimo_primitives::{
 	AccountId, BlockNumber,
 };
 use dimo_runtime::opaque::Block;
-use jsonrpsee::{
-	core::RpcResult,
-	proc_macros::rpc,
-	types::error::{ErrorObject, ErrorObjectOwned},
-};
+use jsonrpsee::{core::RpcResult, proc_macros::rpc};
 use pallet_anchoring_runtime_api::AnchoringApi;
 use serde::Serialize;
 use sp_api::ProvideRuntimeApi;
@@ -32,10 +28,9 @@ use sp_blockchain::HeaderBackend;
 use sp_core::{offchain::OffchainStorage, H256};
 use sp_keystore::{Keystore, KeystorePtr};
 
-/// The node runs without offchain storage, or holds no registered collector key.
-pub const NOT_A_COLLECTOR: i32 = 30;
-/// The collector's log does not decode (written by another version).
-pub const BAD_LOG: i32 = 31;
+use crate::rpc::error::{
+	error, BAD_COMMITMENT_LOG, NO_COLLECTOR_KEY, NO_OFFCHAIN_STORAGE, RUNTIME_ERROR,
+};
 
 /// A committed record, as the runtime API and `claimActivity` take it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -96,9 +91,6 @@ fn hex(bytes: &[u8]) -> String {
 	format!("0x{}", sp_core::hexdisplay::HexDisplay::from(&bytes))
 }
 
-fn error(code: i32, message: impl Into<String>) -> ErrorObjectOwned {
-	ErrorObject::owned(code, message.into(), None::<()>)
-}
 
 /// The `dimo_anchorProof` method.
 #[rpc(server)]
@@ -136,12 +128,12 @@ where
 		let storage = self
 			.storage
 			.as_ref()
-			.ok_or_else(|| error(NOT_A_COLLECTOR, "the node runs without offchain storage"))?;
+			.ok_or_else(|| error(NO_OFFCHAIN_STORAGE, "the node runs without offchain storage"))?;
 		storage
 			.get(sp_offchain::STORAGE_PREFIX, key)
 			.map(|bytes| V::decode(&mut &bytes[..]))
 			.transpose()
-			.map_err(|e| error(BAD_LOG, format!("the collector's log does not decode: {e}")))
+			.map_err(|e| error(BAD_COMMITMENT_LOG, format!("the collector's log does not decode: {e}")))
 	}
 }
 
@@ -171,7 +163,7 @@ where
 
 		let best = self.client.info().best_hash;
 		let api = self.client.runtime_api();
-		let runtime_error = |e: sp_api::ApiError| error(super::dimo::RUNTIME_ERROR, e.to_string());
+		let runtime_error = |e: sp_api::ApiError| error(RUNTIME_ERROR, e.to_string());
 		let registered = api.collectors(best).map_err(runtime_error)?;
 		let keys = self.keystore.sr25519_public_keys(COLLECTOR_KEY_TYPE);
 		let collector = registered
@@ -179,7 +171,7 @@ where
 			.find(|(key, _)| keys.iter().any(|public| CollectorId::from(*public) == *key))
 			.map(|(_, info)| info.account)
 			.ok_or_else(|| {
-				error(NOT_A_COLLECTOR, "the keystore holds no `dcol` key of a registered collector")
+				error(NO_COLLECTOR_KEY, "the keystore holds no `dcol` key of a registered collector")
 			})?;
 		let root: H256 = logged.root();
 		let committed_at = api

@@ -1,0 +1,97 @@
+//! The gateway's methods and what goes over the wire.
+
+use dimo_primitives::{vehicle::VehicleId, AccountId, BlockNumber};
+use jsonrpsee::{core::RpcResult, proc_macros::rpc};
+use serde::{Deserialize, Serialize};
+use sp_core::Bytes;
+
+/// The proof that the caller holds `account`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct StreamAuth {
+	/// The account, SS58.
+	pub account: AccountId,
+	/// The last block at which the proof is good.
+	pub expiry: BlockNumber,
+	/// The SCALE-encoded `MultiSignature` of [`super::auth_payload`], hex.
+	pub signature: Bytes,
+}
+
+/// One reading as the gateway serves it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StreamReading {
+	/// Its number among the vehicle's kept readings: `from` for the next query.
+	pub number: u64,
+	/// The stream's view of the reading: a record (canonical JSON, the signals the stream
+	/// allows); absent for `rawData`.
+	#[serde(skip_serializing_if = "Option::is_none")]
+	pub record: Option<serde_json::Value>,
+	/// `rawData`: the OEM's answer as received, hex.
+	#[serde(skip_serializing_if = "Option::is_none")]
+	pub raw: Option<Bytes>,
+	/// The CID of the reading's envelope on IPFS (base32), if it went there.
+	pub envelope_cid: Option<String>,
+	/// The id of the content key that sealed the envelope.
+	pub key_id: u32,
+}
+
+/// Why a subscription ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum CloseReason {
+	/// The owner (or an admin) revoked the stream.
+	Revoked,
+	/// The grant (or the public stream) reached its expiry block.
+	Expired,
+	/// The vehicle changed hands.
+	Transferred,
+	/// The vehicle was retired.
+	Retired,
+	/// The `auth` expiry block passed.
+	AuthExpired,
+	/// The subscriber did not read its notifications fast enough.
+	SlowConsumer,
+}
+
+/// A notification of `dimo_subscribeStream`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum StreamEvent {
+	/// A new reading.
+	Reading(StreamReading),
+	/// The last notification: the subscription is over.
+	Closed {
+		/// Why.
+		reason: CloseReason,
+		/// The best block at which it was seen.
+		block: BlockNumber,
+	},
+}
+
+/// The gateway's methods.
+#[rpc(server)]
+pub trait StreamApi {
+	/// The readings of `vehicle` that this node keeps, reduced to `stream`'s view, from
+	/// reading number `from` (the oldest kept if omitted), at most `limit` (100 if omitted,
+	/// at most 1000). `currentLocation` answers the latest reading with a position only.
+	#[method(name = "dimo_readStream", blocking)]
+	fn read_stream(
+		&self,
+		vehicle: VehicleId,
+		stream: String,
+		auth: StreamAuth,
+		from: Option<u64>,
+		limit: Option<u32>,
+	) -> RpcResult<Vec<StreamReading>>;
+
+	/// Each new reading of `vehicle`, reduced to `stream`'s view, as soon as this node has
+	/// it, for as long as `auth`'s account may read it.
+	#[subscription(
+		name = "dimo_subscribeStream" => "dimo_streamReading",
+		unsubscribe = "dimo_unsubscribeStream",
+		item = StreamEvent
+	)]
+	fn subscribe_stream(&self, vehicle: VehicleId, stream: String, auth: StreamAuth);
+}
+

@@ -1,0 +1,28 @@
+//! # DIMO collector: the node-side services
+//!
+//! What a collector node runs natively, beside the runtime's offchain worker
+//! (`pallet_anchoring::offchain`), which cannot hold connections or keys:
+//!
+//! - [`options`]: the collector's command-line options, written into offchain storage for the
+//!   worker at start, and the check that no log filter prints an owner's token;
+//! - [`https`]: the node's own HTTPS client (trust store: native roots or `SSL_CERT_FILE`),
+//!   with which `collector_attestOwnership` asks carmakers and the uploader posts;
+//! - [`arweave_uploader`]: posts the worker's Arweave outbox as signed transactions and follows
+//!   them until mined (a task spawned from the node's service);
+//! - [`seal_key`]: the node's sealing key, from its keystore;
+//! - [`kept_readings`]: the store of recent readings that the gateway (`dimo_readStream`,
+//!   `dimo_subscribeStream`) serves from.
+//!
+//! The library they share with the worker (records, envelopes, CIDs, the OEM adapters, the
+//! outbox's format) is `dimo-offchain`, one folder up; the node only wires these in
+//! (`node/src/service.rs`, `node/src/rpc/`).
+
+#![deny(missing_docs)]
+
+pub mod arweave_uploader;
+pub mod https;
+pub mod kept_readings;
+pub mod options;
+pub mod seal_key;
+
+pub use seal_key::node_seal_key;

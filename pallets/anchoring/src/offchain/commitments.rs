@@ -1,0 +1,170 @@
+//! Commitment mode ([`Settings::commit`]): the readings of a run go under one Merkle root,
+//! logged in offchain storage ([`dimo_offchain::commitments`]) before `commit` is submitted.
+//!
+//! The chain's head of the collector's commitments says which index comes next. If the log
+//! holds a commitment with that index, an earlier run wrote it and the chain does not hold it
+//! yet (not included, or re-orged out): it is submitted again, and nothing new is polled until
+//! it lands, so the log never holds two commitments for one index. A reading whose window does
+//! not start after its vehicle's last committed one is left out (the OEM answered the same
+//! reading again), as is one dated past the chain's tolerance, which the chain would refuse
+//! with the whole commitment.
+
+use super::{local::read_persistent, records::MAX_SUBMISSIONS, Stop, StepResult, LOG_TARGET};
+use crate::{pallet::*, AnchorRecord, Commitment, CommittedRecord};
+use alloc::{
+	collections::{BTreeMap, BTreeSet},
+	format,
+	vec::Vec,
+};
+use dimo_offchain::{
+	arweave::outbox::{Upload, OUTBOX_KEY},
+	commitments::{self, Committed, LoggedCommitment},
+	settings::Settings,
+};
+use dimo_primitives::vehicle::VehicleId;
+use frame_support::traits::Get;
+use frame_system::{offchain::CreateAuthorizedTransaction, pallet_prelude::BlockNumberFor};
+use sp_runtime::{offchain::storage::StorageValueRef, traits::SaturatedConversion};
+
+/// The most vehicles one run in commitment mode polls: a commitment takes up to
+/// [`Config::MaxCommitmentLeaves`] readings, so what bounds a run is the OEM requests in flight
+/// at once under one deadline. At one run a block and a poll every [`Config::PollEvery`]
+/// blocks, a collector keeps up with `PollEvery` times this many vehicles (2,500 on the dev
+/// chain: 5,000 readings a minute).
+pub const MAX_POLLED_PER_COMMITMENT: usize = 500;
+
+impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
+	/// The run at block `now` in commitment mode (see the [module docs](self)).
+	pub(super) fn collect_committed(
+		now: BlockNumberFor<T>,
+		key: T::CollectorId,
+		account: &T::AccountId,
+		settings: &Settings,
+	) -> StepResult {
+		let index = CommitmentHeads::<T>::get(account).next_index;
+		let log_key = commitments::commitment_key(index);
+		if let Some(logged) = read_persistent::<LoggedCommitment>(&log_key) {
+			return Self::resubmit_commitment(key, logged);
+		}
+		let uploads: Vec<Upload> = read_persistent(OUTBOX_KEY).unwrap_or_default();
+		let (mined, done) = Self::mined_uploads(&uploads, &[], now, account);
+		let busy: BTreeSet<VehicleId> = mined.iter().map(|record| record.vehicle).collect();
+		let room = MAX_POLLED_PER_COMMITMENT
+			.min(T::MaxCommitmentLeaves::get() as usize)
+			.saturating_sub(mined.len());
+		let fresh = Self::poll_due(now, account, &busy, &uploads, room, settings);
+		let mut readings: Vec<AnchorRecord> = mined.into_iter().chain(fresh).collect();
+		readings.sort_by_key(|record| (record.vehicle, record.observed_from));
+		let (records, indexes) = Self::number_readings(index, readings);
+		let Some(mut logged) = LoggedCommitment::new(index, records) else {
+			return Self::remove_uploads(&done);
+		};
+		logged.submissions = 1;
+		// The log is written before the submission: a crash after these lines loses nothing,
+		// the next run submits it again.
+		StorageValueRef::persistent(&log_key).set(&logged);
+		for (vehicle, vehicle_index) in &indexes {
+			StorageValueRef::persistent(&commitments::vehicle_key(*vehicle)).set(vehicle_index);
+		}
+		if let Some(expired) = index.checked_sub(commitments::MAX_COMMITMENTS_LOGGED) {
+			StorageValueRef::persistent(&commitments::commitment_key(expired)).clear();
+		}
+		if let Err(stop) = Self::remove_uploads(&done) {
+			stop.log();
+		}
+		Self::submit_commitment(key, &logged)
+	}
+
+	/// Submits again the commitment that an earlier run logged and the chain lacks.
+	fn resubmit_commitment(key: T::CollectorId, mut logged: LoggedCommitment) -> StepResult {
+		logged.submissions = logged.submissions.saturating_add(1);
+		if logged.submissions % MAX_SUBMISSIONS == 0 {
+			Stop::error(format!(
+				"commitment {}: submitted {} times and not on chain yet",
+				logged.index, logged.submissions
+			))
+			.log();
+		}
+		StorageValueRef::persistent(&commitments::commitment_key(logged.index)).set(&logged);
+		Self::submit_commitment(key, &logged)
+	}
+
+	/// The records of commitment `index`: `readings` (sorted by vehicle and time) numbered in
+	/// each vehicle's sequence, those committed already or dated past the chain's clock left
+	/// out; with each vehicle's index of its committed readings, updated.
+	fn number_readings(
+		index: u64,
+		readings: Vec<AnchorRecord>,
+	) -> (Vec<CommittedRecord>, BTreeMap<VehicleId, Vec<Committed>>) {
+		let latest_end = Self::latest_window_end();
+		let mut indexes: BTreeMap<VehicleId, Vec<Committed>> = BTreeMap::new();
+		let mut records = Vec::with_capacity(readings.len());
+		for reading in readings {
+			let vehicle = reading.vehicle;
+			let vehicle_index = indexes.entry(vehicle).or_insert_with(|| {
+				read_persistent(&commitments::vehicle_key(vehicle)).unwrap_or_default()
+			});
+			let (seq, last_to) = commitments::vehicle_head(vehicle_index);
+			if last_to.is_some_and(|to| reading.observed_from <= to) {
+				log::debug!(
+					target: LOG_TARGET,
+					"vehicle {vehicle}: the reading of {} is committed already",
+					reading.observed_to
+				);
+				continue;
+			}
+			if reading.observed_to > latest_end {
+				log::warn!(
+					target: LOG_TARGET,
+					"vehicle {vehicle}: the OEM dates a reading at {}, past the chain's clock; \
+					 not committed",
+					reading.observed_to
+				);
+				continue;
+			}
+			let Ok(cid) = reading.cid.into_inner().try_into() else { continue };
+			commitments::push_entry(
+				vehicle_index,
+				Committed {
+					seq,
+					commitment: index,
+					leaf: records.len().saturated_into(),
+					observed_to: reading.observed_to,
+				},
+			);
+			records.push(CommittedRecord {
+				vehicle,
+				seq,
+				cid,
+				size: reading.size,
+				backend: reading.backend,
+				arweave_tx: reading.arweave_tx,
+				observed_from: reading.observed_from,
+				observed_to: reading.observed_to,
+			});
+		}
+		(records, indexes)
+	}
+
+	/// Signs the commitment to `logged` with `key` and submits it.
+	fn submit_commitment(key: T::CollectorId, logged: &LoggedCommitment) -> StepResult {
+		let count = logged.records.len();
+		let commitment = Commitment {
+			collector: key.clone(),
+			index: logged.index,
+			root: logged.root(),
+			leaf_count: count.saturated_into(),
+			window_from: logged.window_from,
+			window_to: logged.window_to,
+		};
+		let payload = commitment.signing_payload(&Self::genesis_hash());
+		Self::sign_and_submit(
+			&key,
+			&payload,
+			|signature| Call::commit { commitment, signature },
+			"commitment",
+		)?;
+		log::info!(target: LOG_TARGET, "submitted commitment {} ({count} readings)", logged.index);
+		Ok(())
+	}
+}

@@ -1,0 +1,185 @@
+//! The vehicles due for a poll, each checked into a [`Job`], and the poll itself: tokens,
+//! fetch, store, in that order, then each vehicle's next poll written to its schedule.
+//!
+//! A vehicle is polled if the operator stored its credentials, it is due
+//! ([`dimo_offchain::schedule`]), it consents to this collector at this block, its readings
+//! have room to wait for Arweave if it chose Arweave, its OEM has a registered source on hosts
+//! that the operator listed too (no other host is ever contacted), and its credentials name
+//! the car the registry holds (the OEM, and the blake2-256 of the OEM's id of the car).
+
+use super::{
+	local::{read_credentials, read_persistent, url},
+	Stop, StepResult,
+};
+use crate::{pallet::*, AnchorRecord, OemSource};
+use alloc::{collections::BTreeSet, format, vec::Vec};
+use dimo_offchain::{
+	arweave::outbox::{self, Upload},
+	credentials::{Credentials, VEHICLES_KEY},
+	http,
+	oem::Signals,
+	schedule::{schedule_key, Failure, Policy, Schedule},
+	seal::SealKey,
+	settings::Settings,
+};
+use dimo_primitives::vehicle::{ConsentProvider, StorageBackend, VehicleId, VehicleRegistry};
+use frame_support::traits::Get;
+use frame_system::{offchain::CreateAuthorizedTransaction, pallet_prelude::BlockNumberFor};
+use sp_runtime::{
+	offchain::{storage::StorageValueRef, Duration},
+	traits::SaturatedConversion,
+};
+
+/// How long one run waits for all its HTTP answers.
+const HTTP_DEADLINE_MS: u64 = 10_000;
+
+/// What a step of one job answers: its result, or how the job fails (when it is polled
+/// next) and why.
+pub(super) type JobResult<V = ()> = Result<V, (Failure, Stop)>;
+
+/// One due vehicle during a run.
+pub(super) struct Job {
+	pub vehicle: VehicleId,
+	pub backend: StorageBackend,
+	pub credentials: Credentials,
+	pub source: OemSource,
+	pub schedule: Schedule,
+	/// Why this run gets no reading of it, once known.
+	pub failure: Option<Failure>,
+	/// The reading, once read.
+	pub signals: Option<Signals>,
+	/// The OEM's answer that the reading was read from, if small enough to keep
+	/// ([`dimo_offchain::readings::MAX_RAW_KEPT`]).
+	pub raw: Option<Vec<u8>>,
+}
+
+impl Job {
+	/// Gives up on this job's reading for this run: `stop` says why, `failure` how long until
+	/// the next try.
+	pub(super) fn fail(&mut self, failure: Failure, stop: Stop) {
+		stop.log();
+		self.failure = Some(failure);
+	}
+}
+
+impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
+	/// Polls up to `room` due vehicles that are not `busy` (nor Arweave vehicles without room in
+	/// the outbox, `uploads`); returns their records to anchor. Nothing if the node has no
+	/// sealing key: no credentials were ever stored (the node's RPC makes the key with the
+	/// first).
+	pub(super) fn poll_due(
+		now: BlockNumberFor<T>,
+		account: &T::AccountId,
+		busy: &BTreeSet<VehicleId>,
+		uploads: &[Upload],
+		room: usize,
+		settings: &Settings,
+	) -> Vec<AnchorRecord> {
+		let Some(seal_key) = SealKey::from_keystore() else { return Vec::new() };
+		let block = now.saturated_into::<u64>();
+		let now_ms = sp_io::offchain::timestamp().unix_millis();
+		let vehicles: Vec<VehicleId> = read_persistent(VEHICLES_KEY).unwrap_or_default();
+		let mut jobs = Vec::new();
+		for vehicle in vehicles {
+			if jobs.len() >= room {
+				break;
+			}
+			if busy.contains(&vehicle) {
+				continue;
+			}
+			let schedule: Schedule = read_persistent(&schedule_key(vehicle)).unwrap_or_default();
+			if !schedule.is_due(block, now_ms) {
+				continue;
+			}
+			match Self::job(vehicle, schedule, now, account, uploads, settings, &seal_key) {
+				Ok(Some(job)) => jobs.push(job),
+				Ok(None) => {},
+				Err(stop) => stop.log(),
+			}
+		}
+		if jobs.is_empty() {
+			return Vec::new();
+		}
+		let deadline = sp_io::offchain::timestamp().add(Duration::from_millis(HTTP_DEADLINE_MS));
+		let max_bytes = settings.max_answer_bytes;
+		Self::refresh_tokens(&mut jobs, now_ms, deadline, max_bytes, &seal_key);
+		Self::fetch_readings(&mut jobs, deadline, max_bytes, &seal_key);
+		let read_at = sp_io::offchain::timestamp().unix_millis();
+		let records =
+			Self::store_readings(&mut jobs, read_at, deadline, settings, uploads, &seal_key);
+
+		let policy =
+			Policy { poll_every: T::PollEvery::get(), max_backoff: T::MaxPollBackoff::get() };
+		for job in &jobs {
+			let next = match job.failure {
+				None => Schedule::after_reading(block, &policy),
+				Some(failure) => job.schedule.after_failure(failure, block, now_ms, &policy),
+			};
+			StorageValueRef::persistent(&schedule_key(job.vehicle)).set(&next);
+		}
+		records
+	}
+
+	/// The job of due `vehicle`, if this run may poll it: `Ok(None)` if the operator holds no
+	/// credentials for it, a stop saying why if it may not be polled.
+	fn job(
+		vehicle: VehicleId,
+		schedule: Schedule,
+		now: BlockNumberFor<T>,
+		account: &T::AccountId,
+		uploads: &[Upload],
+		settings: &Settings,
+		seal_key: &SealKey,
+	) -> StepResult<Option<Job>> {
+		if !T::Vehicles::may_collect(vehicle, account, now) {
+			Self::retire_content_key(vehicle, seal_key);
+			return Err(Stop::debug(format!("vehicle {vehicle}: no consent, not polled")));
+		}
+		let Some(backend) = T::Vehicles::storage_backend(vehicle) else { return Ok(None) };
+		if backend == StorageBackend::Arweave && !outbox::has_room_for(uploads, vehicle) {
+			return Err(Stop::debug(format!(
+				"vehicle {vehicle}: its readings wait for Arweave; not polled"
+			)));
+		}
+		let Some(credentials) = read_credentials(vehicle, seal_key)? else { return Ok(None) };
+		let oem = credentials.oem;
+		let source = OemSources::<T>::get(oem).ok_or_else(|| {
+			Stop::warn(format!(
+				"vehicle {vehicle}: OEM {oem} has no registered source; not polled"
+			))
+		})?;
+		// The operator's word as well as governance's: tokens go only to hosts that both name.
+		let unlisted = [&source.api_base_url, &source.auth_url]
+			.into_iter()
+			.find(|source_url| !settings.allows(url(source_url)));
+		if let Some(unlisted) = unlisted {
+			return Err(Stop::warn(format!(
+				"vehicle {vehicle}: OEM host {} is not on this node's --collector-oem-host list; \
+				 not polled, no token sent",
+				http::origin(url(unlisted))
+			)));
+		}
+		// The credentials must open this very car: the registry holds the hash of the OEM's id
+		// of it, which the operator gave with the credentials.
+		let same_car = T::Vehicles::oem_reference(vehicle).is_some_and(|(registered, hash)| {
+			registered == oem &&
+				hash.as_bytes() == sp_io::hashing::blake2_256(&credentials.oem_vehicle)
+		});
+		if !same_car {
+			return Err(Stop::warn(format!(
+				"vehicle {vehicle}: the credentials name another car than the registry (OEM or \
+				 the hash of the OEM's vehicle id differ); not polled"
+			)));
+		}
+		Ok(Some(Job {
+			vehicle,
+			backend,
+			credentials,
+			source,
+			schedule,
+			failure: None,
+			signals: None,
+			raw: None,
+		}))
+	}
+}

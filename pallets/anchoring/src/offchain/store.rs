@@ -1,0 +1,186 @@
+//! Record → envelope → CID → storage: each reading's canonical record
+//! ([`dimo_offchain::record`]) sealed in an envelope under its vehicle's content key; the
+//! envelope's CID is what is anchored. An IPFS vehicle's envelope is added to the node's IPFS
+//! (all adds in flight at once) and the CID that IPFS answers checked against the one computed
+//! here; an Arweave vehicle's goes to the outbox, anchored once mined; a `Local` vehicle's is
+//! anchored only. Each reading stored or queued is kept, sealed, for the gateway.
+
+use super::{
+	content_keys::SealingKey,
+	due::{Job, JobResult},
+	local::read_persistent,
+	Stop, StepResult,
+};
+use crate::{pallet::*, AnchorRecord, ContentId};
+use alloc::{format, string::String, vec, vec::Vec};
+use dimo_offchain::{
+	arweave::outbox::Upload,
+	cid::Cid,
+	envelope, http, ipfs,
+	oem::{self, Signals},
+	readings::KeptReading,
+	record::Record,
+	schedule::Failure,
+	seal::{offchain_nonce, SealKey},
+	settings::Settings,
+};
+use dimo_primitives::vehicle::{StorageBackend, VehicleId};
+use frame_system::offchain::CreateAuthorizedTransaction;
+use sp_runtime::offchain::Timestamp;
+
+/// A reading on its way to storage: its job, its record and envelope, its anchor, and why it
+/// was not stored, if it was not.
+struct Built {
+	job: usize,
+	record: Vec<u8>,
+	raw: Option<Vec<u8>>,
+	owner: [u8; 32],
+	key_id: u32,
+	envelope: Vec<u8>,
+	anchor: AnchorRecord,
+	not_stored: Option<Stop>,
+}
+
+impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
+	/// Builds and seals the records of the jobs' readings, stores them by their vehicles'
+	/// backends, keeps them for the gateway, and returns the anchor records of those stored
+	/// (Arweave's are anchored once mined). `uploads` is the outbox as this run read it. A job
+	/// whose reading was not stored fails for this run.
+	pub(super) fn store_readings(
+		jobs: &mut [Job],
+		read_at: u64,
+		deadline: Timestamp,
+		settings: &Settings,
+		uploads: &[Upload],
+		seal_key: &SealKey,
+	) -> Vec<AnchorRecord> {
+		let mut built = Vec::new();
+		for (index, job) in jobs.iter_mut().enumerate() {
+			let Some(signals) = job.signals.take() else { continue };
+			match Self::seal_reading(job, signals, read_at, seal_key) {
+				Ok((record, key, envelope, anchor)) => built.push(Built {
+					job: index,
+					record,
+					raw: job.raw.take(),
+					owner: key.owner,
+					key_id: key.id,
+					envelope,
+					anchor,
+					not_stored: None,
+				}),
+				Err((failure, stop)) => job.fail(failure, stop),
+			}
+		}
+		Self::add_to_ipfs(&mut built, deadline, settings.max_answer_bytes);
+
+		let mut records = Vec::new();
+		for mut b in built {
+			let vehicle = b.anchor.vehicle;
+			if b.not_stored.is_none() && b.anchor.backend == StorageBackend::Arweave {
+				b.not_stored = Self::queue_upload(&b.anchor, &b.envelope, uploads).err();
+			}
+			if let Some(stop) = b.not_stored {
+				if let Some(job) = jobs.get_mut(b.job) {
+					job.fail(Failure::Transient, stop);
+				}
+				continue;
+			}
+			let envelope_cid =
+				(b.anchor.backend != StorageBackend::Local).then(|| b.anchor.cid.to_vec());
+			let kept = KeptReading {
+				number: 0,
+				owner: b.owner,
+				record: b.record,
+				raw: b.raw,
+				envelope_cid,
+				key_id: b.key_id,
+			};
+			Self::keep_reading(vehicle, kept, settings.keep_readings, seal_key);
+			if b.anchor.backend != StorageBackend::Arweave {
+				records.push(b.anchor);
+			}
+		}
+		records
+	}
+
+	/// The canonical record of `job`'s reading, the key it is sealed under, its envelope and
+	/// the envelope's anchor record.
+	fn seal_reading(
+		job: &Job,
+		signals: Signals,
+		read_at: u64,
+		seal_key: &SealKey,
+	) -> JobResult<(Vec<u8>, SealingKey, Vec<u8>, AnchorRecord)> {
+		let vehicle = job.vehicle;
+		let record = Record {
+			vehicle,
+			oem: oem::adapter(job.source.api).name.into(),
+			from: read_at,
+			to: read_at,
+			signals,
+		};
+		let bytes = record.to_canonical_bytes().map_err(|error| {
+			let stop =
+				Stop::warn(format!("vehicle {vehicle}: the reading makes no record: {error:?}"));
+			(Failure::Transient, stop)
+		})?;
+		let key = Self::content_key(vehicle, seal_key).map_err(|stop| (Failure::Transient, stop))?;
+		let sealed =
+			envelope::seal(&key.key, key.id, vehicle, read_at, read_at, offchain_nonce(), &bytes);
+		let anchor = Self::anchor_of(vehicle, &sealed, job.backend, read_at)
+			.map_err(|stop| (Failure::Transient, stop))?;
+		Ok((bytes, key, sealed, anchor))
+	}
+
+	/// The anchor record of `envelope`, read at `read_at` and stored onto `backend`.
+	fn anchor_of(
+		vehicle: VehicleId,
+		envelope: &[u8],
+		backend: StorageBackend,
+		read_at: u64,
+	) -> StepResult<AnchorRecord> {
+		let cid = ContentId::try_from(Cid::of_raw(envelope).as_bytes().to_vec())
+			.map_err(|_| Stop::error(format!("vehicle {vehicle}: the envelope's CID is too long")))?;
+		Ok(AnchorRecord {
+			vehicle,
+			cid,
+			size: u32::try_from(envelope.len()).unwrap_or(u32::MAX),
+			backend,
+			// An Arweave reading is anchored with its transaction id once mined.
+			arweave_tx: None,
+			observed_from: read_at,
+			observed_to: read_at,
+		})
+	}
+
+	/// Adds the envelopes of IPFS vehicles to the node's IPFS, all at once, each answer checked
+	/// against the envelope's own CID and size; one not stored says why.
+	fn add_to_ipfs(built: &mut [Built], deadline: Timestamp, max_bytes: u32) {
+		let api: String = read_persistent::<Vec<u8>>(ipfs::API_URL_KEY)
+			.and_then(|url| String::from_utf8(url).ok())
+			.unwrap_or_else(|| ipfs::DEFAULT_API_URL.into());
+		let request_of = |_, b: &Built| {
+			(b.anchor.backend == StorageBackend::Ipfs).then(|| oem::Request {
+				method: "POST",
+				url: ipfs::add_url(&api),
+				headers: vec![("Content-Type", ipfs::add_content_type())],
+				body: ipfs::add_body(&format!("vehicle-{}.denv", b.anchor.vehicle), &b.envelope),
+			})
+		};
+		http::run_for(built, request_of, deadline, max_bytes, |b, answer| {
+			let checked = match answer {
+				Ok(answer) if answer.status == 200 => {
+					ipfs::check_add_answer(&answer.body, &b.envelope).map(|_| ()).map_err(|error| {
+						format!("IPFS answered a different content id or size: {error:?}")
+					})
+				},
+				Ok(answer) => Err(format!("IPFS answered status {}", answer.status)),
+				Err(reason) => Err(format!("IPFS at {} unreachable: {reason}", http::origin(&api))),
+			};
+			if let Err(reason) = checked {
+				let vehicle = b.anchor.vehicle;
+				b.not_stored = Some(Stop::warn(format!("vehicle {vehicle}: not stored: {reason}")));
+			}
+		});
+	}
+}
