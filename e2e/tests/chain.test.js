@@ -2,10 +2,13 @@
 //
 // Covers: block production and GRANDPA finality, the chain's properties, a balance
 // transfer (events and fee), an overdraft failing with the runtime's own error, Prometheus
-// metrics, and the runtime metadata decoding every storage item and every call.
+// metrics, the runtime metadata decoding every storage item and every call, and the docs' list
+// of DIMO's own JSON-RPC methods matching what the node serves.
 
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { stringCamelCase } from '@polkadot/util';
 import { sendAndWaitInBlock } from '../lib/node.js';
 import { DIMO, fresh as freshAccount, keyring, nodeForFile } from '../lib/chain.js';
@@ -178,5 +181,42 @@ describe('metadata', () => {
       assert.ok(api.tx[name], `${name} calls are in the metadata`);
     }
     assert.ok(calls > 50, `only ${calls} calls`);
+  });
+});
+
+describe('docs', () => {
+  const ROOT = join(import.meta.dirname, '..', '..');
+
+  test('every relative link of the README and docs/ leads to a file of the repository', () => {
+    const pages = ['README.md', 'e2e/README.md', 'offchain-workers/README.md', 'pallets/README.md', 'docker/README.md',
+      ...readdirSync(join(ROOT, 'docs')).map((file) => `docs/${file}`)];
+    let links = 0;
+    for (const page of pages) {
+      const text = readFileSync(join(ROOT, page), 'utf8');
+      for (const [, target] of text.matchAll(/\]\(([^)\s]+)\)/g)) {
+        if (/^[a-z]+:/.test(target) || target.startsWith('#')) continue;
+        const path = target.split('#')[0];
+        assert.ok(existsSync(join(ROOT, dirname(page), path)), `${page} links to ${target}, which is not there`);
+        links += 1;
+      }
+    }
+    assert.ok(links > 20, `only ${links} links`);
+  });
+
+  test('docs/rpc.md and docs/gateway.md document exactly the dimo_* and collector_* methods the node serves', async () => {
+    const docs = ['rpc.md', 'gateway.md']
+      .map((file) => readFileSync(join(ROOT, 'docs', file), 'utf8'))
+      .join('\n');
+    const documented = new Set(docs.match(/\b(?:dimo|collector)_[a-zA-Z]+\b/g));
+    const served = (await api.rpc.rpc.methods()).methods.map(String).filter((name) => /^(dimo|collector)_/.test(name));
+    // A subscription's notification and unsubscribe names come with its subscribe method.
+    const subscriptionParts = new Set(['dimo_streamReading', 'dimo_unsubscribeStream']);
+    for (const method of served) {
+      if (!subscriptionParts.has(method)) assert.ok(documented.has(method), `${method} is served but not documented`);
+    }
+    for (const method of documented) {
+      if (!subscriptionParts.has(method)) assert.ok(served.includes(method), `${method} is documented but not served`);
+    }
+    assert.ok(served.length > 15, `only ${served.length} methods`);
   });
 });

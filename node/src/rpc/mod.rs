@@ -89,8 +89,8 @@ where
 		anchoring::AnchoringRpcServer, data_access::DataAccessRpcServer,
 		issuance::IssuanceRpcServer, vehicles::VehiclesRpcServer, Dimo,
 	};
-	use pallet_transaction_payment_rpc::{TransactionPayment, TransactionPaymentApiServer};
 	use gateway::{Gateway, StreamApiServer};
+	use pallet_transaction_payment_rpc::{TransactionPayment, TransactionPaymentApiServer};
 	use substrate_frame_rpc_system::{System, SystemApiServer};
 
 	let mut module = RpcModule::new(());

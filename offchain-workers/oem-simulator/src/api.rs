@@ -305,7 +305,8 @@ mod tests {
 			for elapsed in [0, 1, 599, 600, 777, 12_345, 86_399] {
 				for index in 0..5 {
 					let state = crate::fleet::State::at(index, elapsed);
-					let vehicle = crate::fleet::Vehicle { oem: api, id: "1".into(), vin: "V".into(), index };
+					let vehicle =
+						crate::fleet::Vehicle { oem: api, id: "1".into(), vin: "V".into(), index };
 					let answer = Answer::json(200, simulated.data(&vehicle, &state, &signals));
 					let read = (adapter.read_data)(&oem::Response {
 						status: answer.status,

@@ -36,7 +36,10 @@ use tokio_rustls::{
 };
 
 #[derive(Parser)]
-#[command(version, about = "Carmaker-shaped HTTPS APIs (Tesla, Smartcar, High Mobility) for DIMO Chain's dev and tests")]
+#[command(
+	version,
+	about = "Carmaker-shaped HTTPS APIs (Tesla, Smartcar, High Mobility) for DIMO Chain's dev and tests"
+)]
 struct Cli {
 	#[command(subcommand)]
 	command: Command,

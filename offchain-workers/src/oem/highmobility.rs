@@ -146,6 +146,7 @@ impl OemAdapter for HighMobility {
 #[cfg(test)]
 mod tests {
 	use super::*;
+	use crate::oem::tests::response;
 
 	/// An answer in the shape of High Mobility's v5 vehicle data.
 	const DATA: &str = r#"{
@@ -154,10 +155,6 @@ mod tests {
 	  "charging":{"battery_level":{"data":{"value":0.3},"timestamp":"2026-11-24T16:00:00.000Z"}},
 	  "vehicle_location":{"coordinates":{"data":{"latitude":37.4292,"longitude":-122.1381},
 	    "timestamp":"2026-11-24T16:00:00.000Z"}}}"#;
-
-	fn response<'a>(status: u16, headers: &'a [(String, String)], body: &'a str) -> Response<'a> {
-		Response { status, headers, body: body.as_bytes() }
-	}
 
 	#[test]
 	fn the_data_request_names_the_vin_and_the_token() {

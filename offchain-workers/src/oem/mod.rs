@@ -276,8 +276,17 @@ fn scaled(value: f64, scale: f64) -> Option<i64> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
 	use super::*;
+
+	/// A recorded answer, as the adapters' tests give them.
+	pub(crate) fn response<'a>(
+		status: u16,
+		headers: &'a [(String, String)],
+		body: &'a str,
+	) -> Response<'a> {
+		Response { status, headers, body: body.as_bytes() }
+	}
 
 	#[test]
 	fn rounding_is_half_away_from_zero_and_refuses_nonsense() {

@@ -116,6 +116,7 @@ impl OemAdapter for Smartcar {
 #[cfg(test)]
 mod tests {
 	use super::*;
+	use crate::oem::tests::response;
 
 	/// A batch answer in the shape of Smartcar's API reference.
 	const BATCH_ANSWER: &str = r#"{"responses":[
@@ -125,10 +126,6 @@ mod tests {
 	    "headers":{"sc-data-age":"2025-11-24T16:00:00.000Z"}},
 	  {"path":"/location","body":{"latitude":37.4292,"longitude":-122.1381},"code":200,
 	    "headers":{"sc-data-age":"2025-11-24T16:00:00.000Z"}}]}"#;
-
-	fn response<'a>(status: u16, headers: &'a [(String, String)], body: &'a str) -> Response<'a> {
-		Response { status, headers, body: body.as_bytes() }
-	}
 
 	#[test]
 	fn the_batch_request_asks_for_three_signals() {

@@ -143,6 +143,7 @@ impl OemAdapter for Tesla {
 #[cfg(test)]
 mod tests {
 	use super::*;
+	use crate::oem::tests::response;
 
 	/// A `vehicle_data` answer in the shape of Tesla's Fleet API documentation (trimmed to the
 	/// fields the adapter reads and a few it ignores).
@@ -156,10 +157,6 @@ mod tests {
 	    "timestamp":1764000000000}}}"#;
 
 	const ASLEEP: &str = r#"{"response":null,"error":"vehicle unavailable: vehicle is offline or asleep","error_description":""}"#;
-
-	fn response<'a>(status: u16, headers: &'a [(String, String)], body: &'a str) -> Response<'a> {
-		Response { status, headers, body: body.as_bytes() }
-	}
 
 	#[test]
 	fn the_data_request_names_the_endpoints_and_the_token() {

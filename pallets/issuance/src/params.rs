@@ -112,5 +112,4 @@ impl<T: Config> Pallet<T> {
 		);
 		Ok(())
 	}
-
 }

@@ -185,7 +185,9 @@ pub mod pallet {
 
 	/// Default configurations of this pallet, for `#[derive_impl]`: the pallets' mock runtimes
 	/// take [`config_preludes::TestDefaultConfig`] and name only what differs, so that nothing
-	/// outside this crate spells out its `Config`.
+	/// outside this crate spells out its `Config`. Native only: its collector keys are
+	/// `sp_runtime::testing`'s.
+	#[cfg(feature = "std")]
 	pub mod config_preludes {
 		use super::{DefaultConfig, *};
 		use frame_support::{

@@ -91,7 +91,6 @@ fn hex(bytes: &[u8]) -> String {
 	format!("0x{}", sp_core::hexdisplay::HexDisplay::from(&bytes))
 }
 
-
 /// The `dimo_anchorProof` method.
 #[rpc(server)]
 pub trait AnchorProofApi {
@@ -133,7 +132,9 @@ where
 			.get(sp_offchain::STORAGE_PREFIX, key)
 			.map(|bytes| V::decode(&mut &bytes[..]))
 			.transpose()
-			.map_err(|e| error(BAD_COMMITMENT_LOG, format!("the collector's log does not decode: {e}")))
+			.map_err(|e| {
+				error(BAD_COMMITMENT_LOG, format!("the collector's log does not decode: {e}"))
+			})
 	}
 }
 
@@ -171,7 +172,10 @@ where
 			.find(|(key, _)| keys.iter().any(|public| CollectorId::from(*public) == *key))
 			.map(|(_, info)| info.account)
 			.ok_or_else(|| {
-				error(NO_COLLECTOR_KEY, "the keystore holds no `dcol` key of a registered collector")
+				error(
+					NO_COLLECTOR_KEY,
+					"the keystore holds no `dcol` key of a registered collector",
+				)
 			})?;
 		let root: H256 = logged.root();
 		let committed_at = api

@@ -94,4 +94,3 @@ pub trait StreamApi {
 	)]
 	fn subscribe_stream(&self, vehicle: VehicleId, stream: String, auth: StreamAuth);
 }
-

@@ -36,4 +36,3 @@ pub fn verify_auth(genesis: &[u8], vehicle: VehicleId, stream: Stream, auth: &St
 	let wrapped = [&b"<Bytes>"[..], &payload, b"</Bytes>"].concat();
 	signature.verify(&payload[..], &auth.account) || signature.verify(&wrapped[..], &auth.account)
 }
-

@@ -117,4 +117,3 @@ impl<C, S> Gateway<C, S> {
 		}
 	}
 }
-

@@ -19,7 +19,11 @@ pub(super) fn account_hash(account: &AccountId) -> [u8; 32] {
 
 /// `reading` as a reader of `stream` gets it, if it has something for that stream and was
 /// observed under the owner whose hash is `owner`.
-pub(super) fn serve(reading: &KeptReading, stream: Stream, owner: &[u8; 32]) -> Option<StreamReading> {
+pub(super) fn serve(
+	reading: &KeptReading,
+	stream: Stream,
+	owner: &[u8; 32],
+) -> Option<StreamReading> {
 	if &reading.owner != owner {
 		return None;
 	}
@@ -37,4 +41,3 @@ pub(super) fn serve(reading: &KeptReading, stream: Stream, owner: &[u8; 32]) -> 
 		key_id: reading.key_id,
 	})
 }
-

@@ -171,4 +171,3 @@ where
 		self.spawn.spawn("dimo-stream-subscription", Some("rpc"), run.boxed());
 	}
 }
-

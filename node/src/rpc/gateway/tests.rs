@@ -113,10 +113,7 @@ fn a_reading_is_served_under_its_owner_only_and_reduced_to_the_stream() {
 	};
 	let owner = account_hash(&account(1));
 	let served = serve(&reading, Stream::NonLocationData, &owner).expect("served");
-	assert_eq!(
-		served.record.expect("a record")["signals"],
-		serde_json::json!({"odometerM": 12})
-	);
+	assert_eq!(served.record.expect("a record")["signals"], serde_json::json!({"odometerM": 12}));
 	let approximate = serve(&reading, Stream::ApproximateLocation, &owner).expect("served");
 	assert_eq!(
 		approximate.record.expect("a record")["signals"],

@@ -87,12 +87,8 @@ fn iso8601(unix_ms: u64) -> String {
 	let day = doy - (153 * mp + 2) / 5 + 1;
 	let month = if mp < 10 { mp + 3 } else { mp - 9 };
 	let year = yoe + era * 400 + i64::from(month <= 2);
-	let (h, m, s, ms) = (
-		ms_of_day / 3_600_000,
-		ms_of_day / 60_000 % 60,
-		ms_of_day / 1000 % 60,
-		ms_of_day % 1000,
-	);
+	let (h, m, s, ms) =
+		(ms_of_day / 3_600_000, ms_of_day / 60_000 % 60, ms_of_day / 1000 % 60, ms_of_day % 1000);
 	format!("{year:04}-{month:02}-{day:02}T{h:02}:{m:02}:{s:02}.{ms:03}Z")
 }
 

@@ -7,7 +7,7 @@
 //! The node's uploader writes the outbox too (posted, mined), so every write here is a
 //! compare-and-set, retried a few times.
 
-use super::{Stop, StepResult, LOG_TARGET};
+use super::{StepResult, Stop, LOG_TARGET};
 use crate::{pallet::*, AnchorRecord, ContentId};
 use alloc::{collections::BTreeSet, format, vec::Vec};
 use dimo_offchain::arweave::outbox::{self, Upload, OUTBOX_KEY};
@@ -68,8 +68,7 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 		let withdrawn: BTreeSet<VehicleId> = vehicles
 			.into_iter()
 			.filter(|vehicle| {
-				let consents =
-					Self::consents_onto(*vehicle, account, now, StorageBackend::Arweave);
+				let consents = Self::consents_onto(*vehicle, account, now, StorageBackend::Arweave);
 				if !consents {
 					log::warn!(
 						target: LOG_TARGET,

@@ -3,7 +3,7 @@
 //! a batch or a commitment as an authorized transaction (no fee, no nonce: the pool checks the
 //! collector key's signature).
 
-use super::{Stop, StepResult};
+use super::{StepResult, Stop};
 use crate::{pallet::*, AnchorBatch, AnchorRecord};
 use alloc::{format, vec::Vec};
 use dimo_primitives::vehicle::{ConsentProvider, StorageBackend, VehicleId};
@@ -22,8 +22,8 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 		now: BlockNumberFor<T>,
 		backend: StorageBackend,
 	) -> bool {
-		T::Vehicles::may_collect(vehicle, account, now) &&
-			T::Vehicles::storage_backend(vehicle) == Some(backend)
+		T::Vehicles::may_collect(vehicle, account, now)
+			&& T::Vehicles::storage_backend(vehicle) == Some(backend)
 	}
 
 	/// The end of the last window the chain holds for `vehicle`, if it holds one that a reading

@@ -9,7 +9,7 @@
 //! reading again), as is one dated past the chain's tolerance, which the chain would refuse
 //! with the whole commitment.
 
-use super::{local::read_persistent, records::MAX_SUBMISSIONS, Stop, StepResult, LOG_TARGET};
+use super::{local::read_persistent, records::MAX_SUBMISSIONS, StepResult, Stop, LOG_TARGET};
 use crate::{pallet::*, AnchorRecord, Commitment, CommittedRecord};
 use alloc::{
 	collections::{BTreeMap, BTreeSet},

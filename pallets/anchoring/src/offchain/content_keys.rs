@@ -6,7 +6,7 @@
 
 use super::{
 	local::{read_persistent, read_sealed, write_sealed},
-	Stop, StepResult, LOG_TARGET,
+	StepResult, Stop, LOG_TARGET,
 };
 use crate::pallet::*;
 use alloc::format;
@@ -94,4 +94,3 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 		StorageValueRef::persistent(&head_key).set(&Head { next: head.next.saturating_add(1) });
 	}
 }
-

@@ -9,7 +9,7 @@
 
 use super::{
 	local::{read_credentials, read_persistent, url},
-	Stop, StepResult,
+	StepResult, Stop,
 };
 use crate::{pallet::*, AnchorRecord, OemSource};
 use alloc::{collections::BTreeSet, format, vec::Vec};
@@ -144,9 +144,7 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 		let Some(credentials) = read_credentials(vehicle, seal_key)? else { return Ok(None) };
 		let oem = credentials.oem;
 		let source = OemSources::<T>::get(oem).ok_or_else(|| {
-			Stop::warn(format!(
-				"vehicle {vehicle}: OEM {oem} has no registered source; not polled"
-			))
+			Stop::warn(format!("vehicle {vehicle}: OEM {oem} has no registered source; not polled"))
 		})?;
 		// The operator's word as well as governance's: tokens go only to hosts that both name.
 		let unlisted = [&source.api_base_url, &source.auth_url]
@@ -162,8 +160,8 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 		// The credentials must open this very car: the registry holds the hash of the OEM's id
 		// of it, which the operator gave with the credentials.
 		let same_car = T::Vehicles::oem_reference(vehicle).is_some_and(|(registered, hash)| {
-			registered == oem &&
-				hash.as_bytes() == sp_io::hashing::blake2_256(&credentials.oem_vehicle)
+			registered == oem
+				&& hash.as_bytes() == sp_io::hashing::blake2_256(&credentials.oem_vehicle)
 		});
 		if !same_car {
 			return Err(Stop::warn(format!(

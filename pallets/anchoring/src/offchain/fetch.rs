@@ -41,12 +41,16 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 				&token,
 			))
 		};
-		http::run_for(jobs, request_of, deadline, max_bytes, |job, answer| {
-			match Self::read_answer(job, answer, seal_key) {
+		http::run_for(
+			jobs,
+			request_of,
+			deadline,
+			max_bytes,
+			|job, answer| match Self::read_answer(job, answer, seal_key) {
 				Ok(signals) => job.signals = Some(signals),
 				Err((failure, stop)) => job.fail(failure, stop),
-			}
-		});
+			},
+		);
 	}
 
 	/// The signals in the OEM's `answer` (the answer kept in `job` if small enough); or how

@@ -2,7 +2,7 @@
 //! values, values sealed under the node's key ([`dimo_offchain::seal`]), the owners'
 //! credentials and the OEMs' OAuth clients that the operator stored through `collector_*`.
 
-use super::{Stop, StepResult};
+use super::{StepResult, Stop};
 use alloc::format;
 use codec::{Decode, Encode};
 use dimo_offchain::{

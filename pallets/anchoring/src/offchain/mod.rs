@@ -81,8 +81,8 @@ mod records;
 mod store;
 mod tokens;
 
-pub use records::{PendingRecord, MAX_SUBMISSIONS, PENDING_KEY};
 pub use commitments::MAX_POLLED_PER_COMMITMENT;
+pub use records::{PendingRecord, MAX_SUBMISSIONS, PENDING_KEY};
 
 use crate::pallet::*;
 use alloc::string::String;

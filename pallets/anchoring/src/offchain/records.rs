@@ -4,7 +4,7 @@
 //! not anchored yet; it is written before each submission, so a crash loses nothing and the
 //! chain, which refuses a window it holds already, anchors each record once.
 
-use super::{local::read_persistent, Stop, StepResult};
+use super::{local::read_persistent, StepResult, Stop};
 use crate::{pallet::*, AnchorRecord};
 use alloc::{collections::BTreeSet, format, vec::Vec};
 use codec::{Decode, Encode};

@@ -9,7 +9,7 @@ use super::{
 	content_keys::SealingKey,
 	due::{Job, JobResult},
 	local::read_persistent,
-	Stop, StepResult,
+	StepResult, Stop,
 };
 use crate::{pallet::*, AnchorRecord, ContentId};
 use alloc::{format, string::String, vec, vec::Vec};
@@ -124,7 +124,8 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 				Stop::warn(format!("vehicle {vehicle}: the reading makes no record: {error:?}"));
 			(Failure::Transient, stop)
 		})?;
-		let key = Self::content_key(vehicle, seal_key).map_err(|stop| (Failure::Transient, stop))?;
+		let key =
+			Self::content_key(vehicle, seal_key).map_err(|stop| (Failure::Transient, stop))?;
 		let sealed =
 			envelope::seal(&key.key, key.id, vehicle, read_at, read_at, offchain_nonce(), &bytes);
 		let anchor = Self::anchor_of(vehicle, &sealed, job.backend, read_at)
@@ -139,8 +140,9 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 		backend: StorageBackend,
 		read_at: u64,
 	) -> StepResult<AnchorRecord> {
-		let cid = ContentId::try_from(Cid::of_raw(envelope).as_bytes().to_vec())
-			.map_err(|_| Stop::error(format!("vehicle {vehicle}: the envelope's CID is too long")))?;
+		let cid = ContentId::try_from(Cid::of_raw(envelope).as_bytes().to_vec()).map_err(|_| {
+			Stop::error(format!("vehicle {vehicle}: the envelope's CID is too long"))
+		})?;
 		Ok(AnchorRecord {
 			vehicle,
 			cid,

@@ -93,7 +93,8 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 		let vehicle = job.vehicle;
 		let host = http::origin(url(&job.source.auth_url));
 		let answer = answer.map_err(|reason| {
-			let stop = Stop::warn(format!("vehicle {vehicle}: token refresh at {host} failed: {reason}"));
+			let stop =
+				Stop::warn(format!("vehicle {vehicle}: token refresh at {host} failed: {reason}"));
 			(Failure::Transient, stop)
 		})?;
 		let tokens =
