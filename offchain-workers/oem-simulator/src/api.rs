@@ -111,7 +111,6 @@ pub fn route(fleet: &Mutex<Fleet>, incoming: &Incoming) -> Answer {
 	*fleet.requests.entry(prefix).or_default() += 1;
 	match (incoming.method, segments.as_slice()) {
 		("GET", ["admin", "vehicles"]) => Answer::json(200, json!(fleet.vehicles())),
-		("GET", ["admin", "oems"]) => Answer::json(200, json!(Oem::ALL.map(Oem::name))),
 		("GET", ["admin", "served"]) => Answer::json(200, json!(fleet.served())),
 		("GET", ["admin", "tokens"]) => Answer::json(200, json!(fleet.issued)),
 		("GET", ["admin", "stats"]) => Answer::json(
@@ -319,6 +318,50 @@ mod tests {
 		}
 	}
 
+	/// Each OEM's token endpoint takes the operator's client the way its adapter presents it
+	/// (Tesla: the id in the form; Smartcar: HTTP Basic; High Mobility: id and secret in the
+	/// form), and refuses another client.
+	#[test]
+	fn every_token_endpoint_takes_the_client_as_its_adapter_sends_it() {
+		let fleet = Mutex::new(Fleet::new(1, 3600));
+		for api in Oem::ALL {
+			let car =
+				fleet.lock().unwrap().vehicles().iter().find(|v| v.oem == api).unwrap().id.clone();
+			let refresh = |client_id: &str| {
+				let tokens = grant(&fleet, api.name(), &car);
+				let client = oem::OAuthClient {
+					client_id: client_id.into(),
+					client_secret: crate::fleet::DEV_OAUTH_CLIENT.1.into(),
+				};
+				let auth = format!("https://sim/{}/auth", api.name());
+				let request = (oem::adapter(api).refresh_request)(
+					&auth,
+					&client,
+					tokens["refresh_token"].as_str().unwrap(),
+				);
+				let path = request.url.strip_prefix("https://sim").unwrap().to_string();
+				let authorization = request
+					.headers
+					.iter()
+					.find(|(name, _)| *name == "Authorization")
+					.map(|(_, v)| v.clone());
+				route(
+					&fleet,
+					&Incoming {
+						method: request.method,
+						path: &path,
+						query: "",
+						authorization: authorization.as_deref(),
+						body: &request.body,
+					},
+				)
+				.status
+			};
+			assert_eq!(refresh(crate::fleet::DEV_OAUTH_CLIENT.0), 200, "{api:?}");
+			assert_eq!(refresh("someone-else"), 401, "{api:?}");
+		}
+	}
+
 	/// The tokens of an owner's grant for `car` of `oem`, as `POST /admin/grant` answers.
 	fn grant(fleet: &Mutex<Fleet>, oem: &str, car: &str) -> Value {
 		let body = json!({ "oem": oem, "vehicle": car }).to_string();
@@ -357,7 +400,9 @@ mod tests {
 		let fleet = Mutex::new(Fleet::new(2, 3600));
 		let (car, other) = {
 			let f = fleet.lock().unwrap();
-			(f.vehicles()[0].id.clone(), f.vehicles()[2].id.clone())
+			let teslas: Vec<String> =
+				f.vehicles().iter().filter(|v| v.oem == Oem::Tesla).map(|v| v.id.clone()).collect();
+			(teslas[0].clone(), teslas[1].clone())
 		};
 		let path = format!("/tesla/api/1/vehicles/{car}/vehicle_data");
 		assert_eq!(call(&fleet, "GET", &path, None, b"").status, 401);

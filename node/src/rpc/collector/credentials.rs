@@ -263,10 +263,11 @@ impl<S: OffchainStorage> Collector<S> {
 #[cfg(test)]
 mod tests {
 	use super::*;
-	use dimo_offchain::seal::Sealed;
+	use dimo_offchain::seal::{Sealed, SEAL_KEY_TYPE};
 	use sc_rpc_api::DenyUnsafe;
 	use sp_core::offchain::storage::InMemOffchainStorage;
 	use sp_keystore::testing::MemoryKeystore;
+	use sp_keystore::Keystore;
 
 	fn collector() -> Collector<InMemOffchainStorage> {
 		Collector::new(Some(InMemOffchainStorage::default()), Arc::new(MemoryKeystore::new()))
@@ -371,7 +372,7 @@ mod tests {
 	fn an_arweave_wallet_is_stored_sealed_and_only_its_address_answered() {
 		let collector = collector();
 		let ext = extensions(DenyUnsafe::No);
-		let jwk = include_str!("../../../offchain-workers/testdata/arweave-test-wallet.json");
+		let jwk = include_str!("../../../../offchain-workers/testdata/arweave-test-wallet.json");
 		let address = collector.set_arweave_wallet(&ext, jwk.into()).expect("stored");
 		assert_eq!(address, "6NiiVhpQgSOcOYkfgdkViM-MESt5NCPMFmvR-IdvuiM");
 		let raw = {

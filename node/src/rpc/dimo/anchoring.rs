@@ -72,7 +72,7 @@ pub struct CollectorInfoJson {
 pub struct OemSourceJson {
 	/// The OEM's id, as vehicles name it.
 	pub oem: u32,
-	/// The adapter that speaks to it: `tesla` or `smartcar`.
+	/// The adapter that speaks to it, by its `OemApi` name: `tesla`, `smartcar`, `highmobility`.
 	pub api: &'static str,
 	/// The base URL of its data API.
 	pub api_base_url: String,

@@ -86,7 +86,7 @@ impl<S: StateBackend<HashingFor<Block>>> Snapshot<S> {
 #[cfg(test)]
 mod tests {
 	use super::*;
-	use sp_core::hashing::twox_128;
+	use sp_io::hashing::twox_128;
 
 	fn prefix(pallet: &str, entry: &str) -> Vec<u8> {
 		[twox_128(pallet.as_bytes()), twox_128(entry.as_bytes())].concat()

@@ -13,7 +13,7 @@ pub struct StreamAuth {
 	pub account: AccountId,
 	/// The last block at which the proof is good.
 	pub expiry: BlockNumber,
-	/// The SCALE-encoded `MultiSignature` of [`super::auth_payload`], hex.
+	/// The SCALE-encoded `MultiSignature` of [`super::auth::auth_payload`], hex.
 	pub signature: Bytes,
 }
 

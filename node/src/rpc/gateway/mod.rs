@@ -55,7 +55,7 @@ mod subscription;
 mod tests;
 
 pub use api::{CloseReason, StreamApiServer, StreamAuth, StreamEvent, StreamReading};
-pub use auth::{auth_payload, verify_auth, AUTH_CONTEXT};
+pub use auth::verify_auth;
 
 use std::{sync::Arc, time::Duration};
 

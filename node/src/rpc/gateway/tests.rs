@@ -3,7 +3,7 @@
 
 use super::{
 	access::{access_until, may_read, parse_stream},
-	auth_payload,
+	auth::auth_payload,
 	reading::{account_hash, serve},
 	verify_auth, StreamAuth,
 };

@@ -1,6 +1,6 @@
 //! The Arweave outbox ([`dimo_offchain::arweave::outbox`]) as the worker sees it: it queues
 //! the envelopes of Arweave vehicles' readings for the node's uploader, anchors those the
-//! gateway reports mined (of each vehicle the oldest first: [`outbox::anchorable`], so that an
+//! gateway reports mined (of each vehicle the oldest first: [`outbox::anchorable`](dimo_offchain::arweave::outbox::anchorable), so that an
 //! Arweave anchor always names data that any gateway serves), and drops those of vehicles
 //! whose owner withdrew consent or left Arweave.
 //!
@@ -49,7 +49,7 @@ fn mutate_outbox<R>(
 
 impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 	/// The anchor records of the Arweave uploads that are mined and due (of each vehicle its
-	/// oldest, [`outbox::anchorable`], unless the queue holds one of the vehicle's records
+	/// oldest, [`outbox::anchorable`](dimo_offchain::arweave::outbox::anchorable), unless the queue holds one of the vehicle's records
 	/// already), and the uploads to remove from the outbox: those, those the chain holds
 	/// already, and every upload of a vehicle that no longer consents to this collector or
 	/// chose another backend (a queued one is then never posted).

@@ -32,7 +32,8 @@
 //!    Arweave or anchored only (`Local`) is kept, sealed, in the node's store of recent
 //!    readings ([`dimo_offchain::readings`]) from which the gateway serves owners and grantees;
 //! 6. adds to the work queue, with the transaction id, each Arweave reading that the gateway
-//!    reports mined (of each vehicle the oldest first: [`outbox::anchorable`]), so that an
+//!    reports mined (of each vehicle the oldest first:
+//!    [`outbox::anchorable`](dimo_offchain::arweave::outbox::anchorable)), so that an
 //!    Arweave anchor always names data that any gateway serves;
 //! 7. writes the records to the work queue *before* submitting them (and only then removes the
 //!    mined uploads from the outbox), then signs the batch with the collector key and submits
@@ -44,7 +45,8 @@
 //! A re-org that drops an anchor leaves its record in the queue until the chain holds it. An
 //! Arweave reading the gateway refuses (no balance, gateway down) stays in the outbox and holds
 //! back its vehicle's later readings, of which the outbox takes at most
-//! [`outbox::MAX_UPLOADS_PER_VEHICLE`]: nothing of the vehicle is anchored until it is mined.
+//! [`outbox::MAX_UPLOADS_PER_VEHICLE`](dimo_offchain::arweave::outbox::MAX_UPLOADS_PER_VEHICLE):
+//! nothing of the vehicle is anchored until it is mined.
 //!
 //! Credentials never leave the node: tokens go only into the OEM's request headers and form
 //! bodies, to hosts that governance registered *and* the operator listed
