@@ -78,7 +78,7 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 	/// Submits again the commitment that an earlier run logged and the chain lacks.
 	fn resubmit_commitment(key: T::CollectorId, mut logged: LoggedCommitment) -> StepResult {
 		logged.submissions = logged.submissions.saturating_add(1);
-		if logged.submissions % MAX_SUBMISSIONS == 0 {
+		if logged.submissions.is_multiple_of(MAX_SUBMISSIONS) {
 			Stop::error(format!(
 				"commitment {}: submitted {} times and not on chain yet",
 				logged.index, logged.submissions
