@@ -28,7 +28,9 @@ use scale_info::TypeInfo;
 	serde::Serialize,
 	serde::Deserialize,
 )]
-#[serde(rename_all = "camelCase")]
+// Serialized by its name (`tesla`, `highmobility`): chain specs, the simulator's JSON and
+// `OemApi::name` spell a kind the same way.
+#[serde(rename_all = "lowercase")]
 pub enum OemApi {
 	/// The Tesla Fleet API.
 	Tesla,

@@ -14,10 +14,9 @@ use dimo_primitives::{
 use dimo_runtime::opaque::Block;
 use jsonrpsee::core::RpcResult;
 use pallet_data_access_runtime_api::{AccessList, DataAccessApi, StreamExpiry};
-use sp_api::ProvideRuntimeApi;
 use sp_runtime::traits::Block as BlockT;
 
-use super::{Gateway, MAX_SUBSCRIPTIONS};
+use super::{Gateway, GatewayClient, MAX_SUBSCRIPTIONS};
 use crate::rpc::error::{error, unknown_stream, STREAM_HAS_NO_VIEW};
 
 /// The access list of a vehicle at a block.
@@ -104,11 +103,7 @@ pub(super) fn access_until(
 	until
 }
 
-impl<C, S> Gateway<C, S>
-where
-	C: ProvideRuntimeApi<Block> + Send + Sync + 'static,
-	C::Api: DataAccessApi<Block, AccountId, BlockNumber>,
-{
+impl<C: GatewayClient, S> Gateway<C, S> {
 	/// `vehicle`'s access list at block `hash`: asked of the runtime once per vehicle and block,
 	/// whatever the number of subscriptions.
 	pub(super) fn access_list(

@@ -59,7 +59,13 @@ pub use auth::verify_auth;
 
 use std::{sync::Arc, time::Duration};
 
+use dimo_primitives::{AccountId, BlockNumber};
+use dimo_runtime::opaque::Block;
+use pallet_data_access_runtime_api::DataAccessApi;
 use parking_lot::Mutex;
+use sc_client_api::BlockchainEvents;
+use sp_api::ProvideRuntimeApi;
+use sp_blockchain::HeaderBackend;
 use sp_keystore::KeystorePtr;
 
 use access::AccessCache;
@@ -73,6 +79,28 @@ pub const MAX_SUBSCRIPTIONS: usize = 4096;
 pub const MAX_READ_LIMIT: u32 = 1000;
 /// How often a subscription looks for new readings in the node's store.
 const POLL_READINGS: Duration = Duration::from_millis(250);
+
+/// What the gateway needs of the node's client: the runtime's access lists, the chain's best
+/// block, and its new blocks.
+pub trait GatewayClient:
+	ProvideRuntimeApi<Block, Api: DataAccessApi<Block, AccountId, BlockNumber>>
+	+ HeaderBackend<Block>
+	+ BlockchainEvents<Block>
+	+ Send
+	+ Sync
+	+ 'static
+{
+}
+
+impl<C> GatewayClient for C where
+	C: ProvideRuntimeApi<Block, Api: DataAccessApi<Block, AccountId, BlockNumber>>
+		+ HeaderBackend<Block>
+		+ BlockchainEvents<Block>
+		+ Send
+		+ Sync
+		+ 'static
+{
+}
 
 /// The gateway over the node's client, offchain storage and keystore.
 pub struct Gateway<C, S> {

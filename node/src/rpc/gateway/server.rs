@@ -6,20 +6,16 @@ use dimo_primitives::{
 	vehicle::{Stream, VehicleId},
 	AccountId, BlockNumber,
 };
-use dimo_runtime::opaque::Block;
 use futures::FutureExt;
 use jsonrpsee::{core::RpcResult, PendingSubscriptionSink};
-use pallet_data_access_runtime_api::{AccessList, DataAccessApi};
-use sc_client_api::BlockchainEvents;
-use sp_api::ProvideRuntimeApi;
-use sp_blockchain::HeaderBackend;
+use pallet_data_access_runtime_api::AccessList;
 use sp_core::offchain::OffchainStorage;
 
 use super::{
 	access::{may_read, parse_stream},
 	reading::{account_hash, serve},
 	subscription::{Follow, Slot},
-	verify_auth, Gateway, StreamApiServer, StreamAuth, StreamReading, MAX_READ_LIMIT,
+	verify_auth, Gateway, GatewayClient, StreamApiServer, StreamAuth, StreamReading, MAX_READ_LIMIT,
 	MAX_SUBSCRIPTIONS, MAX_SUBSCRIPTIONS_PER_CONNECTION,
 };
 use crate::rpc::error::{
@@ -27,12 +23,7 @@ use crate::rpc::error::{
 	TOO_MANY_SUBSCRIPTIONS,
 };
 
-impl<C, S> Gateway<C, S>
-where
-	C: ProvideRuntimeApi<Block> + HeaderBackend<Block> + Send + Sync + 'static,
-	C::Api: DataAccessApi<Block, AccountId, BlockNumber>,
-	S: OffchainStorage + 'static,
-{
+impl<C: GatewayClient, S: OffchainStorage + 'static> Gateway<C, S> {
 	/// The node's store of kept readings: none if the node never collected.
 	fn store(&self) -> RpcResult<KeptReadings<S>> {
 		let not_here = || error(NOT_COLLECTED_HERE, "this node collects no vehicle");
@@ -91,17 +82,7 @@ where
 	}
 }
 
-impl<C, S> StreamApiServer for Gateway<C, S>
-where
-	C: ProvideRuntimeApi<Block>
-		+ HeaderBackend<Block>
-		+ BlockchainEvents<Block>
-		+ Send
-		+ Sync
-		+ 'static,
-	C::Api: DataAccessApi<Block, AccountId, BlockNumber>,
-	S: OffchainStorage + 'static,
-{
+impl<C: GatewayClient, S: OffchainStorage + 'static> StreamApiServer for Gateway<C, S> {
 	fn read_stream(
 		&self,
 		vehicle: VehicleId,

@@ -12,18 +12,15 @@ use dimo_primitives::{
 use dimo_runtime::opaque::Block;
 use futures::StreamExt;
 use jsonrpsee::{ConnectionId, SubscriptionMessage, SubscriptionSink};
-use pallet_data_access_runtime_api::{AccessList, DataAccessApi};
+use pallet_data_access_runtime_api::AccessList;
 use parking_lot::Mutex;
-use sc_client_api::BlockchainEvents;
-use sp_api::ProvideRuntimeApi;
-use sp_blockchain::HeaderBackend;
 use sp_core::offchain::OffchainStorage;
 use sp_runtime::traits::{Block as BlockT, Header as _};
 
 use super::{
 	access::{access_until, may_read},
 	reading::{account_hash, serve},
-	CloseReason, Gateway, StreamAuth, StreamEvent, MAX_SUBSCRIPTIONS,
+	CloseReason, Gateway, GatewayClient, StreamAuth, StreamEvent, MAX_SUBSCRIPTIONS,
 	MAX_SUBSCRIPTIONS_PER_CONNECTION, POLL_READINGS,
 };
 
@@ -82,17 +79,7 @@ pub(super) struct Follow<C, S> {
 	pub(super) sink: SubscriptionSink,
 }
 
-impl<C, S> Follow<C, S>
-where
-	C: ProvideRuntimeApi<Block>
-		+ HeaderBackend<Block>
-		+ BlockchainEvents<Block>
-		+ Send
-		+ Sync
-		+ 'static,
-	C::Api: DataAccessApi<Block, AccountId, BlockNumber>,
-	S: OffchainStorage + 'static,
-{
+impl<C: GatewayClient, S: OffchainStorage + 'static> Follow<C, S> {
 	pub(super) async fn run(mut self) {
 		let mut blocks = self.gateway.client.import_notification_stream();
 		let mut tick = tokio::time::interval(POLL_READINGS);

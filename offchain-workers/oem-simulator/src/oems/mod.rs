@@ -100,6 +100,8 @@ mod tests {
 	fn every_kind_of_api_is_simulated_under_its_name() {
 		for api in Oem::ALL {
 			assert_eq!(of(api).api(), api, "{api:?}");
+			// The admin API's JSON (`/admin/vehicles`, `/admin/served`) names it as URLs do.
+			assert_eq!(serde_json::to_value(api).ok(), Some(Value::from(api.name())), "{api:?}");
 		}
 	}
 }
