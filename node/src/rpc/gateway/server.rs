@@ -15,8 +15,8 @@ use super::{
 	access::{may_read, parse_stream},
 	reading::{account_hash, serve},
 	subscription::{Follow, Slot},
-	verify_auth, Gateway, GatewayClient, StreamApiServer, StreamAuth, StreamReading, MAX_READ_LIMIT,
-	MAX_SUBSCRIPTIONS, MAX_SUBSCRIPTIONS_PER_CONNECTION,
+	verify_auth, Gateway, GatewayClient, StreamApiServer, StreamAuth, StreamReading,
+	MAX_READ_LIMIT, MAX_SUBSCRIPTIONS, MAX_SUBSCRIPTIONS_PER_CONNECTION,
 };
 use crate::rpc::error::{
 	error, AUTH_EXPIRED, BAD_SIGNATURE, NOT_COLLECTED_HERE, NO_ACCESS, RUNTIME_ERROR,
