@@ -146,7 +146,7 @@ impl OemAdapter for HighMobility {
 #[cfg(test)]
 mod tests {
 	use super::*;
-	use crate::oem::tests::response;
+	use crate::oem::tests::{response, signals_of};
 
 	/// An answer in the shape of High Mobility's v5 vehicle data.
 	const DATA: &str = r#"{
@@ -167,15 +167,12 @@ mod tests {
 	#[test]
 	fn capabilities_become_signals_in_record_units() {
 		let signals = HighMobility::read_data(&response(200, &[], DATA)).expect("data");
-		let expected: Signals = [
+		let expected = signals_of(&[
 			("batteryPermille", 300),
 			("latE7", 374_292_000),
 			("lonE7", -1_221_381_000),
 			("odometerM", 104_320),
-		]
-		.into_iter()
-		.map(|(name, value)| (String::from(name), value))
-		.collect();
+		]);
 		assert_eq!(signals, expected);
 		let miles = r#"{"diagnostics":{"odometer":{"data":{"value":1.0,"unit":"miles"}}}}"#;
 		let signals = HighMobility::read_data(&response(200, &[], miles)).expect("data");

@@ -288,6 +288,11 @@ pub(crate) mod tests {
 		Response { status, headers, body: body.as_bytes() }
 	}
 
+	/// Signals from `(name, value)` pairs, as the adapters' tests expect them.
+	pub(crate) fn signals_of(pairs: &[(&str, i64)]) -> Signals {
+		pairs.iter().map(|(name, value)| (String::from(*name), *value)).collect()
+	}
+
 	#[test]
 	fn rounding_is_half_away_from_zero_and_refuses_nonsense() {
 		assert_eq!(scaled(52.352_000_05, 1e7), Some(523_520_001));

@@ -116,7 +116,7 @@ impl OemAdapter for Smartcar {
 #[cfg(test)]
 mod tests {
 	use super::*;
-	use crate::oem::tests::response;
+	use crate::oem::tests::{response, signals_of};
 
 	/// A batch answer in the shape of Smartcar's API reference.
 	const BATCH_ANSWER: &str = r#"{"responses":[
@@ -139,15 +139,12 @@ mod tests {
 	#[test]
 	fn a_batch_becomes_signals_in_record_units() {
 		let signals = Smartcar::read_data(&response(200, &[], BATCH_ANSWER)).expect("data");
-		let expected: Signals = [
+		let expected = signals_of(&[
 			("batteryPermille", 300),
 			("latE7", 374_292_000),
 			("lonE7", -1_221_381_000),
 			("odometerM", 104_320),
-		]
-		.into_iter()
-		.map(|(name, value)| (String::from(name), value))
-		.collect();
+		]);
 		assert_eq!(signals, expected);
 	}
 

@@ -143,7 +143,7 @@ impl OemAdapter for Tesla {
 #[cfg(test)]
 mod tests {
 	use super::*;
-	use crate::oem::tests::response;
+	use crate::oem::tests::{response, signals_of};
 
 	/// A `vehicle_data` answer in the shape of Tesla's Fleet API documentation (trimmed to the
 	/// fields the adapter reads and a few it ignores).
@@ -172,16 +172,13 @@ mod tests {
 	#[test]
 	fn vehicle_data_becomes_signals_in_record_units() {
 		let signals = Tesla::read_data(&response(200, &[], VEHICLE_DATA)).expect("data");
-		let expected: Signals = [
+		let expected = signals_of(&[
 			("batteryPermille", 810),
 			("chargingW", 7_000),
 			("latE7", 523_520_001),
 			("lonE7", -13_400_004),
 			("odometerM", 12_345_857),
-		]
-		.into_iter()
-		.map(|(name, value)| (String::from(name), value))
-		.collect();
+		]);
 		// 7671.36 miles × 1609.344 = 12,345,857.19 m; a parked car has no speed.
 		assert_eq!(signals, expected);
 	}
