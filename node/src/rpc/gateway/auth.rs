@@ -1,7 +1,7 @@
 //! The proof that the caller of a gateway method holds the account it reads as (see the
 //! [gateway's docs](super) for the payload).
 
-use codec::{Decode, Encode};
+use codec::{DecodeAll, Encode};
 use dimo_primitives::{
 	vehicle::{Stream, VehicleId},
 	BlockNumber, Signature,
@@ -29,9 +29,10 @@ pub fn auth_payload(
 }
 
 /// Whether `auth` is `auth.account`'s signature of the payload of `vehicle` and `stream` on the
-/// chain of `genesis`, raw or wrapped in `<Bytes>`.
+/// chain of `genesis`, raw or wrapped in `<Bytes>`. The signature must decode exactly: a valid
+/// one followed by anything else is refused.
 pub fn verify_auth(genesis: &[u8], vehicle: VehicleId, stream: Stream, auth: &StreamAuth) -> bool {
-	let Ok(signature) = Signature::decode(&mut &auth.signature[..]) else { return false };
+	let Ok(signature) = Signature::decode_all(&mut &auth.signature[..]) else { return false };
 	let payload = auth_payload(genesis, vehicle, stream, auth.expiry);
 	let wrapped = [&b"<Bytes>"[..], &payload, b"</Bytes>"].concat();
 	signature.verify(&payload[..], &auth.account) || signature.verify(&wrapped[..], &auth.account)

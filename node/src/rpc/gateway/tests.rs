@@ -39,8 +39,12 @@ fn auth_verifies_for_its_chain_vehicle_stream_and_expiry_only() {
 	let bob = sr25519::Pair::from_string("//Bob", None).expect("a dev key");
 	let impostor = StreamAuth { account: bob.public().into(), ..good.clone() };
 	assert!(!verify_auth(&GENESIS, 5, Stream::NonLocationData, &impostor));
-	let garbage = StreamAuth { signature: Bytes(vec![1, 2, 3]), ..good };
+	let garbage = StreamAuth { signature: Bytes(vec![1, 2, 3]), ..good.clone() };
 	assert!(!verify_auth(&GENESIS, 5, Stream::NonLocationData, &garbage));
+	// A valid signature with anything after it does not decode exactly.
+	let trailing =
+		StreamAuth { signature: Bytes([&good.signature[..], &[0u8; 1024][..]].concat()), ..good };
+	assert!(!verify_auth(&GENESIS, 5, Stream::NonLocationData, &trailing));
 	// What a browser extension signs: the payload wrapped in <Bytes>.
 	let payload = auth_payload(&GENESIS, 5, Stream::NonLocationData, 100);
 	let wrapped = [&b"<Bytes>"[..], &payload, b"</Bytes>"].concat();

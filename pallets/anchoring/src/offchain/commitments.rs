@@ -8,6 +8,9 @@
 //! not start after its vehicle's last committed one is left out (the OEM answered the same
 //! reading again), as is one dated past the chain's tolerance, which the chain would refuse
 //! with the whole commitment.
+//!
+//! One key, one log: a node that finds the chain's last commitment under its key missing from
+//! its log (another node uses the key) stops collecting, with an error line.
 
 use super::{local::read_persistent, records::MAX_SUBMISSIONS, StepResult, Stop, LOG_TARGET};
 use crate::{pallet::*, AnchorRecord, Commitment, CommittedRecord};
@@ -42,6 +45,7 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 		settings: &Settings,
 	) -> StepResult {
 		let index = CommitmentHeads::<T>::get(account).next_index;
+		Self::ensure_sole_committer(account, index)?;
 		let log_key = commitments::commitment_key(index);
 		if let Some(logged) = read_persistent::<LoggedCommitment>(&log_key) {
 			return Self::resubmit_commitment(key, logged);
@@ -73,6 +77,26 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 			stop.log();
 		}
 		Self::submit_commitment(key, &logged)
+	}
+
+	/// A stop if the chain holds this collector's latest commitment (index `next_index - 1`)
+	/// and this node's log does not, or logs another root: another node commits under the
+	/// same key (or this node lost its log), and two logs behind one head diverge, so the
+	/// proofs of one of them would lead nowhere. Nothing is collected until the operator
+	/// leaves the key on one node only.
+	fn ensure_sole_committer(account: &T::AccountId, next_index: u64) -> StepResult {
+		let Some(last) = next_index.checked_sub(1) else { return Ok(()) };
+		let Some(on_chain) = Commitments::<T>::get(account, last) else { return Ok(()) };
+		let logged = read_persistent::<LoggedCommitment>(&commitments::commitment_key(last));
+		match logged {
+			Some(logged) if logged.root() == on_chain.root => Ok(()),
+			logged => Err(Stop::error(format!(
+				"the chain holds commitment {last} of this node's collector key, which this \
+				 node's log {}: another node commits with the same key (or this node's offchain \
+				 storage was lost); collection stopped until the key is on one node only",
+				if logged.is_some() { "holds with another root" } else { "does not hold" }
+			))),
+		}
 	}
 
 	/// Submits again the commitment that an earlier run logged and the chain lacks.

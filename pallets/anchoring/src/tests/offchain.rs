@@ -941,3 +941,60 @@ fn in_commitment_mode_a_run_commits_its_readings_under_one_root_and_logs_them_fo
 		);
 	});
 }
+
+#[test]
+fn a_node_whose_log_lacks_the_chains_last_commitment_under_its_key_collects_nothing() {
+	use dimo_offchain::commitments::{commitment_key, LoggedCommitment};
+	offchain_test(|env| {
+		set_settings(Settings {
+			oem_hosts: vec!["fleet-api.example.com".into()],
+			commit: true,
+			..Settings::default()
+		});
+		let car = onboard(ALICE, COLLECTOR, StorageBackend::Local);
+		hold_credentials(car, TESLA, FRESH);
+		// Another node with the same key committed index 0; this node never logged it.
+		Anchoring::do_commit(crate::Commitment {
+			collector: UintAuthorityId(COLLECTOR),
+			index: 0,
+			root: dimo_primitives::commitment::H256::repeat_byte(7),
+			leaf_count: 1,
+			window_from: NOW_MS,
+			window_to: NOW_MS,
+		})
+		.expect("the chain takes the other node's commitment");
+
+		// No poll (an HTTP request would find no answer and fail the test), nothing logged,
+		// nothing submitted.
+		run_worker(1);
+		assert!(take_commitments(env).is_empty());
+		assert_eq!(local_get::<LoggedCommitment>(&commitment_key(1)), None);
+	});
+}
+
+#[test]
+fn a_node_whose_log_holds_another_root_for_the_chains_last_commitment_collects_nothing() {
+	use dimo_offchain::commitments::{commitment_key, LoggedCommitment};
+	offchain_test(|env| {
+		set_settings(Settings {
+			oem_hosts: vec!["fleet-api.example.com".into()],
+			commit: true,
+			..Settings::default()
+		});
+		let car = onboard(ALICE, COLLECTOR, StorageBackend::Local);
+		hold_credentials(car, TESLA, FRESH);
+		expect_tesla_data(env, car, ACCESS, TESLA_DATA);
+		run_worker(1);
+		let (mine, _) = take_commitments(env).pop().expect("this node's commitment 0");
+		// The other node's commitment 0 landed first.
+		let theirs = crate::Commitment {
+			root: dimo_primitives::commitment::H256::repeat_byte(7),
+			..mine.clone()
+		};
+		Anchoring::do_commit(theirs).expect("the chain takes the other node's commitment");
+
+		run_worker(1 + u64::from(POLL_EVERY));
+		assert!(take_commitments(env).is_empty());
+		assert_eq!(local_get::<LoggedCommitment>(&commitment_key(1)), None);
+	});
+}
