@@ -19,7 +19,7 @@ use dimo_offchain::{
 	seal::{SealKey, Sealed, SEAL_KEY_TYPE},
 	settings::{Settings, SETTINGS_KEY},
 };
-use dimo_primitives::vehicle::StorageBackend;
+use dimo_primitives::vehicle::{StorageBackend, VehicleId};
 use frame_support::traits::Hooks;
 use sp_core::offchain::{
 	testing::{self, OffchainState, PendingRequest, PoolState},
@@ -942,17 +942,23 @@ fn in_commitment_mode_a_run_commits_its_readings_under_one_root_and_logs_them_fo
 	});
 }
 
+/// Commitment mode, and one car of Alice's on `Local` whose credentials the node holds.
+fn one_car_in_commitment_mode() -> VehicleId {
+	set_settings(Settings {
+		oem_hosts: vec!["fleet-api.example.com".into()],
+		commit: true,
+		..Settings::default()
+	});
+	let car = onboard(ALICE, COLLECTOR, StorageBackend::Local);
+	hold_credentials(car, TESLA, FRESH);
+	car
+}
+
 #[test]
 fn a_node_whose_log_lacks_the_chains_last_commitment_under_its_key_collects_nothing() {
 	use dimo_offchain::commitments::{commitment_key, LoggedCommitment};
 	offchain_test(|env| {
-		set_settings(Settings {
-			oem_hosts: vec!["fleet-api.example.com".into()],
-			commit: true,
-			..Settings::default()
-		});
-		let car = onboard(ALICE, COLLECTOR, StorageBackend::Local);
-		hold_credentials(car, TESLA, FRESH);
+		one_car_in_commitment_mode();
 		// Another node with the same key committed index 0; this node never logged it.
 		Anchoring::do_commit(crate::Commitment {
 			collector: UintAuthorityId(COLLECTOR),
@@ -976,13 +982,7 @@ fn a_node_whose_log_lacks_the_chains_last_commitment_under_its_key_collects_noth
 fn a_node_whose_log_holds_another_root_for_the_chains_last_commitment_collects_nothing() {
 	use dimo_offchain::commitments::{commitment_key, LoggedCommitment};
 	offchain_test(|env| {
-		set_settings(Settings {
-			oem_hosts: vec!["fleet-api.example.com".into()],
-			commit: true,
-			..Settings::default()
-		});
-		let car = onboard(ALICE, COLLECTOR, StorageBackend::Local);
-		hold_credentials(car, TESLA, FRESH);
+		let car = one_car_in_commitment_mode();
 		expect_tesla_data(env, car, ACCESS, TESLA_DATA);
 		run_worker(1);
 		let (mine, _) = take_commitments(env).pop().expect("this node's commitment 0");
