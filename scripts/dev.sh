@@ -5,7 +5,8 @@
 #   - the dev IPFS node (js-ipfs, kubo RPC API) on http://127.0.0.1:5001;
 #   - the dev Arweave gateway (arlocal) on http://127.0.0.1:1984, mining a block every 20 s;
 #   - dimo-node --dev: one validator (Alice) producing a block every 6 s, JSON-RPC on
-#     ws://127.0.0.1:9944, and the collector (//Ferdie's `dcol` key), whose HTTPS client trusts
+#     ws://127.0.0.1:9944 (browser pages only from localhost and Polkadot.js Apps: --dev alone
+#     would allow every origin), and the collector (//Ferdie's `dcol` key), whose HTTPS client trusts
 #     the system's CAs plus this run's test CA (SSL_CERT_FILE);
 #   - demo vehicles of Alice (a car of each OEM API on IPFS, a Tesla on Local, one on Arweave),
 #     consented to the collector, their
@@ -46,7 +47,11 @@ pids+=($!)
 
 say "starting the dev chain; connect Polkadot.js Apps to ws://127.0.0.1:9944"
 say "  https://polkadot.js.org/apps/?rpc=ws%3A%2F%2F127.0.0.1%3A9944   (Ctrl-C stops everything)"
-SSL_CERT_FILE="$run/trust.pem" "$DIMO_NODE" --dev --no-mdns --collector-ipfs-api http://127.0.0.1:5001 \
+# Substrate's default --rpc-cors, which --dev turns off: the collector holds OEM grants, and a page
+# from any other origin must not reach its unsafe methods (docs/operators.md, "Browser origins").
+SSL_CERT_FILE="$run/trust.pem" "$DIMO_NODE" --dev --no-mdns \
+	--rpc-cors "http://localhost:*,http://127.0.0.1:*,https://localhost:*,https://127.0.0.1:*,https://polkadot.js.org" \
+	--collector-ipfs-api http://127.0.0.1:5001 \
 	--collector-oem-host localhost:7443 --collector-arweave-api http://127.0.0.1:1984 \
 	--collector-arweave-confirmations 1 "$@" &
 node_pid=$!

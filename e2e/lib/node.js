@@ -40,10 +40,11 @@ process.on('exit', () => {
 /**
  * Starts `dimo-node --dev` (or `--chain <chain> --<validator>`, a full node if `validator` is null) with `--tmp` (or `--base-path basePath`,
  * which outlives the process: a restart finds its chain, keystore and offchain storage) and waits
- * until its JSON-RPC answers. `env` adds to the node's environment.
+ * until its JSON-RPC answers. `env` adds to the node's environment. `rpcCors` is `--rpc-cors`
+ * (`all` unless a test checks browser origins).
  * Returns { api, rpcUrl, p2pPort, prometheusUrl, logFile, child, stop }.
  */
-export async function startNode({ chain = 'dev', validator = 'alice', extraArgs = [], readyTimeoutMs = 180_000, basePath = null, env = {} } = {}) {
+export async function startNode({ chain = 'dev', validator = 'alice', extraArgs = [], readyTimeoutMs = 180_000, basePath = null, env = {}, rpcCors = 'all' } = {}) {
   const [rpcPort, p2pPort, prometheusPort] = [await freePort(), await freePort(), await freePort()];
   const dir = mkdtempSync(join(tmpdir(), 'dimo-e2e-'));
   const logFile = join(dir, 'node.log');
@@ -58,7 +59,7 @@ export async function startNode({ chain = 'dev', validator = 'alice', extraArgs 
     '--listen-addr', `/ip4/127.0.0.1/tcp/${p2pPort}`,
     '--prometheus-port', String(prometheusPort),
     '--no-mdns', '--no-telemetry',
-    '--rpc-cors', 'all',
+    '--rpc-cors', rpcCors,
     ...extraArgs,
   ];
   const child = spawn(nodeBinary(), args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
