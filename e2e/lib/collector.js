@@ -195,3 +195,55 @@ export async function startArlocal({ port } = {}) {
     }),
   };
 }
+
+/**
+ * A gateway in front of `upstream` (arlocal) on 127.0.0.1:`port`, for the collector to post to.
+ * Honest, it passes every request on. Lying (`lie(true)`), it does what a hostile or broken
+ * gateway could: takes the transactions posted (`POST /tx`: 200, kept in `swallowed`, never
+ * passed on), reports every transaction mined with 100 confirmations, and serves other bytes
+ * as any transaction's data. Returns { url, swallowed, lie(on), stop() }.
+ */
+export async function startLyingGateway({ port, upstream }) {
+  const { createServer } = await import('node:http');
+  const swallowed = new Set();
+  let lying = false;
+  const forged = Buffer.from('not the envelope that was posted').toString('base64url');
+  const server = createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (chunk) => chunks.push(chunk));
+    req.on('end', async () => {
+      const body = Buffer.concat(chunks);
+      const send = (status, text, type = 'text/plain') => {
+        res.writeHead(status, { 'content-type': type });
+        res.end(text);
+      };
+      if (lying && req.method === 'POST' && req.url === '/tx') {
+        swallowed.add(JSON.parse(body.toString()).id);
+        return send(200, 'OK');
+      }
+      if (lying && /^\/tx\/[A-Za-z0-9_-]{43}\/status$/.test(req.url)) {
+        return send(200, JSON.stringify({ block_height: 1_000_000, block_indep_hash: 'forged', number_of_confirmations: 100 }), 'application/json');
+      }
+      if (lying && /^\/tx\/[A-Za-z0-9_-]{43}\/data$/.test(req.url)) return send(200, forged);
+      try {
+        const answer = await fetch(`${upstream}${req.url}`, {
+          method: req.method,
+          headers: { 'content-type': req.headers['content-type'] ?? 'application/octet-stream' },
+          body: req.method === 'GET' || req.method === 'HEAD' ? undefined : body,
+          signal: AbortSignal.timeout(20_000),
+        });
+        res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'text/plain' });
+        res.end(Buffer.from(await answer.arrayBuffer()));
+      } catch (error) {
+        send(502, String(error));
+      }
+    });
+  });
+  await new Promise((resolve, reject) => { server.once('error', reject); server.listen(port, '127.0.0.1', resolve); });
+  return {
+    url: `http://127.0.0.1:${port}`,
+    swallowed,
+    lie: (on) => { lying = on; },
+    stop: () => new Promise((resolve) => { server.closeAllConnections?.(); server.close(() => resolve()); }),
+  };
+}

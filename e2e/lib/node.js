@@ -118,6 +118,17 @@ async function rpcAnswers(port) {
   }
 }
 
+/** Resolves with the first match of `pattern` in the node's log, polling the file until `timeoutMs`. */
+export async function waitForLog(logFile, pattern, timeoutMs = 120_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const found = readFileSync(logFile, 'utf8').match(pattern);
+    if (found) return found;
+    if (Date.now() > deadline) throw new Error(`no ${pattern} in the node log within ${timeoutMs} ms:\n${tail(logFile)}`);
+    await sleep(500);
+  }
+}
+
 export function sleep(ms) {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -10,7 +10,9 @@
 // the waiting readings are posted, and anchored only once mined and confirmed (arlocal's mine
 // route; the node asks for one confirmation here), oldest first, each with its transaction id. Then: the data under each anchored id re-hashes to the
 // anchored CID, its tags name DIMO, the vehicle and the window, the owner reads the reading it
-// seals through the collector's gateway; and the wallet's private key appears in no chain state,
+// seals through the collector's gateway; a gateway that swallows the transactions and says
+// "mined" (a proxy in front of arlocal) is found out by the collector and nothing it swallowed
+// is anchored; and the wallet's private key appears in no chain state,
 // block, event, node log, or (unsealed) in the node's offchain storage.
 
 import { before, after, describe, test } from 'node:test';
@@ -23,7 +25,7 @@ import { blake2AsHex, sha256AsU8a } from '@polkadot/util-crypto';
 import { hexToU8a, stringToHex, stringToU8a, u8aEq, u8aToHex } from '@polkadot/util';
 import { freePort, rpcCall, sendOk, startNode, waitForBlock } from '../lib/node.js';
 import { DIMO, fresh, keyring, onboard, until, waitForAnchors } from '../lib/chain.js';
-import { genCerts, startArlocal, startSimulator, trustBundle } from '../lib/collector.js';
+import { genCerts, startArlocal, startLyingGateway, startSimulator, trustBundle } from '../lib/collector.js';
 import { envelopeHeader, streamAuth } from '../lib/streams.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -34,7 +36,8 @@ const ADDRESS = '6NiiVhpQgSOcOYkfgdkViM-MESt5NCPMFmvR-IdvuiM';
 
 let sim;
 let gateway; // arlocal, once started
-let gatewayPort;
+let gatewayPort; // the node's --collector-arweave-api: a gateway in front of arlocal, once started
+let front; // that gateway, honest until a test makes it lie
 let node;
 let alice;
 let ferdie;
@@ -82,6 +85,7 @@ before(async () => {
 after(async () => {
   await node?.stop();
   sim?.stop();
+  await front?.stop();
   await gateway?.stop();
 });
 
@@ -107,7 +111,8 @@ describe('Arweave storage', () => {
 
     // Up, the wallet unfunded: arlocal refuses the transaction.
     const mark = log().length;
-    gateway = await startArlocal({ port: gatewayPort });
+    gateway = await startArlocal();
+    front = await startLyingGateway({ port: gatewayPort, upstream: gateway.url });
     await logShows(new RegExp(`vehicle ${vehicle.id}: reading of \\d+ not stored on Arweave yet: .*refused it: 4\\d\\d`), mark);
     assert.deepEqual(await rpc('dimo_anchors', vehicle.id, null, 100), []);
     const outbox = await rpc('offchain_localStorageGet', 'PERSISTENT', stringToHex('dimo/collector/arweave-outbox'));
@@ -181,6 +186,24 @@ describe('Arweave storage', () => {
       assert.ok(readings.some((r) => r.envelopeCid === anchor.cid), `the gateway serves the reading sealed in ${anchor.cid}`);
     }
     assert.doesNotMatch(log(), /panicked/);
+  });
+
+  test('a gateway that says "mined" for what it does not serve is logged, and nothing it swallowed is anchored', async () => {
+    const mark = log().length;
+    front.lie(true);
+    try {
+      const [, swallowed] = await logShows(new RegExp(`vehicle ${vehicle.id}: reading of \\d+ posted to Arweave as ([A-Za-z0-9_-]{43})`), mark);
+      assert.ok(front.swallowed.has(swallowed), 'the lying gateway took the transaction');
+      await logShows(new RegExp(`vehicle ${vehicle.id}: the gateway reports transaction ${swallowed} mined, but the data http://127\\.0\\.0\\.1:${gatewayPort} serves for it is not the envelope posted .*; it is not anchored`), mark);
+      // The worker anchors what the uploader marked mined within a block: give it two.
+      const best = (await api().rpc.chain.getHeader()).number.toNumber();
+      await waitForBlock(api(), best + 2);
+      const anchors = await rpc('dimo_anchors', vehicle.id, null, 1000);
+      assert.ok(anchors.every((a) => !front.swallowed.has(a.arweaveTx)), 'no swallowed transaction is anchored');
+      assert.equal((await gateway.get(`tx/${swallowed}/status`)).status, 404, 'Arweave (arlocal) never saw it');
+    } finally {
+      front.lie(false);
+    }
   });
 
   test('the wallet appears in no chain state, block, event or log, nor unsealed in offchain storage', async () => {

@@ -4,7 +4,9 @@
 //
 // The collector checks an owner's grant with the carmaker's API (collector_attestOwnership) and
 // signs the documented payload; the owner registers with the attestation; a squatter's earlier
-// registration is reclaimed by the attested owner, with the squatter's deposit; a forged, an
+// registration is reclaimed by the attested owner, with the squatter's deposit; a seller whose
+// carmaker account still lists a sold car only opens a claim, which the buyer answers with a
+// fresher attestation, and which the committee settles otherwise; a forged, an
 // expired, a foreign (another owner's) and an unregistered collector's attestation are refused;
 // the OEM refusing the token or not listing the car makes the node refuse to attest, and the
 // token appears nowhere.
@@ -150,6 +152,51 @@ describe('ownership attestations', () => {
     assert.deepEqual((await rpc('dimo_consents', vehicle)).collectors, [], 'the squatter\'s consents are gone');
     assert.equal(await heldDeposit(squatter.address), 0n, 'the squatter lost the deposit');
     assert.equal(await heldDeposit(owner.address), deposit, 'the owner holds it, released when the car is retired');
+  });
+
+  test('a seller whose carmaker account still lists the sold car cannot take it from the buyer who answers; the committee settles what is left', async () => {
+    const [seller, buyer] = [await funded(), await funded()];
+    const car = fleet.filter((v) => v.oem === 'tesla')[1].id;
+    const sellersToken = (await grant('tesla', car)).access_token;
+    tokens.push(sellersToken);
+    const registered = await sendOk(api(), api().tx.vehicles.register(1, blake2AsHex(car), asArg(await attest(1, sellersToken, car, seller.address))), seller);
+    const vehicle = registeredVehicle(api(), registered);
+    await sendOk(api(), api().tx.vehicles.transfer(vehicle, buyer.address), seller);
+    await sendOk(api(), api().tx.vehicles.acceptTransfer(vehicle), buyer);
+
+    // After the sale the carmaker still lists the car for the seller's grant: a fresh
+    // attestation, and a reclaim that only opens a claim.
+    const claim = async () => {
+      const events = await sendOk(api(), api().tx.vehicles.reclaim(vehicle, asArg(await attest(1, sellersToken, car, seller.address))), seller);
+      return events.find(({ event }) => api().events.vehicles.ReclaimOpened.is(event))?.event.data;
+    };
+    const opened = await claim();
+    assert.ok(opened, 'the reclaim opened a claim');
+    assert.equal(opened.owner.toString(), buyer.address);
+    assert.equal((await rpc('dimo_vehicle', vehicle)).owner, buyer.address, 'the buyer still owns it');
+    assert.equal(await sendFailing(api(), api().tx.vehicles.transfer(vehicle, seller.address), buyer), 'vehicles.ReclaimOpen');
+
+    // The buyer controls the car too: its own, fresher, attestation answers the claim.
+    const buyersToken = (await grant('tesla', car)).access_token;
+    tokens.push(buyersToken);
+    const buyersFree = (await api().query.system.account(buyer.address)).data.free.toBigInt();
+    const answered = await sendOk(api(), api().tx.vehicles.answerReclaim(vehicle, asArg(await attest(1, buyersToken, car, buyer.address))), buyer);
+    const rejected = answered.find(({ event }) => api().events.vehicles.ReclaimRejected.is(event))?.event.data;
+    assert.ok(rejected, 'the claim was rejected');
+    assert.equal(rejected.claimant.toString(), seller.address);
+    const deposit = api().consts.vehicles.vehicleDeposit.toBigInt();
+    assert.equal(rejected.deposit.toBigInt(), deposit);
+    const fee = buyersFree + deposit - (await api().query.system.account(buyer.address)).data.free.toBigInt();
+    assert.ok(fee >= 0n && fee < DIMO / 10n, `the buyer got the claim's deposit (less its fee: ${fee})`);
+    assert.equal((await rpc('dimo_vehicle', vehicle)).owner, buyer.address);
+
+    // The seller claims again; the committee (sudo on the dev chain stands for it) settles for
+    // the seller: the vehicle moves, the claim's deposit comes back.
+    await claim();
+    const settled = await sendOk(api(), api().tx.sudo.sudo(api().tx.vehicles.settleReclaim(vehicle, true)), alice);
+    assert.ok(settled.some(({ event }) => api().events.vehicles.Reclaimed.is(event)), 'the vehicle was reclaimed');
+    assert.equal((await rpc('dimo_vehicle', vehicle)).owner, seller.address);
+    assert.equal(await heldDeposit(seller.address), deposit, 'the seller holds the vehicle\'s deposit only: the claim\'s came back');
   });
 
   test('a forged, an expired and an unregistered collector\'s attestation are refused', async () => {

@@ -8,7 +8,8 @@
 // within one poll; a stranger, a forged signature, an expired or foreign-chain auth, a stream
 // without a view and an uncollected vehicle are refused with their codes; a revoke, an expiry
 // and a transfer each close a live subscription within one block, with the reason; the new
-// owner reads its own time only; what IPFS holds is envelopes with no signal in clear that open
+// owner reads its own time only; an auth's expiry, a subscriber that stops reading, and a
+// retirement each end a subscription with a notice that reaches the subscriber; what IPFS holds is envelopes with no signal in clear that open
 // only with the vehicle's content key, and a revoke moves new envelopes to a new key id.
 
 import { before, after, describe, test } from 'node:test';
@@ -18,7 +19,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { blake2AsHex } from '@polkadot/util-crypto';
 import { u8aToHex } from '@polkadot/util';
-import { startNode, rpcCall, sendOk, sendAndWaitInBlock } from '../lib/node.js';
+import WebSocket from 'ws';
+import { startNode, rpcCall, sendOk, sendAndWaitInBlock, waitForLog } from '../lib/node.js';
 import { DIMO, fresh, keyring, onboard as onboardVehicle } from '../lib/chain.js';
 import { genCerts, startIpfs, startSimulator, trustBundle } from '../lib/collector.js';
 import { contentKey, envelopeHeader, openEnvelope, sealKeyFromKeystore, streamAuth, subscribeStream } from '../lib/streams.js';
@@ -65,7 +67,9 @@ before(async () => {
     chain: 'dev',
     basePath,
     env: { SSL_CERT_FILE: trustBundle([join(trusted, 'ca.pem')]) },
-    extraArgs: ['--collector-ipfs-api', ipfs.apiUrl, '--collector-oem-host', `localhost:${sim.port}`],
+    // The gateway's debug lines say when a subscription closes (the slow consumer's test waits
+    // for it).
+    extraArgs: ['--collector-ipfs-api', ipfs.apiUrl, '--collector-oem-host', `localhost:${sim.port}`, '-l', 'dimo::gateway=debug'],
   });
   api = node.api;
   genesis = api.genesisHash.toU8a();
@@ -236,5 +240,63 @@ describe('live data access through the collector gateway', () => {
     assert.ok(readable.length >= 1);
     for (const reading of readable) assert.ok(!before.includes(reading.number), `reading ${reading.number} was the previous owner's`);
     await mine.unsubscribe();
+  });
+
+  test('an auth that expires closes a live subscription within one block (authExpired)', async () => {
+    const id = cars.other.id;
+    const expiry = (await best()) + 2;
+    const sub = await subscribeStream(api, id, 'nonLocationData', auth(people.otherOwner, id, 'nonLocationData', expiry));
+    const closed = await sub.closed(60_000);
+    assert.equal(closed.reason, 'authExpired');
+    assert.ok(closed.block > expiry && closed.block <= expiry + 2, `closed at ${closed.block}, the auth ran to ${expiry}`);
+  });
+
+  test('a subscriber that stops reading is told slowConsumer when it reads again', async () => {
+    const id = cars.other.id;
+    // A connection of its own, read (or not) by hand: what a stalled app looks like.
+    const socket = new WebSocket(node.rpcUrl);
+    await new Promise((resolve, reject) => { socket.once('open', resolve); socket.once('error', reject); });
+    const messages = [];
+    socket.on('message', (data) => messages.push(JSON.parse(data.toString())));
+    const arrived = async (predicate, what, timeoutMs = 60_000) => {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const found = messages.find(predicate);
+        if (found) return found;
+        if (Date.now() > deadline) throw new Error(`no ${what} within ${timeoutMs} ms (${messages.length} messages)`);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    };
+    socket.send(JSON.stringify({ id: 1, jsonrpc: '2.0', method: 'dimo_subscribeStream', params: [id, 'nonLocationData', auth(people.otherOwner, id, 'nonLocationData')] }));
+    const subscription = (await arrived((m) => m.id === 1, 'subscription id')).result;
+    assert.ok(subscription, 'subscribed');
+    try {
+      // Stop reading, and fill the connection's buffer with answers it does not read (the
+      // runtime's metadata, ~100 kB each: the socket's kernel buffers first, then jsonrpsee's
+      // 64 messages), so that the next reading finds no room.
+      socket.pause();
+      const asked = 200;
+      for (let i = 0; i < asked; i += 1) socket.send(JSON.stringify({ id: 100 + i, jsonrpc: '2.0', method: 'state_getMetadata', params: [] }));
+      await waitForLog(node.logFile, new RegExp(`vehicle ${id}: a nonLocationData subscription closed: SlowConsumer`), 180_000);
+      // Slow, not gone: it reads again a few seconds later (a node that gave up on the notice
+      // after a second, as it once did, leaves it without one).
+      await new Promise((resolve) => setTimeout(resolve, 3_000));
+      socket.resume();
+      const notice = await arrived((m) => m.params?.subscription === subscription && m.params.result?.closed, 'closing notice');
+      assert.equal(notice.params.result.closed.reason, 'slowConsumer');
+      await arrived((m) => m.id === 100 + asked - 1, 'the last metadata answer');
+    } finally {
+      socket.close();
+    }
+  });
+
+  test('retiring a vehicle closes its live subscriptions within one block (retired)', async () => {
+    const id = cars.other.id;
+    const sub = await subscribeStream(api, id, 'nonLocationData', auth(people.otherOwner, id, 'nonLocationData'));
+    const { blockHash } = await sendAndWaitInBlock(api.tx.vehicles.retire(id), people.otherOwner);
+    const retiredAt = await blockOf(blockHash);
+    const closed = await sub.closed();
+    assert.equal(closed.reason, 'retired');
+    assert.ok(closed.block >= retiredAt && closed.block <= retiredAt + 1, `closed at ${closed.block}, retired at ${retiredAt}`);
   });
 });

@@ -96,6 +96,14 @@ pub struct Cli {
 	)]
 	pub collector_arweave_confirmations: u64,
 
+	/// Another Arweave gateway (repeat for each) that must also serve a reading's transaction,
+	/// with the data posted, and count its confirmations before the collector anchors it. The
+	/// collector always fetches the data back from `--collector-arweave-api` and compares its
+	/// hash; a second gateway, run by someone else, also catches one that keeps the data to
+	/// itself and says "mined".
+	#[arg(long, value_name = "URL", value_parser = dimo_collector::arweave_uploader::parse_gateway)]
+	pub collector_arweave_check_api: Vec<String>,
+
 	/// An OEM host (`name` or `name:port`) to which this node's collector may send owners'
 	/// tokens; repeat for each. A source that governance registered on a host not listed here
 	/// is never contacted (logged). None listed: the collector polls no OEM. A node with a host

@@ -208,6 +208,7 @@ pub fn run() -> sc_cli::Result<()> {
 				ipfs_api,
 				arweave_api: cli.collector_arweave_api.clone(),
 				arweave_confirmations: cli.collector_arweave_confirmations,
+				arweave_check_apis: cli.collector_arweave_check_api.clone(),
 				settings: dimo_offchain::settings::Settings {
 					oem_hosts: cli.collector_oem_hosts.clone(),
 					max_answer_bytes: cli.collector_max_answer_bytes,

@@ -235,6 +235,7 @@ pub fn new_full<
 				keystore_container.keystore(),
 				collector.arweave_api.clone(),
 				collector.arweave_confirmations,
+				collector.arweave_check_apis.clone(),
 			)
 			.map_err(|e| ServiceError::Other(format!("the Arweave uploader: {e}")))?;
 			task_manager.spawn_handle().spawn(

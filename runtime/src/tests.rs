@@ -491,6 +491,10 @@ mod governance {
 					},
 				}),
 				RuntimeCall::Anchoring(pallet_anchoring::Call::remove_oem_source { oem: 1 }),
+				RuntimeCall::Vehicles(pallet_vehicles::Call::settle_reclaim {
+					vehicle: 0,
+					claimant_wins: true,
+				}),
 				RuntimeCall::DataAccess(pallet_data_access::Call::add_data_consumer {
 					consumer: bob().into(),
 				}),

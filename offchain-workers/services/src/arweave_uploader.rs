@@ -12,8 +12,12 @@
 //! Every [`ROUND_EVERY`], a round:
 //! 1. asks the gateway (`--collector-arweave-api`) the status of each posted transaction
 //!    (`GET /tx/{id}/status`): mined with `--collector-arweave-confirmations` (default 10), the
-//!    upload is ready to anchor (a recent Arweave block can still be orphaned); unknown long
-//!    after it was posted ([`outbox::REPOST_AFTER_MS`]), it is queued again;
+//!    upload is ready to anchor (a recent Arweave block can still be orphaned) once the
+//!    uploader has seen for itself that Arweave holds it ([`Uploader::verify_stored`]: the
+//!    data comes back and hashes to the anchored CID, from the gateway and from every
+//!    `--collector-arweave-check-api`, which must also count the confirmations); a gateway
+//!    that says "mined" for what it does not serve is logged and nothing is anchored; unknown
+//!    long after it was posted ([`outbox::REPOST_AFTER_MS`]), it is queued again;
 //! 2. posts the queued ones: a fresh anchor (`GET /tx_anchor`) and price (`GET /price/{bytes}`),
 //!    a format-2 transaction with the upload's tags, signed, `POST /tx`. A refusal (no balance,
 //!    a bad anchor) or a gateway that does not answer leaves the upload queued, logged with
@@ -32,6 +36,7 @@ use dimo_offchain::{
 		wallet::Wallet,
 		Transaction, WALLET_KEY,
 	},
+	cid::Cid,
 	oem::Request,
 	seal::Sealed,
 };
@@ -90,6 +95,9 @@ pub struct Uploader<S> {
 	gateway: Option<String>,
 	/// The confirmations a mined transaction needs before it is anchored.
 	confirmations: u64,
+	/// Other gateways (`--collector-arweave-check-api`) that must also serve a transaction's
+	/// data and count its confirmations before it is anchored.
+	checks: Vec<String>,
 	https: HttpsClient,
 	/// Rounds run so far.
 	rounds: u64,
@@ -103,18 +111,20 @@ fn now_ms() -> u64 {
 
 impl<S: OffchainStorage + 'static> Uploader<S> {
 	/// An uploader posting to `gateway` what `storage`'s outbox holds, with the wallet sealed
-	/// under `keystore`'s sealing key.
+	/// under `keystore`'s sealing key, and checking with `checks` too what it anchors.
 	pub fn new(
 		storage: S,
 		keystore: KeystorePtr,
 		gateway: Option<String>,
 		confirmations: u64,
+		checks: Vec<String>,
 	) -> Result<Self, std::io::Error> {
 		Ok(Self {
 			storage,
 			keystore,
 			gateway,
 			confirmations,
+			checks,
 			https: https_client()?,
 			rounds: 0,
 			last_warning: Default::default(),
@@ -213,6 +223,17 @@ impl<S: OffchainStorage + 'static> Uploader<S> {
 			if updated == *seen {
 				continue;
 			}
+			if matches!(updated.state, UploadState::Mined { .. }) {
+				if let Err(why) = self.verify_stored(gateway, seen, &id).await {
+					self.warn(format!(
+						"vehicle {}: the gateway reports transaction {} mined, but {why}; \
+						 it is not anchored",
+						seen.vehicle,
+						b64url(&id)
+					));
+					continue;
+				}
+			}
 			match updated.state {
 				UploadState::Mined { .. } => log::info!(
 					target: LOG_TARGET,
@@ -231,6 +252,54 @@ impl<S: OffchainStorage + 'static> Uploader<S> {
 			changes.push(Change { seen: seen.clone(), updated });
 		}
 		changes
+	}
+
+	/// Checks that Arweave holds `upload` as transaction `id` before it is anchored: the
+	/// posting gateway and each `--collector-arweave-check-api` serve the transaction's data
+	/// (`GET /tx/{id}/data`, base64url) and it hashes to the upload's CID, and each check
+	/// gateway also reports it mined with the confirmations asked for. The posting gateway's
+	/// "mined" alone is not believed: a gateway that dropped the transaction, or never passed
+	/// it on, cannot serve data hashing to the CID; and one that keeps the data to itself
+	/// cannot make another gateway count confirmations. `Err` says what did not hold.
+	async fn verify_stored(
+		&self,
+		gateway: &str,
+		upload: &Upload,
+		id: &[u8; 32],
+	) -> Result<(), String> {
+		let tx = b64url(id);
+		for check in &self.checks {
+			let request = get(format!("{check}/tx/{tx}/status"));
+			let status = fetch(&self.https, request, MAX_ANSWER_BYTES, GATEWAY_TIMEOUT)
+				.await
+				.ok()
+				.and_then(|answer| GatewayStatus::from_answer(answer.status, &answer.body));
+			match status {
+				Some(GatewayStatus::Mined { confirmations })
+					if confirmations >= self.confirmations => {},
+				other => return Err(format!("{check} reports it {other:?}")),
+			}
+		}
+		// Base64url: 4 characters per 3 bytes, and room for a newline or two.
+		let most = (upload.size as usize).saturating_mul(4) / 3 + 16;
+		for source in core::iter::once(gateway).chain(self.checks.iter().map(String::as_str)) {
+			let request = get(format!("{source}/tx/{tx}/data"));
+			let answer = fetch(&self.https, request, most, GATEWAY_TIMEOUT)
+				.await
+				.map_err(|why| format!("{source} does not serve its data: {why}"))?;
+			if answer.status != 200 {
+				return Err(format!("{source} does not serve its data (status {})", answer.status));
+			}
+			let data = b64url_decode(String::from_utf8_lossy(&answer.body).trim())
+				.ok_or_else(|| format!("{source} serves data that is not base64url"))?;
+			if Cid::of_raw(&data).as_bytes()[..] != upload.cid[..] {
+				return Err(format!(
+					"the data {source} serves for it is not the envelope posted ({} bytes, another hash)",
+					data.len()
+				));
+			}
+		}
+		Ok(())
 	}
 
 	/// The wallet that `collector_setArweaveWallet` sealed, opened.

@@ -21,6 +21,9 @@ pub struct CollectorOptions {
 	pub arweave_api: Option<String>,
 	/// The confirmations a reading's Arweave transaction needs before it is anchored.
 	pub arweave_confirmations: u64,
+	/// Other Arweave gateways that must also serve a reading's transaction, and count its
+	/// confirmations, before it is anchored.
+	pub arweave_check_apis: Vec<String>,
 	/// The operator's settings.
 	pub settings: Settings,
 }
@@ -131,6 +134,7 @@ mod tests {
 			ipfs_api: "http://127.0.0.1:5001".into(),
 			arweave_api: None,
 			arweave_confirmations: 10,
+			arweave_check_apis: Vec::new(),
 			settings: Settings {
 				oem_hosts: vec!["a.example.com".into()],
 				max_answer_bytes: 7,

@@ -4,7 +4,7 @@
 use super::*;
 use crate::Pallet as Vehicles;
 use frame_benchmarking::v2::*;
-use frame_support::traits::{fungible::Mutate, Get};
+use frame_support::traits::{fungible::Mutate, EnsureOrigin, Get};
 use frame_system::{pallet_prelude::BlockNumberFor, RawOrigin};
 use sp_core::H256;
 use sp_runtime::{
@@ -52,6 +52,37 @@ fn attestation_for<T: Config>(
 	Ok(OwnershipAttestation { collector, expires_at, signature })
 }
 
+/// A vehicle that its owner accepted from a seller, its consent list full, the owner holding as
+/// many vehicles as it may, and a claimant holding all but one it may, with an attestation:
+/// the worst case of a reclaim that waits for the owner's answer. Returns (owner, claimant,
+/// vehicle, the claimant's attestation).
+#[allow(clippy::type_complexity)]
+fn bought_and_claimable<T: Config>(
+) -> Result<(T::AccountId, T::AccountId, VehicleId, AttestationOf<T>), BenchmarkError> {
+	let seller = funded::<T>("seller", 0);
+	let vehicle = Vehicles::<T>::register_for_benchmark(&seller);
+	let owner = funded::<T>("owner", 0);
+	register_many::<T>(&owner, T::MaxVehiclesPerOwner::get().saturating_sub(1));
+	Vehicles::<T>::do_offer_transfer(&seller, vehicle, owner.clone())
+		.map_err(|_| BenchmarkError::Stop("the seller offers"))?;
+	Vehicles::<T>::do_accept_transfer(owner.clone(), vehicle)
+		.map_err(|_| BenchmarkError::Stop("the owner accepts"))?;
+	fill_consents::<T>(&owner, vehicle, T::MaxCollectorsPerVehicle::get());
+	let claimant = funded::<T>("claimant", 0);
+	register_many::<T>(&claimant, T::MaxVehiclesPerOwner::get().saturating_sub(1));
+	let record = crate::Vehicles::<T>::get(vehicle).ok_or(BenchmarkError::Weightless)?;
+	let attestation = attestation_for::<T>(record.oem, &record.oem_ref_hash, &claimant)?;
+	Ok((owner, claimant, vehicle, attestation))
+}
+
+/// [`bought_and_claimable`], with the claim made.
+fn claimed<T: Config>() -> Result<(T::AccountId, T::AccountId, VehicleId), BenchmarkError> {
+	let (owner, claimant, vehicle, attestation) = bought_and_claimable::<T>()?;
+	Vehicles::<T>::do_reclaim(claimant.clone(), vehicle, attestation)
+		.map_err(|_| BenchmarkError::Stop("the claimant reclaims"))?;
+	Ok((owner, claimant, vehicle))
+}
+
 fn lookup_of<T: Config>(who: &T::AccountId) -> AccountIdLookupOf<T> {
 	T::Lookup::unlookup(who.clone())
 }
@@ -97,6 +128,74 @@ mod benchmarks {
 			Some(claimant)
 		);
 		assert!(CollectorConsents::<T>::get(vehicle).is_empty());
+		Ok(())
+	}
+
+	// A reclaim of a vehicle its owner accepted: the claim opens, the deposit is held.
+	#[benchmark]
+	fn open_reclaim() -> Result<(), BenchmarkError> {
+		let (owner, claimant, vehicle, attestation) = bought_and_claimable::<T>()?;
+
+		#[block]
+		{
+			Vehicles::<T>::reclaim(
+				RawOrigin::Signed(claimant.clone()).into(),
+				vehicle,
+				attestation,
+			)?;
+		}
+
+		assert_eq!(ReclaimClaims::<T>::get(vehicle).map(|claim| claim.claimant), Some(claimant));
+		assert_eq!(Vehicles::<T>::owner_of(vehicle), Some(owner));
+		Ok(())
+	}
+
+	// A fresher answer: the attestation checked, the deposit moved to the owner.
+	#[benchmark]
+	fn answer_reclaim() -> Result<(), BenchmarkError> {
+		let (owner, _, vehicle) = claimed::<T>()?;
+		let now = frame_system::Pallet::<T>::block_number();
+		frame_system::Pallet::<T>::set_block_number(now.saturating_add(1u32.into()));
+		let record = crate::Vehicles::<T>::get(vehicle).ok_or(BenchmarkError::Weightless)?;
+		let answer = attestation_for::<T>(record.oem, &record.oem_ref_hash, &owner)?;
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(owner.clone()), vehicle, answer);
+
+		assert!(!ReclaimClaims::<T>::contains_key(vehicle));
+		assert_eq!(Vehicles::<T>::owner_of(vehicle), Some(owner));
+		Ok(())
+	}
+
+	// Unanswered: the vehicle moves with a full consent list to a claimant with all but one
+	// vehicle it may own.
+	#[benchmark]
+	fn complete_reclaim() -> Result<(), BenchmarkError> {
+		let (_, claimant, vehicle) = claimed::<T>()?;
+		let answer_by = ReclaimClaims::<T>::get(vehicle)
+			.map(|claim| claim.answer_by)
+			.ok_or(BenchmarkError::Weightless)?;
+		frame_system::Pallet::<T>::set_block_number(answer_by.saturating_add(1u32.into()));
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(claimant.clone()), vehicle);
+
+		assert_eq!(Vehicles::<T>::owner_of(vehicle), Some(claimant));
+		assert!(CollectorConsents::<T>::get(vehicle).is_empty());
+		Ok(())
+	}
+
+	// For the claimant: the costlier way.
+	#[benchmark]
+	fn settle_reclaim() -> Result<(), BenchmarkError> {
+		let (_, claimant, vehicle) = claimed::<T>()?;
+		let origin =
+			T::DisputeOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, vehicle, true);
+
+		assert_eq!(Vehicles::<T>::owner_of(vehicle), Some(claimant));
 		Ok(())
 	}
 

@@ -104,6 +104,7 @@ impl<T: Config> Pallet<T> {
 	) -> DispatchResult {
 		let record = Self::owned_vehicle(owner, vehicle)?;
 		ensure!(*owner != to, Error::<T>::TransferToSelf);
+		ensure!(!ReclaimClaims::<T>::contains_key(vehicle), Error::<T>::ReclaimOpen);
 		// Refused now rather than at acceptance: the version could not grow.
 		record.transfers.checked_add(1).ok_or(Error::<T>::TooManyTransfers)?;
 		let expires_at = frame_system::Pallet::<T>::block_number()
@@ -127,6 +128,7 @@ impl<T: Config> Pallet<T> {
 	) -> DispatchResult {
 		let record = Vehicles::<T>::get(vehicle).ok_or(Error::<T>::UnknownVehicle)?;
 		let offer = TransferOffers::<T>::get(vehicle).ok_or(Error::<T>::NoTransferOffer)?;
+		ensure!(!ReclaimClaims::<T>::contains_key(vehicle), Error::<T>::ReclaimOpen);
 		ensure!(
 			offer.to == new_owner && offer.transfers == record.transfers,
 			Error::<T>::NoTransferOffer
@@ -137,6 +139,7 @@ impl<T: Config> Pallet<T> {
 		);
 		let from = record.owner.clone();
 		let transfers = Self::hand_over(record, vehicle, new_owner.clone())?;
+		OwnedByTransfer::<T>::insert(vehicle, ());
 		Self::deposit_event(Event::Transferred { vehicle, from, to: new_owner, transfers });
 		Ok(())
 	}
@@ -148,6 +151,7 @@ impl<T: Config> Pallet<T> {
 	) -> DispatchResult {
 		let record = Vehicles::<T>::get(vehicle).ok_or(Error::<T>::UnknownVehicle)?;
 		ensure!(record.owner != claimant, Error::<T>::AlreadyOwner);
+		ensure!(!ReclaimClaims::<T>::contains_key(vehicle), Error::<T>::ReclaimOpen);
 		let collector =
 			Self::check_attestation(&attestation, record.oem, &record.oem_ref_hash, &claimant)?;
 		// Made no earlier than `expires_at - lifetime`: that must not be before the current
@@ -156,6 +160,45 @@ impl<T: Config> Pallet<T> {
 			attestation.expires_at.saturating_sub(T::MaxAttestationLifetime::get());
 		ensure!(earliest_making >= record.owned_since, Error::<T>::AttestationPredatesOwner);
 
+		if OwnedByTransfer::<T>::contains_key(vehicle) {
+			// The owner accepted the vehicle from someone: it may answer before it loses it.
+			let deposit = T::VehicleDeposit::get();
+			T::Currency::hold(&HoldReason::ReclaimClaim.into(), &claimant, deposit)?;
+			let answer_by = frame_system::Pallet::<T>::block_number()
+				.saturating_add(T::ReclaimAnswerPeriod::get());
+			ReclaimClaims::<T>::insert(
+				vehicle,
+				ReclaimClaim {
+					claimant: claimant.clone(),
+					attested_by: collector.clone(),
+					attested_until: attestation.expires_at,
+					transfers: record.transfers,
+					answer_by,
+					deposit,
+					contested: false,
+				},
+			);
+			Self::deposit_event(Event::ReclaimOpened {
+				vehicle,
+				owner: record.owner,
+				claimant,
+				attested_by: collector,
+				answer_by,
+				deposit,
+			});
+			return Ok(());
+		}
+		Self::take_back(record, vehicle, claimant, collector)
+	}
+
+	/// Moves `vehicle` (whose record is `record`) to `claimant`, whose attestation by
+	/// `collector` proved its control of the car, with the deposit of whoever registered it.
+	fn take_back(
+		record: VehicleOf<T>,
+		vehicle: VehicleId,
+		claimant: T::AccountId,
+		collector: T::CollectorId,
+	) -> DispatchResult {
 		let mut record = record;
 		let from = record.owner.clone();
 		let depositor = record.depositor.clone();
@@ -178,6 +221,8 @@ impl<T: Config> Pallet<T> {
 		record.depositor = claimant.clone();
 		record.deposit = deposit;
 		let transfers = Self::hand_over(record, vehicle, claimant.clone())?;
+		// Got by a reclaim, not an accepted transfer: a later reclaim takes it at once.
+		OwnedByTransfer::<T>::remove(vehicle);
 		Self::deposit_event(Event::Reclaimed {
 			vehicle,
 			from,
@@ -187,6 +232,86 @@ impl<T: Config> Pallet<T> {
 			depositor,
 			deposit,
 		});
+		Ok(())
+	}
+
+	pub(crate) fn do_answer_reclaim(
+		owner: T::AccountId,
+		vehicle: VehicleId,
+		attestation: AttestationOf<T>,
+	) -> DispatchResult {
+		let mut claim = ReclaimClaims::<T>::get(vehicle).ok_or(Error::<T>::NoReclaim)?;
+		let record = Self::owned_vehicle(&owner, vehicle)?;
+		ensure!(!claim.contested, Error::<T>::ReclaimContested);
+		ensure!(
+			frame_system::Pallet::<T>::block_number() <= claim.answer_by,
+			Error::<T>::AnswerPeriodOver
+		);
+		let collector =
+			Self::check_attestation(&attestation, record.oem, &record.oem_ref_hash, &owner)?;
+		ensure!(attestation.expires_at >= claim.attested_until, Error::<T>::AnswerNotFresher);
+		if attestation.expires_at == claim.attested_until {
+			claim.contested = true;
+			let claimant = claim.claimant.clone();
+			ReclaimClaims::<T>::insert(vehicle, claim);
+			Self::deposit_event(Event::ReclaimContested { vehicle, owner, claimant });
+			return Ok(());
+		}
+		// Fresher: the owner still controls the car. The claim's deposit is the owner's.
+		let deposit = T::Currency::transfer_on_hold(
+			&HoldReason::ReclaimClaim.into(),
+			&claim.claimant,
+			&owner,
+			claim.deposit,
+			Precision::BestEffort,
+			Restriction::Free,
+			Fortitude::Force,
+		)?;
+		ReclaimClaims::<T>::remove(vehicle);
+		Self::deposit_event(Event::ReclaimRejected {
+			vehicle,
+			owner,
+			claimant: claim.claimant,
+			attested_by: collector,
+			deposit,
+		});
+		Ok(())
+	}
+
+	/// Completes `vehicle`'s open reclaim: unanswered and past its answer period, or
+	/// `settled` by the dispute origin (`Some(claimant_wins)`).
+	pub(crate) fn do_complete_reclaim(vehicle: VehicleId, settled: Option<bool>) -> DispatchResult {
+		let claim = ReclaimClaims::<T>::get(vehicle).ok_or(Error::<T>::NoReclaim)?;
+		let claimant_wins = match settled {
+			Some(claimant_wins) => claimant_wins,
+			None => {
+				ensure!(!claim.contested, Error::<T>::ReclaimContested);
+				ensure!(
+					frame_system::Pallet::<T>::block_number() > claim.answer_by,
+					Error::<T>::AnswerPeriodOpen
+				);
+				true
+			},
+		};
+		T::Currency::release(
+			&HoldReason::ReclaimClaim.into(),
+			&claim.claimant,
+			claim.deposit,
+			Precision::BestEffort,
+		)?;
+		ReclaimClaims::<T>::remove(vehicle);
+		if !claimant_wins {
+			return Ok(());
+		}
+		// While the claim was open the vehicle could not change hands (`ReclaimOpen`).
+		let record = Vehicles::<T>::get(vehicle).ok_or(Error::<T>::UnknownVehicle)?;
+		ensure!(record.transfers == claim.transfers, Error::<T>::NoReclaim);
+		Self::take_back(record, vehicle, claim.claimant, claim.attested_by)
+	}
+
+	pub(crate) fn do_settle_reclaim(vehicle: VehicleId, claimant_wins: bool) -> DispatchResult {
+		Self::do_complete_reclaim(vehicle, Some(claimant_wins))?;
+		Self::deposit_event(Event::ReclaimSettled { vehicle, claimant_wins });
 		Ok(())
 	}
 
@@ -231,6 +356,7 @@ impl<T: Config> Pallet<T> {
 
 	pub(crate) fn do_retire(owner: &T::AccountId, vehicle: VehicleId) -> DispatchResult {
 		let record = Self::owned_vehicle(owner, vehicle)?;
+		ensure!(!ReclaimClaims::<T>::contains_key(vehicle), Error::<T>::ReclaimOpen);
 		T::Currency::release(
 			&HoldReason::VehicleDeposit.into(),
 			&record.depositor,
@@ -242,6 +368,7 @@ impl<T: Config> Pallet<T> {
 		CollectorConsents::<T>::remove(vehicle);
 		ConsentHistories::<T>::remove(vehicle);
 		TransferOffers::<T>::remove(vehicle);
+		OwnedByTransfer::<T>::remove(vehicle);
 		Vehicles::<T>::remove(vehicle);
 		T::OnRetire::on_vehicle_retired(vehicle);
 		Self::deposit_event(Event::Retired {
@@ -429,6 +556,14 @@ impl<T: Config> Pallet<T> {
 				VehicleByReference::<T>::get(record.oem, record.oem_ref_hash) == Some(id),
 				"a vehicle is not indexed under its OEM reference"
 			);
+		}
+		for (id, ()) in OwnedByTransfer::<T>::iter() {
+			ensure!(Vehicles::<T>::contains_key(id), "a vehicle owned by transfer does not exist");
+		}
+		for (id, claim) in ReclaimClaims::<T>::iter() {
+			let record = Vehicles::<T>::get(id).ok_or("a reclaim is open for no vehicle")?;
+			ensure!(record.transfers == claim.transfers, "a reclaim outlived its ownership");
+			ensure!(record.owner != claim.claimant, "a reclaim's claimant owns the vehicle");
 		}
 		let mut listed = 0usize;
 		for (owner, owned) in VehiclesOf::<T>::iter() {

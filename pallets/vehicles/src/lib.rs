@@ -114,6 +114,10 @@ pub mod pallet {
 		/// The deposit for the storage of a registered vehicle.
 		#[codec(index = 0)]
 		VehicleDeposit,
+		/// The deposit of a reclaim open to the owner's answer: the owner's if the owner
+		/// answers with a fresher attestation.
+		#[codec(index = 1)]
+		ReclaimClaim,
 	}
 
 	#[pallet::config(with_default)]
@@ -179,6 +183,17 @@ pub mod pallet {
 		#[pallet::no_default_bounds]
 		type MaxAttestationLifetime: Get<BlockNumberFor<Self>>;
 
+		/// For how many blocks the owner of a vehicle got by an accepted transfer may answer a
+		/// reclaim of it with a fresher attestation, before the claimant may complete it.
+		#[pallet::constant]
+		#[pallet::no_default_bounds]
+		type ReclaimAnswerPeriod: Get<BlockNumberFor<Self>>;
+
+		/// Settles a reclaim that both sides attested equally fresh (or any open reclaim): the
+		/// technical committee.
+		#[pallet::no_default_bounds]
+		type DisputeOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+
 		/// Weights of this pallet's calls.
 		type WeightInfo: WeightInfo;
 	}
@@ -195,8 +210,9 @@ pub mod pallet {
 			traits::{ConstU32, ConstU64},
 		};
 
-		/// What a mock runtime with `u64` block numbers needs: two collectors per vehicle, a
-		/// history of four spans, 10-block transfer offers and attestations,
+		/// What a mock runtime with `u64` block numbers and accounts needs: two collectors per
+		/// vehicle, a history of four spans, 10-block transfer offers and attestations, 5 blocks
+		/// to answer a reclaim, root to settle one,
 		/// `UintAuthorityId` collector keys, no registry of collectors and no one told of
 		/// transfers or retirements (a mock names those it wires).
 		pub struct TestDefaultConfig;
@@ -215,6 +231,8 @@ pub mod pallet {
 			type CollectorId = sp_runtime::testing::UintAuthorityId;
 			type Collectors = ();
 			type MaxAttestationLifetime = ConstU64<10>;
+			type ReclaimAnswerPeriod = ConstU64<5>;
+			type DisputeOrigin = frame_system::EnsureRoot<u64>;
 			type WeightInfo = ();
 		}
 	}
@@ -233,6 +251,14 @@ pub mod pallet {
 	/// A registered vehicle, as stored.
 	pub type VehicleOf<T> =
 		Vehicle<<T as frame_system::Config>::AccountId, BalanceOf<T>, BlockNumberFor<T>>;
+
+	/// A reclaim open to the owner's answer, as stored.
+	pub type ReclaimClaimOf<T> = ReclaimClaim<
+		<T as frame_system::Config>::AccountId,
+		<T as Config>::CollectorId,
+		BalanceOf<T>,
+		BlockNumberFor<T>,
+	>;
 
 	/// The collector consents of a vehicle, as stored.
 	pub type CollectorConsentsOf<T> = BoundedVec<
@@ -307,6 +333,15 @@ pub mod pallet {
 	pub type TransferOffers<T: Config> =
 		StorageMap<_, Twox64Concat, VehicleId, TransferOffer<T::AccountId, BlockNumberFor<T>>>;
 
+	/// The vehicles whose owner got them by an accepted transfer (and not since by a reclaim):
+	/// a reclaim of one of them waits for the owner's answer ([`ReclaimClaims`]).
+	#[pallet::storage]
+	pub type OwnedByTransfer<T> = StorageMap<_, Twox64Concat, VehicleId, ()>;
+
+	/// The reclaims open to their vehicle's owner's answer, at most one per vehicle.
+	#[pallet::storage]
+	pub type ReclaimClaims<T: Config> = StorageMap<_, Twox64Concat, VehicleId, ReclaimClaimOf<T>>;
+
 	/// Whether `register` needs an ownership attestation. Set at genesis only: false on the
 	/// dev chain (so that a person can try the chain without a collector at hand), true on any
 	/// chain that others run.
@@ -367,6 +402,55 @@ pub mod pallet {
 			depositor: T::AccountId,
 			/// The deposit that moved, now held from the new owner.
 			deposit: BalanceOf<T>,
+		},
+		/// An attested claimant reclaimed a vehicle that its owner got by an accepted transfer:
+		/// the owner may answer with a fresher attestation until `answer_by`, after which the
+		/// claimant may complete the reclaim.
+		ReclaimOpened {
+			/// The vehicle.
+			vehicle: VehicleId,
+			/// Its owner, who may answer.
+			owner: T::AccountId,
+			/// The account that claims it.
+			claimant: T::AccountId,
+			/// The collector whose attestation backs the claim.
+			attested_by: T::CollectorId,
+			/// The last block in which the owner may answer.
+			answer_by: BlockNumberFor<T>,
+			/// The deposit held from the claimant.
+			deposit: BalanceOf<T>,
+		},
+		/// The owner answered a reclaim with a fresher attestation and keeps the vehicle; the
+		/// claimant's deposit went to the owner.
+		ReclaimRejected {
+			/// The vehicle.
+			vehicle: VehicleId,
+			/// Its owner.
+			owner: T::AccountId,
+			/// The claimant.
+			claimant: T::AccountId,
+			/// The collector whose attestation answered the claim.
+			attested_by: T::CollectorId,
+			/// The claimant's deposit, now the owner's.
+			deposit: BalanceOf<T>,
+		},
+		/// The owner answered a reclaim with an attestation exactly as fresh as the claimant's:
+		/// the dispute origin (the technical committee) settles it.
+		ReclaimContested {
+			/// The vehicle.
+			vehicle: VehicleId,
+			/// Its owner.
+			owner: T::AccountId,
+			/// The claimant.
+			claimant: T::AccountId,
+		},
+		/// The dispute origin settled a reclaim: for the claimant (a `Reclaimed` follows) or
+		/// for the owner (the claimant's deposit was released to the claimant).
+		ReclaimSettled {
+			/// The vehicle.
+			vehicle: VehicleId,
+			/// Whether the vehicle goes to the claimant.
+			claimant_wins: bool,
 		},
 		/// The owner offered a vehicle to another account, which may accept it until
 		/// `expires_at`.
@@ -483,6 +567,20 @@ pub mod pallet {
 		AttestationPredatesOwner,
 		/// The signer already owns this vehicle.
 		AlreadyOwner,
+		/// A reclaim of this vehicle is open: it cannot be transferred, retired or reclaimed
+		/// again until it is answered, completed or settled.
+		ReclaimOpen,
+		/// No reclaim of this vehicle is open.
+		NoReclaim,
+		/// The owner's answer is less fresh than the claimant's attestation (it expires
+		/// earlier): ask the collector for a new one.
+		AnswerNotFresher,
+		/// The owner may still answer the reclaim (until its `answer_by` block).
+		AnswerPeriodOpen,
+		/// The owner's answer period is over.
+		AnswerPeriodOver,
+		/// Both sides attested equally fresh: only the dispute origin settles this reclaim.
+		ReclaimContested,
 	}
 
 	#[pallet::hooks]
@@ -667,6 +765,14 @@ pub mod pallet {
 		/// Take a vehicle from whoever holds it, with an attestation that the signer controls
 		/// its car at the carmaker now.
 		///
+		/// If its owner got it by an accepted transfer ([`OwnedByTransfer`]), the vehicle does
+		/// not move yet: the reclaim opens a claim ([`ReclaimClaims`], [`Config::VehicleDeposit`]
+		/// held from the signer) that the owner may answer with a fresher attestation
+		/// ([`answer_reclaim`](Pallet::answer_reclaim)) for [`Config::ReclaimAnswerPeriod`]
+		/// blocks; unanswered, anyone [`complete_reclaim`](Pallet::complete_reclaim)s it. A
+		/// seller whose carmaker account still lists the car cannot take back what the buyer
+		/// accepted, as long as the buyer still controls the car. Otherwise:
+		///
 		/// The vehicle moves to the signer exactly as an accepted transfer moves it (collector
 		/// consents, access grants, admins and public streams wiped; storage back to `Local`),
 		/// and the deposit of whoever registered it moves to the signer, on hold as the
@@ -678,12 +784,15 @@ pub mod pallet {
 		/// [`Error::UnknownAttestingCollector`], [`Error::BadAttestationSignature`],
 		/// [`Error::AttestationExpired`], [`Error::AttestationTooLong`],
 		/// [`Error::AttestationPredatesOwner`], [`Error::TooManyVehicles`],
-		/// [`Error::TooManyTransfers`].
+		/// [`Error::TooManyTransfers`], [`Error::ReclaimOpen`], or a token error if the signer
+		/// cannot pay the claim's deposit.
 		///
-		/// Emits [`Event::Reclaimed`].
+		/// Emits [`Event::Reclaimed`] or [`Event::ReclaimOpened`].
 		#[pallet::call_index(8)]
 		#[pallet::weight(
-			T::WeightInfo::reclaim().saturating_add(T::OnTransfer::on_vehicle_transfer_weight())
+			T::WeightInfo::reclaim()
+				.max(T::WeightInfo::open_reclaim())
+				.saturating_add(T::OnTransfer::on_vehicle_transfer_weight())
 		)]
 		pub fn reclaim(
 			origin: OriginFor<T>,
@@ -692,6 +801,69 @@ pub mod pallet {
 		) -> DispatchResult {
 			let claimant = ensure_signed(origin)?;
 			Self::do_reclaim(claimant, vehicle, attestation)
+		}
+
+		/// Answer a reclaim of the signer's vehicle, within its answer period, with an
+		/// attestation that the signer controls the car at the carmaker that is fresher than
+		/// the claimant's (it expires later). The owner keeps the vehicle and gets the
+		/// claimant's deposit. An answer exactly as fresh leaves the claim to the dispute
+		/// origin.
+		///
+		/// Errors: [`Error::NoReclaim`], [`Error::NotOwner`], [`Error::AnswerPeriodOver`],
+		/// [`Error::ReclaimContested`], [`Error::AnswerNotFresher`], and the attestation's
+		/// errors ([`Error::UnknownAttestingCollector`], [`Error::BadAttestationSignature`],
+		/// [`Error::AttestationExpired`], [`Error::AttestationTooLong`]).
+		///
+		/// Emits [`Event::ReclaimRejected`] or [`Event::ReclaimContested`].
+		#[pallet::call_index(9)]
+		pub fn answer_reclaim(
+			origin: OriginFor<T>,
+			vehicle: VehicleId,
+			attestation: AttestationOf<T>,
+		) -> DispatchResult {
+			let owner = ensure_signed(origin)?;
+			Self::do_answer_reclaim(owner, vehicle, attestation)
+		}
+
+		/// Complete a reclaim that the owner did not answer within its answer period: the
+		/// vehicle moves to the claimant as [`reclaim`](Pallet::reclaim) moves it, and the
+		/// claimant's deposit is released. Anyone may sign it.
+		///
+		/// Errors: [`Error::NoReclaim`], [`Error::AnswerPeriodOpen`],
+		/// [`Error::ReclaimContested`], and those of the hand-over
+		/// ([`Error::TooManyVehicles`], [`Error::TooManyTransfers`]).
+		///
+		/// Emits [`Event::Reclaimed`].
+		#[pallet::call_index(10)]
+		#[pallet::weight(
+			T::WeightInfo::complete_reclaim()
+				.saturating_add(T::OnTransfer::on_vehicle_transfer_weight())
+		)]
+		pub fn complete_reclaim(origin: OriginFor<T>, vehicle: VehicleId) -> DispatchResult {
+			ensure_signed(origin)?;
+			Self::do_complete_reclaim(vehicle, None)
+		}
+
+		/// Settle an open reclaim (a contested one, or any, as guardian): for the claimant,
+		/// the vehicle moves to it as [`reclaim`](Pallet::reclaim) moves it; for the owner, the
+		/// claim is closed. The claimant's deposit is released to the claimant either way.
+		/// [`Config::DisputeOrigin`] only.
+		///
+		/// Errors: [`Error::NoReclaim`], and for the claimant those of the hand-over.
+		///
+		/// Emits [`Event::ReclaimSettled`] (and [`Event::Reclaimed`] for the claimant).
+		#[pallet::call_index(11)]
+		#[pallet::weight(
+			T::WeightInfo::settle_reclaim()
+				.saturating_add(T::OnTransfer::on_vehicle_transfer_weight())
+		)]
+		pub fn settle_reclaim(
+			origin: OriginFor<T>,
+			vehicle: VehicleId,
+			claimant_wins: bool,
+		) -> DispatchResult {
+			T::DisputeOrigin::ensure_origin(origin)?;
+			Self::do_settle_reclaim(vehicle, claimant_wins)
 		}
 	}
 

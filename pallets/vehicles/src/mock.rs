@@ -16,6 +16,8 @@ pub const ENDOWMENT: u64 = 1_000_000;
 pub const DEPOSIT: u64 = 100;
 /// How long an ownership attestation may live.
 pub const MAX_ATTESTATION_LIFETIME: u64 = 20;
+/// Blocks for the owner of a vehicle got by a transfer to answer a reclaim.
+pub const RECLAIM_ANSWER_PERIOD: u64 = 5;
 /// A collector that the mock registry holds, and one it does not.
 pub const COLLECTOR: UintAuthorityId = UintAuthorityId(7);
 pub const UNREGISTERED_COLLECTOR: UintAuthorityId = UintAuthorityId(8);
@@ -76,6 +78,8 @@ impl pallet_vehicles::Config for Test {
 	type CollectorId = UintAuthorityId;
 	type Collectors = MockCollectors;
 	type MaxAttestationLifetime = frame_support::traits::ConstU64<MAX_ATTESTATION_LIFETIME>;
+	type ReclaimAnswerPeriod = frame_support::traits::ConstU64<RECLAIM_ANSWER_PERIOD>;
+	type DisputeOrigin = frame_system::EnsureRoot<u64>;
 	type WeightInfo = ();
 }
 

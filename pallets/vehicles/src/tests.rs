@@ -2,7 +2,8 @@
 
 use crate::{
 	mock::*, AttestationRequired, CollectorConsents, ConsentProvider, Consents, Error, Event,
-	HoldReason, NextVehicleId, Ownership, PastConsent, StorageBackend, VehicleId, VehicleRegistry,
+	HoldReason, NextVehicleId, Ownership, PastConsent, ReclaimClaims, StorageBackend, VehicleId,
+	VehicleRegistry,
 };
 use frame_support::{assert_noop, assert_ok, traits::fungible::InspectHold};
 use sp_core::H256;
@@ -637,10 +638,239 @@ fn reclaim_refuses_a_stale_replayed_or_foreign_attestation() {
 			Vehicles::reclaim(RuntimeOrigin::signed(ALICE), vehicle, alices),
 			Error::<Test>::AttestationPredatesOwner
 		);
-		// One made after the sale (the carmaker still lists the car for her grant) does.
+		// One made after the sale (the carmaker still lists the car for her grant) is a claim
+		// that Charlie, who accepted the car, may answer: the vehicle stays his for now.
 		run_to_block(6);
 		assert_ok!(Vehicles::reclaim(RuntimeOrigin::signed(ALICE), vehicle, attested(ALICE, 1)));
-		assert_eq!(Vehicles::owner_of(vehicle), Some(ALICE));
+		assert_eq!(Vehicles::owner_of(vehicle), Some(CHARLIE));
+		assert!(ReclaimClaims::<Test>::contains_key(vehicle));
+	});
+}
+
+fn claim_held(who: u64) -> u64 {
+	Balances::balance_on_hold(&HoldReason::ReclaimClaim.into(), &who)
+}
+
+/// Bob registers car 1 and sells it to Charlie at block 2; at block 3 Bob, whose carmaker
+/// account still lists the car, reclaims it. Returns the vehicle.
+fn sold_then_reclaimed_by_the_seller() -> VehicleId {
+	let vehicle = register(BOB, 1);
+	run_to_block(2);
+	assert_ok!(Vehicles::transfer(RuntimeOrigin::signed(BOB), vehicle, CHARLIE));
+	assert_ok!(Vehicles::accept_transfer(RuntimeOrigin::signed(CHARLIE), vehicle));
+	run_to_block(3);
+	assert_ok!(Vehicles::reclaim(RuntimeOrigin::signed(BOB), vehicle, attested(BOB, 1)));
+	vehicle
+}
+
+#[test]
+fn a_reclaim_of_a_car_the_owner_accepted_waits_for_the_owners_answer() {
+	test(|| {
+		let vehicle = sold_then_reclaimed_by_the_seller();
+		let answer_by = 3 + RECLAIM_ANSWER_PERIOD;
+		System::assert_last_event(
+			Event::ReclaimOpened {
+				vehicle,
+				owner: CHARLIE,
+				claimant: BOB,
+				attested_by: COLLECTOR,
+				answer_by,
+				deposit: DEPOSIT,
+			}
+			.into(),
+		);
+		assert_eq!(Vehicles::owner_of(vehicle), Some(CHARLIE));
+		assert_eq!(claim_held(BOB), DEPOSIT);
+		// Nothing moves the vehicle meanwhile: no second claim, no sale, no retirement.
+		assert_noop!(
+			Vehicles::reclaim(RuntimeOrigin::signed(ALICE), vehicle, attested(ALICE, 1)),
+			Error::<Test>::ReclaimOpen
+		);
+		assert_noop!(
+			Vehicles::transfer(RuntimeOrigin::signed(CHARLIE), vehicle, ALICE),
+			Error::<Test>::ReclaimOpen
+		);
+		assert_noop!(
+			Vehicles::retire(RuntimeOrigin::signed(CHARLIE), vehicle),
+			Error::<Test>::ReclaimOpen
+		);
+		// Not completed while Charlie may answer.
+		run_to_block(answer_by);
+		assert_noop!(
+			Vehicles::complete_reclaim(RuntimeOrigin::signed(BOB), vehicle),
+			Error::<Test>::AnswerPeriodOpen
+		);
+	});
+}
+
+#[test]
+fn the_buyer_keeps_the_car_with_a_fresher_attestation_and_gets_the_claims_deposit() {
+	test(|| {
+		let vehicle = sold_then_reclaimed_by_the_seller();
+		let bobs_expiry = 3 + MAX_ATTESTATION_LIFETIME;
+		run_to_block(4);
+		// Only the owner answers, only with its own, fresher, attestation.
+		assert_noop!(
+			Vehicles::answer_reclaim(RuntimeOrigin::signed(ALICE), vehicle, attested(ALICE, 1)),
+			Error::<Test>::NotOwner
+		);
+		assert_noop!(
+			Vehicles::answer_reclaim(RuntimeOrigin::signed(CHARLIE), vehicle, attested(BOB, 1)),
+			Error::<Test>::BadAttestationSignature
+		);
+		let older = attestation(COLLECTOR, 1, reference(1), CHARLIE, bobs_expiry - 1);
+		assert_noop!(
+			Vehicles::answer_reclaim(RuntimeOrigin::signed(CHARLIE), vehicle, older),
+			Error::<Test>::AnswerNotFresher
+		);
+		assert_noop!(
+			Vehicles::answer_reclaim(
+				RuntimeOrigin::signed(CHARLIE),
+				vehicle + 1,
+				attested(CHARLIE, 1)
+			),
+			Error::<Test>::NoReclaim
+		);
+		let charlies_before = Balances::free_balance(CHARLIE);
+		assert_ok!(Vehicles::answer_reclaim(
+			RuntimeOrigin::signed(CHARLIE),
+			vehicle,
+			attested(CHARLIE, 1)
+		));
+		System::assert_last_event(
+			Event::ReclaimRejected {
+				vehicle,
+				owner: CHARLIE,
+				claimant: BOB,
+				attested_by: COLLECTOR,
+				deposit: DEPOSIT,
+			}
+			.into(),
+		);
+		assert_eq!(Vehicles::owner_of(vehicle), Some(CHARLIE));
+		assert!(!ReclaimClaims::<Test>::contains_key(vehicle));
+		assert_eq!(claim_held(BOB), 0);
+		assert_eq!(Balances::free_balance(CHARLIE), charlies_before + DEPOSIT);
+		// Closed: nothing to complete, and Charlie may sell again.
+		assert_noop!(
+			Vehicles::complete_reclaim(RuntimeOrigin::signed(BOB), vehicle),
+			Error::<Test>::NoReclaim
+		);
+		assert_ok!(Vehicles::transfer(RuntimeOrigin::signed(CHARLIE), vehicle, ALICE));
+	});
+}
+
+#[test]
+fn an_unanswered_reclaim_gives_the_claimant_the_car_after_the_answer_period() {
+	test(|| {
+		let vehicle = sold_then_reclaimed_by_the_seller();
+		run_to_block(3 + RECLAIM_ANSWER_PERIOD + 1);
+		assert_noop!(
+			Vehicles::answer_reclaim(RuntimeOrigin::signed(CHARLIE), vehicle, attested(CHARLIE, 1)),
+			Error::<Test>::AnswerPeriodOver
+		);
+		// Anyone may complete it.
+		assert_ok!(Vehicles::complete_reclaim(RuntimeOrigin::signed(ALICE), vehicle));
+		System::assert_last_event(
+			Event::Reclaimed {
+				vehicle,
+				from: CHARLIE,
+				to: BOB,
+				attested_by: COLLECTOR,
+				transfers: 2,
+				depositor: BOB,
+				deposit: DEPOSIT,
+			}
+			.into(),
+		);
+		assert_eq!(Vehicles::owner_of(vehicle), Some(BOB));
+		assert_eq!(claim_held(BOB), 0, "the claim's deposit is released");
+		assert_eq!(held(BOB), DEPOSIT, "the vehicle's deposit stays held");
+		// Got back by a reclaim, not accepted: Charlie's own reclaim now takes it at once.
+		run_to_block(3 + RECLAIM_ANSWER_PERIOD + 2);
+		assert_ok!(Vehicles::reclaim(
+			RuntimeOrigin::signed(CHARLIE),
+			vehicle,
+			attested(CHARLIE, 1)
+		));
+		assert_eq!(Vehicles::owner_of(vehicle), Some(CHARLIE));
+	});
+}
+
+#[test]
+fn an_equally_fresh_answer_leaves_the_reclaim_to_the_dispute_origin() {
+	test(|| {
+		let vehicle = sold_then_reclaimed_by_the_seller();
+		// Charlie answers in the block of the claim: both attestations expire together.
+		assert_ok!(Vehicles::answer_reclaim(
+			RuntimeOrigin::signed(CHARLIE),
+			vehicle,
+			attested(CHARLIE, 1)
+		));
+		System::assert_last_event(
+			Event::ReclaimContested { vehicle, owner: CHARLIE, claimant: BOB }.into(),
+		);
+		assert_noop!(
+			Vehicles::answer_reclaim(RuntimeOrigin::signed(CHARLIE), vehicle, attested(CHARLIE, 1)),
+			Error::<Test>::ReclaimContested
+		);
+		run_to_block(3 + RECLAIM_ANSWER_PERIOD + 1);
+		assert_noop!(
+			Vehicles::complete_reclaim(RuntimeOrigin::signed(BOB), vehicle),
+			Error::<Test>::ReclaimContested
+		);
+		assert_noop!(
+			Vehicles::settle_reclaim(RuntimeOrigin::signed(CHARLIE), vehicle, false),
+			DispatchError::BadOrigin
+		);
+		assert_noop!(
+			Vehicles::settle_reclaim(RuntimeOrigin::root(), vehicle + 1, false),
+			Error::<Test>::NoReclaim
+		);
+		// For the owner: Charlie keeps the car, Bob gets his deposit back.
+		assert_ok!(Vehicles::settle_reclaim(RuntimeOrigin::root(), vehicle, false));
+		System::assert_last_event(Event::ReclaimSettled { vehicle, claimant_wins: false }.into());
+		assert_eq!(Vehicles::owner_of(vehicle), Some(CHARLIE));
+		assert_eq!(claim_held(BOB), 0);
+		assert!(!ReclaimClaims::<Test>::contains_key(vehicle));
+	});
+}
+
+#[test]
+fn the_dispute_origin_may_settle_a_reclaim_for_the_claimant() {
+	test(|| {
+		let vehicle = sold_then_reclaimed_by_the_seller();
+		assert_ok!(Vehicles::settle_reclaim(RuntimeOrigin::root(), vehicle, true));
+		System::assert_has_event(
+			Event::Reclaimed {
+				vehicle,
+				from: CHARLIE,
+				to: BOB,
+				attested_by: COLLECTOR,
+				transfers: 2,
+				depositor: BOB,
+				deposit: DEPOSIT,
+			}
+			.into(),
+		);
+		System::assert_last_event(Event::ReclaimSettled { vehicle, claimant_wins: true }.into());
+		assert_eq!(Vehicles::owner_of(vehicle), Some(BOB));
+		assert_eq!(claim_held(BOB), 0);
+	});
+}
+
+#[test]
+fn a_claimant_who_cannot_pay_the_claims_deposit_opens_no_claim() {
+	test(|| {
+		let vehicle = register(BOB, 1);
+		assert_ok!(Vehicles::transfer(RuntimeOrigin::signed(BOB), vehicle, CHARLIE));
+		assert_ok!(Vehicles::accept_transfer(RuntimeOrigin::signed(CHARLIE), vehicle));
+		run_to_block(2);
+		let pauper = 99;
+		assert_noop!(
+			Vehicles::reclaim(RuntimeOrigin::signed(pauper), vehicle, attested(pauper, 1)),
+			TokenError::FundsUnavailable
+		);
 	});
 }
 

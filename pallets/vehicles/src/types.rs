@@ -60,6 +60,27 @@ pub struct TransferOffer<AccountId, BlockNumber> {
 	pub expires_at: BlockNumber,
 }
 
+/// A reclaim of a vehicle that its owner got by an accepted transfer, open to the owner's answer
+/// until `answer_by` ([`crate::Pallet::reclaim`]).
+#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, MaxEncodedLen, TypeInfo)]
+pub struct ReclaimClaim<AccountId, CollectorId, Balance, BlockNumber> {
+	/// The account that claims the vehicle.
+	pub claimant: AccountId,
+	/// The collector whose attestation backs the claim.
+	pub attested_by: CollectorId,
+	/// The expiry of the claimant's attestation: how fresh it is (an answer must be fresher).
+	pub attested_until: BlockNumber,
+	/// The vehicle's ownership version when the claim was made.
+	pub transfers: u32,
+	/// The block until which the owner may answer (inclusive).
+	pub answer_by: BlockNumber,
+	/// Held from the claimant while the claim is open: the owner's if the owner answers it.
+	pub deposit: Balance,
+	/// Both sides attested equally fresh: only the dispute origin (the technical committee)
+	/// settles it now.
+	pub contested: bool,
+}
+
 /// A collector's consent to collect a vehicle's data.
 #[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, MaxEncodedLen, TypeInfo)]
 pub struct CollectorConsent<AccountId, BlockNumber> {

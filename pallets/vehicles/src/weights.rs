@@ -49,6 +49,10 @@ use core::marker::PhantomData;
 pub trait WeightInfo {
 	fn register() -> Weight;
 	fn reclaim() -> Weight;
+	fn open_reclaim() -> Weight;
+	fn answer_reclaim() -> Weight;
+	fn complete_reclaim() -> Weight;
+	fn settle_reclaim() -> Weight;
 	fn transfer() -> Weight;
 	fn accept_transfer() -> Weight;
 	fn cancel_transfer() -> Weight;
@@ -113,6 +117,26 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		//  Measured:  `18725`
 		//  Estimated: `22040`
 		// Minimum execution time: 463_482_000 picoseconds.
+		Weight::from_parts(676_556_000, 22040)
+			.saturating_add(T::DbWeight::get().reads(12_u64))
+			.saturating_add(T::DbWeight::get().writes(10_u64))
+	}
+	fn open_reclaim() -> Weight {
+		Weight::from_parts(676_556_000, 22040)
+			.saturating_add(T::DbWeight::get().reads(12_u64))
+			.saturating_add(T::DbWeight::get().writes(10_u64))
+	}
+	fn answer_reclaim() -> Weight {
+		Weight::from_parts(676_556_000, 22040)
+			.saturating_add(T::DbWeight::get().reads(12_u64))
+			.saturating_add(T::DbWeight::get().writes(10_u64))
+	}
+	fn complete_reclaim() -> Weight {
+		Weight::from_parts(676_556_000, 22040)
+			.saturating_add(T::DbWeight::get().reads(12_u64))
+			.saturating_add(T::DbWeight::get().writes(10_u64))
+	}
+	fn settle_reclaim() -> Weight {
 		Weight::from_parts(676_556_000, 22040)
 			.saturating_add(T::DbWeight::get().reads(12_u64))
 			.saturating_add(T::DbWeight::get().writes(10_u64))
@@ -260,6 +284,26 @@ impl WeightInfo for () {
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
 	fn reclaim() -> Weight {
+		Weight::from_parts(676_556_000, 22040)
+			.saturating_add(ParityDbWeight::get().reads(12_u64))
+			.saturating_add(ParityDbWeight::get().writes(10_u64))
+	}
+	fn open_reclaim() -> Weight {
+		Weight::from_parts(676_556_000, 22040)
+			.saturating_add(ParityDbWeight::get().reads(12_u64))
+			.saturating_add(ParityDbWeight::get().writes(10_u64))
+	}
+	fn answer_reclaim() -> Weight {
+		Weight::from_parts(676_556_000, 22040)
+			.saturating_add(ParityDbWeight::get().reads(12_u64))
+			.saturating_add(ParityDbWeight::get().writes(10_u64))
+	}
+	fn complete_reclaim() -> Weight {
+		Weight::from_parts(676_556_000, 22040)
+			.saturating_add(ParityDbWeight::get().reads(12_u64))
+			.saturating_add(ParityDbWeight::get().writes(10_u64))
+	}
+	fn settle_reclaim() -> Weight {
 		Weight::from_parts(676_556_000, 22040)
 			.saturating_add(ParityDbWeight::get().reads(12_u64))
 			.saturating_add(ParityDbWeight::get().writes(10_u64))

@@ -21,7 +21,7 @@ use super::super::{
 use dimo_primitives::{
 	collector::{CollectorAccount, CollectorId},
 	time::{DAYS, MINUTES},
-	Balance,
+	Balance, BlockNumber,
 };
 
 parameter_types! {
@@ -31,6 +31,8 @@ parameter_types! {
 	/// The deposit for one (vehicle, grantee) entry of an access list (about 200 bytes).
 	/// Released when the entry is revoked or removed as expired.
 	pub const GrantDeposit: Balance = 100 * MILLI_DIMO;
+	/// Three days for the owner of a vehicle got by an accepted transfer to answer a reclaim.
+	pub const ReclaimAnswerPeriod: BlockNumber = 3 * DAYS;
 }
 
 impl pallet_vehicles::Config for Runtime {
@@ -54,6 +56,11 @@ impl pallet_vehicles::Config for Runtime {
 	/// An hour: the owner registers while the grant the collector checked is fresh.
 	type MaxAttestationLifetime =
 		ConstU32<{ dimo_primitives::ownership::MAX_ATTESTATION_LIFETIME }>;
+	/// A buyer has three days to answer a reclaim of the car it accepted.
+	type ReclaimAnswerPeriod = ReclaimAnswerPeriod;
+	/// A reclaim that both sides attested equally fresh: the technical committee (two
+	/// thirds), or a referendum.
+	type DisputeOrigin = super::governance::RootOrCommittee<2, 3>;
 	type WeightInfo = pallet_vehicles::weights::SubstrateWeight<Runtime>;
 }
 

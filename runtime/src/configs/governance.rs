@@ -35,11 +35,11 @@ use super::{super::*, RuntimeBlockWeights};
 pub type TechnicalCollective = pallet_collective::Instance1;
 
 /// At least `N/D` of the technical committee.
-type CommitteeFraction<const N: u32, const D: u32> =
+pub(crate) type CommitteeFraction<const N: u32, const D: u32> =
 	pallet_collective::EnsureProportionAtLeast<AccountId, TechnicalCollective, N, D>;
 
 /// Root (a referendum, or sudo on the dev chain), or at least `N/D` of the committee.
-type RootOrCommittee<const N: u32, const D: u32> =
+pub(crate) type RootOrCommittee<const N: u32, const D: u32> =
 	EitherOfDiverse<EnsureRoot<AccountId>, CommitteeFraction<N, D>>;
 
 parameter_types! {

@@ -1,6 +1,12 @@
 //! The subscriptions: the slots they hold (per connection and per node), and a live one, which
 //! pushes each new reading and, at every new best block, asks whether its reader may still
 //! read; the last notice says why it ended.
+//!
+//! Every way a subscription ends reaches the subscriber, a slow one included: readings never
+//! take the last slot of the connection's buffer (jsonrpsee's, `--rpc-message-buffer-capacity-
+//! per-connection`), so a subscriber too slow for its readings finds `slowConsumer` queued right
+//! after the last reading it was sent; and if other traffic filled the buffer, the notice waits
+//! for room (up to [`CLOSE_NOTICE_WAIT`]) instead of being dropped.
 
 use std::{collections::HashMap, sync::Arc, time::Duration};
 
@@ -23,6 +29,15 @@ use super::{
 	CloseReason, Gateway, GatewayClient, StreamAuth, StreamEvent, MAX_SUBSCRIPTIONS,
 	MAX_SUBSCRIPTIONS_PER_CONNECTION, POLL_READINGS,
 };
+
+/// Slots of the connection's buffer that readings leave free, for the notice that ends a
+/// subscription.
+const CLOSE_NOTICE_RESERVE: usize = 1;
+
+/// How long the notice that ends a subscription waits for room in the subscriber's buffer.
+/// Longer than a slow reader's pause; shorter than jsonrpsee's ping limits, which close a
+/// connection that stopped reading altogether.
+const CLOSE_NOTICE_WAIT: Duration = Duration::from_secs(60);
 
 /// The subscriptions held, per connection and in all.
 #[derive(Default)]
@@ -141,8 +156,10 @@ impl<C: GatewayClient, S: OffchainStorage + 'static> Follow<C, S> {
 	}
 
 	/// Pushes the readings the node kept since the last push. `Err(SlowConsumer)` if the
-	/// subscriber's buffer is full.
+	/// subscriber's buffer is full but for the slot kept for the closing notice.
 	fn push_new(&mut self) -> Result<(), CloseReason> {
+		// A buffer of one slot (the operator's setting) keeps nothing back.
+		let reserve = CLOSE_NOTICE_RESERVE.min(self.sink.max_capacity().saturating_sub(1));
 		let Some(next) = self.store.next(self.vehicle) else { return Ok(()) };
 		let owner = account_hash(&self.list.owner);
 		let from = self.next.max(self.store.oldest(next));
@@ -153,14 +170,16 @@ impl<C: GatewayClient, S: OffchainStorage + 'static> Follow<C, S> {
 			let Ok(message) = SubscriptionMessage::from_json(&StreamEvent::Reading(served)) else {
 				continue;
 			};
-			if self.sink.try_send(message).is_err() {
+			if self.sink.capacity() <= reserve || self.sink.try_send(message).is_err() {
 				return Err(CloseReason::SlowConsumer);
 			}
 		}
 		Ok(())
 	}
 
-	/// Sends the last notification.
+	/// Sends the last notification: at once if the buffer has room (the reserved slot, for a
+	/// slow consumer), else as soon as it has, unless the subscriber leaves first or
+	/// [`CLOSE_NOTICE_WAIT`] passes.
 	async fn close(&self, reason: CloseReason, block: BlockNumber) {
 		log::debug!(
 			target: "dimo::gateway",
@@ -168,9 +187,20 @@ impl<C: GatewayClient, S: OffchainStorage + 'static> Follow<C, S> {
 			self.vehicle,
 			self.stream.name()
 		);
-		if let Ok(message) = SubscriptionMessage::from_json(&StreamEvent::Closed { reason, block })
-		{
-			let _ = self.sink.send_timeout(message, Duration::from_secs(1)).await;
+		let Ok(message) = SubscriptionMessage::from_json(&StreamEvent::Closed { reason, block })
+		else {
+			return;
+		};
+		let delivered = tokio::select! {
+			sent = self.sink.send_timeout(message, CLOSE_NOTICE_WAIT) => sent.is_ok(),
+			_ = self.sink.closed() => false,
+		};
+		if !delivered {
+			log::debug!(
+				target: "dimo::gateway",
+				"vehicle {}: the subscriber left, or read nothing for {CLOSE_NOTICE_WAIT:?}, before its {reason:?} notice",
+				self.vehicle,
+			);
 		}
 	}
 }
