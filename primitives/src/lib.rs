@@ -11,8 +11,9 @@
 //! wires one pallet's trait implementation into the other's `Config`. [`rewards`] holds the
 //! traits through which the issuance pallet learns of activity, demand and transfers.
 //! [`collector`] holds the key type with which collectors sign their anchors,
-//! [`ownership`] what they sign to attest that an account controls a car, and [`oem`] the kinds
-//! of carmaker API (the one list that adding an OEM extends).
+//! [`ownership`] what they sign to attest that an account controls a car, [`oem`] the kinds
+//! of carmaker API (the one list that adding an OEM extends), and [`encryption`] the public keys
+//! that readers publish for the keys of stored data to be wrapped to.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 #![deny(missing_docs)]
@@ -21,6 +22,7 @@ extern crate alloc;
 
 pub mod collector;
 pub mod commitment;
+pub mod encryption;
 pub mod oem;
 pub mod ownership;
 pub mod rewards;

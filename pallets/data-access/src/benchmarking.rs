@@ -4,6 +4,7 @@
 use super::*;
 use crate::Pallet as DataAccess;
 use alloc::vec::Vec;
+use dimo_primitives::encryption::KeyScheme;
 use frame_benchmarking::v2::*;
 use frame_support::{
 	traits::{fungible::Mutate, EnsureOrigin, Get},
@@ -243,6 +244,47 @@ mod benchmarks {
 		_(origin as T::RuntimeOrigin, lookup_of::<T>(&consumer));
 
 		assert!(!DataConsumers::<T>::contains_key(&consumer));
+	}
+
+	// Replacing a published key with the largest: the old deposit released, the new held.
+	#[benchmark]
+	fn set_encryption_key() {
+		let account = funded::<T>("reader", 0);
+		let key = |scheme: KeyScheme| EncryptionKey {
+			scheme,
+			public: alloc::vec![9; scheme.public_key_len()]
+				.try_into()
+				.expect("as long as the bound; qed"),
+		};
+		Pallet::<T>::do_set_encryption_key(account.clone(), key(KeyScheme::X25519))
+			.expect("a valid key and the deposit; qed");
+		let largest = key(KeyScheme::MlKem768);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(account.clone()), largest.clone());
+
+		assert_eq!(
+			EncryptionKeys::<T>::get(&account).map(|published| published.key),
+			Some(largest)
+		);
+	}
+
+	#[benchmark]
+	fn remove_encryption_key() {
+		let account = funded::<T>("reader", 0);
+		let largest = EncryptionKey {
+			scheme: KeyScheme::MlKem768,
+			public: alloc::vec![9; KeyScheme::MlKem768.public_key_len()]
+				.try_into()
+				.expect("as long as the bound; qed"),
+		};
+		Pallet::<T>::do_set_encryption_key(account.clone(), largest)
+			.expect("a valid key and the deposit; qed");
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(account.clone()));
+
+		assert!(!EncryptionKeys::<T>::contains_key(&account));
 	}
 
 	impl_benchmark_test_suite!(DataAccess, crate::mock::new_test_ext(), crate::mock::Test);

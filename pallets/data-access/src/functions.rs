@@ -2,6 +2,7 @@
 
 use super::*;
 use alloc::vec::Vec;
+use dimo_primitives::encryption::KeyError;
 use frame_support::{
 	ensure,
 	pallet_prelude::*,
@@ -219,6 +220,43 @@ impl<T: Config> Pallet<T> {
 		);
 		DataConsumers::<T>::insert(&consumer, ());
 		Self::deposit_event(Event::DataConsumerAdded { consumer });
+		Ok(())
+	}
+
+	pub(crate) fn do_set_encryption_key(
+		account: T::AccountId,
+		key: EncryptionKey,
+	) -> DispatchResult {
+		key.check().map_err(|error| match error {
+			KeyError::BadLength => Error::<T>::BadKeyLength,
+			KeyError::Weak => Error::<T>::WeakKey,
+		})?;
+		// A replaced key's deposit is released first, so that the new one holds what the
+		// deposit is now.
+		if let Some(published) = EncryptionKeys::<T>::get(&account) {
+			T::Currency::release(
+				&HoldReason::KeyDeposit.into(),
+				&account,
+				published.deposit,
+				Precision::BestEffort,
+			)?;
+		}
+		let deposit = T::KeyDeposit::get();
+		T::Currency::hold(&HoldReason::KeyDeposit.into(), &account, deposit)?;
+		EncryptionKeys::<T>::insert(&account, PublishedKey { key: key.clone(), deposit });
+		Self::deposit_event(Event::EncryptionKeySet { account, key });
+		Ok(())
+	}
+
+	pub(crate) fn do_remove_encryption_key(account: T::AccountId) -> DispatchResult {
+		let published = EncryptionKeys::<T>::take(&account).ok_or(Error::<T>::NoEncryptionKey)?;
+		T::Currency::release(
+			&HoldReason::KeyDeposit.into(),
+			&account,
+			published.deposit,
+			Precision::BestEffort,
+		)?;
+		Self::deposit_event(Event::EncryptionKeyRemoved { account });
 		Ok(())
 	}
 

@@ -19,6 +19,11 @@
 //! Anyone may [`remove_expired`](Pallet::remove_expired) an entry that no longer gives access,
 //! and its deposit goes back to the account that paid it.
 //!
+//! Any account may [`set_encryption_key`](Pallet::set_encryption_key): publish the public key
+//! (X25519 or ML-KEM-768, [`dimo_primitives::encryption`]) to which the keys that open stored
+//! data are wrapped for it, replace it, or [`remove_encryption_key`](Pallet::remove_encryption_key)
+//! it; a deposit is held while it is published.
+//!
 //! Governance ([`Config::ConsumerOrigin`]) [`add_data_consumer`](Pallet::add_data_consumer)s
 //! and [`remove_data_consumer`](Pallet::remove_data_consumer)s the accounts whose grants count
 //! as demand for a vehicle's data.
@@ -77,7 +82,10 @@ pub mod weights;
 pub use types::*;
 pub use weights::WeightInfo;
 
-use dimo_primitives::vehicle::{Ownership, Stream, VehicleId, VehicleRegistry};
+use dimo_primitives::{
+	encryption::EncryptionKey,
+	vehicle::{Ownership, Stream, VehicleId, VehicleRegistry},
+};
 
 #[frame_support::pallet]
 pub mod pallet {
@@ -102,6 +110,9 @@ pub mod pallet {
 		/// The deposit for the storage of a grant entry.
 		#[codec(index = 0)]
 		GrantDeposit,
+		/// The deposit for a published encryption key.
+		#[codec(index = 1)]
+		KeyDeposit,
 	}
 
 	#[pallet::config]
@@ -120,6 +131,11 @@ pub mod pallet {
 		/// entry is removed.
 		#[pallet::constant]
 		type GrantDeposit: Get<BalanceOf<Self>>;
+
+		/// The deposit held from an account while it publishes an encryption key (sized for the
+		/// largest, ML-KEM-768's 1,184 bytes).
+		#[pallet::constant]
+		type KeyDeposit: Get<BalanceOf<Self>>;
 
 		/// How many accounts may hold grants on one vehicle at a time.
 		#[pallet::constant]
@@ -200,6 +216,14 @@ pub mod pallet {
 	pub type PublicStreams<T: Config> =
 		StorageMap<_, Twox64Concat, VehicleId, PublicAccess<BlockNumberFor<T>>>;
 
+	/// The encryption key each account published, with the deposit held for it.
+	///
+	/// `Blake2_128Concat`: accounts are chosen by users. One per account, bounded by
+	/// [`dimo_primitives::encryption::MAX_PUBLIC_KEY_LEN`].
+	#[pallet::storage]
+	pub type EncryptionKeys<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, PublishedKey<BalanceOf<T>>>;
+
 	/// The data consumers that governance registered: grants to them count as demand.
 	///
 	/// `Blake2_128Concat`: accounts are chosen by users. Bounded by
@@ -254,6 +278,19 @@ pub mod pallet {
 			/// The consumer.
 			consumer: T::AccountId,
 		},
+		/// An account published (or replaced) the public key to which the keys of stored data
+		/// are wrapped for it.
+		EncryptionKeySet {
+			/// The account.
+			account: T::AccountId,
+			/// The key now published.
+			key: EncryptionKey,
+		},
+		/// An account withdrew its encryption key; its deposit was released.
+		EncryptionKeyRemoved {
+			/// The account.
+			account: T::AccountId,
+		},
 		/// An entry that no longer gave access was removed and its deposit released.
 		ExpiredGrantRemoved {
 			/// The vehicle.
@@ -304,6 +341,12 @@ pub mod pallet {
 		NotDataConsumer,
 		/// [`Config::MaxDataConsumers`] consumers are registered; remove one first.
 		TooManyDataConsumers,
+		/// The key is not as long as its scheme's keys (X25519: 32 bytes, ML-KEM-768: 1,184).
+		BadKeyLength,
+		/// The key is an X25519 point of small order: whatever is wrapped to it is open to all.
+		WeakKey,
+		/// The account has published no encryption key.
+		NoEncryptionKey,
 	}
 
 	#[pallet::hooks]
@@ -516,6 +559,31 @@ pub mod pallet {
 			T::ConsumerOrigin::ensure_origin(origin)?;
 			let consumer = T::Lookup::lookup(consumer)?;
 			Self::do_remove_data_consumer(consumer)
+		}
+
+		/// Publish the signer's encryption key: the public key to which collectors wrap the
+		/// keys that open the stored data the signer may read (as owner or grantee). Replaces a
+		/// key published before (data wrapped to the old one stays wrapped to it: keep its
+		/// secret). Holds [`Config::KeyDeposit`] while a key is published.
+		///
+		/// - Errors: [`Error::BadKeyLength`], [`Error::WeakKey`], or a token error if the deposit
+		///   cannot be paid.
+		/// - Events: [`Event::EncryptionKeySet`].
+		#[pallet::call_index(11)]
+		pub fn set_encryption_key(origin: OriginFor<T>, key: EncryptionKey) -> DispatchResult {
+			let account = ensure_signed(origin)?;
+			Self::do_set_encryption_key(account, key)
+		}
+
+		/// Withdraw the signer's encryption key: nothing new is wrapped to it; its deposit is
+		/// released.
+		///
+		/// - Errors: [`Error::NoEncryptionKey`].
+		/// - Events: [`Event::EncryptionKeyRemoved`].
+		#[pallet::call_index(12)]
+		pub fn remove_encryption_key(origin: OriginFor<T>) -> DispatchResult {
+			let account = ensure_signed(origin)?;
+			Self::do_remove_encryption_key(account)
 		}
 	}
 

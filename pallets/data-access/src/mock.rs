@@ -11,6 +11,8 @@ type Block = frame_system::mocking::MockBlock<Test>;
 pub const ENDOWMENT: u64 = 1_000_000;
 pub const VEHICLE_DEPOSIT: u64 = 100;
 pub const GRANT_DEPOSIT: u64 = 10;
+/// The deposit of a published encryption key.
+pub const KEY_DEPOSIT: u64 = 30;
 pub const MAX_GRANTEES: u32 = 5;
 pub const MAX_ADMINS: u32 = 2;
 pub const MAX_BATCH: u32 = 4;
@@ -57,6 +59,7 @@ impl pallet_balances::Config for Test {
 parameter_types! {
 	pub const VehicleDeposit: u64 = VEHICLE_DEPOSIT;
 	pub const GrantDeposit: u64 = GRANT_DEPOSIT;
+	pub const KeyDeposit: u64 = KEY_DEPOSIT;
 }
 
 #[derive_impl(pallet_vehicles::config_preludes::TestDefaultConfig)]
@@ -72,6 +75,7 @@ impl pallet_data_access::Config for Test {
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type GrantDeposit = GrantDeposit;
+	type KeyDeposit = KeyDeposit;
 	type MaxGranteesPerVehicle = ConstU32<MAX_GRANTEES>;
 	type MaxAdminsPerVehicle = ConstU32<MAX_ADMINS>;
 	type MaxBatch = ConstU32<MAX_BATCH>;

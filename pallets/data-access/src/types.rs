@@ -168,3 +168,13 @@ pub struct AccessList<AccountId, BlockNumber> {
 	/// The grantees with at least one live stream.
 	pub grants: Vec<GranteeAccess<AccountId, BlockNumber>>,
 }
+
+/// An account's published encryption key ([`crate::EncryptionKeys`]), with the deposit held
+/// for it (released as it was held, whatever the deposit is by then).
+#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, MaxEncodedLen, TypeInfo)]
+pub struct PublishedKey<Balance> {
+	/// The key.
+	pub key: dimo_primitives::encryption::EncryptionKey,
+	/// The deposit held.
+	pub deposit: Balance,
+}

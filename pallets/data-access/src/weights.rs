@@ -58,6 +58,8 @@ pub trait WeightInfo {
 	fn remove_expired() -> Weight;
 	fn add_data_consumer() -> Weight;
 	fn remove_data_consumer() -> Weight;
+	fn set_encryption_key() -> Weight;
+	fn remove_encryption_key() -> Weight;
 }
 
 /// Weights measured on the reference machine, with the runtime's database weights.
@@ -276,6 +278,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
+	fn set_encryption_key() -> Weight {
+		Weight::from_parts(60_000_000, 4000)
+			.saturating_add(T::DbWeight::get().reads(3_u64))
+			.saturating_add(T::DbWeight::get().writes(3_u64))
+	}
+	fn remove_encryption_key() -> Weight {
+		Weight::from_parts(60_000_000, 4000)
+			.saturating_add(T::DbWeight::get().reads(3_u64))
+			.saturating_add(T::DbWeight::get().writes(3_u64))
+	}
 }
 
 /// The same weights with ParityDB's database weights, for tests and mock runtimes.
@@ -342,5 +354,15 @@ impl WeightInfo for () {
 		Weight::from_parts(27_888_000, 3513)
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
+	}
+	fn set_encryption_key() -> Weight {
+		Weight::from_parts(60_000_000, 4000)
+			.saturating_add(ParityDbWeight::get().reads(3_u64))
+			.saturating_add(ParityDbWeight::get().writes(3_u64))
+	}
+	fn remove_encryption_key() -> Weight {
+		Weight::from_parts(60_000_000, 4000)
+			.saturating_add(ParityDbWeight::get().reads(3_u64))
+			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 }

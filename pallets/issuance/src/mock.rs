@@ -91,6 +91,7 @@ impl pallet_data_access::Config for Test {
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type GrantDeposit = GrantDeposit;
+	type KeyDeposit = GrantDeposit;
 	type MaxGranteesPerVehicle = ConstU32<10>;
 	type MaxAdminsPerVehicle = ConstU32<2>;
 	type MaxBatch = ConstU32<10>;

@@ -31,6 +31,9 @@ parameter_types! {
 	/// The deposit for one (vehicle, grantee) entry of an access list (about 200 bytes).
 	/// Released when the entry is revoked or removed as expired.
 	pub const GrantDeposit: Balance = 100 * MILLI_DIMO;
+	/// The deposit for a published encryption key: up to 1,184 bytes (ML-KEM-768).
+	/// Released when the key is removed.
+	pub const KeyDeposit: Balance = 500 * MILLI_DIMO;
 	/// Three days for the owner of a vehicle got by an accepted transfer to answer a reclaim.
 	pub const ReclaimAnswerPeriod: BlockNumber = 3 * DAYS;
 }
@@ -69,6 +72,7 @@ impl pallet_data_access::Config for Runtime {
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type GrantDeposit = GrantDeposit;
+	type KeyDeposit = KeyDeposit;
 	type MaxGranteesPerVehicle = ConstU32<100>;
 	type MaxAdminsPerVehicle = ConstU32<8>;
 	type MaxBatch = ConstU32<50>;

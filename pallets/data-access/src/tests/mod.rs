@@ -1,6 +1,7 @@
 //! Unit tests of the access lists: every call, every error, every event; and a property test
 //! against a plain model in [`model`].
 
+mod keys;
 mod model;
 
 use crate::{
