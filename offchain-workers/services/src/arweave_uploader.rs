@@ -103,6 +103,9 @@ pub struct Uploader<S> {
 	rounds: u64,
 	/// The warning logged last ([`Uploader::warn`]).
 	last_warning: parking_lot::Mutex<Option<String>>,
+	/// The transactions whose failed check was logged as a warning already: a lying gateway
+	/// is said once per transaction, not every round for each (the repeats go to `debug`).
+	unverified_reported: parking_lot::Mutex<std::collections::HashSet<[u8; 32]>>,
 }
 
 fn now_ms() -> u64 {
@@ -128,6 +131,7 @@ impl<S: OffchainStorage + 'static> Uploader<S> {
 			https: https_client()?,
 			rounds: 0,
 			last_warning: Default::default(),
+			unverified_reported: Default::default(),
 		})
 	}
 
@@ -225,12 +229,7 @@ impl<S: OffchainStorage + 'static> Uploader<S> {
 			}
 			if matches!(updated.state, UploadState::Mined { .. }) {
 				if let Err(why) = self.verify_stored(gateway, seen, &id).await {
-					self.warn(format!(
-						"vehicle {}: the gateway reports transaction {} mined, but {why}; \
-						 it is not anchored",
-						seen.vehicle,
-						b64url(&id)
-					));
+					self.report_unverified(seen.vehicle, &id, &why);
 					continue;
 				}
 			}
@@ -252,6 +251,26 @@ impl<S: OffchainStorage + 'static> Uploader<S> {
 			changes.push(Change { seen: seen.clone(), updated });
 		}
 		changes
+	}
+
+	/// Logs that transaction `id` of `vehicle` failed its check ([`Uploader::verify_stored`]):
+	/// a warning the first time, `debug` after (it is checked again every round).
+	fn report_unverified(&self, vehicle: u64, id: &[u8; 32], why: &str) {
+		let text = format!(
+			"vehicle {vehicle}: the gateway reports transaction {} mined, but {why}; it is not \
+			 anchored",
+			b64url(id)
+		);
+		let mut reported = self.unverified_reported.lock();
+		// Bounded like the outbox; forgetting only repeats a warning.
+		if reported.len() >= outbox::MAX_UPLOADS {
+			reported.clear();
+		}
+		if reported.insert(*id) {
+			log::warn!(target: LOG_TARGET, "{text}");
+		} else {
+			log::debug!(target: LOG_TARGET, "{text}");
+		}
 	}
 
 	/// Checks that Arweave holds `upload` as transaction `id` before it is anchored: the
