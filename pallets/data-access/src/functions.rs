@@ -174,7 +174,7 @@ impl<T: Config> Pallet<T> {
 			let new_state = grant.streams.clone();
 			if grant.streams.is_empty() {
 				Grants::<T>::remove(vehicle, &grantee);
-				Self::release_hold(&grant.payer, grant.deposit)?;
+				Self::release_hold(HoldReason::GrantDeposit, &grant.payer, grant.deposit)?;
 				counts.forget(&grant);
 				list.grantees.retain(|listed| *listed != grantee);
 			} else {
@@ -234,12 +234,7 @@ impl<T: Config> Pallet<T> {
 		// A replaced key's deposit is released first, so that the new one holds what the
 		// deposit is now.
 		if let Some(published) = EncryptionKeys::<T>::get(&account) {
-			T::Currency::release(
-				&HoldReason::KeyDeposit.into(),
-				&account,
-				published.deposit,
-				Precision::BestEffort,
-			)?;
+			Self::release_hold(HoldReason::KeyDeposit, &account, published.deposit)?;
 		}
 		let deposit = T::KeyDeposit::get();
 		T::Currency::hold(&HoldReason::KeyDeposit.into(), &account, deposit)?;
@@ -250,12 +245,7 @@ impl<T: Config> Pallet<T> {
 
 	pub(crate) fn do_remove_encryption_key(account: T::AccountId) -> DispatchResult {
 		let published = EncryptionKeys::<T>::take(&account).ok_or(Error::<T>::NoEncryptionKey)?;
-		T::Currency::release(
-			&HoldReason::KeyDeposit.into(),
-			&account,
-			published.deposit,
-			Precision::BestEffort,
-		)?;
+		Self::release_hold(HoldReason::KeyDeposit, &account, published.deposit)?;
 		Self::deposit_event(Event::EncryptionKeyRemoved { account });
 		Ok(())
 	}
@@ -348,7 +338,7 @@ impl<T: Config> Pallet<T> {
 		grant: &GrantOf<T>,
 	) -> DispatchResult {
 		Grants::<T>::remove(vehicle, grantee);
-		Self::release_hold(&grant.payer, grant.deposit)?;
+		Self::release_hold(HoldReason::GrantDeposit, &grant.payer, grant.deposit)?;
 		Self::deposit_event(Event::ExpiredGrantRemoved {
 			vehicle,
 			grantee: grantee.clone(),
@@ -358,14 +348,13 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	fn release_hold(payer: &T::AccountId, deposit: BalanceOf<T>) -> DispatchResult {
-		T::Currency::release(
-			&HoldReason::GrantDeposit.into(),
-			payer,
-			deposit,
-			Precision::BestEffort,
-		)
-		.map(|_| ())
+	/// Releases `deposit`, held from `payer` for `reason`.
+	fn release_hold(
+		reason: HoldReason,
+		payer: &T::AccountId,
+		deposit: BalanceOf<T>,
+	) -> DispatchResult {
+		T::Currency::release(&reason.into(), payer, deposit, Precision::BestEffort).map(|_| ())
 	}
 
 	/// `current` with every expired stream dropped and the streams of `update` set to their
