@@ -24,7 +24,10 @@
 //! - [`oem`]: the OEM adapters (Tesla Fleet API, Smartcar): requests for data and for fresh
 //!   OAuth tokens, and the reading of their answers into signals;
 //! - [`envelope`]: what leaves the collector for IPFS: the record sealed under the vehicle's
-//!   content key (rotated when a reader loses access), whose CID is anchored;
+//!   content key (rotated when a reader loses access), whose CID is anchored, carrying that
+//!   key wrapped to the owner's published encryption key;
+//! - [`key_wrap`]: content keys wrapped to a reader's published X25519 key, so that the owner
+//!   opens stored envelopes with its own secret, the chain and the storage alone;
 //! - [`readings`]: the node-local store of each vehicle's recent readings that the gateway
 //!   serves from;
 //! - [`streams`]: what each stream of an access list lets its reader see of a reading;
@@ -49,6 +52,7 @@ pub mod encoding;
 pub mod envelope;
 pub mod http;
 pub mod ipfs;
+pub mod key_wrap;
 pub mod oem;
 pub mod readings;
 pub mod record;

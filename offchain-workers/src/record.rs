@@ -26,7 +26,7 @@ pub const RECORD_VERSION: u32 = 1;
 /// The largest record, in bytes: its envelope ([`crate::envelope`]) fits one IPFS chunk
 /// (256 KiB), so that the envelope's CID is that of a single raw block ([`crate::cid`]).
 pub const MAX_RECORD_LEN: usize =
-	256 * 1024 - crate::envelope::HEADER_LEN - crate::envelope::TAG_LEN;
+	256 * 1024 - crate::envelope::HEADER_V2_WRAPPED_LEN - crate::envelope::TAG_LEN;
 
 /// One reading of a vehicle.
 #[derive(Clone, PartialEq, Eq, Debug)]

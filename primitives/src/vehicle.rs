@@ -217,6 +217,9 @@ pub struct Readers<AccountId> {
 	pub public: bool,
 	/// The accounts granted at least one stream that has not expired.
 	pub grantees: alloc::vec::Vec<AccountId>,
+	/// The encryption key the owner published, if it did: what the collector wraps each
+	/// content key to, so that the owner opens stored data without the collector.
+	pub owner_key: Option<crate::encryption::EncryptionKey>,
 }
 
 /// The access lists, as a collector sees them (pallets/data-access implements it).

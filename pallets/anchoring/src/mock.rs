@@ -8,6 +8,7 @@
 use crate as pallet_anchoring;
 use crate::{AnchorBatch, AnchorRecord, ContentId, OemApi, OemSource};
 use core::cell::RefCell;
+use dimo_primitives::encryption::{EncryptionKey, KeyScheme};
 use dimo_primitives::vehicle::{DataReaders, Readers, StorageBackend, VehicleId, VehicleRegistry};
 pub use dimo_test_utils::accounts::{ALICE, BOB};
 use dimo_test_utils::{
@@ -126,8 +127,24 @@ impl DataReaders<u64> for MockReaders {
 	fn readers(vehicle: VehicleId) -> Option<Readers<u64>> {
 		let owner = <Registry as VehicleRegistry<u64>>::owner_of(vehicle)?;
 		let grantees = GRANTEES.with(|g| g.borrow().get(&vehicle).cloned().unwrap_or_default());
-		Some(Readers { owner, public: false, grantees })
+		let owner_key = OWNER_KEYS.with(|k| k.borrow().get(&owner).cloned());
+		Some(Readers { owner, public: false, grantees, owner_key })
 	}
+}
+
+thread_local! {
+	/// The encryption keys that owners published, as the tests set them.
+	pub static OWNER_KEYS: RefCell<alloc::collections::BTreeMap<u64, EncryptionKey>> =
+		const { RefCell::new(alloc::collections::BTreeMap::new()) };
+}
+
+/// Publishes `public` as `owner`'s X25519 encryption key.
+pub fn publish_x25519_key(owner: u64, public: [u8; 32]) {
+	let key = EncryptionKey {
+		scheme: KeyScheme::X25519,
+		public: public.to_vec().try_into().expect("32 bytes"),
+	};
+	OWNER_KEYS.with(|k| k.borrow_mut().insert(owner, key));
 }
 
 /// Sets who, besides its owner, may read `vehicle`'s data.

@@ -546,10 +546,12 @@ impl<T: Config> dimo_primitives::rewards::DataDemand for Pallet<T> {
 impl<T: Config> dimo_primitives::vehicle::DataReaders<T::AccountId> for Pallet<T> {
 	fn readers(vehicle: VehicleId) -> Option<dimo_primitives::vehicle::Readers<T::AccountId>> {
 		let list = Self::access_list(vehicle)?;
+		let owner_key = EncryptionKeys::<T>::get(&list.owner).map(|published| published.key);
 		Some(dimo_primitives::vehicle::Readers {
 			owner: list.owner,
 			public: !list.public.is_empty(),
 			grantees: list.grants.into_iter().map(|access| access.grantee).collect(),
+			owner_key,
 		})
 	}
 }

@@ -126,8 +126,16 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 		})?;
 		let key =
 			Self::content_key(vehicle, seal_key).map_err(|stop| (Failure::Transient, stop))?;
-		let sealed =
-			envelope::seal(&key.key, key.id, vehicle, read_at, read_at, offchain_nonce(), &bytes);
+		let sealed = envelope::seal(
+			&key.key,
+			key.id,
+			key.owner_wrap,
+			vehicle,
+			read_at,
+			read_at,
+			offchain_nonce(),
+			&bytes,
+		);
 		let anchor = Self::anchor_of(vehicle, &sealed, job.backend, read_at)
 			.map_err(|stop| (Failure::Transient, stop))?;
 		Ok((bytes, key, sealed, anchor))

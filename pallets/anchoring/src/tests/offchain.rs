@@ -12,8 +12,8 @@ use dimo_offchain::{
 	arweave::outbox::{envelope_key, GatewayStatus, Upload, MAX_UPLOADS_PER_VEHICLE, OUTBOX_KEY},
 	cid::Cid,
 	credentials::{credentials_key, oem_client_key, Credentials, OemClient, VEHICLES_KEY},
-	envelope::{self, content_key_key, ContentKey},
-	ipfs,
+	envelope::{self, content_key_key, content_key_v1_key, ContentKey, ContentKeyV1},
+	ipfs, key_wrap,
 	readings::{head_key, slot_key, Head, KeptReading},
 	schedule::{schedule_key, Schedule},
 	seal::{SealKey, Sealed, SEAL_KEY_TYPE},
@@ -59,7 +59,7 @@ fn tesla_envelope(env: &Offchain, vehicle: u64) -> Vec<u8> {
 	let seed = env.state.read().seed;
 	let mut nonce = [0u8; 24];
 	nonce.copy_from_slice(&seed[..24]);
-	envelope::seal(&seed, 1, vehicle, NOW_MS, NOW_MS, nonce, &tesla_record(vehicle))
+	envelope::seal(&seed, 1, None, vehicle, NOW_MS, NOW_MS, nonce, &tesla_record(vehicle))
 }
 
 /// `vehicle`'s content key, as the worker keeps it sealed in offchain storage.
@@ -660,6 +660,121 @@ fn the_content_key_is_rotated_when_a_reader_loses_access_and_retired_with_the_co
 		assert_eq!(again.id, 3);
 		assert!(again.key.is_some());
 		assert_eq!(kept_readings(vehicle, 100).last().map(|r| r.key_id), Some(3));
+	});
+}
+
+/// The X25519 secret of the owner in the tests that publish one.
+const OWNER_SECRET: [u8; 32] = [42; 32];
+
+#[test]
+fn an_owner_who_published_a_key_opens_the_stored_envelope_with_its_secret_alone() {
+	offchain_test(|env| {
+		let vehicle = onboard(ALICE, COLLECTOR, StorageBackend::Ipfs);
+		hold_credentials(vehicle, TESLA, FRESH);
+		publish_x25519_key(ALICE, key_wrap::public_key(&OWNER_SECRET));
+		env.state.write().seed = [9; 32];
+		// The tests' randomness is one fixed seed: the content key, the nonce and the wrap's
+		// ephemeral key all come from it, so the envelope is known in advance.
+		let seed = [9u8; 32];
+		let wrap = key_wrap::wrap(&key_wrap::public_key(&OWNER_SECRET), &seed, vehicle, 1, &seed)
+			.expect("wraps");
+		let mut nonce = [0u8; 24];
+		nonce.copy_from_slice(&seed[..24]);
+		let sealed = envelope::seal(
+			&seed,
+			1,
+			Some(wrap),
+			vehicle,
+			NOW_MS,
+			NOW_MS,
+			nonce,
+			&tesla_record(vehicle),
+		);
+		expect_tesla_data(env, vehicle, ACCESS, TESLA_DATA);
+		expect_ipfs_add(env, vehicle, &sealed, &Cid::of_raw(&sealed).to_base32());
+
+		run_worker(1);
+
+		let batches = take_batches(env);
+		assert_eq!(&batches[0].0.records[0].cid[..], &Cid::of_raw(&sealed).as_bytes()[..]);
+		// What IPFS holds opens with the owner's secret: no content key from the collector.
+		let (header, record) =
+			envelope::open_as_owner(&OWNER_SECRET, &sealed).expect("the owner opens it");
+		assert_eq!((header.version, header.key_id), (2, 1));
+		assert_eq!(record, tesla_record(vehicle));
+		assert_eq!(
+			envelope::open_as_owner(&[43; 32], &sealed),
+			Err(envelope::EnvelopeError::NotTheOwner)
+		);
+	});
+}
+
+#[test]
+fn each_content_key_is_wrapped_to_the_owner_it_was_made_for_through_rotations() {
+	offchain_test(|env| {
+		let vehicle = onboard(ALICE, COLLECTOR, StorageBackend::Local);
+		hold_credentials(vehicle, TESLA, FRESH);
+		set_grantees(vehicle, vec![77]);
+		// No key published: the content key is not wrapped.
+		poll_local(env, vehicle, 0);
+		assert_eq!(content_key(vehicle).expect("made").owner_wrap, None);
+		// The owner publishes one: the key in use is wrapped to it at the next reading.
+		publish_x25519_key(ALICE, key_wrap::public_key(&OWNER_SECRET));
+		poll_local(env, vehicle, 1);
+		let first = content_key(vehicle).expect("kept");
+		let opened =
+			key_wrap::unwrap(&OWNER_SECRET, &first.owner_wrap.expect("wrapped"), vehicle, 1);
+		assert_eq!(opened.ok(), first.key);
+		// A revoke rotates the key: the new one is wrapped to the owner too.
+		set_grantees(vehicle, vec![]);
+		poll_local(env, vehicle, 2);
+		let rotated = content_key(vehicle).expect("rotated");
+		assert_eq!(rotated.id, 2);
+		let opened =
+			key_wrap::unwrap(&OWNER_SECRET, &rotated.owner_wrap.expect("wrapped"), vehicle, 2);
+		assert_eq!(opened.ok(), rotated.key);
+		// The owner replaces its key: wrapped anew to the new one.
+		publish_x25519_key(ALICE, key_wrap::public_key(&[44; 32]));
+		poll_local(env, vehicle, 3);
+		let rewrapped = content_key(vehicle).expect("kept");
+		assert_eq!((rewrapped.id, rewrapped.key), (2, rotated.key));
+		let opened =
+			key_wrap::unwrap(&[44; 32], &rewrapped.owner_wrap.expect("wrapped"), vehicle, 2);
+		assert_eq!(opened.ok(), rotated.key);
+	});
+}
+
+#[test]
+fn a_content_key_kept_by_an_older_collector_is_moved_and_kept() {
+	offchain_test(|env| {
+		let vehicle = onboard(ALICE, COLLECTOR, StorageBackend::Local);
+		hold_credentials(vehicle, TESLA, FRESH);
+		// A collector before spec 103 kept key 4 of the vehicle, without a wrap.
+		let seal_key = SealKey::from_keystore().expect("the node's sealing key");
+		let old = ContentKeyV1 {
+			id: 4,
+			key: Some([5; 32]),
+			readers: envelope::Readers {
+				owner: sp_io::hashing::blake2_256(&ALICE.encode()),
+				..Default::default()
+			},
+		};
+		let old_key = content_key_v1_key(vehicle);
+		sp_io::offchain::local_storage_set(
+			StorageKind::PERSISTENT,
+			&old_key,
+			&seal_key.seal_value(&old_key, [3; 24], &old).encode(),
+		);
+		publish_x25519_key(ALICE, key_wrap::public_key(&OWNER_SECRET));
+		poll_local(env, vehicle, 0);
+		// The same key, under its new storage key, now wrapped; the old entry is gone.
+		let moved = content_key(vehicle).expect("moved");
+		assert_eq!((moved.id, moved.key), (4, Some([5; 32])));
+		let opened =
+			key_wrap::unwrap(&OWNER_SECRET, &moved.owner_wrap.expect("wrapped"), vehicle, 4);
+		assert_eq!(opened, Ok([5; 32]));
+		assert!(local_get::<Sealed>(&old_key).is_none());
+		assert_eq!(kept_readings(vehicle, 100).last().map(|r| r.key_id), Some(4));
 	});
 }
 

@@ -715,7 +715,10 @@ fn readers_are_the_owner_the_live_grantees_and_whether_a_stream_is_public() {
 	test(|| {
 		let vehicle = register(ALICE);
 		let readers = || DataAccess::readers(vehicle).expect("a registered vehicle");
-		assert_eq!(readers(), Readers { owner: ALICE, public: false, grantees: vec![] });
+		assert_eq!(
+			readers(),
+			Readers { owner: ALICE, public: false, grantees: vec![], owner_key: None }
+		);
 		grant(ALICE, vehicle, BOB, &[(NonLocationData, None)]);
 		grant(ALICE, vehicle, CHARLIE, &[(CurrentLocation, Some(4))]);
 		assert_ok!(DataAccess::set_public(
@@ -725,12 +728,34 @@ fn readers_are_the_owner_the_live_grantees_and_whether_a_stream_is_public() {
 		));
 		let mut now = readers();
 		now.grantees.sort();
-		assert_eq!(now, Readers { owner: ALICE, public: true, grantees: vec![BOB, CHARLIE] });
+		assert_eq!(
+			now,
+			Readers { owner: ALICE, public: true, grantees: vec![BOB, CHARLIE], owner_key: None }
+		);
 		// Charlie's only stream expires, then the public one: they no longer count.
 		run_to_block(4);
-		assert_eq!(readers(), Readers { owner: ALICE, public: true, grantees: vec![BOB] });
+		let bob_only =
+			|public| Readers { owner: ALICE, public, grantees: vec![BOB], owner_key: None };
+		assert_eq!(readers(), bob_only(true));
 		run_to_block(6);
-		assert_eq!(readers(), Readers { owner: ALICE, public: false, grantees: vec![BOB] });
+		assert_eq!(readers(), bob_only(false));
+		// The owner publishes an encryption key: the collector sees it, to wrap content keys to.
+		let key = dimo_primitives::encryption::EncryptionKey {
+			scheme: dimo_primitives::encryption::KeyScheme::X25519,
+			public: vec![9; 32].try_into().expect("32 bytes"),
+		};
+		assert_ok!(DataAccess::set_encryption_key(RuntimeOrigin::signed(ALICE), key.clone()));
+		assert_eq!(readers().owner_key, Some(key));
+		// A grantee's key is not the owner's.
+		assert_ok!(DataAccess::remove_encryption_key(RuntimeOrigin::signed(ALICE)));
+		assert_ok!(DataAccess::set_encryption_key(
+			RuntimeOrigin::signed(BOB),
+			dimo_primitives::encryption::EncryptionKey {
+				scheme: dimo_primitives::encryption::KeyScheme::X25519,
+				public: vec![8; 32].try_into().expect("32 bytes"),
+			}
+		));
+		assert_eq!(readers().owner_key, None);
 		assert_ok!(DataAccess::revoke_all(RuntimeOrigin::signed(ALICE), vehicle, BOB));
 		assert_eq!(readers().grantees, Vec::<u64>::new());
 		assert_eq!(DataAccess::readers(vehicle + 1), None);
