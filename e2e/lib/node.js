@@ -38,7 +38,8 @@ process.on('exit', () => {
 });
 
 /**
- * Starts `dimo-node --dev` (or `--chain <chain> --<validator>`, a full node if `validator` is null) with `--tmp` (or `--base-path basePath`,
+ * Starts `dimo-node --dev` (or `--chain <chain> --<validator>`, a full node if `validator` is null,
+ * of the dev chain too) with `--tmp` (or `--base-path basePath`,
  * which outlives the process: a restart finds its chain, keystore and offchain storage) and waits
  * until its JSON-RPC answers. `env` adds to the node's environment. `rpcCors` is `--rpc-cors`
  * (`all` unless a test checks browser origins).
@@ -53,7 +54,8 @@ export async function startNode({ chain = 'dev', validator = 'alice', extraArgs 
     // `--dev` is `--chain dev --alice --force-authoring` with a throw-away network key.
     // Another chain: the dev validator named by `validator` (its keys go into the keystore), or
     // a full node if `validator` is null.
-    ...(chain === 'dev' ? ['--dev'] : ['--chain', chain, ...(validator ? [`--${validator}`] : []), '--unsafe-force-node-key-generation']),
+    // A full node of the dev chain (`validator` null) is `--chain dev` without an authority key.
+    ...(chain === 'dev' && validator ? ['--dev'] : ['--chain', chain, ...(validator ? [`--${validator}`] : []), '--unsafe-force-node-key-generation']),
     ...(basePath ? ['--base-path', basePath] : ['--tmp']),
     '--rpc-port', String(rpcPort),
     '--listen-addr', `/ip4/127.0.0.1/tcp/${p2pPort}`,

@@ -7,6 +7,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { xchacha20poly1305 } from '@noble/ciphers/chacha';
+import { openWithContentKey, parseEnvelope } from './reader.js';
 import { Keyring } from '@polkadot/keyring';
 import { blake2AsU8a } from '@polkadot/util-crypto';
 import { bnToU8a, compactFromU8a, hexToU8a, stringToU8a, u8aConcat, u8aToHex, u8aToU8a } from '@polkadot/util';
@@ -97,9 +98,9 @@ export function openSealed(sealKey, storageKey, sealedHex) {
   return xchacha20poly1305(sealKey, nonce, storageKey).decrypt(ciphertext);
 }
 
-/** The offchain-storage key of a vehicle's content key. */
+/** The offchain-storage key of a vehicle's content key (format 2, since spec 103). */
 export function contentKeyKey(vehicle) {
-  return u8aConcat(stringToU8a('dimo/collector/content-key/'), u64(vehicle));
+  return u8aConcat(stringToU8a('dimo/collector/content-key/v2/'), u64(vehicle));
 }
 
 /** `vehicle`'s content key { id, key } as the collector keeps it, read with its sealing key. */
@@ -112,23 +113,13 @@ export async function contentKey(rpc, sealKey, vehicle) {
   return { id, key: plain[4] === 1 ? plain.slice(5, 37) : null };
 }
 
-/** An envelope's header (format v1: "DENV", version, vehicle, from, to, key id, nonce). */
+/** An envelope's header (docs/storage-formats.md, versions 1 and 2), with its `magic`. */
 export function envelopeHeader(bytes) {
-  const view = new DataView(bytes.buffer, bytes.byteOffset);
-  return {
-    magic: new TextDecoder().decode(bytes.slice(0, 4)),
-    version: bytes[4],
-    vehicle: Number(view.getBigUint64(5, true)),
-    from: Number(view.getBigUint64(13, true)),
-    to: Number(view.getBigUint64(21, true)),
-    keyId: view.getUint32(29, true),
-    nonce: bytes.slice(33, 57),
-  };
+  const header = parseEnvelope(bytes);
+  return { ...header, magic: new TextDecoder().decode(bytes.slice(0, 4)), vehicle: Number(header.vehicle) };
 }
 
 /** The record inside an envelope, opened with a content key; throws if the key is not its. */
 export function openEnvelope(key, bytes) {
-  const header = bytes.slice(0, 57);
-  const { nonce } = envelopeHeader(bytes);
-  return JSON.parse(new TextDecoder().decode(xchacha20poly1305(key, nonce, header).decrypt(bytes.slice(57))));
+  return JSON.parse(new TextDecoder().decode(openWithContentKey(key, bytes)));
 }

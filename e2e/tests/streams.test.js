@@ -199,7 +199,7 @@ describe('live data access through the collector gateway', () => {
       const { status, bytes } = await ipfs.call('cat', `arg=${anchor.cid}&timeout=10s`);
       assert.equal(status, 200);
       const header = envelopeHeader(bytes);
-      assert.deepEqual([header.magic, header.version, header.vehicle, header.from, header.to], ['DENV', 1, id, anchor.observedFrom, anchor.observedTo]);
+      assert.deepEqual([header.magic, header.version, header.vehicle, header.from, header.to], ['DENV', 2, id, anchor.observedFrom, anchor.observedTo]);
       const text = Buffer.from(bytes).toString('latin1');
       for (const signal of ['odometerM', 'latE7', 'batteryPermille']) assert.ok(!text.includes(signal), `${signal} in clear`);
       if (header.keyId !== key.id) continue;

@@ -1,0 +1,190 @@
+// Stored data that its owner can read back without the collector, end to end, with real parts:
+// a `dimo-node --dev` (the chain, Alice authoring), two collector nodes that follow it as full
+// nodes of the dev chain (//Ferdie's and //Dave's `dcol` keys, offchain workers on), the OEM
+// simulator over HTTPS, the dev IPFS node, and @polkadot/api as owner and governance.
+//
+// The owner publishes an X25519 key derived from its recovery phrase, and then reads its car's
+// stored history with e2e/lib/reader.js, written from docs/storage-formats.md alone: the
+// anchors from the chain, each envelope from IPFS by its CID, opened with its own secret.
+// (a) a grantee is revoked (the content key rotates): readings from before and after open;
+// (b) the consent to Ferdie ends and Dave's collector takes over: Ferdie's readings still open;
+// (c) both collectors are killed and their whole base paths (offchain storage included)
+// deleted: every anchored reading still opens. Someone else's key opens none.
+
+import { before, after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { blake2AsHex, mnemonicGenerate } from '@polkadot/util-crypto';
+import { hexToU8a, u8aToHex } from '@polkadot/util';
+import { startNode, rpcCall, sendOk, waitForLog } from '../lib/node.js';
+import { DIMO, keyring, onboard, until } from '../lib/chain.js';
+import { genCerts, startIpfs, startSimulator, trustBundle } from '../lib/collector.js';
+import { checkCid, encryptionKeyFromMiniSecret, encryptionKeyFromPhrase, openAsOwner, parseEnvelope, publishedKey, readStoredHistory, unwrapContentKey } from '../lib/reader.js';
+
+let sim;
+let ipfs;
+let chain; // the authoring node: the chain that outlives the collectors
+let api;
+let alice;
+const collectors = {}; // name -> { pair, node, basePath }
+const owner = { phrase: mnemonicGenerate() };
+let vehicle;
+let car;
+
+const rpc = (method, ...params) => rpcCall(chain.rpcUrl, method, params);
+const fetchFromIpfs = async (anchor) => {
+  const { status, bytes } = await ipfs.call('cat', `arg=${anchor.cid}&timeout=10s`);
+  if (status !== 200) throw new Error(`IPFS answered ${status} for ${anchor.cid}`);
+  return bytes;
+};
+const history = (key = owner.key) => readStoredHistory(rpc, vehicle, key, fetchFromIpfs);
+
+/** Starts `name`'s collector node: a full node of the dev chain holding its `dcol` key. */
+async function startCollector(name, trusted) {
+  const pair = keyring.addFromUri(`//${name[0].toUpperCase()}${name.slice(1)}`);
+  const basePath = mkdtempSync(join(tmpdir(), `dimo-storage-${name}-`));
+  const bootnode = `/ip4/127.0.0.1/tcp/${chain.p2pPort}/p2p/${await rpc('system_localPeerId')}`;
+  const node = await startNode({
+    chain: 'dev',
+    validator: null,
+    basePath,
+    env: { SSL_CERT_FILE: trustBundle([join(trusted, 'ca.pem')]) },
+    extraArgs: ['--bootnodes', bootnode, '--offchain-worker', 'always', '--collector-ipfs-api', ipfs.apiUrl, '--collector-oem-host', `localhost:${sim.port}`],
+  });
+  const call = (method, ...params) => rpcCall(node.rpcUrl, method, params);
+  await call('author_insertKey', 'dcol', `//${name[0].toUpperCase()}${name.slice(1)}`, u8aToHex(pair.publicKey));
+  await call('collector_setOemClient', 1, 'dimo-dev-client', 'dimo-dev-secret');
+  collectors[name] = { pair, node, basePath, call };
+  return collectors[name];
+}
+
+/** Hands the owner's OEM grant to `name`'s collector. */
+async function handOver(name) {
+  const tokens = await sim.admin('POST', 'grant', { oem: 'tesla', vehicle: car });
+  await collectors[name].call('collector_setCredentials', vehicle, 1, tokens.access_token, tokens.refresh_token, tokens.expires_at, car);
+}
+
+/** The vehicle's anchors, once `predicate(anchors)` holds. */
+function anchorsWhen(predicate, what, timeoutMs = 240_000) {
+  return until(what, async () => {
+    const anchors = await rpc('dimo_anchors', vehicle, null, 1000);
+    return predicate(anchors) ? anchors : null;
+  }, { timeoutMs, everyMs: 2_000 });
+}
+
+/** The key id of the envelope an anchor names. */
+const keyIdOf = async (anchor) => parseEnvelope(await fetchFromIpfs(anchor)).keyId;
+
+before(async () => {
+  alice = keyring.addFromUri('//Alice');
+  const trusted = genCerts('DIMO e2e OEM CA');
+  [sim, ipfs] = await Promise.all([startSimulator({ certsDir: trusted }), startIpfs()]);
+  chain = await startNode({ chain: 'dev' });
+  api = chain.api;
+  await Promise.all([startCollector('ferdie', trusted), startCollector('dave', trusted)]);
+  await sendOk(api, api.tx.sudo.sudo(api.tx.utility.batchAll([
+    api.tx.anchoring.setOemSource(1, { api: 'Tesla', apiBaseUrl: `${sim.url}/tesla`, authUrl: `${sim.url}/tesla/auth` }),
+    api.tx.anchoring.registerCollector(u8aToHex(collectors.dave.pair.publicKey)),
+  ])), alice);
+
+  owner.pair = keyring.addFromMnemonic(owner.phrase);
+  owner.key = encryptionKeyFromPhrase(owner.phrase);
+  owner.grantee = keyring.addFromMnemonic(mnemonicGenerate());
+  await sendOk(api, api.tx.balances.transferKeepAlive(owner.pair.address, 10n * DIMO), alice);
+  // The owner publishes its encryption key before connecting the car.
+  await sendOk(api, api.tx.dataAccess.setEncryptionKey(publishedKey(owner.key)), owner.pair);
+  [car] = (await sim.admin('GET', 'vehicles')).filter((v) => v.oem === 'tesla').map((v) => v.id);
+  vehicle = await onboard(api, owner.pair, { oemRefHash: blake2AsHex(car), backend: 'Ipfs', collector: collectors.ferdie.pair.address });
+  await sendOk(api, api.tx.dataAccess.grant(vehicle, owner.grantee.address, [{ stream: 'NonLocationData', until: null }]), owner.pair);
+  await handOver('ferdie');
+});
+
+after(async () => {
+  for (const { node, basePath } of Object.values(collectors)) {
+    if (node) await node.stop();
+    rmSync(basePath, { recursive: true, force: true });
+  }
+  if (chain) await chain.stop();
+  for (const process of [sim, ipfs]) process?.stop();
+});
+
+describe('an owner reads its stored data with its own secret, whatever becomes of the collector', () => {
+  test('the reader agrees with the documented test vectors', () => {
+    const key = encryptionKeyFromMiniSecret(new Uint8Array(32).fill(0x11));
+    assert.equal(u8aToHex(key.secret), '0xaff28d6a9cb4cba98785f537507a546d547ceb794c8f4f95f79bd0206fc35e92');
+    assert.equal(u8aToHex(key.public), '0xb518a6e1c805c387416de84d1c8ba291c4bf348e6cf691f2200522df10978d69');
+    const envelope = hexToU8a('0x44454e56020700000000000000e803000000000000d007000000000000030000004444444444444444444444444444444444444444444444440122e78738a312a1821389a8f1c19094b189585ba577efd8cbbf42cf4ebb6ff4900faa684ed28867b97f4a6a2dee5df8ce974e76b7018e3f22a1c4cf2678570f209a7459fc3f1887767871e8f0bc85fda90a41abd9138eaa2a88bf75ae7eaf98519493986780741a499e41f60e15c64975638406f60ad34a72b4354e3d0c9edcb67fd32048244aee');
+    const header = parseEnvelope(envelope);
+    assert.deepEqual([header.version, header.vehicle, header.from, header.to, header.keyId], [2, 7n, 1000, 2000, 3]);
+    assert.equal(u8aToHex(unwrapContentKey(key, header.wrap, header.vehicle, header.keyId)), `0x${'33'.repeat(32)}`);
+    assert.deepEqual(openAsOwner(key, envelope).record, { v: 1 });
+    const stranger = encryptionKeyFromMiniSecret(new Uint8Array(32).fill(0x12));
+    assert.throws(() => openAsOwner(stranger, envelope), /not wrapped to this key/);
+    const moved = envelope.slice();
+    moved[5] = 8; // another vehicle: the wrap's associated data no longer matches
+    assert.throws(() => openAsOwner(key, moved));
+  });
+
+  test('(a) after a revoke rotates the content key, the owner opens readings from before and after', async () => {
+    await anchorsWhen((anchors) => anchors.length >= 2, 'two readings anchored under the first content key');
+    await sendOk(api, api.tx.dataAccess.revokeAll(vehicle, owner.grantee.address), owner.pair);
+    const anchors = await anchorsWhen(() => true, 'anchors');
+    const before = anchors.length;
+    const after = await until('a reading sealed under a new content key', async () => {
+      const now = await rpc('dimo_anchors', vehicle, null, 1000);
+      const ids = await Promise.all(now.slice(before).map(keyIdOf));
+      return ids.some((id) => id > 1) ? now : null;
+    }, { timeoutMs: 240_000, everyMs: 2_000 });
+    const read = await history();
+    assert.equal(read.length, after.length);
+    for (const entry of read) {
+      assert.equal(entry.error, undefined, `anchor ${entry.anchor.seq} opens: ${entry.error}`);
+      assert.equal(entry.record.vehicle, vehicle);
+      assert.deepEqual([entry.record.from, entry.record.to], [entry.anchor.observedFrom, entry.anchor.observedTo]);
+    }
+    const keyIds = new Set(read.map((entry) => entry.header.keyId));
+    assert.ok(keyIds.has(1) && [...keyIds].some((id) => id > 1), `key ids ${[...keyIds]}`);
+    // Someone else's key opens nothing.
+    const stranger = encryptionKeyFromPhrase(mnemonicGenerate());
+    assert.ok((await history(stranger)).every((entry) => /not wrapped to this key/.test(entry.error)));
+  });
+
+  test('(b) the consent moves to another collector: the first collector\'s readings still open', async () => {
+    const ferdie = collectors.ferdie.pair.address;
+    const dave = collectors.dave.pair.address;
+    await sendOk(api, api.tx.utility.batchAll([
+      api.tx.vehicles.revokeCollector(vehicle, ferdie),
+      api.tx.vehicles.authorizeCollector(vehicle, dave, null),
+    ]), owner.pair);
+    await handOver('dave');
+    await waitForLog(collectors.ferdie.node.logFile, new RegExp(`vehicle ${vehicle}: content key \\d+ retired`), 120_000);
+    const anchors = await anchorsWhen((all) => all.some((a) => a.collector === dave), 'a reading anchored by the second collector');
+    const read = await history();
+    assert.equal(read.length, anchors.length);
+    assert.ok(read.every((entry) => entry.error === undefined), JSON.stringify(read.filter((e) => e.error)));
+    const by = (who) => read.filter((entry) => entry.anchor.collector === who);
+    assert.ok(by(ferdie).length >= 2 && by(dave).length >= 1);
+    // The second collector made its own content key: the owner opens it the same way.
+    assert.ok(by(dave).every((entry) => entry.record.vehicle === vehicle));
+  });
+
+  test('(c) both collectors\' nodes and their offchain storage are gone: every anchored reading still opens', async () => {
+    for (const name of ['ferdie', 'dave']) {
+      const collector = collectors[name];
+      collector.node.child.kill('SIGKILL');
+      await collector.node.stop();
+      collector.node = null;
+      rmSync(collector.basePath, { recursive: true, force: true });
+    }
+    const anchors = await rpc('dimo_anchors', vehicle, null, 1000);
+    const read = await history();
+    assert.equal(read.length, anchors.length);
+    assert.ok(read.length >= 3);
+    for (const entry of read) {
+      assert.equal(entry.error, undefined, `anchor ${entry.anchor.seq}: ${entry.error}`);
+      checkCid(entry.anchor.cidHex, await fetchFromIpfs(entry.anchor));
+    }
+  });
+});
