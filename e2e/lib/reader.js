@@ -69,7 +69,7 @@ export function openWithContentKey(contentKey, bytes) {
   return xchacha20poly1305(contentKey, header.nonce, bytes.slice(0, header.length)).decrypt(bytes.slice(header.length));
 }
 
-/** Sections 3-5: the record in `bytes`, opened by the owner holding `key`; throws if it cannot. */
+/** Sections 3, 4 and 6: the record in `bytes`, opened by the owner holding `key`; throws if it cannot. */
 export function openAsOwner(key, bytes) {
   const header = parseEnvelope(bytes);
   if (!header.wrap) throw new Error(`envelope v${header.version} without a wrap to the owner`);
@@ -85,20 +85,44 @@ export function checkCid(cidHex, bytes) {
 }
 
 /**
- * Section 2: every anchored reading of `vehicle` that `fetchBytes(anchor)` can get, opened
- * with `key`: [{ anchor, header, record } | { anchor, error }], in anchor order.
+ * Sections 2 and 5: every anchored reading of `vehicle` that `fetchBytes(anchor)` can get,
+ * opened with `key`: [{ anchor, header, record } | { anchor, error }], in anchor order. An
+ * envelope with a wrap opens with the key in it; one without (sealed before the owner published
+ * its key, or a version-1 one) with a key unwrapped from another envelope of the same collector
+ * and key id (key ids count per collector).
  */
 export async function readStoredHistory(rpc, vehicle, key, fetchBytes) {
   const anchors = await rpc('dimo_anchors', vehicle, null, 1000);
-  const out = [];
+  const fetched = [];
+  const keys = new Map(); // `${collector}/${key id}` -> content key, from the wraps the owner opens
   for (const anchor of anchors) {
     try {
       const bytes = await fetchBytes(anchor);
       checkCid(anchor.cidHex, bytes);
-      out.push({ anchor, ...openAsOwner(key, bytes) });
+      const header = parseEnvelope(bytes);
+      let own = null;
+      if (header.wrap) {
+        try {
+          own = unwrapContentKey(key, header.wrap, header.vehicle, header.keyId);
+          keys.set(`${anchor.collector}/${header.keyId}`, own);
+        } catch (error) {
+          fetched.push({ anchor, header, error: error.message });
+          continue;
+        }
+      }
+      fetched.push({ anchor, bytes, header, own });
     } catch (error) {
-      out.push({ anchor, error: error.message });
+      fetched.push({ anchor, error: error.message });
     }
   }
-  return out;
+  return fetched.map(({ anchor, bytes, header, own, error }) => {
+    if (error) return { anchor, header, error };
+    const contentKey = own ?? keys.get(`${anchor.collector}/${header.keyId}`);
+    if (!contentKey) return { anchor, header, error: `no wrap of key ${header.keyId} opens` };
+    try {
+      return { anchor, header, record: JSON.parse(new TextDecoder().decode(openWithContentKey(contentKey, bytes))) };
+    } catch (e) {
+      return { anchor, header, error: e.message };
+    }
+  });
 }

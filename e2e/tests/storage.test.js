@@ -9,7 +9,9 @@
 // (a) a grantee is revoked (the content key rotates): readings from before and after open;
 // (b) the consent to Ferdie ends and Dave's collector takes over: Ferdie's readings still open;
 // (c) both collectors are killed and their whole base paths (offchain storage included)
-// deleted: every anchored reading still opens. Someone else's key opens none.
+// deleted: every anchored reading still opens. Someone else's key opens none. An owner who
+// publishes its key after the first readings opens those too (the same content key, wrapped
+// in the later envelopes).
 
 import { before, after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -30,8 +32,11 @@ let api;
 let alice;
 const collectors = {}; // name -> { pair, node, basePath }
 const owner = { phrase: mnemonicGenerate() };
+const lateOwner = { phrase: mnemonicGenerate() }; // publishes its key after the first readings
 let vehicle;
 let car;
+let lateVehicle;
+let lateCar;
 
 const rpc = (method, ...params) => rpcCall(chain.rpcUrl, method, params);
 const fetchFromIpfs = async (anchor) => {
@@ -39,7 +44,7 @@ const fetchFromIpfs = async (anchor) => {
   if (status !== 200) throw new Error(`IPFS answered ${status} for ${anchor.cid}`);
   return bytes;
 };
-const history = (key = owner.key) => readStoredHistory(rpc, vehicle, key, fetchFromIpfs);
+const history = (key = owner.key, id = vehicle) => readStoredHistory(rpc, id, key, fetchFromIpfs);
 
 /** Starts `name`'s collector node: a full node of the dev chain holding its `dcol` key. */
 async function startCollector(name, trusted) {
@@ -61,15 +66,15 @@ async function startCollector(name, trusted) {
 }
 
 /** Hands the owner's OEM grant to `name`'s collector. */
-async function handOver(name) {
-  const tokens = await sim.admin('POST', 'grant', { oem: 'tesla', vehicle: car });
-  await collectors[name].call('collector_setCredentials', vehicle, 1, tokens.access_token, tokens.refresh_token, tokens.expires_at, car);
+async function handOver(name, id = vehicle, oemId = car) {
+  const tokens = await sim.admin('POST', 'grant', { oem: 'tesla', vehicle: oemId });
+  await collectors[name].call('collector_setCredentials', id, 1, tokens.access_token, tokens.refresh_token, tokens.expires_at, oemId);
 }
 
 /** The vehicle's anchors, once `predicate(anchors)` holds. */
-function anchorsWhen(predicate, what, timeoutMs = 240_000) {
+function anchorsWhen(predicate, what, timeoutMs = 240_000, id = vehicle) {
   return until(what, async () => {
-    const anchors = await rpc('dimo_anchors', vehicle, null, 1000);
+    const anchors = await rpc('dimo_anchors', id, null, 1000);
     return predicate(anchors) ? anchors : null;
   }, { timeoutMs, everyMs: 2_000 });
 }
@@ -92,10 +97,14 @@ before(async () => {
   owner.pair = keyring.addFromMnemonic(owner.phrase);
   owner.key = encryptionKeyFromPhrase(owner.phrase);
   owner.grantee = keyring.addFromMnemonic(mnemonicGenerate());
-  await sendOk(api, api.tx.balances.transferKeepAlive(owner.pair.address, 10n * DIMO), alice);
+  lateOwner.pair = keyring.addFromMnemonic(lateOwner.phrase);
+  lateOwner.key = encryptionKeyFromPhrase(lateOwner.phrase);
+  await sendOk(api, api.tx.utility.batchAll([owner.pair, lateOwner.pair].map((p) => api.tx.balances.transferKeepAlive(p.address, 10n * DIMO))), alice);
   // The owner publishes its encryption key before connecting the car.
   await sendOk(api, api.tx.dataAccess.setEncryptionKey(publishedKey(owner.key)), owner.pair);
-  [car] = (await sim.admin('GET', 'vehicles')).filter((v) => v.oem === 'tesla').map((v) => v.id);
+  [car, lateCar] = (await sim.admin('GET', 'vehicles')).filter((v) => v.oem === 'tesla').map((v) => v.id);
+  lateVehicle = await onboard(api, lateOwner.pair, { oemRefHash: blake2AsHex(lateCar), backend: 'Ipfs', collector: collectors.ferdie.pair.address });
+  await handOver('ferdie', lateVehicle, lateCar);
   vehicle = await onboard(api, owner.pair, { oemRefHash: blake2AsHex(car), backend: 'Ipfs', collector: collectors.ferdie.pair.address });
   await sendOk(api, api.tx.dataAccess.grant(vehicle, owner.grantee.address, [{ stream: 'NonLocationData', until: null }]), owner.pair);
   await handOver('ferdie');
@@ -151,6 +160,23 @@ describe('an owner reads its stored data with its own secret, whatever becomes o
     assert.ok((await history(stranger)).every((entry) => /not wrapped to this key/.test(entry.error)));
   });
 
+  test('an owner who publishes its key late opens the readings sealed before, under the same key id', async () => {
+    const unwrapped = await anchorsWhen((all) => all.length >= 1, 'a reading of the late owner\'s car', 240_000, lateVehicle);
+    const first = parseEnvelope(await fetchFromIpfs(unwrapped[0]));
+    assert.equal(first.wrap, null, 'no key published: no wrap');
+    await sendOk(api, api.tx.dataAccess.setEncryptionKey(publishedKey(lateOwner.key)), lateOwner.pair);
+    const count = unwrapped.length;
+    await until('a wrapped reading of the late owner\'s car', async () => {
+      const now = await rpc('dimo_anchors', lateVehicle, null, 1000);
+      const headers = await Promise.all(now.slice(count).map(async (a) => parseEnvelope(await fetchFromIpfs(a))));
+      return headers.some((h) => h.wrap);
+    }, { timeoutMs: 240_000, everyMs: 2_000 });
+    const read = await history(lateOwner.key, lateVehicle);
+    assert.ok(read.every((entry) => entry.error === undefined), JSON.stringify(read.filter((e) => e.error).map((e) => [e.anchor.seq, e.error])));
+    assert.equal(read[0].header.wrap, null, 'the first reading opened with the key unwrapped from a later one');
+    assert.equal(read[0].record.vehicle, lateVehicle);
+  });
+
   test('(b) the consent moves to another collector: the first collector\'s readings still open', async () => {
     const ferdie = collectors.ferdie.pair.address;
     const dave = collectors.dave.pair.address;
@@ -163,7 +189,7 @@ describe('an owner reads its stored data with its own secret, whatever becomes o
     const anchors = await anchorsWhen((all) => all.some((a) => a.collector === dave), 'a reading anchored by the second collector');
     const read = await history();
     assert.equal(read.length, anchors.length);
-    assert.ok(read.every((entry) => entry.error === undefined), JSON.stringify(read.filter((e) => e.error)));
+    assert.ok(read.every((entry) => entry.error === undefined), JSON.stringify(read.filter((e) => e.error).map((e) => [e.anchor.seq, e.error])));
     const by = (who) => read.filter((entry) => entry.anchor.collector === who);
     assert.ok(by(ferdie).length >= 2 && by(dave).length >= 1);
     // The second collector made its own content key: the owner opens it the same way.

@@ -11,6 +11,7 @@
 //!     13     8  start of the observed window, Unix ms, u64 little-endian
 //!     21     8  end of the observed window, Unix ms, u64 little-endian
 //!     29     4  key id, u32 little-endian: which of the vehicle's content keys sealed it
+//!               (counted per collector: with the anchor's collector, it names the key)
 //!     33    24  nonce
 //!     57     1  owner's key slot: 0 = none (the owner published no X25519 key), 1 = wrapped
 //!     58   112  if the slot is 1: the content key wrapped to the owner's published X25519 key
