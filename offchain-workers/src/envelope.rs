@@ -147,17 +147,12 @@ impl Header {
 	}
 
 	/// The length of this header's bytes.
-	pub fn len(&self) -> usize {
+	pub fn encoded_len(&self) -> usize {
 		match (self.version >= ENVELOPE_VERSION, self.owner_wrap.is_some()) {
 			(false, _) => HEADER_LEN,
 			(true, false) => HEADER_V2_LEN,
 			(true, true) => HEADER_V2_WRAPPED_LEN,
 		}
-	}
-
-	/// Whether the header is empty: never (for clippy's `len_without_is_empty`).
-	pub fn is_empty(&self) -> bool {
-		false
 	}
 
 	/// The header that `envelope` starts with.
@@ -259,13 +254,13 @@ pub fn open(
 	envelope: &[u8],
 ) -> Result<(Header, Vec<u8>), EnvelopeError> {
 	let header = Header::parse(envelope)?;
-	if envelope.len() < header.len().saturating_add(TAG_LEN) {
+	if envelope.len() < header.encoded_len().saturating_add(TAG_LEN) {
 		return Err(EnvelopeError::TooShort);
 	}
 	if header.key_id != key_id {
 		return Err(EnvelopeError::OtherKey);
 	}
-	let (aad, ciphertext) = envelope.split_at(header.len());
+	let (aad, ciphertext) = envelope.split_at(header.encoded_len());
 	let record = XChaCha20Poly1305::new(key.into())
 		.decrypt(XNonce::from_slice(&header.nonce), Payload { msg: ciphertext, aad })
 		.map_err(|_| EnvelopeError::Forged)?;
