@@ -1,7 +1,48 @@
 //! Envelopes: what leaves the collector for IPFS (or Arweave) is ciphertext, and its CID is
 //! what the chain anchors.
 //!
-//! ## Format, version 2 (written since spec 103)
+//! ## Format, version 3 (written since spec 104)
+//!
+//! A reading is sealed in **parts**, one per class of its signals ([`Class`]): non-location,
+//! precise position, approximate position, the OEM's raw answer. Each class has its own content
+//! key, rotated on its own ([`crate::content_keys`]), and each part carries its key wrapped to
+//! every reader of that class: the owner, and each grantee of a stream of that class that
+//! published an X25519 key. A `nonLocationData` grantee therefore opens the non-location part
+//! from storage and nothing else; the owner opens every part.
+//!
+//! ```text
+//! offset  size  field
+//!      0     4  magic "DENV"
+//!      4     1  version: 3
+//!      5     8  vehicle id, u64 little-endian
+//!     13     8  start of the observed window, Unix ms, u64 little-endian
+//!     21     8  end of the observed window, Unix ms, u64 little-endian
+//!     29     1  number of parts, 1 to 4
+//!     30        the parts' descriptors, in increasing order of class, each:
+//!                 1  class: 0 non-location, 1 precise location, 2 approximate location, 3 raw
+//!                 4  key id, u32 little-endian (unique among the vehicle's keys at its collector)
+//!                24  nonce
+//!                 4  length of the part's ciphertext, tag included, u32 little-endian
+//!                 1  number of wraps w (at most 128)
+//!             112×w  the part's key wrapped to each reader (crate::key_wrap, format v1), the
+//!                    owner's first
+//!      h        the parts' ciphertexts, in the descriptors' order: XChaCha20-Poly1305 of the
+//!               part's bytes, each with its 16-byte tag at the end
+//! ```
+//!
+//! A part's bytes are the view of its class's stream ([`crate::streams::view`]): the canonical
+//! record with every signal but position; a record with `latE7`/`lonE7`; a record with the
+//! position rounded down to the grid and `gridE7`; the OEM's answer as received. A reading
+//! without a position has no location parts; one whose raw answer was not kept, no raw part.
+//! The owner rebuilds the whole record from the non-location and precise parts.
+//!
+//! The associated data of every part is the whole header, bytes 0 to h: an envelope moved to
+//! another vehicle or window, relabelled, with a part or a wrap added, removed or swapped, does
+//! not open. Anyone can check an anchored envelope's integrity (its CID is the sha2-256 of these
+//! bytes) and read its vehicle, window, classes and key ids; only a reader of a class opens
+//! that class's part.
+//!
+//! ## Format, version 2 (written by spec 103; still opened)
 //!
 //! ```text
 //! offset  size  field
@@ -10,60 +51,41 @@
 //!      5     8  vehicle id, u64 little-endian
 //!     13     8  start of the observed window, Unix ms, u64 little-endian
 //!     21     8  end of the observed window, Unix ms, u64 little-endian
-//!     29     4  key id, u32 little-endian: which of the vehicle's content keys sealed it
-//!               (counted per collector: with the anchor's collector, it names the key)
+//!     29     4  key id, u32 little-endian
 //!     33    24  nonce
-//!     57     1  owner's key slot: 0 = none (the owner published no X25519 key), 1 = wrapped
-//!     58   112  if the slot is 1: the content key wrapped to the owner's published X25519 key
-//!               (crate::key_wrap, format v1)
-//!  58/170   n  XChaCha20-Poly1305 ciphertext of the canonical record (crate::record), with
-//!               its 16-byte tag at the end
+//!     57     1  owner's key slot: 0 = none, 1 = wrapped
+//!     58   112  if the slot is 1: the content key wrapped to the owner's X25519 key
+//!  58/170   n  XChaCha20-Poly1305 ciphertext of the whole canonical record, with its tag
 //! ```
 //!
-//! The associated data is the whole header, from byte 0 to the ciphertext: an envelope moved
-//! to another vehicle or another window, relabelled with another key id, or given another
-//! wrap, does not open. Anyone can check an anchored envelope's integrity (its CID is the
-//! sha2-256 of these bytes) and read its vehicle and window; only the holder of the vehicle's
-//! content key reads the signals, and the owner gets that key from the envelope itself with
-//! its own secret ([`crate::key_wrap::unwrap`]), whatever became of the collector.
+//! The associated data is the whole header. One key for the whole record: only the owner (with
+//! the wrap) or the collector opens it.
 //!
 //! ## Format, version 1 (written before spec 103; still opened)
 //!
-//! Version 2 without the slot: the header is bytes 0 to 57, the ciphertext follows. A version-1
-//! envelope opens only with the content key from the collector (or from the gateway's
-//! plaintext), since nothing in it is wrapped to the owner.
-//!
-//! ## Content keys
-//!
-//! Each vehicle has its own 32-byte content key ([`ContentKey`]), made by the collector from
-//! the offchain worker's randomness and kept in the node's offchain storage only, sealed
-//! ([`crate::seal`]) like the owners' credentials: never on chain, on IPFS, in a log line or
-//! in an RPC answer. The key is **rotated** (a new random key, the next key id) when someone
-//! who could read the vehicle's data no longer can ([`Readers::lost_someone`]): the vehicle
-//! changed hands, a grant was revoked or expired, a public stream stopped being public. When
-//! the collector's consent ends, the key is dropped ([`ContentKey::retire`]); a later consent
-//! starts with the next id. A former reader therefore cannot open what is sealed after it
-//! lost access, with any key it might have learned; it keeps whatever it read before.
-//!
-//! Neither a rotation nor a retirement loses the data: each envelope carries its key wrapped to
-//! the owner who held the vehicle when it was sealed ([`ContentKey::owner_wrap`], made once per
-//! key and again when the owner publishes another key), so the owner opens every reading of
-//! the time it owned the car from storage alone.
+//! Version 2 without the slot: the header is bytes 0 to 57, the ciphertext follows. It opens
+//! only with the content key from the collector.
 
-use alloc::{collections::BTreeSet, vec::Vec};
+use alloc::vec::Vec;
 use chacha20poly1305::{
 	aead::{Aead, KeyInit, Payload},
 	XChaCha20Poly1305, XNonce,
 };
-use codec::{Decode, Encode};
 
-use crate::key_wrap::{self, Wrap, WRAP_LEN};
+use crate::{
+	key_wrap::{self, Wrap, WRAP_LEN},
+	streams::Class,
+};
 
 /// The magic bytes that open an envelope.
 pub const MAGIC: [u8; 4] = *b"DENV";
 
-/// The version of the format this code writes.
-pub const ENVELOPE_VERSION: u8 = 2;
+/// The version of the format this code writes: sealed parts, one per class of signals.
+pub const ENVELOPE_VERSION: u8 = 3;
+
+/// The version with one sealed record and the owner's key slot, written from spec 103 to 103,
+/// still opened.
+pub const ENVELOPE_VERSION_2: u8 = 2;
 
 /// The version before the owner's key slot, still opened.
 pub const ENVELOPE_VERSION_1: u8 = 1;
@@ -80,33 +102,10 @@ pub const HEADER_V2_WRAPPED_LEN: usize = HEADER_V2_LEN + WRAP_LEN;
 /// The length of the AEAD tag that the ciphertext ends with.
 pub const TAG_LEN: usize = 16;
 
-/// The prefix of the offchain-storage keys of content keys (format 2: with the owner's wrap).
-pub const CONTENT_KEY_PREFIX: &[u8] = b"dimo/collector/content-key/v2/";
-
-/// The prefix under which collectors before spec 103 kept content keys ([`ContentKeyV1`]),
-/// read once and moved under [`CONTENT_KEY_PREFIX`].
-pub const CONTENT_KEY_V1_PREFIX: &[u8] = b"dimo/collector/content-key/";
-
-/// The offchain-storage key of `vehicle`'s content key: a [`crate::seal::Sealed`]
-/// [`ContentKey`].
-pub fn content_key_key(vehicle: u64) -> Vec<u8> {
-	let mut key = CONTENT_KEY_PREFIX.to_vec();
-	key.extend_from_slice(&vehicle.to_le_bytes());
-	key
-}
-
-/// The offchain-storage key under which a collector before spec 103 kept `vehicle`'s content
-/// key: a [`crate::seal::Sealed`] [`ContentKeyV1`].
-pub fn content_key_v1_key(vehicle: u64) -> Vec<u8> {
-	let mut key = CONTENT_KEY_V1_PREFIX.to_vec();
-	key.extend_from_slice(&vehicle.to_le_bytes());
-	key
-}
-
 /// An envelope's header: who and when, which key, and that key wrapped to the owner.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub struct Header {
-	/// The format version: [`ENVELOPE_VERSION`], or [`ENVELOPE_VERSION_1`] for an old one.
+	/// The format version: [`ENVELOPE_VERSION_2`], or [`ENVELOPE_VERSION_1`] for an old one.
 	pub version: u8,
 	/// The vehicle.
 	pub vehicle: u64,
@@ -134,7 +133,7 @@ impl Header {
 		bytes.extend_from_slice(&self.to.to_le_bytes());
 		bytes.extend_from_slice(&self.key_id.to_le_bytes());
 		bytes.extend_from_slice(&self.nonce);
-		if self.version >= ENVELOPE_VERSION {
+		if self.version >= ENVELOPE_VERSION_2 {
 			match &self.owner_wrap {
 				Some(wrap) => {
 					bytes.push(1);
@@ -148,7 +147,7 @@ impl Header {
 
 	/// The length of this header's bytes.
 	pub fn encoded_len(&self) -> usize {
-		match (self.version >= ENVELOPE_VERSION, self.owner_wrap.is_some()) {
+		match (self.version >= ENVELOPE_VERSION_2, self.owner_wrap.is_some()) {
 			(false, _) => HEADER_LEN,
 			(true, false) => HEADER_V2_LEN,
 			(true, true) => HEADER_V2_WRAPPED_LEN,
@@ -162,7 +161,7 @@ impl Header {
 			return Err(EnvelopeError::NotAnEnvelope);
 		}
 		let version = fixed.get(4).copied().unwrap_or_default();
-		if version != ENVELOPE_VERSION && version != ENVELOPE_VERSION_1 {
+		if version != ENVELOPE_VERSION_2 && version != ENVELOPE_VERSION_1 {
 			return Err(EnvelopeError::UnknownVersion);
 		}
 		let u64_at = |at: usize| -> u64 {
@@ -174,7 +173,7 @@ impl Header {
 		key_id.copy_from_slice(fixed.get(29..33).unwrap_or(&[0; 4]));
 		let mut nonce = [0u8; 24];
 		nonce.copy_from_slice(fixed.get(33..HEADER_LEN).unwrap_or(&[0; 24]));
-		let owner_wrap = if version == ENVELOPE_VERSION {
+		let owner_wrap = if version == ENVELOPE_VERSION_2 {
 			match envelope.get(HEADER_LEN) {
 				Some(0) => None,
 				Some(1) => Some(
@@ -218,13 +217,26 @@ pub enum EnvelopeError {
 	Forged,
 	/// The owner's secret does not open the envelope's wrap (or it has none).
 	NotTheOwner,
+	/// Version 3: no part, parts out of order or of an unknown class, or lengths that do not
+	/// add up to the envelope's.
+	BadParts,
+	/// Version 3: the envelope has no part of that class.
+	NoSuchPart,
+	/// Version 3: the part carries no wrap to that reader's key (or it does not open).
+	NotAReader,
+	/// Version 3: a part with more than [`MAX_WRAPS_PER_PART`] wraps.
+	TooManyWraps,
+	/// Version 3: the envelope would be larger than [`MAX_ENVELOPE_LEN`].
+	TooLarge,
 }
 
 /// Seals the canonical `record` of `vehicle`'s window `from`..`to` under `key` (whose id is
 /// `key_id`, wrapped to the owner as `owner_wrap`) with `nonce`, which must never repeat under
-/// one key: take it from a random source.
+/// one key: take it from a random source. Format 2: the collector no longer writes it; tests
+/// and tools make old envelopes with it.
+#[cfg(any(test, feature = "std"))]
 #[allow(clippy::too_many_arguments)]
-pub fn seal(
+pub fn seal_v2(
 	key: &[u8; 32],
 	key_id: u32,
 	owner_wrap: Option<Wrap>,
@@ -234,7 +246,7 @@ pub fn seal(
 	nonce: [u8; 24],
 	record: &[u8],
 ) -> Vec<u8> {
-	let header = Header { version: ENVELOPE_VERSION, vehicle, from, to, key_id, nonce, owner_wrap }
+	let header = Header { version: ENVELOPE_VERSION_2, vehicle, from, to, key_id, nonce, owner_wrap }
 		.to_bytes();
 	let ciphertext = XChaCha20Poly1305::new(key.into())
 		.encrypt(XNonce::from_slice(&nonce), Payload { msg: record, aad: &header })
@@ -280,140 +292,283 @@ pub fn open_as_owner(
 	open(&key, header.key_id, envelope)
 }
 
-/// Who could read a vehicle's data when its content key was made: the hashes (blake2-256 of
-/// the SCALE-encoded account) of its owner and grantees, and whether a stream was public.
-#[derive(Clone, PartialEq, Eq, Debug, Default, Encode, Decode)]
-pub struct Readers {
-	/// The owner's hash.
-	pub owner: [u8; 32],
-	/// Whether anyone could read some stream.
-	pub public: bool,
-	/// The grantees' hashes.
-	pub grantees: BTreeSet<[u8; 32]>,
+/// The length of the fixed part of a version-3 header: magic, version, vehicle, window, and
+/// the number of parts.
+pub const HEADER_V3_FIXED_LEN: usize = 30;
+
+/// The length of a part's descriptor in a version-3 header without its wraps: class, key id,
+/// nonce, ciphertext length, number of wraps.
+pub const PART_DESCRIPTOR_LEN: usize = 34;
+
+/// The most wraps one part carries: the owner and every grantee of the vehicle
+/// (`MaxGranteesPerVehicle` is 100 in the runtime), with room to spare.
+pub const MAX_WRAPS_PER_PART: usize = 128;
+
+/// The largest envelope: one IPFS chunk (256 KiB), so that its CID is that of a single raw
+/// block ([`crate::cid`]).
+pub const MAX_ENVELOPE_LEN: usize = 256 * 1024;
+
+/// One part of a reading to seal: the bytes of one class of its signals, under that class's
+/// content key, with that key wrapped to each of the class's readers.
+#[derive(Clone, Copy, Debug)]
+pub struct PartToSeal<'a> {
+	/// The class.
+	pub class: Class,
+	/// The id of the content key (unique among the vehicle's keys at this collector).
+	pub key_id: u32,
+	/// The content key.
+	pub key: &'a [u8; 32],
+	/// The content key wrapped to each reader of the class, the owner's first.
+	pub wraps: &'a [Wrap],
+	/// A nonce that never repeats under this key: from a random source.
+	pub nonce: [u8; 24],
+	/// The class's bytes ([`Class::part_of`]).
+	pub plaintext: &'a [u8],
 }
 
-impl Readers {
-	/// Whether someone in `self` is missing from `now`: the owner changed, a public stream is
-	/// no longer public, or a grantee lost its last stream. Readers who join do not count: they
-	/// may read what is sealed under the current key anyway.
-	pub fn lost_someone(&self, now: &Readers) -> bool {
-		self.owner != now.owner
-			|| (self.public && !now.public)
-			|| !self.grantees.is_subset(&now.grantees)
+/// A part's descriptor, as a version-3 header carries it.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Part {
+	/// The class of its signals.
+	pub class: Class,
+	/// The id of the content key that sealed it.
+	pub key_id: u32,
+	/// Its nonce.
+	pub nonce: [u8; 24],
+	/// The length of its ciphertext, tag included.
+	pub len: u32,
+	/// Its content key wrapped to each reader of the class.
+	pub wraps: Vec<Wrap>,
+}
+
+/// A version-3 envelope's header: who and when, and each part's descriptor.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct HeaderV3 {
+	/// The vehicle.
+	pub vehicle: u64,
+	/// The start of the observed window, in Unix ms.
+	pub from: u64,
+	/// The end of the observed window, in Unix ms.
+	pub to: u64,
+	/// The parts, in the order of their classes.
+	pub parts: Vec<Part>,
+}
+
+impl HeaderV3 {
+	/// The header's bytes, as the envelope starts with them: the associated data of every part.
+	pub fn to_bytes(&self) -> Vec<u8> {
+		let mut bytes = Vec::with_capacity(self.encoded_len());
+		bytes.extend_from_slice(&MAGIC);
+		bytes.push(ENVELOPE_VERSION);
+		bytes.extend_from_slice(&self.vehicle.to_le_bytes());
+		bytes.extend_from_slice(&self.from.to_le_bytes());
+		bytes.extend_from_slice(&self.to.to_le_bytes());
+		bytes.push(u8::try_from(self.parts.len()).unwrap_or(u8::MAX));
+		for part in &self.parts {
+			bytes.push(part.class.to_byte());
+			bytes.extend_from_slice(&part.key_id.to_le_bytes());
+			bytes.extend_from_slice(&part.nonce);
+			bytes.extend_from_slice(&part.len.to_le_bytes());
+			bytes.push(u8::try_from(part.wraps.len()).unwrap_or(u8::MAX));
+			for wrap in &part.wraps {
+				bytes.extend_from_slice(&wrap.to_bytes());
+			}
+		}
+		bytes
 	}
-}
 
-/// A vehicle's content key, as the collector keeps it (sealed) in offchain storage.
-#[derive(Clone, PartialEq, Eq, Encode, Decode)]
-pub struct ContentKey {
-	/// The key's id: the first key of a vehicle is 1, each rotation adds one.
-	pub id: u32,
-	/// The key; `None` once retired (the collector's consent ended), until the next key.
-	pub key: Option<[u8; 32]>,
-	/// Who could read the vehicle's data when the key was made.
-	pub readers: Readers,
-	/// The key wrapped to its owner's published X25519 key, carried by every envelope sealed
-	/// under it; `None` while the owner has published none.
-	pub owner_wrap: Option<Wrap>,
-}
-
-/// A content key as collectors before spec 103 kept it, without the owner's wrap.
-#[derive(Clone, PartialEq, Eq, Encode, Decode)]
-pub struct ContentKeyV1 {
-	/// The key's id.
-	pub id: u32,
-	/// The key; `None` once retired.
-	pub key: Option<[u8; 32]>,
-	/// Who could read the vehicle's data when the key was made.
-	pub readers: Readers,
-}
-
-impl From<ContentKeyV1> for ContentKey {
-	fn from(old: ContentKeyV1) -> Self {
-		Self { id: old.id, key: old.key, readers: old.readers, owner_wrap: None }
+	/// The length of this header's bytes.
+	pub fn encoded_len(&self) -> usize {
+		self.parts.iter().fold(HEADER_V3_FIXED_LEN, |len, part| {
+			len.saturating_add(PART_DESCRIPTOR_LEN)
+				.saturating_add(part.wraps.len().saturating_mul(WRAP_LEN))
+		})
 	}
-}
 
-impl core::fmt::Debug for ContentKey {
-	fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-		f.debug_struct("ContentKey")
-			.field("id", &self.id)
-			.field("key", &self.key.map(|_| "<redacted>"))
-			.field("readers", &self.readers)
-			.field("owner_wrap", &self.owner_wrap.map(|wrap| wrap.recipient))
-			.finish()
-	}
-}
-
-/// What [`ContentKey::for_readers`] did.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub enum KeyChange {
-	/// The key in use stays.
-	Kept,
-	/// The vehicle had no key (or a retired one): a new one was made.
-	Made,
-	/// A reader lost access: a new key replaced the one in use.
-	Rotated,
-}
-
-impl ContentKey {
-	/// The key to seal the next reading with when `readers` may read the vehicle's data: the
-	/// key in use, or a new one made of `fresh` (32 random bytes) with the next id if there is
-	/// none or if a reader of the one in use lost access. `current` is what offchain storage
-	/// holds.
-	pub fn for_readers(
-		current: Option<Self>,
-		readers: Readers,
-		fresh: [u8; 32],
-	) -> (Self, KeyChange) {
-		let next_id = |key: &Option<Self>| key.as_ref().map_or(1, |key| key.id.saturating_add(1));
-		match current {
-			Some(key) if key.key.is_some() && !key.readers.lost_someone(&readers) => {
-				// New readers join the key in use: it is rotated only when one of them leaves.
-				let mut key = key;
-				key.readers.grantees.extend(readers.grantees);
-				key.readers.public |= readers.public;
-				(key, KeyChange::Kept)
-			},
-			current => {
-				let change = match &current {
-					Some(key) if key.key.is_some() => KeyChange::Rotated,
-					_ => KeyChange::Made,
-				};
-				(
-					Self { id: next_id(&current), key: Some(fresh), readers, owner_wrap: None },
-					change,
-				)
-			},
+	/// The header that the version-3 `envelope` starts with, checked: at least one part, the
+	/// classes known and in increasing order, each part's ciphertext within the envelope and
+	/// the last one ending where the envelope does.
+	pub fn parse(envelope: &[u8]) -> Result<Self, EnvelopeError> {
+		let fixed = envelope.get(..HEADER_V3_FIXED_LEN).ok_or(EnvelopeError::TooShort)?;
+		if fixed.get(..4) != Some(&MAGIC[..]) {
+			return Err(EnvelopeError::NotAnEnvelope);
+		}
+		if fixed.get(4) != Some(&ENVELOPE_VERSION) {
+			return Err(EnvelopeError::UnknownVersion);
+		}
+		let mut reader = Reader { bytes: envelope, at: 5 };
+		let vehicle = u64::from_le_bytes(reader.array()?);
+		let from = u64::from_le_bytes(reader.array()?);
+		let to = u64::from_le_bytes(reader.array()?);
+		let count = reader.byte()?;
+		if count == 0 || usize::from(count) > Class::ALL.len() {
+			return Err(EnvelopeError::BadParts);
+		}
+		let mut parts: Vec<Part> = Vec::with_capacity(usize::from(count));
+		for _ in 0..count {
+			let class = Class::from_byte(reader.byte()?).ok_or(EnvelopeError::BadParts)?;
+			if parts.last().is_some_and(|last| last.class >= class) {
+				return Err(EnvelopeError::BadParts);
+			}
+			let key_id = u32::from_le_bytes(reader.array()?);
+			let nonce = reader.array()?;
+			let len = u32::from_le_bytes(reader.array()?);
+			let wrap_count = reader.byte()?;
+			let mut wraps = Vec::with_capacity(usize::from(wrap_count));
+			for _ in 0..wrap_count {
+				let bytes = reader.take(WRAP_LEN)?;
+				wraps.push(Wrap::from_bytes(bytes).ok_or(EnvelopeError::TooShort)?);
+			}
+			parts.push(Part { class, key_id, nonce, len, wraps });
+		}
+		let ciphertexts = parts.iter().try_fold(0usize, |total, part| {
+			let len = usize::try_from(part.len).map_err(|_| EnvelopeError::BadParts)?;
+			if len < TAG_LEN {
+				return Err(EnvelopeError::BadParts);
+			}
+			total.checked_add(len).ok_or(EnvelopeError::BadParts)
+		})?;
+		match envelope.len().checked_sub(reader.at) {
+			Some(rest) if rest == ciphertexts => Ok(Self { vehicle, from, to, parts }),
+			Some(rest) if rest < ciphertexts => Err(EnvelopeError::TooShort),
+			_ => Err(EnvelopeError::BadParts),
 		}
 	}
 
-	/// The key once the collector's consent ended: no key, the id kept so that the next one
-	/// is new. (The envelopes sealed under it keep their wraps.)
-	pub fn retire(self) -> Self {
-		Self { key: None, readers: Readers::default(), owner_wrap: None, ..self }
+	/// The descriptor of the `class` part and where its ciphertext lies in the envelope.
+	fn part(&self, class: Class) -> Result<(&Part, core::ops::Range<usize>), EnvelopeError> {
+		let mut start = self.encoded_len();
+		for part in &self.parts {
+			let end = start.saturating_add(part.len as usize);
+			if part.class == class {
+				return Ok((part, start..end));
+			}
+			start = end;
+		}
+		Err(EnvelopeError::NoSuchPart)
+	}
+}
+
+/// Reads a header's fields in order.
+struct Reader<'a> {
+	bytes: &'a [u8],
+	at: usize,
+}
+
+impl<'a> Reader<'a> {
+	fn take(&mut self, len: usize) -> Result<&'a [u8], EnvelopeError> {
+		let end = self.at.checked_add(len).ok_or(EnvelopeError::TooShort)?;
+		let taken = self.bytes.get(self.at..end).ok_or(EnvelopeError::TooShort)?;
+		self.at = end;
+		Ok(taken)
 	}
 
-	/// The key wrapped to `owner_key`, the X25519 key that the vehicle's owner published now
-	/// (`None`: none), wrapped anew with `ephemeral_secret` if its wrap is not to that key.
-	/// `Ok(true)` if the wrap changed.
-	pub fn wrap_to_owner(
-		&mut self,
-		vehicle: u64,
-		owner_key: Option<&[u8; 32]>,
-		ephemeral_secret: &[u8; 32],
-	) -> Result<bool, key_wrap::WrapError> {
-		let Some(key) = self.key else { return Ok(false) };
-		let wanted = owner_key.map(key_wrap::fingerprint);
-		if self.owner_wrap.map(|wrap| wrap.recipient) == wanted {
-			return Ok(false);
-		}
-		self.owner_wrap = match owner_key {
-			Some(public) => Some(key_wrap::wrap(public, ephemeral_secret, vehicle, self.id, &key)?),
-			None => None,
-		};
-		Ok(true)
+	fn byte(&mut self) -> Result<u8, EnvelopeError> {
+		self.take(1)?.first().copied().ok_or(EnvelopeError::TooShort)
 	}
+
+	fn array<const N: usize>(&mut self) -> Result<[u8; N], EnvelopeError> {
+		let mut array = [0u8; N];
+		array.copy_from_slice(self.take(N)?);
+		Ok(array)
+	}
+}
+
+/// Seals the parts of one reading of `vehicle`'s window `from`..`to` into a version-3
+/// envelope: each part under its own key, every part's associated data the whole header.
+/// `parts` must be in the order of their classes, at least one, each with at most
+/// [`MAX_WRAPS_PER_PART`] wraps; the envelope at most [`MAX_ENVELOPE_LEN`] bytes.
+pub fn seal(
+	vehicle: u64,
+	from: u64,
+	to: u64,
+	parts: &[PartToSeal<'_>],
+) -> Result<Vec<u8>, EnvelopeError> {
+	if parts.is_empty() || parts.windows(2).any(|pair| pair[0].class >= pair[1].class) {
+		return Err(EnvelopeError::BadParts);
+	}
+	if parts.iter().any(|part| part.wraps.len() > MAX_WRAPS_PER_PART) {
+		return Err(EnvelopeError::TooManyWraps);
+	}
+	let mut descriptors = Vec::with_capacity(parts.len());
+	for part in parts {
+		let len = part.plaintext.len().saturating_add(TAG_LEN);
+		descriptors.push(Part {
+			class: part.class,
+			key_id: part.key_id,
+			nonce: part.nonce,
+			len: u32::try_from(len).map_err(|_| EnvelopeError::TooLarge)?,
+			wraps: part.wraps.to_vec(),
+		});
+	}
+	let header = HeaderV3 { vehicle, from, to, parts: descriptors };
+	let total = header.parts.iter().fold(header.encoded_len(), |total, part| {
+		total.saturating_add(part.len as usize)
+	});
+	if total > MAX_ENVELOPE_LEN {
+		return Err(EnvelopeError::TooLarge);
+	}
+	let aad = header.to_bytes();
+	let mut envelope = Vec::with_capacity(total);
+	envelope.extend_from_slice(&aad);
+	for part in parts {
+		let ciphertext = XChaCha20Poly1305::new(part.key.into())
+			.encrypt(XNonce::from_slice(&part.nonce), Payload { msg: part.plaintext, aad: &aad })
+			.map_err(|_| EnvelopeError::TooLarge)?;
+		envelope.extend_from_slice(&ciphertext);
+	}
+	Ok(envelope)
+}
+
+/// The `class` part of the version-3 `envelope`, opened with `key` (whose id is `key_id`).
+pub fn open_part(
+	envelope: &[u8],
+	class: Class,
+	key: &[u8; 32],
+	key_id: u32,
+) -> Result<(HeaderV3, Vec<u8>), EnvelopeError> {
+	let header = HeaderV3::parse(envelope)?;
+	let (part, range) = header.part(class)?;
+	if part.key_id != key_id {
+		return Err(EnvelopeError::OtherKey);
+	}
+	let aad = envelope.get(..header.encoded_len()).ok_or(EnvelopeError::TooShort)?;
+	let ciphertext = envelope.get(range).ok_or(EnvelopeError::TooShort)?;
+	let plaintext = XChaCha20Poly1305::new(key.into())
+		.decrypt(XNonce::from_slice(&part.nonce), Payload { msg: ciphertext, aad })
+		.map_err(|_| EnvelopeError::Forged)?;
+	Ok((header, plaintext))
+}
+
+/// The content key of the `class` part of the version-3 `envelope`, from its wrap to the
+/// reader whose X25519 secret is `secret` (the owner, or a grantee of the class).
+pub fn part_key(
+	envelope: &[u8],
+	class: Class,
+	secret: &[u8; 32],
+) -> Result<(u32, [u8; 32]), EnvelopeError> {
+	let header = HeaderV3::parse(envelope)?;
+	let (part, _) = header.part(class)?;
+	let recipient = key_wrap::fingerprint(&key_wrap::public_key(secret));
+	let wrap = part
+		.wraps
+		.iter()
+		.find(|wrap| wrap.recipient == recipient)
+		.ok_or(EnvelopeError::NotAReader)?;
+	let key = key_wrap::unwrap(secret, wrap, header.vehicle, part.key_id)
+		.map_err(|_| EnvelopeError::NotAReader)?;
+	Ok((part.key_id, key))
+}
+
+/// The `class` part of the version-3 `envelope`, opened by a reader of it (its owner, or a
+/// grantee of the class) with the X25519 `secret` whose public key it published.
+pub fn open_part_as_reader(
+	envelope: &[u8],
+	class: Class,
+	secret: &[u8; 32],
+) -> Result<(HeaderV3, Vec<u8>), EnvelopeError> {
+	let (key_id, key) = part_key(envelope, class, secret)?;
+	open_part(envelope, class, &key, key_id)
 }
 
 #[cfg(test)]
@@ -431,7 +586,7 @@ mod tests {
 	}
 
 	fn envelope() -> Vec<u8> {
-		seal(&KEY, 3, Some(owner_wrap()), 9, 5, 6, [1; 24], RECORD)
+		seal_v2(&KEY, 3, Some(owner_wrap()), 9, 5, 6, [1; 24], RECORD)
 	}
 
 	/// A version-1 envelope, as collectors before spec 103 sealed them.
@@ -484,7 +639,7 @@ mod tests {
 		assert_eq!((header.vehicle, header.key_id, record.as_slice()), (9, 3, RECORD));
 		assert_eq!(open_as_owner(&[23; 32], &envelope()), Err(EnvelopeError::NotTheOwner));
 		// Without a wrap (the owner published no key), only the content key opens it.
-		let unwrapped = seal(&KEY, 3, None, 9, 5, 6, [1; 24], RECORD);
+		let unwrapped = seal_v2(&KEY, 3, None, 9, 5, 6, [1; 24], RECORD);
 		assert_eq!(unwrapped.len(), HEADER_V2_LEN + RECORD.len() + TAG_LEN);
 		assert_eq!(open_as_owner(&OWNER_SECRET, &unwrapped), Err(EnvelopeError::NotTheOwner));
 		assert_eq!(open(&KEY, 3, &unwrapped).map(|(_, r)| r), Ok(RECORD.to_vec()));
@@ -504,7 +659,7 @@ mod tests {
 		let secret = key_wrap::secret_from_mini_secret(&mini_secret);
 		let wrap = key_wrap::wrap(&key_wrap::public_key(&secret), &[0x22; 32], 7, 3, &[0x33; 32])
 			.expect("wraps");
-		let sealed = seal(&[0x33; 32], 3, Some(wrap), 7, 1000, 2000, [0x44; 24], br#"{"v":1}"#);
+		let sealed = seal_v2(&[0x33; 32], 3, Some(wrap), 7, 1000, 2000, [0x44; 24], br#"{"v":1}"#);
 		let shown: alloc::string::String =
 			sealed.iter().map(|b| alloc::format!("{b:02x}")).collect();
 		assert_eq!(shown, DOCUMENTED_ENVELOPE, "docs/storage-formats.md's envelope: {shown}");
@@ -551,73 +706,205 @@ mod tests {
 		assert_eq!(open(&KEY, 3, &envelope()[..180]), Err(EnvelopeError::TooShort));
 	}
 
-	fn readers(owner: u8, grantees: &[u8]) -> Readers {
-		Readers {
-			owner: [owner; 32],
-			public: false,
-			grantees: grantees.iter().map(|g| [*g; 32]).collect(),
-		}
-	}
-
-	#[test]
-	fn a_key_is_rotated_when_a_reader_leaves_and_kept_when_one_joins() {
-		let (first, change) = ContentKey::for_readers(None, readers(1, &[2]), [10; 32]);
-		assert_eq!((first.id, first.key, change), (1, Some([10; 32]), KeyChange::Made));
-		// A grantee joins: same key.
-		let (joined, change) =
-			ContentKey::for_readers(Some(first.clone()), readers(1, &[2, 3]), [11; 32]);
-		assert_eq!((joined.id, joined.key, change), (1, Some([10; 32]), KeyChange::Kept));
-		// Grantee 3 is revoked (or its grant expired): new key, next id.
-		let (revoked, change) = ContentKey::for_readers(Some(joined), readers(1, &[2]), [12; 32]);
-		assert_eq!((revoked.id, revoked.key, change), (2, Some([12; 32]), KeyChange::Rotated));
-		// The vehicle changes hands.
-		let (sold, change) =
-			ContentKey::for_readers(Some(revoked.clone()), readers(4, &[2]), [13; 32]);
-		assert_eq!((sold.id, change), (3, KeyChange::Rotated));
-		// A public stream stops being public.
-		let public = Readers { public: true, ..readers(4, &[]) };
-		let (opened, _) = ContentKey::for_readers(Some(sold), public, [14; 32]);
-		let (closed, change) = ContentKey::for_readers(Some(opened), readers(4, &[]), [15; 32]);
-		assert_eq!((closed.id, change), (5, KeyChange::Rotated));
-		// Consent ends: no key; the next consent makes a new one with the next id.
-		let retired = closed.retire();
-		assert_eq!(retired.key, None);
-		let (again, change) = ContentKey::for_readers(Some(retired), readers(4, &[]), [16; 32]);
-		assert_eq!((again.id, again.key, change), (6, Some([16; 32]), KeyChange::Made));
-	}
-
-	#[test]
-	fn a_key_is_wrapped_to_its_owners_key_once_and_again_when_the_owner_publishes_another() {
+	/// A version-3 envelope of vehicle 9: a non-location part wrapped to the owner and a
+	/// grantee, a precise part wrapped to the owner only.
+	fn envelope_v3() -> Vec<u8> {
 		let owner = key_wrap::public_key(&OWNER_SECRET);
-		let (mut key, _) = ContentKey::for_readers(None, readers(1, &[]), [10; 32]);
-		assert_eq!(key.wrap_to_owner(9, None, &[1; 32]), Ok(false), "no published key: no wrap");
-		assert_eq!(key.owner_wrap, None);
-		assert_eq!(key.wrap_to_owner(9, Some(&owner), &[1; 32]), Ok(true));
-		let wrap = key.owner_wrap.expect("wrapped");
-		assert_eq!(key_wrap::unwrap(&OWNER_SECRET, &wrap, 9, 1), Ok([10; 32]));
-		// The same key again: the wrap stays (no new ephemeral key per reading).
-		assert_eq!(key.wrap_to_owner(9, Some(&owner), &[2; 32]), Ok(false));
-		assert_eq!(key.owner_wrap, Some(wrap));
-		// The owner publishes another key: wrapped anew, to it.
-		let other = key_wrap::public_key(&[24; 32]);
-		assert_eq!(key.wrap_to_owner(9, Some(&other), &[3; 32]), Ok(true));
+		let grantee = key_wrap::public_key(&GRANTEE_SECRET);
+		let non_location_wraps = [
+			key_wrap::wrap(&owner, &[30; 32], 9, 5, &NON_LOCATION_KEY).expect("wraps"),
+			key_wrap::wrap(&grantee, &[31; 32], 9, 5, &NON_LOCATION_KEY).expect("wraps"),
+		];
+		let precise_wraps = [key_wrap::wrap(&owner, &[32; 32], 9, 6, &KEY).expect("wraps")];
+		seal(
+			9,
+			5,
+			6,
+			&[
+				PartToSeal {
+					class: Class::NonLocation,
+					key_id: 5,
+					key: &NON_LOCATION_KEY,
+					wraps: &non_location_wraps,
+					nonce: [2; 24],
+					plaintext: NON_LOCATION,
+				},
+				PartToSeal {
+					class: Class::PreciseLocation,
+					key_id: 6,
+					key: &KEY,
+					wraps: &precise_wraps,
+					nonce: [3; 24],
+					plaintext: PRECISE,
+				},
+			],
+		)
+		.expect("seals")
+	}
+
+	const NON_LOCATION_KEY: [u8; 32] = [8; 32];
+	const GRANTEE_SECRET: [u8; 32] = [25; 32];
+	const NON_LOCATION: &[u8] =
+		br#"{"v":1,"vehicle":9,"oem":"tesla","from":5,"to":6,"signals":{"odometerM":1}}"#;
+	const PRECISE: &[u8] =
+		br#"{"v":1,"vehicle":9,"oem":"tesla","from":5,"to":6,"signals":{"latE7":1,"lonE7":2}}"#;
+
+	#[test]
+	fn each_reader_opens_the_parts_of_its_classes_and_no_other() {
+		let sealed = envelope_v3();
+		assert_eq!(&sealed[..5], b"DENV\x03");
+		let header = HeaderV3::parse(&sealed).expect("a header");
+		assert_eq!((header.vehicle, header.from, header.to, header.parts.len()), (9, 5, 6, 2));
 		assert_eq!(
-			key_wrap::unwrap(&[24; 32], &key.owner_wrap.expect("wrapped"), 9, 1),
-			Ok([10; 32])
+			sealed.len(),
+			HEADER_V3_FIXED_LEN +
+				2 * PART_DESCRIPTOR_LEN +
+				3 * WRAP_LEN + NON_LOCATION.len() +
+				PRECISE.len() + 2 * TAG_LEN
 		);
-		// A rotation makes a key with no wrap yet; a retired key has none.
-		let (rotated, _) = ContentKey::for_readers(Some(key.clone()), readers(2, &[]), [11; 32]);
-		assert_eq!(rotated.owner_wrap, None);
-		assert_eq!(key.retire().owner_wrap, None);
+		assert!(!sealed.windows(5).any(|w| w == b"latE7" || w == b"odome"), "no signal in clear");
+		// The owner opens both parts.
+		let open_as = |secret, class| open_part_as_reader(&sealed, class, secret).map(|(_, p)| p);
+		assert_eq!(open_as(&OWNER_SECRET, Class::NonLocation), Ok(NON_LOCATION.to_vec()));
+		assert_eq!(open_as(&OWNER_SECRET, Class::PreciseLocation), Ok(PRECISE.to_vec()));
+		// The nonLocationData grantee opens its part, not the position.
+		assert_eq!(open_as(&GRANTEE_SECRET, Class::NonLocation), Ok(NON_LOCATION.to_vec()));
+		assert_eq!(open_as(&GRANTEE_SECRET, Class::PreciseLocation), Err(EnvelopeError::NotAReader));
+		// Its key does not open the precise part either, whatever id it claims.
+		let (id, key) = part_key(&sealed, Class::NonLocation, &GRANTEE_SECRET).expect("its key");
+		assert_eq!(id, 5);
+		assert_eq!(open_part(&sealed, Class::PreciseLocation, &key, 6), Err(EnvelopeError::Forged));
+		assert_eq!(open_part(&sealed, Class::PreciseLocation, &key, 5), Err(EnvelopeError::OtherKey));
+		// A stranger opens nothing; a class the reading has not is no part.
+		assert_eq!(open_as(&[26; 32], Class::NonLocation), Err(EnvelopeError::NotAReader));
+		assert_eq!(open_as(&OWNER_SECRET, Class::Raw), Err(EnvelopeError::NoSuchPart));
+		// The collector's keys open their parts directly.
+		assert_eq!(
+			open_part(&sealed, Class::PreciseLocation, &KEY, 6).map(|(_, p)| p),
+			Ok(PRECISE.to_vec())
+		);
 	}
 
 	#[test]
-	fn a_version_1_content_key_becomes_one_without_a_wrap() {
-		let old = ContentKeyV1 { id: 4, key: Some([5; 32]), readers: readers(1, &[2]) };
-		let new: ContentKey = old.clone().into();
+	fn a_version_3_header_is_bound_to_every_part() {
+		let sealed = envelope_v3();
+		// Any header byte changed (vehicle, window, a descriptor, a wrap): no part opens.
+		for at in [5, 13, 21, 31, 40, 70, 200, 400] {
+			let mut changed = sealed.clone();
+			changed[at] ^= 1;
+			for (class, key, id) in
+				[(Class::NonLocation, NON_LOCATION_KEY, 5), (Class::PreciseLocation, KEY, 6)]
+			{
+				let opened = open_part(&changed, class, &key, id);
+				assert!(opened.is_err(), "byte {at}, {class:?}: {opened:?}");
+			}
+		}
+		// A ciphertext byte changed: that part does not open, the other still does.
+		let mut flipped = sealed.clone();
+		*flipped.last_mut().expect("bytes") ^= 1;
+		assert_eq!(open_part(&flipped, Class::PreciseLocation, &KEY, 6), Err(EnvelopeError::Forged));
+		assert!(open_part(&flipped, Class::NonLocation, &NON_LOCATION_KEY, 5).is_ok());
+		// Truncated or extended: the lengths no longer add up.
+		assert_eq!(HeaderV3::parse(&sealed[..sealed.len() - 1]), Err(EnvelopeError::TooShort));
+		assert_eq!(HeaderV3::parse(&[&sealed[..], &[0]].concat()), Err(EnvelopeError::BadParts));
+		assert_eq!(HeaderV3::parse(&sealed[..40]), Err(EnvelopeError::TooShort));
+		// Parts out of order, of an unknown class, or none.
+		let mut unknown = sealed.clone();
+		unknown[HEADER_V3_FIXED_LEN] = 4;
+		assert_eq!(HeaderV3::parse(&unknown), Err(EnvelopeError::BadParts));
+		let mut none = sealed.clone();
+		none[29] = 0;
+		assert_eq!(HeaderV3::parse(&none), Err(EnvelopeError::BadParts));
+		let part = |class| PartToSeal {
+			class,
+			key_id: 1,
+			key: &KEY,
+			wraps: &[],
+			nonce: [0; 24],
+			plaintext: b"{}",
+		};
 		assert_eq!(
-			(new.id, new.key, new.readers, new.owner_wrap),
-			(4, Some([5; 32]), old.readers, None)
+			seal(9, 5, 6, &[part(Class::Raw), part(Class::NonLocation)]),
+			Err(EnvelopeError::BadParts)
 		);
+		assert_eq!(
+			seal(9, 5, 6, &[part(Class::Raw), part(Class::Raw)]),
+			Err(EnvelopeError::BadParts)
+		);
+		assert_eq!(seal(9, 5, 6, &[]), Err(EnvelopeError::BadParts));
+		let big = alloc::vec![b'x'; MAX_ENVELOPE_LEN];
+		assert_eq!(
+			seal(9, 5, 6, &[PartToSeal { plaintext: &big, ..part(Class::Raw) }]),
+			Err(EnvelopeError::TooLarge)
+		);
+		let wrap = owner_wrap();
+		let wraps = alloc::vec![wrap; MAX_WRAPS_PER_PART + 1];
+		assert_eq!(
+			seal(9, 5, 6, &[PartToSeal { wraps: &wraps, ..part(Class::Raw) }]),
+			Err(EnvelopeError::TooManyWraps)
+		);
+		// A version-3 envelope is not opened as a version-2 one, nor the reverse.
+		assert_eq!(open(&KEY, 6, &sealed).map(|(_, r)| r), Err(EnvelopeError::UnknownVersion));
+		assert_eq!(HeaderV3::parse(&envelope()), Err(EnvelopeError::UnknownVersion));
 	}
+
+	/// The version-3 envelope of docs/storage-formats.md: owner mini-secret 0x11…, grantee
+	/// mini-secret 0x55…, vehicle 7, window 1000..2000; a non-location part (key id 3, key
+	/// 0x33…, nonce 0x44…, wrapped to the owner with ephemeral 0x22… and to the grantee with
+	/// ephemeral 0x66…) and a precise part (key id 4, key 0x77…, nonce 0x88…, wrapped to the
+	/// owner with ephemeral 0x99…).
+	#[test]
+	fn the_documented_version_3_envelope() {
+		let owner = key_wrap::secret_from_mini_secret(&[0x11; 32]);
+		let grantee = key_wrap::secret_from_mini_secret(&[0x55; 32]);
+		let wrap = |secret: &[u8; 32], ephemeral, key_id, key: &[u8; 32]| {
+			key_wrap::wrap(&key_wrap::public_key(secret), &[ephemeral; 32], 7, key_id, key)
+				.expect("wraps")
+		};
+		let non_location_wraps = [wrap(&owner, 0x22, 3, &[0x33; 32]), wrap(&grantee, 0x66, 3, &[0x33; 32])];
+		let precise_wraps = [wrap(&owner, 0x99, 4, &[0x77; 32])];
+		let sealed = seal(
+			7,
+			1000,
+			2000,
+			&[
+				PartToSeal {
+					class: Class::NonLocation,
+					key_id: 3,
+					key: &[0x33; 32],
+					wraps: &non_location_wraps,
+					nonce: [0x44; 24],
+					plaintext: br#"{"v":1}"#,
+				},
+				PartToSeal {
+					class: Class::PreciseLocation,
+					key_id: 4,
+					key: &[0x77; 32],
+					wraps: &precise_wraps,
+					nonce: [0x88; 24],
+					plaintext: br#"{"v":2}"#,
+				},
+			],
+		)
+		.expect("seals");
+		let shown: alloc::string::String =
+			sealed.iter().map(|b| alloc::format!("{b:02x}")).collect();
+		let digest: alloc::string::String = sp_io::hashing::sha2_256(&sealed)
+			.iter()
+			.map(|b| alloc::format!("{b:02x}"))
+			.collect();
+		assert_eq!(
+			(sealed.len(), digest.as_str()),
+			(DOCUMENTED_V3_LEN, DOCUMENTED_V3_SHA256),
+			"docs/storage-formats.md's version-3 envelope: {shown}"
+		);
+		let opened = |secret, class| open_part_as_reader(&sealed, class, secret).map(|(_, p)| p);
+		assert_eq!(opened(&grantee, Class::NonLocation), Ok(br#"{"v":1}"#.to_vec()));
+		assert_eq!(opened(&owner, Class::PreciseLocation), Ok(br#"{"v":2}"#.to_vec()));
+		assert_eq!(opened(&grantee, Class::PreciseLocation), Err(EnvelopeError::NotAReader));
+	}
+
+	const DOCUMENTED_V3_LEN: usize = 480;
+	const DOCUMENTED_V3_SHA256: &str =
+		"6db3a9a8aaf066a98c4a1a044af1837dbd1925c5eb8f77c1dfeb421374783b6c";
 }

@@ -23,11 +23,13 @@
 //!   HTTP API, one deadline, bodies read up to a limit;
 //! - [`oem`]: the OEM adapters (Tesla Fleet API, Smartcar): requests for data and for fresh
 //!   OAuth tokens, and the reading of their answers into signals;
-//! - [`envelope`]: what leaves the collector for IPFS: the record sealed under the vehicle's
-//!   content key (rotated when a reader loses access), whose CID is anchored, carrying that
-//!   key wrapped to the owner's published encryption key;
+//! - [`envelope`]: what leaves the collector for IPFS: the reading sealed in one part per class
+//!   of signals, each under its class's content key, whose CID is anchored;
+//! - [`content_keys`]: each vehicle's content key per class, rotated when the class's readers
+//!   change, wrapped to each reader's published encryption key;
 //! - [`key_wrap`]: content keys wrapped to a reader's published X25519 key, so that the owner
-//!   opens stored envelopes with its own secret, the chain and the storage alone;
+//!   and each grantee open stored envelopes with their own secret, the chain and the storage
+//!   alone;
 //! - [`readings`]: the node-local store of each vehicle's recent readings that the gateway
 //!   serves from;
 //! - [`streams`]: what each stream of an access list lets its reader see of a reading;
@@ -47,6 +49,7 @@ extern crate alloc;
 pub mod arweave;
 pub mod cid;
 pub mod commitments;
+pub mod content_keys;
 pub mod credentials;
 pub mod encoding;
 pub mod envelope;

@@ -23,10 +23,15 @@ use core::fmt::Write;
 /// The format version written by this code.
 pub const RECORD_VERSION: u32 = 1;
 
-/// The largest record, in bytes: its envelope ([`crate::envelope`]) fits one IPFS chunk
-/// (256 KiB), so that the envelope's CID is that of a single raw block ([`crate::cid`]).
-pub const MAX_RECORD_LEN: usize =
-	256 * 1024 - crate::envelope::HEADER_V2_WRAPPED_LEN - crate::envelope::TAG_LEN;
+/// The largest record, in bytes: sealed alone with the owner's wrap, it fits one envelope
+/// ([`crate::envelope::MAX_ENVELOPE_LEN`], one IPFS chunk), so that the envelope's CID is that
+/// of a single raw block ([`crate::cid`]). A reading whose parts and wraps together do not fit
+/// is sealed without its raw part, or not at all (pallets/anchoring's offchain worker).
+pub const MAX_RECORD_LEN: usize = crate::envelope::MAX_ENVELOPE_LEN -
+	crate::envelope::HEADER_V3_FIXED_LEN -
+	crate::envelope::PART_DESCRIPTOR_LEN -
+	crate::key_wrap::WRAP_LEN -
+	crate::envelope::TAG_LEN;
 
 /// One reading of a vehicle.
 #[derive(Clone, PartialEq, Eq, Debug)]

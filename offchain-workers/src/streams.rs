@@ -23,6 +23,7 @@
 
 use crate::record::Record;
 use alloc::{string::String, vec::Vec};
+use codec::{Decode, Encode};
 use dimo_primitives::vehicle::Stream;
 
 /// The signals that place a vehicle: only the location streams carry them.
@@ -75,6 +76,64 @@ pub fn has_view(stream: Stream) -> Result<(), NoView> {
 		Stream::LiveDataSubscription => Err(NoView::PushRight),
 		Stream::VinCredential => Err(NoView::NotProduced),
 		_ => Ok(()),
+	}
+}
+
+/// A class of a reading's signals: what one sealed part of an envelope holds
+/// ([`crate::envelope`], format 3), under a content key of its own, so that the reader of a
+/// stream opens its class's part and nothing else.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug, Encode, Decode)]
+pub enum Class {
+	/// Every signal but position: `nonLocationData`'s view.
+	NonLocation = 0,
+	/// The precise position: `currentLocation`'s and `allTimeLocation`'s view.
+	PreciseLocation = 1,
+	/// The position rounded to [`APPROXIMATE_GRID_E7`]: `approximateLocation`'s view.
+	ApproximateLocation = 2,
+	/// The OEM's answer as received: `rawData`'s view.
+	Raw = 3,
+}
+
+impl Class {
+	/// Every class, in the order of their bytes (and of an envelope's parts).
+	pub const ALL: [Class; 4] =
+		[Class::NonLocation, Class::PreciseLocation, Class::ApproximateLocation, Class::Raw];
+
+	/// The class whose byte in an envelope is `byte`.
+	pub fn from_byte(byte: u8) -> Option<Self> {
+		Self::ALL.get(usize::from(byte)).copied()
+	}
+
+	/// The class's byte in an envelope.
+	pub fn to_byte(self) -> u8 {
+		self as u8
+	}
+
+	/// The stream whose view the class holds.
+	pub fn stream(self) -> Stream {
+		match self {
+			Class::NonLocation => Stream::NonLocationData,
+			Class::PreciseLocation => Stream::AllTimeLocation,
+			Class::ApproximateLocation => Stream::ApproximateLocation,
+			Class::Raw => Stream::RawData,
+		}
+	}
+
+	/// The class that a reader of `stream` opens: `None` for the streams without a view.
+	pub fn of(stream: Stream) -> Option<Self> {
+		match stream {
+			Stream::NonLocationData => Some(Class::NonLocation),
+			Stream::CurrentLocation | Stream::AllTimeLocation => Some(Class::PreciseLocation),
+			Stream::ApproximateLocation => Some(Class::ApproximateLocation),
+			Stream::RawData => Some(Class::Raw),
+			Stream::LiveDataSubscription | Stream::VinCredential => None,
+		}
+	}
+
+	/// The class's part of the reading `record` (whose OEM answer was `raw`, if kept): the
+	/// bytes of [`view`] of its stream, `None` if the reading has nothing of that class.
+	pub fn part_of(self, record: &Record, raw: Option<&[u8]>) -> Option<Vec<u8>> {
+		view(self.stream(), record, raw).ok().flatten().map(|view| view.to_bytes())
 	}
 }
 
@@ -186,6 +245,32 @@ mod tests {
 			prop_assert_eq!(approximate.signals.get(GRID_SIGNAL), Some(&APPROXIMATE_GRID_E7));
 			prop_assert_eq!(approximate.signals.len(), 3, "nothing but the rounded position");
 		}
+	}
+
+	#[test]
+	fn every_stream_with_a_view_has_a_class_whose_part_is_that_view() {
+		let reading = record(alloc::vec![
+			("latE7".into(), 523_521_234),
+			("lonE7".into(), -13_412_345),
+			("odometerM".into(), 1),
+		]);
+		for stream in Stream::ALL {
+			match (Class::of(stream), has_view(stream)) {
+				(Some(class), Ok(())) => assert_eq!(
+					class.part_of(&reading, Some(b"raw")),
+					view(stream, &reading, Some(b"raw")).ok().flatten().map(|v| v.to_bytes()),
+					"{stream:?}"
+				),
+				(None, Err(_)) => {},
+				other => panic!("{stream:?}: {other:?}"),
+			}
+		}
+		for class in Class::ALL {
+			assert_eq!(Class::from_byte(class.to_byte()), Some(class));
+			assert_eq!(Class::of(class.stream()), Some(class));
+		}
+		assert_eq!(Class::from_byte(4), None);
+		assert_eq!(Class::Raw.part_of(&reading, None), None, "no raw answer kept, no raw part");
 	}
 
 	#[test]

@@ -208,18 +208,31 @@ on_vehicle_retired_for_tuple!(A, B, C);
 on_vehicle_retired_for_tuple!(A, B, C, D);
 
 /// Who may read some stream of a vehicle's data at a block, as a collector needs to know it to
-/// re-key: the content key of a vehicle is rotated when one of them no longer may.
+/// re-key: each class of a reading's signals is sealed under its own content key, rotated when
+/// the readers of that class change, and wrapped to each reader's published encryption key.
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub struct Readers<AccountId> {
 	/// The owner, who reads every stream.
 	pub owner: AccountId,
-	/// Whether some stream is public (anyone reads it).
-	pub public: bool,
-	/// The accounts granted at least one stream that has not expired.
-	pub grantees: alloc::vec::Vec<AccountId>,
+	/// The streams anyone may read now.
+	pub public: alloc::vec::Vec<Stream>,
+	/// The accounts granted at least one stream that has not expired, with those streams.
+	pub grantees: alloc::vec::Vec<GranteeReader<AccountId>>,
 	/// The encryption key the owner published, if it did: what the collector wraps each
 	/// content key to, so that the owner opens stored data without the collector.
 	pub owner_key: Option<crate::encryption::EncryptionKey>,
+}
+
+/// A grantee, as a collector needs to know it: the streams it may read now and the encryption
+/// key it published (if it did), which the content keys of those streams are wrapped to.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct GranteeReader<AccountId> {
+	/// The grantee.
+	pub account: AccountId,
+	/// The streams it may read now (none expired).
+	pub streams: alloc::vec::Vec<Stream>,
+	/// The encryption key it published, if it did.
+	pub key: Option<crate::encryption::EncryptionKey>,
 }
 
 /// The access lists, as a collector sees them (pallets/data-access implements it).

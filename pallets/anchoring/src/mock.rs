@@ -9,7 +9,9 @@ use crate as pallet_anchoring;
 use crate::{AnchorBatch, AnchorRecord, ContentId, OemApi, OemSource};
 use core::cell::RefCell;
 use dimo_primitives::encryption::{EncryptionKey, KeyScheme};
-use dimo_primitives::vehicle::{DataReaders, Readers, StorageBackend, VehicleId, VehicleRegistry};
+use dimo_primitives::vehicle::{
+	DataReaders, GranteeReader, Readers, StorageBackend, Stream, VehicleId, VehicleRegistry,
+};
 pub use dimo_test_utils::accounts::{ALICE, BOB};
 use dimo_test_utils::{
 	funded,
@@ -115,41 +117,46 @@ pub fn set_chain_time(unix_ms: u64) {
 }
 
 thread_local! {
-	/// The grantees of each vehicle, as the tests set them.
-	pub static GRANTEES: RefCell<alloc::collections::BTreeMap<VehicleId, Vec<u64>>> =
+	/// The grantees of each vehicle with their streams, as the tests set them.
+	pub static GRANTEES: RefCell<alloc::collections::BTreeMap<VehicleId, Vec<(u64, Vec<Stream>)>>> =
 		const { RefCell::new(alloc::collections::BTreeMap::new()) };
 }
 
-/// The readers of a vehicle: its owner in the registry, and the grantees [`set_grantees`] set.
+/// The readers of a vehicle: its owner in the registry, the grantees [`set_grants`] set, and
+/// the keys [`publish_x25519_key`] published.
 pub struct MockReaders;
 
 impl DataReaders<u64> for MockReaders {
 	fn readers(vehicle: VehicleId) -> Option<Readers<u64>> {
 		let owner = <Registry as VehicleRegistry<u64>>::owner_of(vehicle)?;
-		let grantees = GRANTEES.with(|g| g.borrow().get(&vehicle).cloned().unwrap_or_default());
-		let owner_key = OWNER_KEYS.with(|k| k.borrow().get(&owner).cloned());
-		Some(Readers { owner, public: false, grantees, owner_key })
+		let published = |account: &u64| PUBLISHED_KEYS.with(|k| k.borrow().get(account).cloned());
+		let grantees = GRANTEES
+			.with(|g| g.borrow().get(&vehicle).cloned().unwrap_or_default())
+			.into_iter()
+			.map(|(account, streams)| GranteeReader { key: published(&account), account, streams })
+			.collect();
+		Some(Readers { owner_key: published(&owner), owner, public: Vec::new(), grantees })
 	}
 }
 
 thread_local! {
-	/// The encryption keys that owners published, as the tests set them.
-	pub static OWNER_KEYS: RefCell<alloc::collections::BTreeMap<u64, EncryptionKey>> =
+	/// The encryption keys that accounts published, as the tests set them.
+	pub static PUBLISHED_KEYS: RefCell<alloc::collections::BTreeMap<u64, EncryptionKey>> =
 		const { RefCell::new(alloc::collections::BTreeMap::new()) };
 }
 
-/// Publishes `public` as `owner`'s X25519 encryption key.
-pub fn publish_x25519_key(owner: u64, public: [u8; 32]) {
+/// Publishes `public` as `account`'s X25519 encryption key.
+pub fn publish_x25519_key(account: u64, public: [u8; 32]) {
 	let key = EncryptionKey {
 		scheme: KeyScheme::X25519,
 		public: public.to_vec().try_into().expect("32 bytes"),
 	};
-	OWNER_KEYS.with(|k| k.borrow_mut().insert(owner, key));
+	PUBLISHED_KEYS.with(|k| k.borrow_mut().insert(account, key));
 }
 
-/// Sets who, besides its owner, may read `vehicle`'s data.
-pub fn set_grantees(vehicle: VehicleId, grantees: Vec<u64>) {
-	GRANTEES.with(|g| g.borrow_mut().insert(vehicle, grantees));
+/// Sets who, besides its owner, may read `vehicle`'s data, and which streams.
+pub fn set_grants(vehicle: VehicleId, grants: Vec<(u64, Vec<Stream>)>) {
+	GRANTEES.with(|g| g.borrow_mut().insert(vehicle, grants));
 }
 
 impl pallet_anchoring::Config for Test {
@@ -224,6 +231,7 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 		.build();
 	ActivityRecorder::reset();
 	GRANTEES.with(|grantees| grantees.borrow_mut().clear());
+	PUBLISHED_KEYS.with(|keys| keys.borrow_mut().clear());
 	set_chain_time(CHAIN_TIME_AT_GENESIS);
 	MaxRecordsPerCollectorPerBlock::set(64);
 	ext

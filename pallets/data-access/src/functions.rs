@@ -546,12 +546,25 @@ impl<T: Config> dimo_primitives::rewards::DataDemand for Pallet<T> {
 impl<T: Config> dimo_primitives::vehicle::DataReaders<T::AccountId> for Pallet<T> {
 	fn readers(vehicle: VehicleId) -> Option<dimo_primitives::vehicle::Readers<T::AccountId>> {
 		let list = Self::access_list(vehicle)?;
-		let owner_key = EncryptionKeys::<T>::get(&list.owner).map(|published| published.key);
+		let published = |account: &T::AccountId| {
+			EncryptionKeys::<T>::get(account).map(|published| published.key)
+		};
+		let streams = |entries: Vec<StreamExpiry<BlockNumberFor<T>>>| {
+			entries.into_iter().map(|entry| entry.stream).collect()
+		};
 		Some(dimo_primitives::vehicle::Readers {
+			owner_key: published(&list.owner),
 			owner: list.owner,
-			public: !list.public.is_empty(),
-			grantees: list.grants.into_iter().map(|access| access.grantee).collect(),
-			owner_key,
+			public: streams(list.public),
+			grantees: list
+				.grants
+				.into_iter()
+				.map(|access| dimo_primitives::vehicle::GranteeReader {
+					key: published(&access.grantee),
+					account: access.grantee,
+					streams: streams(access.streams),
+				})
+				.collect(),
 		})
 	}
 }

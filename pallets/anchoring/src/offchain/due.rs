@@ -132,7 +132,7 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 		seal_key: &SealKey,
 	) -> StepResult<Option<Job>> {
 		if !T::Vehicles::may_collect(vehicle, account, now) {
-			Self::retire_content_key(vehicle, seal_key);
+			Self::retire_content_keys(vehicle, seal_key);
 			return Err(Stop::debug(format!("vehicle {vehicle}: no consent, not polled")));
 		}
 		let Some(backend) = T::Vehicles::storage_backend(vehicle) else { return Ok(None) };

@@ -64,7 +64,8 @@
 //! - [`tokens`]: the OAuth refresh of the tokens that expire soon;
 //! - [`fetch`]: the OEM requests, all in flight at once under one deadline;
 //! - [`store`]: record → envelope → CID → IPFS, and the readings kept for the gateway;
-//! - [`content_keys`]: each vehicle's content key (made, rotated, retired);
+//! - [`content_keys`]: each vehicle's content keys, one per class of signals (made, rotated,
+//!   wrapped to the class's readers, retired);
 //! - [`arweave`]: the Arweave outbox (readings queued for the node's uploader, mined ones
 //!   anchored);
 //! - [`records`]: per-record anchoring: the work queue and the batch;

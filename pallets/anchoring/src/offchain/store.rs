@@ -1,12 +1,12 @@
 //! Record → envelope → CID → storage: each reading's canonical record
-//! ([`dimo_offchain::record`]) sealed in an envelope under its vehicle's content key; the
-//! envelope's CID is what is anchored. An IPFS vehicle's envelope is added to the node's IPFS
+//! ([`dimo_offchain::record`]) sealed in an envelope, one part per class of its signals, each
+//! under the vehicle's content key of that class; the envelope's CID is what is anchored. An IPFS vehicle's envelope is added to the node's IPFS
 //! (all adds in flight at once) and the CID that IPFS answers checked against the one computed
 //! here; an Arweave vehicle's goes to the outbox, anchored once mined; a `Local` vehicle's is
 //! anchored only. Each reading stored or queued is kept, sealed, for the gateway.
 
 use super::{
-	content_keys::SealingKey,
+	content_keys::SealingKeys,
 	due::{Job, JobResult},
 	local::read_persistent,
 	StepResult, Stop,
@@ -23,6 +23,7 @@ use dimo_offchain::{
 	schedule::Failure,
 	seal::{offchain_nonce, SealKey},
 	settings::Settings,
+	streams::Class,
 };
 use dimo_primitives::vehicle::{StorageBackend, VehicleId};
 use frame_system::offchain::CreateAuthorizedTransaction;
@@ -58,12 +59,13 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 		for (index, job) in jobs.iter_mut().enumerate() {
 			let Some(signals) = job.signals.take() else { continue };
 			match Self::seal_reading(job, signals, read_at, seal_key) {
-				Ok((record, key, envelope, anchor)) => built.push(Built {
+				Ok((record, keys, envelope, anchor)) => built.push(Built {
 					job: index,
 					record,
 					raw: job.raw.take(),
-					owner: key.owner,
-					key_id: key.id,
+					owner: keys.owner,
+					// The gateway's readings name the non-location part's key.
+					key_id: keys.keys.first().map_or(0, |key| key.id),
 					envelope,
 					anchor,
 					not_stored: None,
@@ -103,14 +105,16 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 		records
 	}
 
-	/// The canonical record of `job`'s reading, the key it is sealed under, its envelope and
-	/// the envelope's anchor record.
+	/// The canonical record of `job`'s reading, the keys it is sealed under, its envelope and
+	/// the envelope's anchor record. The envelope has a part for each class the reading has
+	/// ([`Class::part_of`]); one too large for a single IPFS chunk is sealed without its raw
+	/// part, and not at all if still too large.
 	fn seal_reading(
 		job: &Job,
 		signals: Signals,
 		read_at: u64,
 		seal_key: &SealKey,
-	) -> JobResult<(Vec<u8>, SealingKey, Vec<u8>, AnchorRecord)> {
+	) -> JobResult<(Vec<u8>, SealingKeys, Vec<u8>, AnchorRecord)> {
 		let vehicle = job.vehicle;
 		let record = Record {
 			vehicle,
@@ -124,21 +128,49 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 				Stop::warn(format!("vehicle {vehicle}: the reading makes no record: {error:?}"));
 			(Failure::Transient, stop)
 		})?;
-		let key =
-			Self::content_key(vehicle, seal_key).map_err(|stop| (Failure::Transient, stop))?;
-		let sealed = envelope::seal(
-			&key.key,
-			key.id,
-			key.owner_wrap,
-			vehicle,
-			read_at,
-			read_at,
-			offchain_nonce(),
-			&bytes,
-		);
+		let parts: Vec<(Class, Vec<u8>)> = Class::ALL
+			.into_iter()
+			.filter_map(|class| Some((class, class.part_of(&record, job.raw.as_deref())?)))
+			.collect();
+		let classes: Vec<Class> = parts.iter().map(|(class, _)| *class).collect();
+		let keys = Self::class_keys(vehicle, &classes, seal_key)
+			.map_err(|stop| (Failure::Transient, stop))?;
+		let seal = |without_raw: bool| {
+			let to_seal: Vec<envelope::PartToSeal> = parts
+				.iter()
+				.filter(|(class, _)| !(without_raw && *class == Class::Raw))
+				.filter_map(|(class, plaintext)| {
+					let key = keys.keys.iter().find(|key| key.class == *class)?;
+					Some(envelope::PartToSeal {
+						class: *class,
+						key_id: key.id,
+						key: &key.key,
+						wraps: &key.wraps,
+						nonce: offchain_nonce(),
+						plaintext,
+					})
+				})
+				.collect();
+			envelope::seal(vehicle, read_at, read_at, &to_seal)
+		};
+		let sealed = match seal(false) {
+			Err(envelope::EnvelopeError::TooLarge) if classes.contains(&Class::Raw) => {
+				log::info!(
+					target: super::LOG_TARGET,
+					"vehicle {vehicle}: the reading's parts exceed one envelope; sealed without \
+					 its raw part"
+				);
+				seal(true)
+			},
+			sealed => sealed,
+		}
+		.map_err(|error| {
+			let stop = Stop::warn(format!("vehicle {vehicle}: the reading not sealed: {error:?}"));
+			(Failure::Transient, stop)
+		})?;
 		let anchor = Self::anchor_of(vehicle, &sealed, job.backend, read_at)
 			.map_err(|stop| (Failure::Transient, stop))?;
-		Ok((bytes, key, sealed, anchor))
+		Ok((bytes, keys, sealed, anchor))
 	}
 
 	/// The anchor record of `envelope`, read at `read_at` and stored onto `backend`.

@@ -12,14 +12,17 @@ use dimo_offchain::{
 	arweave::outbox::{envelope_key, GatewayStatus, Upload, MAX_UPLOADS_PER_VEHICLE, OUTBOX_KEY},
 	cid::Cid,
 	credentials::{credentials_key, oem_client_key, Credentials, OemClient, VEHICLES_KEY},
-	envelope::{self, content_key_key, content_key_v1_key, ContentKey, ContentKeyV1},
+	content_keys::{class_keys_key, legacy_content_key_keys, ClassKeys},
+	envelope::{self, PartToSeal},
 	ipfs, key_wrap,
 	readings::{head_key, slot_key, Head, KeptReading},
 	schedule::{schedule_key, Schedule},
 	seal::{SealKey, Sealed, SEAL_KEY_TYPE},
+	record::Record,
 	settings::{Settings, SETTINGS_KEY},
+	streams::Class,
 };
-use dimo_primitives::vehicle::{StorageBackend, VehicleId};
+use dimo_primitives::vehicle::{StorageBackend, Stream, VehicleId};
 use frame_support::traits::Hooks;
 use sp_core::offchain::{
 	testing::{self, OffchainState, PendingRequest, PoolState},
@@ -53,20 +56,69 @@ fn tesla_record_at(vehicle: u64, at: u64) -> Vec<u8> {
 	.into_bytes()
 }
 
-/// The envelope that the worker seals [`tesla_record`] in: the tests' offchain randomness is
-/// a fixed seed, which makes both the vehicle's first content key and the nonce.
-fn tesla_envelope(env: &Offchain, vehicle: u64) -> Vec<u8> {
+/// The parts of [`tesla_record`]: every class, since the answer has a position and is kept raw.
+fn tesla_parts(vehicle: u64) -> Vec<(Class, Vec<u8>)> {
+	let record = Record::from_canonical_bytes(&tesla_record(vehicle)).expect("a record");
+	Class::ALL
+		.into_iter()
+		.filter_map(|class| Some((class, class.part_of(&record, Some(TESLA_DATA.as_bytes()))?)))
+		.collect()
+}
+
+/// The envelope that the worker seals [`tesla_record`] in when it makes the vehicle's first
+/// keys (ids 1 to 4, one per class) and wraps each to `readers` (X25519 public keys, by class):
+/// the tests' offchain randomness is a fixed seed, which makes every content key, nonce and
+/// ephemeral key.
+fn tesla_envelope_wrapped(
+	env: &Offchain,
+	vehicle: u64,
+	readers: impl Fn(Class) -> Vec<[u8; 32]>,
+) -> Vec<u8> {
 	let seed = env.state.read().seed;
 	let mut nonce = [0u8; 24];
 	nonce.copy_from_slice(&seed[..24]);
-	envelope::seal(&seed, 1, None, vehicle, NOW_MS, NOW_MS, nonce, &tesla_record(vehicle))
+	let parts = tesla_parts(vehicle);
+	let wraps: Vec<Vec<key_wrap::Wrap>> = parts
+		.iter()
+		.zip(1u32..)
+		.map(|((class, _), id)| {
+			readers(*class)
+				.iter()
+				.map(|public| key_wrap::wrap(public, &seed, vehicle, id, &seed).expect("wraps"))
+				.collect()
+		})
+		.collect();
+	let to_seal: Vec<PartToSeal> = parts
+		.iter()
+		.zip(1u32..)
+		.zip(&wraps)
+		.map(|(((class, plaintext), key_id), wraps)| PartToSeal {
+			class: *class,
+			key_id,
+			key: &seed,
+			wraps,
+			nonce,
+			plaintext,
+		})
+		.collect();
+	envelope::seal(vehicle, NOW_MS, NOW_MS, &to_seal).expect("seals")
 }
 
-/// `vehicle`'s content key, as the worker keeps it sealed in offchain storage.
-fn content_key(vehicle: u64) -> Option<ContentKey> {
-	let sealed: Sealed = local_get(&content_key_key(vehicle))?;
+/// [`tesla_envelope_wrapped`] when nobody published a key.
+fn tesla_envelope(env: &Offchain, vehicle: u64) -> Vec<u8> {
+	tesla_envelope_wrapped(env, vehicle, |_| Vec::new())
+}
+
+/// `vehicle`'s content keys, as the worker keeps them sealed in offchain storage.
+fn class_keys(vehicle: u64) -> Option<ClassKeys> {
+	let sealed: Sealed = local_get(&class_keys_key(vehicle))?;
 	let key = SealKey::from_keystore().expect("the node's sealing key");
-	Some(key.open_value(&content_key_key(vehicle), &sealed).expect("opens"))
+	Some(key.open_value(&class_keys_key(vehicle), &sealed).expect("opens"))
+}
+
+/// The id of `vehicle`'s `class` key in use.
+fn key_id(vehicle: u64, class: Class) -> Option<u32> {
+	class_keys(vehicle)?.get(class).map(|key| key.id)
 }
 
 /// The readings of `vehicle` that the worker keeps for the gateway, oldest first, read from a
@@ -258,14 +310,18 @@ fn a_due_vehicle_is_read_stored_on_ipfs_and_anchored() {
 		assert_eq!(anchored.size as usize, sealed.len());
 		assert_eq!(anchored.backend, StorageBackend::Ipfs);
 		assert_eq!((anchored.observed_from, anchored.observed_to), (NOW_MS, NOW_MS));
-		// No signal in clear; the vehicle's content key opens it to the record.
+		// No signal in clear; each class's key opens its part, and together they are the record.
 		assert!(!sealed.windows(9).any(|w| w == b"odometerM"));
-		let key = content_key(vehicle).expect("a content key was made");
-		assert_eq!(key.id, 1);
-		let (header, record) =
-			envelope::open(&key.key.expect("in use"), key.id, &sealed).expect("opens");
-		assert_eq!(record, tesla_record(vehicle));
-		assert_eq!((header.vehicle, header.from, header.to), (vehicle, NOW_MS, NOW_MS));
+		let keys = class_keys(vehicle).expect("content keys were made");
+		let ids: Vec<(Class, u32)> = keys.keys.iter().map(|(class, key)| (*class, key.id)).collect();
+		assert_eq!(ids, Class::ALL.into_iter().zip(1..).collect::<Vec<_>>());
+		for (class, part) in tesla_parts(vehicle) {
+			let key = keys.get(class).expect("a key per class");
+			let (header, opened) =
+				envelope::open_part(&sealed, class, &key.key, key.id).expect("opens");
+			assert_eq!(opened, part, "{class:?}");
+			assert_eq!((header.vehicle, header.from, header.to), (vehicle, NOW_MS, NOW_MS));
+		}
 		// The reading is kept for the gateway: the record, the OEM's answer, the envelope.
 		let kept = kept_readings(vehicle, 100);
 		assert_eq!(kept.len(), 1);
@@ -626,70 +682,73 @@ fn poll_local(env: &Offchain, vehicle: u64, round: u64) {
 }
 
 #[test]
-fn the_content_key_is_rotated_when_a_reader_loses_access_and_retired_with_the_consent() {
+fn a_class_key_is_rotated_when_its_readers_change_and_retired_with_the_consent() {
 	offchain_test(|env| {
 		let vehicle = onboard(ALICE, COLLECTOR, StorageBackend::Local);
 		hold_credentials(vehicle, TESLA, FRESH);
-		set_grantees(vehicle, vec![77]);
+		set_grants(vehicle, vec![(77, vec![Stream::NonLocationData])]);
 		poll_local(env, vehicle, 0);
-		let first = content_key(vehicle).expect("made");
-		// A grantee joins: the key in use stays.
-		set_grantees(vehicle, vec![77, 78]);
+		let first = class_keys(vehicle).expect("made");
+		let ids = |keys: &ClassKeys| keys.keys.iter().map(|(_, key)| key.id).collect::<Vec<_>>();
+		assert_eq!(ids(&first), [1, 2, 3, 4], "one key per class of the reading");
+		// A rawData grantee joins: only the raw key rotates.
+		set_grants(
+			vehicle,
+			vec![(77, vec![Stream::NonLocationData]), (78, vec![Stream::RawData])],
+		);
 		poll_local(env, vehicle, 1);
-		assert_eq!(content_key(vehicle).expect("kept").key, first.key);
-		// 77's grant is revoked (or expires): what is sealed from now on is under a new key.
-		set_grantees(vehicle, vec![78]);
+		assert_eq!(ids(&class_keys(vehicle).expect("kept")), [1, 2, 3, 5]);
+		// 77's grant is revoked (or expires): the non-location part is sealed under a new key.
+		set_grants(vehicle, vec![(78, vec![Stream::RawData])]);
 		poll_local(env, vehicle, 2);
-		let rotated = content_key(vehicle).expect("rotated");
-		assert_eq!(rotated.id, 2);
-		assert_ne!(rotated.key, first.key);
+		let rotated = class_keys(vehicle).expect("rotated");
+		assert_eq!(ids(&rotated), [6, 2, 3, 5]);
+		assert_ne!(
+			rotated.get(Class::NonLocation).map(|key| key.key),
+			first.get(Class::NonLocation).map(|key| key.key)
+		);
+		// The gateway's readings name their non-location key.
 		let key_ids: Vec<u32> = kept_readings(vehicle, 100).iter().map(|r| r.key_id).collect();
-		assert_eq!(key_ids, [1, 1, 2]);
+		assert_eq!(key_ids, [1, 1, 6]);
 
-		// The owner withdraws the collector's consent: the key is dropped at the next run.
+		// The owner withdraws the collector's consent: the keys are dropped at the next run.
 		Registry::revoke_collector(RuntimeOrigin::signed(ALICE), vehicle, COLLECTOR)
 			.expect("revokes");
 		run_worker(1 + 3 * u64::from(POLL_EVERY));
-		let retired = content_key(vehicle).expect("the id is kept");
-		assert_eq!((retired.id, retired.key), (2, None));
-		// A later consent starts with a new key.
+		let retired = class_keys(vehicle).expect("the last id is kept");
+		assert_eq!((retired.last_id, retired.keys.len()), (6, 0));
+		// A later consent starts with new keys.
 		Registry::authorize_collector(RuntimeOrigin::signed(ALICE), vehicle, COLLECTOR, None)
 			.expect("consents");
 		poll_local(env, vehicle, 4);
-		let again = content_key(vehicle).expect("made again");
-		assert_eq!(again.id, 3);
-		assert!(again.key.is_some());
-		assert_eq!(kept_readings(vehicle, 100).last().map(|r| r.key_id), Some(3));
+		assert_eq!(ids(&class_keys(vehicle).expect("made again")), [7, 8, 9, 10]);
+		assert_eq!(kept_readings(vehicle, 100).last().map(|r| r.key_id), Some(7));
 	});
 }
 
 /// The X25519 secret of the owner in the tests that publish one.
 const OWNER_SECRET: [u8; 32] = [42; 32];
 
+/// The X25519 secret of grantee 77 in the tests that publish one.
+const GRANTEE_SECRET: [u8; 32] = [45; 32];
+
 #[test]
-fn an_owner_who_published_a_key_opens_the_stored_envelope_with_its_secret_alone() {
+fn the_owner_opens_every_part_and_a_grantee_the_parts_of_its_streams_with_their_secrets_alone() {
 	offchain_test(|env| {
 		let vehicle = onboard(ALICE, COLLECTOR, StorageBackend::Ipfs);
 		hold_credentials(vehicle, TESLA, FRESH);
 		publish_x25519_key(ALICE, key_wrap::public_key(&OWNER_SECRET));
+		set_grants(vehicle, vec![(77, vec![Stream::NonLocationData])]);
+		publish_x25519_key(77, key_wrap::public_key(&GRANTEE_SECRET));
 		env.state.write().seed = [9; 32];
-		// The tests' randomness is one fixed seed: the content key, the nonce and the wrap's
-		// ephemeral key all come from it, so the envelope is known in advance.
-		let seed = [9u8; 32];
-		let wrap = key_wrap::wrap(&key_wrap::public_key(&OWNER_SECRET), &seed, vehicle, 1, &seed)
-			.expect("wraps");
-		let mut nonce = [0u8; 24];
-		nonce.copy_from_slice(&seed[..24]);
-		let sealed = envelope::seal(
-			&seed,
-			1,
-			Some(wrap),
-			vehicle,
-			NOW_MS,
-			NOW_MS,
-			nonce,
-			&tesla_record(vehicle),
-		);
+		// The tests' randomness is one fixed seed: the content keys, the nonces and the wraps'
+		// ephemeral keys all come from it, so the envelope is known in advance.
+		let owner = key_wrap::public_key(&OWNER_SECRET);
+		let grantee = key_wrap::public_key(&GRANTEE_SECRET);
+		let sealed = tesla_envelope_wrapped(env, vehicle, |class| match class {
+			Class::NonLocation => vec![owner, grantee],
+			_ => vec![owner],
+		});
 		expect_tesla_data(env, vehicle, ACCESS, TESLA_DATA);
 		expect_ipfs_add(env, vehicle, &sealed, &Cid::of_raw(&sealed).to_base32());
 
@@ -697,84 +756,87 @@ fn an_owner_who_published_a_key_opens_the_stored_envelope_with_its_secret_alone(
 
 		let batches = take_batches(env);
 		assert_eq!(&batches[0].0.records[0].cid[..], &Cid::of_raw(&sealed).as_bytes()[..]);
-		// What IPFS holds opens with the owner's secret: no content key from the collector.
-		let (header, record) =
-			envelope::open_as_owner(&OWNER_SECRET, &sealed).expect("the owner opens it");
-		assert_eq!((header.version, header.key_id), (2, 1));
-		assert_eq!(record, tesla_record(vehicle));
-		assert_eq!(
-			envelope::open_as_owner(&[43; 32], &sealed),
-			Err(envelope::EnvelopeError::NotTheOwner)
-		);
+		// What IPFS holds opens with the readers' secrets: no content key from the collector.
+		let open_as = |secret: &[u8; 32], class| {
+			envelope::open_part_as_reader(&sealed, class, secret).map(|(_, part)| part)
+		};
+		for (class, part) in tesla_parts(vehicle) {
+			assert_eq!(open_as(&OWNER_SECRET, class), Ok(part.clone()), "{class:?}");
+			let grantee_opens = open_as(&GRANTEE_SECRET, class);
+			if class == Class::NonLocation {
+				assert_eq!(grantee_opens, Ok(part), "the grantee's own stream");
+			} else {
+				assert_eq!(grantee_opens, Err(envelope::EnvelopeError::NotAReader), "{class:?}");
+			}
+			assert_eq!(open_as(&[43; 32], class), Err(envelope::EnvelopeError::NotAReader));
+		}
 	});
 }
 
 #[test]
-fn each_content_key_is_wrapped_to_the_owner_it_was_made_for_through_rotations() {
+fn each_class_key_is_wrapped_to_its_readers_through_rotations() {
 	offchain_test(|env| {
 		let vehicle = onboard(ALICE, COLLECTOR, StorageBackend::Local);
 		hold_credentials(vehicle, TESLA, FRESH);
-		set_grantees(vehicle, vec![77]);
-		// No key published: the content key is not wrapped.
+		set_grants(vehicle, vec![(77, vec![Stream::NonLocationData])]);
+		let wraps = |class| {
+			class_keys(vehicle)
+				.and_then(|keys| keys.get(class).map(|key| (key.id, key.key, key.wraps.clone())))
+				.expect("a key")
+		};
+		// No key published: nothing wrapped.
 		poll_local(env, vehicle, 0);
-		assert_eq!(content_key(vehicle).expect("made").owner_wrap, None);
-		// The owner publishes one: the key in use is wrapped to it at the next reading.
+		assert!(wraps(Class::NonLocation).2.is_empty());
+		// The owner and the grantee publish keys: the keys in use are wrapped at the next
+		// reading, the grantee's only where it reads.
 		publish_x25519_key(ALICE, key_wrap::public_key(&OWNER_SECRET));
+		publish_x25519_key(77, key_wrap::public_key(&GRANTEE_SECRET));
 		poll_local(env, vehicle, 1);
-		let first = content_key(vehicle).expect("kept");
-		let opened =
-			key_wrap::unwrap(&OWNER_SECRET, &first.owner_wrap.expect("wrapped"), vehicle, 1);
-		assert_eq!(opened.ok(), first.key);
-		// A revoke rotates the key: the new one is wrapped to the owner too.
-		set_grantees(vehicle, vec![]);
+		let (id, key, non_location) = wraps(Class::NonLocation);
+		assert_eq!(id, 1, "a new wrap is no rotation");
+		assert_eq!(non_location.len(), 2);
+		assert_eq!(key_wrap::unwrap(&OWNER_SECRET, &non_location[0], vehicle, 1), Ok(key));
+		assert_eq!(key_wrap::unwrap(&GRANTEE_SECRET, &non_location[1], vehicle, 1), Ok(key));
+		assert_eq!(wraps(Class::PreciseLocation).2.len(), 1, "the owner's only");
+		// A revoke rotates the non-location key: the new one is wrapped to the owner only.
+		set_grants(vehicle, vec![]);
 		poll_local(env, vehicle, 2);
-		let rotated = content_key(vehicle).expect("rotated");
-		assert_eq!(rotated.id, 2);
-		let opened =
-			key_wrap::unwrap(&OWNER_SECRET, &rotated.owner_wrap.expect("wrapped"), vehicle, 2);
-		assert_eq!(opened.ok(), rotated.key);
-		// The owner replaces its key: wrapped anew to the new one.
+		let (id, key, rotated) = wraps(Class::NonLocation);
+		assert_eq!((id, rotated.len()), (5, 1));
+		assert_eq!(key_wrap::unwrap(&OWNER_SECRET, &rotated[0], vehicle, 5), Ok(key));
+		// The owner replaces its key: wrapped anew to the new one, same key.
 		publish_x25519_key(ALICE, key_wrap::public_key(&[44; 32]));
 		poll_local(env, vehicle, 3);
-		let rewrapped = content_key(vehicle).expect("kept");
-		assert_eq!((rewrapped.id, rewrapped.key), (2, rotated.key));
-		let opened =
-			key_wrap::unwrap(&[44; 32], &rewrapped.owner_wrap.expect("wrapped"), vehicle, 2);
-		assert_eq!(opened.ok(), rotated.key);
+		let (id, again, rewrapped) = wraps(Class::NonLocation);
+		assert_eq!((id, again), (5, key));
+		assert_eq!(key_wrap::unwrap(&[44; 32], &rewrapped[0], vehicle, 5), Ok(key));
 	});
 }
 
 #[test]
-fn a_content_key_kept_by_an_older_collector_is_moved_and_kept() {
+fn the_ids_continue_from_a_content_key_kept_by_an_older_collector() {
 	offchain_test(|env| {
 		let vehicle = onboard(ALICE, COLLECTOR, StorageBackend::Local);
 		hold_credentials(vehicle, TESLA, FRESH);
-		// A collector before spec 103 kept key 4 of the vehicle, without a wrap.
+		// A collector before spec 104 kept key 4 of the vehicle: (id, key, readers), SCALE.
 		let seal_key = SealKey::from_keystore().expect("the node's sealing key");
-		let old = ContentKeyV1 {
-			id: 4,
-			key: Some([5; 32]),
-			readers: envelope::Readers {
-				owner: sp_io::hashing::blake2_256(&ALICE.encode()),
-				..Default::default()
-			},
-		};
-		let old_key = content_key_v1_key(vehicle);
-		sp_io::offchain::local_storage_set(
-			StorageKind::PERSISTENT,
-			&old_key,
-			&seal_key.seal_value(&old_key, [3; 24], &old).encode(),
-		);
-		publish_x25519_key(ALICE, key_wrap::public_key(&OWNER_SECRET));
+		let old =
+			(4u32, Some([5u8; 32]), sp_io::hashing::blake2_256(&ALICE.encode()), false, 0u8);
+		for old_key in legacy_content_key_keys(vehicle) {
+			sp_io::offchain::local_storage_set(
+				StorageKind::PERSISTENT,
+				&old_key,
+				&seal_key.seal_value(&old_key, [3; 24], &old).encode(),
+			);
+		}
 		poll_local(env, vehicle, 0);
-		// The same key, under its new storage key, now wrapped; the old entry is gone.
-		let moved = content_key(vehicle).expect("moved");
-		assert_eq!((moved.id, moved.key), (4, Some([5; 32])));
-		let opened =
-			key_wrap::unwrap(&OWNER_SECRET, &moved.owner_wrap.expect("wrapped"), vehicle, 4);
-		assert_eq!(opened, Ok([5; 32]));
-		assert!(local_get::<Sealed>(&old_key).is_none());
-		assert_eq!(kept_readings(vehicle, 100).last().map(|r| r.key_id), Some(4));
+		// The class keys take the ids after it; the old entries are gone.
+		assert_eq!(class_keys(vehicle).map(|keys| keys.last_id), Some(8));
+		assert_eq!(key_id(vehicle, Class::NonLocation), Some(5));
+		for old_key in legacy_content_key_keys(vehicle) {
+			assert!(local_get::<Sealed>(&old_key).is_none());
+		}
+		assert_eq!(kept_readings(vehicle, 100).last().map(|r| r.key_id), Some(5));
 	});
 }
 

@@ -710,54 +710,76 @@ fn the_access_list_walks_only_the_current_owners_grantees() {
 }
 
 #[test]
-fn readers_are_the_owner_the_live_grantees_and_whether_a_stream_is_public() {
-	use dimo_primitives::vehicle::{DataReaders, Readers};
+fn readers_are_the_owner_the_live_grantees_with_their_streams_and_the_public_streams() {
+	use dimo_primitives::{
+		encryption::{EncryptionKey, KeyScheme},
+		vehicle::{DataReaders, GranteeReader, Readers},
+	};
 	test(|| {
 		let vehicle = register(ALICE);
 		let readers = || DataAccess::readers(vehicle).expect("a registered vehicle");
 		assert_eq!(
 			readers(),
-			Readers { owner: ALICE, public: false, grantees: vec![], owner_key: None }
+			Readers { owner: ALICE, public: vec![], grantees: vec![], owner_key: None }
 		);
 		grant(ALICE, vehicle, BOB, &[(NonLocationData, None)]);
-		grant(ALICE, vehicle, CHARLIE, &[(CurrentLocation, Some(4))]);
+		grant(ALICE, vehicle, CHARLIE, &[(CurrentLocation, Some(4)), (RawData, None)]);
 		assert_ok!(DataAccess::set_public(
 			RuntimeOrigin::signed(ALICE),
 			vehicle,
 			access(&[(ApproximateLocation, Some(6))])
 		));
+		let grantee = |account, streams: &[Stream]| GranteeReader {
+			account,
+			streams: streams.to_vec(),
+			key: None,
+		};
 		let mut now = readers();
-		now.grantees.sort();
+		now.grantees.sort_by_key(|grantee| grantee.account);
 		assert_eq!(
 			now,
-			Readers { owner: ALICE, public: true, grantees: vec![BOB, CHARLIE], owner_key: None }
-		);
-		// Charlie's only stream expires, then the public one: they no longer count.
-		run_to_block(4);
-		let bob_only =
-			|public| Readers { owner: ALICE, public, grantees: vec![BOB], owner_key: None };
-		assert_eq!(readers(), bob_only(true));
-		run_to_block(6);
-		assert_eq!(readers(), bob_only(false));
-		// The owner publishes an encryption key: the collector sees it, to wrap content keys to.
-		let key = dimo_primitives::encryption::EncryptionKey {
-			scheme: dimo_primitives::encryption::KeyScheme::X25519,
-			public: vec![9; 32].try_into().expect("32 bytes"),
-		};
-		assert_ok!(DataAccess::set_encryption_key(RuntimeOrigin::signed(ALICE), key.clone()));
-		assert_eq!(readers().owner_key, Some(key));
-		// A grantee's key is not the owner's.
-		assert_ok!(DataAccess::remove_encryption_key(RuntimeOrigin::signed(ALICE)));
-		assert_ok!(DataAccess::set_encryption_key(
-			RuntimeOrigin::signed(BOB),
-			dimo_primitives::encryption::EncryptionKey {
-				scheme: dimo_primitives::encryption::KeyScheme::X25519,
-				public: vec![8; 32].try_into().expect("32 bytes"),
+			Readers {
+				owner: ALICE,
+				public: vec![ApproximateLocation],
+				grantees: vec![
+					grantee(BOB, &[NonLocationData]),
+					grantee(CHARLIE, &[CurrentLocation, RawData])
+				],
+				owner_key: None
 			}
-		));
+		);
+		// Charlie's location stream expires: its raw data stays; then the public stream expires.
+		run_to_block(4);
+		let after = |public: &[Stream]| Readers {
+			owner: ALICE,
+			public: public.to_vec(),
+			grantees: vec![grantee(BOB, &[NonLocationData]), grantee(CHARLIE, &[RawData])],
+			owner_key: None,
+		};
+		let sorted = || {
+			let mut now = readers();
+			now.grantees.sort_by_key(|grantee| grantee.account);
+			now
+		};
+		assert_eq!(sorted(), after(&[ApproximateLocation]));
+		run_to_block(6);
+		assert_eq!(sorted(), after(&[]));
+		// The owner publishes an encryption key: the collector sees it, to wrap content keys to.
+		let key = |byte| EncryptionKey {
+			scheme: KeyScheme::X25519,
+			public: vec![byte; 32].try_into().expect("32 bytes"),
+		};
+		assert_ok!(DataAccess::set_encryption_key(RuntimeOrigin::signed(ALICE), key(9)));
+		assert_eq!(readers().owner_key, Some(key(9)));
+		// A grantee's key is its own, not the owner's.
+		assert_ok!(DataAccess::remove_encryption_key(RuntimeOrigin::signed(ALICE)));
+		assert_ok!(DataAccess::set_encryption_key(RuntimeOrigin::signed(BOB), key(8)));
 		assert_eq!(readers().owner_key, None);
+		let bob = sorted().grantees.into_iter().find(|grantee| grantee.account == BOB);
+		assert_eq!(bob.and_then(|bob| bob.key), Some(key(8)));
 		assert_ok!(DataAccess::revoke_all(RuntimeOrigin::signed(ALICE), vehicle, BOB));
-		assert_eq!(readers().grantees, Vec::<u64>::new());
+		assert_ok!(DataAccess::revoke_all(RuntimeOrigin::signed(ALICE), vehicle, CHARLIE));
+		assert_eq!(readers().grantees, vec![]);
 		assert_eq!(DataAccess::readers(vehicle + 1), None);
 	});
 }
