@@ -28,11 +28,52 @@ export function publishedKey(key) {
   return { scheme: 'X25519', public: u8aToHex(key.public) };
 }
 
-/** Section 3: an envelope's header, version 1 or 2; throws on anything else. */
+/** Section 3: the classes of a version-3 envelope's parts, by their byte. */
+export const CLASSES = ['nonLocation', 'preciseLocation', 'approximateLocation', 'raw'];
+
+const parseWrap = (wrap) => ({ recipient: wrap.slice(0, 32), ephemeral: wrap.slice(32, 64), sealed: wrap.slice(64, 112) });
+
+/** Section 3: a version-3 header: { version: 3, vehicle, from, to, parts: [{ class, keyId, nonce, wraps, start, end }], length }. */
+function parseV3(bytes, view) {
+  const count = bytes[29];
+  if (count < 1 || count > 4) throw new Error(`${count} parts`);
+  const parts = [];
+  let at = 30;
+  for (let i = 0; i < count; i += 1) {
+    if (bytes.length < at + 34) throw new Error('too short for its parts');
+    const cls = CLASSES[bytes[at]];
+    if (!cls || (parts.length && CLASSES.indexOf(parts.at(-1).class) >= bytes[at])) throw new Error(`part class ${bytes[at]}`);
+    const part = { class: cls, keyId: view.getUint32(at + 1, true), nonce: bytes.slice(at + 5, at + 29), len: view.getUint32(at + 29, true), wraps: [] };
+    const wraps = bytes[at + 33];
+    at += 34;
+    if (bytes.length < at + 112 * wraps) throw new Error('too short for its wraps');
+    for (let w = 0; w < wraps; w += 1, at += 112) part.wraps.push(parseWrap(bytes.slice(at, at + 112)));
+    parts.push(part);
+  }
+  let start = at;
+  for (const part of parts) {
+    if (part.len < 16) throw new Error('a part shorter than its tag');
+    Object.assign(part, { start, end: start + part.len });
+    start += part.len;
+  }
+  if (start !== bytes.length) throw new Error('the parts do not add up to the envelope');
+  return {
+    version: 3,
+    vehicle: view.getBigUint64(5, true),
+    from: Number(view.getBigUint64(13, true)),
+    to: Number(view.getBigUint64(21, true)),
+    parts,
+    length: at,
+  };
+}
+
+/** Section 3: an envelope's header, version 1, 2 or 3; throws on anything else. */
 export function parseEnvelope(bytes) {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (bytes.length < 57 || new TextDecoder().decode(bytes.slice(0, 4)) !== 'DENV') throw new Error('not an envelope');
+  if (bytes.length < 30 || new TextDecoder().decode(bytes.slice(0, 4)) !== 'DENV') throw new Error('not an envelope');
   const version = bytes[4];
+  if (version === 3) return parseV3(bytes, view);
+  if (bytes.length < 57) throw new Error('too short');
   const header = {
     version,
     vehicle: view.getBigUint64(5, true),
@@ -49,8 +90,7 @@ export function parseEnvelope(bytes) {
   if (slot === 0) return { ...header, length: 58 };
   if (slot !== 1) throw new Error(`owner's key slot ${slot}`);
   if (bytes.length < 170) throw new Error('too short for its wrap');
-  const wrap = bytes.slice(58, 170);
-  return { ...header, length: 170, wrap: { recipient: wrap.slice(0, 32), ephemeral: wrap.slice(32, 64), sealed: wrap.slice(64, 112) } };
+  return { ...header, length: 170, wrap: parseWrap(bytes.slice(58, 170)) };
 }
 
 /** Section 4: the content key in `wrap`, for `vehicle` (bigint) and `keyId`, opened with `key`. */
@@ -63,19 +103,70 @@ export function unwrapContentKey(key, wrap, vehicle, keyId) {
   return xchacha20poly1305(kek, new Uint8Array(24), aad).decrypt(wrap.sealed);
 }
 
-/** Section 3: the plaintext of `bytes` under `contentKey`. */
+/** Section 3: the plaintext of a version-1 or -2 envelope `bytes` under `contentKey`. */
 export function openWithContentKey(contentKey, bytes) {
   const header = parseEnvelope(bytes);
+  if (header.version === 3) throw new Error('a version-3 envelope opens part by part (openPart)');
   return xchacha20poly1305(contentKey, header.nonce, bytes.slice(0, header.length)).decrypt(bytes.slice(header.length));
 }
 
-/** Sections 3, 4 and 6: the record in `bytes`, opened by the owner holding `key`; throws if it cannot. */
-export function openAsOwner(key, bytes) {
+/** Section 3: the bytes of the `cls` part of a version-3 envelope, under `contentKey`. */
+export function openPart(contentKey, bytes, cls) {
   const header = parseEnvelope(bytes);
-  if (!header.wrap) throw new Error(`envelope v${header.version} without a wrap to the owner`);
-  const contentKey = unwrapContentKey(key, header.wrap, header.vehicle, header.keyId);
-  return { header, record: JSON.parse(new TextDecoder().decode(openWithContentKey(contentKey, bytes))) };
+  const part = header.parts?.find((p) => p.class === cls);
+  if (!part) throw new Error(`no ${cls} part`);
+  return xchacha20poly1305(contentKey, part.nonce, bytes.slice(0, header.length)).decrypt(bytes.slice(part.start, part.end));
 }
+
+/** Sections 3 and 4: the content key of the `cls` part, from its wrap to `key`; throws if it has none. */
+export function partKey(key, bytes, cls) {
+  const header = parseEnvelope(bytes);
+  const part = header.parts?.find((p) => p.class === cls);
+  if (!part) throw new Error(`no ${cls} part`);
+  const fingerprint = blake2AsU8a(key.public, 256);
+  const wrap = part.wraps.find((w) => u8aEq(w.recipient, fingerprint));
+  if (!wrap) throw new Error('not wrapped to this key');
+  return { keyId: part.keyId, key: unwrapContentKey(key, wrap, header.vehicle, part.keyId) };
+}
+
+/** Section 3: the parts a reader opened, as one record: the non-location signals and the precise position. */
+export function recordOfParts(parts) {
+  const base = parts.nonLocation ?? parts.preciseLocation;
+  if (!base) return undefined;
+  return { ...base, signals: { ...(parts.nonLocation?.signals ?? {}), ...(parts.preciseLocation?.signals ?? {}) } };
+}
+
+const decodePart = (cls, plain) => (cls === 'raw' ? plain : JSON.parse(new TextDecoder().decode(plain)));
+
+/**
+ * Sections 3, 4 and 6: what the reader holding `key` opens of `bytes` with its own wraps: for
+ * version 3, { header, parts: { class: record or raw bytes }, record } (the owner opens every
+ * part, a grantee those of its streams); for version 2, the whole record. Throws if it opens
+ * nothing.
+ */
+export function openAsReader(key, bytes) {
+  const header = parseEnvelope(bytes);
+  if (header.version !== 3) {
+    if (!header.wrap) throw new Error(`envelope v${header.version} without a wrap to the owner`);
+    const contentKey = unwrapContentKey(key, header.wrap, header.vehicle, header.keyId);
+    return { header, record: JSON.parse(new TextDecoder().decode(openWithContentKey(contentKey, bytes))) };
+  }
+  const parts = {};
+  for (const part of header.parts) {
+    let opened;
+    try {
+      opened = partKey(key, bytes, part.class);
+    } catch {
+      continue;
+    }
+    parts[part.class] = decodePart(part.class, openPart(opened.key, bytes, part.class));
+  }
+  if (Object.keys(parts).length === 0) throw new Error('not wrapped to this key');
+  return { header, parts, record: recordOfParts(parts) };
+}
+
+/** The owner's view: every part (openAsReader). */
+export const openAsOwner = openAsReader;
 
 /** Section 2: checks that `bytes` are what the anchored CID (hex, CIDv1 raw sha2-256) names. */
 export function checkCid(cidHex, bytes) {
@@ -86,41 +177,57 @@ export function checkCid(cidHex, bytes) {
 
 /**
  * Sections 2 and 5: every anchored reading of `vehicle` that `fetchBytes(anchor)` can get,
- * opened with `key`: [{ anchor, header, record } | { anchor, error }], in anchor order. An
- * envelope with a wrap opens with the key in it; one without (sealed before the owner published
- * its key, or a version-1 one) with a key unwrapped from another envelope of the same collector
- * and key id (key ids count per collector).
+ * opened with `key`, in anchor order: [{ anchor, header, record, parts } | { anchor, error }].
+ * A part (or a version-2 envelope) with a wrap to `key` opens with it; one without (sealed
+ * before its reader published its key, or a version-1 envelope) with a key unwrapped from
+ * another envelope of the same collector and key id (key ids count per vehicle and collector).
+ * A grantee gets the parts of its streams; `record` is what its parts make of the record.
  */
 export async function readStoredHistory(rpc, vehicle, key, fetchBytes) {
   const anchors = await rpc('dimo_anchors', vehicle, null, 1000);
   const fetched = [];
-  const keys = new Map(); // `${collector}/${key id}` -> content key, from the wraps the owner opens
+  const keys = new Map(); // `${collector}/${key id}` -> content key, from the wraps `key` opens
   for (const anchor of anchors) {
     try {
       const bytes = await fetchBytes(anchor);
       checkCid(anchor.cidHex, bytes);
       const header = parseEnvelope(bytes);
-      let own = null;
-      if (header.wrap) {
+      if (header.version === 3) {
+        for (const part of header.parts) {
+          try {
+            keys.set(`${anchor.collector}/${part.keyId}`, partKey(key, bytes, part.class).key);
+          } catch {
+            // Not this reader's part, or its wrap is in another envelope.
+          }
+        }
+      } else if (header.wrap) {
         try {
-          own = unwrapContentKey(key, header.wrap, header.vehicle, header.keyId);
-          keys.set(`${anchor.collector}/${header.keyId}`, own);
+          keys.set(`${anchor.collector}/${header.keyId}`, unwrapContentKey(key, header.wrap, header.vehicle, header.keyId));
         } catch (error) {
           fetched.push({ anchor, header, error: error.message });
           continue;
         }
       }
-      fetched.push({ anchor, bytes, header, own });
+      fetched.push({ anchor, bytes, header });
     } catch (error) {
       fetched.push({ anchor, error: error.message });
     }
   }
-  return fetched.map(({ anchor, bytes, header, own, error }) => {
+  return fetched.map(({ anchor, bytes, header, error }) => {
     if (error) return { anchor, header, error };
-    const contentKey = own ?? keys.get(`${anchor.collector}/${header.keyId}`);
-    if (!contentKey) return { anchor, header, error: `no wrap of key ${header.keyId} opens` };
     try {
-      return { anchor, header, record: JSON.parse(new TextDecoder().decode(openWithContentKey(contentKey, bytes))) };
+      if (header.version !== 3) {
+        const contentKey = keys.get(`${anchor.collector}/${header.keyId}`);
+        if (!contentKey) return { anchor, header, error: `no wrap of key ${header.keyId} opens` };
+        return { anchor, header, record: JSON.parse(new TextDecoder().decode(openWithContentKey(contentKey, bytes))) };
+      }
+      const parts = {};
+      for (const part of header.parts) {
+        const contentKey = keys.get(`${anchor.collector}/${part.keyId}`);
+        if (contentKey) parts[part.class] = decodePart(part.class, openPart(contentKey, bytes, part.class));
+      }
+      if (Object.keys(parts).length === 0) return { anchor, header, error: 'not wrapped to this key' };
+      return { anchor, header, parts, record: recordOfParts(parts) };
     } catch (e) {
       return { anchor, header, error: e.message };
     }

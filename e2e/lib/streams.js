@@ -7,7 +7,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { xchacha20poly1305 } from '@noble/ciphers/chacha';
-import { openWithContentKey, parseEnvelope } from './reader.js';
+import { CLASSES, openPart, parseEnvelope } from './reader.js';
 import { Keyring } from '@polkadot/keyring';
 import { blake2AsU8a } from '@polkadot/util-crypto';
 import { bnToU8a, compactFromU8a, hexToU8a, stringToU8a, u8aConcat, u8aToHex, u8aToU8a } from '@polkadot/util';
@@ -98,28 +98,54 @@ export function openSealed(sealKey, storageKey, sealedHex) {
   return xchacha20poly1305(sealKey, nonce, storageKey).decrypt(ciphertext);
 }
 
-/** The offchain-storage key of a vehicle's content key (format 2, since spec 103). */
-export function contentKeyKey(vehicle) {
-  return u8aConcat(stringToU8a('dimo/collector/content-key/v2/'), u64(vehicle));
+/** The offchain-storage key of a vehicle's content keys (one per class, since spec 104). */
+export function classKeysKey(vehicle) {
+  return u8aConcat(stringToU8a('dimo/collector/class-keys/v3/'), u64(vehicle));
 }
 
-/** `vehicle`'s content key { id, key } as the collector keeps it, read with its sealing key. */
-export async function contentKey(rpc, sealKey, vehicle) {
-  const storageKey = contentKeyKey(vehicle);
+/**
+ * `vehicle`'s content keys as the collector keeps them, read with its sealing key:
+ * { lastId, keys: { nonLocation: { id, key }, ... } } (offchain-workers/src/content_keys.rs,
+ * SCALE `ClassKeys`).
+ */
+export async function classKeys(rpc, sealKey, vehicle) {
+  const storageKey = classKeysKey(vehicle);
   const sealed = await rpc('offchain_localStorageGet', 'PERSISTENT', u8aToHex(storageKey));
   if (!sealed) return null;
   const plain = openSealed(sealKey, storageKey, sealed);
-  const id = new DataView(plain.buffer, plain.byteOffset).getUint32(0, true);
-  return { id, key: plain[4] === 1 ? plain.slice(5, 37) : null };
+  const view = new DataView(plain.buffer, plain.byteOffset);
+  let at = 0;
+  const compact = () => {
+    const [offset, value] = compactFromU8a(plain.slice(at));
+    at += offset;
+    return value.toNumber();
+  };
+  const lastId = view.getUint32(at, true);
+  at += 4;
+  const keys = {};
+  for (let n = compact(); n > 0; n -= 1) {
+    const cls = CLASSES[plain[at]];
+    const id = view.getUint32(at + 1, true);
+    const key = plain.slice(at + 5, at + 37);
+    at += 37 + 32 + 1; // the key, then the readers: the owner's hash and `public`
+    at += 32 * compact(); // the grantees' hashes
+    at += 112 * compact(); // the wraps
+    keys[cls] = { id, key };
+  }
+  return { lastId, keys };
 }
 
-/** An envelope's header (docs/storage-formats.md, versions 1 and 2), with its `magic`. */
+/**
+ * An envelope's header (docs/storage-formats.md, versions 1 to 3), with its `magic`; for a
+ * version-3 envelope, `keyId` is its non-location part's.
+ */
 export function envelopeHeader(bytes) {
   const header = parseEnvelope(bytes);
-  return { ...header, magic: new TextDecoder().decode(bytes.slice(0, 4)), vehicle: Number(header.vehicle) };
+  const keyId = header.version === 3 ? header.parts.find((p) => p.class === 'nonLocation')?.keyId : header.keyId;
+  return { ...header, keyId, magic: new TextDecoder().decode(bytes.slice(0, 4)), vehicle: Number(header.vehicle) };
 }
 
-/** The record inside an envelope, opened with a content key; throws if the key is not its. */
-export function openEnvelope(key, bytes) {
-  return JSON.parse(new TextDecoder().decode(openWithContentKey(key, bytes)));
+/** The non-location record inside a version-3 envelope, opened with that part's content key; throws if the key is not its. */
+export function openNonLocation(key, bytes) {
+  return JSON.parse(new TextDecoder().decode(openPart(key, bytes, 'nonLocation')));
 }

@@ -100,7 +100,7 @@ async function fetchRecord(anchor) {
   assert.ok(u8aEq(cid.slice(4), sha256AsU8a(bytes)), 're-hashing the bytes gives the anchored CID');
   assert.equal(bytes.length, anchor.size);
   const header = envelopeHeader(bytes);
-  assert.deepEqual([header.magic, header.version, header.from, header.to], ['DENV', 2, anchor.observedFrom, anchor.observedTo]);
+  assert.deepEqual([header.magic, header.version, header.from, header.to], ['DENV', 3, anchor.observedFrom, anchor.observedTo]);
   const vehicle = header.vehicle;
   const genesis = api().genesisHash.toU8a();
   const read = (stream) => rpc('dimo_readStream', vehicle, stream, streamAuth(genesis, owners[vehicle], vehicle, stream, 1_000_000), null, 1000);

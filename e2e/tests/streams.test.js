@@ -23,7 +23,7 @@ import WebSocket from 'ws';
 import { startNode, rpcCall, sendOk, sendAndWaitInBlock, waitForLog } from '../lib/node.js';
 import { DIMO, fresh, keyring, onboard as onboardVehicle } from '../lib/chain.js';
 import { genCerts, startIpfs, startSimulator, trustBundle } from '../lib/collector.js';
-import { contentKey, envelopeHeader, openEnvelope, sealKeyFromKeystore, streamAuth, subscribeStream } from '../lib/streams.js';
+import { classKeys, envelopeHeader, openNonLocation, sealKeyFromKeystore, streamAuth, subscribeStream } from '../lib/streams.js';
 
 
 let sim;
@@ -186,12 +186,12 @@ describe('live data access through the collector gateway', () => {
     assert.ok(closed.block >= cars.shared.g3Until && closed.block <= cars.shared.g3Until + 1, `closed at ${closed.block}, expired at ${cars.shared.g3Until}`);
   });
 
-  test('what IPFS holds is envelopes that open only with the vehicle\'s content key', async () => {
+  test('what IPFS holds is envelopes whose parts open only with the vehicle\'s content keys', async () => {
     const id = cars.shared.id;
     const sealKey = sealKeyFromKeystore(basePath);
-    const key = await contentKey(rpc, sealKey, id);
-    const otherKey = await contentKey(rpc, sealKey, cars.other.id);
-    assert.ok(key?.key && otherKey?.key, 'both vehicles have a content key');
+    const key = (await classKeys(rpc, sealKey, id))?.keys.nonLocation;
+    const otherKey = (await classKeys(rpc, sealKey, cars.other.id))?.keys.nonLocation;
+    assert.ok(key && otherKey, 'both vehicles have a non-location key');
     const anchors = await rpc('dimo_anchors', id, null, 1000);
     const kept = await rpc('dimo_readStream', id, 'nonLocationData', auth(people.owner, id, 'nonLocationData'), null, 1000);
     let opened = 0;
@@ -199,17 +199,18 @@ describe('live data access through the collector gateway', () => {
       const { status, bytes } = await ipfs.call('cat', `arg=${anchor.cid}&timeout=10s`);
       assert.equal(status, 200);
       const header = envelopeHeader(bytes);
-      assert.deepEqual([header.magic, header.version, header.vehicle, header.from, header.to], ['DENV', 2, id, anchor.observedFrom, anchor.observedTo]);
+      assert.deepEqual([header.magic, header.version, header.vehicle, header.from, header.to], ['DENV', 3, id, anchor.observedFrom, anchor.observedTo]);
       const text = Buffer.from(bytes).toString('latin1');
       for (const signal of ['odometerM', 'latE7', 'batteryPermille']) assert.ok(!text.includes(signal), `${signal} in clear`);
       if (header.keyId !== key.id) continue;
-      const record = openEnvelope(key.key, bytes);
+      const record = openNonLocation(key.key, bytes);
       assert.equal(record.vehicle, id);
       assert.equal(record.from, anchor.observedFrom);
+      assert.equal(record.signals.latE7, undefined, 'the non-location part has no position');
       const served = kept.find((r) => r.envelopeCid === anchor.cid);
       assert.ok(served, `the gateway serves the reading of ${anchor.cid}`);
       assert.equal(record.signals.odometerM, served.record.signals.odometerM);
-      assert.throws(() => openEnvelope(otherKey.key, bytes), 'another vehicle\'s key does not open it');
+      assert.throws(() => openNonLocation(otherKey.key, bytes), 'another vehicle\'s key does not open it');
       opened += 1;
     }
     assert.ok(opened >= 1, 'at least one envelope under the current key');
