@@ -24,7 +24,7 @@ const EXPECTED_SECONDS = {
   'governance.test.js': 344,
   'compose.test.js': 338,
   'streams.test.js': 330,
-  'storage.test.js': 190,
+  'storage.test.js': 222,
   'collection.test.js': 294,
   'anchoring.test.js': 300,
   'network.test.js': 211,

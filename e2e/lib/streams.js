@@ -112,7 +112,11 @@ export async function classKeys(rpc, sealKey, vehicle) {
   const storageKey = classKeysKey(vehicle);
   const sealed = await rpc('offchain_localStorageGet', 'PERSISTENT', u8aToHex(storageKey));
   if (!sealed) return null;
-  const plain = openSealed(sealKey, storageKey, sealed);
+  return parseClassKeys(openSealed(sealKey, storageKey, sealed));
+}
+
+/** The SCALE `ClassKeys` in `plain`: { lastId, keys: { nonLocation: { id, key }, ... } }. */
+export function parseClassKeys(plain) {
   const view = new DataView(plain.buffer, plain.byteOffset);
   let at = 0;
   const compact = () => {
@@ -128,8 +132,10 @@ export async function classKeys(rpc, sealKey, vehicle) {
     const id = view.getUint32(at + 1, true);
     const key = plain.slice(at + 5, at + 37);
     at += 37 + 32 + 1; // the key, then the readers: the owner's hash and `public`
-    at += 32 * compact(); // the grantees' hashes
-    at += 112 * compact(); // the wraps
+    const grantees = compact(); // (read before `at +=`, which would keep the old `at`)
+    at += 32 * grantees;
+    const wraps = compact();
+    at += 112 * wraps;
     keys[cls] = { id, key };
   }
   return { lastId, keys };

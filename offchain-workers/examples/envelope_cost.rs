@@ -41,8 +41,7 @@ fn measure(label: &str, record: &[u8], rounds: u32) {
 	let sealed = envelope::seal(9, 1, 1, &[part([0; 24])]).expect("seals");
 	let started = Instant::now();
 	for _ in 0..rounds {
-		let (_, opened) =
-			envelope::open_part(&sealed, Class::NonLocation, &key, 1).expect("opens");
+		let (_, opened) = envelope::open_part(&sealed, Class::NonLocation, &key, 1).expect("opens");
 		total = total.wrapping_add(opened.len());
 	}
 	let per_open = started.elapsed() / rounds;
@@ -60,10 +59,10 @@ fn main() {
 	measure("a typical record", typical, 20_000);
 	measure("10 KiB", &vec![b'x'; 10 * 1024], 2_000);
 	// The largest part that fits one envelope with one wrap.
-	let largest = envelope::MAX_ENVELOPE_LEN -
-		envelope::HEADER_V3_FIXED_LEN -
-		envelope::PART_DESCRIPTOR_LEN -
-		key_wrap::WRAP_LEN -
-		envelope::TAG_LEN;
+	let largest = envelope::MAX_ENVELOPE_LEN
+		- envelope::HEADER_V3_FIXED_LEN
+		- envelope::PART_DESCRIPTOR_LEN
+		- key_wrap::WRAP_LEN
+		- envelope::TAG_LEN;
 	measure("the largest part", &vec![b'x'; largest], 100);
 }

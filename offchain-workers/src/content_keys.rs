@@ -16,11 +16,13 @@
 //! A class's key is **rotated** (a new random key, the next id) whenever the readers of that
 //! class change ([`ClassReaders`]): the vehicle changes hands, a grantee of a stream of the class
 //! is added, revoked or expires, a stream of the class becomes or stops being public. Hence:
+//!
 //! - a grantee opens what was sealed from its grant until its access ended, never a reading
 //!   sealed after (the next key is not wrapped to it), never one sealed before (the earlier key
 //!   was not either);
 //! - the readers of one class do not rotate another's key: a new `rawData` grantee leaves the
 //!   location keys alone.
+//!
 //! A reader that publishes another encryption key gets new wraps of the keys in use, without a
 //! rotation. When the collector's consent ends, its keys are dropped ([`ClassKeys::retire`]); a
 //! later consent starts with the next id.
@@ -213,13 +215,9 @@ impl ClassKeys {
 			let fingerprint = key_wrap::fingerprint(recipient);
 			match key.wraps.iter().find(|wrap| wrap.recipient == fingerprint) {
 				Some(wrap) => wraps.push(*wrap),
-				None => wraps.push(key_wrap::wrap(
-					recipient,
-					&ephemeral(),
-					vehicle,
-					key.id,
-					&key.key,
-				)?),
+				None => {
+					wraps.push(key_wrap::wrap(recipient, &ephemeral(), vehicle, key.id, &key.key)?)
+				},
 			}
 		}
 		let changed = wraps != key.wraps;
@@ -300,22 +298,33 @@ mod tests {
 	fn a_class_key_is_rotated_when_its_readers_change_and_only_then() {
 		let of = |grantees: &[(u64, &[Stream])]| chain(grantees, &[]);
 		let mut keys = ClassKeys::continuing(4);
-		let non_location =
-			|readers: &Readers<u64>| class_readers(readers, Class::NonLocation).0;
+		let non_location = |readers: &Readers<u64>| class_readers(readers, Class::NonLocation).0;
 		let precise = |readers: &Readers<u64>| class_readers(readers, Class::PreciseLocation).0;
 		let first = of(&[]);
-		assert_eq!(keys.for_readers(Class::NonLocation, non_location(&first), [1; 32]), KeyChange::Made);
-		assert_eq!(keys.for_readers(Class::PreciseLocation, precise(&first), [2; 32]), KeyChange::Made);
+		assert_eq!(
+			keys.for_readers(Class::NonLocation, non_location(&first), [1; 32]),
+			KeyChange::Made
+		);
+		assert_eq!(
+			keys.for_readers(Class::PreciseLocation, precise(&first), [2; 32]),
+			KeyChange::Made
+		);
 		assert_eq!(keys.get(Class::NonLocation).map(|k| k.id), Some(5), "after the legacy key 4");
 		assert_eq!(keys.get(Class::PreciseLocation).map(|k| k.id), Some(6));
-		assert_eq!(keys.for_readers(Class::NonLocation, non_location(&first), [3; 32]), KeyChange::Kept);
+		assert_eq!(
+			keys.for_readers(Class::NonLocation, non_location(&first), [3; 32]),
+			KeyChange::Kept
+		);
 		// A nonLocationData grantee joins: the non-location key rotates, the precise one stays.
 		let granted = of(&[(2, &[NonLocationData])]);
 		assert_eq!(
 			keys.for_readers(Class::NonLocation, non_location(&granted), [4; 32]),
 			KeyChange::Rotated
 		);
-		assert_eq!(keys.for_readers(Class::PreciseLocation, precise(&granted), [5; 32]), KeyChange::Kept);
+		assert_eq!(
+			keys.for_readers(Class::PreciseLocation, precise(&granted), [5; 32]),
+			KeyChange::Kept
+		);
 		assert_eq!(keys.get(Class::NonLocation).map(|k| (k.id, k.key)), Some((7, [4; 32])));
 		// Revoked: rotated again, to a key it never had.
 		assert_eq!(
@@ -325,12 +334,18 @@ mod tests {
 		assert_eq!(keys.get(Class::NonLocation).map(|k| k.id), Some(8));
 		// The vehicle changes hands: every class rotates.
 		let sold = Readers { owner: 9, ..first.clone() };
-		assert_eq!(keys.for_readers(Class::PreciseLocation, precise(&sold), [7; 32]), KeyChange::Rotated);
+		assert_eq!(
+			keys.for_readers(Class::PreciseLocation, precise(&sold), [7; 32]),
+			KeyChange::Rotated
+		);
 		// Consent ends: no key; the next consent continues the ids.
 		assert!(keys.retire());
 		assert!(!keys.retire());
 		assert_eq!(keys.get(Class::NonLocation), None);
-		assert_eq!(keys.for_readers(Class::NonLocation, non_location(&sold), [8; 32]), KeyChange::Made);
+		assert_eq!(
+			keys.for_readers(Class::NonLocation, non_location(&sold), [8; 32]),
+			KeyChange::Made
+		);
 		assert_eq!(keys.get(Class::NonLocation).map(|k| k.id), Some(10));
 	}
 

@@ -246,8 +246,9 @@ pub fn seal_v2(
 	nonce: [u8; 24],
 	record: &[u8],
 ) -> Vec<u8> {
-	let header = Header { version: ENVELOPE_VERSION_2, vehicle, from, to, key_id, nonce, owner_wrap }
-		.to_bytes();
+	let header =
+		Header { version: ENVELOPE_VERSION_2, vehicle, from, to, key_id, nonce, owner_wrap }
+			.to_bytes();
 	let ciphertext = XChaCha20Poly1305::new(key.into())
 		.encrypt(XNonce::from_slice(&nonce), Payload { msg: record, aad: &header })
 		// Encryption fails only for plaintexts beyond 256 GiB; a record is at most 256 KiB.
@@ -502,9 +503,10 @@ pub fn seal(
 		});
 	}
 	let header = HeaderV3 { vehicle, from, to, parts: descriptors };
-	let total = header.parts.iter().fold(header.encoded_len(), |total, part| {
-		total.saturating_add(part.len as usize)
-	});
+	let total = header
+		.parts
+		.iter()
+		.fold(header.encoded_len(), |total, part| total.saturating_add(part.len as usize));
 	if total > MAX_ENVELOPE_LEN {
 		return Err(EnvelopeError::TooLarge);
 	}
@@ -757,10 +759,12 @@ mod tests {
 		assert_eq!((header.vehicle, header.from, header.to, header.parts.len()), (9, 5, 6, 2));
 		assert_eq!(
 			sealed.len(),
-			HEADER_V3_FIXED_LEN +
-				2 * PART_DESCRIPTOR_LEN +
-				3 * WRAP_LEN + NON_LOCATION.len() +
-				PRECISE.len() + 2 * TAG_LEN
+			HEADER_V3_FIXED_LEN
+				+ 2 * PART_DESCRIPTOR_LEN
+				+ 3 * WRAP_LEN
+				+ NON_LOCATION.len()
+				+ PRECISE.len()
+				+ 2 * TAG_LEN
 		);
 		assert!(!sealed.windows(5).any(|w| w == b"latE7" || w == b"odome"), "no signal in clear");
 		// The owner opens both parts.
@@ -769,12 +773,18 @@ mod tests {
 		assert_eq!(open_as(&OWNER_SECRET, Class::PreciseLocation), Ok(PRECISE.to_vec()));
 		// The nonLocationData grantee opens its part, not the position.
 		assert_eq!(open_as(&GRANTEE_SECRET, Class::NonLocation), Ok(NON_LOCATION.to_vec()));
-		assert_eq!(open_as(&GRANTEE_SECRET, Class::PreciseLocation), Err(EnvelopeError::NotAReader));
+		assert_eq!(
+			open_as(&GRANTEE_SECRET, Class::PreciseLocation),
+			Err(EnvelopeError::NotAReader)
+		);
 		// Its key does not open the precise part either, whatever id it claims.
 		let (id, key) = part_key(&sealed, Class::NonLocation, &GRANTEE_SECRET).expect("its key");
 		assert_eq!(id, 5);
 		assert_eq!(open_part(&sealed, Class::PreciseLocation, &key, 6), Err(EnvelopeError::Forged));
-		assert_eq!(open_part(&sealed, Class::PreciseLocation, &key, 5), Err(EnvelopeError::OtherKey));
+		assert_eq!(
+			open_part(&sealed, Class::PreciseLocation, &key, 5),
+			Err(EnvelopeError::OtherKey)
+		);
 		// A stranger opens nothing; a class the reading has not is no part.
 		assert_eq!(open_as(&[26; 32], Class::NonLocation), Err(EnvelopeError::NotAReader));
 		assert_eq!(open_as(&OWNER_SECRET, Class::Raw), Err(EnvelopeError::NoSuchPart));
@@ -802,7 +812,10 @@ mod tests {
 		// A ciphertext byte changed: that part does not open, the other still does.
 		let mut flipped = sealed.clone();
 		*flipped.last_mut().expect("bytes") ^= 1;
-		assert_eq!(open_part(&flipped, Class::PreciseLocation, &KEY, 6), Err(EnvelopeError::Forged));
+		assert_eq!(
+			open_part(&flipped, Class::PreciseLocation, &KEY, 6),
+			Err(EnvelopeError::Forged)
+		);
 		assert!(open_part(&flipped, Class::NonLocation, &NON_LOCATION_KEY, 5).is_ok());
 		// Truncated or extended: the lengths no longer add up.
 		assert_eq!(HeaderV3::parse(&sealed[..sealed.len() - 1]), Err(EnvelopeError::TooShort));
@@ -861,7 +874,8 @@ mod tests {
 			key_wrap::wrap(&key_wrap::public_key(secret), &[ephemeral; 32], 7, key_id, key)
 				.expect("wraps")
 		};
-		let non_location_wraps = [wrap(&owner, 0x22, 3, &[0x33; 32]), wrap(&grantee, 0x66, 3, &[0x33; 32])];
+		let non_location_wraps =
+			[wrap(&owner, 0x22, 3, &[0x33; 32]), wrap(&grantee, 0x66, 3, &[0x33; 32])];
 		let precise_wraps = [wrap(&owner, 0x99, 4, &[0x77; 32])];
 		let sealed = seal(
 			7,
@@ -889,10 +903,8 @@ mod tests {
 		.expect("seals");
 		let shown: alloc::string::String =
 			sealed.iter().map(|b| alloc::format!("{b:02x}")).collect();
-		let digest: alloc::string::String = sp_io::hashing::sha2_256(&sealed)
-			.iter()
-			.map(|b| alloc::format!("{b:02x}"))
-			.collect();
+		let digest: alloc::string::String =
+			sp_io::hashing::sha2_256(&sealed).iter().map(|b| alloc::format!("{b:02x}")).collect();
 		assert_eq!(
 			(sealed.len(), digest.as_str()),
 			(DOCUMENTED_V3_LEN, DOCUMENTED_V3_SHA256),

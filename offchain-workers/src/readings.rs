@@ -73,7 +73,8 @@ pub struct KeptReading {
 	pub raw: Option<Vec<u8>>,
 	/// The CID of the envelope stored for it (IPFS), if any.
 	pub envelope_cid: Option<Vec<u8>>,
-	/// The id of the content key that sealed that envelope (0: none).
+	/// The id of the content key that sealed that envelope's non-location part (before spec 104:
+	/// the whole envelope; 0: none).
 	pub key_id: u32,
 }
 

@@ -27,11 +27,11 @@ pub const RECORD_VERSION: u32 = 1;
 /// ([`crate::envelope::MAX_ENVELOPE_LEN`], one IPFS chunk), so that the envelope's CID is that
 /// of a single raw block ([`crate::cid`]). A reading whose parts and wraps together do not fit
 /// is sealed without its raw part, or not at all (pallets/anchoring's offchain worker).
-pub const MAX_RECORD_LEN: usize = crate::envelope::MAX_ENVELOPE_LEN -
-	crate::envelope::HEADER_V3_FIXED_LEN -
-	crate::envelope::PART_DESCRIPTOR_LEN -
-	crate::key_wrap::WRAP_LEN -
-	crate::envelope::TAG_LEN;
+pub const MAX_RECORD_LEN: usize = crate::envelope::MAX_ENVELOPE_LEN
+	- crate::envelope::HEADER_V3_FIXED_LEN
+	- crate::envelope::PART_DESCRIPTOR_LEN
+	- crate::key_wrap::WRAP_LEN
+	- crate::envelope::TAG_LEN;
 
 /// One reading of a vehicle.
 #[derive(Clone, PartialEq, Eq, Debug)]

@@ -32,7 +32,8 @@ pub struct StreamReading {
 	pub raw: Option<Bytes>,
 	/// The CID of the reading's envelope on IPFS (base32), if it went there.
 	pub envelope_cid: Option<String>,
-	/// The id of the content key that sealed the envelope.
+	/// The id of the content key that sealed the envelope's non-location part (of the whole
+	/// envelope, for one sealed before spec 104).
 	pub key_id: u32,
 }
 

@@ -13,9 +13,7 @@ use crate::pallet::*;
 use alloc::{format, vec::Vec};
 use codec::Encode;
 use dimo_offchain::{
-	content_keys::{
-		class_keys_key, class_readers, legacy_content_key_keys, ClassKeys, KeyChange,
-	},
+	content_keys::{class_keys_key, class_readers, legacy_content_key_keys, ClassKeys, KeyChange},
 	key_wrap::Wrap,
 	readings::{self, Head, KeptReading},
 	seal::SealKey,
@@ -87,12 +85,7 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 				),
 			}
 			let key = keys.get(class).ok_or_else(no_owner)?;
-			sealing.push(SealingKey {
-				class,
-				id: key.id,
-				key: key.key,
-				wraps: key.wraps.clone(),
-			});
+			sealing.push(SealingKey { class, id: key.id, key: key.key, wraps: key.wraps.clone() });
 		}
 		if keys != stored {
 			write_sealed(&storage_key, &keys, seal_key);

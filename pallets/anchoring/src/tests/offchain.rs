@@ -11,14 +11,14 @@ use codec::{Decode, Encode};
 use dimo_offchain::{
 	arweave::outbox::{envelope_key, GatewayStatus, Upload, MAX_UPLOADS_PER_VEHICLE, OUTBOX_KEY},
 	cid::Cid,
-	credentials::{credentials_key, oem_client_key, Credentials, OemClient, VEHICLES_KEY},
 	content_keys::{class_keys_key, legacy_content_key_keys, ClassKeys},
+	credentials::{credentials_key, oem_client_key, Credentials, OemClient, VEHICLES_KEY},
 	envelope::{self, PartToSeal},
 	ipfs, key_wrap,
 	readings::{head_key, slot_key, Head, KeptReading},
+	record::Record,
 	schedule::{schedule_key, Schedule},
 	seal::{SealKey, Sealed, SEAL_KEY_TYPE},
-	record::Record,
 	settings::{Settings, SETTINGS_KEY},
 	streams::Class,
 };
@@ -313,7 +313,8 @@ fn a_due_vehicle_is_read_stored_on_ipfs_and_anchored() {
 		// No signal in clear; each class's key opens its part, and together they are the record.
 		assert!(!sealed.windows(9).any(|w| w == b"odometerM"));
 		let keys = class_keys(vehicle).expect("content keys were made");
-		let ids: Vec<(Class, u32)> = keys.keys.iter().map(|(class, key)| (*class, key.id)).collect();
+		let ids: Vec<(Class, u32)> =
+			keys.keys.iter().map(|(class, key)| (*class, key.id)).collect();
 		assert_eq!(ids, Class::ALL.into_iter().zip(1..).collect::<Vec<_>>());
 		for (class, part) in tesla_parts(vehicle) {
 			let key = keys.get(class).expect("a key per class");
@@ -692,10 +693,7 @@ fn a_class_key_is_rotated_when_its_readers_change_and_retired_with_the_consent()
 		let ids = |keys: &ClassKeys| keys.keys.iter().map(|(_, key)| key.id).collect::<Vec<_>>();
 		assert_eq!(ids(&first), [1, 2, 3, 4], "one key per class of the reading");
 		// A rawData grantee joins: only the raw key rotates.
-		set_grants(
-			vehicle,
-			vec![(77, vec![Stream::NonLocationData]), (78, vec![Stream::RawData])],
-		);
+		set_grants(vehicle, vec![(77, vec![Stream::NonLocationData]), (78, vec![Stream::RawData])]);
 		poll_local(env, vehicle, 1);
 		assert_eq!(ids(&class_keys(vehicle).expect("kept")), [1, 2, 3, 5]);
 		// 77's grant is revoked (or expires): the non-location part is sealed under a new key.
@@ -820,8 +818,7 @@ fn the_ids_continue_from_a_content_key_kept_by_an_older_collector() {
 		hold_credentials(vehicle, TESLA, FRESH);
 		// A collector before spec 104 kept key 4 of the vehicle: (id, key, readers), SCALE.
 		let seal_key = SealKey::from_keystore().expect("the node's sealing key");
-		let old =
-			(4u32, Some([5u8; 32]), sp_io::hashing::blake2_256(&ALICE.encode()), false, 0u8);
+		let old = (4u32, Some([5u8; 32]), sp_io::hashing::blake2_256(&ALICE.encode()), false, 0u8);
 		for old_key in legacy_content_key_keys(vehicle) {
 			sp_io::offchain::local_storage_set(
 				StorageKind::PERSISTENT,
