@@ -47,6 +47,7 @@
 extern crate alloc;
 
 pub mod arweave;
+pub mod car;
 pub mod cid;
 pub mod commitments;
 pub mod content_keys;
