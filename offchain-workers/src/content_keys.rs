@@ -148,6 +148,15 @@ pub enum KeyChange {
 	Rotated,
 }
 
+/// What [`ClassKeys::wrap_to`] did.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct Wrapped {
+	/// Whether the key's wraps changed.
+	pub changed: bool,
+	/// How many recipients' keys could not be wrapped to (left out).
+	pub refused: u32,
+}
+
 /// A vehicle's content keys at a collector, one per class in use, as offchain storage keeps
 /// them (sealed).
 #[derive(Clone, PartialEq, Eq, Debug, Default, Encode, Decode)]
@@ -198,31 +207,36 @@ impl ClassKeys {
 
 	/// Wraps `class`'s key (of `vehicle`) to each of `recipients` (X25519 public keys, the
 	/// owner's first) that it is not yet wrapped to, each with a fresh ephemeral secret from
-	/// `ephemeral`, and drops wraps to keys no longer among them. `Ok(true)` if the wraps
-	/// changed.
+	/// `ephemeral`, and drops wraps to keys no longer among them. A recipient whose key cannot
+	/// be wrapped to (a point of small order, which the chain refuses to publish anyway) is
+	/// left out and counted: it never costs the others their wraps.
 	pub fn wrap_to(
 		&mut self,
 		class: Class,
 		vehicle: u64,
 		recipients: &[[u8; 32]],
 		mut ephemeral: impl FnMut() -> [u8; 32],
-	) -> Result<bool, WrapError> {
+	) -> Wrapped {
 		let Some((_, key)) = self.keys.iter_mut().find(|(of, _)| *of == class) else {
-			return Ok(false);
+			return Wrapped::default();
 		};
 		let mut wraps = Vec::with_capacity(recipients.len());
+		let mut refused = 0u32;
 		for recipient in recipients {
 			let fingerprint = key_wrap::fingerprint(recipient);
 			match key.wraps.iter().find(|wrap| wrap.recipient == fingerprint) {
 				Some(wrap) => wraps.push(*wrap),
-				None => {
-					wraps.push(key_wrap::wrap(recipient, &ephemeral(), vehicle, key.id, &key.key)?)
+				None => match key_wrap::wrap(recipient, &ephemeral(), vehicle, key.id, &key.key) {
+					Ok(wrap) => wraps.push(wrap),
+					Err(WrapError::LowOrder | WrapError::Forged) => {
+						refused = refused.saturating_add(1)
+					},
 				},
 			}
 		}
 		let changed = wraps != key.wraps;
 		key.wraps = wraps;
-		Ok(changed)
+		Wrapped { changed, refused }
 	}
 
 	/// The keys once the collector's consent ended: none, the last id kept so that the next
@@ -355,24 +369,37 @@ mod tests {
 		let (class_readers, recipients) = class_readers(&readers, Class::NonLocation);
 		let mut keys = ClassKeys::default();
 		keys.for_readers(Class::NonLocation, class_readers, [10; 32]);
+		let changed = |changed| Wrapped { changed, refused: 0 };
 		let mut seeds = (0u8..).map(|n| [n.wrapping_add(100); 32]);
 		let mut ephemeral = || seeds.next().unwrap_or([1; 32]);
-		assert_eq!(keys.wrap_to(Class::NonLocation, 9, &recipients, &mut ephemeral), Ok(true));
+		assert_eq!(keys.wrap_to(Class::NonLocation, 9, &recipients, &mut ephemeral), changed(true));
 		let wraps = keys.get(Class::NonLocation).map(|k| k.wraps.clone()).unwrap_or_default();
 		assert_eq!(wraps.len(), 2);
 		assert_eq!(key_wrap::unwrap(&OWNER_SECRET, &wraps[0], 9, 1), Ok([10; 32]));
 		assert_eq!(key_wrap::unwrap(&GRANTEE_SECRET, &wraps[1], 9, 1), Ok([10; 32]));
 		// The same readers again: the same wraps (no new ephemeral key per reading).
-		assert_eq!(keys.wrap_to(Class::NonLocation, 9, &recipients, &mut ephemeral), Ok(false));
+		assert_eq!(
+			keys.wrap_to(Class::NonLocation, 9, &recipients, &mut ephemeral),
+			changed(false)
+		);
 		// The grantee publishes another key: its wrap is made anew, the owner's kept.
 		let other = key_wrap::public_key(&[23; 32]);
 		let moved = [recipients[0], other];
-		assert_eq!(keys.wrap_to(Class::NonLocation, 9, &moved, &mut ephemeral), Ok(true));
+		assert_eq!(keys.wrap_to(Class::NonLocation, 9, &moved, &mut ephemeral), changed(true));
 		let now = keys.get(Class::NonLocation).map(|k| k.wraps.clone()).unwrap_or_default();
 		assert_eq!(now[0], wraps[0]);
 		assert_eq!(key_wrap::unwrap(&[23; 32], &now[1], 9, 1), Ok([10; 32]));
 		// No key for a class: nothing to wrap.
-		assert_eq!(keys.wrap_to(Class::Raw, 9, &recipients, &mut ephemeral), Ok(false));
+		assert_eq!(keys.wrap_to(Class::Raw, 9, &recipients, &mut ephemeral), changed(false));
+		// A hostile key of small order among the recipients: left out, counted, and the
+		// others keep their wraps.
+		let hostile = [recipients[0], [0; 32], other];
+		assert_eq!(
+			keys.wrap_to(Class::NonLocation, 9, &hostile, &mut ephemeral),
+			Wrapped { changed: false, refused: 1 }
+		);
+		let kept = keys.get(Class::NonLocation).map(|k| k.wraps.clone()).unwrap_or_default();
+		assert_eq!(kept, now);
 	}
 
 	#[test]

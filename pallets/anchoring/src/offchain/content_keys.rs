@@ -72,17 +72,21 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 			// Wrapped to the X25519 keys of the owner and of the class's grantees (an ML-KEM
 			// key is not wrapped to yet: docs/storage-formats.md); a fresh ephemeral key for
 			// each new wrap.
-			match keys.wrap_to(class, vehicle, &recipients, sp_io::offchain::random_seed) {
-				Ok(true) => log::info!(
+			let wrapped = keys.wrap_to(class, vehicle, &recipients, sp_io::offchain::random_seed);
+			if wrapped.changed {
+				log::info!(
 					target: LOG_TARGET,
 					"vehicle {vehicle}: {class:?} key wrapped to {} reader(s)",
-					recipients.len()
-				),
-				Ok(false) => {},
-				Err(error) => log::warn!(
+					recipients.len().saturating_sub(wrapped.refused as usize)
+				);
+			}
+			if wrapped.refused > 0 {
+				log::warn!(
 					target: LOG_TARGET,
-					"vehicle {vehicle}: {class:?} key not wrapped to its readers: {error:?}"
-				),
+					"vehicle {vehicle}: {class:?} key not wrapped to {} reader key(s) of small \
+					 order",
+					wrapped.refused
+				);
 			}
 			let key = keys.get(class).ok_or_else(no_owner)?;
 			sealing.push(SealingKey { class, id: key.id, key: key.key, wraps: key.wraps.clone() });
