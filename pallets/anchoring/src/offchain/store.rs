@@ -1,9 +1,10 @@
 //! Record → envelope → CID → storage: each reading's canonical record
 //! ([`dimo_offchain::record`]) sealed in an envelope, one part per class of its signals, each
-//! under the vehicle's content key of that class; the envelope's CID is what is anchored. An IPFS vehicle's envelope is added to the node's IPFS
-//! (all adds in flight at once) and the CID that IPFS answers checked against the one computed
-//! here; an Arweave vehicle's goes to the outbox, anchored once mined; a `Local` vehicle's is
-//! anchored only. Each reading stored or queued is kept, sealed, for the gateway.
+//! under the vehicle's content key of that class; the envelope's CID is what is anchored. An
+//! IPFS vehicle's envelope is added to the node's IPFS (all adds in flight at once) and the CID
+//! that IPFS answers checked against the one computed here; an Arweave vehicle's goes to the
+//! outbox, anchored once mined; a `Local` vehicle's is anchored only. Each reading stored or
+//! queued is kept, sealed, for the gateway.
 
 use super::{
 	content_keys::SealingKeys,
@@ -65,7 +66,11 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 					raw: job.raw.take(),
 					owner: keys.owner,
 					// The gateway's readings name the non-location part's key.
-					key_id: keys.keys.first().map_or(0, |key| key.id),
+					key_id: keys
+						.keys
+						.iter()
+						.find(|key| key.class == Class::NonLocation)
+						.map_or(0, |key| key.id),
 					envelope,
 					anchor,
 					not_stored: None,
