@@ -3,8 +3,9 @@
 //! each envelope a raw block that keeps its own CID, so that a single record is still fetched
 //! and checked by its CID, and only the root is pinned and provided.
 //!
-//! This is the storage format that issue 31 ("storage per commitment, not per reading") calls
-//! for; the offchain worker does not write it yet (it adds each envelope on its own).
+//! In commitment mode the offchain worker stores a run's IPFS envelopes as one such archive
+//! (pallets/anchoring, `offchain/store.rs`). The chain does not name the root yet: each leaf of
+//! a commitment names its envelope's CID.
 //!
 //! ## The object, version 1
 //!
@@ -16,7 +17,8 @@
 //! record  the envelope, a raw block: CIDv1 raw sha2-256, the CID the chain anchors
 //! ```
 //!
-//! Envelope `i` of the commitment (its leaf `i`) is record `i % 4096` of chunk `i / 4096`.
+//! Envelope `i` of the archive is record `i % 4096` of chunk `i / 4096`, in the order the run
+//! sealed them.
 //! CIDs in DAG-CBOR are tag 42 around the CID's bytes prefixed with 0x00; map keys sort by
 //! length, then bytewise; integers and lengths take their shortest form.
 //!

@@ -1,5 +1,5 @@
-//! The IPFS client's side of `/api/v0/add` on a kubo-compatible RPC API: the request the
-//! collector sends and the check of the answer.
+//! The IPFS client's side of `/api/v0/add` and `/api/v0/dag/import` on a kubo-compatible RPC
+//! API: the requests the collector sends and the checks of the answers.
 //!
 //! The collector never trusts the CID that IPFS returns: it computes the CID of the record
 //! itself ([`Cid::of_raw`]) and refuses an answer that names another (a misconfigured node, a
@@ -42,6 +42,66 @@ pub fn add_body(name: &str, data: &[u8]) -> Vec<u8> {
 	body.extend_from_slice(data);
 	body.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
 	body
+}
+
+/// The query of `/api/v0/dag/import`: the archive's root pinned (and with it every block it
+/// links), nothing else.
+pub const IMPORT_QUERY: &str = "pin-roots=true";
+
+/// The URL of an import request (one CAR, [`crate::car`]) to the IPFS RPC API at `api_base`.
+/// Its body is a multipart body like an add's ([`add_body`]).
+pub fn import_url(api_base: &str) -> String {
+	format!("{}/api/v0/dag/import?{IMPORT_QUERY}", api_base.trim_end_matches('/'))
+}
+
+/// Why an import answer is refused.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub enum ImportError {
+	/// No line of the answer is the JSON object of an imported root.
+	Malformed,
+	/// The root it names is not the archive's.
+	RootMismatch,
+	/// The root was imported but not pinned: the node says why.
+	NotPinned(String),
+}
+
+#[derive(serde::Deserialize)]
+struct ImportLine {
+	#[serde(rename = "Root")]
+	root: Option<ImportedRoot>,
+}
+
+#[derive(serde::Deserialize)]
+struct ImportedRoot {
+	#[serde(rename = "Cid")]
+	cid: LinkJson,
+	#[serde(rename = "PinErrorMsg", default)]
+	pin_error: String,
+}
+
+#[derive(serde::Deserialize)]
+struct LinkJson {
+	#[serde(rename = "/")]
+	text: String,
+}
+
+/// Checks the answer of an import of an archive whose root's binary CID is `root`: a line
+/// (kubo answers one JSON object a line) naming that root, in base32 as kubo and js-ipfs print
+/// CIDv1, pinned without error.
+pub fn check_import_answer(answer: &[u8], root: &[u8]) -> Result<(), ImportError> {
+	let expected = crate::cid::multibase32(root);
+	let imported = answer
+		.split(|byte| *byte == b'\n')
+		.filter_map(|line| serde_json::from_slice::<ImportLine>(line).ok())
+		.find_map(|line| line.root)
+		.ok_or(ImportError::Malformed)?;
+	if imported.cid.text != expected {
+		return Err(ImportError::RootMismatch);
+	}
+	if !imported.pin_error.is_empty() {
+		return Err(ImportError::NotPinned(imported.pin_error));
+	}
+	Ok(())
 }
 
 /// Why an add answer is refused.
@@ -118,6 +178,29 @@ mod tests {
 			check_add_answer(js.as_bytes(), b"hello world"),
 			Ok(Cid::of_raw(b"hello world"))
 		);
+	}
+
+	#[test]
+	fn an_import_answer_must_name_the_archives_root_pinned() {
+		assert_eq!(
+			import_url("http://127.0.0.1:5001/"),
+			"http://127.0.0.1:5001/api/v0/dag/import?pin-roots=true"
+		);
+		let object = crate::car::commitment_object(&[b"one", b"two", b"three"]);
+		// What js-ipfs 0.66 answered for this archive (kubo adds a Stats line when asked).
+		let js = br#"{"Root":{"Cid":{"/":"bafyreid53nijxx5eupqk3pzzduxlqo2dven2acijx6jkwnm23ruyxbtypu"},"PinErrorMsg":""}}"#;
+		assert_eq!(check_import_answer(js, &object.root), Ok(()));
+		let kubo =
+			[&js[..], b"\n", br#"{"Stats":{"BlockCount":5,"BlockBytesCount":449}}"#].concat();
+		assert_eq!(check_import_answer(&kubo, &object.root), Ok(()));
+		let other = crate::car::commitment_object(&[b"one"]);
+		assert_eq!(check_import_answer(js, &other.root), Err(ImportError::RootMismatch));
+		let unpinned = br#"{"Root":{"Cid":{"/":"bafyreid53nijxx5eupqk3pzzduxlqo2dven2acijx6jkwnm23ruyxbtypu"},"PinErrorMsg":"no space"}}"#;
+		assert_eq!(
+			check_import_answer(unpinned, &object.root),
+			Err(ImportError::NotPinned("no space".into()))
+		);
+		assert_eq!(check_import_answer(b"<html>", &object.root), Err(ImportError::Malformed));
 	}
 
 	#[test]

@@ -16,6 +16,7 @@ use crate::{pallet::*, AnchorRecord, ContentId};
 use alloc::{format, string::String, vec, vec::Vec};
 use dimo_offchain::{
 	arweave::outbox::Upload,
+	car,
 	cid::Cid,
 	envelope, http, ipfs,
 	oem::{self, Signals},
@@ -78,7 +79,11 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 				Err((failure, stop)) => job.fail(failure, stop),
 			}
 		}
-		Self::add_to_ipfs(&mut built, deadline, settings.max_answer_bytes);
+		if settings.commit {
+			Self::import_to_ipfs(&mut built, deadline, settings.max_answer_bytes);
+		} else {
+			Self::add_to_ipfs(&mut built, deadline, settings.max_answer_bytes);
+		}
 
 		let mut records = Vec::new();
 		for mut b in built {
@@ -200,12 +205,77 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 		})
 	}
 
-	/// Adds the envelopes of IPFS vehicles to the node's IPFS, all at once, each answer checked
-	/// against the envelope's own CID and size; one not stored says why.
-	fn add_to_ipfs(built: &mut [Built], deadline: Timestamp, max_bytes: u32) {
-		let api: String = read_persistent::<Vec<u8>>(ipfs::API_URL_KEY)
+	/// The node's IPFS RPC API, as `--collector-ipfs-api` set it.
+	fn ipfs_api() -> String {
+		read_persistent::<Vec<u8>>(ipfs::API_URL_KEY)
 			.and_then(|url| String::from_utf8(url).ok())
-			.unwrap_or_else(|| ipfs::DEFAULT_API_URL.into());
+			.unwrap_or_else(|| ipfs::DEFAULT_API_URL.into())
+	}
+
+	/// Commitment mode: the run's envelopes of IPFS vehicles go to the node's IPFS as **one**
+	/// archive ([`dimo_offchain::car`]) in one `dag/import`, its root pinned, each envelope a
+	/// block under its own CID (what the commitment's leaves name); the answer must name the
+	/// archive's root. If the import fails, none of them is stored, and each says why.
+	fn import_to_ipfs(built: &mut [Built], deadline: Timestamp, max_bytes: u32) {
+		let on_ipfs =
+			|b: &Built| b.anchor.backend == StorageBackend::Ipfs && b.not_stored.is_none();
+		let envelopes: Vec<&[u8]> =
+			built.iter().filter(|b| on_ipfs(b)).map(|b| b.envelope.as_slice()).collect();
+		if envelopes.is_empty() {
+			return;
+		}
+		let count = envelopes.len();
+		let object = car::commitment_object(&envelopes);
+		let api = Self::ipfs_api();
+		let request = oem::Request {
+			method: "POST",
+			url: ipfs::import_url(&api),
+			headers: vec![("Content-Type", ipfs::add_content_type())],
+			body: ipfs::add_body("readings.car", &object.car),
+		};
+		let mut result = [Err(String::from("no answer"))];
+		http::run_for(
+			&mut result,
+			|_, _| Some(request.clone()),
+			deadline,
+			max_bytes,
+			|slot, answer| {
+				*slot = match answer {
+					Ok(answer) if answer.status == 200 => {
+						ipfs::check_import_answer(&answer.body, &object.root).map_err(|error| {
+							format!("IPFS did not import the readings' archive as sent: {error:?}")
+						})
+					},
+					Ok(answer) => {
+						Err(format!("IPFS answered status {} to the import", answer.status))
+					},
+					Err(reason) => {
+						Err(format!("IPFS at {} unreachable: {reason}", http::origin(&api)))
+					},
+				};
+			},
+		);
+		let [result] = result;
+		match result {
+			Ok(()) => log::info!(
+				target: super::LOG_TARGET,
+				"{count} readings stored on IPFS in one archive, root {}",
+				dimo_offchain::cid::multibase32(&object.root)
+			),
+			Err(reason) => {
+				for b in built.iter_mut().filter(|b| on_ipfs(b)) {
+					let vehicle = b.anchor.vehicle;
+					b.not_stored =
+						Some(Stop::warn(format!("vehicle {vehicle}: not stored: {reason}")));
+				}
+			},
+		}
+	}
+
+	/// Per-record mode: adds the envelopes of IPFS vehicles to the node's IPFS, all at once,
+	/// each answer checked against the envelope's own CID and size; one not stored says why.
+	fn add_to_ipfs(built: &mut [Built], deadline: Timestamp, max_bytes: u32) {
+		let api = Self::ipfs_api();
 		let request_of = |_, b: &Built| {
 			(b.anchor.backend == StorageBackend::Ipfs).then(|| oem::Request {
 				method: "POST",

@@ -1116,6 +1116,92 @@ fn in_commitment_mode_a_run_commits_its_readings_under_one_root_and_logs_them_fo
 	});
 }
 
+/// Expects the one `dag/import` of `envelopes` as an archive, answered with `answered_root`.
+fn expect_ipfs_import(env: &Offchain, envelopes: &[Vec<u8>], answered_root: &str) {
+	let refs: Vec<&[u8]> = envelopes.iter().map(|e| e.as_slice()).collect();
+	let object = dimo_offchain::car::commitment_object(&refs);
+	env.state.write().expect_request(PendingRequest {
+		method: "POST".into(),
+		uri: ipfs::import_url(ipfs::DEFAULT_API_URL),
+		headers: vec![("Content-Type".into(), ipfs::add_content_type())],
+		body: ipfs::add_body("readings.car", &object.car),
+		response: Some(
+			format!(r#"{{"Root":{{"Cid":{{"/":"{answered_root}"}},"PinErrorMsg":""}}}}"#)
+				.into_bytes(),
+		),
+		sent: true,
+		..Default::default()
+	});
+}
+
+/// Commitment mode with two of Alice's and Bob's cars on IPFS, read with the fixed seed
+/// `[9; 32]`; their envelopes, in the order the worker seals them.
+fn two_ipfs_cars_in_commitment_mode(env: &Offchain) -> ([VehicleId; 2], Vec<Vec<u8>>) {
+	set_settings(Settings {
+		oem_hosts: vec!["fleet-api.example.com".into()],
+		commit: true,
+		..Settings::default()
+	});
+	let cars = [
+		onboard(ALICE, COLLECTOR, StorageBackend::Ipfs),
+		onboard(BOB, COLLECTOR, StorageBackend::Ipfs),
+	];
+	env.state.write().seed = [9; 32];
+	for car in cars {
+		hold_credentials(car, TESLA, FRESH);
+		expect_tesla_data(env, car, ACCESS, TESLA_DATA);
+	}
+	let envelopes = cars.iter().map(|car| tesla_envelope(env, *car)).collect();
+	(cars, envelopes)
+}
+
+#[test]
+fn in_commitment_mode_a_runs_ipfs_readings_go_to_ipfs_as_one_archive() {
+	offchain_test(|env| {
+		let (cars, envelopes) = two_ipfs_cars_in_commitment_mode(env);
+		let refs: Vec<&[u8]> = envelopes.iter().map(|e| e.as_slice()).collect();
+		let root = dimo_offchain::car::commitment_object(&refs).root;
+		// One import, no add: a request the test does not expect would fail it.
+		expect_ipfs_import(env, &envelopes, &dimo_offchain::cid::multibase32(&root));
+
+		run_worker(1);
+
+		let commitments = take_commitments(env);
+		assert_eq!(commitments.len(), 1);
+		let logged: dimo_offchain::commitments::LoggedCommitment =
+			local_get(&dimo_offchain::commitments::commitment_key(0)).expect("logged");
+		let leaves: Vec<(VehicleId, Vec<u8>)> =
+			logged.records.iter().map(|r| (r.vehicle, r.cid.to_vec())).collect();
+		let expected: Vec<(VehicleId, Vec<u8>)> = cars
+			.iter()
+			.zip(&envelopes)
+			.map(|(car, envelope)| (*car, Cid::of_raw(envelope).as_bytes().to_vec()))
+			.collect();
+		assert_eq!(leaves, expected, "each leaf names its envelope, a block of the archive");
+		for car in cars {
+			assert_eq!(kept_readings(car, 100).len(), 1);
+		}
+	});
+}
+
+#[test]
+fn an_import_answered_with_another_root_stores_and_commits_none_of_the_runs_ipfs_readings() {
+	offchain_test(|env| {
+		let (cars, envelopes) = two_ipfs_cars_in_commitment_mode(env);
+		let other = dimo_offchain::car::commitment_object(&[b"something else"]).root;
+		expect_ipfs_import(env, &envelopes, &dimo_offchain::cid::multibase32(&other));
+
+		run_worker(1);
+
+		assert!(take_commitments(env).is_empty());
+		for car in cars {
+			assert!(kept_readings(car, 100).is_empty());
+			let schedule: Schedule = local_get(&schedule_key(car)).expect("scheduled");
+			assert_eq!(schedule.failures, 1, "retried with a backoff, like a failed add");
+		}
+	});
+}
+
 /// Commitment mode, and one car of Alice's on `Local` whose credentials the node holds.
 fn one_car_in_commitment_mode() -> VehicleId {
 	set_settings(Settings {
