@@ -110,23 +110,36 @@ export function openWithContentKey(contentKey, bytes) {
   return xchacha20poly1305(contentKey, header.nonce, bytes.slice(0, header.length)).decrypt(bytes.slice(header.length));
 }
 
-/** Section 3: the bytes of the `cls` part of a version-3 envelope, under `contentKey`. */
-export function openPart(contentKey, bytes, cls) {
-  const header = parseEnvelope(bytes);
+/** Section 3: the descriptor of the `cls` part in a parsed version-3 header. */
+function partIn(header, cls) {
   const part = header.parts?.find((p) => p.class === cls);
   if (!part) throw new Error(`no ${cls} part`);
+  return part;
+}
+
+/** Section 3: the `cls` part of `bytes` (whose parsed header is `header`) under `contentKey`. */
+function decryptPart(header, bytes, cls, contentKey) {
+  const part = partIn(header, cls);
   return xchacha20poly1305(contentKey, part.nonce, bytes.slice(0, header.length)).decrypt(bytes.slice(part.start, part.end));
 }
 
-/** Sections 3 and 4: the content key of the `cls` part, from its wrap to `key`; throws if it has none. */
-export function partKey(key, bytes, cls) {
-  const header = parseEnvelope(bytes);
-  const part = header.parts?.find((p) => p.class === cls);
-  if (!part) throw new Error(`no ${cls} part`);
+/** Sections 3 and 4: the content key of the `cls` part of a parsed header, from its wrap to `key`. */
+function unwrapPartKey(header, cls, key) {
+  const part = partIn(header, cls);
   const fingerprint = blake2AsU8a(key.public, 256);
   const wrap = part.wraps.find((w) => u8aEq(w.recipient, fingerprint));
   if (!wrap) throw new Error('not wrapped to this key');
   return { keyId: part.keyId, key: unwrapContentKey(key, wrap, header.vehicle, part.keyId) };
+}
+
+/** Section 3: the bytes of the `cls` part of a version-3 envelope, under `contentKey`. */
+export function openPart(contentKey, bytes, cls) {
+  return decryptPart(parseEnvelope(bytes), bytes, cls, contentKey);
+}
+
+/** Sections 3 and 4: the content key of the `cls` part, from its wrap to `key`; throws if it has none. */
+export function partKey(key, bytes, cls) {
+  return unwrapPartKey(parseEnvelope(bytes), cls, key);
 }
 
 /** Section 3: the parts a reader opened, as one record: the non-location signals and the precise position. */
@@ -155,11 +168,11 @@ export function openAsReader(key, bytes) {
   for (const part of header.parts) {
     let opened;
     try {
-      opened = partKey(key, bytes, part.class);
+      opened = unwrapPartKey(header, part.class, key);
     } catch {
       continue;
     }
-    parts[part.class] = decodePart(part.class, openPart(opened.key, bytes, part.class));
+    parts[part.class] = decodePart(part.class, decryptPart(header, bytes, part.class, opened.key));
   }
   if (Object.keys(parts).length === 0) throw new Error('not wrapped to this key');
   return { header, parts, record: recordOfParts(parts) };
@@ -195,7 +208,7 @@ export async function readStoredHistory(rpc, vehicle, key, fetchBytes) {
       if (header.version === 3) {
         for (const part of header.parts) {
           try {
-            keys.set(`${anchor.collector}/${part.keyId}`, partKey(key, bytes, part.class).key);
+            keys.set(`${anchor.collector}/${part.keyId}`, unwrapPartKey(header, part.class, key).key);
           } catch {
             // Not this reader's part, or its wrap is in another envelope.
           }
@@ -224,7 +237,7 @@ export async function readStoredHistory(rpc, vehicle, key, fetchBytes) {
       const parts = {};
       for (const part of header.parts) {
         const contentKey = keys.get(`${anchor.collector}/${part.keyId}`);
-        if (contentKey) parts[part.class] = decodePart(part.class, openPart(contentKey, bytes, part.class));
+        if (contentKey) parts[part.class] = decodePart(part.class, decryptPart(header, bytes, part.class, contentKey));
       }
       if (Object.keys(parts).length === 0) return { anchor, header, error: 'not wrapped to this key' };
       return { anchor, header, parts, record: recordOfParts(parts) };

@@ -233,8 +233,8 @@ pub enum EnvelopeError {
 /// Seals the canonical `record` of `vehicle`'s window `from`..`to` under `key` (whose id is
 /// `key_id`, wrapped to the owner as `owner_wrap`) with `nonce`, which must never repeat under
 /// one key: take it from a random source. Format 2: the collector no longer writes it; tests
-/// and tools make old envelopes with it.
-#[cfg(any(test, feature = "std"))]
+/// make old envelopes with it.
+#[cfg(test)]
 #[allow(clippy::too_many_arguments)]
 pub fn seal_v2(
 	key: &[u8; 32],
@@ -530,15 +530,7 @@ pub fn open_part(
 	key_id: u32,
 ) -> Result<(HeaderV3, Vec<u8>), EnvelopeError> {
 	let header = HeaderV3::parse(envelope)?;
-	let (part, range) = header.part(class)?;
-	if part.key_id != key_id {
-		return Err(EnvelopeError::OtherKey);
-	}
-	let aad = envelope.get(..header.encoded_len()).ok_or(EnvelopeError::TooShort)?;
-	let ciphertext = envelope.get(range).ok_or(EnvelopeError::TooShort)?;
-	let plaintext = XChaCha20Poly1305::new(key.into())
-		.decrypt(XNonce::from_slice(&part.nonce), Payload { msg: ciphertext, aad })
-		.map_err(|_| EnvelopeError::Forged)?;
+	let plaintext = decrypt_part(envelope, &header, class, key, key_id)?;
 	Ok((header, plaintext))
 }
 
@@ -549,7 +541,28 @@ pub fn part_key(
 	class: Class,
 	secret: &[u8; 32],
 ) -> Result<(u32, [u8; 32]), EnvelopeError> {
+	unwrap_part_key(&HeaderV3::parse(envelope)?, class, secret)
+}
+
+/// The `class` part of the version-3 `envelope`, opened by a reader of it (its owner, or a
+/// grantee of the class) with the X25519 `secret` whose public key it published.
+pub fn open_part_as_reader(
+	envelope: &[u8],
+	class: Class,
+	secret: &[u8; 32],
+) -> Result<(HeaderV3, Vec<u8>), EnvelopeError> {
 	let header = HeaderV3::parse(envelope)?;
+	let (key_id, key) = unwrap_part_key(&header, class, secret)?;
+	let plaintext = decrypt_part(envelope, &header, class, &key, key_id)?;
+	Ok((header, plaintext))
+}
+
+/// [`part_key`] on a parsed header.
+fn unwrap_part_key(
+	header: &HeaderV3,
+	class: Class,
+	secret: &[u8; 32],
+) -> Result<(u32, [u8; 32]), EnvelopeError> {
 	let (part, _) = header.part(class)?;
 	let recipient = key_wrap::fingerprint(&key_wrap::public_key(secret));
 	let wrap = part
@@ -562,15 +575,23 @@ pub fn part_key(
 	Ok((part.key_id, key))
 }
 
-/// The `class` part of the version-3 `envelope`, opened by a reader of it (its owner, or a
-/// grantee of the class) with the X25519 `secret` whose public key it published.
-pub fn open_part_as_reader(
+/// The plaintext of the `class` part of `envelope`, whose parsed header is `header`.
+fn decrypt_part(
 	envelope: &[u8],
+	header: &HeaderV3,
 	class: Class,
-	secret: &[u8; 32],
-) -> Result<(HeaderV3, Vec<u8>), EnvelopeError> {
-	let (key_id, key) = part_key(envelope, class, secret)?;
-	open_part(envelope, class, &key, key_id)
+	key: &[u8; 32],
+	key_id: u32,
+) -> Result<Vec<u8>, EnvelopeError> {
+	let (part, range) = header.part(class)?;
+	if part.key_id != key_id {
+		return Err(EnvelopeError::OtherKey);
+	}
+	let aad = envelope.get(..header.encoded_len()).ok_or(EnvelopeError::TooShort)?;
+	let ciphertext = envelope.get(range).ok_or(EnvelopeError::TooShort)?;
+	XChaCha20Poly1305::new(key.into())
+		.decrypt(XNonce::from_slice(&part.nonce), Payload { msg: ciphertext, aad })
+		.map_err(|_| EnvelopeError::Forged)
 }
 
 #[cfg(test)]

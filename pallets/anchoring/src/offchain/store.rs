@@ -233,29 +233,21 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 			headers: vec![("Content-Type", ipfs::add_content_type())],
 			body: ipfs::add_body("readings.car", &object.car),
 		};
-		let mut result = [Err(String::from("no answer"))];
-		http::run_for(
-			&mut result,
-			|_, _| Some(request.clone()),
-			deadline,
-			max_bytes,
-			|slot, answer| {
-				*slot = match answer {
-					Ok(answer) if answer.status == 200 => {
-						ipfs::check_import_answer(&answer.body, &object.root).map_err(|error| {
-							format!("IPFS did not import the readings' archive as sent: {error:?}")
-						})
-					},
-					Ok(answer) => {
-						Err(format!("IPFS answered status {} to the import", answer.status))
-					},
-					Err(reason) => {
-						Err(format!("IPFS at {} unreachable: {reason}", http::origin(&api)))
-					},
-				};
+		let answer = http::fetch_all(&[request], deadline, max_bytes).pop();
+		let result = match answer {
+			Some(Ok(answer)) if answer.status == 200 => {
+				ipfs::check_import_answer(&answer.body, &object.root).map_err(|error| {
+					format!("IPFS did not import the readings' archive as sent: {error:?}")
+				})
 			},
-		);
-		let [result] = result;
+			Some(Ok(answer)) => {
+				Err(format!("IPFS answered status {} to the import", answer.status))
+			},
+			Some(Err(reason)) => {
+				Err(format!("IPFS at {} unreachable: {reason}", http::origin(&api)))
+			},
+			None => Err(format!("IPFS at {} was not asked", http::origin(&api))),
+		};
 		match result {
 			Ok(()) => log::info!(
 				target: super::LOG_TARGET,

@@ -1037,11 +1037,7 @@ fn in_commitment_mode_a_run_commits_its_readings_under_one_root_and_logs_them_fo
 		self, commitment_key, vehicle_key, Committed, LoggedCommitment,
 	};
 	offchain_test(|env| {
-		set_settings(Settings {
-			oem_hosts: vec!["fleet-api.example.com".into()],
-			commit: true,
-			..Settings::default()
-		});
+		set_commitment_mode();
 		let cars = [
 			onboard(ALICE, COLLECTOR, StorageBackend::Local),
 			onboard(BOB, COLLECTOR, StorageBackend::Local),
@@ -1116,6 +1112,15 @@ fn in_commitment_mode_a_run_commits_its_readings_under_one_root_and_logs_them_fo
 	});
 }
 
+/// The node's settings in commitment mode, with the tests' OEM host.
+fn set_commitment_mode() {
+	set_settings(Settings {
+		oem_hosts: vec!["fleet-api.example.com".into()],
+		commit: true,
+		..Settings::default()
+	});
+}
+
 /// Expects the one `dag/import` of `envelopes` as an archive, answered with `answered_root`.
 fn expect_ipfs_import(env: &Offchain, envelopes: &[Vec<u8>], answered_root: &str) {
 	let refs: Vec<&[u8]> = envelopes.iter().map(|e| e.as_slice()).collect();
@@ -1137,11 +1142,7 @@ fn expect_ipfs_import(env: &Offchain, envelopes: &[Vec<u8>], answered_root: &str
 /// Commitment mode with two of Alice's and Bob's cars on IPFS, read with the fixed seed
 /// `[9; 32]`; their envelopes, in the order the worker seals them.
 fn two_ipfs_cars_in_commitment_mode(env: &Offchain) -> ([VehicleId; 2], Vec<Vec<u8>>) {
-	set_settings(Settings {
-		oem_hosts: vec!["fleet-api.example.com".into()],
-		commit: true,
-		..Settings::default()
-	});
+	set_commitment_mode();
 	let cars = [
 		onboard(ALICE, COLLECTOR, StorageBackend::Ipfs),
 		onboard(BOB, COLLECTOR, StorageBackend::Ipfs),
@@ -1204,11 +1205,7 @@ fn an_import_answered_with_another_root_stores_and_commits_none_of_the_runs_ipfs
 
 /// Commitment mode, and one car of Alice's on `Local` whose credentials the node holds.
 fn one_car_in_commitment_mode() -> VehicleId {
-	set_settings(Settings {
-		oem_hosts: vec!["fleet-api.example.com".into()],
-		commit: true,
-		..Settings::default()
-	});
+	set_commitment_mode();
 	let car = onboard(ALICE, COLLECTOR, StorageBackend::Local);
 	hold_credentials(car, TESLA, FRESH);
 	car
