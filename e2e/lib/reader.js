@@ -246,3 +246,104 @@ export async function readStoredHistory(rpc, vehicle, key, fetchBytes) {
     }
   });
 }
+
+const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';
+
+/** A binary CID as IPFS prints it: multibase `b`, RFC 4648 base32 lower case, no padding. */
+export function cidText(cid) {
+  let text = 'b';
+  let buffer = 0;
+  let bits = 0;
+  for (const byte of cid) {
+    buffer = (buffer << 8) | byte;
+    bits += 8;
+    while (bits >= 5) {
+      bits -= 5;
+      text += BASE32[(buffer >> bits) & 31];
+    }
+    buffer &= (1 << bits) - 1;
+  }
+  if (bits > 0) text += BASE32[(buffer << (5 - bits)) & 31];
+  return text;
+}
+
+/**
+ * Section 2: one DAG-CBOR block of a commitment's archive, decoded. The archive uses only maps
+ * with text keys, unsigned integers, arrays and CID links (tag 42 around 0x00 ‖ the CID's
+ * bytes), which come back as { cid: Uint8Array }; anything else is refused.
+ */
+export function decodeArchiveBlock(bytes) {
+  let at = 0;
+  const argument = (info) => {
+    if (info < 24) return info;
+    const size = { 24: 1, 25: 2, 26: 4, 27: 8 }[info];
+    if (!size) throw new Error(`CBOR: additional information ${info} not allowed`);
+    let value = 0;
+    for (let i = 0; i < size; i += 1) value = value * 256 + bytes[at + i];
+    at += size;
+    return value;
+  };
+  const item = () => {
+    if (at >= bytes.length) throw new Error('CBOR: cut short');
+    const initial = bytes[at];
+    at += 1;
+    const major = initial >> 5;
+    const value = argument(initial & 31);
+    switch (major) {
+      case 0: return value;
+      case 3: {
+        const text = new TextDecoder().decode(bytes.subarray(at, at + value));
+        at += value;
+        return text;
+      }
+      case 4: return Array.from({ length: value }, item);
+      case 5: {
+        const map = {};
+        for (let i = 0; i < value; i += 1) {
+          const key = item();
+          if (typeof key !== 'string') throw new Error('CBOR: a map key that is not text');
+          map[key] = item();
+        }
+        return map;
+      }
+      case 6: {
+        if (value !== 42 || bytes[at] !== 0x58) throw new Error(`CBOR: tag ${value} not allowed`);
+        const length = bytes[at + 1];
+        if (bytes[at + 2] !== 0x00) throw new Error('CBOR: a CID link without its 0x00 prefix');
+        const cid = bytes.slice(at + 3, at + 2 + length);
+        at += 2 + length;
+        return { cid };
+      }
+      default: throw new Error(`CBOR: major type ${major} not allowed`);
+    }
+  };
+  const decoded = item();
+  if (at !== bytes.length) throw new Error('CBOR: bytes after the item');
+  return decoded;
+}
+
+/** Section 2: checks that `bytes` are the DAG-CBOR block that `cid` (binary, CIDv1 dag-cbor sha2-256) names. */
+export function checkArchiveBlock(cid, bytes) {
+  if (!u8aEq(cid.subarray(0, 4), new Uint8Array([0x01, 0x71, 0x12, 0x20]))) throw new Error('not a CIDv1 dag-cbor sha2-256');
+  if (!u8aEq(cid.subarray(4), sha256AsU8a(bytes))) throw new Error('the bytes are not the named block');
+}
+
+/**
+ * Section 2: the envelope CIDs (binary) that a commitment's archive lists, in order, from its
+ * root (binary CID, as `anchoring.commitmentArchives` holds it); `fetchBlock(cidText)` gets a
+ * block's bytes from any IPFS node. Every block is checked against its CID.
+ */
+export async function archiveEnvelopeCids(root, fetchBlock) {
+  const rootBytes = await fetchBlock(cidText(root));
+  checkArchiveBlock(root, rootBytes);
+  const { v, count, chunks } = decodeArchiveBlock(rootBytes);
+  if (v !== 1) throw new Error(`archive version ${v}`);
+  const cids = [];
+  for (const { cid } of chunks) {
+    const bytes = await fetchBlock(cidText(cid));
+    checkArchiveBlock(cid, bytes);
+    cids.push(...decodeArchiveBlock(bytes).records.map((link) => link.cid));
+  }
+  if (cids.length !== count) throw new Error(`the archive lists ${cids.length} envelopes, its root says ${count}`);
+  return cids;
+}

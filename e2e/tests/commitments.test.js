@@ -21,6 +21,7 @@ import { DIMO, fresh, keyring, onboard as onboardVehicle, until } from '../lib/c
 import { genCerts, startIpfs, startSimulator, trustBundle } from '../lib/collector.js';
 import { leafHash, merkleVerify } from '../lib/anchoring.js';
 import { streamAuth } from '../lib/streams.js';
+import { archiveEnvelopeCids, cidText } from '../lib/reader.js';
 
 let sim;
 let ipfs;
@@ -115,6 +116,22 @@ describe('commitments from a collector', () => {
     assert.equal(record.backend, 'Ipfs');
     assert.ok(u8aEq(hexToU8a(record.cid).slice(4), sha256AsU8a(bytes)), 'IPFS bytes re-hash to the committed CID');
     assert.equal(bytes.length, record.size);
+
+    // The commitment names its IPFS archive on chain, and the archive, walked from that root
+    // block by block (each checked against its CID), lists the envelope.
+    const withArchive = await committedProof(onIpfs);
+    assert.ok(withArchive.archive, 'a reading on IPFS lies in its commitment\'s archive');
+    const named = await api().query.anchoring.commitmentArchives(withArchive.collector, withArchive.commitment);
+    assert.equal(named.unwrap().toHex(), withArchive.archive.root);
+    assert.equal(cidText(hexToU8a(withArchive.archive.root)), withArchive.archive.rootText);
+    const listed = await archiveEnvelopeCids(hexToU8a(withArchive.archive.root), async (cid) => {
+      const block = await ipfs.call('block/get', `arg=${cid}&timeout=10s`);
+      assert.equal(block.status, 200, `IPFS serves block ${cid}`);
+      return block.bytes;
+    });
+    assert.ok(listed.some((cid) => u8aEq(cid, hexToU8a(withArchive.record.cid))), 'the archive lists the committed envelope');
+    // A reading that stayed with the collector lies in no archive.
+    assert.equal((await committedProof(onLocal)).archive, null);
 
     // A later reading gets the next sequence number, in a later commitment.
     const second = await committedProof(onLocal, 1);

@@ -4,8 +4,9 @@
 //! and checked by its CID, and only the root is pinned and provided.
 //!
 //! In commitment mode the offchain worker stores a run's IPFS envelopes as one such archive
-//! (pallets/anchoring, `offchain/store.rs`). The chain does not name the root yet: each leaf of
-//! a commitment names its envelope's CID.
+//! (pallets/anchoring, `offchain/store.rs`), and the commitment names the archive's root
+//! (`Commitment::archive`, kept on chain in `anchoring.commitmentArchives`): each of its IPFS
+//! leaves names a record block of that archive.
 //!
 //! ## The object, version 1
 //!
@@ -32,11 +33,8 @@
 //! Varints are unsigned LEB128. The test vector below is the archive @ipld/car 5.4 writes for the
 //! same blocks; js-ipfs 0.66 imports it and serves each record by its own CID.
 
-use crate::cid::Cid;
+use crate::cid::{Cid, DAG_CBOR};
 use alloc::vec::Vec;
-
-/// The multicodec of DAG-CBOR.
-const DAG_CBOR: u8 = 0x71;
 
 /// The most envelope CIDs in one chunk: a chunk stays under 160 KiB.
 pub const RECORDS_PER_CHUNK: usize = 4096;

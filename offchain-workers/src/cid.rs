@@ -11,6 +11,8 @@ use alloc::{string::String, vec::Vec};
 const VERSION: u8 = 0x01;
 /// The multicodec of raw bytes.
 const RAW: u8 = 0x55;
+/// The multicodec of DAG-CBOR: the codec of a commitment's archive root ([`crate::car`]).
+pub const DAG_CBOR: u8 = 0x71;
 /// The multihash code of sha2-256.
 const SHA2_256: u8 = 0x12;
 /// The length of a sha2-256 digest.

@@ -46,7 +46,11 @@ pub fn vehicle_key(vehicle: u64) -> Vec<u8> {
 }
 
 /// A commitment as the collector logs it.
-#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode)]
+///
+/// Its SCALE encoding is its fields in order. `archive` came last, with spec 105: a log written
+/// before ends after `submissions` and decodes with no archive (the node may be upgraded while
+/// a commitment waits to land).
+#[derive(Clone, PartialEq, Eq, Debug, Encode)]
 pub struct LoggedCommitment {
 	/// Its index among the collector's commitments.
 	pub index: u64,
@@ -58,6 +62,24 @@ pub struct LoggedCommitment {
 	pub records: Vec<CommittedRecord>,
 	/// How many times the worker submitted it.
 	pub submissions: u32,
+	/// The root of the IPFS archive ([`crate::car`]) that holds its IPFS records, if any: the
+	/// commitment names it on chain.
+	pub archive: Option<Vec<u8>>,
+}
+
+impl Decode for LoggedCommitment {
+	fn decode<I: codec::Input>(input: &mut I) -> Result<Self, codec::Error> {
+		let index = u64::decode(input)?;
+		let window_from = u64::decode(input)?;
+		let window_to = u64::decode(input)?;
+		let records = Vec::<CommittedRecord>::decode(input)?;
+		let submissions = u32::decode(input)?;
+		let archive = match input.remaining_len()? {
+			Some(0) => None,
+			_ => Option::<Vec<u8>>::decode(input)?,
+		};
+		Ok(Self { index, window_from, window_to, records, submissions, archive })
+	}
 }
 
 impl LoggedCommitment {
@@ -66,7 +88,7 @@ impl LoggedCommitment {
 	pub fn new(index: u64, records: Vec<CommittedRecord>) -> Option<Self> {
 		let window_from = records.iter().map(|record| record.observed_from).min()?;
 		let window_to = records.iter().map(|record| record.observed_to).max()?;
-		Some(Self { index, window_from, window_to, records, submissions: 0 })
+		Some(Self { index, window_from, window_to, records, submissions: 0, archive: None })
 	}
 
 	/// The leaf hashes, in tree order.
@@ -166,6 +188,30 @@ mod tests {
 		let entries: Vec<_> = logged.entries().collect();
 		assert_eq!(entries[1], (2, Committed { seq: 3, commitment: 7, leaf: 1, observed_to: 110 }));
 		assert_eq!(LoggedCommitment::new(0, vec![]), None);
+	}
+
+	#[test]
+	fn a_log_written_before_archives_decodes_without_one_and_a_new_one_with_it() {
+		let mut logged = LoggedCommitment::new(7, vec![record(1, 0, 500)]).expect("records");
+		logged.submissions = 2;
+		// What spec 104's node wrote: the fields up to `submissions`.
+		let old = (
+			logged.index,
+			logged.window_from,
+			logged.window_to,
+			logged.records.clone(),
+			logged.submissions,
+		)
+			.encode();
+		assert_eq!(LoggedCommitment::decode(&mut &old[..]), Ok(logged.clone()));
+		logged.archive = Some(crate::car::dag_cbor_cid(b"root").to_vec());
+		let new = logged.encode();
+		assert_eq!(new.len(), old.len() + 1 + 1 + 36);
+		assert_eq!(LoggedCommitment::decode(&mut &new[..]), Ok(logged.clone()));
+		logged.archive = None;
+		assert_eq!(LoggedCommitment::decode(&mut &logged.encode()[..]), Ok(logged));
+		// A cut log does not decode.
+		assert!(LoggedCommitment::decode(&mut &new[..new.len() - 1]).is_err());
 	}
 
 	#[test]

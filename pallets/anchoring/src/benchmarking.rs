@@ -118,7 +118,20 @@ fn signed_commitment<T: Config>(
 		leaf_count: T::MaxCommitmentLeaves::get(),
 		window_from: 10,
 		window_to: 20,
+		// The heavier case: an archive to keep.
+		archive: Some(
+			dimo_offchain::car::dag_cbor_cid(b"archive")
+				.to_vec()
+				.try_into()
+				.expect("a CID fits a content id; qed"),
+		),
 	};
+	CommitmentArchives::<T>::insert(
+		collector_account,
+		0,
+		ContentId::try_from(dimo_offchain::car::dag_cbor_cid(b"first").to_vec())
+			.expect("a CID fits a content id; qed"),
+	);
 	let genesis = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero());
 	let signature = key
 		.sign(&commitment.signing_payload(&genesis))
@@ -299,7 +312,9 @@ mod benchmarks {
 		_(RawOrigin::<T::AccountId>::Authorized, commitment, signature);
 
 		assert!(Commitments::<T>::contains_key(&account, index));
+		assert!(CommitmentArchives::<T>::contains_key(&account, index));
 		assert!(!Commitments::<T>::contains_key(&account, 0));
+		assert!(!CommitmentArchives::<T>::contains_key(&account, 0));
 	}
 
 	#[benchmark]

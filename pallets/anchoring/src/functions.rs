@@ -4,7 +4,7 @@
 use crate::{pallet::*, types::*};
 use alloc::vec::Vec;
 use codec::Encode;
-use dimo_offchain::cid::read_v1_sha256;
+use dimo_offchain::cid::{read_v1_sha256, DAG_CBOR};
 use dimo_primitives::{
 	rewards::VehicleActivity,
 	vehicle::{ConsentProvider, OemId, StorageBackend, VehicleId},
@@ -272,6 +272,12 @@ impl<T: Config> Pallet<T> {
 		// were observed, and an OEM may report a parked car's reading of hours ago. Replays are
 		// refused by the index; a reading counted twice, by the claim head of its vehicle.
 		ensure!(commitment.index == next_index, Error::<T>::CommitmentOutOfOrder);
+		if let Some(archive) = &commitment.archive {
+			ensure!(
+				read_v1_sha256(archive).is_some_and(|(codec, _)| codec == u64::from(DAG_CBOR)),
+				Error::<T>::MalformedArchive
+			);
+		}
 		Ok(())
 	}
 
@@ -324,8 +330,12 @@ impl<T: Config> Pallet<T> {
 			committed_at: frame_system::Pallet::<T>::block_number(),
 		};
 		Commitments::<T>::insert(&collector, index, info);
+		if let Some(archive) = &commitment.archive {
+			CommitmentArchives::<T>::insert(&collector, index, archive);
+		}
 		if let Some(expired) = index.checked_sub(u64::from(T::MaxCommitmentsKept::get())) {
 			Commitments::<T>::remove(&collector, expired);
+			CommitmentArchives::<T>::remove(&collector, expired);
 		}
 		CommitmentHeads::<T>::insert(&collector, CommitmentHead { next_index });
 		Self::deposit_event(Event::Committed {
@@ -335,6 +345,7 @@ impl<T: Config> Pallet<T> {
 			leaf_count: commitment.leaf_count,
 			window_from: commitment.window_from,
 			window_to: commitment.window_to,
+			archive: commitment.archive,
 		});
 		Ok(())
 	}
@@ -513,6 +524,11 @@ impl<T: Config> Pallet<T> {
 			Commitments::<T>::iter_keys()
 				.all(|(collector, _)| CommitmentHeads::<T>::contains_key(&collector)),
 			"a commitment without a head"
+		);
+		ensure!(
+			CommitmentArchives::<T>::iter_keys()
+				.all(|(collector, index)| Commitments::<T>::contains_key(&collector, index)),
+			"an archive without its commitment"
 		);
 		ensure!(
 			ClaimHeads::<T>::iter_keys().all(registered),

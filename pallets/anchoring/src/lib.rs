@@ -323,6 +323,17 @@ pub mod pallet {
 	pub type Commitments<T: Config> =
 		StorageDoubleMap<_, Blake2_128Concat, T::AccountId, Twox64Concat, u64, CommitmentInfoOf<T>>;
 
+	/// The IPFS archive of each kept commitment that has one ([`Commitment::archive`]), by
+	/// collector (account) and index, beside [`Commitments`]: where a reader finds the
+	/// commitment's IPFS records from the chain. Kept and removed with its commitment.
+	///
+	/// A map of its own rather than a field of [`CommitmentInfo`], so that the commitments
+	/// kept before it existed (up to [`Config::MaxCommitmentsKept`] per collector) need no
+	/// migration.
+	#[pallet::storage]
+	pub type CommitmentArchives<T: Config> =
+		StorageDoubleMap<_, Blake2_128Concat, T::AccountId, Twox64Concat, u64, ContentId>;
+
 	/// Where each collector's commitments stand (by account): the next index. Kept when the
 	/// collector is removed, so that its index never repeats.
 	///
@@ -427,6 +438,8 @@ pub mod pallet {
 			window_from: u64,
 			/// The end of its window, Unix ms.
 			window_to: u64,
+			/// The root of the IPFS archive of its IPFS records, if it has any.
+			archive: Option<ContentId>,
 		},
 		/// A committed record was proved, and its vehicle counted as active.
 		ActivityClaimed {
@@ -513,6 +526,8 @@ pub mod pallet {
 		ClaimTooLate,
 		/// The record's window does not start after the last one claimed for its vehicle.
 		StaleClaim,
+		/// A commitment's archive is not a CIDv1 with the DAG-CBOR codec and a sha2-256 digest.
+		MalformedArchive,
 	}
 
 	#[pallet::hooks]
@@ -642,7 +657,7 @@ pub mod pallet {
 		///   accepted): `signature` is the collector's over [`Commitment::signing_payload`].
 		/// - Errors: [`Error::UnknownCollector`], [`Error::EmptyCommitment`],
 		///   [`Error::TooManyLeaves`], [`Error::BadWindow`], [`Error::WindowInFuture`],
-		///   [`Error::CommitmentOutOfOrder`]. In the pool the same conditions, and a bad
+		///   [`Error::CommitmentOutOfOrder`], [`Error::MalformedArchive`]. In the pool the same conditions, and a bad
 		///   signature, make the transaction invalid.
 		/// - Events: [`Event::Committed`].
 		#[pallet::call_index(5)]

@@ -168,6 +168,11 @@ pub struct Commitment<CollectorId> {
 	pub window_from: u64,
 	/// The end of that window, Unix ms.
 	pub window_to: u64,
+	/// The root (a CIDv1 DAG-CBOR, sha2-256) of the IPFS archive that holds the envelopes of
+	/// its IPFS records, each a block under the CID its leaf names (`dimo_offchain::car` says
+	/// how the archive is built); `None` if none of its records is on IPFS. Records on Arweave
+	/// name their transaction in their leaves; `Local` ones stay with the collector.
+	pub archive: Option<ContentId>,
 }
 
 impl<CollectorId: Encode> Commitment<CollectorId> {

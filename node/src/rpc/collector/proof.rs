@@ -68,6 +68,18 @@ pub struct ProofJson {
 	pub siblings: Vec<String>,
 }
 
+/// Where a committed record's envelope lies when it is on IPFS: a block of its commitment's
+/// archive.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ArchiveJson {
+	/// The archive's root CID (DAG-CBOR), hex: what the commitment names on chain
+	/// (`anchoring.commitmentArchives(collector, commitment)`).
+	pub root: String,
+	/// The same in base32 text, as IPFS prints it.
+	pub root_text: String,
+}
+
 /// The answer of `dimo_anchorProof`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -83,6 +95,10 @@ pub struct AnchorProofJson {
 	pub committed_at: Option<BlockNumber>,
 	/// The record.
 	pub record: CommittedRecordJson,
+	/// The IPFS archive that holds the record's envelope (a block under `record.cid`), if the
+	/// record is on IPFS and the commitment names an archive (commitments made before spec 105
+	/// name none: their envelopes were added one by one).
+	pub archive: Option<ArchiveJson>,
 	/// Its proof.
 	pub proof: ProofJson,
 }
@@ -188,6 +204,12 @@ where
 			StorageBackend::Ipfs => "Ipfs",
 			StorageBackend::Arweave => "Arweave",
 		};
+		let archive = logged.archive.as_ref().filter(|_| record.backend == StorageBackend::Ipfs).map(
+			|root| ArchiveJson {
+				root: hex(root),
+				root_text: dimo_offchain::cid::multibase32(root),
+			},
+		);
 		Ok(Some(AnchorProofJson {
 			collector,
 			commitment: entry.commitment,
@@ -204,6 +226,7 @@ where
 				observed_from: record.observed_from,
 				observed_to: record.observed_to,
 			},
+			archive,
 			proof: ProofJson {
 				leaf_index: proof.leaf_index,
 				leaf_count: proof.leaf_count,

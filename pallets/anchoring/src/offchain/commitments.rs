@@ -13,7 +13,7 @@
 //! its log (another node uses the key) stops collecting, with an error line.
 
 use super::{local::read_persistent, records::MAX_SUBMISSIONS, StepResult, Stop, LOG_TARGET};
-use crate::{pallet::*, AnchorRecord, Commitment, CommittedRecord};
+use crate::{pallet::*, AnchorRecord, Commitment, CommittedRecord, ContentId};
 use alloc::{
 	collections::{BTreeMap, BTreeSet},
 	format,
@@ -24,7 +24,7 @@ use dimo_offchain::{
 	commitments::{self, Committed, LoggedCommitment},
 	settings::Settings,
 };
-use dimo_primitives::vehicle::VehicleId;
+use dimo_primitives::vehicle::{StorageBackend, VehicleId};
 use frame_support::traits::Get;
 use frame_system::{offchain::CreateAuthorizedTransaction, pallet_prelude::BlockNumberFor};
 use sp_runtime::{offchain::storage::StorageValueRef, traits::SaturatedConversion};
@@ -57,13 +57,19 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 			.min(T::MaxCommitmentLeaves::get() as usize)
 			.saturating_sub(mined.len());
 		let fresh = Self::poll_due(now, account, &busy, &uploads, room, settings);
-		let mut readings: Vec<AnchorRecord> = mined.into_iter().chain(fresh).collect();
+		let mut readings: Vec<AnchorRecord> = mined.into_iter().chain(fresh.records).collect();
 		readings.sort_by_key(|record| (record.vehicle, record.observed_from));
 		let (records, indexes) = Self::number_readings(index, readings);
+		// The archive is named only if a leaf lies in it (the run's IPFS readings may all have
+		// been left out).
+		let archive = fresh
+			.archive
+			.filter(|_| records.iter().any(|record| record.backend == StorageBackend::Ipfs));
 		let Some(mut logged) = LoggedCommitment::new(index, records) else {
 			return Self::remove_uploads(&done);
 		};
 		logged.submissions = 1;
+		logged.archive = archive.map(|root| root.to_vec());
 		// The log is written before the submission: a crash after these lines loses nothing,
 		// the next run submits it again.
 		StorageValueRef::persistent(&log_key).set(&logged);
@@ -173,6 +179,12 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 	/// Signs the commitment to `logged` with `key` and submits it.
 	fn submit_commitment(key: T::CollectorId, logged: &LoggedCommitment) -> StepResult {
 		let count = logged.records.len();
+		let archive = match &logged.archive {
+			Some(root) => Some(ContentId::try_from(root.clone()).map_err(|_| {
+				Stop::error(format!("commitment {}: its archive's CID is too long", logged.index))
+			})?),
+			None => None,
+		};
 		let commitment = Commitment {
 			collector: key.clone(),
 			index: logged.index,
@@ -180,6 +192,7 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 			leaf_count: count.saturated_into(),
 			window_from: logged.window_from,
 			window_to: logged.window_to,
+			archive,
 		};
 		let payload = commitment.signing_payload(&Self::genesis_hash());
 		Self::sign_and_submit(

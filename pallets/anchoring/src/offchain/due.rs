@@ -9,9 +9,10 @@
 
 use super::{
 	local::{read_credentials, read_persistent, url},
+	store::Stored,
 	StepResult, Stop,
 };
-use crate::{pallet::*, AnchorRecord, OemSource};
+use crate::{pallet::*, OemSource};
 use alloc::{collections::BTreeSet, format, vec::Vec};
 use dimo_offchain::{
 	arweave::outbox::{self, Upload},
@@ -64,7 +65,8 @@ impl Job {
 
 impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 	/// Polls up to `room` due vehicles that are not `busy` (nor Arweave vehicles without room in
-	/// the outbox, `uploads`); returns their records to anchor. Nothing if the node has no
+	/// the outbox, `uploads`); returns their records to anchor (and the IPFS archive that
+	/// holds those on IPFS, in commitment mode). Nothing if the node has no
 	/// sealing key: no credentials were ever stored (the node's RPC makes the key with the
 	/// first).
 	pub(super) fn poll_due(
@@ -74,8 +76,8 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 		uploads: &[Upload],
 		room: usize,
 		settings: &Settings,
-	) -> Vec<AnchorRecord> {
-		let Some(seal_key) = SealKey::from_keystore() else { return Vec::new() };
+	) -> Stored {
+		let Some(seal_key) = SealKey::from_keystore() else { return Stored::default() };
 		let block = now.saturated_into::<u64>();
 		let now_ms = sp_io::offchain::timestamp().unix_millis();
 		let vehicles: Vec<VehicleId> = read_persistent(VEHICLES_KEY).unwrap_or_default();
@@ -98,14 +100,14 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 			}
 		}
 		if jobs.is_empty() {
-			return Vec::new();
+			return Stored::default();
 		}
 		let deadline = sp_io::offchain::timestamp().add(Duration::from_millis(HTTP_DEADLINE_MS));
 		let max_bytes = settings.max_answer_bytes;
 		Self::refresh_tokens(&mut jobs, now_ms, deadline, max_bytes, &seal_key);
 		Self::fetch_readings(&mut jobs, deadline, max_bytes, &seal_key);
 		let read_at = sp_io::offchain::timestamp().unix_millis();
-		let records =
+		let stored =
 			Self::store_readings(&mut jobs, read_at, deadline, settings, uploads, &seal_key);
 
 		let policy =
@@ -117,7 +119,7 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 			};
 			StorageValueRef::persistent(&schedule_key(job.vehicle)).set(&next);
 		}
-		records
+		stored
 	}
 
 	/// The job of due `vehicle`, if this run may poll it: `Ok(None)` if the operator holds no

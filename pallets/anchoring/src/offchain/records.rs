@@ -58,7 +58,7 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 		let busy: BTreeSet<VehicleId> = queue.iter().map(|p| p.record.vehicle).collect();
 		let room = (T::MaxBatchRecords::get() as usize).saturating_sub(queue.len());
 		let fresh = Self::poll_due(now, account, &busy, &uploads, room, settings);
-		queue.extend(fresh.into_iter().map(PendingRecord::new));
+		queue.extend(fresh.records.into_iter().map(PendingRecord::new));
 		if queue.is_empty() {
 			if had_queue {
 				StorageValueRef::persistent(PENDING_KEY).clear();

@@ -31,6 +31,16 @@ use dimo_primitives::vehicle::{StorageBackend, VehicleId};
 use frame_system::offchain::CreateAuthorizedTransaction;
 use sp_runtime::offchain::Timestamp;
 
+/// What a run stored: the anchor records of its readings, and the root of the IPFS archive
+/// that holds the envelopes of those on IPFS, if the run made one (commitment mode).
+#[derive(Default)]
+pub(super) struct Stored {
+	/// The anchor records of the readings stored (Arweave's are anchored once mined).
+	pub records: Vec<AnchorRecord>,
+	/// The archive's root CID.
+	pub archive: Option<[u8; 36]>,
+}
+
 /// A reading on its way to storage: its job, its record and envelope, its anchor, and why it
 /// was not stored, if it was not.
 struct Built {
@@ -47,8 +57,9 @@ struct Built {
 impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 	/// Builds and seals the records of the jobs' readings, stores them by their vehicles'
 	/// backends, keeps them for the gateway, and returns the anchor records of those stored
-	/// (Arweave's are anchored once mined). `uploads` is the outbox as this run read it. A job
-	/// whose reading was not stored fails for this run.
+	/// (Arweave's are anchored once mined) with the run's IPFS archive, if it made one.
+	/// `uploads` is the outbox as this run read it. A job whose reading was not stored fails
+	/// for this run.
 	pub(super) fn store_readings(
 		jobs: &mut [Job],
 		read_at: u64,
@@ -56,7 +67,7 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 		settings: &Settings,
 		uploads: &[Upload],
 		seal_key: &SealKey,
-	) -> Vec<AnchorRecord> {
+	) -> Stored {
 		let mut built = Vec::new();
 		for (index, job) in jobs.iter_mut().enumerate() {
 			let Some(signals) = job.signals.take() else { continue };
@@ -79,11 +90,12 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 				Err((failure, stop)) => job.fail(failure, stop),
 			}
 		}
-		if settings.commit {
-			Self::import_to_ipfs(&mut built, deadline, settings.max_answer_bytes);
+		let archive = if settings.commit {
+			Self::import_to_ipfs(&mut built, deadline, settings.max_answer_bytes)
 		} else {
 			Self::add_to_ipfs(&mut built, deadline, settings.max_answer_bytes);
-		}
+			None
+		};
 
 		let mut records = Vec::new();
 		for mut b in built {
@@ -112,7 +124,7 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 				records.push(b.anchor);
 			}
 		}
-		records
+		Stored { records, archive }
 	}
 
 	/// The canonical record of `job`'s reading, the keys it is sealed under, its envelope and
@@ -214,15 +226,18 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 
 	/// Commitment mode: the run's envelopes of IPFS vehicles go to the node's IPFS as **one**
 	/// archive ([`dimo_offchain::car`]) in one `dag/import`, its root pinned, each envelope a
-	/// block under its own CID (what the commitment's leaves name); the answer must name the
-	/// archive's root. If the import fails, none of them is stored, and each says why.
-	fn import_to_ipfs(built: &mut [Built], deadline: Timestamp, max_bytes: u32) {
+	/// block under its own CID (what the commitment's leaves name), in the order of the leaves
+	/// (by vehicle: a run reads each vehicle once); the answer must name the archive's root,
+	/// which is returned for the commitment to name. If the import fails, none of them is
+	/// stored, and each says why.
+	fn import_to_ipfs(built: &mut [Built], deadline: Timestamp, max_bytes: u32) -> Option<[u8; 36]> {
 		let on_ipfs =
 			|b: &Built| b.anchor.backend == StorageBackend::Ipfs && b.not_stored.is_none();
-		let envelopes: Vec<&[u8]> =
-			built.iter().filter(|b| on_ipfs(b)).map(|b| b.envelope.as_slice()).collect();
+		let mut in_order: Vec<&Built> = built.iter().filter(|b| on_ipfs(b)).collect();
+		in_order.sort_by_key(|b| (b.anchor.vehicle, b.anchor.observed_from));
+		let envelopes: Vec<&[u8]> = in_order.iter().map(|b| b.envelope.as_slice()).collect();
 		if envelopes.is_empty() {
-			return;
+			return None;
 		}
 		let count = envelopes.len();
 		let object = car::commitment_object(&envelopes);
@@ -249,17 +264,21 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 			None => Err(format!("IPFS at {} was not asked", http::origin(&api))),
 		};
 		match result {
-			Ok(()) => log::info!(
-				target: super::LOG_TARGET,
-				"{count} readings stored on IPFS in one archive, root {}",
-				dimo_offchain::cid::multibase32(&object.root)
-			),
+			Ok(()) => {
+				log::info!(
+					target: super::LOG_TARGET,
+					"{count} readings stored on IPFS in one archive, root {}",
+					dimo_offchain::cid::multibase32(&object.root)
+				);
+				Some(object.root)
+			},
 			Err(reason) => {
 				for b in built.iter_mut().filter(|b| on_ipfs(b)) {
 					let vehicle = b.anchor.vehicle;
 					b.not_stored =
 						Some(Stop::warn(format!("vehicle {vehicle}: not stored: {reason}")));
 				}
+				None
 			},
 		}
 	}

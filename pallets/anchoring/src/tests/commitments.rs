@@ -52,7 +52,13 @@ fn commitment_to(
 		leaf_count: records.len() as u32,
 		window_from: from,
 		window_to: to,
+		archive: Some(archive_of(index)),
 	}
+}
+
+/// The root of an archive (a CIDv1 DAG-CBOR), different for each `index`.
+fn archive_of(index: u64) -> ContentId {
+	dimo_offchain::car::dag_cbor_cid(&index.to_le_bytes()).to_vec().try_into().expect("36 bytes")
 }
 
 fn signed(commitment: &CommitmentOf<Test>) -> TestSignature {
@@ -120,9 +126,11 @@ fn a_commitment_is_kept_with_its_block_and_moves_the_collectors_head() {
 				leaf_count: 3,
 				window_from: 1_000,
 				window_to: 2_000,
+				archive: Some(archive_of(0)),
 			}
 			.into(),
 		);
+		assert_eq!(CommitmentArchives::<Test>::get(COLLECTOR, 0), Some(archive_of(0)));
 		// Nothing per record: no anchor, no activity.
 		assert!(reported_active().is_empty());
 		assert_eq!(Heads::<Test>::iter().count(), 0);
@@ -335,6 +343,48 @@ fn a_collector_keeps_its_latest_commitments_only() {
 			.into_iter()
 			.collect();
 		assert_eq!(kept, vec![2, 3, 4, 5]);
+		// Their archives go with them.
+		let archived: std::collections::BTreeSet<u64> =
+			CommitmentArchives::<Test>::iter_prefix(COLLECTOR).map(|(index, _)| index).collect();
+		assert_eq!(archived.into_iter().collect::<Vec<_>>(), kept);
+		assert_eq!(CommitmentArchives::<Test>::get(COLLECTOR, 5), Some(archive_of(5)));
+	});
+}
+
+#[test]
+fn an_archive_must_be_a_dag_cbor_cid_and_a_commitment_may_have_none() {
+	test(|| {
+		let car = onboard(ALICE, COLLECTOR, Ipfs);
+		let records = vec![committed(car, 0, 1_000, 1_100, Ipfs)];
+		let good = commitment_to(COLLECTOR, 0, &records, 1_000, 2_000);
+		// The CID of a raw block (what a leaf names), a CID with a trailing byte, and no CID.
+		let raw: ContentId = records[0].cid.to_vec().try_into().expect("36 bytes");
+		let mut long = archive_of(0).into_inner();
+		long.push(0);
+		for archive in [raw, long.try_into().expect("37 bytes"), ContentId::default()] {
+			let bad = Commitment { archive: Some(archive), ..good.clone() };
+			assert_noop!(commit(bad.clone()), Error::<Test>::MalformedArchive);
+			assert_eq!(
+				validate(bad.clone(), signed(&bad)),
+				Err(InvalidTransaction::Custom(Error::<Test>::MalformedArchive.encode()[0]).into())
+			);
+		}
+		// A commitment of records none of which is on IPFS names no archive.
+		assert_ok!(commit(Commitment { archive: None, ..good }));
+		assert!(Commitments::<Test>::contains_key(COLLECTOR, 0));
+		assert_eq!(CommitmentArchives::<Test>::get(COLLECTOR, 0), None);
+		System::assert_last_event(
+			Event::Committed {
+				collector: COLLECTOR,
+				index: 0,
+				root: commitment::root(&[records[0].leaf_hash()]),
+				leaf_count: 1,
+				window_from: 1_000,
+				window_to: 2_000,
+				archive: None,
+			}
+			.into(),
+		);
 	});
 }
 

@@ -1171,6 +1171,9 @@ fn in_commitment_mode_a_runs_ipfs_readings_go_to_ipfs_as_one_archive() {
 		assert_eq!(commitments.len(), 1);
 		let logged: dimo_offchain::commitments::LoggedCommitment =
 			local_get(&dimo_offchain::commitments::commitment_key(0)).expect("logged");
+		// The commitment names the archive, and the log keeps it for a resubmission.
+		assert_eq!(commitments[0].0.archive.as_ref().map(|a| &a[..]), Some(&root[..]));
+		assert_eq!(logged.archive.as_deref(), Some(&root[..]));
 		let leaves: Vec<(VehicleId, Vec<u8>)> =
 			logged.records.iter().map(|r| (r.vehicle, r.cid.to_vec())).collect();
 		let expected: Vec<(VehicleId, Vec<u8>)> = cars
@@ -1182,6 +1185,15 @@ fn in_commitment_mode_a_runs_ipfs_readings_go_to_ipfs_as_one_archive() {
 		for car in cars {
 			assert_eq!(kept_readings(car, 100).len(), 1);
 		}
+		// Submitted again, from the log, with its archive; once on chain, the chain names it.
+		run_worker(2);
+		let again = take_commitments(env).pop().expect("submitted again").0;
+		assert_eq!(again, commitments[0].0);
+		Anchoring::do_commit(again).expect("the chain takes the commitment");
+		assert_eq!(
+			crate::CommitmentArchives::<Test>::get(COLLECTOR, 0).map(|a| a.into_inner()),
+			Some(root.to_vec())
+		);
 	});
 }
 
@@ -1224,6 +1236,7 @@ fn a_node_whose_log_lacks_the_chains_last_commitment_under_its_key_collects_noth
 			leaf_count: 1,
 			window_from: NOW_MS,
 			window_to: NOW_MS,
+			archive: None,
 		})
 		.expect("the chain takes the other node's commitment");
 
@@ -1243,6 +1256,7 @@ fn a_node_whose_log_holds_another_root_for_the_chains_last_commitment_collects_n
 		expect_tesla_data(env, car, ACCESS, TESLA_DATA);
 		run_worker(1);
 		let (mine, _) = take_commitments(env).pop().expect("this node's commitment 0");
+		assert_eq!(mine.archive, None, "a commitment of a `Local` reading names no archive");
 		// The other node's commitment 0 landed first.
 		let theirs = crate::Commitment {
 			root: dimo_primitives::commitment::H256::repeat_byte(7),
