@@ -65,8 +65,15 @@
 //!   ([`CommitmentHeads`]) and the pool takes only a collector's next one, so at most one a
 //!   block. Their windows may overlap (an OEM may report a parked car's reading of hours ago):
 //!   a window bounds when its records were observed, and ends at most
-//!   [`Config::MaxWindowAhead`] after the chain's clock. The tree and the proof are `dimo_primitives::commitment`'s, documented
-//!   so that anyone can check without DIMO code.
+//!   [`Config::MaxWindowAhead`] after the chain's clock. The tree and the proof are
+//!   `dimo_primitives::commitment`'s, documented so that anyone can check without DIMO code.
+//! - **A commitment says where its data is.** Its IPFS records are stored as one object, an
+//!   archive imported in one call (`dimo_offchain::car`: each envelope a block under its own
+//!   CID, only the root pinned), and the commitment names the archive's root
+//!   ([`Commitment::archive`], kept in [`CommitmentArchives`]): from the chain alone, anyone
+//!   lists and fetches the commitment's IPFS envelopes, each checked against the CID its leaf
+//!   names. Arweave records name their transaction in their leaves; `Local` ones stay with the
+//!   collector.
 //! - **Per-vehicle rules when a record is presented.** The chain never sees a committed
 //!   record, so what a batch checks per record is checked when a proof is presented: the
 //!   window inside the commitment's, the content id, the Arweave transaction, and the owner's
