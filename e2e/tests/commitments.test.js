@@ -146,5 +146,10 @@ describe('commitments from a collector', () => {
     assert.equal(claimed?.event.data.vehicle.toNumber(), onLocal);
     // An unknown reading has no proof.
     assert.equal(await rpc('dimo_anchorProof', onLocal, 10_000), null);
+
+    // The collector says whether it keeps up: two cars leave nothing due.
+    const load = await rpc('collector_load');
+    assert.ok(load.block > 0 && load.polled >= 1 && load.budget >= 50, JSON.stringify(load));
+    assert.deepEqual([load.dueLeft, load.behindRuns], [0, 0], JSON.stringify(load));
   });
 });

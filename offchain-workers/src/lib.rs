@@ -57,6 +57,7 @@ pub mod envelope;
 pub mod http;
 pub mod ipfs;
 pub mod key_wrap;
+pub mod load;
 pub mod oem;
 pub mod readings;
 pub mod record;

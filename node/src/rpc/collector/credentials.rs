@@ -19,6 +19,7 @@ use dimo_offchain::{
 		credentials_key, oem_client_key, with_vehicle, without_vehicle, Credentials, OemClient,
 		MAX_CLIENT_FIELD_LEN, MAX_OEM_VEHICLE_LEN, MAX_TOKEN_LEN, VEHICLES_KEY,
 	},
+	load::{RunLoad, LOAD_KEY},
 	seal::SealKey,
 };
 use dimo_primitives::vehicle::{OemId, VehicleId};
@@ -84,6 +85,31 @@ pub trait CollectorApi {
 	/// Forgets the Arweave wallet; `true` if the node held one. Unsafe.
 	#[method(name = "collector_removeArweaveWallet", with_extensions)]
 	fn remove_arweave_wallet(&self) -> RpcResult<bool>;
+
+	/// Whether the collector keeps up: what its latest run that polled did (`block`,
+	/// `polled` vehicles in `runMs`, `dueLeft` due vehicles left for later runs, `behindRuns`
+	/// runs in a row that left some) and `budget`, the most vehicles its next run polls
+	/// (`dimo_offchain::load`); `null` before the first such run. Unsafe.
+	#[method(name = "collector_load", with_extensions)]
+	fn load(&self) -> RpcResult<Option<RunLoadJson>>;
+}
+
+/// The answer of `collector_load`.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RunLoadJson {
+	/// The block of the run.
+	pub block: u64,
+	/// How many vehicles it polled.
+	pub polled: u32,
+	/// How long it took, ms.
+	pub run_ms: u64,
+	/// How many due vehicles it left for later runs.
+	pub due_left: u32,
+	/// How many runs in a row left due vehicles (0: the collector keeps up).
+	pub behind_runs: u32,
+	/// The most vehicles the next run polls.
+	pub budget: u32,
 }
 
 /// The `collector_*` methods over the node's offchain storage.
@@ -245,6 +271,22 @@ impl<S: OffchainStorage + 'static> CollectorApiServer for Collector<S> {
 	fn remove_arweave_wallet(&self, ext: &Extensions) -> RpcResult<bool> {
 		check_if_safe(ext)?;
 		self.forget(WALLET_KEY)
+	}
+
+	fn load(&self, ext: &Extensions) -> RpcResult<Option<RunLoadJson>> {
+		check_if_safe(ext)?;
+		let storage = self.storage()?.lock();
+		let load = storage
+			.get(PREFIX, LOAD_KEY)
+			.and_then(|bytes| <RunLoad as codec::Decode>::decode(&mut &bytes[..]).ok());
+		Ok(load.map(|load| RunLoadJson {
+			block: load.block,
+			polled: load.polled,
+			run_ms: load.run_ms,
+			due_left: load.due_left,
+			behind_runs: load.behind_runs,
+			budget: load.budget,
+		}))
 	}
 }
 

@@ -204,12 +204,13 @@ where
 			StorageBackend::Ipfs => "Ipfs",
 			StorageBackend::Arweave => "Arweave",
 		};
-		let archive = logged.archive.as_ref().filter(|_| record.backend == StorageBackend::Ipfs).map(
-			|root| ArchiveJson {
-				root: hex(root),
-				root_text: dimo_offchain::cid::multibase32(root),
-			},
-		);
+		let archive =
+			logged.archive.as_ref().filter(|_| record.backend == StorageBackend::Ipfs).map(
+				|root| ArchiveJson {
+					root: hex(root),
+					root_text: dimo_offchain::cid::multibase32(root),
+				},
+			);
 		Ok(Some(AnchorProofJson {
 			collector,
 			commitment: entry.commitment,

@@ -29,13 +29,6 @@ use frame_support::traits::Get;
 use frame_system::{offchain::CreateAuthorizedTransaction, pallet_prelude::BlockNumberFor};
 use sp_runtime::{offchain::storage::StorageValueRef, traits::SaturatedConversion};
 
-/// The most vehicles one run in commitment mode polls: a commitment takes up to
-/// [`Config::MaxCommitmentLeaves`] readings, so what bounds a run is the OEM requests in flight
-/// at once under one deadline. At one run a block and a poll every [`Config::PollEvery`]
-/// blocks, a collector keeps up with `PollEvery` times this many vehicles (2,500 on the dev
-/// chain: 5,000 readings a minute).
-pub const MAX_POLLED_PER_COMMITMENT: usize = 500;
-
 impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 	/// The run at block `now` in commitment mode (see the [module docs](self)).
 	pub(super) fn collect_committed(
@@ -53,10 +46,9 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 		let uploads: Vec<Upload> = read_persistent(OUTBOX_KEY).unwrap_or_default();
 		let (mined, done) = Self::mined_uploads(&uploads, &[], now, account);
 		let busy: BTreeSet<VehicleId> = mined.iter().map(|record| record.vehicle).collect();
-		let room = MAX_POLLED_PER_COMMITMENT
-			.min(T::MaxCommitmentLeaves::get() as usize)
-			.saturating_sub(mined.len());
-		let fresh = Self::poll_due(now, account, &busy, &uploads, room, settings);
+		let max_leaves = T::MaxCommitmentLeaves::get();
+		let room = (max_leaves as usize).saturating_sub(mined.len());
+		let fresh = Self::poll_due(now, account, &busy, &uploads, room, max_leaves, settings);
 		let mut readings: Vec<AnchorRecord> = mined.into_iter().chain(fresh.records).collect();
 		readings.sort_by_key(|record| (record.vehicle, record.observed_from));
 		let (records, indexes) = Self::number_readings(index, readings);

@@ -10,7 +10,7 @@
 use super::{
 	local::{read_credentials, read_persistent, url},
 	store::Stored,
-	StepResult, Stop,
+	StepResult, Stop, LOG_TARGET,
 };
 use crate::{pallet::*, OemSource};
 use alloc::{collections::BTreeSet, format, vec::Vec};
@@ -18,6 +18,7 @@ use dimo_offchain::{
 	arweave::outbox::{self, Upload},
 	credentials::{Credentials, VEHICLES_KEY},
 	http,
+	load::{self, RunLoad, LOAD_KEY},
 	oem::Signals,
 	schedule::{schedule_key, Failure, Policy, Schedule},
 	seal::SealKey,
@@ -64,33 +65,51 @@ impl Job {
 }
 
 impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
-	/// Polls up to `room` due vehicles that are not `busy` (nor Arweave vehicles without room in
-	/// the outbox, `uploads`); returns their records to anchor (and the IPFS archive that
-	/// holds those on IPFS, in commitment mode). Nothing if the node has no
-	/// sealing key: no credentials were ever stored (the node's RPC makes the key with the
-	/// first).
+	/// Polls due vehicles that are not `busy` (nor Arweave vehicles without room in the outbox,
+	/// `uploads`): at most `room` (what the chain takes this run) and at most the budget that
+	/// the last run set ([`dimo_offchain::load`], bounded by `max_per_run`), from where the last
+	/// run stopped in the list. Returns their records to anchor (and the IPFS archive that
+	/// holds those on IPFS, in commitment mode), and writes what the run did and what the next
+	/// may take on ([`RunLoad`]), with a warning if it left due vehicles. Nothing if the node
+	/// has no sealing key: no credentials were ever stored (the node's RPC makes the key with
+	/// the first).
 	pub(super) fn poll_due(
 		now: BlockNumberFor<T>,
 		account: &T::AccountId,
 		busy: &BTreeSet<VehicleId>,
 		uploads: &[Upload],
 		room: usize,
+		max_per_run: u32,
 		settings: &Settings,
 	) -> Stored {
 		let Some(seal_key) = SealKey::from_keystore() else { return Stored::default() };
 		let block = now.saturated_into::<u64>();
-		let now_ms = sp_io::offchain::timestamp().unix_millis();
+		let started = sp_io::offchain::timestamp();
+		let now_ms = started.unix_millis();
+		let last: RunLoad = read_persistent(LOAD_KEY).unwrap_or_default();
+		let room = room.min(last.budget as usize);
 		let vehicles: Vec<VehicleId> = read_persistent(VEHICLES_KEY).unwrap_or_default();
+		let count = vehicles.len();
+		let start = (last.next_vehicle_at as usize).checked_rem(count).unwrap_or(0);
 		let mut jobs = Vec::new();
-		for vehicle in vehicles {
-			if jobs.len() >= room {
-				break;
-			}
+		let mut due_left: u32 = 0;
+		let mut next_vehicle_at = start;
+		for offset in 0..count {
+			let at = (start + offset) % count;
+			let Some(&vehicle) = vehicles.get(at) else { continue };
 			if busy.contains(&vehicle) {
 				continue;
 			}
 			let schedule: Schedule = read_persistent(&schedule_key(vehicle)).unwrap_or_default();
 			if !schedule.is_due(block, now_ms) {
+				continue;
+			}
+			if jobs.len() >= room {
+				// Left for a later run, which starts here; counted, not polled.
+				if due_left == 0 {
+					next_vehicle_at = at;
+				}
+				due_left = due_left.saturating_add(1);
 				continue;
 			}
 			match Self::job(vehicle, schedule, now, account, uploads, settings, &seal_key) {
@@ -100,6 +119,10 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 			}
 		}
 		if jobs.is_empty() {
+			if due_left > 0 {
+				// Nothing polled, yet vehicles are due: the chain had no room this run.
+				Self::write_load(block, last, 0, due_left, 0, next_vehicle_at, max_per_run);
+			}
 			return Stored::default();
 		}
 		let deadline = sp_io::offchain::timestamp().add(Duration::from_millis(HTTP_DEADLINE_MS));
@@ -119,7 +142,42 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 			};
 			StorageValueRef::persistent(&schedule_key(job.vehicle)).set(&next);
 		}
+		let run_ms = sp_io::offchain::timestamp().diff(&started).millis();
+		let polled = jobs.len().saturated_into();
+		Self::write_load(block, last, polled, due_left, run_ms, next_vehicle_at, max_per_run);
 		stored
+	}
+
+	/// Writes what the run at `block` did and the budget of the next ([`RunLoad`]), after
+	/// `last`; warns if it left due vehicles.
+	fn write_load(
+		block: u64,
+		last: RunLoad,
+		polled: u32,
+		due_left: u32,
+		run_ms: u64,
+		next_vehicle_at: usize,
+		max_per_run: u32,
+	) {
+		let budget = load::next_budget(last.budget, polled, due_left, run_ms, max_per_run);
+		let behind_runs = if due_left > 0 { last.behind_runs.saturating_add(1) } else { 0 };
+		if due_left > 0 {
+			log::warn!(
+				target: LOG_TARGET,
+				"behind: {due_left} due vehicles wait for a later run ({behind_runs} runs in a \
+				 row); this run polled {polled} in {run_ms} ms, the next polls up to {budget}"
+			);
+		}
+		let load = RunLoad {
+			block,
+			budget,
+			polled,
+			due_left,
+			run_ms,
+			behind_runs,
+			next_vehicle_at: next_vehicle_at.saturated_into(),
+		};
+		StorageValueRef::persistent(LOAD_KEY).set(&load);
 	}
 
 	/// The job of due `vehicle`, if this run may poll it: `Ok(None)` if the operator holds no

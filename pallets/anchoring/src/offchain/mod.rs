@@ -84,7 +84,6 @@ mod records;
 mod store;
 mod tokens;
 
-pub use commitments::MAX_POLLED_PER_COMMITMENT;
 pub use records::{PendingRecord, MAX_SUBMISSIONS, PENDING_KEY};
 
 use crate::pallet::*;

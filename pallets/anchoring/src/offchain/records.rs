@@ -56,8 +56,9 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 		let (mined, done) = Self::mined_uploads(&uploads, &queue, now, account);
 		queue.extend(mined.into_iter().map(PendingRecord::new));
 		let busy: BTreeSet<VehicleId> = queue.iter().map(|p| p.record.vehicle).collect();
-		let room = (T::MaxBatchRecords::get() as usize).saturating_sub(queue.len());
-		let fresh = Self::poll_due(now, account, &busy, &uploads, room, settings);
+		let max_records = T::MaxBatchRecords::get();
+		let room = (max_records as usize).saturating_sub(queue.len());
+		let fresh = Self::poll_due(now, account, &busy, &uploads, room, max_records, settings);
 		queue.extend(fresh.records.into_iter().map(PendingRecord::new));
 		if queue.is_empty() {
 			if had_queue {

@@ -230,7 +230,11 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 	/// (by vehicle: a run reads each vehicle once); the answer must name the archive's root,
 	/// which is returned for the commitment to name. If the import fails, none of them is
 	/// stored, and each says why.
-	fn import_to_ipfs(built: &mut [Built], deadline: Timestamp, max_bytes: u32) -> Option<[u8; 36]> {
+	fn import_to_ipfs(
+		built: &mut [Built],
+		deadline: Timestamp,
+		max_bytes: u32,
+	) -> Option<[u8; 36]> {
 		let on_ipfs =
 			|b: &Built| b.anchor.backend == StorageBackend::Ipfs && b.not_stored.is_none();
 		let mut in_order: Vec<&Built> = built.iter().filter(|b| on_ipfs(b)).collect();

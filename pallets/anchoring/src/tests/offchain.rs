@@ -1269,3 +1269,49 @@ fn a_node_whose_log_holds_another_root_for_the_chains_last_commitment_collects_n
 		assert_eq!(local_get::<LoggedCommitment>(&commitment_key(1)), None);
 	});
 }
+
+#[test]
+fn a_run_polls_within_its_budget_says_how_many_it_left_due_and_the_next_starts_there() {
+	use dimo_offchain::load::{RunLoad, LOAD_KEY, MIN_POLLS_PER_RUN};
+	offchain_test(|env| {
+		set_commitment_mode();
+		let cars = [
+			onboard(ALICE, COLLECTOR, StorageBackend::Local),
+			onboard(BOB, COLLECTOR, StorageBackend::Local),
+			onboard(ALICE, COLLECTOR, StorageBackend::Local),
+		];
+		for car in cars {
+			hold_credentials(car, TESLA, FRESH);
+		}
+		// A budget of one vehicle: the run polls the first car only (a request for another
+		// would find no answer and fail the test).
+		let tight = RunLoad { budget: 1, ..RunLoad::default() };
+		sp_io::offchain::local_storage_set(StorageKind::PERSISTENT, LOAD_KEY, &tight.encode());
+		expect_tesla_data(env, cars[0], ACCESS, TESLA_DATA);
+		run_worker(1);
+		let (first, _) = take_commitments(env).pop().expect("a commitment");
+		assert_eq!(first.leaf_count, 1);
+		let load: RunLoad = local_get(LOAD_KEY).expect("the run's load");
+		assert_eq!(
+			(load.block, load.polled, load.due_left, load.behind_runs, load.next_vehicle_at),
+			(1, 1, 2, 1, 1),
+			"two cars left due, the next run starts at the second"
+		);
+		// A quick run that left vehicles due grows the budget (here to the least a run polls).
+		assert_eq!(load.budget, MIN_POLLS_PER_RUN);
+
+		// The chain takes it; the next run polls the two left, from where the last stopped.
+		Anchoring::do_commit(first).expect("the chain takes the commitment");
+		for car in &cars[1..] {
+			expect_tesla_data(env, *car, ACCESS, TESLA_DATA);
+		}
+		run_worker(2);
+		let (second, _) = take_commitments(env).pop().expect("a second commitment");
+		assert_eq!(second.leaf_count, 2);
+		let load: RunLoad = local_get(LOAD_KEY).expect("the run's load");
+		assert_eq!((load.polled, load.due_left, load.behind_runs), (2, 0, 0), "caught up");
+		let logged: dimo_offchain::commitments::LoggedCommitment =
+			local_get(&dimo_offchain::commitments::commitment_key(1)).expect("logged");
+		assert_eq!(logged.records.iter().map(|r| r.vehicle).collect::<Vec<_>>(), cars[1..]);
+	});
+}
