@@ -11,19 +11,25 @@
 //
 // Not a test: nothing here fails on a slow machine; it prints figures (and the machine) for the
 // README. The epoch boundary's figures come from scripts/benchmark.sh (pallet_issuance).
-//   3. one collector's readings committed per minute against the OEM simulator with
-//      PERF_COLLECTOR_VEHICLES cars (default 1,000), in commitment mode.
+//   3. one collector, end to end: readings committed per minute (counted from the chain's
+//      Committed events) against the OEM simulator with PERF_COLLECTOR_VEHICLES cars (default
+//      1,000) on Local, in commitment mode; and the `fleet` part, the same with
+//      PERF_FLEET_VEHICLES cars (default 3,000) on IPFS (the dev IPFS node) for
+//      PERF_FLEET_MINUTES (default 10), with latency, the node's memory, the collector's runs,
+//      and sampled records proved and fetched from IPFS by the CID and archive the chain names.
 //
 //   node e2e/bench/perf.js      (PERF_BLOCKS: blocks measured per figure, default 5;
-//                               PERF_PARTS=anchoring,canread,collector: the parts to run)
+//                               PERF_PARTS=anchoring,canread,collector,fleet: the parts to run)
 
 import { cpus, totalmem } from 'node:os';
 import autocannon from 'autocannon';
 import { blake2AsHex, blake2AsU8a, mnemonicGenerate } from '@polkadot/util-crypto';
-import { stringToU8a, u8aConcat, u8aToHex } from '@polkadot/util';
+import { hexToU8a, stringToU8a, u8aConcat, u8aToHex } from '@polkadot/util';
 import { join } from 'node:path';
 import { startNode, sendOk, rpcCall } from '../lib/node.js';
-import { genCerts, oemKinds, startSimulator, trustBundle } from '../lib/collector.js';
+import { readFileSync } from 'node:fs';
+import { genCerts, oemKinds, startIpfs, startSimulator, trustBundle } from '../lib/collector.js';
+import { archiveEnvelopeCids, checkCid } from '../lib/reader.js';
 import { DIMO, keyring, registeredVehicle } from '../lib/chain.js';
 import { anchorExtrinsic, commitExtrinsic, merkleProof, merkleRows, record } from '../lib/anchoring.js';
 
@@ -39,7 +45,10 @@ const LEAF_TAG = stringToU8a('dimo/anchor-leaf/v1');
 // The collector's row: cars on the OEM simulator, and how long it is measured.
 const COLLECTOR_VEHICLES = Number(process.env.PERF_COLLECTOR_VEHICLES ?? 1_000);
 const COLLECTOR_MINUTES = Number(process.env.PERF_COLLECTOR_MINUTES ?? 2);
-// The parts to run (all by default): anchoring (1), canread (2), collector (3).
+// The fleet's row: the same on IPFS (the dev IPFS node), longer.
+const FLEET_VEHICLES = Number(process.env.PERF_FLEET_VEHICLES ?? 3_000);
+const FLEET_MINUTES = Number(process.env.PERF_FLEET_MINUTES ?? 10);
+// The parts to run: anchoring (1), canread (2), collector (3, Local); fleet (3 on IPFS) on demand.
 const PARTS = new Set((process.env.PERF_PARTS ?? 'anchoring,canread,collector').split(','));
 // dimo_canRead and state_getStorage run in turns, LOAD_ROUNDS each: the machine drifts (the
 // node, autocannon and this script share its cores), and alternating keeps the drift out of
@@ -328,21 +337,25 @@ if (PARTS.has('canread')) {
 
 await node.stop();
 
-// 3. One collector's rate: a dev node in commitment mode against the OEM simulator (HTTPS, its
-// own CA) with COLLECTOR_VEHICLES cars, all onboarded on `Local` (polled, sealed, kept by the
-// node for its gateway, committed), measured over COLLECTOR_MINUTES after a minute of warm-up.
-const collectorRows = [];
-if (PARTS.has('collector')) {
-  step(`one collector: ${COLLECTOR_VEHICLES} vehicles on the OEM simulator, commitment mode`);
+// 3. One collector, end to end: a dev node in commitment mode against the OEM simulator (HTTPS,
+// its own CA) with `vehicles` cars on `backend` (polled, sealed, stored, kept for the gateway,
+// committed), measured over `minutes` after a minute of warm-up. Readings are counted from the
+// chain's Committed events: readings that went from the OEM through storage to the chain.
+async function runCollector({ vehicles, minutes, backend }) {
   const certs = genCerts('DIMO perf OEM CA');
   // --vehicles is per OEM: as many cars of each kind of OEM API.
   const kindsCount = oemKinds(api).length;
-  const sim = await startSimulator({ certsDir: certs, vehicles: Math.ceil(COLLECTOR_VEHICLES / kindsCount) });
+  const ipfs = backend === 'Ipfs' ? await startIpfs() : null;
+  const sim = await startSimulator({ certsDir: certs, vehicles: Math.ceil(vehicles / kindsCount) });
   const ferdie = keyring.addFromUri('//Ferdie');
   const collectorNode = await startNode({
     chain: 'dev',
     env: { SSL_CERT_FILE: trustBundle([join(certs, 'ca.pem')]) },
-    extraArgs: ['--collector-anchor', 'commitments', '--collector-oem-host', `localhost:${sim.port}`],
+    extraArgs: [
+      '--collector-anchor', 'commitments', '--collector-oem-host', `localhost:${sim.port}`,
+      '--pool-limit', '100000', '--pool-kbytes', '200000',
+      ...(ipfs ? ['--collector-ipfs-api', ipfs.apiUrl] : []),
+    ],
   });
   try {
     const capi = collectorNode.api;
@@ -357,43 +370,123 @@ if (PARTS.has('collector')) {
     )), alice);
     const cars = await sim.admin('GET', 'vehicles');
     const SHARE = 25; // registrations per owner per batch: a batch of 100 would not fit a block
+    const WAVE = 20; // owners onboarding at once: more and their transactions miss their blocks
     const owners = Array.from({ length: Math.ceil(cars.length / SHARE) }, fresh);
-    await sendOk(capi, capi.tx.utility.batchAll(owners.map((o) => capi.tx.balances.transferKeepAlive(o.address, 1000n * DIMO))), alice);
-    await Promise.all(owners.map(async (owner, o) => {
-      const mine = cars.slice(o * SHARE, (o + 1) * SHARE);
-      const events = await sendOk(capi, capi.tx.utility.batchAll(mine.map((car) =>
-        capi.tx.vehicles.register(oemOf[car.oem], blake2AsHex(car.id), null))), owner);
-      const ids = events.filter(({ event }) => capi.events.vehicles.Registered.is(event)).map(({ event }) => event.data.vehicle.toNumber());
-      await sendOk(capi, capi.tx.utility.batchAll(ids.map((id) => capi.tx.vehicles.authorizeCollector(id, ferdie.address, null))), owner);
-      for (const [i, id] of ids.entries()) {
-        const car = mine[i];
-        const tokens = await sim.admin('POST', 'grant', { oem: car.oem, vehicle: car.id });
-        await crpc('collector_setCredentials', id, oemOf[car.oem], tokens.access_token, tokens.refresh_token, tokens.expires_at, car.id);
-      }
-    }));
-    // Count what each block commits: readings, and the distinct vehicles among them.
-    const measured = [];
+    for (let w = 0; w < owners.length; w += 100) {
+      await sendOk(capi, capi.tx.utility.batchAll(owners.slice(w, w + 100).map((o) => capi.tx.balances.transferKeepAlive(o.address, 1000n * DIMO))), alice);
+    }
+    const idsOf = new Map();
+    for (let w = 0; w < owners.length; w += WAVE) {
+      await Promise.all(owners.slice(w, w + WAVE).map(async (owner, i) => {
+        const o = w + i;
+        const mine = cars.slice(o * SHARE, (o + 1) * SHARE);
+        const events = await sendOk(capi, capi.tx.utility.batchAll(mine.map((car) =>
+          capi.tx.vehicles.register(oemOf[car.oem], blake2AsHex(car.id), null))), owner);
+        const ids = events.filter(({ event }) => capi.events.vehicles.Registered.is(event)).map(({ event }) => event.data.vehicle.toNumber());
+        await sendOk(capi, capi.tx.utility.batchAll(ids.flatMap((id) => [
+          ...(backend === 'Local' ? [] : [capi.tx.vehicles.setStorage(id, backend)]),
+          capi.tx.vehicles.authorizeCollector(id, ferdie.address, null),
+        ])), owner);
+        for (const [k, id] of ids.entries()) {
+          const car = mine[k];
+          idsOf.set(id, car);
+          const tokens = await sim.admin('POST', 'grant', { oem: car.oem, vehicle: car.id });
+          await crpc('collector_setCredentials', id, oemOf[car.oem], tokens.access_token, tokens.refresh_token, tokens.expires_at, car.id);
+        }
+      }));
+    }
+    // Count what each block commits, with the block's time; sample the node's memory.
+    const measured = []; // { leafCount, windowFrom, windowTo, at }
+    const rss = [];
+    const rssOf = () => {
+      try {
+        const line = readFileSync(`/proc/${collectorNode.child.pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'));
+        return Number(line.split(/\s+/)[1]) / 1024;
+      } catch { return null; }
+    };
+    const sampler = setInterval(() => { const mib = rssOf(); if (mib !== null) rss.push(mib); }, 5_000);
     const warmupEnds = Date.now() + 60_000;
-    const measureEnds = warmupEnds + COLLECTOR_MINUTES * 60_000;
+    const measureEnds = warmupEnds + minutes * 60_000;
+    const loads = [];
     await new Promise((resolve, reject) => {
       let unsubscribe;
       capi.rpc.chain.subscribeNewHeads(async (header) => {
         try {
           if (Date.now() < warmupEnds) return;
-          const events = await (await capi.at(header.hash)).query.system.events();
+          const at = await capi.at(header.hash);
+          const [events, now] = await Promise.all([at.query.system.events(), at.query.timestamp.now()]);
           for (const { event } of events) {
-            if (capi.events.anchoring.Committed.is(event)) measured.push(event.data.leafCount.toNumber());
+            if (capi.events.anchoring.Committed.is(event)) {
+              const { leafCount, windowFrom, windowTo } = event.data;
+              measured.push({ leafCount: leafCount.toNumber(), windowFrom: windowFrom.toNumber(), windowTo: windowTo.toNumber(), at: now.toNumber() });
+            }
           }
+          loads.push(await crpc('collector_load'));
           if (Date.now() >= measureEnds) { unsubscribe?.(); resolve(); }
         } catch (error) { reject(error); }
       }).then((u) => { unsubscribe = u; }, reject);
     });
-    const readings = measured.reduce((a, b) => a + b, 0);
-    collectorRows.push({ vehicles: cars.length, perMinute: readings / COLLECTOR_MINUTES, commitments: measured.length });
+    clearInterval(sampler);
+    const readings = measured.reduce((a, { leafCount }) => a + leafCount, 0);
+    // Latency of each reading from the collector's read (its commitment's window start: the
+    // run's read time, an upper bound for the run's readings) to the block that commits it.
+    const latencies = measured.flatMap(({ leafCount, windowFrom, at }) => Array(leafCount).fill(at - windowFrom)).sort((a, b) => a - b);
+    const pct = (p) => (latencies.length ? latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] : null);
+    // Sampled records: the proof the collector answers, checked by the runtime; on IPFS, the
+    // envelope fetched by the CID the chain's leaf names and re-hashed, and the archive the
+    // commitment names on chain listing it.
+    const sampled = [...idsOf.keys()].filter((_, i) => i % Math.max(1, Math.floor(idsOf.size / 5)) === 0).slice(0, 5);
+    let checked = 0;
+    for (const vehicle of sampled) {
+      const proof = await crpc('dimo_anchorProof', vehicle, null);
+      if (!proof?.committedAt) continue;
+      const verdict = await capi.call.anchoringApi.verifyCommitted(proof.collector, proof.commitment, proof.record, proof.proof);
+      if (!verdict.isOk) throw new Error(`vehicle ${vehicle}: the runtime refuses the collector's proof`);
+      if (backend === 'Ipfs') {
+        const { status, bytes } = await ipfs.call('cat', `arg=${proof.record.cidText}&timeout=10s`);
+        if (status !== 200) throw new Error(`vehicle ${vehicle}: IPFS does not serve ${proof.record.cidText}`);
+        checkCid(proof.record.cid, bytes);
+        const named = (await capi.query.anchoring.commitmentArchives(proof.collector, proof.commitment)).unwrap().toHex();
+        if (named !== proof.archive?.root) throw new Error(`vehicle ${vehicle}: the chain names another archive`);
+        const listed = await archiveEnvelopeCids(hexToU8a(named), async (cid) => (await ipfs.call('block/get', `arg=${cid}&timeout=10s`)).bytes);
+        if (!listed.some((cid) => u8aToHex(cid) === proof.record.cid)) throw new Error(`vehicle ${vehicle}: the archive does not list its envelope`);
+      }
+      checked += 1;
+    }
+    const behind = loads.filter((load) => load?.dueLeft > 0).length;
+    const lastLoad = loads.at(-1);
+    return {
+      backend,
+      vehicles: cars.length,
+      minutes,
+      readings,
+      perMinute: readings / minutes,
+      commitments: measured.length,
+      p50: pct(0.5),
+      p99: pct(0.99),
+      rss: rss.length ? { first: rss[0], last: rss.at(-1), max: Math.max(...rss) } : null,
+      checked,
+      sampled: sampled.length,
+      behind,
+      blocks: loads.length,
+      budget: lastLoad?.budget,
+      runMs: loads.filter(Boolean).map((load) => load.runMs),
+    };
   } finally {
     await collectorNode.stop();
     sim.stop();
+    ipfs?.stop();
   }
+}
+
+const collectorRows = [];
+if (PARTS.has('collector')) {
+  step(`one collector: ${COLLECTOR_VEHICLES} vehicles on the OEM simulator, commitment mode, Local`);
+  collectorRows.push(await runCollector({ vehicles: COLLECTOR_VEHICLES, minutes: COLLECTOR_MINUTES, backend: 'Local' }));
+}
+if (PARTS.has('fleet')) {
+  step(`the fleet: ${FLEET_VEHICLES} vehicles on the OEM simulator, commitment mode, IPFS (the dev node)`);
+  collectorRows.push(await runCollector({ vehicles: FLEET_VEHICLES, minutes: FLEET_MINUTES, backend: 'Ipfs' }));
 }
 
 const per = (count) => `${count} per block, ${(count * 1000 / blockTimeMs).toFixed(1)}/s`;
@@ -430,10 +523,15 @@ if (refusals.size) {
   console.log('\nsubmissions the pool refused (expected: a batch while the collector\'s last is pending)');
   for (const [message, count] of refusals) console.log(`  ${count} × ${message}`);
 }
-if (PARTS.has('collector')) {
-  console.log('\none collector, commitment mode, against the OEM simulator (Local backend: polled, sealed, kept, committed)');
-  for (const { vehicles, perMinute, commitments } of collectorRows) {
-    console.log(`  ${vehicles} vehicles: ${Math.round(perMinute)} readings committed a minute (${commitments} commitments over ${COLLECTOR_MINUTES} min, after 1 min of warm-up)`);
+if (collectorRows.length) {
+  console.log('\none collector, commitment mode, against the OEM simulator: readings counted from the chain\'s Committed events (read from the OEM, sealed, stored, committed)');
+  for (const row of collectorRows) {
+    const median = (values) => (values.length ? [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] : null);
+    console.log(`  ${row.backend.padEnd(5)} ${row.vehicles} vehicles: ${Math.round(row.perMinute)} readings committed a minute, ${(row.perMinute / 60).toFixed(1)}/s (${row.readings} in ${row.commitments} commitments over ${row.minutes} min, after 1 min of warm-up)`);
+    console.log(`        latency, the collector's read to the committing block: p50 ${row.p50} ms, p99 ${row.p99} ms (${(row.p99 / blockTimeMs).toFixed(1)} blocks)`);
+    if (row.rss) console.log(`        node RSS: ${row.rss.first.toFixed(0)} MiB at the start of the measure, ${row.rss.last.toFixed(0)} MiB at its end, ${row.rss.max.toFixed(0)} MiB at most`);
+    console.log(`        runs: the last budget ${row.budget} vehicles, median run ${median(row.runMs)} ms; blocks after a run that left vehicles due: ${row.behind} of ${row.blocks}`);
+    console.log(`        sampled records proved by the runtime${row.backend === 'Ipfs' ? ', fetched from IPFS by their CID and found in the archive the chain names' : ''}: ${row.checked} of ${row.sampled}`);
   }
 }
 process.exit(0);
