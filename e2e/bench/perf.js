@@ -455,12 +455,16 @@ async function runCollector({ vehicles, minutes, backend }) {
     }
     const behind = loads.filter((load) => load?.dueLeft > 0).length;
     const lastLoad = loads.at(-1);
+    // The rate over the blocks measured (whole blocks: a minute is not a whole number of poll
+    // rounds, so a short measure may hold one round more or less).
+    const seconds = (loads.length * blockTimeMs) / 1000;
     return {
       backend,
       vehicles: cars.length,
       minutes,
+      seconds,
       readings,
-      perMinute: readings / minutes,
+      perMinute: (readings * 60) / seconds,
       commitments: measured.length,
       p50: pct(0.5),
       p99: pct(0.99),
@@ -527,7 +531,7 @@ if (collectorRows.length) {
   console.log('\none collector, commitment mode, against the OEM simulator: readings counted from the chain\'s Committed events (read from the OEM, sealed, stored, committed)');
   for (const row of collectorRows) {
     const median = (values) => (values.length ? [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] : null);
-    console.log(`  ${row.backend.padEnd(5)} ${row.vehicles} vehicles: ${Math.round(row.perMinute)} readings committed a minute, ${(row.perMinute / 60).toFixed(1)}/s (${row.readings} in ${row.commitments} commitments over ${row.minutes} min, after 1 min of warm-up)`);
+    console.log(`  ${row.backend.padEnd(5)} ${row.vehicles} vehicles: ${Math.round(row.perMinute)} readings committed a minute, ${(row.perMinute / 60).toFixed(1)}/s (${row.readings} in ${row.commitments} commitments over ${row.blocks} blocks, ${row.seconds} s, after 1 min of warm-up)`);
     console.log(`        latency, the collector's read to the committing block: p50 ${row.p50} ms, p99 ${row.p99} ms (${(row.p99 / blockTimeMs).toFixed(1)} blocks)`);
     if (row.rss) console.log(`        node RSS: ${row.rss.first.toFixed(0)} MiB at the start of the measure, ${row.rss.last.toFixed(0)} MiB at its end, ${row.rss.max.toFixed(0)} MiB at most`);
     console.log(`        runs: the last budget ${row.budget} vehicles, median run ${median(row.runMs)} ms; blocks after a run that left vehicles due: ${row.behind} of ${row.blocks}`);
