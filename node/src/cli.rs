@@ -139,6 +139,19 @@ pub struct Cli {
 	)]
 	pub collector_keep_readings: u32,
 
+	/// How many days the collector keeps each reading it collected in its history, after the
+	/// last N of `--collector-keep-readings` have moved on (at most 3,650). The gateway serves
+	/// them: a `Local` vehicle's from this node (nothing else holds them), an IPFS vehicle's
+	/// read back from IPFS by the envelope's CID. See docs/collector.md.
+	#[arg(
+		long,
+		value_name = "DAYS",
+		default_value_t = dimo_offchain::readings::DEFAULT_KEEP_DAYS,
+		value_parser = clap::value_parser!(u32)
+			.range(1..=i64::from(dimo_offchain::readings::MAX_KEEP_DAYS))
+	)]
+	pub collector_keep_days: u32,
+
 	/// How the collector anchors its readings: `records` (one anchor record each, in a batch:
 	/// in state and in events, counted as activity at once) or `commitments` (each run's
 	/// readings under one Merkle root, the records kept by this node, which answers

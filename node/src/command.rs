@@ -214,6 +214,7 @@ pub fn run() -> sc_cli::Result<()> {
 					max_answer_bytes: cli.collector_max_answer_bytes,
 					keep_readings: cli.collector_keep_readings,
 					commit: cli.collector_anchor == "commitments",
+					keep_days: cli.collector_keep_days,
 				},
 			};
 			let runner = cli.create_runner(&cli.run)?;

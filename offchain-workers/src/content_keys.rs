@@ -45,6 +45,20 @@ use dimo_primitives::{
 /// The prefix of the offchain-storage keys of each vehicle's [`ClassKeys`].
 pub const CLASS_KEYS_PREFIX: &[u8] = b"dimo/collector/class-keys/v3/";
 
+/// The prefix of the offchain-storage keys of each content key by its id: every key a
+/// collector makes stays there (sealed), after rotation and retirement too, so that the
+/// collector's gateway opens the envelopes it stored, however old
+/// ([`crate::readings`]'s history).
+pub const KEYS_BY_ID_PREFIX: &[u8] = b"dimo/collector/class-keys/by-id/";
+
+/// The offchain-storage key of `vehicle`'s content key `id` (a sealed `[u8; 32]`).
+pub fn key_by_id_key(vehicle: u64, id: u32) -> Vec<u8> {
+	let mut key = KEYS_BY_ID_PREFIX.to_vec();
+	key.extend_from_slice(&vehicle.to_le_bytes());
+	key.extend_from_slice(&id.to_le_bytes());
+	key
+}
+
 /// The prefixes under which collectors before spec 104 kept one content key per vehicle
 /// (spec 103's first, then the older one); each starts with the key's id (SCALE `u32`), all
 /// that is read of it: the class keys' ids continue from it.

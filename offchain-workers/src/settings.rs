@@ -8,7 +8,7 @@
 //!
 //! The node writes [`Settings`] into offchain persistent storage under [`SETTINGS_KEY`] at
 //! start, from its command line (`--collector-oem-host`, `--collector-max-answer-bytes`,
-//! `--collector-keep-readings`):
+//! `--collector-keep-readings`, `--collector-anchor`, `--collector-keep-days`):
 //! offchain storage is the one channel from the node's command line to the worker. Absent
 //! settings (a node that never wrote them) allow no OEM host at all.
 
@@ -27,7 +27,7 @@ pub const DEFAULT_MAX_ANSWER_BYTES: u32 = 1 << 20;
 pub const MAX_MAX_ANSWER_BYTES: u32 = 16 << 20;
 
 /// What the operator of a collector node allows its offchain worker.
-#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode)]
+#[derive(Clone, PartialEq, Eq, Debug, Encode)]
 pub struct Settings {
 	/// The OEM hosts (`host` or `host:port`, lower case) that may receive owners' tokens. A
 	/// registered source whose host is not here is never contacted.
@@ -40,6 +40,24 @@ pub struct Settings {
 	/// Whether the worker anchors each run's readings in one commitment (a Merkle root,
 	/// [`crate::commitments`]) instead of one record each.
 	pub commit: bool,
+	/// How many days each reading stays in the node's history ([`crate::readings`]) after it
+	/// was observed. Written last: settings written before it existed decode with the default.
+	pub keep_days: u32,
+}
+
+impl Decode for Settings {
+	fn decode<I: codec::Input>(input: &mut I) -> Result<Self, codec::Error> {
+		let oem_hosts = Decode::decode(input)?;
+		let max_answer_bytes = Decode::decode(input)?;
+		let keep_readings = Decode::decode(input)?;
+		let commit = Decode::decode(input)?;
+		// Absent from the settings of a node older than the history.
+		let keep_days = match input.remaining_len()? {
+			Some(0) => crate::readings::DEFAULT_KEEP_DAYS,
+			_ => u32::decode(input)?,
+		};
+		Ok(Self { oem_hosts, max_answer_bytes, keep_readings, commit, keep_days })
+	}
 }
 
 impl Default for Settings {
@@ -51,6 +69,7 @@ impl Default for Settings {
 			max_answer_bytes: DEFAULT_MAX_ANSWER_BYTES,
 			keep_readings: crate::readings::DEFAULT_KEEP_READINGS,
 			commit: false,
+			keep_days: crate::readings::DEFAULT_KEEP_DAYS,
 		}
 	}
 }
@@ -179,5 +198,19 @@ mod tests {
 	fn settings_round_trip_through_scale() {
 		let settings = allowing(&["a.example.com"]);
 		assert_eq!(Settings::decode(&mut &settings.encode()[..]), Ok(settings));
+		let short = Settings { keep_days: 2, ..Settings::default() };
+		assert_eq!(Settings::decode(&mut &short.encode()[..]), Ok(short));
+	}
+
+	#[test]
+	fn settings_written_before_keep_days_decode_with_the_default() {
+		let settings = Settings { keep_days: 9, commit: true, ..allowing(&["a.example.com"]) };
+		let mut old = settings.encode();
+		old.truncate(old.len() - 4);
+		let decoded = Settings::decode(&mut &old[..]).expect("decodes");
+		assert_eq!(decoded, Settings { keep_days: crate::readings::DEFAULT_KEEP_DAYS, ..settings });
+		// A truncated field is still an error.
+		old.push(1);
+		assert!(Settings::decode(&mut &old[..]).is_err());
 	}
 }

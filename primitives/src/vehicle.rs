@@ -35,8 +35,9 @@ pub type OemId = u32;
 	TypeInfo,
 )]
 pub enum StorageBackend {
-	/// The collector keeps nothing and uploads nothing: only the content hash is anchored.
-	/// The default, so that no data leaves the collector before the owner says where it goes.
+	/// Nothing leaves the collector: it keeps the readings itself (for its
+	/// `--collector-keep-days`) and only their content hashes are anchored. The default, so
+	/// that no data leaves the collector before the owner says where it goes.
 	#[default]
 	Local,
 	/// The blob is added to IPFS (CIDv1, raw codec, sha2-256) and pinned.

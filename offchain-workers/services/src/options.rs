@@ -140,6 +140,7 @@ mod tests {
 				max_answer_bytes: 7,
 				keep_readings: 3,
 				commit: true,
+				keep_days: 2,
 			},
 		};
 		options.write(&mut storage);

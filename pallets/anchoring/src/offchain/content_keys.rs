@@ -2,8 +2,9 @@
 //! kept sealed in offchain storage: made for the first reading of a class, rotated whenever the
 //! readers of that class ([`Config::Readers`]) change, wrapped to each reader's published
 //! encryption key (every part sealed under a key carries its wraps, so that owner and grantees
-//! open it without the collector), retired once the collector's consent ends; and the store of
-//! recent readings ([`dimo_offchain::readings`]) that the gateway serves from.
+//! open it without the collector), retired once the collector's consent ends, and each kept by
+//! its id as well, so that the gateway opens old envelopes; and the store of readings
+//! ([`dimo_offchain::readings`]: the ring, the history) that the gateway serves from.
 
 use super::{
 	local::{read_persistent, read_sealed, write_sealed},
@@ -12,10 +13,13 @@ use super::{
 use crate::pallet::*;
 use alloc::{format, vec::Vec};
 use codec::Encode;
+use dimo_offchain::settings::Settings;
 use dimo_offchain::{
-	content_keys::{class_keys_key, class_readers, legacy_content_key_keys, ClassKeys, KeyChange},
+	content_keys::{
+		class_keys_key, class_readers, key_by_id_key, legacy_content_key_keys, ClassKeys, KeyChange,
+	},
 	key_wrap::Wrap,
-	readings::{self, Head, KeptReading},
+	readings::{self, Archived, Head, HistoryHead, KeptReading},
 	seal::SealKey,
 	streams::Class,
 };
@@ -92,6 +96,12 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 			sealing.push(SealingKey { class, id: key.id, key: key.key, wraps: key.wraps.clone() });
 		}
 		if keys != stored {
+			// Each new key by its id first: never a key in use that the gateway cannot find.
+			for (_, key) in &keys.keys {
+				if stored.keys.iter().all(|(_, old)| old.id != key.id) {
+					write_sealed(&key_by_id_key(vehicle, key.id), &key.key, seal_key);
+				}
+			}
 			write_sealed(&storage_key, &keys, seal_key);
 		}
 		let owner = sp_io::hashing::blake2_256(&now.owner.encode());
@@ -134,18 +144,57 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 		write_sealed(&class_keys_key(vehicle), &keys, seal_key);
 	}
 
-	/// Keeps `reading` as `vehicle`'s next reading in the gateway's store: its slot first,
-	/// then the head, so that the gateway never finds a head past a missing slot.
+	/// Keeps `reading`, observed at `observed_at` (Unix ms), as `vehicle`'s next reading in the
+	/// gateway's store: in the history (without its record if `in_storage`: its envelope is on
+	/// IPFS) and in its ring slot, then the head, so that the gateway never finds a head past
+	/// a missing reading; then prunes the history of what is older than `keep_days` at `now`.
+	#[allow(clippy::too_many_arguments)]
 	pub(super) fn keep_reading(
 		vehicle: VehicleId,
 		mut reading: KeptReading,
-		keep: u32,
+		observed_at: u64,
+		in_storage: bool,
+		settings: &Settings,
+		now: u64,
 		seal_key: &SealKey,
 	) {
 		let head_key = readings::head_key(vehicle);
 		let head: Head = read_persistent(&head_key).unwrap_or_default();
 		reading.number = head.next;
-		write_sealed(&readings::slot_key(vehicle, head.next, keep), &reading, seal_key);
-		StorageValueRef::persistent(&head_key).set(&Head { next: head.next.saturating_add(1) });
+		let archived = Archived::new(observed_at, reading.clone(), in_storage);
+		write_sealed(&readings::history_key(vehicle, head.next), &archived, seal_key);
+		write_sealed(
+			&readings::slot_key(vehicle, head.next, settings.keep_readings),
+			&reading,
+			seal_key,
+		);
+		let next = head.next.saturating_add(1);
+		StorageValueRef::persistent(&head_key).set(&Head { next });
+		Self::prune_history(vehicle, next, settings.keep_days, now, seal_key);
+	}
+
+	/// Drops the oldest readings of `vehicle`'s history (numbers below `next`) that are older
+	/// than `keep_days` at `now`, at most [`readings::PRUNE_PER_READING`]. An entry that does
+	/// not open (sealed under another key) is dropped as well: nothing can serve it.
+	fn prune_history(vehicle: VehicleId, next: u64, keep_days: u32, now: u64, seal_key: &SealKey) {
+		let head_key = readings::history_head_key(vehicle);
+		let mut head: HistoryHead = read_persistent(&head_key).unwrap_or_default();
+		let first = head.first;
+		for _ in 0..readings::PRUNE_PER_READING {
+			if head.first >= next {
+				break;
+			}
+			let key = readings::history_key(vehicle, head.first);
+			if let Some(archived) = read_sealed::<Archived>(&key, seal_key) {
+				if !readings::expired(archived.observed_at, now, keep_days) {
+					break;
+				}
+			}
+			StorageValueRef::persistent(&key).clear();
+			head.first = head.first.saturating_add(1);
+		}
+		if head.first != first {
+			StorageValueRef::persistent(&head_key).set(&head);
+		}
 	}
 }

@@ -119,7 +119,10 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 				envelope_cid,
 				key_id: b.key_id,
 			};
-			Self::keep_reading(vehicle, kept, settings.keep_readings, seal_key);
+			// The history keeps an IPFS reading as its CID: IPFS holds it.
+			let in_storage = b.anchor.backend == StorageBackend::Ipfs;
+			let now = sp_io::offchain::timestamp().unix_millis();
+			Self::keep_reading(vehicle, kept, read_at, in_storage, settings, now, seal_key);
 			if b.anchor.backend != StorageBackend::Arweave {
 				records.push(b.anchor);
 			}

@@ -11,11 +11,13 @@ use codec::{Decode, Encode};
 use dimo_offchain::{
 	arweave::outbox::{envelope_key, GatewayStatus, Upload, MAX_UPLOADS_PER_VEHICLE, OUTBOX_KEY},
 	cid::Cid,
-	content_keys::{class_keys_key, legacy_content_key_keys, ClassKeys},
+	content_keys::{class_keys_key, key_by_id_key, legacy_content_key_keys, ClassKeys},
 	credentials::{credentials_key, oem_client_key, Credentials, OemClient, VEHICLES_KEY},
 	envelope::{self, PartToSeal},
 	ipfs, key_wrap,
-	readings::{head_key, slot_key, Head, KeptReading},
+	readings::{
+		head_key, history_head_key, history_key, slot_key, Archived, Head, HistoryHead, KeptReading,
+	},
 	record::Record,
 	schedule::{schedule_key, Schedule},
 	seal::{SealKey, Sealed, SEAL_KEY_TYPE},
@@ -119,6 +121,20 @@ fn class_keys(vehicle: u64) -> Option<ClassKeys> {
 /// The id of `vehicle`'s `class` key in use.
 fn key_id(vehicle: u64, class: Class) -> Option<u32> {
 	class_keys(vehicle)?.get(class).map(|key| key.id)
+}
+
+/// `vehicle`'s content key `id`, as the worker keeps every key it made by its id.
+fn key_by_id(vehicle: u64, id: u32) -> Option<[u8; 32]> {
+	let sealed: Sealed = local_get(&key_by_id_key(vehicle, id))?;
+	let key = SealKey::from_keystore().expect("the node's sealing key");
+	Some(key.open_value(&key_by_id_key(vehicle, id), &sealed).expect("opens"))
+}
+
+/// Reading `number` of `vehicle`'s history, if archived.
+fn archived(vehicle: u64, number: u64) -> Option<Archived> {
+	let sealed: Sealed = local_get(&history_key(vehicle, number))?;
+	let key = SealKey::from_keystore().expect("the node's sealing key");
+	Some(key.open_value(&history_key(vehicle, number), &sealed).expect("opens"))
 }
 
 /// The readings of `vehicle` that the worker keeps for the gateway, oldest first, read from a
@@ -328,6 +344,17 @@ fn a_due_vehicle_is_read_stored_on_ipfs_and_anchored() {
 		assert_eq!(kept.len(), 1);
 		assert_eq!(kept[0].record, tesla_record(vehicle));
 		assert_eq!(kept[0].raw.as_deref(), Some(TESLA_DATA.as_bytes()));
+		// Its history names the envelope on IPFS and nothing of the reading itself; every key
+		// that sealed it is kept by its id.
+		let history = archived(vehicle, 0).expect("archived");
+		assert!(history.in_storage());
+		assert_eq!(history.observed_at, NOW_MS);
+		assert_eq!(history.reading.envelope_cid.as_deref(), Some(&cid.as_bytes()[..]));
+		assert_eq!((history.reading.record.len(), history.reading.raw.as_ref()), (0, None));
+		assert_eq!((history.reading.owner, history.reading.key_id), (kept[0].owner, 1));
+		for (_, key) in &keys.keys {
+			assert_eq!(key_by_id(vehicle, key.id), Some(key.key));
+		}
 		assert_eq!(kept[0].envelope_cid.as_deref(), Some(&cid.as_bytes()[..]));
 		assert_eq!(kept[0].key_id, 1);
 		assert_eq!(kept[0].owner, sp_io::hashing::blake2_256(&ALICE.encode()));
@@ -701,6 +728,11 @@ fn a_class_key_is_rotated_when_its_readers_change_and_retired_with_the_consent()
 		poll_local(env, vehicle, 2);
 		let rotated = class_keys(vehicle).expect("rotated");
 		assert_eq!(ids(&rotated), [6, 2, 3, 5]);
+		// The keys rotated away stay by their ids: the gateway opens what they sealed.
+		assert_eq!(key_by_id(vehicle, 1), first.get(Class::NonLocation).map(|key| key.key));
+		assert_eq!(key_by_id(vehicle, 4), first.get(Class::Raw).map(|key| key.key));
+		assert_eq!(key_by_id(vehicle, 6), rotated.get(Class::NonLocation).map(|key| key.key));
+		assert_eq!(key_by_id(vehicle, 7), None, "no key 7 yet");
 		assert_ne!(
 			rotated.get(Class::NonLocation).map(|key| key.key),
 			first.get(Class::NonLocation).map(|key| key.key)
@@ -857,6 +889,50 @@ fn the_node_keeps_the_last_keep_readings_of_a_vehicle() {
 		// Two slots in all: the first reading was overwritten.
 		assert!(local_get::<Sealed>(&slot_key(vehicle, 0, 2)).is_some());
 		assert!(local_get::<Sealed>(&slot_key(vehicle, 2, 3)).is_none(), "no third slot");
+	});
+}
+
+#[test]
+fn the_history_keeps_what_the_ring_moved_past_for_keep_days() {
+	offchain_test(|env| {
+		let settings = Settings {
+			oem_hosts: vec!["fleet-api.example.com".into()],
+			keep_readings: 2,
+			..Settings::default()
+		};
+		set_settings(settings.clone());
+		let vehicle = onboard(ALICE, COLLECTOR, StorageBackend::Local);
+		hold_credentials(vehicle, TESLA, FRESH);
+		for round in 0..3 {
+			poll_local(env, vehicle, round);
+		}
+		// The ring holds the last two; the history all three, whole (a Local vehicle's readings
+		// are nowhere else), under the ring's numbers.
+		assert_eq!(kept_readings(vehicle, 2).iter().map(|r| r.number).collect::<Vec<_>>(), [1, 2]);
+		for number in 0..3u64 {
+			let history = archived(vehicle, number).expect("archived");
+			assert!(!history.in_storage());
+			assert_eq!(history.reading.number, number);
+			let at = NOW_MS + number * 60_000;
+			assert_eq!(history.observed_at, at);
+			assert_eq!(history.reading.record, tesla_record_at(vehicle, at));
+		}
+		assert_eq!(local_get::<HistoryHead>(&history_head_key(vehicle)), None, "nothing pruned");
+		// The retention shrinks to nothing: the next reading prunes every older one at once
+		// (up to PRUNE_PER_READING), and keeps itself.
+		set_settings(Settings { keep_days: 0, ..settings });
+		poll_local(env, vehicle, 3);
+		assert_eq!(
+			local_get::<HistoryHead>(&history_head_key(vehicle)),
+			Some(HistoryHead { first: 3 })
+		);
+		for number in 0..3u64 {
+			assert!(
+				local_get::<Sealed>(&history_key(vehicle, number)).is_none(),
+				"{number} pruned"
+			);
+		}
+		assert_eq!(archived(vehicle, 3).map(|a| a.reading.number), Some(3));
 	});
 }
 
