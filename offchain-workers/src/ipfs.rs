@@ -54,6 +54,12 @@ pub fn import_url(api_base: &str) -> String {
 	format!("{}/api/v0/dag/import?{IMPORT_QUERY}", api_base.trim_end_matches('/'))
 }
 
+/// The URL of a `block/get` of `cid` on the IPFS RPC API at `api_base`: the block's bytes as
+/// stored (an envelope is one raw block), which the caller checks against `cid`.
+pub fn block_get_url(api_base: &str, cid: &Cid) -> String {
+	format!("{}/api/v0/block/get?arg={}", api_base.trim_end_matches('/'), cid.to_base32())
+}
+
 /// Why an import answer is refused.
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub enum ImportError {

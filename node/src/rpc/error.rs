@@ -53,6 +53,9 @@ codes! {
 	NOT_COLLECTED_HERE = 24;
 	/// The connection or the node has as many subscriptions as it may.
 	TOO_MANY_SUBSCRIPTIONS = 25;
+	/// A reading the ring moved past could not be read back from storage: IPFS did not answer,
+	/// answered another block, or the collector lost the content key that sealed it.
+	STORAGE_UNAVAILABLE = 26;
 
 	/// The carmaker has no OEM source registered on chain.
 	NO_OEM_SOURCE = 30;

@@ -1,8 +1,9 @@
 //! The gateway: the JSON-RPC methods through which owners and grantees read a vehicle's data
 //! from the collector node that collects it.
 //!
-//! - `dimo_readStream(vehicle, stream, auth, from?, limit?)`: the readings the node still keeps
-//!   ([`dimo_offchain::readings`]), each reduced to the stream's view
+//! - `dimo_readStream(vehicle, stream, auth, from?, limit?, window?)`: the readings the node
+//!   collected and still keeps ([`dimo_offchain::readings`]: the ring of the last ones, then
+//!   the history, an IPFS vehicle's read back from IPFS), each reduced to the stream's view
 //!   ([`dimo_offchain::streams`]);
 //! - `dimo_subscribeStream(vehicle, stream, auth)` (notifications `dimo_streamReading`,
 //!   `dimo_unsubscribeStream`): each new reading, reduced the same way, as soon as the node
@@ -54,7 +55,9 @@ mod subscription;
 #[cfg(test)]
 mod tests;
 
-pub use api::{CloseReason, StreamApiServer, StreamAuth, StreamEvent, StreamReading};
+pub use api::{
+	CloseReason, ReadWindow, ReadingSource, StreamApiServer, StreamAuth, StreamEvent, StreamReading,
+};
 pub use auth::verify_auth;
 
 use std::{sync::Arc, time::Duration};
@@ -112,6 +115,8 @@ pub struct Gateway<C, S> {
 	held: Arc<Mutex<Held>>,
 	/// The access lists asked of the runtime, one per vehicle.
 	access: Arc<Mutex<AccessCache>>,
+	/// The client that reads envelopes back from IPFS; none if it could not be made.
+	ipfs: Option<Arc<dimo_collector::https::HttpsClient>>,
 }
 
 impl<C, S: Clone> Clone for Gateway<C, S> {
@@ -123,6 +128,7 @@ impl<C, S: Clone> Clone for Gateway<C, S> {
 			spawn: self.spawn.clone(),
 			held: self.held.clone(),
 			access: self.access.clone(),
+			ipfs: self.ipfs.clone(),
 		}
 	}
 }
@@ -142,6 +148,7 @@ impl<C, S> Gateway<C, S> {
 			spawn,
 			held: Default::default(),
 			access: Default::default(),
+			ipfs: dimo_collector::https::https_client().ok().map(Arc::new),
 		}
 	}
 }

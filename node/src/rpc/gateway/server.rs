@@ -1,7 +1,8 @@
 //! The gateway's calls: each checked (the stream, the proof, access at the best block, the
 //! vehicle's store) before anything is read.
 
-use dimo_collector::kept_readings::KeptReadings;
+use dimo_collector::kept_readings::{from_storage, Found, KeptReadings, StorageError};
+use dimo_offchain::streams::Class;
 use dimo_primitives::{
 	vehicle::{Stream, VehicleId},
 	AccountId, BlockNumber,
@@ -13,14 +14,14 @@ use sp_core::offchain::OffchainStorage;
 
 use super::{
 	access::{may_read, parse_stream},
-	reading::{account_hash, serve},
+	reading::{account_hash, serve, serve_part},
 	subscription::{Follow, Slot},
-	verify_auth, Gateway, GatewayClient, StreamApiServer, StreamAuth, StreamReading,
-	MAX_READ_LIMIT, MAX_SUBSCRIPTIONS, MAX_SUBSCRIPTIONS_PER_CONNECTION,
+	verify_auth, Gateway, GatewayClient, ReadWindow, ReadingSource, StreamApiServer, StreamAuth,
+	StreamReading, MAX_READ_LIMIT, MAX_SUBSCRIPTIONS, MAX_SUBSCRIPTIONS_PER_CONNECTION,
 };
 use crate::rpc::error::{
 	error, AUTH_EXPIRED, BAD_SIGNATURE, NOT_COLLECTED_HERE, NO_ACCESS, RUNTIME_ERROR,
-	TOO_MANY_SUBSCRIPTIONS,
+	STORAGE_UNAVAILABLE, TOO_MANY_SUBSCRIPTIONS,
 };
 
 impl<C: GatewayClient, S: OffchainStorage + 'static> Gateway<C, S> {
@@ -80,6 +81,60 @@ impl<C: GatewayClient, S: OffchainStorage + 'static> Gateway<C, S> {
 		})?;
 		Ok((stream, list, store, next))
 	}
+
+	/// Reading `number` of `vehicle`, found in the store, as a reader of `stream` under the
+	/// owner whose hash is `owner` gets it: `Ok(None)` if it has nothing for that stream or
+	/// that owner. A reading on IPFS is read back (on this blocking thread) and opened; an
+	/// error if that fails, so that a reader never takes a gap for the end of the data.
+	fn serve_found(
+		&self,
+		store: &KeptReadings<S>,
+		vehicle: VehicleId,
+		found: Found,
+		stream: Stream,
+		owner: &[u8; 32],
+	) -> RpcResult<Option<StreamReading>> {
+		let (reading, observed_at) = match found {
+			Found::Recent(reading) => {
+				return Ok(serve(&reading, stream, owner, ReadingSource::Recent))
+			},
+			Found::Archived(reading) => {
+				return Ok(serve(&reading, stream, owner, ReadingSource::History))
+			},
+			Found::OnIpfs { reading, observed_at } => (reading, observed_at),
+		};
+		let number = reading.number;
+		if &reading.owner != owner {
+			return Ok(None);
+		}
+		let Some(class) = Class::of(stream) else { return Ok(None) };
+		let unavailable =
+			|why: String| {
+				error(
+				STORAGE_UNAVAILABLE,
+				format!("reading {number} of vehicle {vehicle} is on IPFS and was not read back: {why}"),
+			)
+			};
+		let client =
+			self.ipfs.as_ref().ok_or_else(|| unavailable("the node has no HTTP client".into()))?;
+		let api = store.ipfs_api();
+		let handle = tokio::runtime::Handle::try_current()
+			.map_err(|_| unavailable("no runtime to fetch with".into()))?;
+		let part = handle
+			.block_on(from_storage(store, client, &api, vehicle, &reading, class))
+			.map_err(|error| {
+				unavailable(match error {
+					StorageError::NoCid => "the collector's history names no envelope CID".into(),
+					StorageError::Ipfs(why) => format!("IPFS ({api}): {why}"),
+					StorageError::Mismatch => "IPFS answered a block that is not the CID's".into(),
+					StorageError::Envelope(why) => format!("the envelope: {why:?}"),
+					StorageError::NoKey(id) => {
+						format!("the collector no longer holds content key {id}")
+					},
+				})
+			})?;
+		Ok(part.and_then(|(_, part)| serve_part(&reading, observed_at, stream, part)))
+	}
 }
 
 impl<C: GatewayClient, S: OffchainStorage + 'static> StreamApiServer for Gateway<C, S> {
@@ -90,24 +145,41 @@ impl<C: GatewayClient, S: OffchainStorage + 'static> StreamApiServer for Gateway
 		auth: StreamAuth,
 		from: Option<u64>,
 		limit: Option<u32>,
+		window: Option<ReadWindow>,
 	) -> RpcResult<Vec<StreamReading>> {
 		let (stream, list, store, next) = self.check(vehicle, &stream, &auth, false)?;
 		let owner = account_hash(&list.owner);
 		let limit = limit.unwrap_or(100).min(MAX_READ_LIMIT) as usize;
+		let recent_from = store.oldest_recent(next);
 		if stream == Stream::CurrentLocation {
-			// The latest position, and nothing older.
-			let latest = (store.oldest(next)..next)
+			// The latest position the ring holds, and nothing older.
+			let latest = (recent_from..next)
 				.rev()
-				.filter_map(|number| store.reading(vehicle, number))
-				.find_map(|reading| serve(&reading, stream, &owner));
+				.filter_map(|number| store.recent(vehicle, number))
+				.find_map(|reading| serve(&reading, stream, &owner, ReadingSource::Recent));
 			return Ok(latest.into_iter().collect());
 		}
-		let from = from.unwrap_or(0).max(store.oldest(next));
-		Ok((from..next)
-			.filter_map(|number| store.reading(vehicle, number))
-			.filter_map(|reading| serve(&reading, stream, &owner))
-			.take(limit)
-			.collect())
+		let window = window.unwrap_or_default();
+		let oldest = store.oldest(vehicle, next);
+		let mut from = from.unwrap_or(0).max(oldest);
+		if let Some(since) = window.since {
+			from = from.max(store.first_since(vehicle, oldest, next, since));
+		}
+		let mut served = Vec::new();
+		for number in from..next {
+			if served.len() >= limit {
+				break;
+			}
+			let Some(found) = store.reading(vehicle, number) else { continue };
+			let Some(reading) = self.serve_found(&store, vehicle, found, stream, &owner)? else {
+				continue;
+			};
+			if window.until.is_some_and(|until| reading.observed_at > until) {
+				break;
+			}
+			served.push(reading);
+		}
+		Ok(served)
 	}
 
 	fn subscribe_stream(

@@ -26,7 +26,7 @@ use sp_runtime::traits::{Block as BlockT, Header as _};
 use super::{
 	access::{access_until, may_read},
 	reading::{account_hash, serve},
-	CloseReason, Gateway, GatewayClient, StreamAuth, StreamEvent, MAX_SUBSCRIPTIONS,
+	CloseReason, Gateway, GatewayClient, ReadingSource, StreamAuth, StreamEvent, MAX_SUBSCRIPTIONS,
 	MAX_SUBSCRIPTIONS_PER_CONNECTION, POLL_READINGS,
 };
 
@@ -162,11 +162,15 @@ impl<C: GatewayClient, S: OffchainStorage + 'static> Follow<C, S> {
 		let reserve = CLOSE_NOTICE_RESERVE.min(self.sink.max_capacity().saturating_sub(1));
 		let Some(next) = self.store.next(self.vehicle) else { return Ok(()) };
 		let owner = account_hash(&self.list.owner);
-		let from = self.next.max(self.store.oldest(next));
+		// New readings are in the ring: a subscriber that fell further behind than the ring
+		// reads the rest with dimo_readStream.
+		let from = self.next.max(self.store.oldest_recent(next));
 		for number in from..next {
 			self.next = number.saturating_add(1);
-			let Some(reading) = self.store.reading(self.vehicle, number) else { continue };
-			let Some(served) = serve(&reading, self.stream, &owner) else { continue };
+			let Some(reading) = self.store.recent(self.vehicle, number) else { continue };
+			let Some(served) = serve(&reading, self.stream, &owner, ReadingSource::Recent) else {
+				continue;
+			};
 			let Ok(message) = SubscriptionMessage::from_json(&StreamEvent::Reading(served)) else {
 				continue;
 			};

@@ -4,8 +4,8 @@
 use super::{
 	access::{access_until, may_read, parse_stream},
 	auth::auth_payload,
-	reading::{account_hash, serve},
-	verify_auth, StreamAuth,
+	reading::{account_hash, serve, serve_part},
+	verify_auth, ReadingSource, StreamAuth,
 };
 use crate::rpc::error::{STREAM_HAS_NO_VIEW, UNKNOWN_STREAM};
 use codec::Encode;
@@ -116,14 +116,45 @@ fn a_reading_is_served_under_its_owner_only_and_reduced_to_the_stream() {
 		key_id: 2,
 	};
 	let owner = account_hash(&account(1));
-	let served = serve(&reading, Stream::NonLocationData, &owner).expect("served");
+	let served =
+		serve(&reading, Stream::NonLocationData, &owner, ReadingSource::Recent).expect("served");
+	assert_eq!((served.observed_at, served.source), (5, ReadingSource::Recent));
 	assert_eq!(served.record.expect("a record")["signals"], serde_json::json!({"odometerM": 12}));
-	let approximate = serve(&reading, Stream::ApproximateLocation, &owner).expect("served");
+	let approximate = serve(&reading, Stream::ApproximateLocation, &owner, ReadingSource::Recent)
+		.expect("served");
 	assert_eq!(
 		approximate.record.expect("a record")["signals"],
 		serde_json::json!({"gridE7": 100_000, "latE7": 523_500_000, "lonE7": -13_500_000})
 	);
-	let raw = serve(&reading, Stream::RawData, &owner).expect("served");
+	let raw = serve(&reading, Stream::RawData, &owner, ReadingSource::History).expect("served");
 	assert_eq!(raw.raw, Some(Bytes(b"{\"odometer\":7}".to_vec())));
-	assert_eq!(serve(&reading, Stream::NonLocationData, &account_hash(&account(2))), None);
+	assert_eq!(raw.source, ReadingSource::History);
+	assert_eq!(
+		serve(&reading, Stream::NonLocationData, &account_hash(&account(2)), ReadingSource::Recent),
+		None
+	);
+}
+
+#[test]
+fn a_part_read_back_from_storage_is_served_as_the_streams_view() {
+	let reading = KeptReading {
+		number: 9,
+		owner: account_hash(&account(1)),
+		record: Vec::new(),
+		raw: None,
+		envelope_cid: Some(vec![1, 2]),
+		key_id: 4,
+	};
+	let part = br#"{"v":1,"vehicle":4,"oem":"tesla","from":5,"to":5,"signals":{"odometerM":12}}"#;
+	let served = serve_part(&reading, 5, Stream::NonLocationData, part.to_vec()).expect("a record");
+	assert_eq!((served.number, served.observed_at, served.source), (9, 5, ReadingSource::Ipfs));
+	assert_eq!(served.record.expect("a record")["signals"], serde_json::json!({"odometerM": 12}));
+	assert_eq!(
+		served.envelope_cid.as_deref(),
+		Some(dimo_offchain::cid::multibase32(&[1, 2]).as_str())
+	);
+	let raw = serve_part(&reading, 5, Stream::RawData, b"not json".to_vec()).expect("raw");
+	assert_eq!(raw.raw, Some(Bytes(b"not json".to_vec())));
+	// A part that is not a canonical record is not served as one.
+	assert_eq!(serve_part(&reading, 5, Stream::NonLocationData, b"{".to_vec()), None);
 }
