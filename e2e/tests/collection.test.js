@@ -17,7 +17,9 @@
 // Then: the credentials appear nowhere in chain state, blocks, the node's log or (unsealed) its
 // offchain storage;
 // and the node is killed in the middle of collection and restarted: no reading anchored twice,
-// none lost.
+// none lost. The node keeps only its last 2 readings of each vehicle in its ring
+// (--collector-keep-readings 2): every older one the gateway serves from its history, an IPFS
+// vehicle's read back from IPFS, a Local one's from the node, before and after the restart.
 
 import { before, after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -46,6 +48,7 @@ const owners = {}; // vehicle id -> its owner's key pair
 
 const rpc = (method, ...params) => rpcCall(node.rpcUrl, method, params);
 const api = () => node.api;
+const KEEP_READINGS = 2; // the node's ring: its last 2 readings of each vehicle
 
 async function launchNode() {
   node = await startNode(nodeOptions);
@@ -107,10 +110,12 @@ async function fetchRecord(anchor) {
   const [values, positions] = await Promise.all([read('nonLocationData'), read('allTimeLocation')]);
   const reading = values.find((r) => r.envelopeCid === anchor.cid);
   assert.ok(reading, `the gateway serves the reading sealed in ${anchor.cid}`);
+  assert.equal(reading.observedAt, anchor.observedTo);
   const position = positions.find((r) => r.number === reading.number);
+  if (position) assert.equal(position.source, reading.source);
   // Signals in the record's order (names sorted), as the simulator lists them.
   const signals = Object.entries({ ...reading.record.signals, ...(position?.record.signals ?? {}) }).sort(([a], [b]) => (a < b ? -1 : 1));
-  return { ...reading.record, signals: Object.fromEntries(signals) };
+  return { ...reading.record, signals: Object.fromEntries(signals), source: reading.source };
 }
 
 /** Whether the simulator served `signals` for the car. */
@@ -134,8 +139,9 @@ before(async () => {
     basePath: mkdtempSync(join(tmpdir(), 'dimo-collector-')),
     env: { SSL_CERT_FILE: trustBundle([join(trusted, 'ca.pem')]) },
     // The operator trusts the simulator and the impostor's host (whose certificate then fails),
-    // not the bystander's.
+    // not the bystander's. A ring of 2: the gateway serves older readings from the history.
     extraArgs: [
+      '--collector-keep-readings', String(KEEP_READINGS),
       '--collector-ipfs-api', ipfs.apiUrl,
       '--collector-oem-host', `localhost:${sim.port}`,
       '--collector-oem-host', `localhost:${impostor.port}`,
@@ -220,6 +226,7 @@ describe('collection from OEM to chain', () => {
         assert.equal(record.vehicle, vehicle.id);
         assert.equal(record.oem, oemName);
         assert.equal(record.from, anchor.observedFrom);
+        assert.ok(['recent', 'ipfs'].includes(record.source), record.source);
         assert.ok(wasServed(served, vehicle.car, record.signals), `served: ${JSON.stringify(record.signals)}`);
       }
     }
@@ -318,8 +325,9 @@ describe('collection from OEM to chain', () => {
 
     await launchNode();
     for (const vehicle of collected) countsAtKill[vehicle.id] = (await anchorsOf(vehicle)).length;
-    // Collection resumes: two more readings of each vehicle after the restart.
-    await Promise.all(collected.map((v) => waitForAnchors(v, countsAtKill[v.id] + 2)));
+    // Collection resumes: two more readings of each vehicle after the restart, and at least
+    // twice the ring's readings newer than the first.
+    await Promise.all(collected.map((v) => waitForAnchors(v, Math.max(countsAtKill[v.id] + 2, 2 * KEEP_READINGS + 1))));
     const checkedAt = Date.now();
 
     const served = await sim.admin('GET', 'served');
@@ -334,6 +342,11 @@ describe('collection from OEM to chain', () => {
       // in flight when the node died (served in the last seconds before the kill) or are still
       // on their way now.
       const records = await Promise.all(anchors.map(fetchRecord));
+      // Past the ring (more than twice its readings newer), the gateway read them back from
+      // IPFS, after the restart.
+      assert.ok(anchors.length > 2 * KEEP_READINGS, `${anchors.length} readings of vehicle ${vehicle.id}`);
+      assert.equal(records[0].source, 'ipfs');
+      assert.equal(records.at(-1).source, 'recent');
       const anchoredSignals = new Set(records.map((r) => JSON.stringify(r.signals)));
       assert.equal(anchoredSignals.size, records.length, 'no reading anchored twice');
       const settled = served.filter((entry) => entry.vehicle === vehicle.car &&
@@ -343,5 +356,40 @@ describe('collection from OEM to chain', () => {
         assert.ok(anchoredSignals.has(JSON.stringify(entry.signals)), `the reading served at ${entry.at_ms} is anchored`);
       }
     }
+  });
+
+  test('a Local vehicle\'s readings past the ring are served from the node\'s history, by number and by time', async () => {
+    const vehicle = vehicles.local;
+    const anchors = await anchorsOf(vehicle);
+    assert.ok(anchors.length > 2 * KEEP_READINGS, `${anchors.length} readings`);
+    const genesis = api().genesisHash.toU8a();
+    const owner = owners[vehicle.id];
+    const read = (from, limit, window) => rpc('dimo_readStream', vehicle.id, 'nonLocationData',
+      streamAuth(genesis, owner, vehicle.id, 'nonLocationData', 1_000_000), from, limit, window);
+    const all = await read(null, 1000, null);
+    // Every anchored reading is served, with the time it was observed; only the last ones from
+    // the ring, the rest from the history (nothing of a Local vehicle is on IPFS).
+    for (const anchor of anchors) {
+      const reading = all.find((r) => r.observedAt === anchor.observedTo);
+      assert.ok(reading, `the reading observed at ${anchor.observedTo} is served`);
+      assert.equal(reading.envelopeCid, null);
+      assert.equal(reading.record.vehicle, vehicle.id);
+      assert.equal(reading.record.to, anchor.observedTo);
+    }
+    assert.deepEqual(all.map((r) => r.number), all.map((_, i) => all[0].number + i), 'numbers in order, no gap');
+    assert.deepEqual(all.slice(-KEEP_READINGS).map((r) => r.source), Array(KEEP_READINGS).fill('recent'));
+    assert.ok(all.slice(0, -KEEP_READINGS).every((r) => r.source === 'history'), all.map((r) => r.source).join());
+    // By number: from the second reading, two of them.
+    assert.deepEqual((await read(all[1].number, 2, null)).map((r) => r.number), [all[1].number, all[2].number]);
+    // By time: the readings observed from the second anchored one to the third, both included.
+    const [since, until] = [anchors[1].observedTo, anchors[2].observedTo];
+    const window = await read(null, 1000, { since, until });
+    assert.ok(window.length >= 2, JSON.stringify(window.map((r) => r.observedAt)));
+    assert.equal(window[0].observedAt, since);
+    assert.equal(window.at(-1).observedAt, until);
+    assert.ok(window.every((r) => r.observedAt >= since && r.observedAt <= until));
+    assert.deepEqual(await read(null, 10, { since: all.at(-1).observedAt + 1 }), [], 'nothing after the last');
+    // A window is checked: an unknown field is refused.
+    await assert.rejects(read(null, 10, { after: 0 }));
   });
 });
