@@ -397,14 +397,20 @@ async function runCollector({ vehicles, minutes, backend }) {
     }
     // Count what each block commits, with the block's time; sample the node's memory.
     const measured = []; // { leafCount, windowFrom, windowTo, at }
-    const rss = [];
+    // VmRSS, and its parts: RssAnon (the heap: what a leak grows) and RssFile (pages of mapped
+    // files: ParityDB maps its index and value tables, so they grow with the data stored).
+    const rss = { total: [], anon: [], file: [] };
     const rssOf = () => {
       try {
-        const line = readFileSync(`/proc/${collectorNode.child.pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'));
-        return Number(line.split(/\s+/)[1]) / 1024;
+        const lines = readFileSync(`/proc/${collectorNode.child.pid}/status`, 'utf8').split('\n');
+        const kib = (name) => Number(lines.find((l) => l.startsWith(`${name}:`)).split(/\s+/)[1]);
+        return { total: kib('VmRSS') / 1024, anon: kib('RssAnon') / 1024, file: kib('RssFile') / 1024 };
       } catch { return null; }
     };
-    const sampler = setInterval(() => { const mib = rssOf(); if (mib !== null) rss.push(mib); }, 5_000);
+    const sampler = setInterval(() => {
+      const mib = rssOf();
+      if (mib !== null) for (const part of Object.keys(rss)) rss[part].push(mib[part]);
+    }, 5_000);
     const warmupEnds = Date.now() + 60_000;
     const measureEnds = warmupEnds + minutes * 60_000;
     const loads = [];
@@ -468,7 +474,7 @@ async function runCollector({ vehicles, minutes, backend }) {
       commitments: measured.length,
       p50: pct(0.5),
       p99: pct(0.99),
-      rss: rss.length ? { first: rss[0], last: rss.at(-1), max: Math.max(...rss) } : null,
+      rss: rss.total.length ? Object.fromEntries(Object.entries(rss).map(([part, values]) => [part, { first: values[0], last: values.at(-1), max: Math.max(...values) }])) : null,
       checked,
       sampled: sampled.length,
       behind,
@@ -533,7 +539,10 @@ if (collectorRows.length) {
     const median = (values) => (values.length ? [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] : null);
     console.log(`  ${row.backend.padEnd(5)} ${row.vehicles} vehicles: ${Math.round(row.perMinute)} readings committed a minute, ${(row.perMinute / 60).toFixed(1)}/s (${row.readings} in ${row.commitments} commitments over ${row.blocks} blocks, ${row.seconds} s, after 1 min of warm-up)`);
     console.log(`        latency, the collector's read to the committing block: p50 ${row.p50} ms, p99 ${row.p99} ms (${(row.p99 / blockTimeMs).toFixed(1)} blocks)`);
-    if (row.rss) console.log(`        node RSS: ${row.rss.first.toFixed(0)} MiB at the start of the measure, ${row.rss.last.toFixed(0)} MiB at its end, ${row.rss.max.toFixed(0)} MiB at most`);
+    if (row.rss) {
+      const part = (name, label) => `${label} ${row.rss[name].first.toFixed(0)} → ${row.rss[name].last.toFixed(0)} MiB (at most ${row.rss[name].max.toFixed(0)})`;
+      console.log(`        node memory, start → end of the measure: ${part('total', 'RSS')}; of which ${part('anon', 'heap (RssAnon)')}, ${part('file', 'mapped files (RssFile)')}`);
+    }
     console.log(`        runs: the last budget ${row.budget} vehicles, median run ${median(row.runMs)} ms; blocks after a run that left vehicles due: ${row.behind} of ${row.blocks}`);
     console.log(`        sampled records proved by the runtime${row.backend === 'Ipfs' ? ', fetched from IPFS by their CID and found in the archive the chain names' : ''}: ${row.checked} of ${row.sampled}`);
   }
