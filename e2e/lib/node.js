@@ -131,6 +131,22 @@ export async function waitForLog(logFile, pattern, timeoutMs = 120_000) {
   }
 }
 
+/**
+ * Kills `node` (SIGKILL) as soon as its log has one more line matching `pattern` (global) than
+ * when called, and resolves with the time of the kill once the process is gone.
+ */
+export async function killAfterNextLog(node, pattern, timeoutMs = 120_000) {
+  const count = () => (readFileSync(node.logFile, 'utf8').match(pattern) ?? []).length;
+  const before = count();
+  const deadline = Date.now() + timeoutMs;
+  while (count() === before) {
+    if (Date.now() > deadline) throw new Error(`no new ${pattern} in the node log within ${timeoutMs} ms:\n${tail(node.logFile)}`);
+    await sleep(100);
+  }
+  node.child.kill('SIGKILL');
+  return Date.now();
+}
+
 export function sleep(ms) {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }

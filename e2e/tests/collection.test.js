@@ -28,7 +28,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { blake2AsHex, sha256AsU8a } from '@polkadot/util-crypto';
 import { bnToU8a, hexToU8a, stringToHex, stringToU8a, u8aConcat, u8aEq, u8aToHex, u8aToString } from '@polkadot/util';
-import { startNode, rpcCall, sendOk, sleep } from '../lib/node.js';
+import { killAfterNextLog, startNode, rpcCall, sendOk } from '../lib/node.js';
 import { DIMO, fresh, keyring, onboard as onboardVehicle, waitForAnchors as anchorsAtLeast } from '../lib/chain.js';
 import { genCerts, startIpfs, startSimulator, trustBundle } from '../lib/collector.js';
 import { envelopeHeader, streamAuth } from '../lib/streams.js';
@@ -308,17 +308,9 @@ describe('collection from OEM to chain', () => {
 
   test('killed in the middle of collection and restarted: no reading anchored twice, none lost', async () => {
     const collected = [vehicles.tesla, vehicles.smartcar, vehicles.local];
-    const submissions = () => (node.readLog().match(/submitted an anchor batch/g) ?? []).length;
     // Kill the node right after its collector submitted a batch: the batch may or may not be in
     // a block, and the next poll may be under way.
-    const before = submissions();
-    const deadline = Date.now() + 120_000;
-    while (submissions() === before) {
-      if (Date.now() > deadline) throw new Error('no batch submitted in 120 s');
-      await sleep(100);
-    }
-    node.child.kill('SIGKILL');
-    const killedAt = Date.now();
+    const killedAt = await killAfterNextLog(node, /submitted an anchor batch/g);
     logs.push(node.readLog());
     await node.stop().catch(() => {});
     const countsAtKill = {};

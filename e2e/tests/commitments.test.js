@@ -8,6 +8,8 @@
 // the runtime API agrees (with the owner's consent checked at the commitment's block); the
 // IPFS bytes re-hash to the committed CID; the owner reads the reading through the gateway; no
 // per-record anchor is written; and the owner claims the vehicle's activity with the proof.
+// Then the collector is killed (SIGKILL) right after it submitted a commitment and restarted:
+// every reading it committed is committed once, in order, and none that the OEM served is lost.
 
 import { before, after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -16,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { blake2AsHex, sha256AsU8a } from '@polkadot/util-crypto';
 import { hexToU8a, u8aEq, u8aToHex } from '@polkadot/util';
-import { startNode, rpcCall, sendOk } from '../lib/node.js';
+import { killAfterNextLog, startNode, rpcCall, sendOk } from '../lib/node.js';
 import { DIMO, fresh, keyring, onboard as onboardVehicle, until } from '../lib/chain.js';
 import { genCerts, startIpfs, startSimulator, trustBundle } from '../lib/collector.js';
 import { leafHash, merkleVerify } from '../lib/anchoring.js';
@@ -26,9 +28,11 @@ import { archiveEnvelopeCids, cidText } from '../lib/reader.js';
 let sim;
 let ipfs;
 let node;
+let nodeOptions;
 let alice;
 let ferdie;
 const owners = {};
+const vehicles = {}; // onIpfs, onLocal: { id, car }
 
 const rpc = (method, ...params) => rpcCall(node.rpcUrl, method, params);
 const api = () => node.api;
@@ -38,13 +42,13 @@ before(async () => {
   ferdie = keyring.addFromUri('//Ferdie');
   const certs = genCerts('DIMO e2e OEM CA');
   [sim, ipfs] = await Promise.all([startSimulator({ certsDir: certs }), startIpfs()]);
-  node = await startNode({
+  nodeOptions = {
     chain: 'dev',
     basePath: mkdtempSync(join(tmpdir(), 'dimo-commitments-')),
     env: { SSL_CERT_FILE: trustBundle([join(certs, 'ca.pem')]) },
     extraArgs: ['--collector-anchor', 'commitments', '--collector-ipfs-api', ipfs.apiUrl, '--collector-oem-host', `localhost:${sim.port}`],
-  });
-  node.readLog = () => readFileSync(node.logFile, 'utf8');
+  };
+  await launchNode();
   await rpc('author_insertKey', 'dcol', '//Ferdie', u8aToHex(ferdie.publicKey));
   for (const oem of [1, 2]) await rpc('collector_setOemClient', oem, 'dimo-dev-client', 'dimo-dev-secret');
   const source = (kind, prefix) => ({ api: kind, apiBaseUrl: `${sim.url}/${prefix}`, authUrl: `${sim.url}/${prefix}/auth` });
@@ -58,6 +62,12 @@ after(async () => {
   await node?.stop();
   for (const process of [sim, ipfs]) process?.stop();
 });
+
+/** Starts the collector node on its database (the same after a restart). */
+async function launchNode() {
+  node = await startNode(nodeOptions);
+  node.readLog = () => readFileSync(node.logFile, 'utf8');
+}
 
 /** A vehicle of a fresh owner at `oem` on `backend`, consenting to Ferdie, its grant handed over. */
 async function onboard(oem, oemName, car, backend) {
@@ -82,6 +92,7 @@ describe('commitments from a collector', () => {
     const tesla = fleet.find((v) => v.oem === 'tesla').id;
     const smartcar = fleet.find((v) => v.oem === 'smartcar').id;
     const [onIpfs, onLocal] = [await onboard(1, 'tesla', tesla, 'Ipfs'), await onboard(2, 'smartcar', smartcar, 'Local')];
+    Object.assign(vehicles, { onIpfs: { id: onIpfs, car: tesla }, onLocal: { id: onLocal, car: smartcar } });
 
     for (const vehicle of [onIpfs, onLocal]) {
       const answer = await committedProof(vehicle);
@@ -151,5 +162,55 @@ describe('commitments from a collector', () => {
     const load = await rpc('collector_load');
     assert.ok(load.block > 0 && load.polled >= 1 && load.budget >= 50, JSON.stringify(load));
     assert.deepEqual([load.dueLeft, load.behindRuns], [0, 0], JSON.stringify(load));
+  });
+
+  test('killed right after submitting a commitment and restarted: every reading committed once, in order, none lost', async () => {
+    // The commitment may or may not reach a block; the next run may be under way.
+    const killedAt = await killAfterNextLog(node, /submitted commitment \d+/g);
+    await node.stop().catch(() => {});
+    await launchNode();
+
+    const all = Object.values(vehicles);
+    const latestSeq = async (vehicle) => (await rpc('dimo_anchorProof', vehicle.id, null))?.record.seq ?? -1;
+    const atRestart = {};
+    for (const vehicle of all) atRestart[vehicle.id] = await latestSeq(vehicle);
+    // Collection resumes: two more committed readings of each vehicle.
+    await Promise.all(all.map((vehicle) => committedProof(vehicle.id, atRestart[vehicle.id] + 2)));
+    const checkedAt = Date.now();
+
+    const served = await sim.admin('GET', 'served');
+    const genesis = api().genesisHash.toU8a();
+    for (const vehicle of all) {
+      // Every sequence number up to the latest is committed on chain, each once: windows move
+      // forward, no CID twice.
+      const last = await latestSeq(vehicle);
+      const proofs = [];
+      for (let seq = 0; seq <= last; seq += 1) {
+        const proof = await committedProof(vehicle.id, seq);
+        assert.equal(proof.record.seq, seq);
+        proofs.push(proof);
+      }
+      for (let i = 1; i < proofs.length; i += 1) assert.ok(proofs[i].record.observedFrom > proofs[i - 1].record.observedTo, `seq ${i} after seq ${i - 1}`);
+      assert.equal(new Set(proofs.map((p) => p.record.cid)).size, proofs.length, 'no CID committed twice');
+
+      // None lost: each reading the simulator served is committed (joined through the gateway,
+      // which serves every reading the collector kept, by its observation time), but those in
+      // flight when the node died and those still on their way.
+      const read = (stream) => rpc('dimo_readStream', vehicle.id, stream, streamAuth(genesis, owners[vehicle.id], vehicle.id, stream, 1_000_000), null, 1000);
+      const [values, positions] = await Promise.all([read('nonLocationData'), read('allTimeLocation')]);
+      const committedAt = new Set(proofs.map((p) => p.record.observedTo));
+      const committedSignals = new Set(values.filter((r) => committedAt.has(r.observedAt)).map((r) => {
+        const position = positions.find((p) => p.number === r.number);
+        const signals = Object.entries({ ...r.record.signals, ...(position?.record.signals ?? {}) }).sort(([a], [b]) => (a < b ? -1 : 1));
+        return JSON.stringify(Object.fromEntries(signals));
+      }));
+      assert.equal(committedSignals.size, proofs.length, 'each committed reading served once by the gateway');
+      const settled = served.filter((entry) => entry.vehicle === vehicle.car &&
+        !(entry.at_ms > killedAt - 5_000 && entry.at_ms <= killedAt) && entry.at_ms < checkedAt - 45_000);
+      assert.ok(settled.length >= 2, `${settled.length} settled readings of ${vehicle.car}`);
+      for (const entry of settled) {
+        assert.ok(committedSignals.has(JSON.stringify(entry.signals)), `the reading served at ${entry.at_ms} is committed`);
+      }
+    }
   });
 });
