@@ -14,7 +14,7 @@ use std::time::Duration;
 use codec::Decode;
 use dimo_offchain::{
 	cid::Cid,
-	content_keys::key_by_id_key,
+	content_keys::{class_keys_key, key_by_id_key, ClassKeys},
 	credentials::VEHICLES_KEY,
 	envelope::{self, HeaderV3},
 	ipfs,
@@ -157,9 +157,13 @@ impl<S: OffchainStorage> KeptReadings<S> {
 		low
 	}
 
-	/// `vehicle`'s content key `id`, as the worker keeps every key it made.
+	/// `vehicle`'s content key `id`: as the worker keeps every key it made by its id, else among
+	/// the keys in use (one made before keys were kept by id, not rotated since).
 	pub fn content_key(&self, vehicle: VehicleId, id: u32) -> Option<[u8; 32]> {
-		self.get_sealed(&key_by_id_key(vehicle, id))
+		self.get_sealed(&key_by_id_key(vehicle, id)).or_else(|| {
+			let in_use: ClassKeys = self.get_sealed(&class_keys_key(vehicle))?;
+			in_use.keys.iter().find(|(_, key)| key.id == id).map(|(_, key)| key.key)
+		})
 	}
 
 	/// The node's IPFS RPC API, as `--collector-ipfs-api` set it.
@@ -249,7 +253,8 @@ mod tests {
 	}
 
 	/// A store with a ring of 2 and readings 0 to 4 observed a second apart: 0 pruned from the
-	/// history, 1 kept whole (Local), 2 on IPFS, 3 and 4 in the ring as well; content key 1.
+	/// history, 1 kept whole (Local), 2 on IPFS, 3 and 4 in the ring as well; content key 1 by
+	/// its id, key 5 in use only.
 	fn store() -> KeptReadings<InMemOffchainStorage> {
 		let keystore: KeystorePtr = Arc::new(MemoryKeystore::new());
 		let seal_key = crate::node_seal_key(&keystore, true).expect("made").expect("a key");
@@ -273,6 +278,20 @@ mod tests {
 			entries.push(sealed(&seal_key, slot_key(VEHICLE, number, 2), &reading(number, false)));
 		}
 		entries.push(sealed(&seal_key, key_by_id_key(VEHICLE, 1), &[9u8; 32]));
+		// Key 5 is in use, made before keys were kept by id.
+		let in_use = ClassKeys {
+			last_id: 5,
+			keys: vec![(
+				Class::NonLocation,
+				dimo_offchain::content_keys::ClassKey {
+					id: 5,
+					key: [5; 32],
+					readers: Default::default(),
+					wraps: Vec::new(),
+				},
+			)],
+		};
+		entries.push(sealed(&seal_key, class_keys_key(VEHICLE), &in_use));
 		for (key, value) in entries {
 			set(&key, value);
 		}
@@ -298,6 +317,7 @@ mod tests {
 		assert_eq!(store.reading(VEHICLE, 5), None, "not yet");
 		assert_eq!((store.oldest(VEHICLE, 5), store.oldest_recent(5)), (1, 3));
 		assert_eq!(store.content_key(VEHICLE, 1), Some([9; 32]));
+		assert_eq!(store.content_key(VEHICLE, 5), Some([5; 32]), "among the keys in use");
 		assert_eq!(store.content_key(VEHICLE, 2), None);
 		assert_eq!(store.ipfs_api(), ipfs::DEFAULT_API_URL);
 	}

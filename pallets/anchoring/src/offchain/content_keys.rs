@@ -96,12 +96,11 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 			sealing.push(SealingKey { class, id: key.id, key: key.key, wraps: key.wraps.clone() });
 		}
 		if keys != stored {
-			// Each new key by its id first: never a key in use that the gateway cannot find.
-			for (_, key) in &keys.keys {
-				if stored.keys.iter().all(|(_, old)| old.id != key.id) {
-					write_sealed(&key_by_id_key(vehicle, key.id), &key.key, seal_key);
-				}
-			}
+			// Every key by its id first: never a key in use that the gateway cannot find. The
+			// ones replaced too: a key made before keys were kept by id is written here, at its
+			// rotation (until then the gateway finds it among the keys in use).
+			Self::keep_keys_by_id(vehicle, &stored, seal_key);
+			Self::keep_keys_by_id(vehicle, &keys, seal_key);
 			write_sealed(&storage_key, &keys, seal_key);
 		}
 		let owner = sp_io::hashing::blake2_256(&now.owner.encode());
@@ -132,6 +131,7 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 	/// Drops `vehicle`'s content keys, if it has some in use: the collector's consent ended.
 	pub(super) fn retire_content_keys(vehicle: VehicleId, seal_key: &SealKey) {
 		let mut keys = Self::stored_class_keys(vehicle, seal_key);
+		Self::keep_keys_by_id(vehicle, &keys, seal_key);
 		if !keys.retire() {
 			return;
 		}
@@ -142,6 +142,15 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 			keys.last_id
 		);
 		write_sealed(&class_keys_key(vehicle), &keys, seal_key);
+	}
+
+	/// Writes each of `keys` in use by its id ([`key_by_id_key`]), so that the gateway opens what
+	/// it sealed after it is rotated or retired. Called when the keys change (rarely: a change of
+	/// readers or of their published keys), so rewriting a key already there costs little.
+	fn keep_keys_by_id(vehicle: VehicleId, keys: &ClassKeys, seal_key: &SealKey) {
+		for (_, key) in &keys.keys {
+			write_sealed(&key_by_id_key(vehicle, key.id), &key.key, seal_key);
+		}
 	}
 
 	/// Keeps `reading`, observed at `observed_at` (Unix ms), as `vehicle`'s next reading in the

@@ -719,6 +719,14 @@ fn a_class_key_is_rotated_when_its_readers_change_and_retired_with_the_consent()
 		let first = class_keys(vehicle).expect("made");
 		let ids = |keys: &ClassKeys| keys.keys.iter().map(|(_, key)| key.id).collect::<Vec<_>>();
 		assert_eq!(ids(&first), [1, 2, 3, 4], "one key per class of the reading");
+		// As a collector before keys were kept by id would have them: in use only.
+		for id in 1..=4 {
+			assert!(key_by_id(vehicle, id).is_some());
+			sp_io::offchain::local_storage_clear(
+				StorageKind::PERSISTENT,
+				&key_by_id_key(vehicle, id),
+			);
+		}
 		// A rawData grantee joins: only the raw key rotates.
 		set_grants(vehicle, vec![(77, vec![Stream::NonLocationData]), (78, vec![Stream::RawData])]);
 		poll_local(env, vehicle, 1);
@@ -728,8 +736,10 @@ fn a_class_key_is_rotated_when_its_readers_change_and_retired_with_the_consent()
 		poll_local(env, vehicle, 2);
 		let rotated = class_keys(vehicle).expect("rotated");
 		assert_eq!(ids(&rotated), [6, 2, 3, 5]);
-		// The keys rotated away stay by their ids: the gateway opens what they sealed.
+		// The keys rotated away stay by their ids, those made before keys were kept by id too
+		// (written at the first rotation after): the gateway opens what they sealed.
 		assert_eq!(key_by_id(vehicle, 1), first.get(Class::NonLocation).map(|key| key.key));
+		assert_eq!(key_by_id(vehicle, 2), first.get(Class::PreciseLocation).map(|key| key.key));
 		assert_eq!(key_by_id(vehicle, 4), first.get(Class::Raw).map(|key| key.key));
 		assert_eq!(key_by_id(vehicle, 6), rotated.get(Class::NonLocation).map(|key| key.key));
 		assert_eq!(key_by_id(vehicle, 7), None, "no key 7 yet");
