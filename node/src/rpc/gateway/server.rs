@@ -82,8 +82,8 @@ impl<C: GatewayClient, S: OffchainStorage + 'static> Gateway<C, S> {
 		Ok((stream, list, store, next))
 	}
 
-	/// Reading `number` of `vehicle`, found in the store, as a reader of `stream` under the
-	/// owner whose hash is `owner` gets it: `Ok(None)` if it has nothing for that stream or
+	/// The reading of `vehicle` `found` in the store, as a reader of `stream` under the owner
+	/// whose hash is `owner` gets it: `Ok(None)` if it has nothing for that stream or
 	/// that owner. A reading on IPFS is read back (on this blocking thread) and opened; an
 	/// error if that fails, so that a reader never takes a gap for the end of the data.
 	fn serve_found(
@@ -108,13 +108,10 @@ impl<C: GatewayClient, S: OffchainStorage + 'static> Gateway<C, S> {
 			return Ok(None);
 		}
 		let Some(class) = Class::of(stream) else { return Ok(None) };
-		let unavailable =
-			|why: String| {
-				error(
-				STORAGE_UNAVAILABLE,
-				format!("reading {number} of vehicle {vehicle} is on IPFS and was not read back: {why}"),
-			)
-			};
+		let unavailable = |why: String| {
+			let what = format!("reading {number} of vehicle {vehicle} is on IPFS");
+			error(STORAGE_UNAVAILABLE, format!("{what} and was not read back: {why}"))
+		};
 		let client =
 			self.ipfs.as_ref().ok_or_else(|| unavailable("the node has no HTTP client".into()))?;
 		let api = store.ipfs_api();

@@ -179,6 +179,12 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 		);
 		let next = head.next.saturating_add(1);
 		StorageValueRef::persistent(&head_key).set(&Head { next });
+		// A vehicle's history starts at its first reading kept with one: the readings a node
+		// kept before it had a history are in the ring only, and nothing scans for them.
+		let history_head = readings::history_head_key(vehicle);
+		if read_persistent::<HistoryHead>(&history_head).is_none() {
+			StorageValueRef::persistent(&history_head).set(&HistoryHead { first: head.next });
+		}
 		Self::prune_history(vehicle, next, settings.keep_days, now, seal_key);
 	}
 

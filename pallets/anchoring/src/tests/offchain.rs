@@ -903,6 +903,26 @@ fn the_node_keeps_the_last_keep_readings_of_a_vehicle() {
 }
 
 #[test]
+fn a_vehicle_whose_readings_were_kept_before_the_history_starts_it_at_the_next() {
+	offchain_test(|env| {
+		let vehicle = onboard(ALICE, COLLECTOR, StorageBackend::Local);
+		hold_credentials(vehicle, TESLA, FRESH);
+		// A node before spec 106 kept 7 readings of it, in the ring only.
+		sp_io::offchain::local_storage_set(
+			StorageKind::PERSISTENT,
+			&head_key(vehicle),
+			&Head { next: 7 }.encode(),
+		);
+		poll_local(env, vehicle, 0);
+		assert_eq!(
+			local_get::<HistoryHead>(&history_head_key(vehicle)),
+			Some(HistoryHead { first: 7 })
+		);
+		assert_eq!(archived(vehicle, 7).map(|a| a.reading.number), Some(7));
+	});
+}
+
+#[test]
 fn the_history_keeps_what_the_ring_moved_past_for_keep_days() {
 	offchain_test(|env| {
 		let settings = Settings {
@@ -927,7 +947,11 @@ fn the_history_keeps_what_the_ring_moved_past_for_keep_days() {
 			assert_eq!(history.observed_at, at);
 			assert_eq!(history.reading.record, tesla_record_at(vehicle, at));
 		}
-		assert_eq!(local_get::<HistoryHead>(&history_head_key(vehicle)), None, "nothing pruned");
+		assert_eq!(
+			local_get::<HistoryHead>(&history_head_key(vehicle)),
+			Some(HistoryHead { first: 0 }),
+			"nothing pruned"
+		);
 		// The retention shrinks to nothing: the next reading prunes every older one at once
 		// (up to PRUNE_PER_READING), and keeps itself.
 		set_settings(Settings { keep_days: 0, ..settings });
