@@ -10,8 +10,9 @@
 //! - [`arweave_uploader`]: posts the worker's Arweave outbox as signed transactions and follows
 //!   them until mined (a task spawned from the node's service);
 //! - [`seal_key`]: the node's sealing key, from its keystore;
-//! - [`kept_readings`]: the store of recent readings that the gateway (`dimo_readStream`,
-//!   `dimo_subscribeStream`) serves from.
+//! - [`kept_readings`]: the store of readings that the gateway (`dimo_readStream`,
+//!   `dimo_subscribeStream`) serves from: the ring of recent ones, the history, and the IPFS
+//!   read-back of the history's envelopes.
 //!
 //! The library they share with the worker (records, envelopes, CIDs, the OEM adapters, the
 //! outbox's format) is `dimo-offchain`, one folder up; the node only wires these in

@@ -13,7 +13,6 @@ use super::{
 use crate::pallet::*;
 use alloc::{format, vec::Vec};
 use codec::Encode;
-use dimo_offchain::settings::Settings;
 use dimo_offchain::{
 	content_keys::{
 		class_keys_key, class_readers, key_by_id_key, legacy_content_key_keys, ClassKeys, KeyChange,
@@ -21,6 +20,7 @@ use dimo_offchain::{
 	key_wrap::Wrap,
 	readings::{self, Archived, Head, HistoryHead, KeptReading},
 	seal::SealKey,
+	settings::Settings,
 	streams::Class,
 };
 use dimo_primitives::vehicle::{DataReaders, VehicleId};
