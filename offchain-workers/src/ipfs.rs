@@ -19,6 +19,12 @@ pub const API_URL_KEY: &[u8] = b"dimo/collector/ipfs-api";
 /// The IPFS RPC API of a kubo on the same machine.
 pub const DEFAULT_API_URL: &str = "http://127.0.0.1:5001";
 
+/// The IPFS RPC API's base URL from what offchain storage holds at [`API_URL_KEY`] (the bytes
+/// of the URL): [`DEFAULT_API_URL`] if nothing, or not UTF-8.
+pub fn api_url(stored: Option<Vec<u8>>) -> String {
+	stored.and_then(|url| String::from_utf8(url).ok()).unwrap_or_else(|| DEFAULT_API_URL.into())
+}
+
 /// The boundary of the multipart body of an add request.
 pub const BOUNDARY: &str = "dimo-record-boundary";
 

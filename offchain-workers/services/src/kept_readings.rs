@@ -59,6 +59,7 @@ pub struct KeptReadings<S> {
 	storage: S,
 	seal_key: SealKey,
 	keep: u32,
+	ipfs_api: String,
 }
 
 impl<S: OffchainStorage> KeptReadings<S> {
@@ -71,7 +72,12 @@ impl<S: OffchainStorage> KeptReadings<S> {
 			.and_then(|bytes| Settings::decode(&mut &bytes[..]).ok())
 			.unwrap_or_default()
 			.keep_readings;
-		Some(Self { storage, seal_key, keep })
+		let ipfs_api = ipfs::api_url(
+			storage
+				.get(sp_offchain::STORAGE_PREFIX, ipfs::API_URL_KEY)
+				.and_then(|bytes| Vec::<u8>::decode(&mut &bytes[..]).ok()),
+		);
+		Some(Self { storage, seal_key, keep, ipfs_api })
 	}
 
 	fn get<V: Decode>(&self, key: &[u8]) -> Option<V> {
@@ -105,10 +111,13 @@ impl<S: OffchainStorage> KeptReadings<S> {
 		(archived.reading.number == number).then_some(archived)
 	}
 
-	/// Reading `number` of `vehicle`: from the ring if it still holds it, else from the history.
-	pub fn reading(&self, vehicle: VehicleId, number: u64) -> Option<Found> {
-		if let Some(reading) = self.recent(vehicle, number) {
-			return Some(Found::Recent(reading));
+	/// Reading `number` of `vehicle`, when `next` comes next: from the ring if it still holds it
+	/// (only numbers in the ring's range are looked for there), else from the history.
+	pub fn reading(&self, vehicle: VehicleId, number: u64, next: u64) -> Option<Found> {
+		if number >= self.oldest_recent(next) {
+			if let Some(reading) = self.recent(vehicle, number) {
+				return Some(Found::Recent(reading));
+			}
 		}
 		let archived = self.archived(vehicle, number)?;
 		Some(if archived.in_storage() {
@@ -167,10 +176,8 @@ impl<S: OffchainStorage> KeptReadings<S> {
 	}
 
 	/// The node's IPFS RPC API, as `--collector-ipfs-api` set it.
-	pub fn ipfs_api(&self) -> String {
-		self.get::<Vec<u8>>(ipfs::API_URL_KEY)
-			.and_then(|bytes| String::from_utf8(bytes).ok())
-			.unwrap_or_else(|| ipfs::DEFAULT_API_URL.into())
+	pub fn ipfs_api(&self) -> &str {
+		&self.ipfs_api
 	}
 }
 
@@ -189,14 +196,13 @@ pub enum StorageError {
 	NoKey(u32),
 }
 
-/// The `class` part of the envelope of `reading` (found [`Found::OnIpfs`]), fetched from the
-/// IPFS API `api` with `client`, checked against its CID, and opened with the key of `store`
-/// it names. `Ok(None)` if the envelope has no such part (a reading without a position has no
+/// The `class` part of the envelope of `reading` (found [`Found::OnIpfs`]), fetched with
+/// `client` from the node's IPFS API, checked against its CID, and opened with the key of
+/// `store` it names. `Ok(None)` if the envelope has no such part (a reading without a position has no
 /// location part). Returns the envelope's header with the part.
 pub async fn from_storage<S: OffchainStorage>(
 	store: &KeptReadings<S>,
 	client: &HttpsClient,
-	api: &str,
 	vehicle: VehicleId,
 	reading: &KeptReading,
 	class: Class,
@@ -208,7 +214,7 @@ pub async fn from_storage<S: OffchainStorage>(
 		.ok_or(StorageError::NoCid)?;
 	let request = dimo_offchain::oem::Request {
 		method: "POST",
-		url: ipfs::block_get_url(api, &cid),
+		url: ipfs::block_get_url(store.ipfs_api(), &cid),
 		headers: Vec::new(),
 		body: Vec::new(),
 	};
@@ -305,16 +311,16 @@ mod tests {
 		let store = store();
 		assert_eq!(store.next(VEHICLE), Some(5));
 		assert_eq!(store.next(VEHICLE + 1), None, "not collected here");
-		assert_eq!(store.reading(VEHICLE, 4), Some(Found::Recent(reading(4, false))));
-		assert_eq!(store.reading(VEHICLE, 1), Some(Found::Archived(reading(1, false))));
-		let Some(Found::OnIpfs { reading: on_ipfs, observed_at }) = store.reading(VEHICLE, 2)
+		assert_eq!(store.reading(VEHICLE, 4, 5), Some(Found::Recent(reading(4, false))));
+		assert_eq!(store.reading(VEHICLE, 1, 5), Some(Found::Archived(reading(1, false))));
+		let Some(Found::OnIpfs { reading: on_ipfs, observed_at }) = store.reading(VEHICLE, 2, 5)
 		else {
 			panic!("reading 2 is on IPFS")
 		};
 		assert_eq!((on_ipfs.number, observed_at, on_ipfs.record.len()), (2, 2_000, 0));
 		assert_eq!(on_ipfs.envelope_cid, reading(2, true).envelope_cid);
-		assert_eq!(store.reading(VEHICLE, 0), None, "pruned");
-		assert_eq!(store.reading(VEHICLE, 5), None, "not yet");
+		assert_eq!(store.reading(VEHICLE, 0, 5), None, "pruned");
+		assert_eq!(store.reading(VEHICLE, 5, 5), None, "not yet");
 		assert_eq!((store.oldest(VEHICLE, 5), store.oldest_recent(5)), (1, 3));
 		assert_eq!(store.content_key(VEHICLE, 1), Some([9; 32]));
 		assert_eq!(store.content_key(VEHICLE, 5), Some([5; 32]), "among the keys in use");
@@ -344,7 +350,6 @@ mod tests {
 		let fetched = runtime.block_on(from_storage(
 			&store,
 			&client,
-			"http://127.0.0.1:1",
 			VEHICLE,
 			&reading(1, false),
 			Class::NonLocation,

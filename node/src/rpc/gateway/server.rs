@@ -114,22 +114,21 @@ impl<C: GatewayClient, S: OffchainStorage + 'static> Gateway<C, S> {
 		};
 		let client =
 			self.ipfs.as_ref().ok_or_else(|| unavailable("the node has no HTTP client".into()))?;
-		let api = store.ipfs_api();
 		let handle = tokio::runtime::Handle::try_current()
 			.map_err(|_| unavailable("no runtime to fetch with".into()))?;
-		let part = handle
-			.block_on(from_storage(store, client, &api, vehicle, &reading, class))
-			.map_err(|error| {
+		let part = handle.block_on(from_storage(store, client, vehicle, &reading, class)).map_err(
+			|error| {
 				unavailable(match error {
 					StorageError::NoCid => "the collector's history names no envelope CID".into(),
-					StorageError::Ipfs(why) => format!("IPFS ({api}): {why}"),
+					StorageError::Ipfs(why) => format!("IPFS ({}): {why}", store.ipfs_api()),
 					StorageError::Mismatch => "IPFS answered a block that is not the CID's".into(),
 					StorageError::Envelope(why) => format!("the envelope: {why:?}"),
 					StorageError::NoKey(id) => {
 						format!("the collector no longer holds content key {id}")
 					},
 				})
-			})?;
+			},
+		)?;
 		Ok(part.and_then(|(_, part)| serve_part(&reading, observed_at, stream, part)))
 	}
 }
@@ -167,7 +166,7 @@ impl<C: GatewayClient, S: OffchainStorage + 'static> StreamApiServer for Gateway
 			if served.len() >= limit {
 				break;
 			}
-			let Some(found) = store.reading(vehicle, number) else { continue };
+			let Some(found) = store.reading(vehicle, number, next) else { continue };
 			let Some(reading) = self.serve_found(&store, vehicle, found, stream, &owner)? else {
 				continue;
 			};

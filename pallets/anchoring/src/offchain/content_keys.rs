@@ -154,9 +154,10 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 	}
 
 	/// Keeps `reading`, observed at `observed_at` (Unix ms), as `vehicle`'s next reading in the
-	/// gateway's store: in the history (without its record if `in_storage`: its envelope is on
-	/// IPFS) and in its ring slot, then the head, so that the gateway never finds a head past
-	/// a missing reading; then prunes the history of what is older than `keep_days` at `now`.
+	/// gateway's store: in its ring slot and in the history (without its record if
+	/// `in_storage`: its envelope is on IPFS), then the head, so that the gateway never finds a
+	/// head past a missing reading; then prunes the history of what is older than `keep_days`
+	/// at `now`.
 	#[allow(clippy::too_many_arguments)]
 	pub(super) fn keep_reading(
 		vehicle: VehicleId,
@@ -170,31 +171,34 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 		let head_key = readings::head_key(vehicle);
 		let head: Head = read_persistent(&head_key).unwrap_or_default();
 		reading.number = head.next;
-		let archived = Archived::new(observed_at, reading.clone(), in_storage);
-		write_sealed(&readings::history_key(vehicle, head.next), &archived, seal_key);
 		write_sealed(
 			&readings::slot_key(vehicle, head.next, settings.keep_readings),
 			&reading,
 			seal_key,
 		);
+		let archived = Archived::new(observed_at, reading, in_storage);
+		write_sealed(&readings::history_key(vehicle, head.next), &archived, seal_key);
 		let next = head.next.saturating_add(1);
 		StorageValueRef::persistent(&head_key).set(&Head { next });
-		// A vehicle's history starts at its first reading kept with one: the readings a node
-		// kept before it had a history are in the ring only, and nothing scans for them.
-		let history_head = readings::history_head_key(vehicle);
-		if read_persistent::<HistoryHead>(&history_head).is_none() {
-			StorageValueRef::persistent(&history_head).set(&HistoryHead { first: head.next });
-		}
-		Self::prune_history(vehicle, next, settings.keep_days, now, seal_key);
+		Self::prune_history(vehicle, head.next, next, settings.keep_days, now, seal_key);
 	}
 
 	/// Drops the oldest readings of `vehicle`'s history (numbers below `next`) that are older
 	/// than `keep_days` at `now`, at most [`readings::PRUNE_PER_READING`]. An entry that does
-	/// not open (sealed under another key) is dropped as well: nothing can serve it.
-	fn prune_history(vehicle: VehicleId, next: u64, keep_days: u32, now: u64, seal_key: &SealKey) {
+	/// not open (sealed under another key) is dropped as well: nothing can serve it. A history
+	/// without a head starts at `kept`, the reading just kept: the readings a node kept before
+	/// it had a history are in the ring only, and nothing scans for them.
+	fn prune_history(
+		vehicle: VehicleId,
+		kept: u64,
+		next: u64,
+		keep_days: u32,
+		now: u64,
+		seal_key: &SealKey,
+	) {
 		let head_key = readings::history_head_key(vehicle);
-		let mut head: HistoryHead = read_persistent(&head_key).unwrap_or_default();
-		let first = head.first;
+		let stored: Option<HistoryHead> = read_persistent(&head_key);
+		let mut head = stored.unwrap_or(HistoryHead { first: kept });
 		for _ in 0..readings::PRUNE_PER_READING {
 			if head.first >= next {
 				break;
@@ -208,7 +212,7 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 			StorageValueRef::persistent(&key).clear();
 			head.first = head.first.saturating_add(1);
 		}
-		if head.first != first {
+		if stored != Some(head) {
 			StorageValueRef::persistent(&head_key).set(&head);
 		}
 	}

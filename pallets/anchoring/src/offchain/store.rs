@@ -222,9 +222,7 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 
 	/// The node's IPFS RPC API, as `--collector-ipfs-api` set it.
 	fn ipfs_api() -> String {
-		read_persistent::<Vec<u8>>(ipfs::API_URL_KEY)
-			.and_then(|url| String::from_utf8(url).ok())
-			.unwrap_or_else(|| ipfs::DEFAULT_API_URL.into())
+		ipfs::api_url(read_persistent::<Vec<u8>>(ipfs::API_URL_KEY))
 	}
 
 	/// Commitment mode: the run's envelopes of IPFS vehicles go to the node's IPFS as **one**
