@@ -21,7 +21,7 @@
 //   node e2e/bench/perf.js      (PERF_BLOCKS: blocks measured per figure, default 5;
 //                               PERF_PARTS=anchoring,canread,collector,fleet: the parts to run)
 
-import { cpus, totalmem } from 'node:os';
+import { availableParallelism, cpus, totalmem } from 'node:os';
 import autocannon from 'autocannon';
 import { blake2AsHex, blake2AsU8a, mnemonicGenerate } from '@polkadot/util-crypto';
 import { hexToU8a, stringToU8a, u8aConcat, u8aToHex } from '@polkadot/util';
@@ -411,6 +411,17 @@ async function runCollector({ vehicles, minutes, backend }) {
       const mib = rssOf();
       if (mib !== null) for (const part of Object.keys(rss)) rss[part].push(mib[part]);
     }, 5_000);
+    // CPU time, in clock ticks: the machine's busy and total (from /proc/stat), the node's own
+    // (utime + stime): whether the machine was the bound, and how much of it the node took.
+    const cpuOf = () => {
+      const [, ...ticks] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).map(Number);
+      // user nice system idle iowait irq softirq steal (guest time is counted in user).
+      const total = ticks.slice(0, 8).reduce((a, b) => a + b, 0);
+      const idle = ticks[3] + ticks[4];
+      const fields = readFileSync(`/proc/${collectorNode.child.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      return { total, busy: total - idle, node: Number(fields[11]) + Number(fields[12]) };
+    };
+    let cpuAtStart = null;
     const warmupEnds = Date.now() + 60_000;
     const measureEnds = warmupEnds + minutes * 60_000;
     const loads = [];
@@ -419,6 +430,7 @@ async function runCollector({ vehicles, minutes, backend }) {
       capi.rpc.chain.subscribeNewHeads(async (header) => {
         try {
           if (Date.now() < warmupEnds) return;
+          cpuAtStart ??= cpuOf();
           const at = await capi.at(header.hash);
           const [events, now] = await Promise.all([at.query.system.events(), at.query.timestamp.now()]);
           for (const { event } of events) {
@@ -433,6 +445,12 @@ async function runCollector({ vehicles, minutes, backend }) {
       }).then((u) => { unsubscribe = u; }, reject);
     });
     clearInterval(sampler);
+    const cpuAtEnd = cpuOf();
+    const cores = availableParallelism();
+    const share = (ticks) => (100 * cores * ticks) / (cpuAtEnd.total - cpuAtStart.total);
+    const cpu = { cores, machine: share(cpuAtEnd.busy - cpuAtStart.busy), node: share(cpuAtEnd.node - cpuAtStart.node) };
+    // Each run once (a block without a run of its own repeats the last).
+    const runs = [...new Map(loads.filter(Boolean).map((load) => [load.block, load])).values()];
     const readings = measured.reduce((a, { leafCount }) => a + leafCount, 0);
     // Latency of each reading from the collector's read (its commitment's window start: the
     // run's read time, an upper bound for the run's readings) to the block that commits it.
@@ -480,7 +498,10 @@ async function runCollector({ vehicles, minutes, backend }) {
       behind,
       blocks: loads.length,
       budget: lastLoad?.budget,
-      runMs: loads.filter(Boolean).map((load) => load.runMs),
+      runMs: runs.map((load) => load.runMs),
+      polled: runs.map((load) => load.polled),
+      steps: runs.map((load) => load.steps),
+      cpu,
     };
   } finally {
     await collectorNode.stop();
@@ -543,7 +564,11 @@ if (collectorRows.length) {
       const part = (name, label) => `${label} ${row.rss[name].first.toFixed(0)} → ${row.rss[name].last.toFixed(0)} MiB (at most ${row.rss[name].max.toFixed(0)})`;
       console.log(`        node memory, start → end of the measure: ${part('total', 'RSS')}; of which ${part('anon', 'heap (RssAnon)')}, ${part('file', 'mapped files (RssFile)')}`);
     }
-    console.log(`        runs: the last budget ${row.budget} vehicles, median run ${median(row.runMs)} ms; blocks after a run that left vehicles due: ${row.behind} of ${row.blocks}`);
+    console.log(`        runs: the last budget ${row.budget} vehicles, median run ${median(row.runMs)} ms for ${median(row.polled)} vehicles; blocks after a run that left vehicles due: ${row.behind} of ${row.blocks}`);
+    const stepNames = ['due', 'tokens', 'fetch', 'seal', 'store', 'keep', 'schedule', 'commit'];
+    const steps = stepNames.map((name) => `${name} ${median(row.steps.map((s) => s[`${name}Ms`]))}`);
+    console.log(`        where a run's time goes (median ms over ${row.steps.length} runs): ${steps.join(', ')}`);
+    console.log(`        CPU over the measure (${row.cpu.cores} cores = ${row.cpu.cores * 100}%): the machine ${row.cpu.machine.toFixed(0)}%, of which the node ${row.cpu.node.toFixed(0)}% (the rest: the IPFS node, the simulator, this harness)`);
     console.log(`        sampled records proved by the runtime${row.backend === 'Ipfs' ? ', fetched from IPFS by their CID and found in the archive the chain names' : ''}: ${row.checked} of ${row.sampled}`);
   }
 }

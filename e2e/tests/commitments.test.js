@@ -162,6 +162,11 @@ describe('commitments from a collector', () => {
     const load = await rpc('collector_load');
     assert.ok(load.block > 0 && load.polled >= 1 && load.budget >= 50, JSON.stringify(load));
     assert.deepEqual([load.dueLeft, load.behindRuns], [0, 0], JSON.stringify(load));
+    // And where its run's time went, step by step: whole milliseconds that add up to at most
+    // the run (each step's clock rounds down; the run's is read once).
+    const steps = ['due', 'tokens', 'fetch', 'seal', 'store', 'keep', 'schedule', 'commit'].map((name) => load.steps[`${name}Ms`]);
+    assert.ok(steps.every(Number.isInteger), JSON.stringify(load));
+    assert.ok(steps.reduce((a, b) => a + b, 0) <= load.runMs, JSON.stringify(load));
   });
 
   test('killed right after submitting a commitment and restarted: every reading committed once, in order, none lost', async () => {

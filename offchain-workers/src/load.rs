@@ -16,6 +16,11 @@
 //! not read, so nothing is dropped. A run that left due vehicles says so: a warning in the
 //! log, and [`RunLoad`] under [`LOAD_KEY`], which the node's `collector_load` RPC method
 //! serves (how many it polled, in how long, how many it left due, for how many runs in a row).
+//!
+//! **Where the time goes.** A run also records how long each of its steps took ([`RunSteps`]),
+//! so that an operator (and `scripts/perf.sh`) sees what bounds the collector: finding and
+//! checking the due vehicles, the OEMs' answers, sealing, storage, the readings kept for the
+//! gateway, or the commitment.
 
 use codec::{Decode, Encode};
 
@@ -33,7 +38,7 @@ pub const MIN_POLLS_PER_RUN: u32 = 50;
 pub const INITIAL_POLLS_PER_RUN: u32 = 500;
 
 /// What the latest run that polled did, and what the next may take on.
-#[derive(Clone, Copy, PartialEq, Eq, Debug, Encode, Decode)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Encode)]
 pub struct RunLoad {
 	/// The block of the run.
 	pub block: u64,
@@ -49,6 +54,50 @@ pub struct RunLoad {
 	pub behind_runs: u32,
 	/// Where the next run starts in the list of vehicles the node holds credentials for.
 	pub next_vehicle_at: u32,
+	/// How long each step of the run took.
+	pub steps: RunSteps,
+}
+
+/// How long each step of a run took, ms, in the order a run takes them. The steps add up to
+/// about the run's `run_ms` (the clock of the offchain worker counts whole milliseconds).
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default, Encode, Decode)]
+pub struct RunSteps {
+	/// Finding the due vehicles (each one's schedule read) and checking each into a job:
+	/// consent, backend, credentials opened, the OEM's source, the very car.
+	pub due_ms: u64,
+	/// Refreshing the OAuth tokens that expire soon.
+	pub tokens_ms: u64,
+	/// The OEM requests, all in flight at once.
+	pub fetch_ms: u64,
+	/// Records built and sealed into envelopes, content keys made or rotated.
+	pub seal_ms: u64,
+	/// Envelopes to IPFS: the run's archive imported (or each envelope added).
+	pub store_ms: u64,
+	/// Readings kept, sealed, for the gateway (the ring and the history), and those of Arweave
+	/// vehicles queued to the outbox.
+	pub keep_ms: u64,
+	/// Each polled vehicle's next poll written.
+	pub schedule_ms: u64,
+	/// The readings numbered, logged and submitted: the commitment (or the batch of anchors).
+	pub commit_ms: u64,
+}
+
+impl Decode for RunLoad {
+	fn decode<I: codec::Input>(input: &mut I) -> Result<Self, codec::Error> {
+		let block = Decode::decode(input)?;
+		let budget = Decode::decode(input)?;
+		let polled = Decode::decode(input)?;
+		let due_left = Decode::decode(input)?;
+		let run_ms = Decode::decode(input)?;
+		let behind_runs = Decode::decode(input)?;
+		let next_vehicle_at = Decode::decode(input)?;
+		// Absent from the load that a node older than the steps wrote.
+		let steps = match input.remaining_len()? {
+			Some(0) => RunSteps::default(),
+			_ => RunSteps::decode(input)?,
+		};
+		Ok(Self { block, budget, polled, due_left, run_ms, behind_runs, next_vehicle_at, steps })
+	}
 }
 
 impl Default for RunLoad {
@@ -61,6 +110,7 @@ impl Default for RunLoad {
 			run_ms: 0,
 			behind_runs: 0,
 			next_vehicle_at: 0,
+			steps: RunSteps::default(),
 		}
 	}
 }
@@ -94,6 +144,28 @@ pub fn next_budget(budget: u32, polled: u32, due_left: u32, run_ms: u64, max: u3
 #[cfg(test)]
 mod tests {
 	use super::*;
+
+	#[test]
+	fn a_load_written_before_the_steps_decodes_without_them() {
+		let load = RunLoad {
+			block: 7,
+			budget: 900,
+			polled: 800,
+			due_left: 3,
+			run_ms: 1_200,
+			behind_runs: 1,
+			next_vehicle_at: 42,
+			steps: RunSteps { fetch_ms: 700, commit_ms: 90, ..RunSteps::default() },
+		};
+		let encoded = load.encode();
+		assert_eq!(RunLoad::decode(&mut &encoded[..]), Ok(load));
+		// The fields of a node older than the steps: the same bytes, less the steps.
+		let older = &encoded[..encoded.len() - RunSteps::default().encode().len()];
+		let decoded = RunLoad::decode(&mut &older[..]).expect("an older load decodes");
+		assert_eq!(decoded, RunLoad { steps: RunSteps::default(), ..load });
+		// Truncated within the steps: an error, not a guess.
+		assert!(RunLoad::decode(&mut &encoded[..encoded.len() - 1]).is_err());
+	}
 
 	#[test]
 	fn a_budget_grows_while_runs_are_quick_and_leave_vehicles_due() {

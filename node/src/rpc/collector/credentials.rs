@@ -19,7 +19,7 @@ use dimo_offchain::{
 		credentials_key, oem_client_key, with_vehicle, without_vehicle, Credentials, OemClient,
 		MAX_CLIENT_FIELD_LEN, MAX_OEM_VEHICLE_LEN, MAX_TOKEN_LEN, VEHICLES_KEY,
 	},
-	load::{RunLoad, LOAD_KEY},
+	load::{RunLoad, RunSteps, LOAD_KEY},
 	seal::SealKey,
 };
 use dimo_primitives::vehicle::{OemId, VehicleId};
@@ -88,8 +88,10 @@ pub trait CollectorApi {
 
 	/// Whether the collector keeps up: what its latest run that polled did (`block`,
 	/// `polled` vehicles in `runMs`, `dueLeft` due vehicles left for later runs, `behindRuns`
-	/// runs in a row that left some) and `budget`, the most vehicles its next run polls
-	/// (`dimo_offchain::load`); `null` before the first such run. Unsafe.
+	/// runs in a row that left some), `budget`, the most vehicles its next run polls
+	/// (`dimo_offchain::load`), and `steps`, how long each step of the run took, ms (`dueMs`,
+	/// `tokensMs`, `fetchMs`, `sealMs`, `storeMs`, `keepMs`, `scheduleMs`, `commitMs`): what
+	/// bounds the collector; `null` before the first such run. Unsafe.
 	#[method(name = "collector_load", with_extensions)]
 	fn load(&self) -> RpcResult<Option<RunLoadJson>>;
 }
@@ -110,6 +112,45 @@ pub struct RunLoadJson {
 	pub behind_runs: u32,
 	/// The most vehicles the next run polls.
 	pub budget: u32,
+	/// How long each step of the run took.
+	pub steps: RunStepsJson,
+}
+
+/// How long each step of a run took, ms ([`RunSteps`]).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RunStepsJson {
+	/// Finding the due vehicles and checking each into a job.
+	pub due_ms: u64,
+	/// Refreshing OAuth tokens.
+	pub tokens_ms: u64,
+	/// The OEM requests.
+	pub fetch_ms: u64,
+	/// Records built and sealed.
+	pub seal_ms: u64,
+	/// Envelopes to IPFS.
+	pub store_ms: u64,
+	/// Readings kept for the gateway, Arweave ones queued.
+	pub keep_ms: u64,
+	/// Next polls written.
+	pub schedule_ms: u64,
+	/// The commitment (or batch) numbered, logged and submitted.
+	pub commit_ms: u64,
+}
+
+impl From<RunSteps> for RunStepsJson {
+	fn from(steps: RunSteps) -> Self {
+		Self {
+			due_ms: steps.due_ms,
+			tokens_ms: steps.tokens_ms,
+			fetch_ms: steps.fetch_ms,
+			seal_ms: steps.seal_ms,
+			store_ms: steps.store_ms,
+			keep_ms: steps.keep_ms,
+			schedule_ms: steps.schedule_ms,
+			commit_ms: steps.commit_ms,
+		}
+	}
 }
 
 /// The `collector_*` methods over the node's offchain storage.
@@ -286,6 +327,7 @@ impl<S: OffchainStorage + 'static> CollectorApiServer for Collector<S> {
 			due_left: load.due_left,
 			behind_runs: load.behind_runs,
 			budget: load.budget,
+			steps: load.steps.into(),
 		}))
 	}
 }

@@ -12,7 +12,9 @@
 //! One key, one log: a node that finds the chain's last commitment under its key missing from
 //! its log (another node uses the key) stops collecting, with an error line.
 
-use super::{local::read_persistent, records::MAX_SUBMISSIONS, StepResult, Stop, LOG_TARGET};
+use super::{
+	local::read_persistent, records::MAX_SUBMISSIONS, store::Stored, StepResult, Stop, LOG_TARGET,
+};
 use crate::{pallet::*, AnchorRecord, Commitment, CommittedRecord, ContentId};
 use alloc::{
 	collections::{BTreeMap, BTreeSet},
@@ -48,7 +50,25 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 		let busy: BTreeSet<VehicleId> = mined.iter().map(|record| record.vehicle).collect();
 		let max_leaves = T::MaxCommitmentLeaves::get();
 		let room = (max_leaves as usize).saturating_sub(mined.len());
-		let fresh = Self::poll_due(now, account, &busy, &uploads, room, max_leaves, settings);
+		let mut fresh = Self::poll_due(now, account, &busy, &uploads, room, max_leaves, settings);
+		let run = fresh.run.take();
+		let committed = Self::commit_readings(key, index, mined, done, fresh);
+		if let Some(run) = run {
+			Self::finish_run(run);
+		}
+		committed
+	}
+
+	/// Commits the `mined` Arweave readings and those `fresh` from this run as commitment
+	/// `index`, logged before it is submitted; the `done` uploads then leave the outbox.
+	fn commit_readings(
+		key: T::CollectorId,
+		index: u64,
+		mined: Vec<AnchorRecord>,
+		done: Vec<Upload>,
+		fresh: Stored,
+	) -> StepResult {
+		let log_key = commitments::commitment_key(index);
 		let mut readings: Vec<AnchorRecord> = mined.into_iter().chain(fresh.records).collect();
 		readings.sort_by_key(|record| (record.vehicle, record.observed_from));
 		let (records, indexes) = Self::number_readings(index, readings);

@@ -18,7 +18,7 @@ use dimo_offchain::{
 	arweave::outbox::{self, Upload},
 	credentials::{Credentials, VEHICLES_KEY},
 	http,
-	load::{self, RunLoad, LOAD_KEY},
+	load::{self, RunLoad, RunSteps, LOAD_KEY},
 	oem::Signals,
 	schedule::{schedule_key, Failure, Policy, Schedule},
 	seal::SealKey,
@@ -28,7 +28,7 @@ use dimo_primitives::vehicle::{ConsentProvider, StorageBackend, VehicleId, Vehic
 use frame_support::traits::Get;
 use frame_system::{offchain::CreateAuthorizedTransaction, pallet_prelude::BlockNumberFor};
 use sp_runtime::{
-	offchain::{storage::StorageValueRef, Duration},
+	offchain::{storage::StorageValueRef, Duration, Timestamp},
 	traits::SaturatedConversion,
 };
 
@@ -38,6 +38,33 @@ const HTTP_DEADLINE_MS: u64 = 10_000;
 /// What a step of one job answers: its result, or how the job fails (when it is polled
 /// next) and why.
 pub(super) type JobResult<V = ()> = Result<V, (Failure, Stop)>;
+
+/// What a run that polled (or found vehicles due and no room) did until now: written as its
+/// [`RunLoad`] by [`Pallet::finish_run`] once the run committed.
+pub(super) struct RunInProgress {
+	block: u64,
+	/// The load of the run before.
+	last: RunLoad,
+	polled: u32,
+	due_left: u32,
+	next_vehicle_at: u32,
+	max_per_run: u32,
+	/// When the run started, and when its current step did.
+	started: Timestamp,
+	step_started: Timestamp,
+	/// The steps measured so far.
+	pub steps: RunSteps,
+}
+
+impl RunInProgress {
+	/// How long the current step took, ms; the next one starts now.
+	pub(super) fn lap(&mut self) -> u64 {
+		let now = sp_io::offchain::timestamp();
+		let took = now.diff(&self.step_started).millis();
+		self.step_started = now;
+		took
+	}
+}
 
 /// One due vehicle during a run.
 pub(super) struct Job {
@@ -69,8 +96,8 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 	/// `uploads`): at most `room` (what the chain takes this run) and at most the budget that
 	/// the last run set ([`dimo_offchain::load`], bounded by `max_per_run`), from where the last
 	/// run stopped in the list. Returns their records to anchor (and the IPFS archive that
-	/// holds those on IPFS, in commitment mode), and writes what the run did and what the next
-	/// may take on ([`RunLoad`]), with a warning if it left due vehicles. Nothing if the node
+	/// holds those on IPFS, in commitment mode), and what the run did so far
+	/// ([`RunInProgress`]), which the caller finishes once it committed. Nothing if the node
 	/// has no sealing key: no credentials were ever stored (the node's RPC makes the key with
 	/// the first).
 	pub(super) fn poll_due(
@@ -118,20 +145,32 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 				Err(stop) => stop.log(),
 			}
 		}
+		let mut run = RunInProgress {
+			block,
+			last,
+			polled: jobs.len().saturated_into(),
+			due_left,
+			next_vehicle_at: next_vehicle_at.saturated_into(),
+			max_per_run,
+			started,
+			step_started: started,
+			steps: RunSteps::default(),
+		};
+		run.steps.due_ms = run.lap();
 		if jobs.is_empty() {
-			if due_left > 0 {
-				// Nothing polled, yet vehicles are due: the chain had no room this run.
-				Self::write_load(block, last, 0, due_left, 0, next_vehicle_at, max_per_run);
-			}
-			return Stored::default();
+			// Nothing polled, yet vehicles are due: the chain had no room this run.
+			return Stored { run: (due_left > 0).then_some(run), ..Stored::default() };
 		}
 		let deadline = sp_io::offchain::timestamp().add(Duration::from_millis(HTTP_DEADLINE_MS));
 		let max_bytes = settings.max_answer_bytes;
 		Self::refresh_tokens(&mut jobs, now_ms, deadline, max_bytes, &seal_key);
+		run.steps.tokens_ms = run.lap();
 		Self::fetch_readings(&mut jobs, deadline, max_bytes, &seal_key);
+		run.steps.fetch_ms = run.lap();
 		let read_at = sp_io::offchain::timestamp().unix_millis();
-		let stored =
-			Self::store_readings(&mut jobs, read_at, deadline, settings, uploads, &seal_key);
+		let mut stored = Self::store_readings(
+			&mut jobs, read_at, deadline, settings, uploads, &seal_key, &mut run,
+		);
 
 		let policy =
 			Policy { poll_every: T::PollEvery::get(), max_backoff: T::MaxPollBackoff::get() };
@@ -142,23 +181,17 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 			};
 			StorageValueRef::persistent(&schedule_key(job.vehicle)).set(&next);
 		}
-		let run_ms = sp_io::offchain::timestamp().diff(&started).millis();
-		let polled = jobs.len().saturated_into();
-		Self::write_load(block, last, polled, due_left, run_ms, next_vehicle_at, max_per_run);
+		run.steps.schedule_ms = run.lap();
+		stored.run = Some(run);
 		stored
 	}
 
-	/// Writes what the run at `block` did and the budget of the next ([`RunLoad`]), after
-	/// `last`; warns if it left due vehicles.
-	fn write_load(
-		block: u64,
-		last: RunLoad,
-		polled: u32,
-		due_left: u32,
-		run_ms: u64,
-		next_vehicle_at: usize,
-		max_per_run: u32,
-	) {
+	/// Writes what `run` did, now that it committed, and the budget of the next run
+	/// ([`RunLoad`]); warns if it left due vehicles.
+	pub(super) fn finish_run(mut run: RunInProgress) {
+		run.steps.commit_ms = run.lap();
+		let run_ms = sp_io::offchain::timestamp().diff(&run.started).millis();
+		let RunInProgress { block, last, polled, due_left, next_vehicle_at, max_per_run, .. } = run;
 		let budget = load::next_budget(last.budget, polled, due_left, run_ms, max_per_run);
 		let behind_runs = if due_left > 0 { last.behind_runs.saturating_add(1) } else { 0 };
 		if due_left > 0 {
@@ -168,6 +201,20 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 				 row); this run polled {polled} in {run_ms} ms, the next polls up to {budget}"
 			);
 		}
+		let steps = run.steps;
+		log::debug!(
+			target: LOG_TARGET,
+			"run at block {block}: {polled} vehicles in {run_ms} ms: due {} ms, tokens {} ms, \
+			 fetch {} ms, seal {} ms, store {} ms, keep {} ms, schedule {} ms, commit {} ms",
+			steps.due_ms,
+			steps.tokens_ms,
+			steps.fetch_ms,
+			steps.seal_ms,
+			steps.store_ms,
+			steps.keep_ms,
+			steps.schedule_ms,
+			steps.commit_ms,
+		);
 		let load = RunLoad {
 			block,
 			budget,
@@ -175,7 +222,8 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 			due_left,
 			run_ms,
 			behind_runs,
-			next_vehicle_at: next_vehicle_at.saturated_into(),
+			next_vehicle_at,
+			steps,
 		};
 		StorageValueRef::persistent(LOAD_KEY).set(&load);
 	}

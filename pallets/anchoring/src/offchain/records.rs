@@ -60,6 +60,21 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 		let room = (max_records as usize).saturating_sub(queue.len());
 		let fresh = Self::poll_due(now, account, &busy, &uploads, room, max_records, settings);
 		queue.extend(fresh.records.into_iter().map(PendingRecord::new));
+		let submitted = Self::submit_queue(key, queue, had_queue, done);
+		if let Some(run) = fresh.run {
+			Self::finish_run(run);
+		}
+		submitted
+	}
+
+	/// Writes the work `queue` and submits it as one batch; the `done` uploads then leave the
+	/// outbox. An empty queue is cleared if the run found one (`had_queue`).
+	fn submit_queue(
+		key: T::CollectorId,
+		mut queue: Vec<PendingRecord>,
+		had_queue: bool,
+		done: Vec<Upload>,
+	) -> StepResult {
 		if queue.is_empty() {
 			if had_queue {
 				StorageValueRef::persistent(PENDING_KEY).clear();

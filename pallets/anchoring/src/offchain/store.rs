@@ -8,7 +8,7 @@
 
 use super::{
 	content_keys::SealingKeys,
-	due::{Job, JobResult},
+	due::{Job, JobResult, RunInProgress},
 	local::read_persistent,
 	StepResult, Stop,
 };
@@ -31,14 +31,17 @@ use dimo_primitives::vehicle::{StorageBackend, VehicleId};
 use frame_system::offchain::CreateAuthorizedTransaction;
 use sp_runtime::offchain::Timestamp;
 
-/// What a run stored: the anchor records of its readings, and the root of the IPFS archive
-/// that holds the envelopes of those on IPFS, if the run made one (commitment mode).
+/// What a run stored: the anchor records of its readings, the root of the IPFS archive that
+/// holds the envelopes of those on IPFS, if the run made one (commitment mode), and what the
+/// run did, to be written once it committed.
 #[derive(Default)]
 pub(super) struct Stored {
 	/// The anchor records of the readings stored (Arweave's are anchored once mined).
 	pub records: Vec<AnchorRecord>,
 	/// The archive's root CID.
 	pub archive: Option<[u8; 36]>,
+	/// The run so far, if it polled or left due vehicles.
+	pub run: Option<RunInProgress>,
 }
 
 /// A reading on its way to storage: its job, its record and envelope, its anchor, and why it
@@ -59,7 +62,7 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 	/// backends, keeps them for the gateway, and returns the anchor records of those stored
 	/// (Arweave's are anchored once mined) with the run's IPFS archive, if it made one.
 	/// `uploads` is the outbox as this run read it. A job whose reading was not stored fails
-	/// for this run.
+	/// for this run. Each step's time goes to `run`.
 	pub(super) fn store_readings(
 		jobs: &mut [Job],
 		read_at: u64,
@@ -67,6 +70,7 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 		settings: &Settings,
 		uploads: &[Upload],
 		seal_key: &SealKey,
+		run: &mut RunInProgress,
 	) -> Stored {
 		let mut built = Vec::new();
 		for (index, job) in jobs.iter_mut().enumerate() {
@@ -90,12 +94,14 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 				Err((failure, stop)) => job.fail(failure, stop),
 			}
 		}
+		run.steps.seal_ms = run.lap();
 		let archive = if settings.commit {
 			Self::import_to_ipfs(&mut built, deadline, settings.max_answer_bytes)
 		} else {
 			Self::add_to_ipfs(&mut built, deadline, settings.max_answer_bytes);
 			None
 		};
+		run.steps.store_ms = run.lap();
 
 		let mut records = Vec::new();
 		for mut b in built {
@@ -127,7 +133,8 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 				records.push(b.anchor);
 			}
 		}
-		Stored { records, archive }
+		run.steps.keep_ms = run.lap();
+		Stored { records, archive, run: None }
 	}
 
 	/// The canonical record of `job`'s reading, the keys it is sealed under, its envelope and
