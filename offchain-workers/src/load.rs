@@ -48,7 +48,7 @@ pub struct RunLoad {
 	pub polled: u32,
 	/// How many due vehicles it left for later runs.
 	pub due_left: u32,
-	/// How long it took from reading the schedules to storing the readings, ms.
+	/// How long it took from reading the schedules to submitting its commitment (or batch), ms.
 	pub run_ms: u64,
 	/// How many runs in a row left due vehicles (0: the collector keeps up).
 	pub behind_runs: u32,
