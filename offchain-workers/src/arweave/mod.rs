@@ -18,6 +18,8 @@ pub use crate::encoding::{b64url, b64url_decode};
 use alloc::{vec, vec::Vec};
 use sha2::{Digest, Sha256, Sha384};
 
+#[cfg(feature = "std")]
+pub mod bundle;
 pub mod outbox;
 #[cfg(feature = "std")]
 pub mod wallet;
