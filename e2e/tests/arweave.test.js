@@ -7,17 +7,21 @@
 // collector_setArweaveWallet. A vehicle on Arweave is onboarded while the gateway is down: its
 // readings wait in the node and nothing is anchored; the gateway comes up with the wallet unfunded:
 // it refuses the transactions, still nothing anchored; the wallet is funded (arlocal's mint route):
-// the waiting readings are posted, and anchored only once mined and confirmed (arlocal's mine
-// route; the node asks for one confirmation here), oldest first, each with its transaction id. Then: the data under each anchored id re-hashes to the
-// anchored CID, its tags name DIMO, the vehicle and the window, the owner reads the reading it
-// seals through the collector's gateway; a gateway that swallows the transactions and says
-// "mined" (a proxy in front of arlocal) is found out by the collector and nothing it swallowed
-// is anchored; and the wallet's private key appears in no chain state,
-// block, event, node log, or (unsealed) in the node's offchain storage.
+// the waiting readings are posted, as the data items of ANS-104 bundles (one transaction a round),
+// and anchored only once mined and confirmed (arlocal's mine route; the node asks for one
+// confirmation here), oldest first, each with its data item's id. Then: arbundles (the library
+// arlocal unbundles with) reads each bundle and verifies each item's signature; the data under
+// each anchored id re-hashes to the anchored CID, its tags name DIMO, the vehicle and the window,
+// and the bundle's transaction is the wallet's; the owner reads the reading it seals through the
+// collector's gateway; a gateway that swallows the transactions and says "mined" (a proxy in front
+// of arlocal) is found out by the collector and nothing it swallowed is anchored; and the
+// wallet's private key appears in no chain state, block, event, node log, or (unsealed) in the
+// node's offchain storage.
 
 import { before, after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,6 +37,9 @@ const WALLET_JSON = readFileSync(join(ROOT, 'offchain-workers', 'testdata', 'arw
 const WALLET = JSON.parse(WALLET_JSON);
 // sha256 of the wallet's modulus, base64url: its Arweave address.
 const ADDRESS = '6NiiVhpQgSOcOYkfgdkViM-MESt5NCPMFmvR-IdvuiM';
+// arbundles, from the dev gateway's packages: an ANS-104 reader that is not ours.
+const { Bundle, DataItem } = createRequire(join(ROOT, 'tools', 'arweave-dev-gateway', 'package.json'))('arbundles');
+const POSTED = /vehicle (\d+): reading of \d+ posted to Arweave as ([A-Za-z0-9_-]{43}) in bundle ([A-Za-z0-9_-]{43})/g;
 
 let sim;
 let gateway; // arlocal, once started
@@ -48,6 +55,8 @@ const rpc = (method, ...params) => rpcCall(node.rpcUrl, method, params);
 const api = () => node.api;
 const log = () => readFileSync(node.logFile, 'utf8');
 const base64url = (u8a) => Buffer.from(u8a).toString('base64url');
+/** The bundle of each data item posted, as the node's log says. */
+const bundleOf = () => new Map([...log().matchAll(POSTED)].map(([, , item, bundle]) => [item, bundle]));
 
 /** Waits until the node's log matches `pattern` after its first `from` characters. */
 function logShows(pattern, from = 0, timeoutMs = 180_000) {
@@ -106,6 +115,10 @@ describe('Arweave storage', () => {
 
     // Down: the reading is sealed and queued for Arweave, the post cannot reach the gateway.
     await logShows(new RegExp(`vehicle ${vehicle.id}: reading of \\d+ queued for Arweave`));
+    // The node made its Ed25519 key for data items.
+    const [, itemKey, itemAddress] = await logShows(/Arweave data items are signed by the node's new item key ([A-Za-z0-9_-]{43}) \(address ([A-Za-z0-9_-]{43})\)/);
+    vehicle.itemKey = itemKey;
+    vehicle.itemAddress = itemAddress;
     await logShows(/\d+ readings wait for Arweave: the gateway http:\/\/127\.0\.0\.1:\d+ gave no anchor: .*[Cc]onnection refused/);
     assert.deepEqual(await rpc('dimo_anchors', vehicle.id, null, 100), []);
 
@@ -113,7 +126,7 @@ describe('Arweave storage', () => {
     const mark = log().length;
     gateway = await startArlocal();
     front = await startLyingGateway({ port: gatewayPort, upstream: gateway.url });
-    await logShows(new RegExp(`vehicle ${vehicle.id}: reading of \\d+ not stored on Arweave yet: .*refused it: 4\\d\\d`), mark);
+    await logShows(/\d+ readings not stored on Arweave yet: .*refused it: 4\d\d/, mark);
     assert.deepEqual(await rpc('dimo_anchors', vehicle.id, null, 100), []);
     const outbox = await rpc('offchain_localStorageGet', 'PERSISTENT', stringToHex('dimo/collector/arweave-outbox'));
     assert.ok(outbox && outbox.length > 2, 'the readings wait in the node');
@@ -121,15 +134,19 @@ describe('Arweave storage', () => {
 
   test('funded: the waiting readings are posted, anchored once mined, oldest first, with their transaction ids', async () => {
     const fundedAt = Date.now();
+    // arlocal 1.1.66 indexes a bundle's items only if their owner has an arlocal wallet (it
+    // checks the balance of each item's owner as if it paid): give the item key one, empty.
+    // Arweave's gateways index the items of any bundle.
+    await gateway.mint(vehicle.itemAddress, '0');
     await gateway.mint(ADDRESS, '1000000000000000');
     const mark = log().length;
-    const [, posted] = await logShows(new RegExp(`vehicle ${vehicle.id}: reading of \\d+ posted to Arweave as ([A-Za-z0-9_-]{43})`), mark);
+    const [, , , bundle] = await logShows(new RegExp(`vehicle ${vehicle.id}: reading of \\d+ posted to Arweave as ([A-Za-z0-9_-]{43}) in bundle ([A-Za-z0-9_-]{43})`), mark);
     // Posted is not stored: nothing is anchored before the gateway mines it.
     assert.deepEqual(await rpc('dimo_anchors', vehicle.id, null, 100), []);
 
     // Mined but with fewer confirmations than the node asks for: still not anchored.
     await gateway.mine();
-    const status = JSON.parse(new TextDecoder().decode((await gateway.get(`tx/${posted}/status`)).bytes));
+    const status = JSON.parse(new TextDecoder().decode((await gateway.get(`tx/${bundle}/status`)).bytes));
     assert.equal(typeof status.block_height, 'number', 'mined');
     if (status.number_of_confirmations < 1) {
       const best = (await api().rpc.chain.getHeader()).number.toNumber();
@@ -152,8 +169,9 @@ describe('Arweave storage', () => {
     assert.deepEqual(windows, [...windows].sort((a, b) => a - b), 'in the order of their windows');
     assert.equal(new Set(windows).size, windows.length, 'no window anchored twice');
     assert.equal(new Set(anchors.map((a) => a.cid)).size, anchors.length, 'no reading anchored twice');
-    assert.equal(new Set(anchors.map((a) => a.arweaveTx)).size, anchors.length, 'one transaction each');
+    assert.equal(new Set(anchors.map((a) => a.arweaveTx)).size, anchors.length, 'one data item each');
 
+    const bundles = bundleOf();
     for (const anchor of anchors) {
       assert.equal(anchor.backend, 'arweave');
       assert.match(anchor.arweaveTx, /^[A-Za-z0-9_-]{43}$/);
@@ -166,16 +184,30 @@ describe('Arweave storage', () => {
       assert.equal(bytes.length, anchor.size);
       const header = envelopeHeader(bytes);
       assert.deepEqual([header.magic, header.vehicle, header.from, header.to], ['DENV', vehicle.id, anchor.observedFrom, anchor.observedTo]);
-      // The transaction: signed by the collector's wallet, tagged so that anyone finds it.
-      const tx = JSON.parse(new TextDecoder().decode((await gateway.get(`tx/${anchor.arweaveTx}`)).bytes));
-      assert.equal(base64url(sha256AsU8a(Buffer.from(tx.owner, 'base64url'))), ADDRESS);
-      const tags = Object.fromEntries(tx.tags.map((t) => [Buffer.from(t.name, 'base64url').toString(), Buffer.from(t.value, 'base64url').toString()]));
-      assert.deepEqual(tags, {
+      // Its bundle, read by arbundles: the item is there under its id, its signature (the node's
+      // item key's) verifies, its data is the envelope, its tags name it so that anyone finds it.
+      const bundleId = bundles.get(anchor.arweaveTx);
+      assert.ok(bundleId, `the log names the bundle of ${anchor.arweaveTx}`);
+      const data = Buffer.from(new TextDecoder().decode((await gateway.get(`tx/${bundleId}/data`)).bytes), 'base64url');
+      const read = new Bundle(data);
+      assert.ok(await read.verify(), 'every item of the bundle verifies');
+      const item = read.items.find((i) => i.id === anchor.arweaveTx);
+      assert.ok(item, `bundle ${bundleId} holds ${anchor.arweaveTx}`);
+      assert.ok(await DataItem.verify(item.getRaw()));
+      assert.equal(item.signatureType, 2, 'Ed25519');
+      assert.equal(item.owner, vehicle.itemKey);
+      assert.ok(u8aEq(item.rawData, bytes));
+      assert.deepEqual(Object.fromEntries(item.tags.map((t) => [t.name, t.value])), {
         'Content-Type': 'application/octet-stream',
         'App-Name': 'DIMO',
         Vehicle: String(vehicle.id),
         Window: `${anchor.observedFrom}-${anchor.observedTo}`,
       });
+      // The bundle's transaction: signed by the collector's wallet, tagged as a bundle.
+      const tx = JSON.parse(new TextDecoder().decode((await gateway.get(`tx/${bundleId}`)).bytes));
+      assert.equal(base64url(sha256AsU8a(Buffer.from(tx.owner, 'base64url'))), ADDRESS);
+      const tags = Object.fromEntries(tx.tags.map((t) => [Buffer.from(t.name, 'base64url').toString(), Buffer.from(t.value, 'base64url').toString()]));
+      assert.deepEqual(tags, { 'Bundle-Format': 'binary', 'Bundle-Version': '2.0.0', 'App-Name': 'DIMO' });
     }
 
     // The owner reads the reading each envelope seals through the collector's gateway.
@@ -192,14 +224,15 @@ describe('Arweave storage', () => {
     const mark = log().length;
     front.lie(true);
     try {
-      const [, swallowed] = await logShows(new RegExp(`vehicle ${vehicle.id}: reading of \\d+ posted to Arweave as ([A-Za-z0-9_-]{43})`), mark);
+      const [, , , swallowed] = await logShows(new RegExp(`vehicle ${vehicle.id}: reading of \\d+ posted to Arweave as ([A-Za-z0-9_-]{43}) in bundle ([A-Za-z0-9_-]{43})`), mark);
       assert.ok(front.swallowed.has(swallowed), 'the lying gateway took the transaction');
-      await logShows(new RegExp(`vehicle ${vehicle.id}: the gateway reports transaction ${swallowed} mined, but the data http://127\\.0\\.0\\.1:${gatewayPort} serves for it is not the envelope posted .*; it is not anchored`), mark);
+      await logShows(new RegExp(`the gateway reports transaction ${swallowed} mined, but the data http://127\\.0\\.0\\.1:${gatewayPort} serves for it is not a bundle .*; none of its \\d+ readings is anchored`), mark);
       // The worker anchors what the uploader marked mined within a block: give it two.
       const best = (await api().rpc.chain.getHeader()).number.toNumber();
       await waitForBlock(api(), best + 2);
       const anchors = await rpc('dimo_anchors', vehicle.id, null, 1000);
-      assert.ok(anchors.every((a) => !front.swallowed.has(a.arweaveTx)), 'no swallowed transaction is anchored');
+      const bundles = bundleOf();
+      assert.ok(anchors.every((a) => !front.swallowed.has(bundles.get(a.arweaveTx))), 'no item of a swallowed bundle is anchored');
       assert.equal((await gateway.get(`tx/${swallowed}/status`)).status, 404, 'Arweave (arlocal) never saw it');
     } finally {
       front.lie(false);

@@ -1,6 +1,8 @@
 //! The collector's Arweave uploader: posts the envelopes that the offchain worker put in the
-//! Arweave outbox ([`dimo_offchain::arweave::outbox`]) as Arweave transactions, and follows
-//! them until the gateway reports them mined, for the worker to anchor.
+//! Arweave outbox ([`dimo_offchain::arweave::outbox`]) to Arweave, all those queued in a round
+//! as the data items of one ANS-104 bundle ([`dimo_offchain::arweave::bundle`]) in one
+//! transaction, and follows that transaction until the gateway reports it mined, for the
+//! worker to anchor each reading under its data item's id.
 //!
 //! It runs in the node, not in the worker, because it signs: an Arweave wallet is an RSA-4096
 //! key, and an RSA private-key operation takes milliseconds natively against seconds in the
@@ -9,19 +11,28 @@
 //! sealed in offchain storage under the node's sealing key ([`dimo_offchain::seal`]); it is
 //! opened for a round that has something to post and dropped after it, and never logged.
 //!
+//! The data items are signed with the node's Ed25519 item key ([`ITEM_KEY_TYPE`], made in
+//! the keystore the first time it is needed): thousands of signatures in milliseconds, where
+//! the wallet's RSA-4096 signs one transaction a round. A bundle holds at most
+//! [`MAX_ITEMS_PER_BUNDLE`] readings and [`MAX_BUNDLE_BYTES`], so that its transaction's data
+//! goes inline in one `POST /tx`.
+//!
 //! Every [`ROUND_EVERY`], a round:
 //! 1. asks the gateway (`--collector-arweave-api`) the status of each posted transaction
-//!    (`GET /tx/{id}/status`): mined with `--collector-arweave-confirmations` (default 10), the
-//!    upload is ready to anchor (a recent Arweave block can still be orphaned) once the
-//!    uploader has seen for itself that Arweave holds it ([`Uploader::verify_stored`]: the
-//!    data comes back and hashes to the anchored CID, from the gateway and from every
-//!    `--collector-arweave-check-api`, which must also count the confirmations); a gateway
-//!    that says "mined" for what it does not serve is logged and nothing is anchored; unknown
-//!    long after it was posted ([`outbox::REPOST_AFTER_MS`]), it is queued again;
-//! 2. posts the queued ones: a fresh anchor (`GET /tx_anchor`) and price (`GET /price/{bytes}`),
-//!    a format-2 transaction with the upload's tags, signed, `POST /tx`. A refusal (no balance,
-//!    a bad anchor) or a gateway that does not answer leaves the upload queued, logged with
-//!    the gateway's answer, and it is tried again next round;
+//!    (`GET /tx/{id}/status`), once per bundle: mined with `--collector-arweave-confirmations`
+//!    (default 10), its uploads are ready to anchor (a recent Arweave block can still be
+//!    orphaned) once the uploader has seen for itself that Arweave holds them
+//!    ([`Uploader::verify_bundle`]: the bundle's data comes back from the gateway and from
+//!    every `--collector-arweave-check-api`, which must also count the confirmations, and
+//!    holds each upload's data item, signed, with data that hashes to the anchored CID; and the
+//!    gateways serve an item by its own id); a gateway that says "mined" for what it does not
+//!    serve is logged and nothing is anchored; unknown long after it was posted
+//!    ([`outbox::REPOST_AFTER_MS`]), its uploads are queued again;
+//! 2. posts the queued ones: each envelope a data item with the upload's tags, signed; the
+//!    bundle of them in a format-2 transaction tagged as a bundle, with a fresh anchor
+//!    (`GET /tx_anchor`) and price (`GET /price/{bytes}`), signed by the wallet, `POST /tx`. A
+//!    refusal (no balance, a bad anchor) or a gateway that does not answer leaves the uploads
+//!    queued, logged with the gateway's answer, and they are tried again next round;
 //! 3. writes what changed back with compare-and-set, applying each change only to an entry
 //!    still as it was read ([`outbox::apply`]), since the worker adds and removes entries
 //!    meanwhile.
@@ -32,6 +43,7 @@ use crate::https::{fetch, https_client, HttpsClient};
 use dimo_offchain::{
 	arweave::{
 		b64url, b64url_decode,
+		bundle::{self, DataItem, ParsedItem, ITEM_KEY_TYPE},
 		outbox::{self, Change, GatewayStatus, Upload, UploadState, OUTBOX_KEY},
 		wallet::Wallet,
 		Transaction, WALLET_KEY,
@@ -41,7 +53,8 @@ use dimo_offchain::{
 	seal::Sealed,
 };
 use sp_core::offchain::OffchainStorage;
-use sp_keystore::KeystorePtr;
+use sp_keystore::{Keystore, KeystorePtr};
+use std::collections::BTreeMap;
 
 /// The log target of the uploader's lines.
 pub const LOG_TARGET: &str = "dimo::arweave";
@@ -49,8 +62,14 @@ pub const LOG_TARGET: &str = "dimo::arweave";
 /// How often the uploader looks at the outbox.
 pub const ROUND_EVERY: Duration = Duration::from_secs(2);
 
-/// The most transactions posted in one round, and the most statuses asked.
-const MAX_POSTS_PER_ROUND: usize = 32;
+/// The most readings in one bundle (one round's post).
+pub const MAX_ITEMS_PER_BUNDLE: usize = 4_096;
+
+/// The largest bundle, in bytes: its transaction's data goes inline in one `POST /tx`, which
+/// Arweave nodes take up to about 10 MiB (base64url makes it a third larger).
+pub const MAX_BUNDLE_BYTES: usize = 4 * 1024 * 1024;
+
+/// The most transactions whose status is asked in one round.
 const MAX_STATUSES_PER_ROUND: usize = 256;
 
 /// How long the gateway may take to answer one request.
@@ -199,94 +218,103 @@ impl<S: OffchainStorage + 'static> Uploader<S> {
 		}
 	}
 
-	/// Asks the gateway where each posted upload stands.
+	/// Asks the gateway where each posted transaction stands (once per bundle), and moves its
+	/// uploads on: mined and checked ([`Uploader::verify_bundle`]), ready to anchor; dropped,
+	/// queued again.
 	async fn follow_posted(&self, gateway: &str, uploads: &[Upload]) -> Vec<Change> {
-		let posted: Vec<(&Upload, [u8; 32])> = uploads
-			.iter()
-			.filter_map(|upload| match upload.state {
-				UploadState::Posted { id, .. } => Some((upload, id)),
-				_ => None,
-			})
-			.take(MAX_STATUSES_PER_ROUND)
-			.collect();
-		let statuses = futures::future::join_all(posted.iter().map(|(_, id)| {
-			let request = get(format!("{gateway}/tx/{}/status", b64url(id)));
+		let mut by_tx: BTreeMap<[u8; 32], Vec<&Upload>> = BTreeMap::new();
+		for upload in uploads {
+			if let Some(tx) = upload.posted_in() {
+				if by_tx.len() < MAX_STATUSES_PER_ROUND || by_tx.contains_key(&tx) {
+					by_tx.entry(tx).or_default().push(upload);
+				}
+			}
+		}
+		let statuses = futures::future::join_all(by_tx.keys().map(|tx| {
+			let request = get(format!("{gateway}/tx/{}/status", b64url(tx)));
 			fetch(&self.https, request, MAX_ANSWER_BYTES, GATEWAY_TIMEOUT)
 		}))
 		.await;
 		let now = now_ms();
 		let mut changes = Vec::new();
-		for ((seen, id), answer) in posted.into_iter().zip(statuses) {
+		for ((tx, posted), answer) in by_tx.into_iter().zip(statuses) {
 			let status = match answer {
 				Ok(answer) => GatewayStatus::from_answer(answer.status, &answer.body),
 				Err(_) => None,
 			};
 			let Some(status) = status else { continue };
-			let mut updated = seen.clone();
-			updated.on_status(status, now, self.confirmations);
-			if updated == *seen {
-				continue;
-			}
-			if matches!(updated.state, UploadState::Mined { .. }) {
-				if let Err(why) = self.verify_stored(gateway, seen, &id).await {
-					self.report_unverified(seen.vehicle, &id, &why);
+			let moved: Vec<Change> = posted
+				.into_iter()
+				.filter_map(|seen| {
+					let mut updated = seen.clone();
+					updated.on_status(status, now, self.confirmations);
+					(updated != *seen).then(|| Change { seen: seen.clone(), updated })
+				})
+				.collect();
+			let Some(first) = moved.first() else { continue };
+			let mined = first.updated.mined_id().is_some();
+			if mined {
+				let seen: Vec<&Upload> = moved.iter().map(|change| &change.seen).collect();
+				let checked = if first.updated.mined_bundle().is_some() {
+					self.verify_bundle(gateway, &tx, &seen).await
+				} else {
+					self.verify_stored(gateway, first.seen.clone(), &tx).await
+				};
+				if let Err(why) = checked {
+					self.report_unverified(&tx, seen.len(), &why);
 					continue;
 				}
-			}
-			match updated.state {
-				UploadState::Mined { .. } => log::info!(
+				for change in &moved {
+					log::info!(
+						target: LOG_TARGET,
+						"vehicle {}: reading of {} mined on Arweave as {}{}",
+						change.seen.vehicle,
+						change.seen.observed_to,
+						b64url(&change.updated.mined_id().unwrap_or_default()),
+						change
+							.updated
+							.mined_bundle()
+							.map(|bundle| format!(" in bundle {}", b64url(&bundle)))
+							.unwrap_or_default(),
+					);
+				}
+			} else {
+				log::warn!(
 					target: LOG_TARGET,
-					"vehicle {}: reading of {} mined on Arweave as {}",
-					seen.vehicle,
-					seen.observed_to,
-					b64url(&id)
-				),
-				_ => log::warn!(
-					target: LOG_TARGET,
-					"vehicle {}: the gateway no longer knows transaction {}; posting it again",
-					seen.vehicle,
-					b64url(&id)
-				),
+					"the gateway no longer knows transaction {}; its {} readings are posted again",
+					b64url(&tx),
+					moved.len()
+				);
 			}
-			changes.push(Change { seen: seen.clone(), updated });
+			changes.extend(moved);
 		}
 		changes
 	}
 
-	/// Logs that transaction `id` of `vehicle` failed its check ([`Uploader::verify_stored`]):
-	/// a warning the first time, `debug` after (it is checked again every round).
-	fn report_unverified(&self, vehicle: u64, id: &[u8; 32], why: &str) {
+	/// Logs that transaction `tx`, holding `readings`, failed its check: a warning the first
+	/// time, `debug` after (it is checked again every round).
+	fn report_unverified(&self, tx: &[u8; 32], readings: usize, why: &str) {
 		let text = format!(
-			"vehicle {vehicle}: the gateway reports transaction {} mined, but {why}; it is not \
-			 anchored",
-			b64url(id)
+			"the gateway reports transaction {} mined, but {why}; none of its {readings} \
+			 readings is anchored",
+			b64url(tx)
 		);
 		let mut reported = self.unverified_reported.lock();
 		// Bounded like the outbox; forgetting only repeats a warning.
 		if reported.len() >= outbox::MAX_UPLOADS {
 			reported.clear();
 		}
-		if reported.insert(*id) {
+		if reported.insert(*tx) {
 			log::warn!(target: LOG_TARGET, "{text}");
 		} else {
 			log::debug!(target: LOG_TARGET, "{text}");
 		}
 	}
 
-	/// Checks that Arweave holds `upload` as transaction `id` before it is anchored: the
-	/// posting gateway and each `--collector-arweave-check-api` serve the transaction's data
-	/// (`GET /tx/{id}/data`, base64url) and it hashes to the upload's CID, and each check
-	/// gateway also reports it mined with the confirmations asked for. The posting gateway's
-	/// "mined" alone is not believed: a gateway that dropped the transaction, or never passed
-	/// it on, cannot serve data hashing to the CID; and one that keeps the data to itself
-	/// cannot make another gateway count confirmations. `Err` says what did not hold.
-	async fn verify_stored(
-		&self,
-		gateway: &str,
-		upload: &Upload,
-		id: &[u8; 32],
-	) -> Result<(), String> {
-		let tx = b64url(id);
+	/// Checks that each check gateway (`--collector-arweave-check-api`) reports transaction `tx`
+	/// mined with the confirmations asked for: a gateway that keeps data to itself cannot make
+	/// another gateway count confirmations.
+	async fn check_confirmations(&self, tx: &str) -> Result<(), String> {
 		for check in &self.checks {
 			let request = get(format!("{check}/tx/{tx}/status"));
 			let status = fetch(&self.https, request, MAX_ANSWER_BYTES, GATEWAY_TIMEOUT)
@@ -299,18 +327,105 @@ impl<S: OffchainStorage + 'static> Uploader<S> {
 				other => return Err(format!("{check} reports it {other:?}")),
 			}
 		}
+		Ok(())
+	}
+
+	/// The data of transaction `tx` as `source` serves it (`GET /tx/{tx}/data`, base64url), at
+	/// most `most` bytes.
+	async fn tx_data(&self, source: &str, tx: &str, most: usize) -> Result<Vec<u8>, String> {
 		// Base64url: 4 characters per 3 bytes, and room for a newline or two.
-		let most = (upload.size as usize).saturating_mul(4) / 3 + 16;
+		let most = most.saturating_mul(4) / 3 + 16;
+		let request = get(format!("{source}/tx/{tx}/data"));
+		let answer = fetch(&self.https, request, most, GATEWAY_TIMEOUT)
+			.await
+			.map_err(|why| format!("{source} does not serve its data: {why}"))?;
+		if answer.status != 200 {
+			return Err(format!("{source} does not serve its data (status {})", answer.status));
+		}
+		b64url_decode(String::from_utf8_lossy(&answer.body).trim())
+			.ok_or_else(|| format!("{source} serves data that is not base64url"))
+	}
+
+	/// Checks that Arweave holds the `uploads` that bundle transaction `tx` carries before they
+	/// are anchored: each check gateway counts the confirmations; the posting gateway and each
+	/// check gateway serve the transaction's data, and it is a bundle holding each upload's data
+	/// item, signed by its owner, with data that hashes to the upload's CID; and each serves the
+	/// first upload's item by its own id (`GET /{item}`), as readers fetch it. The posting
+	/// gateway's "mined" alone is not believed: a gateway that dropped the transaction, or never
+	/// passed it on, cannot serve a bundle of items that hash to the CIDs. `Err` says what did
+	/// not hold.
+	async fn verify_bundle(
+		&self,
+		gateway: &str,
+		tx: &[u8; 32],
+		uploads: &[&Upload],
+	) -> Result<(), String> {
+		let tx = b64url(tx);
+		self.check_confirmations(&tx).await?;
 		for source in core::iter::once(gateway).chain(self.checks.iter().map(String::as_str)) {
-			let request = get(format!("{source}/tx/{tx}/data"));
-			let answer = fetch(&self.https, request, most, GATEWAY_TIMEOUT)
-				.await
-				.map_err(|why| format!("{source} does not serve its data: {why}"))?;
-			if answer.status != 200 {
-				return Err(format!("{source} does not serve its data (status {})", answer.status));
+			let data = self.tx_data(source, &tx, MAX_BUNDLE_BYTES).await?;
+			let items = bundle::unbundle(&data).ok_or_else(|| {
+				format!("the data {source} serves for it is not a bundle ({} bytes)", data.len())
+			})?;
+			let items: BTreeMap<[u8; 32], &[u8]> = items.into_iter().collect();
+			for upload in uploads {
+				let UploadState::Bundled { item, .. } = upload.state else {
+					return Err(format!("vehicle {}: not posted in a bundle", upload.vehicle));
+				};
+				let held = items
+					.get(&item)
+					.and_then(|bytes| ParsedItem::parse(bytes))
+					.filter(|parsed| parsed.id == item && parsed.verify());
+				let Some(parsed) = held else {
+					return Err(format!(
+						"the bundle {source} serves lacks vehicle {}'s data item {}, signed",
+						upload.vehicle,
+						b64url(&item)
+					));
+				};
+				if Cid::of_raw(parsed.data).as_bytes()[..] != upload.cid[..] {
+					return Err(format!(
+						"the data of item {} that {source} serves is not the envelope posted",
+						b64url(&item)
+					));
+				}
 			}
-			let data = b64url_decode(String::from_utf8_lossy(&answer.body).trim())
-				.ok_or_else(|| format!("{source} serves data that is not base64url"))?;
+			if let Some(UploadState::Bundled { item, .. }) = uploads.first().map(|u| u.state) {
+				let answer = fetch(
+					&self.https,
+					get(format!("{source}/{}", b64url(&item))),
+					MAX_BUNDLE_BYTES,
+					GATEWAY_TIMEOUT,
+				)
+				.await
+				.map_err(|why| format!("{source} does not serve item {}: {why}", b64url(&item)))?;
+				let first = uploads.first().map(|u| u.cid.clone()).unwrap_or_default();
+				if answer.status != 200 || Cid::of_raw(&answer.body).as_bytes()[..] != first[..] {
+					return Err(format!(
+						"{source} does not serve item {} by its id (status {})",
+						b64url(&item),
+						answer.status
+					));
+				}
+			}
+		}
+		Ok(())
+	}
+
+	/// Checks that Arweave holds `upload`, posted by an older node as its own transaction `id`,
+	/// before it is anchored: each check gateway counts the confirmations, and the posting
+	/// gateway and each check gateway serve the transaction's data (`GET /tx/{id}/data`) and it
+	/// hashes to the upload's CID. `Err` says what did not hold.
+	async fn verify_stored(
+		&self,
+		gateway: &str,
+		upload: Upload,
+		id: &[u8; 32],
+	) -> Result<(), String> {
+		let tx = b64url(id);
+		self.check_confirmations(&tx).await?;
+		for source in core::iter::once(gateway).chain(self.checks.iter().map(String::as_str)) {
+			let data = self.tx_data(source, &tx, upload.size as usize).await?;
 			if Cid::of_raw(&data).as_bytes()[..] != upload.cid[..] {
 				return Err(format!(
 					"the data {source} serves for it is not the envelope posted ({} bytes, another hash)",
@@ -330,10 +445,29 @@ impl<S: OffchainStorage + 'static> Uploader<S> {
 		Wallet::from_jwk(&jwk).ok()
 	}
 
-	/// Posts the queued uploads, each as a transaction signed by the wallet.
+	/// The public key of the node's Ed25519 item key, made in the keystore (and logged) the
+	/// first time.
+	fn item_key(&self) -> Result<sp_core::ed25519::Public, String> {
+		if let Some(public) = self.keystore.ed25519_public_keys(ITEM_KEY_TYPE).into_iter().next() {
+			return Ok(public);
+		}
+		let public = self
+			.keystore
+			.ed25519_generate_new(ITEM_KEY_TYPE, None)
+			.map_err(|e| format!("the keystore could not make an item key: {e}"))?;
+		log::info!(
+			target: LOG_TARGET,
+			"Arweave data items are signed by the node's new item key {} (address {})",
+			b64url(&public.0),
+			b64url(&dimo_offchain::arweave::address_of(&public.0)),
+		);
+		Ok(public)
+	}
+
+	/// Posts the queued uploads, as many as fit, as one bundle in a transaction signed by the
+	/// wallet.
 	async fn post_queued(&self, gateway: &str, uploads: &[Upload]) -> Vec<Change> {
-		let queued: Vec<&Upload> =
-			uploads.iter().filter(|upload| upload.is_queued()).take(MAX_POSTS_PER_ROUND).collect();
+		let queued: Vec<&Upload> = uploads.iter().filter(|upload| upload.is_queued()).collect();
 		if queued.is_empty() {
 			return Vec::new();
 		}
@@ -344,6 +478,13 @@ impl<S: OffchainStorage + 'static> Uploader<S> {
 				queued.len()
 			));
 			return Vec::new();
+		};
+		let owner = match self.item_key() {
+			Ok(owner) => owner,
+			Err(why) => {
+				self.warn(format!("{} readings wait for Arweave: {why}", queued.len()));
+				return Vec::new();
+			},
 		};
 		let anchor = match self.text(format!("{gateway}/tx_anchor")).await {
 			Ok(text) => b64url_decode(text.trim()),
@@ -359,53 +500,119 @@ impl<S: OffchainStorage + 'static> Uploader<S> {
 			self.warn(format!("the gateway {gateway} gave an anchor that is not base64url"));
 			return Vec::new();
 		};
-		let mut changes = Vec::new();
-		for seen in queued {
-			match self.post(gateway, &wallet, &anchor, seen).await {
-				Ok(id) => {
-					log::info!(
-						target: LOG_TARGET,
-						"vehicle {}: reading of {} posted to Arweave as {} ({} bytes)",
-						seen.vehicle,
-						seen.observed_to,
-						b64url(&id),
-						seen.size
-					);
-					let mut updated = seen.clone();
-					updated.posted(id, now_ms());
-					changes.push(Change { seen: seen.clone(), updated });
-				},
-				Err(why) => {
-					self.warn(format!(
-						"vehicle {}: reading of {} not stored on Arweave yet: {why}",
-						seen.vehicle, seen.observed_to
-					));
-					// The gateway's refusal most likely holds for the next ones (no balance).
-					break;
-				},
-			}
-		}
-		changes
+		let (bundled, items) = match self.sign_items(owner, &queued).await {
+			Ok(signed) => signed,
+			Err(why) => {
+				self.warn(format!("{} readings wait for Arweave: {why}", queued.len()));
+				return Vec::new();
+			},
+		};
+		let count = bundled.len();
+		let bundle = bundle::bundle(&items);
+		let bytes = bundle.len();
+		let tx = match self.post(gateway, &wallet, &anchor, bundle).await {
+			Ok(tx) => tx,
+			Err(why) => {
+				// Left queued: the next round tries again, with a new anchor.
+				self.warn(format!("{count} readings not stored on Arweave yet: {why}"));
+				return Vec::new();
+			},
+		};
+		log::info!(
+			target: LOG_TARGET,
+			"{count} readings posted to Arweave in bundle {} ({bytes} bytes)",
+			b64url(&tx)
+		);
+		let now = now_ms();
+		bundled
+			.into_iter()
+			.zip(items)
+			.map(|(seen, (item, _))| {
+				log::info!(
+					target: LOG_TARGET,
+					"vehicle {}: reading of {} posted to Arweave as {} in bundle {}",
+					seen.vehicle,
+					seen.observed_to,
+					b64url(&item),
+					b64url(&tx)
+				);
+				let mut updated = seen.clone();
+				updated.bundled(tx, item, now);
+				Change { seen, updated }
+			})
+			.collect()
 	}
 
-	/// Posts `upload` as a transaction anchored on `anchor`; its id once the gateway took it.
+	/// Signs the envelopes of `queued` (as many as a bundle holds) as data items of `owner`:
+	/// the uploads taken and each one's item id and bytes. An upload whose envelope is missing
+	/// is left out (and logged).
+	async fn sign_items(
+		&self,
+		owner: sp_core::ed25519::Public,
+		queued: &[&Upload],
+	) -> Result<(Vec<Upload>, Vec<([u8; 32], Vec<u8>)>), String> {
+		let mut taken = Vec::new();
+		let mut bytes = 32usize;
+		for upload in queued.iter().take(MAX_ITEMS_PER_BUNDLE) {
+			let envelope: Option<Vec<u8>> = self
+				.storage
+				.get(PREFIX, &upload.envelope_key())
+				.and_then(|bytes| codec::Decode::decode(&mut &bytes[..]).ok());
+			let Some(envelope) = envelope else {
+				log::warn!(
+					target: LOG_TARGET,
+					"vehicle {}: the envelope of its reading of {} is not in offchain storage",
+					upload.vehicle,
+					upload.observed_to
+				);
+				continue;
+			};
+			let item = DataItem { owner: owner.0, tags: upload.tags(), data: envelope };
+			// Its header in the bundle, and the item: fixed part, tags and data.
+			let size = 64 + 116 + bundle::encode_tags(&item.tags).len() + item.data.len();
+			if !taken.is_empty() && bytes.saturating_add(size) > MAX_BUNDLE_BYTES {
+				break;
+			}
+			bytes = bytes.saturating_add(size);
+			taken.push(((*upload).clone(), item));
+		}
+		let keystore = self.keystore.clone();
+		tokio::task::spawn_blocking(move || {
+			let mut uploads = Vec::with_capacity(taken.len());
+			let mut items = Vec::with_capacity(taken.len());
+			for (upload, item) in taken {
+				let signature = keystore
+					.ed25519_sign(ITEM_KEY_TYPE, &owner, &item.signature_data())
+					.map_err(|e| format!("signing a data item: {e}"))?
+					.ok_or("the item key left the keystore")?;
+				items.push((bundle::item_id(&signature.0), item.to_bytes(&signature.0)));
+				uploads.push(upload);
+			}
+			Ok((uploads, items))
+		})
+		.await
+		.map_err(|e| format!("signing: {e}"))?
+	}
+
+	/// Posts `bundle` as the data of a transaction anchored on `anchor` and tagged as a bundle;
+	/// its id once the gateway took it.
 	async fn post(
 		&self,
 		gateway: &str,
 		wallet: &Wallet,
 		anchor: &[u8],
-		upload: &Upload,
+		bundle: Vec<u8>,
 	) -> Result<[u8; 32], String> {
-		let envelope: Vec<u8> = self
-			.storage
-			.get(PREFIX, &upload.envelope_key())
-			.and_then(|bytes| codec::Decode::decode(&mut &bytes[..]).ok())
-			.ok_or("its envelope is not in offchain storage")?;
-		let price = self.text(format!("{gateway}/price/{}", envelope.len())).await?;
+		let price = self.text(format!("{gateway}/price/{}", bundle.len())).await?;
 		let reward: u128 =
 			price.trim().parse().map_err(|_| format!("the gateway's price {price:?}"))?;
-		let transaction =
-			Transaction::new(wallet.owner(), anchor.to_vec(), reward, upload.tags(), envelope);
+		let transaction = Transaction::new(
+			wallet.owner(),
+			anchor.to_vec(),
+			reward,
+			bundle::bundle_tags(),
+			bundle,
+		);
 		let signer = wallet.clone();
 		let signed = transaction.clone();
 		let signature = tokio::task::spawn_blocking(move || signer.sign(&signed))

@@ -138,6 +138,12 @@ pub fn data_root(data: &[u8]) -> Vec<u8> {
 	layer.first().map(|(id, _)| id.to_vec()).unwrap_or_default()
 }
 
+/// The Arweave address of `owner` (an RSA modulus, or a data item's Ed25519 key): its SHA-256,
+/// which gateways show base64url.
+pub fn address_of(owner: &[u8]) -> [u8; 32] {
+	sha256(&[owner])
+}
+
 /// A tag of a transaction: name and value, as bytes (UTF-8 text in practice).
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub struct Tag {

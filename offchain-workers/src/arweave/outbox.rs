@@ -3,11 +3,13 @@
 //!
 //! The offchain worker [`add`]s an upload when it seals a reading of such a vehicle (the
 //! envelope itself under [`envelope_key`], the outbox holding only what tracks it); the node's
-//! uploader posts it ([`Upload::posted`]), follows it until the gateway reports it mined
-//! ([`Upload::on_status`]) and queues it again if the gateway dropped it; the worker then
-//! anchors the mined ones with their transaction id, each vehicle's in the order of their
-//! windows ([`anchorable`]), and removes each once it is in the worker's queue of records to
-//! anchor. Every upload is an entry of the node's offchain storage, so a restart loses none,
+//! uploader posts the queued ones together, as the data items of one ANS-104 bundle
+//! ([`super::bundle`], [`Upload::bundled`]), follows the bundle's transaction until the gateway
+//! reports it mined ([`Upload::on_status`]) and queues them again if the gateway dropped it; the
+//! worker then anchors the mined ones with their data item's id, each vehicle's in the order of
+//! their windows ([`anchorable`]), and removes each once it is in the worker's queue of records
+//! to anchor. (Uploads that an older node posted each as its own transaction,
+//! [`UploadState::Posted`], are followed to the end the same way.) Every upload is an entry of the node's offchain storage, so a restart loses none,
 //! and an upload is anchored only once it is mined, under the one id it was mined as.
 //!
 //! Two writers share the outbox: the worker adds and removes entries, the uploader changes
@@ -81,6 +83,23 @@ pub enum UploadState {
 	Mined {
 		/// The transaction id.
 		id: [u8; 32],
+	},
+	/// Posted as data item `item` of the bundle that transaction `bundle` carries, not yet
+	/// mined.
+	Bundled {
+		/// The bundle's transaction id.
+		bundle: [u8; 32],
+		/// The data item's id.
+		item: [u8; 32],
+		/// When it was posted, Unix milliseconds.
+		posted_at_ms: u64,
+	},
+	/// Mined as data item `item` of bundle `bundle`: ready to be anchored.
+	MinedInBundle {
+		/// The bundle's transaction id.
+		bundle: [u8; 32],
+		/// The data item's id.
+		item: [u8; 32],
 	},
 }
 
@@ -176,11 +195,38 @@ impl Upload {
 		self.state == UploadState::Queued
 	}
 
-	/// The id it was mined as, once mined.
+	/// The id it was mined as, once mined: its data item's (or, posted by an older node, its
+	/// transaction's). Anyone fetches the envelope from a gateway by it (`GET /{id}`).
 	pub fn mined_id(&self) -> Option<[u8; 32]> {
 		match self.state {
-			UploadState::Mined { id } => Some(id),
+			UploadState::Mined { id } | UploadState::MinedInBundle { item: id, .. } => Some(id),
 			_ => None,
+		}
+	}
+
+	/// The transaction whose status tells where it stands, while it is posted: its bundle's
+	/// (or its own).
+	pub fn posted_in(&self) -> Option<[u8; 32]> {
+		match self.state {
+			UploadState::Posted { id, .. } | UploadState::Bundled { bundle: id, .. } => Some(id),
+			_ => None,
+		}
+	}
+
+	/// The bundle it was mined in, once mined in one.
+	pub fn mined_bundle(&self) -> Option<[u8; 32]> {
+		match self.state {
+			UploadState::MinedInBundle { bundle, .. } => Some(bundle),
+			_ => None,
+		}
+	}
+
+	/// Records that it was posted at `now_ms` as data item `item` of the bundle that transaction
+	/// `bundle` carries. Only a queued upload is posted; a posted or mined one stays as it is.
+	pub fn bundled(&mut self, bundle: [u8; 32], item: [u8; 32], now_ms: u64) {
+		if self.is_queued() {
+			self.attempts = self.attempts.saturating_add(1);
+			self.state = UploadState::Bundled { bundle, item, posted_at_ms: now_ms };
 		}
 	}
 
@@ -193,15 +239,21 @@ impl Upload {
 		}
 	}
 
-	/// Follows what the gateway says of its posted transaction at `now_ms`: mined with at least
-	/// `confirmations`, it is ready to anchor; unknown for [`REPOST_AFTER_MS`] since it was
-	/// posted, it is queued again; otherwise (pending, or mined with fewer confirmations) it
-	/// waits. A queued or mined upload is not changed.
+	/// Follows what the gateway says of its posted transaction (its bundle's, [`Self::posted_in`])
+	/// at `now_ms`: mined with at least `confirmations`, it is ready to anchor; unknown for
+	/// [`REPOST_AFTER_MS`] since it was posted, it is queued again; otherwise (pending, or mined
+	/// with fewer confirmations) it waits. A queued or mined upload is not changed.
 	pub fn on_status(&mut self, status: GatewayStatus, now_ms: u64, confirmations: u64) {
-		let UploadState::Posted { id, posted_at_ms } = self.state else { return };
+		let (mined, posted_at_ms) = match self.state {
+			UploadState::Posted { id, posted_at_ms } => (UploadState::Mined { id }, posted_at_ms),
+			UploadState::Bundled { bundle, item, posted_at_ms } => {
+				(UploadState::MinedInBundle { bundle, item }, posted_at_ms)
+			},
+			_ => return,
+		};
 		match status {
 			GatewayStatus::Mined { confirmations: seen } if seen >= confirmations => {
-				self.state = UploadState::Mined { id }
+				self.state = mined
 			},
 			GatewayStatus::Unknown if now_ms.saturating_sub(posted_at_ms) >= REPOST_AFTER_MS => {
 				self.state = UploadState::Queued
@@ -311,6 +363,51 @@ mod tests {
 		assert_eq!(up.mined_id(), Some([1; 32]));
 		up.posted([9; 32], 9_000);
 		assert_eq!(up.mined_id(), Some([1; 32]));
+	}
+
+	#[test]
+	fn a_bundled_upload_follows_its_bundle_and_is_anchored_by_its_item() {
+		let mut up = upload(3, 1_000);
+		up.bundled([1; 32], [7; 32], 5_000);
+		assert_eq!(up.posted_in(), Some([1; 32]), "the bundle's status is asked");
+		assert_eq!(up.attempts, 1);
+		// Bundled again while bundled changes nothing.
+		up.bundled([2; 32], [8; 32], 6_000);
+		assert_eq!(
+			up.state,
+			UploadState::Bundled { bundle: [1; 32], item: [7; 32], posted_at_ms: 5_000 }
+		);
+		up.on_status(GatewayStatus::Mined { confirmations: 1 }, 7_000, 2);
+		assert_eq!(up.mined_id(), None, "fewer confirmations than asked");
+		up.on_status(GatewayStatus::Mined { confirmations: 2 }, 7_000, 2);
+		assert_eq!(up.mined_id(), Some([7; 32]), "anchored under its item's id");
+		assert_eq!(up.mined_bundle(), Some([1; 32]));
+		assert_eq!(up.posted_in(), None);
+		// A bundle the gateway dropped: queued again after the delay, like a transaction.
+		let mut up = upload(3, 1_000);
+		up.bundled([1; 32], [7; 32], 5_000);
+		up.on_status(GatewayStatus::Unknown, 5_000 + REPOST_AFTER_MS - 1, 0);
+		assert!(!up.is_queued());
+		up.on_status(GatewayStatus::Unknown, 5_000 + REPOST_AFTER_MS, 0);
+		assert!(up.is_queued());
+		assert_eq!(up.mined_bundle(), None);
+	}
+
+	#[test]
+	fn an_outbox_an_older_node_wrote_still_decodes() {
+		// The states an older node wrote keep their indexes (0, 1, 2): they decode as before and
+		// go on to the end; the bundle states are new indexes.
+		let mut old = upload(3, 1_000);
+		old.posted([1; 32], 5_000);
+		let bytes = alloc::vec![old.clone()].encode();
+		let decoded: Vec<Upload> = Decode::decode(&mut &bytes[..]).expect("decodes");
+		assert_eq!(decoded, alloc::vec![old.clone()]);
+		assert_eq!(UploadState::Queued.encode(), [0]);
+		assert_eq!(UploadState::Posted { id: [1; 32], posted_at_ms: 0 }.encode()[0], 1);
+		assert_eq!(UploadState::Mined { id: [1; 32] }.encode()[0], 2);
+		old.on_status(MINED, 6_000, 0);
+		assert_eq!(old.mined_id(), Some([1; 32]));
+		assert_eq!(old.mined_bundle(), None);
 	}
 
 	#[test]
