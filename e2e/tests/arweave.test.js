@@ -140,7 +140,7 @@ describe('Arweave storage', () => {
     await gateway.mint(vehicle.itemAddress, '0');
     await gateway.mint(ADDRESS, '1000000000000000');
     const mark = log().length;
-    const [, , , bundle] = await logShows(new RegExp(`vehicle ${vehicle.id}: reading of \\d+ posted to Arweave as ([A-Za-z0-9_-]{43}) in bundle ([A-Za-z0-9_-]{43})`), mark);
+    const [, , bundle] = await logShows(new RegExp(`vehicle ${vehicle.id}: reading of \\d+ posted to Arweave as ([A-Za-z0-9_-]{43}) in bundle ([A-Za-z0-9_-]{43})`), mark);
     // Posted is not stored: nothing is anchored before the gateway mines it.
     assert.deepEqual(await rpc('dimo_anchors', vehicle.id, null, 100), []);
 
@@ -224,7 +224,7 @@ describe('Arweave storage', () => {
     const mark = log().length;
     front.lie(true);
     try {
-      const [, , , swallowed] = await logShows(new RegExp(`vehicle ${vehicle.id}: reading of \\d+ posted to Arweave as ([A-Za-z0-9_-]{43}) in bundle ([A-Za-z0-9_-]{43})`), mark);
+      const [, , swallowed] = await logShows(new RegExp(`vehicle ${vehicle.id}: reading of \\d+ posted to Arweave as ([A-Za-z0-9_-]{43}) in bundle ([A-Za-z0-9_-]{43})`), mark);
       assert.ok(front.swallowed.has(swallowed), 'the lying gateway took the transaction');
       await logShows(new RegExp(`the gateway reports transaction ${swallowed} mined, but the data http://127\\.0\\.0\\.1:${gatewayPort} serves for it is not a bundle .*; none of its \\d+ readings is anchored`), mark);
       // The worker anchors what the uploader marked mined within a block: give it two.
