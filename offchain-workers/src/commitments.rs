@@ -47,9 +47,9 @@ pub fn vehicle_key(vehicle: u64) -> Vec<u8> {
 
 /// A commitment as the collector logs it.
 ///
-/// Its SCALE encoding is its fields in order. `archive` came last, with spec 105: a log written
-/// before ends after `submissions` and decodes with no archive (the node may be upgraded while
-/// a commitment waits to land).
+/// Its SCALE encoding is its fields in order. `archive` came with spec 105 and `arweave_bundle`
+/// with spec 107, each last: a log written before ends earlier and decodes without them (the
+/// node may be upgraded while a commitment waits to land).
 #[derive(Clone, PartialEq, Eq, Debug, Encode)]
 pub struct LoggedCommitment {
 	/// Its index among the collector's commitments.
@@ -65,6 +65,9 @@ pub struct LoggedCommitment {
 	/// The root of the IPFS archive ([`crate::car`]) that holds its IPFS records, if any: the
 	/// commitment names it on chain.
 	pub archive: Option<Vec<u8>>,
+	/// The Arweave transaction of the ANS-104 bundle that holds its Arweave records, if any:
+	/// the commitment names it on chain.
+	pub arweave_bundle: Option<[u8; 32]>,
 }
 
 impl Decode for LoggedCommitment {
@@ -78,7 +81,11 @@ impl Decode for LoggedCommitment {
 			Some(0) => None,
 			_ => Option::<Vec<u8>>::decode(input)?,
 		};
-		Ok(Self { index, window_from, window_to, records, submissions, archive })
+		let arweave_bundle = match input.remaining_len()? {
+			Some(0) => None,
+			_ => Option::<[u8; 32]>::decode(input)?,
+		};
+		Ok(Self { index, window_from, window_to, records, submissions, archive, arweave_bundle })
 	}
 }
 
@@ -88,7 +95,15 @@ impl LoggedCommitment {
 	pub fn new(index: u64, records: Vec<CommittedRecord>) -> Option<Self> {
 		let window_from = records.iter().map(|record| record.observed_from).min()?;
 		let window_to = records.iter().map(|record| record.observed_to).max()?;
-		Some(Self { index, window_from, window_to, records, submissions: 0, archive: None })
+		Some(Self {
+			index,
+			window_from,
+			window_to,
+			records,
+			submissions: 0,
+			archive: None,
+			arweave_bundle: None,
+		})
 	}
 
 	/// The leaf hashes, in tree order.
@@ -205,10 +220,18 @@ mod tests {
 			.encode();
 		assert_eq!(LoggedCommitment::decode(&mut &old[..]), Ok(logged.clone()));
 		logged.archive = Some(crate::car::dag_cbor_cid(b"root").to_vec());
+		// What spec 105 and 106's nodes wrote: the archive last.
+		let with_archive = [old.clone(), logged.archive.encode()].concat();
+		assert_eq!(with_archive.len(), old.len() + 1 + 1 + 36);
+		assert_eq!(LoggedCommitment::decode(&mut &with_archive[..]), Ok(logged.clone()));
+		// Spec 107's: the bundle last.
+		logged.arweave_bundle = Some([4; 32]);
 		let new = logged.encode();
-		assert_eq!(new.len(), old.len() + 1 + 1 + 36);
+		assert_eq!(new.len(), with_archive.len() + 1 + 32);
 		assert_eq!(LoggedCommitment::decode(&mut &new[..]), Ok(logged.clone()));
 		logged.archive = None;
+		assert_eq!(LoggedCommitment::decode(&mut &logged.encode()[..]), Ok(logged.clone()));
+		logged.arweave_bundle = None;
 		assert_eq!(LoggedCommitment::decode(&mut &logged.encode()[..]), Ok(logged));
 		// A cut log does not decode.
 		assert!(LoggedCommitment::decode(&mut &new[..new.len() - 1]).is_err());

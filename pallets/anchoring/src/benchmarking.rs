@@ -118,13 +118,14 @@ fn signed_commitment<T: Config>(
 		leaf_count: T::MaxCommitmentLeaves::get(),
 		window_from: 10,
 		window_to: 20,
-		// The heavier case: an archive to keep.
+		// The heavier case: an archive and a bundle to keep.
 		archive: Some(
 			dimo_offchain::car::dag_cbor_cid(b"archive")
 				.to_vec()
 				.try_into()
 				.expect("a CID fits a content id; qed"),
 		),
+		arweave_bundle: Some([8; 32]),
 	};
 	CommitmentArchives::<T>::insert(
 		collector_account,
@@ -132,6 +133,7 @@ fn signed_commitment<T: Config>(
 		ContentId::try_from(dimo_offchain::car::dag_cbor_cid(b"first").to_vec())
 			.expect("a CID fits a content id; qed"),
 	);
+	CommitmentBundles::<T>::insert(collector_account, 0, [9u8; 32]);
 	let genesis = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero());
 	let signature = key
 		.sign(&commitment.signing_payload(&genesis))
@@ -313,8 +315,10 @@ mod benchmarks {
 
 		assert!(Commitments::<T>::contains_key(&account, index));
 		assert!(CommitmentArchives::<T>::contains_key(&account, index));
+		assert!(CommitmentBundles::<T>::contains_key(&account, index));
 		assert!(!Commitments::<T>::contains_key(&account, 0));
 		assert!(!CommitmentArchives::<T>::contains_key(&account, 0));
+		assert!(!CommitmentBundles::<T>::contains_key(&account, 0));
 	}
 
 	#[benchmark]

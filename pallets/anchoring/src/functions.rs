@@ -333,9 +333,13 @@ impl<T: Config> Pallet<T> {
 		if let Some(archive) = &commitment.archive {
 			CommitmentArchives::<T>::insert(&collector, index, archive);
 		}
+		if let Some(bundle) = &commitment.arweave_bundle {
+			CommitmentBundles::<T>::insert(&collector, index, bundle);
+		}
 		if let Some(expired) = index.checked_sub(u64::from(T::MaxCommitmentsKept::get())) {
 			Commitments::<T>::remove(&collector, expired);
 			CommitmentArchives::<T>::remove(&collector, expired);
+			CommitmentBundles::<T>::remove(&collector, expired);
 		}
 		CommitmentHeads::<T>::insert(&collector, CommitmentHead { next_index });
 		Self::deposit_event(Event::Committed {
@@ -346,6 +350,7 @@ impl<T: Config> Pallet<T> {
 			window_from: commitment.window_from,
 			window_to: commitment.window_to,
 			archive: commitment.archive,
+			arweave_bundle: commitment.arweave_bundle,
 		});
 		Ok(())
 	}
@@ -529,6 +534,11 @@ impl<T: Config> Pallet<T> {
 			CommitmentArchives::<T>::iter_keys()
 				.all(|(collector, index)| Commitments::<T>::contains_key(&collector, index)),
 			"an archive without its commitment"
+		);
+		ensure!(
+			CommitmentBundles::<T>::iter_keys()
+				.all(|(collector, index)| Commitments::<T>::contains_key(&collector, index)),
+			"a bundle without its commitment"
 		);
 		ensure!(
 			ClaimHeads::<T>::iter_keys().all(registered),

@@ -72,8 +72,9 @@
 //!   CID, only the root pinned), and the commitment names the archive's root
 //!   ([`Commitment::archive`], kept in [`CommitmentArchives`]): from the chain alone, anyone
 //!   lists and fetches the commitment's IPFS envelopes, each checked against the CID its leaf
-//!   names. Arweave records name their transaction in their leaves; `Local` ones stay with the
-//!   collector.
+//!   names. Its Arweave records are the data items of one ANS-104 bundle, one Arweave
+//!   transaction ([`Commitment::arweave_bundle`], kept in [`CommitmentBundles`]), each under
+//!   the id its leaf names; `Local` ones stay with the collector.
 //! - **Per-vehicle rules when a record is presented.** The chain never sees a committed
 //!   record, so what a batch checks per record is checked when a proof is presented: the
 //!   window inside the commitment's, the content id, the Arweave transaction, and the owner's
@@ -341,6 +342,14 @@ pub mod pallet {
 	pub type CommitmentArchives<T: Config> =
 		StorageDoubleMap<_, Blake2_128Concat, T::AccountId, Twox64Concat, u64, ContentId>;
 
+	/// The Arweave bundle of each kept commitment that has one ([`Commitment::arweave_bundle`]):
+	/// the transaction whose data, an ANS-104 bundle, holds the commitment's Arweave records;
+	/// by collector (account) and index, kept and removed with its commitment, like
+	/// [`CommitmentArchives`].
+	#[pallet::storage]
+	pub type CommitmentBundles<T: Config> =
+		StorageDoubleMap<_, Blake2_128Concat, T::AccountId, Twox64Concat, u64, [u8; 32]>;
+
 	/// Where each collector's commitments stand (by account): the next index. Kept when the
 	/// collector is removed, so that its index never repeats.
 	///
@@ -447,6 +456,8 @@ pub mod pallet {
 			window_to: u64,
 			/// The root of the IPFS archive of its IPFS records, if it has any.
 			archive: Option<ContentId>,
+			/// The Arweave transaction of the bundle of its Arweave records, if it has any.
+			arweave_bundle: Option<[u8; 32]>,
 		},
 		/// A committed record was proved, and its vehicle counted as active.
 		ActivityClaimed {

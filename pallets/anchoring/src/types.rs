@@ -171,8 +171,13 @@ pub struct Commitment<CollectorId> {
 	/// The root (a CIDv1 DAG-CBOR, sha2-256) of the IPFS archive that holds the envelopes of
 	/// its IPFS records, each a block under the CID its leaf names (`dimo_offchain::car` says
 	/// how the archive is built); `None` if none of its records is on IPFS. Records on Arweave
-	/// name their transaction in their leaves; `Local` ones stay with the collector.
+	/// name their data item (or transaction) in their leaves; `Local` ones stay with the
+	/// collector.
 	pub archive: Option<ContentId>,
+	/// The Arweave transaction of the ANS-104 bundle that holds the envelopes of its Arweave
+	/// records, each a data item under the id its leaf names; `None` if none of its records is
+	/// in a bundle. A commitment takes the Arweave records of one bundle at most.
+	pub arweave_bundle: Option<[u8; 32]>,
 }
 
 impl<CollectorId: Encode> Commitment<CollectorId> {

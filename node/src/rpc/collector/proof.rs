@@ -99,6 +99,11 @@ pub struct AnchorProofJson {
 	/// record is on IPFS and the commitment names an archive (commitments made before spec 105
 	/// name none: their envelopes were added one by one).
 	pub archive: Option<ArchiveJson>,
+	/// The Arweave transaction (hex) of the ANS-104 bundle that holds the record's envelope (a
+	/// data item under `record.arweaveTx`), if the record is on Arweave and the commitment names
+	/// a bundle (commitments made before spec 107 name none: their envelopes were posted one
+	/// transaction each).
+	pub arweave_bundle: Option<String>,
 	/// Its proof.
 	pub proof: ProofJson,
 }
@@ -228,6 +233,10 @@ where
 				observed_to: record.observed_to,
 			},
 			archive,
+			arweave_bundle: logged
+				.arweave_bundle
+				.filter(|_| record.backend == StorageBackend::Arweave)
+				.map(|bundle| hex(&bundle)),
 			proof: ProofJson {
 				leaf_index: proof.leaf_index,
 				leaf_count: proof.leaf_count,

@@ -18,6 +18,17 @@ use sp_runtime::offchain::storage::{MutateStorageError, StorageRetrievalError, S
 
 use super::records::PendingRecord;
 
+/// What [`Pallet::mined_uploads`] found.
+#[derive(Default)]
+pub(super) struct MinedUploads {
+	/// The anchor records of the mined uploads to anchor now.
+	pub records: Vec<AnchorRecord>,
+	/// The uploads to remove from the outbox once the records are queued or logged.
+	pub done: Vec<Upload>,
+	/// The bundle whose records these are, when one bundle was asked for and one found.
+	pub bundle: Option<[u8; 32]>,
+}
+
 /// How many times a write of the Arweave outbox is tried when the node's uploader wrote it
 /// meanwhile.
 const OUTBOX_WRITE_TRIES: u32 = 5;
@@ -53,16 +64,21 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 	/// already), and the uploads to remove from the outbox: those, those the chain holds
 	/// already, and every upload of a vehicle that no longer consents to this collector or
 	/// chose another backend (a queued one is then never posted).
+	///
+	/// With `one_bundle` (a commitment names one bundle), the records mined in a bundle are
+	/// those of one bundle only, the first one met, which is returned too; the others wait for
+	/// a later run.
 	pub(super) fn mined_uploads(
 		uploads: &[Upload],
 		queue: &[PendingRecord],
 		now: BlockNumberFor<T>,
 		account: &T::AccountId,
-	) -> (Vec<AnchorRecord>, Vec<Upload>) {
-		let mut records = Vec::new();
-		let mut done = Vec::new();
+		one_bundle: bool,
+	) -> MinedUploads {
+		let mut mined = MinedUploads::default();
+		let MinedUploads { records, done, bundle: chosen } = &mut mined;
 		if uploads.is_empty() {
-			return (records, done);
+			return mined;
 		}
 		let vehicles: BTreeSet<VehicleId> = uploads.iter().map(|upload| upload.vehicle).collect();
 		let withdrawn: BTreeSet<VehicleId> = vehicles
@@ -100,6 +116,13 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 			if room == 0 {
 				break;
 			}
+			if one_bundle {
+				match (upload.mined_bundle(), *chosen) {
+					(Some(bundle), Some(held)) if bundle != held => continue,
+					(Some(bundle), None) => *chosen = Some(bundle),
+					_ => {},
+				}
+			}
 			room -= 1;
 			log::info!(
 				target: LOG_TARGET,
@@ -117,7 +140,7 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 			});
 			done.push(upload.clone());
 		}
-		(records, done)
+		mined
 	}
 
 	/// Removes `done` from the Arweave outbox, with their envelopes.

@@ -13,7 +13,8 @@
 //! its log (another node uses the key) stops collecting, with an error line.
 
 use super::{
-	local::read_persistent, records::MAX_SUBMISSIONS, store::Stored, StepResult, Stop, LOG_TARGET,
+	arweave::MinedUploads, local::read_persistent, records::MAX_SUBMISSIONS, store::Stored,
+	StepResult, Stop, LOG_TARGET,
 };
 use crate::{pallet::*, AnchorRecord, Commitment, CommittedRecord, ContentId};
 use alloc::{
@@ -46,29 +47,32 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 			return Self::resubmit_commitment(key, logged);
 		}
 		let uploads: Vec<Upload> = read_persistent(OUTBOX_KEY).unwrap_or_default();
-		let (mined, done) = Self::mined_uploads(&uploads, &[], now, account);
-		let busy: BTreeSet<VehicleId> = mined.iter().map(|record| record.vehicle).collect();
+		let mined = Self::mined_uploads(&uploads, &[], now, account, true);
+		let busy: BTreeSet<VehicleId> = mined.records.iter().map(|record| record.vehicle).collect();
 		let max_leaves = T::MaxCommitmentLeaves::get();
-		let room = (max_leaves as usize).saturating_sub(mined.len());
+		let room = (max_leaves as usize).saturating_sub(mined.records.len());
 		let mut fresh = Self::poll_due(now, account, &busy, &uploads, room, max_leaves, settings);
 		let run = fresh.run.take();
-		let committed = Self::commit_readings(key, index, mined, done, fresh);
+		let committed = Self::commit_readings(key, index, mined, fresh);
 		if let Some(run) = run {
 			Self::finish_run(run);
 		}
 		committed
 	}
 
-	/// Commits the `mined` Arweave readings and those `fresh` from this run as commitment
-	/// `index`, logged before it is submitted; the `done` uploads then leave the outbox.
+	/// Commits the `mined` Arweave readings (of one bundle) and those `fresh` from this run as
+	/// commitment `index`, logged before it is submitted; the mined uploads then leave the
+	/// outbox.
 	fn commit_readings(
 		key: T::CollectorId,
 		index: u64,
-		mined: Vec<AnchorRecord>,
-		done: Vec<Upload>,
+		mined: MinedUploads,
 		fresh: Stored,
 	) -> StepResult {
 		let log_key = commitments::commitment_key(index);
+		let MinedUploads { records: mined, done, bundle } = mined;
+		let mined_items: BTreeSet<Option<[u8; 32]>> =
+			mined.iter().filter(|_| bundle.is_some()).map(|record| record.arweave_tx).collect();
 		let mut readings: Vec<AnchorRecord> = mined.into_iter().chain(fresh.records).collect();
 		readings.sort_by_key(|record| (record.vehicle, record.observed_from));
 		let (records, indexes) = Self::number_readings(index, readings);
@@ -82,6 +86,14 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 		};
 		logged.submissions = 1;
 		logged.archive = archive.map(|root| root.to_vec());
+		// The bundle likewise, if one of its items is a leaf (each of its records names its
+		// item; one named already, by an earlier commitment, is left out above).
+		logged.arweave_bundle = bundle.filter(|_| {
+			logged.records.iter().any(|record| {
+				record.backend == StorageBackend::Arweave
+					&& mined_items.contains(&record.arweave_tx)
+			})
+		});
 		// The log is written before the submission: a crash after these lines loses nothing,
 		// the next run submits it again.
 		StorageValueRef::persistent(&log_key).set(&logged);
@@ -205,6 +217,7 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 			window_from: logged.window_from,
 			window_to: logged.window_to,
 			archive,
+			arweave_bundle: logged.arweave_bundle,
 		};
 		let payload = commitment.signing_payload(&Self::genesis_hash());
 		Self::sign_and_submit(

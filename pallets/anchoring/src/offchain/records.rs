@@ -53,8 +53,9 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 		let mut queue = Self::still_pending(queued, now, account);
 		// Arweave readings now mined join the queue; `done` leaves the outbox once it is written.
 		let uploads: Vec<Upload> = read_persistent(OUTBOX_KEY).unwrap_or_default();
-		let (mined, done) = Self::mined_uploads(&uploads, &queue, now, account);
-		queue.extend(mined.into_iter().map(PendingRecord::new));
+		let mined = Self::mined_uploads(&uploads, &queue, now, account, false);
+		let done = mined.done;
+		queue.extend(mined.records.into_iter().map(PendingRecord::new));
 		let busy: BTreeSet<VehicleId> = queue.iter().map(|p| p.record.vehicle).collect();
 		let max_records = T::MaxBatchRecords::get();
 		let room = (max_records as usize).saturating_sub(queue.len());

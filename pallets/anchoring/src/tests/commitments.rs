@@ -53,7 +53,15 @@ fn commitment_to(
 		window_from: from,
 		window_to: to,
 		archive: Some(archive_of(index)),
+		arweave_bundle: Some(bundle_of(index)),
 	}
+}
+
+/// The transaction id of an Arweave bundle, different for each `index`.
+fn bundle_of(index: u64) -> [u8; 32] {
+	let mut id = [0xb0; 32];
+	id[..8].copy_from_slice(&index.to_le_bytes());
+	id
 }
 
 /// The root of an archive (a CIDv1 DAG-CBOR), different for each `index`.
@@ -127,10 +135,12 @@ fn a_commitment_is_kept_with_its_block_and_moves_the_collectors_head() {
 				window_from: 1_000,
 				window_to: 2_000,
 				archive: Some(archive_of(0)),
+				arweave_bundle: Some(bundle_of(0)),
 			}
 			.into(),
 		);
 		assert_eq!(CommitmentArchives::<Test>::get(COLLECTOR, 0), Some(archive_of(0)));
+		assert_eq!(CommitmentBundles::<Test>::get(COLLECTOR, 0), Some(bundle_of(0)));
 		// Nothing per record: no anchor, no activity.
 		assert!(reported_active().is_empty());
 		assert_eq!(Heads::<Test>::iter().count(), 0);
@@ -348,6 +358,11 @@ fn a_collector_keeps_its_latest_commitments_only() {
 			CommitmentArchives::<Test>::iter_prefix(COLLECTOR).map(|(index, _)| index).collect();
 		assert_eq!(archived.into_iter().collect::<Vec<_>>(), kept);
 		assert_eq!(CommitmentArchives::<Test>::get(COLLECTOR, 5), Some(archive_of(5)));
+		// And their bundles.
+		let bundled: std::collections::BTreeSet<u64> =
+			CommitmentBundles::<Test>::iter_prefix(COLLECTOR).map(|(index, _)| index).collect();
+		assert_eq!(bundled.into_iter().collect::<Vec<_>>(), kept);
+		assert_eq!(CommitmentBundles::<Test>::get(COLLECTOR, 5), Some(bundle_of(5)));
 	});
 }
 
@@ -370,9 +385,10 @@ fn an_archive_must_be_a_dag_cbor_cid_and_a_commitment_may_have_none() {
 			);
 		}
 		// A commitment of records none of which is on IPFS names no archive.
-		assert_ok!(commit(Commitment { archive: None, ..good }));
+		assert_ok!(commit(Commitment { archive: None, arweave_bundle: None, ..good }));
 		assert!(Commitments::<Test>::contains_key(COLLECTOR, 0));
 		assert_eq!(CommitmentArchives::<Test>::get(COLLECTOR, 0), None);
+		assert_eq!(CommitmentBundles::<Test>::get(COLLECTOR, 0), None);
 		System::assert_last_event(
 			Event::Committed {
 				collector: COLLECTOR,
@@ -382,6 +398,7 @@ fn an_archive_must_be_a_dag_cbor_cid_and_a_commitment_may_have_none() {
 				window_from: 1_000,
 				window_to: 2_000,
 				archive: None,
+				arweave_bundle: None,
 			}
 			.into(),
 		);

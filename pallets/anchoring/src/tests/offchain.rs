@@ -1222,6 +1222,85 @@ fn in_commitment_mode_a_run_commits_its_readings_under_one_root_and_logs_them_fo
 	});
 }
 
+/// Does what the node's uploader does once the gateway mined bundle `bundle` holding
+/// `vehicle`'s upload of the window starting at `observed_from` as data item `item`.
+fn mine_in_bundle(vehicle: u64, observed_from: u64, bundle: [u8; 32], item: [u8; 32]) {
+	let mut uploads = arweave_outbox();
+	let upload = uploads
+		.iter_mut()
+		.find(|u| u.vehicle == vehicle && u.observed_from == observed_from)
+		.expect("the outbox holds it");
+	upload.bundled(bundle, item, NOW_MS);
+	upload.on_status(GatewayStatus::Mined { confirmations: 0 }, NOW_MS, 0);
+	sp_io::offchain::local_storage_set(StorageKind::PERSISTENT, OUTBOX_KEY, &uploads.encode());
+}
+
+#[test]
+fn in_commitment_mode_a_commitment_takes_the_arweave_readings_of_one_bundle_and_names_it() {
+	use dimo_offchain::commitments::{commitment_key, LoggedCommitment};
+	offchain_test(|env| {
+		set_commitment_mode();
+		let cars = [
+			onboard(ALICE, COLLECTOR, StorageBackend::Arweave),
+			onboard(BOB, COLLECTOR, StorageBackend::Arweave),
+		];
+		for car in cars {
+			hold_credentials(car, TESLA, FRESH);
+			expect_tesla_data(env, car, ACCESS, TESLA_DATA);
+		}
+
+		run_worker(1);
+
+		// Both readings wait for Arweave: nothing to commit.
+		assert!(take_commitments(env).is_empty());
+		assert_eq!(arweave_outbox().len(), 2);
+
+		// The uploader's rounds put them in two bundles, both mined.
+		let (bundle_a, bundle_b) = ([0xaa; 32], [0xbb; 32]);
+		mine_in_bundle(cars[0], NOW_MS, bundle_a, [1; 32]);
+		mine_in_bundle(cars[1], NOW_MS, bundle_b, [2; 32]);
+		run_worker(2);
+
+		// One commitment, of the first bundle's reading only, naming that bundle.
+		let mut commitments = take_commitments(env);
+		assert_eq!(commitments.len(), 1);
+		let (first, _) = commitments.remove(0);
+		assert_eq!((first.index, first.leaf_count, first.arweave_bundle), (0, 1, Some(bundle_a)));
+		assert_eq!(first.archive, None);
+		let logged: LoggedCommitment = local_get(&commitment_key(0)).expect("logged");
+		assert_eq!(logged.arweave_bundle, Some(bundle_a));
+		let leaf = &logged.records[0];
+		assert_eq!(
+			(leaf.vehicle, leaf.backend, leaf.arweave_tx),
+			(cars[0], StorageBackend::Arweave, Some([1; 32])),
+			"the leaf names its data item"
+		);
+		// The other bundle's reading waits in the outbox for the next commitment.
+		let waiting: Vec<(u64, Option<[u8; 32]>)> =
+			arweave_outbox().iter().map(|u| (u.vehicle, u.mined_bundle())).collect();
+		assert_eq!(waiting, vec![(cars[1], Some(bundle_b))]);
+
+		Anchoring::do_commit(first).expect("the chain takes it");
+		assert_eq!(crate::CommitmentBundles::<Test>::get(COLLECTOR, 0), Some(bundle_a));
+		// The next run, when both cars are due again: the second bundle's reading is committed;
+		// the first car's new reading goes to the outbox (the second car, whose reading this
+		// commitment takes, is polled by a later run).
+		let later = NOW_MS + 60_000;
+		env.state.write().timestamp = Timestamp::from_unix_millis(later);
+		set_chain_time(later);
+		expect_tesla_data(env, cars[0], ACCESS, TESLA_DATA);
+		run_worker(1 + u64::from(POLL_EVERY));
+		let (second, _) = take_commitments(env).pop().expect("a second commitment");
+		assert_eq!(
+			(second.index, second.leaf_count, second.arweave_bundle),
+			(1, 1, Some(bundle_b))
+		);
+		let waiting: Vec<(u64, u64, bool)> =
+			arweave_outbox().iter().map(|u| (u.vehicle, u.observed_from, u.is_queued())).collect();
+		assert_eq!(waiting, vec![(cars[0], later, true)]);
+	});
+}
+
 /// The node's settings in commitment mode, with the tests' OEM host.
 fn set_commitment_mode() {
 	set_settings(Settings {
@@ -1347,6 +1426,7 @@ fn a_node_whose_log_lacks_the_chains_last_commitment_under_its_key_collects_noth
 			window_from: NOW_MS,
 			window_to: NOW_MS,
 			archive: None,
+			arweave_bundle: None,
 		})
 		.expect("the chain takes the other node's commitment");
 
