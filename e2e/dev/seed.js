@@ -23,7 +23,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ApiPromise, WsProvider } from '@polkadot/api';
 import { Keyring } from '@polkadot/keyring';
-import { blake2AsHex } from '@polkadot/util-crypto';
+import { blake2AsHex, sha256AsU8a } from '@polkadot/util-crypto';
 import { u8aToHex } from '@polkadot/util';
 import { rpcCall, sendOk, sleep } from '../lib/node.js';
 import { httpsJson, oemKinds } from '../lib/collector.js';
@@ -87,6 +87,15 @@ const demo = [
 ];
 if (arweaveUrl) {
   const wallet = readFileSync(join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'offchain-workers', 'testdata', 'arweave-test-wallet.json'), 'utf8');
+  // The Ed25519 key that signs the collector's ANS-104 data items (keystore type `dari`; a node
+  // makes its own when it has none). arlocal indexes a bundle's items only if their owner has an
+  // arlocal wallet, so the dev key gets one, empty: Arweave's own gateways index any bundle.
+  const itemKey = new Keyring({ type: 'ed25519' }).addFromUri('//DimoDevArweaveItems');
+  if (!(await rpc('author_hasKey', u8aToHex(itemKey.publicKey), 'dari'))) {
+    await rpc('author_insertKey', 'dari', '//DimoDevArweaveItems', u8aToHex(itemKey.publicKey));
+  }
+  const itemAddress = Buffer.from(sha256AsU8a(itemKey.publicKey)).toString('base64url');
+  console.log(`collector's Arweave data items signed by ${Buffer.from(itemKey.publicKey).toString('base64url')}`);
   const address = await rpc('collector_setArweaveWallet', wallet);
   const minted = await waitFor(`the Arweave gateway at ${arweaveUrl}`, async () => {
     const res = await fetch(`${arweaveUrl}/mint/${address}/1000000000000000`);
@@ -94,6 +103,7 @@ if (arweaveUrl) {
     return res.text();
   });
   console.log(`collector's Arweave wallet ${address}: ${minted} winston`);
+  await fetch(`${arweaveUrl}/mint/${itemAddress}/0`);
   demo.push({ oem: 1, name: 'tesla', car: cars('tesla')[2], backend: 'Arweave' });
 }
 for (const vehicle of demo) {
