@@ -17,7 +17,7 @@
 //! [`MAX_ITEMS_PER_BUNDLE`] readings and [`MAX_BUNDLE_BYTES`], so that its transaction's data
 //! goes inline in one `POST /tx`.
 //!
-//! Every [`ROUND_EVERY`], a round:
+//! Every [`ROUND_EVERY`], a round (posting at most once every [`POST_EVERY`]):
 //! 1. asks the gateway (`--collector-arweave-api`) the status of each posted transaction
 //!    (`GET /tx/{id}/status`), once per bundle: mined with `--collector-arweave-confirmations`
 //!    (default 10), its uploads are ready to anchor (a recent Arweave block can still be
@@ -61,6 +61,12 @@ pub const LOG_TARGET: &str = "dimo::arweave";
 
 /// How often the uploader looks at the outbox.
 pub const ROUND_EVERY: Duration = Duration::from_secs(2);
+
+/// The least time between two bundles posted: a block. A commitment takes the readings of one
+/// bundle, and the collector commits at most once a block, so bundles posted faster than that
+/// would queue up behind one another; one a block carries a block's readings (up to
+/// [`MAX_ITEMS_PER_BUNDLE`]) and keeps pace.
+pub const POST_EVERY: Duration = Duration::from_millis(dimo_primitives::time::MILLI_SECS_PER_BLOCK);
 
 /// The most readings in one bundle (one round's post).
 pub const MAX_ITEMS_PER_BUNDLE: usize = 4_096;
@@ -120,6 +126,8 @@ pub struct Uploader<S> {
 	https: HttpsClient,
 	/// Rounds run so far.
 	rounds: u64,
+	/// When the last bundle was posted.
+	last_post: Option<std::time::Instant>,
 	/// The warning logged last ([`Uploader::warn`]).
 	last_warning: parking_lot::Mutex<Option<String>>,
 	/// The transactions whose failed check was logged as a warning already: a lying gateway
@@ -149,6 +157,7 @@ impl<S: OffchainStorage + 'static> Uploader<S> {
 			checks,
 			https: https_client()?,
 			rounds: 0,
+			last_post: None,
 			last_warning: Default::default(),
 			unverified_reported: Default::default(),
 		})
@@ -212,7 +221,13 @@ impl<S: OffchainStorage + 'static> Uploader<S> {
 			return;
 		};
 		let mut changes = self.follow_posted(&gateway, &uploads).await;
-		changes.extend(self.post_queued(&gateway, &uploads).await);
+		if self.last_post.is_none_or(|at| at.elapsed() >= POST_EVERY) {
+			let posted = self.post_queued(&gateway, &uploads).await;
+			if !posted.is_empty() {
+				self.last_post = Some(std::time::Instant::now());
+			}
+			changes.extend(posted);
+		}
 		if !changes.is_empty() {
 			self.write_back(&changes);
 		}
@@ -508,6 +523,9 @@ impl<S: OffchainStorage + 'static> Uploader<S> {
 			},
 		};
 		let count = bundled.len();
+		if count == 0 {
+			return Vec::new();
+		}
 		let bundle = bundle::bundle(&items);
 		let bytes = bundle.len();
 		let tx = match self.post(gateway, &wallet, &anchor, bundle).await {

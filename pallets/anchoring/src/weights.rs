@@ -215,14 +215,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Anchoring::CommitmentArchives` (`max_values`: None, `max_size`: Some(130), added: 2605, mode: `MaxEncodedLen`)
 	/// Storage: `Anchoring::Commitments` (r:0 w:2)
 	/// Proof: `Anchoring::Commitments` (`max_values`: None, `max_size`: Some(120), added: 2595, mode: `MaxEncodedLen`)
+	/// Storage: `Anchoring::CommitmentBundles` (r:0 w:2)
+	/// Proof: `Anchoring::CommitmentBundles` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
 	fn commit() -> Weight {
 		// Proof size summary in bytes:
-		//  Measured:  `936`
+		//  Measured:  `902`
 		//  Estimated: `3549`
-		// Minimum execution time: 65_317_000 picoseconds.
-		Weight::from_parts(68_181_000, 3549)
+		// Minimum execution time: 907_718_000 picoseconds.
+		Weight::from_parts(930_262_000, 3549)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
-			.saturating_add(T::DbWeight::get().writes(5_u64))
+			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
 	/// Storage: `Anchoring::Commitments` (r:1 w:0)
 	/// Proof: `Anchoring::Commitments` (`max_values`: None, `max_size`: Some(120), added: 2595, mode: `MaxEncodedLen`)
@@ -298,9 +300,9 @@ impl WeightInfo for () {
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 	}
 	fn commit() -> Weight {
-		Weight::from_parts(68_181_000, 3549)
+		Weight::from_parts(930_262_000, 3549)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
-			.saturating_add(ParityDbWeight::get().writes(5_u64))
+			.saturating_add(ParityDbWeight::get().writes(7_u64))
 	}
 	fn claim_activity() -> Weight {
 		Weight::from_parts(97_285_000, 4830)

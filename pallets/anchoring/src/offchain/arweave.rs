@@ -9,7 +9,11 @@
 
 use super::{StepResult, Stop, LOG_TARGET};
 use crate::{pallet::*, AnchorRecord, ContentId};
-use alloc::{collections::BTreeSet, format, vec::Vec};
+use alloc::{
+	collections::{BTreeMap, BTreeSet},
+	format,
+	vec::Vec,
+};
 use dimo_offchain::arweave::outbox::{self, Upload, OUTBOX_KEY};
 use dimo_primitives::vehicle::{StorageBackend, VehicleId};
 use frame_support::traits::Get;
@@ -65,14 +69,15 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 	/// already, and every upload of a vehicle that no longer consents to this collector or
 	/// chose another backend (a queued one is then never posted).
 	///
-	/// With `one_bundle` (a commitment names one bundle), the records mined in a bundle are
-	/// those of one bundle only, the first one met, which is returned too; the others wait for
-	/// a later run.
+	/// At most `room` records. With `one_bundle` (a commitment names one bundle), the records
+	/// mined in a bundle are those of one bundle only, the one with the most records due, which
+	/// is returned too; the others wait for a later run.
 	pub(super) fn mined_uploads(
 		uploads: &[Upload],
 		queue: &[PendingRecord],
 		now: BlockNumberFor<T>,
 		account: &T::AccountId,
+		room: usize,
 		one_bundle: bool,
 	) -> MinedUploads {
 		let mut mined = MinedUploads::default();
@@ -97,8 +102,23 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 			.collect();
 		done.extend(uploads.iter().filter(|upload| withdrawn.contains(&upload.vehicle)).cloned());
 		let busy: BTreeSet<VehicleId> = queue.iter().map(|p| p.record.vehicle).collect();
-		let mut room = (T::MaxBatchRecords::get() as usize).saturating_sub(queue.len());
-		for upload in outbox::anchorable(uploads) {
+		let mut room = room;
+		let anchorable = outbox::anchorable(uploads);
+		if one_bundle {
+			let mut due: BTreeMap<[u8; 32], usize> = BTreeMap::new();
+			for upload in &anchorable {
+				if let Some(bundle) = upload.mined_bundle() {
+					let count = due.entry(bundle).or_default();
+					*count = count.saturating_add(1);
+				}
+			}
+			// The most records; of equals, the lowest id (any fixed rule will do).
+			*chosen = due
+				.into_iter()
+				.max_by(|(one, many), (other, more)| many.cmp(more).then_with(|| other.cmp(one)))
+				.map(|(bundle, _)| bundle);
+		}
+		for upload in anchorable {
 			let vehicle = upload.vehicle;
 			if withdrawn.contains(&vehicle) || busy.contains(&vehicle) {
 				continue;
@@ -116,12 +136,8 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 			if room == 0 {
 				break;
 			}
-			if one_bundle {
-				match (upload.mined_bundle(), *chosen) {
-					(Some(bundle), Some(held)) if bundle != held => continue,
-					(Some(bundle), None) => *chosen = Some(bundle),
-					_ => {},
-				}
+			if one_bundle && upload.mined_bundle().is_some_and(|bundle| Some(bundle) != *chosen) {
+				continue;
 			}
 			room -= 1;
 			log::info!(

@@ -47,9 +47,9 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 			return Self::resubmit_commitment(key, logged);
 		}
 		let uploads: Vec<Upload> = read_persistent(OUTBOX_KEY).unwrap_or_default();
-		let mined = Self::mined_uploads(&uploads, &[], now, account, true);
-		let busy: BTreeSet<VehicleId> = mined.records.iter().map(|record| record.vehicle).collect();
 		let max_leaves = T::MaxCommitmentLeaves::get();
+		let mined = Self::mined_uploads(&uploads, &[], now, account, max_leaves as usize, true);
+		let busy: BTreeSet<VehicleId> = mined.records.iter().map(|record| record.vehicle).collect();
 		let room = (max_leaves as usize).saturating_sub(mined.records.len());
 		let mut fresh = Self::poll_due(now, account, &busy, &uploads, room, max_leaves, settings);
 		let run = fresh.run.take();

@@ -53,7 +53,8 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 		let mut queue = Self::still_pending(queued, now, account);
 		// Arweave readings now mined join the queue; `done` leaves the outbox once it is written.
 		let uploads: Vec<Upload> = read_persistent(OUTBOX_KEY).unwrap_or_default();
-		let mined = Self::mined_uploads(&uploads, &queue, now, account, false);
+		let room = (T::MaxBatchRecords::get() as usize).saturating_sub(queue.len());
+		let mined = Self::mined_uploads(&uploads, &queue, now, account, room, false);
 		let done = mined.done;
 		queue.extend(mined.records.into_iter().map(PendingRecord::new));
 		let busy: BTreeSet<VehicleId> = queue.iter().map(|p| p.record.vehicle).collect();
