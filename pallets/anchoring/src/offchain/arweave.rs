@@ -16,7 +16,6 @@ use alloc::{
 };
 use dimo_offchain::arweave::outbox::{self, Upload, OUTBOX_KEY};
 use dimo_primitives::vehicle::{StorageBackend, VehicleId};
-use frame_support::traits::Get;
 use frame_system::{offchain::CreateAuthorizedTransaction, pallet_prelude::BlockNumberFor};
 use sp_runtime::offchain::storage::{MutateStorageError, StorageRetrievalError, StorageValueRef};
 
