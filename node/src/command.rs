@@ -215,6 +215,7 @@ pub fn run() -> sc_cli::Result<()> {
 					keep_readings: cli.collector_keep_readings,
 					commit: cli.collector_anchor == "commitments",
 					keep_days: cli.collector_keep_days,
+					poll_every: cli.collector_poll_every.unwrap_or(0),
 				},
 			};
 			let runner = cli.create_runner(&cli.run)?;

@@ -16,6 +16,8 @@
 //!   parsed from the text forms IPFS prints;
 //! - [`ipfs`]: the kubo-compatible RPC client's request and the check of its answer against
 //!   the locally computed CID;
+//! - [`ipfs_spool`]: the archives of commitment-mode runs, written by the worker and imported
+//!   into IPFS by the node's importer while the next run polls;
 //! - [`encoding`]: base64 (HTTP Basic) and base64url (Arweave), one encoder;
 //! - [`credentials`]: the owners' OEM tokens, as the node's offchain storage holds them,
 //!   sealed ([`seal`]) under a key from the node's keystore;
@@ -56,6 +58,7 @@ pub mod encoding;
 pub mod envelope;
 pub mod http;
 pub mod ipfs;
+pub mod ipfs_spool;
 pub mod key_wrap;
 pub mod load;
 pub mod oem;

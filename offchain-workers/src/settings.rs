@@ -8,7 +8,8 @@
 //!
 //! The node writes [`Settings`] into offchain persistent storage under [`SETTINGS_KEY`] at
 //! start, from its command line (`--collector-oem-host`, `--collector-max-answer-bytes`,
-//! `--collector-keep-readings`, `--collector-anchor`, `--collector-keep-days`):
+//! `--collector-keep-readings`, `--collector-anchor`, `--collector-keep-days`,
+//! `--collector-poll-every`):
 //! offchain storage is the one channel from the node's command line to the worker. Absent
 //! settings (a node that never wrote them) allow no OEM host at all.
 
@@ -41,8 +42,11 @@ pub struct Settings {
 	/// [`crate::commitments`]) instead of one record each.
 	pub commit: bool,
 	/// How many days each reading stays in the node's history ([`crate::readings`]) after it
-	/// was observed. Written last: settings written before it existed decode with the default.
+	/// was observed. Settings written before it existed decode with the default.
 	pub keep_days: u32,
+	/// Every how many blocks each vehicle is polled; 0: the chain's `PollEvery`. Written last:
+	/// settings written before it existed decode with 0.
+	pub poll_every: u32,
 }
 
 impl Decode for Settings {
@@ -56,7 +60,12 @@ impl Decode for Settings {
 			Some(0) => crate::readings::DEFAULT_KEEP_DAYS,
 			_ => u32::decode(input)?,
 		};
-		Ok(Self { oem_hosts, max_answer_bytes, keep_readings, commit, keep_days })
+		// Absent from the settings of a node older than `--collector-poll-every`.
+		let poll_every = match input.remaining_len()? {
+			Some(0) => 0,
+			_ => u32::decode(input)?,
+		};
+		Ok(Self { oem_hosts, max_answer_bytes, keep_readings, commit, keep_days, poll_every })
 	}
 }
 
@@ -70,6 +79,7 @@ impl Default for Settings {
 			keep_readings: crate::readings::DEFAULT_KEEP_READINGS,
 			commit: false,
 			keep_days: crate::readings::DEFAULT_KEEP_DAYS,
+			poll_every: 0,
 		}
 	}
 }
@@ -198,17 +208,24 @@ mod tests {
 	fn settings_round_trip_through_scale() {
 		let settings = allowing(&["a.example.com"]);
 		assert_eq!(Settings::decode(&mut &settings.encode()[..]), Ok(settings));
-		let short = Settings { keep_days: 2, ..Settings::default() };
+		let short = Settings { keep_days: 2, poll_every: 1, ..Settings::default() };
 		assert_eq!(Settings::decode(&mut &short.encode()[..]), Ok(short));
 	}
 
 	#[test]
-	fn settings_written_before_keep_days_decode_with_the_default() {
-		let settings = Settings { keep_days: 9, commit: true, ..allowing(&["a.example.com"]) };
+	fn settings_written_before_keep_days_or_poll_every_decode_with_the_defaults() {
+		let settings =
+			Settings { keep_days: 9, commit: true, poll_every: 2, ..allowing(&["a.example.com"]) };
 		let mut old = settings.encode();
 		old.truncate(old.len() - 4);
 		let decoded = Settings::decode(&mut &old[..]).expect("decodes");
-		assert_eq!(decoded, Settings { keep_days: crate::readings::DEFAULT_KEEP_DAYS, ..settings });
+		assert_eq!(decoded, Settings { poll_every: 0, ..settings.clone() });
+		old.truncate(old.len() - 4);
+		let decoded = Settings::decode(&mut &old[..]).expect("decodes");
+		assert_eq!(
+			decoded,
+			Settings { keep_days: crate::readings::DEFAULT_KEEP_DAYS, poll_every: 0, ..settings }
+		);
 		// A truncated field is still an error.
 		old.push(1);
 		assert!(Settings::decode(&mut &old[..]).is_err());

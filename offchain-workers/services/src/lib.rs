@@ -9,6 +9,8 @@
 //!   with which `collector_attestOwnership` asks carmakers and the uploader posts;
 //! - [`arweave_uploader`]: posts the worker's Arweave outbox as signed transactions and follows
 //!   them until mined (a task spawned from the node's service);
+//! - [`ipfs_importer`]: imports into IPFS the archives that the worker's commitment-mode runs
+//!   spooled, while the next run polls (a task spawned from the node's service);
 //! - [`seal_key`]: the node's sealing key, from its keystore;
 //! - [`kept_readings`]: the store of readings that the gateway (`dimo_readStream`,
 //!   `dimo_subscribeStream`) serves from: the ring of recent ones, the history, and the IPFS
@@ -22,6 +24,7 @@
 
 pub mod arweave_uploader;
 pub mod https;
+pub mod ipfs_importer;
 pub mod kept_readings;
 pub mod options;
 pub mod seal_key;

@@ -141,6 +141,7 @@ mod tests {
 				keep_readings: 3,
 				commit: true,
 				keep_days: 2,
+				poll_every: 1,
 			},
 		};
 		options.write(&mut storage);

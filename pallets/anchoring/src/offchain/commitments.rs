@@ -25,6 +25,7 @@ use alloc::{
 use dimo_offchain::{
 	arweave::outbox::{Upload, OUTBOX_KEY},
 	commitments::{self, Committed, LoggedCommitment},
+	ipfs_spool,
 	settings::Settings,
 };
 use dimo_primitives::vehicle::{StorageBackend, VehicleId};
@@ -46,6 +47,7 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 		if let Some(logged) = read_persistent::<LoggedCommitment>(&log_key) {
 			return Self::resubmit_commitment(key, logged);
 		}
+		Self::ensure_spool_has_room()?;
 		let uploads: Vec<Upload> = read_persistent(OUTBOX_KEY).unwrap_or_default();
 		let max_leaves = T::MaxCommitmentLeaves::get();
 		let mined = Self::mined_uploads(&uploads, &[], now, account, max_leaves as usize, true);
@@ -107,6 +109,28 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 			stop.log();
 		}
 		Self::submit_commitment(key, &logged)
+	}
+
+	/// A stop, and nothing polled, while the IPFS spool is full: the node's importer has not
+	/// taken the archives of the last runs into IPFS yet (IPFS down, or slower than the
+	/// collector reads). The collector is behind and says so each run, rather than holding
+	/// more readings than the spool's bounds.
+	fn ensure_spool_has_room() -> StepResult {
+		let spool: Vec<ipfs_spool::Spooled> =
+			read_persistent(ipfs_spool::SPOOL_KEY).unwrap_or_default();
+		if !ipfs_spool::is_full(&spool) {
+			return Ok(());
+		}
+		let oldest = spool.iter().map(|archive| archive.spooled_at_ms).min().unwrap_or_default();
+		let waited_s =
+			sp_io::offchain::timestamp().unix_millis().saturating_sub(oldest).saturating_div(1_000);
+		Err(Stop::warn(format!(
+			"behind: {} archives ({} readings, {} KiB) wait for the node's IPFS import, the \
+			 oldest for {waited_s} s; no vehicle polled until IPFS takes them",
+			spool.len(),
+			spool.iter().map(|archive| u64::from(archive.readings)).fold(0, u64::saturating_add),
+			ipfs_spool::spooled_bytes(&spool).saturating_div(1024),
+		)))
 	}
 
 	/// A stop if the chain holds this collector's latest commitment (index `next_index - 1`)

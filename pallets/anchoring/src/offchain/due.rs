@@ -172,8 +172,12 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 			&mut jobs, read_at, deadline, settings, uploads, &seal_key, &mut run,
 		);
 
-		let policy =
-			Policy { poll_every: T::PollEvery::get(), max_backoff: T::MaxPollBackoff::get() };
+		// The operator's cadence (`--collector-poll-every`), else the chain's.
+		let poll_every = match settings.poll_every {
+			0 => T::PollEvery::get(),
+			blocks => blocks,
+		};
+		let policy = Policy { poll_every, max_backoff: T::MaxPollBackoff::get() };
 		for job in &jobs {
 			let next = match job.failure {
 				None => Schedule::after_reading(block, &policy),

@@ -18,7 +18,7 @@ use dimo_offchain::{
 	arweave::outbox::Upload,
 	car,
 	cid::Cid,
-	envelope, http, ipfs,
+	envelope, http, ipfs, ipfs_spool,
 	oem::{self, Signals},
 	readings::KeptReading,
 	record::Record,
@@ -29,7 +29,10 @@ use dimo_offchain::{
 };
 use dimo_primitives::vehicle::{StorageBackend, VehicleId};
 use frame_system::offchain::CreateAuthorizedTransaction;
-use sp_runtime::offchain::Timestamp;
+use sp_runtime::offchain::{
+	storage::{StorageRetrievalError, StorageValueRef},
+	Timestamp,
+};
 
 /// What a run stored: the anchor records of its readings, the root of the IPFS archive that
 /// holds the envelopes of those on IPFS, if the run made one (commitment mode), and what the
@@ -96,7 +99,7 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 		}
 		run.steps.seal_ms = run.lap();
 		let archive = if settings.commit {
-			Self::import_to_ipfs(&mut built, deadline, settings.max_answer_bytes)
+			Self::spool_for_ipfs(&mut built)
 		} else {
 			Self::add_to_ipfs(&mut built, deadline, settings.max_answer_bytes);
 			None
@@ -232,17 +235,14 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 		ipfs::api_url(read_persistent::<Vec<u8>>(ipfs::API_URL_KEY))
 	}
 
-	/// Commitment mode: the run's envelopes of IPFS vehicles go to the node's IPFS as **one**
-	/// archive ([`dimo_offchain::car`]) in one `dag/import`, its root pinned, each envelope a
-	/// block under its own CID (what the commitment's leaves name), in the order of the leaves
-	/// (by vehicle: a run reads each vehicle once); the answer must name the archive's root,
-	/// which is returned for the commitment to name. If the import fails, none of them is
-	/// stored, and each says why.
-	fn import_to_ipfs(
-		built: &mut [Built],
-		deadline: Timestamp,
-		max_bytes: u32,
-	) -> Option<[u8; 36]> {
+	/// Commitment mode: the run's envelopes of IPFS vehicles make **one** archive
+	/// ([`dimo_offchain::car`]), each envelope a block under its own CID (what the commitment's
+	/// leaves name), in the order of the leaves (by vehicle: a run reads each vehicle once). The
+	/// archive goes to the IPFS spool ([`dimo_offchain::ipfs_spool`]), from which the node's
+	/// importer `dag/import`s it into IPFS, root pinned, while the next run polls; its root is
+	/// returned for the commitment to name. If the spool has no room, none of them is stored,
+	/// and each says why.
+	fn spool_for_ipfs(built: &mut [Built]) -> Option<[u8; 36]> {
 		let on_ipfs =
 			|b: &Built| b.anchor.backend == StorageBackend::Ipfs && b.not_stored.is_none();
 		let mut in_order: Vec<&Built> = built.iter().filter(|b| on_ipfs(b)).collect();
@@ -251,48 +251,66 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 		if envelopes.is_empty() {
 			return None;
 		}
-		let count = envelopes.len();
 		let object = car::commitment_object(&envelopes);
-		let api = Self::ipfs_api();
-		let request = oem::Request {
-			method: "POST",
-			url: ipfs::import_url(&api),
-			headers: vec![("Content-Type", ipfs::add_content_type())],
-			body: ipfs::add_body("readings.car", &object.car),
+		let spooled = ipfs_spool::Spooled {
+			root: object.root,
+			readings: u32::try_from(envelopes.len()).unwrap_or(u32::MAX),
+			bytes: u32::try_from(object.car.len()).unwrap_or(u32::MAX),
+			spooled_at_ms: sp_io::offchain::timestamp().unix_millis(),
 		};
-		let answer = http::fetch_all(&[request], deadline, max_bytes).pop();
-		let result = match answer {
-			Some(Ok(answer)) if answer.status == 200 => {
-				ipfs::check_import_answer(&answer.body, &object.root).map_err(|error| {
-					format!("IPFS did not import the readings' archive as sent: {error:?}")
-				})
-			},
-			Some(Ok(answer)) => {
-				Err(format!("IPFS answered status {} to the import", answer.status))
-			},
-			Some(Err(reason)) => {
-				Err(format!("IPFS at {} unreachable: {reason}", http::origin(&api)))
-			},
-			None => Err(format!("IPFS at {} was not asked", http::origin(&api))),
-		};
-		match result {
-			Ok(()) => {
-				log::info!(
-					target: super::LOG_TARGET,
-					"{count} readings stored on IPFS in one archive, root {}",
-					dimo_offchain::cid::multibase32(&object.root)
-				);
-				Some(object.root)
-			},
-			Err(reason) => {
+		match Self::spool_archive(spooled, &object.car) {
+			Ok(()) => Some(object.root),
+			Err(stop) => {
 				for b in built.iter_mut().filter(|b| on_ipfs(b)) {
 					let vehicle = b.anchor.vehicle;
 					b.not_stored =
-						Some(Stop::warn(format!("vehicle {vehicle}: not stored: {reason}")));
+						Some(Stop::warn(format!("vehicle {vehicle}: not stored: {}", stop.reason)));
 				}
 				None
 			},
 		}
+	}
+
+	/// Writes `car`, the archive `spooled` describes, to the IPFS spool: its bytes first, then
+	/// its entry in the spool's list (compare-and-set: the node's importer removes entries
+	/// meanwhile). A stop if the spool is full or its list does not decode.
+	fn spool_archive(spooled: ipfs_spool::Spooled, car: &[u8]) -> StepResult {
+		let root = spooled.root;
+		let readings = spooled.readings;
+		let archive_key = ipfs_spool::archive_key(&root);
+		let mut archive_ref = StorageValueRef::persistent(&archive_key);
+		// Written raw, not SCALE-encoded: the importer posts these bytes as they are.
+		sp_io::offchain::local_storage_set(
+			sp_runtime::offchain::StorageKind::PERSISTENT,
+			&archive_key,
+			car,
+		);
+		let mut full = false;
+		let written = StorageValueRef::persistent(ipfs_spool::SPOOL_KEY).mutate(
+			|held: Result<Option<Vec<ipfs_spool::Spooled>>, StorageRetrievalError>| {
+				let mut spool = held.map_err(|_| ())?.unwrap_or_default();
+				if !ipfs_spool::add(&mut spool, spooled.clone()) {
+					full = true;
+					return Err(());
+				}
+				Ok::<_, ()>(spool)
+			},
+		);
+		if written.is_err() {
+			archive_ref.clear();
+			return Err(if full {
+				Stop::warn("the IPFS spool is full (IPFS imports slower than the collector reads)")
+			} else {
+				Stop::error("the IPFS spool's list does not decode or kept changing")
+			});
+		}
+		log::info!(
+			target: super::LOG_TARGET,
+			"{readings} readings spooled for IPFS in one archive, root {} ({} bytes)",
+			dimo_offchain::cid::multibase32(&root),
+			car.len()
+		);
+		Ok(())
 	}
 
 	/// Per-record mode: adds the envelopes of IPFS vehicles to the node's IPFS, all at once,

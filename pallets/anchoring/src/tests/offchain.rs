@@ -1310,22 +1310,9 @@ fn set_commitment_mode() {
 	});
 }
 
-/// Expects the one `dag/import` of `envelopes` as an archive, answered with `answered_root`.
-fn expect_ipfs_import(env: &Offchain, envelopes: &[Vec<u8>], answered_root: &str) {
-	let refs: Vec<&[u8]> = envelopes.iter().map(|e| e.as_slice()).collect();
-	let object = dimo_offchain::car::commitment_object(&refs);
-	env.state.write().expect_request(PendingRequest {
-		method: "POST".into(),
-		uri: ipfs::import_url(ipfs::DEFAULT_API_URL),
-		headers: vec![("Content-Type".into(), ipfs::add_content_type())],
-		body: ipfs::add_body("readings.car", &object.car),
-		response: Some(
-			format!(r#"{{"Root":{{"Cid":{{"/":"{answered_root}"}},"PinErrorMsg":""}}}}"#)
-				.into_bytes(),
-		),
-		sent: true,
-		..Default::default()
-	});
+/// The IPFS spool's list, as offchain storage holds it.
+fn ipfs_spool() -> Vec<dimo_offchain::ipfs_spool::Spooled> {
+	local_get(dimo_offchain::ipfs_spool::SPOOL_KEY).unwrap_or_default()
 }
 
 /// Commitment mode with two of Alice's and Bob's cars on IPFS, read with the fixed seed
@@ -1346,15 +1333,27 @@ fn two_ipfs_cars_in_commitment_mode(env: &Offchain) -> ([VehicleId; 2], Vec<Vec<
 }
 
 #[test]
-fn in_commitment_mode_a_runs_ipfs_readings_go_to_ipfs_as_one_archive() {
+fn in_commitment_mode_a_runs_ipfs_readings_are_spooled_as_one_archive_and_committed_at_once() {
 	offchain_test(|env| {
 		let (cars, envelopes) = two_ipfs_cars_in_commitment_mode(env);
 		let refs: Vec<&[u8]> = envelopes.iter().map(|e| e.as_slice()).collect();
-		let root = dimo_offchain::car::commitment_object(&refs).root;
-		// One import, no add: a request the test does not expect would fail it.
-		expect_ipfs_import(env, &envelopes, &dimo_offchain::cid::multibase32(&root));
+		let object = dimo_offchain::car::commitment_object(&refs);
+		let root = object.root;
 
+		// No IPFS request: the run does not wait for IPFS (a request the test does not expect
+		// would fail it); the node's importer takes the archive from the spool.
 		run_worker(1);
+
+		let spool = ipfs_spool();
+		assert_eq!(
+			spool.iter().map(|a| (a.root, a.readings, a.bytes as usize)).collect::<Vec<_>>(),
+			vec![(root, 2, object.car.len())]
+		);
+		let spooled = sp_io::offchain::local_storage_get(
+			StorageKind::PERSISTENT,
+			&dimo_offchain::ipfs_spool::archive_key(&root),
+		);
+		assert_eq!(spooled.as_deref(), Some(&object.car[..]), "the archive's bytes, as posted");
 
 		let commitments = take_commitments(env);
 		assert_eq!(commitments.len(), 1);
@@ -1374,10 +1373,12 @@ fn in_commitment_mode_a_runs_ipfs_readings_go_to_ipfs_as_one_archive() {
 		for car in cars {
 			assert_eq!(kept_readings(car, 100).len(), 1);
 		}
-		// Submitted again, from the log, with its archive; once on chain, the chain names it.
+		// Submitted again, from the log, with its archive (spooled once); once on chain, the
+		// chain names it.
 		run_worker(2);
 		let again = take_commitments(env).pop().expect("submitted again").0;
 		assert_eq!(again, commitments[0].0);
+		assert_eq!(ipfs_spool().len(), 1);
 		Anchoring::do_commit(again).expect("the chain takes the commitment");
 		assert_eq!(
 			crate::CommitmentArchives::<Test>::get(COLLECTOR, 0).map(|a| a.into_inner()),
@@ -1387,20 +1388,53 @@ fn in_commitment_mode_a_runs_ipfs_readings_go_to_ipfs_as_one_archive() {
 }
 
 #[test]
-fn an_import_answered_with_another_root_stores_and_commits_none_of_the_runs_ipfs_readings() {
+fn a_full_ipfs_spool_stops_the_run_before_it_polls_and_it_resumes_once_ipfs_took_an_archive() {
+	use dimo_offchain::ipfs_spool::{Spooled, MAX_SPOOLED_ARCHIVES, SPOOL_KEY};
 	offchain_test(|env| {
-		let (cars, envelopes) = two_ipfs_cars_in_commitment_mode(env);
-		let other = dimo_offchain::car::commitment_object(&[b"something else"]).root;
-		expect_ipfs_import(env, &envelopes, &dimo_offchain::cid::multibase32(&other));
+		set_commitment_mode();
+		let car = onboard(ALICE, COLLECTOR, StorageBackend::Ipfs);
+		hold_credentials(car, TESLA, FRESH);
+		let full: Vec<Spooled> = (0..MAX_SPOOLED_ARCHIVES)
+			.map(|n| Spooled {
+				root: [n as u8; 36],
+				readings: 10,
+				bytes: 1_000,
+				spooled_at_ms: NOW_MS - 30_000,
+			})
+			.collect();
+		sp_io::offchain::local_storage_set(StorageKind::PERSISTENT, SPOOL_KEY, &full.encode());
 
+		// No OEM request is expected: one made would fail the test.
 		run_worker(1);
-
 		assert!(take_commitments(env).is_empty());
-		for car in cars {
-			assert!(kept_readings(car, 100).is_empty());
-			let schedule: Schedule = local_get(&schedule_key(car)).expect("scheduled");
-			assert_eq!(schedule.failures, 1, "retried with a backoff, like a failed add");
-		}
+		assert_eq!(ipfs_spool(), full, "nothing added");
+		assert!(local_get::<Schedule>(&schedule_key(car)).is_none(), "the car was not polled");
+
+		// The importer took the oldest archive: the next run polls, spools and commits.
+		sp_io::offchain::local_storage_set(StorageKind::PERSISTENT, SPOOL_KEY, &full[1..].encode());
+		expect_tesla_data(env, car, ACCESS, TESLA_DATA);
+		run_worker(2);
+		assert_eq!(take_commitments(env).len(), 1);
+		assert_eq!(ipfs_spool().len(), MAX_SPOOLED_ARCHIVES, "the run's archive spooled");
+	});
+}
+
+#[test]
+fn an_operators_poll_cadence_replaces_the_chains() {
+	offchain_test(|env| {
+		set_settings(Settings {
+			oem_hosts: vec!["fleet-api.example.com".into()],
+			commit: true,
+			poll_every: 1,
+			..Settings::default()
+		});
+		let car = onboard(ALICE, COLLECTOR, StorageBackend::Local);
+		hold_credentials(car, TESLA, FRESH);
+		expect_tesla_data(env, car, ACCESS, TESLA_DATA);
+		run_worker(1);
+		assert_eq!(take_commitments(env).len(), 1);
+		let schedule: Schedule = local_get(&schedule_key(car)).expect("scheduled");
+		assert_eq!(schedule.next_block, 2, "polled again the next block, not {POLL_EVERY} later");
 	});
 }
 
