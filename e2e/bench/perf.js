@@ -19,7 +19,8 @@
 //      and sampled records proved and fetched from IPFS by the CID and archive the chain names.
 //
 //   node e2e/bench/perf.js      (PERF_BLOCKS: blocks measured per figure, default 5;
-//                               PERF_PARTS=anchoring,canread,collector,fleet: the parts to run)
+//                               PERF_PARTS=anchoring,canread,collector,fleet: the parts to run;
+//                               PERF_POLL_EVERY: the collector's poll cadence in blocks)
 
 import { availableParallelism, cpus, totalmem } from 'node:os';
 import autocannon from 'autocannon';
@@ -27,7 +28,7 @@ import { blake2AsHex, blake2AsU8a, mnemonicGenerate } from '@polkadot/util-crypt
 import { hexToU8a, stringToU8a, u8aConcat, u8aToHex } from '@polkadot/util';
 import { join } from 'node:path';
 import { startNode, sendOk, rpcCall } from '../lib/node.js';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { genCerts, oemKinds, startIpfs, startSimulator, trustBundle } from '../lib/collector.js';
 import { archiveEnvelopeCids, checkCid } from '../lib/reader.js';
 import { DIMO, keyring, registeredVehicle } from '../lib/chain.js';
@@ -48,6 +49,10 @@ const COLLECTOR_MINUTES = Number(process.env.PERF_COLLECTOR_MINUTES ?? 2);
 // The fleet's row: the same on IPFS (the dev IPFS node), longer.
 const FLEET_VEHICLES = Number(process.env.PERF_FLEET_VEHICLES ?? 3_000);
 const FLEET_MINUTES = Number(process.env.PERF_FLEET_MINUTES ?? 10);
+// Every how many blocks the collector polls each car (--collector-poll-every); unset: the
+// chain's 5. A fleet of N cars asks N / (PERF_POLL_EVERY × 6 s) readings a second: 1 loads one
+// collector with 10,000 cars as 50,000 would at the chain's cadence.
+const POLL_EVERY = process.env.PERF_POLL_EVERY ? Number(process.env.PERF_POLL_EVERY) : null;
 // The parts to run: anchoring (1), canread (2), collector (3, Local); fleet (3 on IPFS) on demand.
 const PARTS = new Set((process.env.PERF_PARTS ?? 'anchoring,canread,collector').split(','));
 // dimo_canRead and state_getStorage run in turns, LOAD_ROUNDS each: the machine drifts (the
@@ -355,6 +360,7 @@ async function runCollector({ vehicles, minutes, backend }) {
       '--collector-anchor', 'commitments', '--collector-oem-host', `localhost:${sim.port}`,
       '--pool-limit', '100000', '--pool-kbytes', '200000',
       ...(ipfs ? ['--collector-ipfs-api', ipfs.apiUrl] : []),
+      ...(POLL_EVERY ? ['--collector-poll-every', String(POLL_EVERY)] : []),
     ],
   });
   try {
@@ -422,6 +428,9 @@ async function runCollector({ vehicles, minutes, backend }) {
       return { total, busy: total - idle, node: Number(fields[11]) + Number(fields[12]) };
     };
     let cpuAtStart = null;
+    // The node's log over the measure: the IPFS importer's lines (archives taken into IPFS) and
+    // the runs that a full spool stopped.
+    let logFrom = null;
     const warmupEnds = Date.now() + 60_000;
     const measureEnds = warmupEnds + minutes * 60_000;
     const loads = [];
@@ -431,6 +440,7 @@ async function runCollector({ vehicles, minutes, backend }) {
         try {
           if (Date.now() < warmupEnds) return;
           cpuAtStart ??= cpuOf();
+          logFrom ??= statSync(collectorNode.logFile).size;
           const at = await capi.at(header.hash);
           const [events, now] = await Promise.all([at.query.system.events(), at.query.timestamp.now()]);
           for (const { event } of events) {
@@ -446,6 +456,10 @@ async function runCollector({ vehicles, minutes, backend }) {
     });
     clearInterval(sampler);
     const cpuAtEnd = cpuOf();
+    const logText = readFileSync(collectorNode.logFile).subarray(logFrom ?? 0).toString();
+    const imports = [...logText.matchAll(/imported archive \S+ \((\d+) readings, (\d+) bytes\) into IPFS in (\d+) ms, spooled (\d+) ms before/g)]
+      .map(([, readings, bytes, importMs, spooledMs]) => ({ readings: Number(readings), bytes: Number(bytes), importMs: Number(importMs), spooledMs: Number(spooledMs) }));
+    const spoolFull = (logText.match(/behind: \d+ archives/g) ?? []).length;
     const cores = availableParallelism();
     const share = (ticks) => (100 * cores * ticks) / (cpuAtEnd.total - cpuAtStart.total);
     const cpu = { cores, machine: share(cpuAtEnd.busy - cpuAtStart.busy), node: share(cpuAtEnd.node - cpuAtStart.node) };
@@ -502,6 +516,8 @@ async function runCollector({ vehicles, minutes, backend }) {
       polled: runs.map((load) => load.polled),
       steps: runs.map((load) => load.steps),
       cpu,
+      imports,
+      spoolFull,
     };
   } finally {
     await collectorNode.stop();
@@ -516,7 +532,7 @@ if (PARTS.has('collector')) {
   collectorRows.push(await runCollector({ vehicles: COLLECTOR_VEHICLES, minutes: COLLECTOR_MINUTES, backend: 'Local' }));
 }
 if (PARTS.has('fleet')) {
-  step(`the fleet: ${FLEET_VEHICLES} vehicles on the OEM simulator, commitment mode, IPFS (the dev node)`);
+  step(`the fleet: ${FLEET_VEHICLES} vehicles on the OEM simulator, commitment mode, IPFS (the dev node)${POLL_EVERY ? `, each polled every ${POLL_EVERY} blocks` : ''}`);
   collectorRows.push(await runCollector({ vehicles: FLEET_VEHICLES, minutes: FLEET_MINUTES, backend: 'Ipfs' }));
 }
 
@@ -568,6 +584,12 @@ if (collectorRows.length) {
     const stepNames = ['due', 'tokens', 'fetch', 'seal', 'store', 'keep', 'schedule', 'commit'];
     const steps = stepNames.map((name) => `${name} ${median(row.steps.map((s) => s[`${name}Ms`]))}`);
     console.log(`        where a run's time goes (median ms over ${row.steps.length} runs): ${steps.join(', ')}`);
+    if (row.backend === 'Ipfs') {
+      const imported = row.imports.reduce((a, { readings }) => a + readings, 0);
+      const sorted = (key) => row.imports.map((i) => i[key]).sort((a, b) => a - b);
+      const p = (values, q) => values[Math.min(values.length - 1, Math.floor(q * values.length))];
+      console.log(`        IPFS, the node's importer: ${row.imports.length} archives, ${imported} readings imported over the measure (${(imported / row.seconds).toFixed(1)}/s); an import p50 ${median(sorted('importMs'))} ms, p99 ${p(sorted('importMs'), 0.99)} ms; spooled → in IPFS p50 ${median(sorted('spooledMs'))} ms, p99 ${p(sorted('spooledMs'), 0.99)} ms; runs stopped by a full spool: ${row.spoolFull}`);
+    }
     console.log(`        CPU over the measure (${row.cpu.cores} cores = ${row.cpu.cores * 100}%): the machine ${row.cpu.machine.toFixed(0)}%, of which the node ${row.cpu.node.toFixed(0)}% (the rest: the IPFS node, the simulator, this harness)`);
     console.log(`        sampled records proved by the runtime${row.backend === 'Ipfs' ? ', fetched from IPFS by their CID and found in the archive the chain names' : ''}: ${row.checked} of ${row.sampled}`);
   }

@@ -130,11 +130,12 @@ export async function startSimulator({ certsDir, vehicles = 3, extraArgs = [] })
 
 /**
  * Starts the dev IPFS node (tools/ipfs-dev-node, installed by scripts/setup.sh) on a free port,
- * with a fresh repo. Returns { apiUrl, call(path, query, { body }), stop() }.
+ * with a fresh repo, or on `port` and `repo` (a restart of one stopped). Returns
+ * { apiUrl, port, repo, call(path, query, { body }), stop() }.
  */
-export async function startIpfs() {
-  const port = await freePort();
-  const repo = mkdtempSync(join(tmpdir(), 'dimo-ipfs-'));
+export async function startIpfs({ port: onPort, repo: inRepo } = {}) {
+  const port = onPort ?? await freePort();
+  const repo = inRepo ?? mkdtempSync(join(tmpdir(), 'dimo-ipfs-'));
   const script = join(ROOT, 'tools', 'ipfs-dev-node', 'ipfs-dev-node.sh');
   const child = spawn(script, [], {
     stdio: 'ignore',
@@ -156,7 +157,13 @@ export async function startIpfs() {
     if (Date.now() > deadline) throw new Error('the IPFS node did not answer within 120 s');
     await sleep(500);
   }
-  return { apiUrl, call, stop: () => child.kill('SIGTERM') };
+  // stop() resolves once the node has exited (its repo lock released, for a restart on it).
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const stop = () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    return exited;
+  };
+  return { apiUrl, port, repo, call, stop };
 }
 
 /**

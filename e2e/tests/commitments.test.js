@@ -10,6 +10,9 @@
 // per-record anchor is written; and the owner claims the vehicle's activity with the proof.
 // Then the collector is killed (SIGKILL) right after it submitted a commitment and restarted:
 // every reading it committed is committed once, in order, and none that the OEM served is lost.
+// Last, IPFS goes down: a run's archive waits in the collector's spool while its commitment
+// lands; the collector is killed (SIGKILL) and restarted, IPFS comes back, and the archive the
+// chain names reaches IPFS whole.
 
 import { before, after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -18,12 +21,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { blake2AsHex, sha256AsU8a } from '@polkadot/util-crypto';
 import { hexToU8a, u8aEq, u8aToHex } from '@polkadot/util';
-import { killAfterNextLog, startNode, rpcCall, sendOk } from '../lib/node.js';
+import { killAfterNextLog, startNode, rpcCall, sendOk, waitForLog } from '../lib/node.js';
 import { DIMO, fresh, keyring, onboard as onboardVehicle, until } from '../lib/chain.js';
 import { genCerts, startIpfs, startSimulator, trustBundle } from '../lib/collector.js';
 import { leafHash, merkleVerify } from '../lib/anchoring.js';
 import { streamAuth } from '../lib/streams.js';
-import { archiveEnvelopeCids, cidText } from '../lib/reader.js';
+import { archiveEnvelopeCids, checkCid, cidText } from '../lib/reader.js';
 
 let sim;
 let ipfs;
@@ -216,6 +219,37 @@ describe('commitments from a collector', () => {
       for (const entry of settled) {
         assert.ok(committedSignals.has(JSON.stringify(entry.signals)), `the reading served at ${entry.at_ms} is committed`);
       }
+    }
+  });
+
+  test('IPFS down: the archive waits in the spool, committed, through a SIGKILL, and reaches IPFS once it is back', async () => {
+    await ipfs.stop();
+    // The collector's next run of the IPFS car spools its archive and commits; the node's
+    // importer cannot reach IPFS and says so.
+    const [, root] = await waitForLog(node.logFile, /did not take the archive (b[a-z2-7]+)/, 120_000);
+    assert.equal(await ipfs.call('id', '', { timeoutMs: 2_000 }).catch(() => null), null, 'IPFS is down');
+    const rootBytes = await until('the chain holding a commitment that names the spooled archive', async () => {
+      const named = await api().query.anchoring.commitmentArchives.entries(ferdie.address);
+      return named.map(([, archive]) => hexToU8a(archive.unwrap().toHex())).find((archive) => cidText(archive) === root) ?? null;
+    }, { timeoutMs: 60_000, everyMs: 1_000 });
+
+    node.child.kill('SIGKILL');
+    await node.stop().catch(() => {});
+    ipfs = await startIpfs({ port: ipfs.port, repo: ipfs.repo });
+    await launchNode();
+    // The restarted node's importer takes the spooled archive into IPFS: every block of it,
+    // walked from the root the chain names, each checked against its CID.
+    await waitForLog(node.logFile, new RegExp(`imported archive ${root} `), 120_000);
+    const envelopes = await archiveEnvelopeCids(rootBytes, async (cid) => {
+      const block = await ipfs.call('block/get', `arg=${cid}&timeout=10s`);
+      assert.equal(block.status, 200, `IPFS serves block ${cid}`);
+      return block.bytes;
+    });
+    assert.ok(envelopes.length >= 1);
+    for (const cid of envelopes) {
+      const { status, bytes } = await ipfs.call('block/get', `arg=${cidText(cid)}&timeout=10s`);
+      assert.equal(status, 200, `IPFS holds the envelope ${cidText(cid)}`);
+      checkCid(u8aToHex(cid), bytes);
     }
   });
 });
