@@ -165,6 +165,7 @@ describe('commitments from a collector', () => {
     const load = await rpc('collector_load');
     assert.ok(load.block > 0 && load.polled >= 1 && load.budget >= 50, JSON.stringify(load));
     assert.deepEqual([load.dueLeft, load.behindRuns], [0, 0], JSON.stringify(load));
+    assert.equal(load.ipfsSpool.full, false, JSON.stringify(load));
     // And where its run's time went, step by step: whole milliseconds that add up to at most
     // the run (each step's clock rounds down; the run's is read once).
     const steps = ['due', 'tokens', 'fetch', 'seal', 'store', 'keep', 'schedule', 'commit'].map((name) => load.steps[`${name}Ms`]);
@@ -232,6 +233,10 @@ describe('commitments from a collector', () => {
       const named = await api().query.anchoring.commitmentArchives.entries(ferdie.address);
       return named.map(([, archive]) => hexToU8a(archive.unwrap().toHex())).find((archive) => cidText(archive) === root) ?? null;
     }, { timeoutMs: 60_000, everyMs: 1_000 });
+
+    // The collector says what waits for IPFS.
+    const { ipfsSpool } = await rpc('collector_load');
+    assert.ok(ipfsSpool.archives >= 1 && ipfsSpool.readings >= 1 && ipfsSpool.bytes > 0, JSON.stringify(ipfsSpool));
 
     node.child.kill('SIGKILL');
     await node.stop().catch(() => {});

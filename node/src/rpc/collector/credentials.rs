@@ -19,6 +19,7 @@ use dimo_offchain::{
 		credentials_key, oem_client_key, with_vehicle, without_vehicle, Credentials, OemClient,
 		MAX_CLIENT_FIELD_LEN, MAX_OEM_VEHICLE_LEN, MAX_TOKEN_LEN, VEHICLES_KEY,
 	},
+	ipfs_spool,
 	load::{RunLoad, RunSteps, LOAD_KEY},
 	seal::SealKey,
 };
@@ -89,9 +90,12 @@ pub trait CollectorApi {
 	/// Whether the collector keeps up: what its latest run that polled did (`block`,
 	/// `polled` vehicles in `runMs`, `dueLeft` due vehicles left for later runs, `behindRuns`
 	/// runs in a row that left some), `budget`, the most vehicles its next run polls
-	/// (`dimo_offchain::load`), and `steps`, how long each step of the run took, ms (`dueMs`,
+	/// (`dimo_offchain::load`), `steps`, how long each step of the run took, ms (`dueMs`,
 	/// `tokensMs`, `fetchMs`, `sealMs`, `storeMs`, `keepMs`, `scheduleMs`, `commitMs`): what
-	/// bounds the collector; `null` before the first such run. Unsafe.
+	/// bounds the collector; and `ipfsSpool`, the archives waiting for the node's IPFS
+	/// importer now (`archives`, `readings`, `bytes`, `oldestMs` since the oldest was spooled,
+	/// `full`: the worker polls nothing until IPFS takes some); `null` before the first run
+	/// that polled. Unsafe.
 	#[method(name = "collector_load", with_extensions)]
 	fn load(&self) -> RpcResult<Option<RunLoadJson>>;
 }
@@ -114,6 +118,44 @@ pub struct RunLoadJson {
 	pub budget: u32,
 	/// How long each step of the run took.
 	pub steps: RunStepsJson,
+	/// The archives waiting for the node's IPFS importer, now.
+	pub ipfs_spool: IpfsSpoolJson,
+}
+
+/// The IPFS spool as `collector_load` reports it ([`dimo_offchain::ipfs_spool`]).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IpfsSpoolJson {
+	/// Archives spooled and not yet imported.
+	pub archives: u32,
+	/// The readings they hold.
+	pub readings: u64,
+	/// Their bytes.
+	pub bytes: u64,
+	/// How long ago the oldest was spooled, ms (0 if none).
+	pub oldest_ms: u64,
+	/// Whether the spool is full: the worker polls nothing until IPFS takes some.
+	pub full: bool,
+}
+
+impl IpfsSpoolJson {
+	/// The spool `spool`, at `now_ms`.
+	pub fn of(spool: &[ipfs_spool::Spooled], now_ms: u64) -> Self {
+		Self {
+			archives: spool.len() as u32,
+			readings: spool
+				.iter()
+				.map(|archive| u64::from(archive.readings))
+				.fold(0, u64::saturating_add),
+			bytes: ipfs_spool::spooled_bytes(spool),
+			oldest_ms: spool
+				.iter()
+				.map(|archive| now_ms.saturating_sub(archive.spooled_at_ms))
+				.max()
+				.unwrap_or(0),
+			full: ipfs_spool::is_full(spool),
+		}
+	}
 }
 
 /// How long each step of a run took, ms ([`RunSteps`]).
@@ -320,6 +362,15 @@ impl<S: OffchainStorage + 'static> CollectorApiServer for Collector<S> {
 		let load = storage
 			.get(PREFIX, LOAD_KEY)
 			.and_then(|bytes| <RunLoad as codec::Decode>::decode(&mut &bytes[..]).ok());
+		let spool: Vec<ipfs_spool::Spooled> = storage
+			.get(PREFIX, ipfs_spool::SPOOL_KEY)
+			.and_then(|bytes| codec::Decode::decode(&mut &bytes[..]).ok())
+			.unwrap_or_default();
+		let now_ms = std::time::SystemTime::now()
+			.duration_since(std::time::UNIX_EPOCH)
+			.map(|since| since.as_millis() as u64)
+			.unwrap_or(0);
+		let ipfs_spool = IpfsSpoolJson::of(&spool, now_ms);
 		Ok(load.map(|load| RunLoadJson {
 			block: load.block,
 			polled: load.polled,
@@ -328,6 +379,7 @@ impl<S: OffchainStorage + 'static> CollectorApiServer for Collector<S> {
 			behind_runs: load.behind_runs,
 			budget: load.budget,
 			steps: load.steps.into(),
+			ipfs_spool,
 		}))
 	}
 }
