@@ -26,7 +26,10 @@
 //!    here: a new key whenever someone who could read the vehicle's data ([`Config::Readers`])
 //!    no longer can, none once the collector's consent ends. The envelope's CID is what is
 //!    anchored; for the vehicles that chose IPFS the envelope is added to the node's IPFS and
-//!    the CID that IPFS returns checked against its own; for those that chose Arweave it goes
+//!    the CID that IPFS returns checked against its own (per-record mode), or put with the
+//!    run's others in one archive, spooled in offchain storage for the node's importer to
+//!    `dag/import` while the next run polls ([`dimo_offchain::ipfs_spool`], commitment mode);
+//!    for those that chose Arweave it goes
 //!    to the Arweave outbox ([`dimo_offchain::arweave::outbox`]), from which the node's
 //!    uploader posts it as an Arweave transaction. Each reading stored (IPFS), queued for
 //!    Arweave or anchored only (`Local`) is kept, sealed, in the node's store of recent

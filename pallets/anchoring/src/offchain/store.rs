@@ -1,8 +1,10 @@
 //! Record → envelope → CID → storage: each reading's canonical record
 //! ([`dimo_offchain::record`]) sealed in an envelope, one part per class of its signals, each
 //! under the vehicle's content key of that class; the envelope's CID is what is anchored. An
-//! IPFS vehicle's envelope is added to the node's IPFS (all adds in flight at once) and the CID
-//! that IPFS answers checked against the one computed here; an Arweave vehicle's goes to the
+//! IPFS vehicle's envelope is added to the node's IPFS (per-record mode: all adds in flight at
+//! once, the CID that IPFS answers checked against the one computed here) or, in commitment
+//! mode, goes with the run's others into one archive spooled for the node's importer
+//! ([`dimo_offchain::ipfs_spool`]); an Arweave vehicle's goes to the
 //! outbox, anchored once mined; a `Local` vehicle's is anchored only. Each reading stored or
 //! queued is kept, sealed, for the gateway.
 
