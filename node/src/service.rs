@@ -228,16 +228,17 @@ pub fn new_full<
 			"offchain-worker",
 			offchain_workers.run(client.clone(), task_manager.spawn_handle()).boxed(),
 		);
-		// The archives of the worker's commitment-mode runs go into IPFS natively, while the
-		// next run polls (dimo_collector::ipfs_importer).
 		if let Some(storage) = sc_client_api::Backend::offchain_storage(&*backend) {
-			let importer =
-				dimo_collector::ipfs_importer::Importer::new(storage, collector.ipfs_api.clone())
-					.map_err(|e| ServiceError::Other(format!("the IPFS importer: {e}")))?;
+			// The archives of the worker's commitment-mode runs go into IPFS natively, while
+			// the next run polls (dimo_collector::ipfs_importer).
+			let importer = dimo_collector::ipfs_importer::Importer::new(
+				storage.clone(),
+				collector.ipfs_api.clone(),
+			)
+			.map_err(|e| ServiceError::Other(format!("the IPFS importer: {e}")))?;
 			task_manager.spawn_handle().spawn("ipfs-importer", Some("collector"), importer.run());
-		}
-		// The worker's Arweave readings are signed and posted natively (dimo_collector::arweave_uploader).
-		if let Some(storage) = sc_client_api::Backend::offchain_storage(&*backend) {
+			// The worker's Arweave readings are signed and posted natively
+			// (dimo_collector::arweave_uploader).
 			let uploader = dimo_collector::arweave_uploader::Uploader::new(
 				storage,
 				keystore_container.keystore(),

@@ -70,6 +70,16 @@ pub fn spooled_bytes(spool: &[Spooled]) -> u64 {
 	spool.iter().map(|archive| u64::from(archive.bytes)).fold(0, u64::saturating_add)
 }
 
+/// The readings the spool's archives hold.
+pub fn spooled_readings(spool: &[Spooled]) -> u64 {
+	spool.iter().map(|archive| u64::from(archive.readings)).fold(0, u64::saturating_add)
+}
+
+/// When the oldest archive was spooled (unix ms), if any is.
+pub fn oldest_spooled_at(spool: &[Spooled]) -> Option<u64> {
+	spool.iter().map(|archive| archive.spooled_at_ms).min()
+}
+
 /// Whether the spool has no room for another archive.
 pub fn is_full(spool: &[Spooled]) -> bool {
 	spool.len() >= MAX_SPOOLED_ARCHIVES || spooled_bytes(spool) >= MAX_SPOOLED_BYTES
@@ -125,6 +135,9 @@ mod tests {
 		assert!(is_full(&by_bytes), "full by bytes");
 		assert!(!add(&mut by_bytes, archive(3, 1)));
 		assert_eq!(spooled_bytes(&by_bytes), MAX_SPOOLED_BYTES);
+		assert_eq!(spooled_readings(&by_bytes), 2);
+		assert_eq!(oldest_spooled_at(&by_bytes), Some(1));
+		assert_eq!(oldest_spooled_at(&[]), None);
 	}
 
 	#[test]

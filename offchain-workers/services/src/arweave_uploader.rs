@@ -37,9 +37,12 @@
 //!    still as it was read ([`outbox::apply`]), since the worker adds and removes entries
 //!    meanwhile.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
-use crate::https::{fetch, https_client, HttpsClient};
+use crate::{
+	https::{fetch, https_client, HttpsClient},
+	now_ms,
+};
 use dimo_offchain::{
 	arweave::{
 		b64url, b64url_decode,
@@ -133,10 +136,6 @@ pub struct Uploader<S> {
 	/// The transactions whose failed check was logged as a warning already: a lying gateway
 	/// is said once per transaction, not every round for each (the repeats go to `debug`).
 	unverified_reported: parking_lot::Mutex<std::collections::HashSet<[u8; 32]>>,
-}
-
-fn now_ms() -> u64 {
-	SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
 }
 
 impl<S: OffchainStorage + 'static> Uploader<S> {

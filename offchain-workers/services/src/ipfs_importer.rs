@@ -15,7 +15,10 @@
 
 use std::time::{Duration, Instant};
 
-use crate::https::{fetch, https_client, HttpsClient};
+use crate::{
+	https::{fetch, https_client, HttpsClient},
+	now_ms,
+};
 use dimo_offchain::{
 	cid::multibase32,
 	ipfs::{self, check_import_answer},
@@ -84,17 +87,15 @@ impl<S: OffchainStorage + 'static> Importer<S> {
 	pub async fn run(mut self) {
 		loop {
 			let round = self.round().await;
-			let wait = if round.refused {
-				let pause = self.pause;
+			if round.refused {
+				tokio::time::sleep(self.pause).await;
 				self.pause = (self.pause * 2).min(MAX_PAUSE);
-				pause
-			} else {
-				self.pause = ROUND_EVERY;
-				ROUND_EVERY
-			};
+				continue;
+			}
+			self.pause = ROUND_EVERY;
 			// An archive imported: look again at once, the worker may have spooled another.
-			if round.imported == 0 || round.refused {
-				tokio::time::sleep(wait).await;
+			if round.imported == 0 {
+				tokio::time::sleep(ROUND_EVERY).await;
 			}
 		}
 	}
@@ -204,13 +205,6 @@ impl<S: OffchainStorage + 'static> Importer<S> {
 			*last_warning = Some((text, Instant::now()));
 		}
 	}
-}
-
-fn now_ms() -> u64 {
-	std::time::SystemTime::now()
-		.duration_since(std::time::UNIX_EPOCH)
-		.map(|d| d.as_millis() as u64)
-		.unwrap_or(0)
 }
 
 #[cfg(test)]

@@ -30,3 +30,12 @@ pub mod options;
 pub mod seal_key;
 
 pub use seal_key::node_seal_key;
+
+/// The wall clock in unix milliseconds, as the worker's offchain timestamps count (0 before
+/// 1970).
+pub fn now_ms() -> u64 {
+	std::time::SystemTime::now()
+		.duration_since(std::time::UNIX_EPOCH)
+		.map(|since| since.as_millis() as u64)
+		.unwrap_or(0)
+}

@@ -143,16 +143,10 @@ impl IpfsSpoolJson {
 	pub fn of(spool: &[ipfs_spool::Spooled], now_ms: u64) -> Self {
 		Self {
 			archives: spool.len() as u32,
-			readings: spool
-				.iter()
-				.map(|archive| u64::from(archive.readings))
-				.fold(0, u64::saturating_add),
+			readings: ipfs_spool::spooled_readings(spool),
 			bytes: ipfs_spool::spooled_bytes(spool),
-			oldest_ms: spool
-				.iter()
-				.map(|archive| now_ms.saturating_sub(archive.spooled_at_ms))
-				.max()
-				.unwrap_or(0),
+			oldest_ms: ipfs_spool::oldest_spooled_at(spool)
+				.map_or(0, |spooled_at| now_ms.saturating_sub(spooled_at)),
 			full: ipfs_spool::is_full(spool),
 		}
 	}
@@ -366,11 +360,7 @@ impl<S: OffchainStorage + 'static> CollectorApiServer for Collector<S> {
 			.get(PREFIX, ipfs_spool::SPOOL_KEY)
 			.and_then(|bytes| codec::Decode::decode(&mut &bytes[..]).ok())
 			.unwrap_or_default();
-		let now_ms = std::time::SystemTime::now()
-			.duration_since(std::time::UNIX_EPOCH)
-			.map(|since| since.as_millis() as u64)
-			.unwrap_or(0);
-		let ipfs_spool = IpfsSpoolJson::of(&spool, now_ms);
+		let ipfs_spool = IpfsSpoolJson::of(&spool, dimo_collector::now_ms());
 		Ok(load.map(|load| RunLoadJson {
 			block: load.block,
 			polled: load.polled,

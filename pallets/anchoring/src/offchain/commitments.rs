@@ -121,14 +121,14 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 		if !ipfs_spool::is_full(&spool) {
 			return Ok(());
 		}
-		let oldest = spool.iter().map(|archive| archive.spooled_at_ms).min().unwrap_or_default();
+		let oldest = ipfs_spool::oldest_spooled_at(&spool).unwrap_or_default();
 		let waited_s =
 			sp_io::offchain::timestamp().unix_millis().saturating_sub(oldest).saturating_div(1_000);
 		Err(Stop::warn(format!(
 			"behind: {} archives ({} readings, {} KiB) wait for the node's IPFS import, the \
 			 oldest for {waited_s} s; no vehicle polled until IPFS takes them",
 			spool.len(),
-			spool.iter().map(|archive| u64::from(archive.readings)).fold(0, u64::saturating_add),
+			ipfs_spool::spooled_readings(&spool),
 			ipfs_spool::spooled_bytes(&spool).saturating_div(1024),
 		)))
 	}

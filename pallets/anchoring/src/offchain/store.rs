@@ -33,7 +33,7 @@ use dimo_primitives::vehicle::{StorageBackend, VehicleId};
 use frame_system::offchain::CreateAuthorizedTransaction;
 use sp_runtime::offchain::{
 	storage::{StorageRetrievalError, StorageValueRef},
-	Timestamp,
+	StorageKind, Timestamp,
 };
 
 /// What a run stored: the anchor records of its readings, the root of the IPFS archive that
@@ -280,13 +280,8 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 		let root = spooled.root;
 		let readings = spooled.readings;
 		let archive_key = ipfs_spool::archive_key(&root);
-		let mut archive_ref = StorageValueRef::persistent(&archive_key);
 		// Written raw, not SCALE-encoded: the importer posts these bytes as they are.
-		sp_io::offchain::local_storage_set(
-			sp_runtime::offchain::StorageKind::PERSISTENT,
-			&archive_key,
-			car,
-		);
+		sp_io::offchain::local_storage_set(StorageKind::PERSISTENT, &archive_key, car);
 		let mut full = false;
 		let written = StorageValueRef::persistent(ipfs_spool::SPOOL_KEY).mutate(
 			|held: Result<Option<Vec<ipfs_spool::Spooled>>, StorageRetrievalError>| {
@@ -299,7 +294,7 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 			},
 		);
 		if written.is_err() {
-			archive_ref.clear();
+			sp_io::offchain::local_storage_clear(StorageKind::PERSISTENT, &archive_key);
 			return Err(if full {
 				Stop::warn("the IPFS spool is full (IPFS imports slower than the collector reads)")
 			} else {
