@@ -8,10 +8,12 @@
 // nonce, read back through dimo_anchors; replays, unknown collectors and vehicles without consent
 // refused by the transaction pool before they take block space. Attacks: a window dated ahead of
 // the chain's clock is refused, and a content id that another collector copies from the pool does
-// not sink an honest batch.
+// not sink an honest batch. Push feeds: registered through sudo, shapes checked, dimo_pushFeeds.
 
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { u8aToHex } from '@polkadot/util';
 import { sendOk, sendAndWaitInBlock, sendFailing, moduleError } from '../lib/node.js';
 import { DIMO, fresh, keyring, nodeForFile, onboard as onboardVehicle, until, waitForAnchors } from '../lib/chain.js';
@@ -88,6 +90,41 @@ describe('registries', () => {
       { oem: 2, api: 'tesla', apiBaseUrl: 'http://127.0.0.1:8080', authUrl: 'http://127.0.0.1:8080/token' },
       simulated(3, 'highmobility'),
     ]);
+  });
+});
+
+describe('push feeds', () => {
+  test('governance registers an OEM\'s push feeds through Polkadot.js, the chain checks their hosts and certificates, dimo_pushFeeds lists them', async () => {
+    // A real CA certificate (the pallet's test vector), as an operator exports it in DER.
+    const vehicleCa = readFileSync(new URL('../../pallets/anchoring/src/tests/testdata/vehicle-ca.der', import.meta.url));
+    const mqtt = (host) => ({ mqtt: { api: 'Smartcar', host, port: 8883, topicPrefix: 'dimo/dev', serverCa: null } });
+    const sudoResult = (events) => events.find(({ event }) => api.events.sudo.Sudid.is(event)).event.data.sudoResult;
+
+    const refused = await sendAndWaitInBlock(api.tx.anchoring.setPushFeed(2, mqtt('localhost')), alice);
+    assert.equal(moduleError(api, refused.dispatchError), 'BadOrigin');
+    // An address is not a name a certificate can be checked against.
+    const byAddress = sudoResult(await ok(api.tx.sudo.sudo(api.tx.anchoring.setPushFeed(2, mqtt('127.0.0.1'))), alice));
+    assert.equal(moduleError(api, byAddress.asErr), 'anchoring.MalformedFeedHost');
+    const truncated = sudoResult(await ok(api.tx.sudo.sudo(
+      api.tx.anchoring.setPushFeed(1, { fleetTelemetry: { vehicleCa: u8aToHex(vehicleCa.subarray(1)) } })), alice));
+    assert.equal(moduleError(api, truncated.asErr), 'anchoring.MalformedCaCertificate');
+
+    // The dev chain allows `localhost` (loopback sources); the event carries the feed.
+    const events = await ok(api.tx.sudo.sudo(api.tx.anchoring.setPushFeed(2, mqtt('localhost'))), alice);
+    const set = events.find(({ event }) => api.events.anchoring.PushFeedSet.is(event));
+    assert.equal(set.event.data.oem.toNumber(), 2);
+    assert.equal(set.event.data.feed.asMqtt.host.toUtf8(), 'localhost');
+    await ok(api.tx.sudo.sudo(api.tx.anchoring.setPushFeed(1, { fleetTelemetry: { vehicleCa: u8aToHex(vehicleCa) } })), alice);
+    assert.ok((await api.query.anchoring.pushFeeds(1)).unwrap().isFleetTelemetry);
+
+    const fingerprint = `0x${createHash('sha256').update(vehicleCa).digest('hex')}`;
+    assert.deepEqual((await rpc('dimo_pushFeeds')).sort((a, b) => a.oem - b.oem), [
+      { oem: 1, kind: 'fleetTelemetry', api: null, host: null, port: null, topic: null, ca: { sha256: fingerprint, derHex: u8aToHex(vehicleCa) } },
+      { oem: 2, kind: 'mqtt', api: 'smartcar', host: 'localhost', port: 8883, topic: 'dimo/dev', ca: null },
+    ]);
+    const removed = await ok(api.tx.sudo.sudo(api.tx.anchoring.removePushFeed(2)), alice);
+    assert.ok(removed.some(({ event }) => api.events.anchoring.PushFeedRemoved.is(event)));
+    assert.deepEqual((await rpc('dimo_pushFeeds')).map(({ oem }) => oem), [1]);
   });
 });
 

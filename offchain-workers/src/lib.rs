@@ -18,6 +18,8 @@
 //!   the locally computed CID;
 //! - [`ipfs_spool`]: the archives of commitment-mode runs, written by the worker and imported
 //!   into IPFS by the node's importer while the next run polls;
+//! - [`push_inbox`]: the readings that OEMs pushed, written by the node's receivers and taken
+//!   by the worker into the path of polled readings;
 //! - [`encoding`]: base64 (HTTP Basic) and base64url (Arweave), one encoder;
 //! - [`credentials`]: the owners' OEM tokens, as the node's offchain storage holds them,
 //!   sealed ([`seal`]) under a key from the node's keystore;
@@ -62,6 +64,7 @@ pub mod ipfs_spool;
 pub mod key_wrap;
 pub mod load;
 pub mod oem;
+pub mod push_inbox;
 pub mod readings;
 pub mod record;
 pub mod schedule;

@@ -157,6 +157,11 @@ pub trait VehicleRegistry<AccountId> {
 	/// never anchors one car's data under another's id.
 	fn oem_reference(vehicle: VehicleId) -> Option<(OemId, sp_core::H256)>;
 
+	/// The vehicle registered as the carmaker `oem`'s car whose own id hashes (blake2-256) to
+	/// `oem_ref_hash`, if any: how a collector names the vehicle of a reading that the carmaker
+	/// pushed, which carries the carmaker's id of the car, not the chain's.
+	fn vehicle_by_reference(oem: OemId, oem_ref_hash: sp_core::H256) -> Option<VehicleId>;
+
 	/// Registers a vehicle owned by `owner`, funding whatever deposit it needs, so that the
 	/// benchmarks of other pallets can build their worst case.
 	#[cfg(feature = "runtime-benchmarks")]

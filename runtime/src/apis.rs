@@ -225,6 +225,10 @@ impl_runtime_apis! {
 			Anchoring::oem_sources()
 		}
 
+		fn push_feeds() -> Vec<(OemId, pallet_anchoring::PushFeed)> {
+			Anchoring::push_feeds()
+		}
+
 		fn commitment(
 			collector: AccountId,
 			index: u64,

@@ -172,6 +172,7 @@ fn genesis(
 			collectors: collection.collectors,
 			oem_sources: collection.oem_sources,
 			loopback_sources_allowed: collection.loopback_sources_allowed,
+			..Default::default()
 		},
 		vehicles: VehiclesConfig {
 			attestation_required: collection.attestation_required,

@@ -11,6 +11,8 @@
 //!   them until mined (a task spawned from the node's service);
 //! - [`ipfs_importer`]: imports into IPFS the archives that the worker's commitment-mode runs
 //!   spooled, while the next run polls (a task spawned from the node's service);
+//! - [`push_inbox`]: the receivers' side of the push inbox: pushed readings appended to the
+//!   node's offchain storage before they are acknowledged, for the worker to commit;
 //! - [`seal_key`]: the node's sealing key, from its keystore;
 //! - [`kept_readings`]: the store of readings that the gateway (`dimo_readStream`,
 //!   `dimo_subscribeStream`) serves from: the ring of recent ones, the history, and the IPFS
@@ -27,6 +29,7 @@ pub mod https;
 pub mod ipfs_importer;
 pub mod kept_readings;
 pub mod options;
+pub mod push_inbox;
 pub mod seal_key;
 
 pub use seal_key::node_seal_key;

@@ -198,6 +198,30 @@ fn longest_source() -> OemSource {
 	OemSource { api: OemApi::Smartcar, api_base_url: url(b'a'), auth_url: url(b'b') }
 }
 
+/// The largest push feed: a Kafka feed (the longest variant) with every field at its bound, its
+/// CA certificate a DER `SEQUENCE` of the longest length.
+fn largest_push_feed() -> PushFeed {
+	let label = [b'a'; 63];
+	let mut host = alloc::vec::Vec::new();
+	while host.len().saturating_add(64) <= MAX_HOST_LEN as usize {
+		host.extend_from_slice(&label);
+		host.push(b'.');
+	}
+	host.extend(core::iter::repeat_n(b'b', (MAX_HOST_LEN as usize).saturating_sub(host.len())));
+	// A DER SEQUENCE header with a two-byte length, then the content up to the bound.
+	let [high, low] = (MAX_CA_CERTIFICATE_LEN as u16).saturating_sub(4).to_be_bytes();
+	let mut certificate = alloc::vec![0x30, 0x82, high, low];
+	certificate.resize(MAX_CA_CERTIFICATE_LEN as usize, 0);
+	PushFeed::Kafka {
+		api: OemApi::Smartcar,
+		host: FeedHost::try_from(host).expect("exactly the bound; qed"),
+		port: u16::MAX,
+		topic: FeedTopic::try_from(alloc::vec![b't'; MAX_TOPIC_LEN as usize])
+			.expect("exactly the bound; qed"),
+		server_ca: Some(CaCertificate::try_from(certificate).expect("exactly the bound; qed")),
+	}
+}
+
 #[benchmarks]
 mod benchmarks {
 	use super::*;
@@ -255,6 +279,35 @@ mod benchmarks {
 		_(origin as T::RuntimeOrigin, oem);
 
 		assert!(!OemSources::<T>::contains_key(oem));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn set_push_feed() -> Result<(), BenchmarkError> {
+		let origin =
+			T::AdminOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		let oem = OemId::MAX;
+		PushFeeds::<T>::remove(oem);
+		let feed = largest_push_feed();
+
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, oem, feed.clone());
+
+		assert_eq!(PushFeeds::<T>::get(oem), Some(feed));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn remove_push_feed() -> Result<(), BenchmarkError> {
+		let origin =
+			T::AdminOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		let oem = OemId::MAX;
+		PushFeeds::<T>::insert(oem, largest_push_feed());
+
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, oem);
+
+		assert!(!PushFeeds::<T>::contains_key(oem));
 		Ok(())
 	}
 

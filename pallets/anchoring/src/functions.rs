@@ -79,6 +79,33 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
+	pub(crate) fn do_set_push_feed(oem: OemId, feed: PushFeed) -> DispatchResult {
+		check_push_feed(&feed, LoopbackSourcesAllowed::<T>::get()).map_err(
+			|error| match error {
+				FeedError::MalformedHost => Error::<T>::MalformedFeedHost,
+				FeedError::BadPort => Error::<T>::BadFeedPort,
+				FeedError::MalformedTopic => Error::<T>::MalformedFeedTopic,
+				FeedError::MalformedCertificate => Error::<T>::MalformedCaCertificate,
+			},
+		)?;
+		if !PushFeeds::<T>::contains_key(oem) {
+			ensure!(
+				PushFeeds::<T>::count() < T::MaxOemSources::get(),
+				Error::<T>::TooManyPushFeeds
+			);
+		}
+		PushFeeds::<T>::insert(oem, feed.clone());
+		Self::deposit_event(Event::PushFeedSet { oem, feed });
+		Ok(())
+	}
+
+	pub(crate) fn do_remove_push_feed(oem: OemId) -> DispatchResult {
+		ensure!(PushFeeds::<T>::contains_key(oem), Error::<T>::UnknownPushFeed);
+		PushFeeds::<T>::remove(oem);
+		Self::deposit_event(Event::PushFeedRemoved { oem });
+		Ok(())
+	}
+
 	/// Checks the records of a batch by the collector whose account is `collector` against the
 	/// state, and returns each record's vehicle head, in the order of the records, and the
 	/// collector's load of this block once the batch is in it.
@@ -460,6 +487,11 @@ impl<T: Config> Pallet<T> {
 		OemSources::<T>::iter().collect()
 	}
 
+	/// Every registered push feed, by OEM (the runtime API's `push_feeds`).
+	pub fn push_feeds() -> Vec<(OemId, PushFeed)> {
+		PushFeeds::<T>::iter().collect()
+	}
+
 	/// The invariants of the anchors:
 	///
 	/// - each vehicle's anchors in state are at most [`Config::MaxAnchorsKept`], with
@@ -511,6 +543,7 @@ impl<T: Config> Pallet<T> {
 			);
 		}
 		ensure!(OemSources::<T>::count() <= T::MaxOemSources::get(), "sources within bound");
+		ensure!(PushFeeds::<T>::count() <= T::MaxOemSources::get(), "push feeds within bound");
 		for (collector, head) in CommitmentHeads::<T>::iter() {
 			let kept = u64::from(T::MaxCommitmentsKept::get());
 			let first_kept = head.next_index.saturating_sub(kept);

@@ -12,7 +12,11 @@
 //! - [`set_oem_source`](Pallet::set_oem_source)s and
 //!   [`remove_oem_source`](Pallet::remove_oem_source)s where each carmaker's API is: HTTPS
 //!   only, except `http://127.0.0.1` on a chain whose genesis allows loopback sources (the dev
-//!   chain, whose OEM simulator runs on the same machine).
+//!   chain, whose OEM simulator runs on the same machine);
+//! - [`set_push_feed`](Pallet::set_push_feed)s and
+//!   [`remove_push_feed`](Pallet::remove_push_feed)s where and how each carmaker pushes its
+//!   vehicles' data ([`PushFeed`]: an MQTT broker, a Kafka topic, or Tesla Fleet Telemetry),
+//!   always over TLS, with the DNS name and the CA that collectors check the connection against.
 //!
 //! A collector submits [`anchor_batch`](Pallet::anchor_batch): records of readings (vehicle,
 //! content id, size, storage backend, observed window), signed as a whole with its collector
@@ -171,7 +175,7 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxCollectors: Get<u32>;
 
-		/// How many OEM sources may be registered at once.
+		/// How many OEM sources may be registered at once, and how many push feeds.
 		#[pallet::constant]
 		type MaxOemSources: Get<u32>;
 
@@ -271,6 +275,14 @@ pub mod pallet {
 	/// through its counter.
 	#[pallet::storage]
 	pub type OemSources<T: Config> = CountedStorageMap<_, Twox64Concat, OemId, OemSource>;
+
+	/// The registered push feeds, by OEM id: at most one per OEM, beside its HTTPS source if it
+	/// has one.
+	///
+	/// `Twox64Concat`: ids are chosen by governance. Bounded by [`Config::MaxOemSources`]
+	/// through its counter.
+	#[pallet::storage]
+	pub type PushFeeds<T: Config> = CountedStorageMap<_, Twox64Concat, OemId, PushFeed>;
 
 	/// Whether OEM sources may be plain `http://` on loopback. Set at genesis only: true on the
 	/// dev chain, whose OEM simulator runs on the same machine; false on any chain that others
@@ -373,7 +385,10 @@ pub mod pallet {
 		pub collectors: alloc::vec::Vec<T::CollectorId>,
 		/// The OEM sources registered at genesis.
 		pub oem_sources: alloc::vec::Vec<(OemId, OemSource)>,
-		/// Whether OEM sources may be plain `http://` on loopback.
+		/// The push feeds registered at genesis.
+		pub push_feeds: alloc::vec::Vec<(OemId, PushFeed)>,
+		/// Whether OEM sources may be plain `http://` on loopback (and push feeds' hosts
+		/// `localhost`).
 		pub loopback_sources_allowed: bool,
 	}
 
@@ -388,6 +403,10 @@ pub mod pallet {
 			for (oem, source) in &self.oem_sources {
 				Pallet::<T>::do_set_oem_source(*oem, source.clone())
 					.expect("the genesis OEM sources are well-formed and within the bound");
+			}
+			for (oem, feed) in &self.push_feeds {
+				Pallet::<T>::do_set_push_feed(*oem, feed.clone())
+					.expect("the genesis push feeds are well-formed and within the bound");
 			}
 		}
 	}
@@ -416,6 +435,19 @@ pub mod pallet {
 		},
 		/// Governance removed the source of an OEM: collectors stop polling it.
 		OemSourceRemoved {
+			/// The OEM.
+			oem: OemId,
+		},
+		/// Governance registered or changed the push feed of an OEM: collectors connect to it
+		/// (or, for Fleet Telemetry, accept its vehicles) from the next block.
+		PushFeedSet {
+			/// The OEM.
+			oem: OemId,
+			/// Where and how it pushes now.
+			feed: PushFeed,
+		},
+		/// Governance removed the push feed of an OEM: collectors disconnect from it.
+		PushFeedRemoved {
 			/// The OEM.
 			oem: OemId,
 		},
@@ -491,6 +523,22 @@ pub mod pallet {
 		/// A source URL is plain `http://`: only allowed to loopback, on chains whose genesis
 		/// allows it.
 		InsecureSourceUrl,
+		/// No push feed is registered for this OEM.
+		UnknownPushFeed,
+		/// [`Config::MaxOemSources`] push feeds are registered; remove one first.
+		TooManyPushFeeds,
+		/// A push feed's host is not a DNS name (an IP address is refused: the chain trusts
+		/// names and their certificates), or is `localhost` on a chain that does not allow
+		/// loopback sources.
+		MalformedFeedHost,
+		/// A push feed's port is 0.
+		BadFeedPort,
+		/// A push feed's topic is empty, starts with `$`, or holds a wildcard (`+`, `#`), a
+		/// space or a byte that is not printable ASCII; a Kafka topic anything but letters,
+		/// digits, `.`, `_` and `-`.
+		MalformedFeedTopic,
+		/// A push feed's CA certificate is not one DER `SEQUENCE` spanning exactly its bytes.
+		MalformedCaCertificate,
 		/// The batch holds no record.
 		EmptyBatch,
 		/// The records of a batch must be in strictly ascending order of vehicle id: one record
@@ -632,6 +680,30 @@ pub mod pallet {
 		pub fn remove_oem_source(origin: OriginFor<T>, oem: OemId) -> DispatchResult {
 			T::AdminOrigin::ensure_origin(origin)?;
 			Self::do_remove_oem_source(oem)
+		}
+
+		/// Registers the push feed of an OEM, or changes it.
+		///
+		/// - Origin: [`Config::AdminOrigin`].
+		/// - Errors: [`Error::MalformedFeedHost`], [`Error::BadFeedPort`],
+		///   [`Error::MalformedFeedTopic`], [`Error::MalformedCaCertificate`],
+		///   [`Error::TooManyPushFeeds`].
+		/// - Events: [`Event::PushFeedSet`].
+		#[pallet::call_index(7)]
+		pub fn set_push_feed(origin: OriginFor<T>, oem: OemId, feed: PushFeed) -> DispatchResult {
+			T::AdminOrigin::ensure_origin(origin)?;
+			Self::do_set_push_feed(oem, feed)
+		}
+
+		/// Removes the push feed of an OEM: collectors disconnect from it.
+		///
+		/// - Origin: [`Config::AdminOrigin`].
+		/// - Errors: [`Error::UnknownPushFeed`].
+		/// - Events: [`Event::PushFeedRemoved`].
+		#[pallet::call_index(8)]
+		pub fn remove_push_feed(origin: OriginFor<T>, oem: OemId) -> DispatchResult {
+			T::AdminOrigin::ensure_origin(origin)?;
+			Self::do_remove_push_feed(oem)
 		}
 
 		/// Anchors a batch of readings.

@@ -226,6 +226,7 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 		.with(pallet_anchoring::GenesisConfig::<Test> {
 			collectors: vec![UintAuthorityId(COLLECTOR), UintAuthorityId(OTHER_COLLECTOR)],
 			oem_sources: vec![(TESLA, source(OemApi::Tesla, "fleet-api.example.com"))],
+			push_feeds: vec![],
 			loopback_sources_allowed: false,
 		})
 		.build();

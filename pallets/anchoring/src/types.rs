@@ -57,6 +57,200 @@ pub struct OemSource {
 	pub auth_url: SourceUrl,
 }
 
+/// The longest host name of a push feed, in bytes: a DNS name's limit.
+pub const MAX_HOST_LEN: u32 = 253;
+
+/// The longest MQTT topic prefix or Kafka topic of a push feed, in bytes (Kafka's own limit is
+/// 249).
+pub const MAX_TOPIC_LEN: u32 = 128;
+
+/// The longest CA certificate of a push feed, in bytes of DER. A CA certificate with an RSA-4096
+/// key and the usual extensions takes about 1.5 KiB; the bound leaves room for long names.
+pub const MAX_CA_CERTIFICATE_LEN: u32 = 4096;
+
+/// The DNS name of a push feed's host, as ASCII bytes.
+pub type FeedHost = BoundedVec<u8, ConstU32<MAX_HOST_LEN>>;
+
+/// An MQTT topic prefix or a Kafka topic, as ASCII bytes.
+pub type FeedTopic = BoundedVec<u8, ConstU32<MAX_TOPIC_LEN>>;
+
+/// An X.509 CA certificate, DER-encoded.
+pub type CaCertificate = BoundedVec<u8, ConstU32<MAX_CA_CERTIFICATE_LEN>>;
+
+/// Where and how an OEM pushes its vehicles' data, beside (or instead of) the HTTPS API that
+/// collectors poll ([`OemSource`]). Governance registers it; a collector receives no other
+/// feed, and every connection is TLS, checked against the DNS name and the certificate chain
+/// named here.
+///
+/// The broker kinds (MQTT, Kafka) are servers the collector connects to: their certificate must
+/// name `host` and chain to `server_ca` when one is registered (then to that CA only), else to
+/// the collector's trusted roots (the system's and `SSL_CERT_FILE`, as for HTTPS). Fleet
+/// Telemetry is the other way round: vehicles connect to the collector over mutual TLS, and
+/// their client certificates must chain to `vehicle_ca`.
+#[derive(
+	Clone,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	serde::Serialize,
+	serde::Deserialize,
+)]
+#[serde(rename_all = "camelCase")]
+pub enum PushFeed {
+	/// An MQTT broker, over TLS: the collector subscribes, with QoS 1, to
+	/// `{topic_prefix}/{oem_ref}` for each vehicle that consents to it, where `oem_ref` is the
+	/// id whose BLAKE2-256 is the vehicle's `oem_ref_hash`.
+	#[serde(rename_all = "camelCase")]
+	Mqtt {
+		/// The adapter whose data answers the messages are (the JSON of the OEM's HTTPS API).
+		api: OemApi,
+		/// The broker's DNS name.
+		host: FeedHost,
+		/// The broker's TLS port (8883 by convention).
+		port: u16,
+		/// The topics' common prefix, without wildcards.
+		topic_prefix: FeedTopic,
+		/// The CA the broker's certificate must chain to, if not a root the collector trusts.
+		server_ca: Option<CaCertificate>,
+	},
+	/// A Kafka topic, over TLS, consumed as a consumer group; each record's key is the
+	/// vehicle's `oem_ref`.
+	#[serde(rename_all = "camelCase")]
+	Kafka {
+		/// The adapter whose data answers the records' values are.
+		api: OemApi,
+		/// A bootstrap broker's DNS name.
+		host: FeedHost,
+		/// Its TLS port.
+		port: u16,
+		/// The topic.
+		topic: FeedTopic,
+		/// The CA the brokers' certificates must chain to, if not a root the collector trusts.
+		server_ca: Option<CaCertificate>,
+	},
+	/// Tesla Fleet Telemetry: each vehicle opens a WebSocket to the collector over mutual TLS
+	/// and streams protobuf `Payload`s; its identity (the VIN, its `oem_ref`) is its client
+	/// certificate's common name.
+	#[serde(rename_all = "camelCase")]
+	FleetTelemetry {
+		/// The CA that vehicles' client certificates must chain to.
+		vehicle_ca: CaCertificate,
+	},
+}
+
+/// Why a push feed may not be registered.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum FeedError {
+	/// The host is not a DNS name (labels of letters, digits and inner `-`, 1 to 63 bytes,
+	/// joined by `.`), or is `localhost` where the chain does not allow loopback sources.
+	MalformedHost,
+	/// The port is 0.
+	BadPort,
+	/// The topic is empty, or holds a byte that is not printable ASCII, or an MQTT wildcard
+	/// (`+`, `#`), or starts with `$` (MQTT's system topics), or, for Kafka, a byte other than
+	/// letters, digits, `.`, `_` and `-`.
+	MalformedTopic,
+	/// The CA certificate is not one DER `SEQUENCE` spanning exactly its bytes.
+	MalformedCertificate,
+}
+
+/// Checks that `host` is a DNS name a TLS certificate can name: not an IP address (the chain
+/// trusts names and their certificates), and `localhost` only where `allow_loopback`.
+pub fn check_feed_host(host: &[u8], allow_loopback: bool) -> Result<(), FeedError> {
+	if host == b"localhost" {
+		return if allow_loopback { Ok(()) } else { Err(FeedError::MalformedHost) };
+	}
+	let labels_ok = !host.is_empty()
+		&& host.split(|byte| *byte == b'.').all(|label| {
+			(1..=63).contains(&label.len())
+				&& label.iter().all(|byte| byte.is_ascii_alphanumeric() || *byte == b'-')
+				&& label.first() != Some(&b'-')
+				&& label.last() != Some(&b'-')
+		});
+	// A name whose last label is all digits reads as an IPv4 address.
+	let last_label_numeric = host
+		.rsplit(|byte| *byte == b'.')
+		.next()
+		.is_some_and(|label| label.iter().all(u8::is_ascii_digit));
+	if labels_ok && !last_label_numeric {
+		Ok(())
+	} else {
+		Err(FeedError::MalformedHost)
+	}
+}
+
+/// Checks a topic: an MQTT topic prefix (`kafka` false) or a Kafka topic (`kafka` true).
+pub fn check_feed_topic(topic: &[u8], kafka: bool) -> Result<(), FeedError> {
+	let byte_ok = |byte: &u8| {
+		if kafka {
+			byte.is_ascii_alphanumeric() || matches!(byte, b'.' | b'_' | b'-')
+		} else {
+			byte.is_ascii_graphic() && !matches!(byte, b'+' | b'#')
+		}
+	};
+	if topic.is_empty() || topic.first() == Some(&b'$') || !topic.iter().all(byte_ok) {
+		Err(FeedError::MalformedTopic)
+	} else {
+		Ok(())
+	}
+}
+
+/// Checks that `der` is one DER `SEQUENCE` (what every X.509 certificate is) whose length
+/// spans exactly its bytes: the outer shape only. Whether it is a CA, and valid, is for the
+/// collectors' TLS stacks, which refuse a feed whose certificate they cannot use and say so.
+pub fn check_ca_certificate(der: &[u8]) -> Result<(), FeedError> {
+	let (&tag, rest) = der.split_first().ok_or(FeedError::MalformedCertificate)?;
+	let (&first, rest) = rest.split_first().ok_or(FeedError::MalformedCertificate)?;
+	if tag != 0x30 {
+		return Err(FeedError::MalformedCertificate);
+	}
+	let (length, content) = if first < 0x80 {
+		(usize::from(first), rest)
+	} else {
+		// The long form: the low bits count the length's bytes (a certificate of at most
+		// MAX_CA_CERTIFICATE_LEN bytes needs one or two, and DER uses no more than needed).
+		let count = usize::from(first & 0x7f);
+		if !(1..=2).contains(&count) || rest.len() < count {
+			return Err(FeedError::MalformedCertificate);
+		}
+		let (length_bytes, content) = rest.split_at(count);
+		let length = length_bytes
+			.iter()
+			.fold(0usize, |acc, byte| acc.saturating_mul(256).saturating_add(usize::from(*byte)));
+		if length < 0x80 || (count == 2 && length < 0x100) {
+			return Err(FeedError::MalformedCertificate);
+		}
+		(length, content)
+	};
+	if length == content.len() {
+		Ok(())
+	} else {
+		Err(FeedError::MalformedCertificate)
+	}
+}
+
+/// Checks every part of `feed` ([`check_feed_host`], [`check_feed_topic`],
+/// [`check_ca_certificate`], a port other than 0).
+pub fn check_push_feed(feed: &PushFeed, allow_loopback: bool) -> Result<(), FeedError> {
+	match feed {
+		PushFeed::Mqtt { host, port, topic_prefix: topic, server_ca, .. }
+		| PushFeed::Kafka { host, port, topic, server_ca, .. } => {
+			check_feed_host(host, allow_loopback)?;
+			if *port == 0 {
+				return Err(FeedError::BadPort);
+			}
+			check_feed_topic(topic, matches!(feed, PushFeed::Kafka { .. }))?;
+			server_ca.as_ref().map_or(Ok(()), |ca| check_ca_certificate(ca))
+		},
+		PushFeed::FleetTelemetry { vehicle_ca } => check_ca_certificate(vehicle_ca),
+	}
+}
+
 /// A registered collector.
 #[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, MaxEncodedLen, TypeInfo)]
 pub struct CollectorInfo<AccountId, BlockNumber> {

@@ -51,6 +51,8 @@ pub trait WeightInfo {
 	fn remove_collector() -> Weight;
 	fn set_oem_source() -> Weight;
 	fn remove_oem_source() -> Weight;
+	fn set_push_feed() -> Weight;
+	fn remove_push_feed() -> Weight;
 	fn authorize_anchor_batch(n: u32, ) -> Weight;
 	fn anchor_batch(n: u32, ) -> Weight;
 	fn authorize_commit() -> Weight;
@@ -116,6 +118,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		Weight::from_parts(17_897_000, 3994)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
+	}
+	fn set_push_feed() -> Weight {
+		Weight::from_parts(0, 0)
+	}
+	fn remove_push_feed() -> Weight {
+		Weight::from_parts(0, 0)
 	}
 	/// Storage: `Anchoring::Collectors` (r:1 w:0)
 	/// Proof: `Anchoring::Collectors` (`max_values`: None, `max_size`: Some(84), added: 2559, mode: `MaxEncodedLen`)
@@ -278,6 +286,12 @@ impl WeightInfo for () {
 		Weight::from_parts(17_897_000, 3994)
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
+	}
+	fn set_push_feed() -> Weight {
+		Weight::from_parts(0, 0)
+	}
+	fn remove_push_feed() -> Weight {
+		Weight::from_parts(0, 0)
 	}
 	fn authorize_anchor_batch(n: u32, ) -> Weight {
 		Weight::from_parts(23_865_945, 3549)

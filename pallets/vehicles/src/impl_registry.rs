@@ -12,6 +12,10 @@ impl<T: Config> VehicleRegistry<T::AccountId> for Pallet<T> {
 		Vehicles::<T>::get(vehicle).map(|record| (record.oem, record.oem_ref_hash))
 	}
 
+	fn vehicle_by_reference(oem: OemId, oem_ref_hash: sp_core::H256) -> Option<VehicleId> {
+		VehicleByReference::<T>::get(oem, oem_ref_hash)
+	}
+
 	#[cfg(feature = "runtime-benchmarks")]
 	fn register_for_benchmark(owner: &T::AccountId) -> VehicleId {
 		use frame_support::traits::{

@@ -331,6 +331,20 @@ fn either_side_may_cancel_an_offer_and_nobody_else() {
 }
 
 #[test]
+fn a_vehicle_is_found_by_its_carmaker_reference_until_it_is_retired() {
+	test(|| {
+		let vehicle = register(ALICE, 7);
+		assert_eq!(Vehicles::vehicle_by_reference(1, reference(7)), Some(vehicle));
+		// Another carmaker's car with the same hash, or another hash, is another car.
+		assert_eq!(Vehicles::vehicle_by_reference(2, reference(7)), None);
+		assert_eq!(Vehicles::vehicle_by_reference(1, reference(8)), None);
+		assert_eq!(Vehicles::oem_reference(vehicle), Some((1, reference(7))));
+		assert_ok!(Vehicles::retire(RuntimeOrigin::signed(ALICE), vehicle));
+		assert_eq!(Vehicles::vehicle_by_reference(1, reference(7)), None);
+	});
+}
+
+#[test]
 fn retire_releases_the_deposit_to_its_payer_and_forgets_the_vehicle() {
 	test(|| {
 		let vehicle = register(ALICE, 1);

@@ -1,11 +1,11 @@
-//! `dimo_anchors`, `dimo_collectors`, `dimo_oemSources`: the anchors of vehicle data and their
-//! registries (`pallet_anchoring`'s runtime API, `AnchoringApi`).
+//! `dimo_anchors`, `dimo_collectors`, `dimo_oemSources`, `dimo_pushFeeds`: the anchors of vehicle
+//! data and their registries (`pallet_anchoring`'s runtime API, `AnchoringApi`).
 
 use super::{Dimo, DimoError};
 use dimo_primitives::{collector::CollectorId, vehicle::VehicleId, AccountId, BlockNumber};
 use dimo_runtime::opaque::Block;
 use jsonrpsee::{core::RpcResult, proc_macros::rpc};
-use pallet_anchoring_runtime_api::{Anchor, AnchoringApi, OemSource};
+use pallet_anchoring_runtime_api::{Anchor, AnchoringApi, OemSource, PushFeed};
 use serde::Serialize;
 use sp_api::ProvideRuntimeApi;
 use sp_blockchain::HeaderBackend;
@@ -91,10 +91,81 @@ impl OemSourceJson {
 	}
 }
 
+/// A registered push feed: where and how an OEM pushes its vehicles' data.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PushFeedJson {
+	/// The OEM's id, as vehicles name it.
+	pub oem: u32,
+	/// `mqtt`, `kafka` or `fleetTelemetry`.
+	pub kind: &'static str,
+	/// The adapter whose data answers the messages are (MQTT and Kafka).
+	pub api: Option<&'static str>,
+	/// The broker's DNS name (MQTT and Kafka).
+	pub host: Option<String>,
+	/// The broker's TLS port (MQTT and Kafka).
+	pub port: Option<u16>,
+	/// The MQTT topic prefix or the Kafka topic.
+	pub topic: Option<String>,
+	/// The registered CA certificate, if any: the brokers' (MQTT and Kafka, where the feed
+	/// pins one) or the vehicles' (Fleet Telemetry).
+	pub ca: Option<CaCertificateJson>,
+}
+
+/// A CA certificate, as registered.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CaCertificateJson {
+	/// The SHA-256 of its DER bytes, hex: the fingerprint `openssl x509 -fingerprint -sha256`
+	/// prints (without the colons).
+	pub sha256: String,
+	/// Its DER bytes, hex.
+	pub der_hex: String,
+}
+
+impl CaCertificateJson {
+	fn new(der: &[u8]) -> Self {
+		let hex = |bytes: &[u8]| format!("0x{}", sp_core::hexdisplay::HexDisplay::from(&bytes));
+		Self { sha256: hex(&sp_io::hashing::sha2_256(der)), der_hex: hex(der) }
+	}
+}
+
+impl PushFeedJson {
+	fn new(oem: u32, feed: PushFeed) -> Self {
+		let text = |bytes: &[u8]| Some(String::from_utf8_lossy(bytes).into_owned());
+		let kind = match feed {
+			PushFeed::Mqtt { .. } => "mqtt",
+			PushFeed::Kafka { .. } => "kafka",
+			PushFeed::FleetTelemetry { .. } => "fleetTelemetry",
+		};
+		match feed {
+			PushFeed::Mqtt { api, host, port, topic_prefix: topic, server_ca }
+			| PushFeed::Kafka { api, host, port, topic, server_ca } => Self {
+				oem,
+				kind,
+				api: Some(api.name()),
+				host: text(&host),
+				port: Some(port),
+				topic: text(&topic),
+				ca: server_ca.as_ref().map(|ca| CaCertificateJson::new(ca)),
+			},
+			PushFeed::FleetTelemetry { vehicle_ca } => Self {
+				oem,
+				kind,
+				api: None,
+				host: None,
+				port: None,
+				topic: None,
+				ca: Some(CaCertificateJson::new(&vehicle_ca)),
+			},
+		}
+	}
+}
+
 /// The most anchors that one `dimo_anchors` call returns.
 pub const MAX_ANCHORS_PER_CALL: u32 = 1_000;
 
-/// The `dimo_anchors`, `dimo_collectors`, `dimo_oemSources` methods.
+/// The `dimo_anchors`, `dimo_collectors`, `dimo_oemSources`, `dimo_pushFeeds` methods.
 #[rpc(server)]
 pub trait AnchoringRpc<BlockHash> {
 	/// The anchors of `vehicle` still in state (its latest ones) whose sequence number is
@@ -116,6 +187,11 @@ pub trait AnchoringRpc<BlockHash> {
 	/// The registered OEM sources: the only hosts that collectors poll.
 	#[method(name = "dimo_oemSources")]
 	fn oem_sources(&self, at: Option<BlockHash>) -> RpcResult<Vec<OemSourceJson>>;
+
+	/// The registered push feeds: the only brokers that collectors connect to, and the CAs
+	/// whose vehicles they accept.
+	#[method(name = "dimo_pushFeeds")]
+	fn push_feeds(&self, at: Option<BlockHash>) -> RpcResult<Vec<PushFeedJson>>;
 }
 
 impl<C> AnchoringRpcServer<<Block as BlockT>::Hash> for Dimo<C>
@@ -157,6 +233,12 @@ where
 			self.client.runtime_api().oem_sources(self.at(at)).map_err(DimoError::RuntimeApi)?;
 		Ok(sources.into_iter().map(|(oem, source)| OemSourceJson::new(oem, source)).collect())
 	}
+
+	fn push_feeds(&self, at: Option<<Block as BlockT>::Hash>) -> RpcResult<Vec<PushFeedJson>> {
+		let feeds =
+			self.client.runtime_api().push_feeds(self.at(at)).map_err(DimoError::RuntimeApi)?;
+		Ok(feeds.into_iter().map(|(oem, feed)| PushFeedJson::new(oem, feed)).collect())
+	}
 }
 
 #[cfg(test)]
@@ -190,6 +272,36 @@ mod tests {
 		assert_eq!(json["backend"], "ipfs");
 		assert_eq!(json["observedTo"], 2);
 		assert!(json["cidHex"].as_str().expect("a string").starts_with("0x01551220e3b0c442"));
+	}
+
+	#[test]
+	fn push_feeds_print_text_and_the_ca_fingerprint() {
+		let mqtt = PushFeed::Mqtt {
+			api: OemApi::Smartcar,
+			host: b"mqtt.oem.example".to_vec().try_into().expect("short"),
+			port: 8883,
+			topic_prefix: b"vehicles/v1".to_vec().try_into().expect("short"),
+			server_ca: None,
+		};
+		assert_eq!(
+			serde_json::to_value(PushFeedJson::new(3, mqtt)).expect("serializable"),
+			serde_json::json!({
+				"oem": 3, "kind": "mqtt", "api": "smartcar", "host": "mqtt.oem.example",
+				"port": 8883, "topic": "vehicles/v1", "ca": null,
+			})
+		);
+		// The fingerprint is the SHA-256 of the DER bytes (here 30 00, as `sha256sum` prints it).
+		let fleet = PushFeed::FleetTelemetry {
+			vehicle_ca: b"\x30\x00".to_vec().try_into().expect("short"),
+		};
+		let json = serde_json::to_value(PushFeedJson::new(1, fleet)).expect("serializable");
+		assert_eq!(json["kind"], "fleetTelemetry");
+		assert_eq!(json["host"], serde_json::Value::Null);
+		assert_eq!(json["ca"]["derHex"], "0x3000");
+		assert_eq!(
+			json["ca"]["sha256"],
+			"0xe4f60d0aa6d7f3d3b6a6494b1c861b99f649c6f9ec51abaf201b20f297327c95"
+		);
 	}
 
 	#[test]

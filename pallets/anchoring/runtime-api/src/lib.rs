@@ -14,14 +14,15 @@ use codec::Codec;
 use dimo_primitives::vehicle::{OemId, VehicleId};
 pub use pallet_anchoring::{
 	Anchor, CollectorInfo, CommitmentHead, CommitmentInfo, CommittedRecord, OemApi, OemSource,
-	Proof, ProofError,
+	Proof, ProofError, PushFeed,
 };
 
 sp_api::decl_runtime_apis! {
 	/// Anchors and the registries.
 	///
 	/// Version 2 added the commitments: `commitment`, `commitment_head`, `verify_committed`.
-	#[api_version(2)]
+	/// Version 3 added `push_feeds`.
+	#[api_version(3)]
 	pub trait AnchoringApi<AccountId, BlockNumber, CollectorId>
 	where
 		AccountId: Codec,
@@ -39,20 +40,21 @@ sp_api::decl_runtime_apis! {
 		/// Every registered OEM source.
 		fn oem_sources() -> Vec<(OemId, OemSource)>;
 
+		/// Every registered push feed: where and how each OEM pushes its vehicles' data (since
+		/// version 3).
+		fn push_feeds() -> Vec<(OemId, PushFeed)>;
+
 		/// The commitment `index` of the collector whose account is `collector`, if still in
-		/// state.
-		#[api_version(2)]
+		/// state (since version 2, like the next two).
 		fn commitment(collector: AccountId, index: u64) -> Option<CommitmentInfo<BlockNumber>>;
 
 		/// Where the commitments of the collector whose account is `collector` stand: its
 		/// next index.
-		#[api_version(2)]
 		fn commitment_head(collector: AccountId) -> CommitmentHead;
 
 		/// Whether `record` is in the commitment `index` of the collector whose account is
 		/// `collector`, as `proof` shows, with the vehicle owner's consent at the commitment's
 		/// block: the commitment if so, else why not. The same check as a claim of activity.
-		#[api_version(2)]
 		fn verify_committed(
 			collector: AccountId,
 			index: u64,

@@ -69,9 +69,10 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 		key: T::CollectorId,
 		index: u64,
 		mined: MinedUploads,
-		fresh: Stored,
+		mut fresh: Stored,
 	) -> StepResult {
 		let log_key = commitments::commitment_key(index);
+		let pushed = core::mem::take(&mut fresh.pushed);
 		let MinedUploads { records: mined, done, bundle } = mined;
 		let mined_items: BTreeSet<Option<[u8; 32]>> =
 			mined.iter().filter(|_| bundle.is_some()).map(|record| record.arweave_tx).collect();
@@ -84,6 +85,8 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 			.archive
 			.filter(|_| records.iter().any(|record| record.backend == StorageBackend::Ipfs));
 		let Some(mut logged) = LoggedCommitment::new(index, records) else {
+			// Nothing to commit: the pushed readings taken were dropped or committed already.
+			Self::release_pushed(&pushed.segments, &pushed.jobs);
 			return Self::remove_uploads(&done);
 		};
 		logged.submissions = 1;
@@ -102,6 +105,8 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 		for (vehicle, vehicle_index) in &indexes {
 			StorageValueRef::persistent(&commitments::vehicle_key(*vehicle)).set(vehicle_index);
 		}
+		// Logged: the pushed segments whose readings are all in it (or dropped) may go.
+		Self::release_pushed(&pushed.segments, &pushed.jobs);
 		if let Some(expired) = index.checked_sub(commitments::MAX_COMMITMENTS_LOGGED) {
 			StorageValueRef::persistent(&commitments::commitment_key(expired)).clear();
 		}

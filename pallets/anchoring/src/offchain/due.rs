@@ -114,6 +114,7 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 		let started = sp_io::offchain::timestamp();
 		let now_ms = started.unix_millis();
 		let last: RunLoad = read_persistent(LOAD_KEY).unwrap_or_default();
+		let leaves_room = room;
 		let room = room.min(last.budget as usize);
 		let vehicles: Vec<VehicleId> = read_persistent(VEHICLES_KEY).unwrap_or_default();
 		let count = vehicles.len();
@@ -156,10 +157,18 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 			step_started: started,
 			steps: RunSteps::default(),
 		};
+		// Pushed readings fill what room the polled ones leave (commitment mode only: a pushed
+		// feed brings many readings of a vehicle a block, one record each).
+		let mut pushed = if settings.commit {
+			Self::take_pushed(now, account, leaves_room.saturating_sub(jobs.len()), uploads)
+		} else {
+			Self::warn_if_pushed_waiting();
+			Default::default()
+		};
 		run.steps.due_ms = run.lap();
-		if jobs.is_empty() {
+		if jobs.is_empty() && pushed.jobs.is_empty() {
 			// Nothing polled, yet vehicles are due: the chain had no room this run.
-			return Stored { run: (due_left > 0).then_some(run), ..Stored::default() };
+			return Stored { run: (due_left > 0).then_some(run), pushed, ..Stored::default() };
 		}
 		let deadline = sp_io::offchain::timestamp().add(Duration::from_millis(HTTP_DEADLINE_MS));
 		let max_bytes = settings.max_answer_bytes;
@@ -169,7 +178,14 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 		run.steps.fetch_ms = run.lap();
 		let read_at = sp_io::offchain::timestamp().unix_millis();
 		let mut stored = Self::store_readings(
-			&mut jobs, read_at, deadline, settings, uploads, &seal_key, &mut run,
+			&mut jobs,
+			&mut pushed.jobs,
+			read_at,
+			deadline,
+			settings,
+			uploads,
+			&seal_key,
+			&mut run,
 		);
 
 		// The operator's cadence (`--collector-poll-every`), else the chain's.
@@ -187,6 +203,7 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 		}
 		run.steps.schedule_ms = run.lap();
 		stored.run = Some(run);
+		stored.pushed = pushed;
 		stored
 	}
 

@@ -66,6 +66,9 @@
 //!   listed source, the very car) into a job, and the schedule written after the run;
 //! - [`tokens`]: the OAuth refresh of the tokens that expire soon;
 //! - [`fetch`]: the OEM requests, all in flight at once under one deadline;
+//! - [`pushed`]: the readings that OEMs pushed, taken from the push inbox that the node's
+//!   receivers fill, checked (push feed, registered car, consent) and stored beside the polled
+//!   ones (commitment mode);
 //! - [`store`]: record → envelope → CID → IPFS, and the readings kept for the gateway;
 //! - [`content_keys`]: each vehicle's content keys, one per class of signals (made, rotated,
 //!   wrapped to the class's readers, retired);
@@ -83,6 +86,7 @@ mod content_keys;
 mod due;
 mod fetch;
 mod local;
+mod pushed;
 mod records;
 mod store;
 mod tokens;

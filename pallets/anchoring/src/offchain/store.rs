@@ -10,8 +10,9 @@
 
 use super::{
 	content_keys::SealingKeys,
-	due::{Job, JobResult, RunInProgress},
+	due::{Job, RunInProgress},
 	local::read_persistent,
+	pushed::{self, PushedJob},
 	StepResult, Stop,
 };
 use crate::{pallet::*, AnchorRecord, ContentId};
@@ -29,7 +30,10 @@ use dimo_offchain::{
 	settings::Settings,
 	streams::Class,
 };
-use dimo_primitives::vehicle::{StorageBackend, VehicleId};
+use dimo_primitives::{
+	oem::OemApi,
+	vehicle::{StorageBackend, VehicleId},
+};
 use frame_system::offchain::CreateAuthorizedTransaction;
 use sp_runtime::offchain::{
 	storage::{StorageRetrievalError, StorageValueRef},
@@ -47,12 +51,33 @@ pub(super) struct Stored {
 	pub archive: Option<[u8; 36]>,
 	/// The run so far, if it polled or left due vehicles.
 	pub run: Option<RunInProgress>,
+	/// The pushed readings the run took ([`pushed`]), to release from the push inbox once the
+	/// commitment is logged.
+	pub pushed: pushed::TakenPushes,
+}
+
+/// Where a reading on its way to storage came from: the index of its polled job or of its
+/// pushed one.
+#[derive(Clone, Copy)]
+enum Source {
+	Polled(usize),
+	Pushed(usize),
+}
+
+/// A reading to seal: what its record and its envelope are made of, besides its signals and
+/// the OEM's message.
+#[derive(Clone, Copy)]
+struct ToSeal {
+	vehicle: VehicleId,
+	backend: StorageBackend,
+	api: OemApi,
+	observed_at: u64,
 }
 
 /// A reading on its way to storage: its job, its record and envelope, its anchor, and why it
 /// was not stored, if it was not.
 struct Built {
-	job: usize,
+	source: Source,
 	record: Vec<u8>,
 	raw: Option<Vec<u8>>,
 	owner: [u8; 32],
@@ -63,13 +88,17 @@ struct Built {
 }
 
 impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
-	/// Builds and seals the records of the jobs' readings, stores them by their vehicles'
-	/// backends, keeps them for the gateway, and returns the anchor records of those stored
-	/// (Arweave's are anchored once mined) with the run's IPFS archive, if it made one.
-	/// `uploads` is the outbox as this run read it. A job whose reading was not stored fails
-	/// for this run. Each step's time goes to `run`.
+	/// Builds and seals the records of the jobs' readings, polled (read at `read_at`) and
+	/// pushed (dated by the OEM), stores them by their vehicles' backends, keeps them for the
+	/// gateway, and returns the anchor records of those stored (Arweave's are anchored once
+	/// mined) with the run's IPFS archive, if it made one. `uploads` is the outbox as this run
+	/// read it. A polled job whose reading was not stored fails for this run; a pushed one that
+	/// could not be stored fails, and holds back its vehicle's later pushed readings
+	/// ([`pushed::hold_back`]), while one that cannot be sealed at all is dropped.
+	/// Each step's time goes to `run`.
 	pub(super) fn store_readings(
 		jobs: &mut [Job],
+		pushed_jobs: &mut [PushedJob],
 		read_at: u64,
 		deadline: Timestamp,
 		settings: &Settings,
@@ -78,25 +107,54 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 		run: &mut RunInProgress,
 	) -> Stored {
 		let mut built = Vec::new();
+		let mut build =
+			|source: Source, to_seal: ToSeal, signals: Signals, raw: Option<Vec<u8>>| {
+				let sealed = Self::seal_reading(&to_seal, signals, raw.as_deref(), seal_key);
+				sealed.map(|(record, keys, envelope, anchor)| {
+					built.push(Built {
+						source,
+						record,
+						raw,
+						owner: keys.owner,
+						// The gateway's readings name the non-location part's key.
+						key_id: keys
+							.keys
+							.iter()
+							.find(|key| key.class == Class::NonLocation)
+							.map_or(0, |key| key.id),
+						envelope,
+						anchor,
+						not_stored: None,
+					})
+				})
+			};
 		for (index, job) in jobs.iter_mut().enumerate() {
 			let Some(signals) = job.signals.take() else { continue };
-			match Self::seal_reading(job, signals, read_at, seal_key) {
-				Ok((record, keys, envelope, anchor)) => built.push(Built {
-					job: index,
-					record,
-					raw: job.raw.take(),
-					owner: keys.owner,
-					// The gateway's readings name the non-location part's key.
-					key_id: keys
-						.keys
-						.iter()
-						.find(|key| key.class == Class::NonLocation)
-						.map_or(0, |key| key.id),
-					envelope,
-					anchor,
-					not_stored: None,
-				}),
-				Err((failure, stop)) => job.fail(failure, stop),
+			let to_seal = ToSeal {
+				vehicle: job.vehicle,
+				backend: job.backend,
+				api: job.source.api,
+				observed_at: read_at,
+			};
+			if let Err(stop) = build(Source::Polled(index), to_seal, signals, job.raw.take()) {
+				job.fail(Failure::Transient, stop);
+			}
+		}
+		for (index, job) in pushed_jobs.iter_mut().enumerate() {
+			if job.failed {
+				continue;
+			}
+			let Some(signals) = job.signals.take() else { continue };
+			let to_seal = ToSeal {
+				vehicle: job.vehicle,
+				backend: job.backend,
+				api: job.api,
+				observed_at: job.observed_at,
+			};
+			// A pushed reading that makes no record or no envelope (a signal the record format
+			// does not take, a reading too large) never will: dropped, said, not held.
+			if let Err(stop) = build(Source::Pushed(index), to_seal, signals, job.raw.take()) {
+				stop.log();
 			}
 		}
 		run.steps.seal_ms = run.lap();
@@ -108,18 +166,38 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 		};
 		run.steps.store_ms = run.lap();
 
-		let mut records = Vec::new();
-		for mut b in built {
-			let vehicle = b.anchor.vehicle;
+		for b in built.iter_mut() {
 			if b.not_stored.is_none() && b.anchor.backend == StorageBackend::Arweave {
 				b.not_stored = Self::queue_upload(&b.anchor, &b.envelope, uploads).err();
 			}
-			if let Some(stop) = b.not_stored {
-				if let Some(job) = jobs.get_mut(b.job) {
-					job.fail(Failure::Transient, stop);
+			if let Some(stop) = b.not_stored.take() {
+				match b.source {
+					Source::Polled(index) => {
+						if let Some(job) = jobs.get_mut(index) {
+							job.fail(Failure::Transient, stop);
+						}
+					},
+					Source::Pushed(index) => {
+						if let Some(job) = pushed_jobs.get_mut(index) {
+							job.fail(stop);
+						}
+					},
 				}
+			}
+		}
+		pushed::hold_back(pushed_jobs);
+
+		let mut records = Vec::new();
+		for b in built {
+			let vehicle = b.anchor.vehicle;
+			let stored = match b.source {
+				Source::Polled(index) => jobs.get(index).is_some_and(|job| job.failure.is_none()),
+				Source::Pushed(index) => pushed_jobs.get(index).is_some_and(|job| !job.failed),
+			};
+			if !stored {
 				continue;
 			}
+			let observed_at = b.anchor.observed_from;
 			let envelope_cid =
 				(b.anchor.backend != StorageBackend::Local).then(|| b.anchor.cid.to_vec());
 			let kept = KeptReading {
@@ -133,45 +211,42 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 			// The history keeps an IPFS reading as its CID: IPFS holds it.
 			let in_storage = b.anchor.backend == StorageBackend::Ipfs;
 			let now = sp_io::offchain::timestamp().unix_millis();
-			Self::keep_reading(vehicle, kept, read_at, in_storage, settings, now, seal_key);
+			Self::keep_reading(vehicle, kept, observed_at, in_storage, settings, now, seal_key);
 			if b.anchor.backend != StorageBackend::Arweave {
 				records.push(b.anchor);
 			}
 		}
 		run.steps.keep_ms = run.lap();
-		Stored { records, archive, run: None }
+		Stored { records, archive, ..Stored::default() }
 	}
 
-	/// The canonical record of `job`'s reading, the keys it is sealed under, its envelope and
-	/// the envelope's anchor record. The envelope has a part for each class the reading has
+	/// The canonical record of a reading, the keys it is sealed under, its envelope and the
+	/// envelope's anchor record. The envelope has a part for each class the reading has
 	/// ([`Class::part_of`]); one too large for a single IPFS chunk is sealed without its raw
 	/// part, and not at all if still too large.
 	fn seal_reading(
-		job: &Job,
+		to_seal: &ToSeal,
 		signals: Signals,
-		read_at: u64,
+		raw: Option<&[u8]>,
 		seal_key: &SealKey,
-	) -> JobResult<(Vec<u8>, SealingKeys, Vec<u8>, AnchorRecord)> {
-		let vehicle = job.vehicle;
+	) -> StepResult<(Vec<u8>, SealingKeys, Vec<u8>, AnchorRecord)> {
+		let ToSeal { vehicle, backend, api, observed_at: read_at } = *to_seal;
 		let record = Record {
 			vehicle,
-			oem: oem::adapter(job.source.api).name.into(),
+			oem: oem::adapter(api).name.into(),
 			from: read_at,
 			to: read_at,
 			signals,
 		};
 		let bytes = record.to_canonical_bytes().map_err(|error| {
-			let stop =
-				Stop::warn(format!("vehicle {vehicle}: the reading makes no record: {error:?}"));
-			(Failure::Transient, stop)
+			Stop::warn(format!("vehicle {vehicle}: the reading makes no record: {error:?}"))
 		})?;
 		let parts: Vec<(Class, Vec<u8>)> = Class::ALL
 			.into_iter()
-			.filter_map(|class| Some((class, class.part_of(&record, job.raw.as_deref())?)))
+			.filter_map(|class| Some((class, class.part_of(&record, raw)?)))
 			.collect();
 		let classes: Vec<Class> = parts.iter().map(|(class, _)| *class).collect();
-		let keys = Self::class_keys(vehicle, &classes, seal_key)
-			.map_err(|stop| (Failure::Transient, stop))?;
+		let keys = Self::class_keys(vehicle, &classes, seal_key)?;
 		let seal = |without_raw: bool| {
 			let to_seal: Vec<envelope::PartToSeal> = parts
 				.iter()
@@ -202,11 +277,9 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 			sealed => sealed,
 		}
 		.map_err(|error| {
-			let stop = Stop::warn(format!("vehicle {vehicle}: the reading not sealed: {error:?}"));
-			(Failure::Transient, stop)
+			Stop::warn(format!("vehicle {vehicle}: the reading not sealed: {error:?}"))
 		})?;
-		let anchor = Self::anchor_of(vehicle, &sealed, job.backend, read_at)
-			.map_err(|stop| (Failure::Transient, stop))?;
+		let anchor = Self::anchor_of(vehicle, &sealed, backend, read_at)?;
 		Ok((bytes, keys, sealed, anchor))
 	}
 

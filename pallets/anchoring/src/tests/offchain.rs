@@ -1539,3 +1539,204 @@ fn a_run_polls_within_its_budget_says_how_many_it_left_due_and_the_next_starts_t
 		assert_eq!(logged.records.iter().map(|r| r.vehicle).collect::<Vec<_>>(), cars[1..]);
 	});
 }
+
+/// Registers a Fleet Telemetry push feed for Tesla (the CA's shape is the pallet's business,
+/// checked in tests/registries.rs).
+fn register_fleet_telemetry() {
+	crate::PushFeeds::<Test>::insert(
+		TESLA,
+		crate::PushFeed::FleetTelemetry { vehicle_ca: vec![0x30, 0x00].try_into().expect("short") },
+	);
+}
+
+/// A reading pushed for the car whose carmaker id is `oem_ref`, observed at `at`.
+fn pushed(
+	oem: u32,
+	oem_ref: &str,
+	at: u64,
+	speed: i64,
+) -> dimo_offchain::push_inbox::PushedReading {
+	dimo_offchain::push_inbox::PushedReading {
+		oem,
+		kind: dimo_offchain::push_inbox::PushKind::FleetTelemetry,
+		oem_ref: oem_ref.as_bytes().to_vec(),
+		observed_at_ms: at,
+		received_at_ms: at + 100,
+		signals: [("speedKph".to_string(), speed)].into_iter().collect(),
+		raw: None,
+	}
+}
+
+/// Does what a receiver of the node does: writes `readings` as a segment, then lists it.
+fn push_segment(readings: &[dimo_offchain::push_inbox::PushedReading]) -> u64 {
+	use dimo_offchain::push_inbox::{segment_key, Inbox, INBOX_KEY};
+	let mut inbox: Inbox = local_get(INBOX_KEY).unwrap_or_default();
+	let bytes = readings.to_vec().encode();
+	let seq = inbox.next_seq;
+	sp_io::offchain::local_storage_set(StorageKind::PERSISTENT, &segment_key(seq), &bytes);
+	assert_eq!(inbox.add(readings.len() as u32, bytes.len() as u32, NOW_MS), Some(seq));
+	sp_io::offchain::local_storage_set(StorageKind::PERSISTENT, INBOX_KEY, &inbox.encode());
+	seq
+}
+
+/// The segments listed in the push inbox.
+fn inbox_segments() -> Vec<u64> {
+	local_get::<dimo_offchain::push_inbox::Inbox>(dimo_offchain::push_inbox::INBOX_KEY)
+		.unwrap_or_default()
+		.segments
+		.iter()
+		.map(|segment| segment.seq)
+		.collect()
+}
+
+/// The records of logged commitment `index`: (vehicle, seq, observed_from).
+fn logged_leaves(index: u64) -> Vec<(VehicleId, u64, u64)> {
+	let logged: dimo_offchain::commitments::LoggedCommitment =
+		local_get(&dimo_offchain::commitments::commitment_key(index)).expect("logged");
+	logged.records.iter().map(|r| (r.vehicle, r.seq, r.observed_from)).collect()
+}
+
+#[test]
+fn pushed_readings_of_consenting_registered_cars_are_committed_and_the_rest_dropped() {
+	offchain_test(|env| {
+		set_commitment_mode();
+		register_fleet_telemetry();
+		let cars = [
+			onboard(ALICE, COLLECTOR, StorageBackend::Local),
+			onboard(BOB, COLLECTOR, StorageBackend::Local),
+		];
+		// Consents to another collector only.
+		let elsewhere = onboard(BOB, UNREGISTERED_COLLECTOR, StorageBackend::Local);
+		let (t1, t2) = (NOW_MS - 20_000, NOW_MS - 10_000);
+		let segment = push_segment(&[
+			pushed(TESLA, &oem_car(cars[0]), t2, 90),
+			pushed(TESLA, &oem_car(cars[1]), t1, 50),
+			pushed(TESLA, &oem_car(cars[0]), t1, 80),
+			pushed(TESLA, "5YJ-NOT-REGISTERED", t1, 1),
+			pushed(TESLA, &oem_car(elsewhere), t1, 1),
+			pushed(7, &oem_car(cars[0]), t1, 1),
+			pushed(TESLA, "", t1, 1),
+			// A signal name the record format does not take: it never makes a record.
+			dimo_offchain::push_inbox::PushedReading {
+				signals: [("speed kph".to_string(), 1)].into_iter().collect(),
+				..pushed(TESLA, &oem_car(cars[1]), t2, 1)
+			},
+		]);
+
+		// No credentials, no OEM request: a request the test does not expect would fail it.
+		run_worker(1);
+
+		let commitments = take_commitments(env);
+		assert_eq!(commitments.len(), 1);
+		let commitment = &commitments[0].0;
+		assert_eq!(
+			(commitment.leaf_count, commitment.window_from, commitment.window_to),
+			(3, t1, t2)
+		);
+		// By vehicle, then by observation time: the OEM's time, not the run's.
+		assert_eq!(logged_leaves(0), vec![(cars[0], 0, t1), (cars[0], 1, t2), (cars[1], 0, t1)]);
+		// Each is kept for the gateway, sealed like a polled reading.
+		assert_eq!(kept_readings(cars[0], 100).len(), 2);
+		assert!(kept_readings(elsewhere, 100).is_empty());
+		// The segment leaves the inbox once the commitment is logged, its bytes with it.
+		assert!(inbox_segments().is_empty());
+		assert!(sp_io::offchain::local_storage_get(
+			StorageKind::PERSISTENT,
+			&dimo_offchain::push_inbox::segment_key(segment)
+		)
+		.is_none());
+	});
+}
+
+#[test]
+fn a_pushed_reading_sent_again_or_taken_again_after_a_crash_is_committed_once() {
+	offchain_test(|env| {
+		set_commitment_mode();
+		register_fleet_telemetry();
+		let car = onboard(ALICE, COLLECTOR, StorageBackend::Local);
+		let (t1, t2) = (NOW_MS - 20_000, NOW_MS - 10_000);
+		let first = [pushed(TESLA, &oem_car(car), t1, 80)];
+		push_segment(&first);
+		run_worker(1);
+		let (commitment, _) = take_commitments(env).pop().expect("committed");
+		Anchoring::do_commit(commitment).expect("the chain takes it");
+
+		// A crash between the log and the release would leave the segment listed: the next
+		// run takes it again and finds its reading committed already. The OEM's resend of the
+		// same reading (`is_resend`) is likewise left out, and only the new one committed.
+		push_segment(&first);
+		push_segment(&[pushed(TESLA, &oem_car(car), t1, 80), pushed(TESLA, &oem_car(car), t2, 85)]);
+		run_worker(2);
+		let (next, _) = take_commitments(env).pop().expect("the new reading committed");
+		assert_eq!((next.index, next.leaf_count), (1, 1));
+		assert_eq!(logged_leaves(1), vec![(car, 1, t2)]);
+		assert!(inbox_segments().is_empty());
+		Anchoring::do_commit(next).expect("the chain takes it");
+
+		// Only readings committed already: nothing is committed, and the segment goes.
+		push_segment(&first);
+		run_worker(3);
+		assert!(take_commitments(env).is_empty());
+		assert!(inbox_segments().is_empty());
+	});
+}
+
+#[test]
+fn a_pushed_reading_that_cannot_be_stored_holds_back_its_vehicles_later_ones_in_the_inbox() {
+	offchain_test(|env| {
+		set_commitment_mode();
+		register_fleet_telemetry();
+		let arweave = onboard(ALICE, COLLECTOR, StorageBackend::Arweave);
+		let local = onboard(BOB, COLLECTOR, StorageBackend::Local);
+		// The Arweave car's outbox is full: its readings wait for the gateway.
+		let full: Vec<Upload> = (0..MAX_UPLOADS_PER_VEHICLE as u64)
+			.map(|n| {
+				let at = NOW_MS - 100_000 + n;
+				Upload::new(arweave, at, at, vec![n as u8; 36], 100)
+			})
+			.collect();
+		sp_io::offchain::local_storage_set(StorageKind::PERSISTENT, OUTBOX_KEY, &full.encode());
+		let (t1, t2) = (NOW_MS - 20_000, NOW_MS - 10_000);
+		let held = push_segment(&[
+			pushed(TESLA, &oem_car(arweave), t1, 80),
+			pushed(TESLA, &oem_car(local), t1, 50),
+		]);
+		let later = push_segment(&[pushed(TESLA, &oem_car(arweave), t2, 85)]);
+
+		run_worker(1);
+
+		let (commitment, _) = take_commitments(env).pop().expect("the Local car's reading");
+		assert_eq!(logged_leaves(0), vec![(local, 0, t1)]);
+		Anchoring::do_commit(commitment).expect("the chain takes it");
+		// Both segments wait: the first for its Arweave reading, the second because a later
+		// reading of the same car may not go before it.
+		assert_eq!(inbox_segments(), vec![held, later]);
+		assert_eq!(arweave_outbox().len(), MAX_UPLOADS_PER_VEHICLE);
+
+		// The gateway took the uploads: the next run queues both readings, in order, and
+		// leaves out the Local car's, committed already.
+		sp_io::offchain::local_storage_set(
+			StorageKind::PERSISTENT,
+			OUTBOX_KEY,
+			&Vec::<Upload>::new().encode(),
+		);
+		run_worker(2);
+		assert!(take_commitments(env).is_empty(), "Arweave readings are committed once mined");
+		let queued: Vec<(VehicleId, u64)> =
+			arweave_outbox().iter().map(|u| (u.vehicle, u.observed_from)).collect();
+		assert_eq!(queued, vec![(arweave, t1), (arweave, t2)]);
+		assert!(inbox_segments().is_empty());
+	});
+}
+
+#[test]
+fn a_collector_that_anchors_record_by_record_leaves_pushed_readings_in_the_inbox() {
+	offchain_test(|env| {
+		register_fleet_telemetry();
+		let car = onboard(ALICE, COLLECTOR, StorageBackend::Local);
+		let segment = push_segment(&[pushed(TESLA, &oem_car(car), NOW_MS - 1_000, 80)]);
+		run_worker(1);
+		assert!(take_batches(env).is_empty());
+		assert_eq!(inbox_segments(), vec![segment]);
+	});
+}

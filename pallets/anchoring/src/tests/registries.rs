@@ -1,4 +1,5 @@
-//! The registries of collectors and OEM sources: governance only, bounded, URLs checked.
+//! The registries of collectors, OEM sources and push feeds: governance only, bounded, URLs,
+//! hosts, topics and certificates checked.
 
 use crate::{mock::*, *};
 use frame_support::{assert_noop, assert_ok};
@@ -144,6 +145,134 @@ fn sources_must_be_https_unless_the_chain_allows_loopback() {
 				with_urls("http://10.0.0.1", "https://api.example")
 			),
 			Error::<Test>::InsecureSourceUrl
+		);
+	});
+}
+
+/// A real CA certificate (P-256, `CN=DIMO test vehicle CA`), DER.
+const VEHICLE_CA: &[u8] = include_bytes!("testdata/vehicle-ca.der");
+
+fn ca(der: &[u8]) -> CaCertificate {
+	der.to_vec().try_into().expect("within the bound")
+}
+
+fn mqtt(host: &str, port: u16, topic_prefix: &str) -> PushFeed {
+	PushFeed::Mqtt {
+		api: OemApi::Smartcar,
+		host: host.as_bytes().to_vec().try_into().expect("short"),
+		port,
+		topic_prefix: topic_prefix.as_bytes().to_vec().try_into().expect("short"),
+		server_ca: None,
+	}
+}
+
+fn kafka(topic: &str, server_ca: Option<CaCertificate>) -> PushFeed {
+	PushFeed::Kafka {
+		api: OemApi::HighMobility,
+		host: b"kafka.oem.example".to_vec().try_into().expect("short"),
+		port: 9093,
+		topic: topic.as_bytes().to_vec().try_into().expect("short"),
+		server_ca,
+	}
+}
+
+#[test]
+fn governance_sets_changes_and_removes_push_feeds() {
+	test(|| {
+		let fleet_telemetry = PushFeed::FleetTelemetry { vehicle_ca: ca(VEHICLE_CA) };
+		assert_ok!(Anchoring::set_push_feed(root(), TESLA, fleet_telemetry.clone()));
+		System::assert_last_event(
+			Event::PushFeedSet { oem: TESLA, feed: fleet_telemetry.clone() }.into(),
+		);
+		assert_eq!(PushFeeds::<Test>::get(TESLA), Some(fleet_telemetry.clone()));
+		// A push feed stands beside the OEM's HTTPS source; neither replaces the other.
+		assert!(OemSources::<Test>::contains_key(TESLA));
+
+		let broker = mqtt("mqtt.oem.example", 8883, "vehicles/v1");
+		assert_ok!(Anchoring::set_push_feed(root(), 2, broker.clone()));
+		assert_noop!(
+			Anchoring::set_push_feed(root(), 3, kafka("readings", None)),
+			Error::<Test>::TooManyPushFeeds
+		);
+		// Changing a registered feed needs no room.
+		let moved = kafka("readings.v2", Some(ca(VEHICLE_CA)));
+		assert_ok!(Anchoring::set_push_feed(root(), 2, moved.clone()));
+		assert_eq!(PushFeeds::<Test>::get(2), Some(moved));
+
+		assert_ok!(Anchoring::remove_push_feed(root(), 2));
+		System::assert_last_event(Event::PushFeedRemoved { oem: 2 }.into());
+		assert_noop!(Anchoring::remove_push_feed(root(), 2), Error::<Test>::UnknownPushFeed);
+		assert_eq!(Anchoring::push_feeds(), vec![(TESLA, fleet_telemetry)]);
+	});
+}
+
+#[test]
+fn a_plain_account_manages_no_push_feed() {
+	test(|| {
+		let alice = RuntimeOrigin::signed(ALICE);
+		assert_noop!(
+			Anchoring::set_push_feed(alice.clone(), 2, mqtt("mqtt.oem.example", 8883, "v")),
+			DispatchError::BadOrigin
+		);
+		assert_ok!(Anchoring::set_push_feed(root(), 2, mqtt("mqtt.oem.example", 8883, "v")));
+		assert_noop!(Anchoring::remove_push_feed(alice, 2), DispatchError::BadOrigin);
+	});
+}
+
+#[test]
+fn push_feeds_name_dns_hosts_real_ports_plain_topics_and_der_certificates() {
+	test(|| {
+		for host in ["10.0.0.1", "127.0.0.1", "", "-bad.example", "a..example", "me@x.example"] {
+			assert_noop!(
+				Anchoring::set_push_feed(root(), 2, mqtt(host, 8883, "v")),
+				Error::<Test>::MalformedFeedHost
+			);
+		}
+		// `localhost` only on a chain that allows loopback sources (the dev chain).
+		assert_noop!(
+			Anchoring::set_push_feed(root(), 2, mqtt("localhost", 8883, "v")),
+			Error::<Test>::MalformedFeedHost
+		);
+		assert_noop!(
+			Anchoring::set_push_feed(root(), 2, mqtt("mqtt.oem.example", 0, "v")),
+			Error::<Test>::BadFeedPort
+		);
+		for topic in ["", "vehicles/+", "vehicles/#", "$SYS", "with space"] {
+			assert_noop!(
+				Anchoring::set_push_feed(root(), 2, mqtt("mqtt.oem.example", 8883, topic)),
+				Error::<Test>::MalformedFeedTopic
+			);
+		}
+		// A Kafka topic is stricter than an MQTT prefix.
+		assert_noop!(
+			Anchoring::set_push_feed(root(), 2, kafka("vehicles/v1", None)),
+			Error::<Test>::MalformedFeedTopic
+		);
+		let truncated = &VEHICLE_CA[..VEHICLE_CA.len() - 1];
+		let mut trailing = VEHICLE_CA.to_vec();
+		trailing.push(0);
+		for der in [&b""[..], b"\x30", b"\x04\x00", truncated, &trailing, b"\x30\x81\x05abcde"] {
+			assert_noop!(
+				Anchoring::set_push_feed(root(), 2, kafka("readings", Some(ca(der)))),
+				Error::<Test>::MalformedCaCertificate
+			);
+			assert_noop!(
+				Anchoring::set_push_feed(
+					root(),
+					2,
+					PushFeed::FleetTelemetry { vehicle_ca: ca(der) }
+				),
+				Error::<Test>::MalformedCaCertificate
+			);
+		}
+		assert!(Anchoring::push_feeds().is_empty());
+
+		LoopbackSourcesAllowed::<Test>::put(true);
+		assert_ok!(Anchoring::set_push_feed(root(), 2, mqtt("localhost", 8883, "dimo/dev")));
+		// Loopback names, not addresses: a certificate names the host TLS checks.
+		assert_noop!(
+			Anchoring::set_push_feed(root(), 2, mqtt("127.0.0.1", 8883, "v")),
+			Error::<Test>::MalformedFeedHost
 		);
 	});
 }
