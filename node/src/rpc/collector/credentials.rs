@@ -21,6 +21,7 @@ use dimo_offchain::{
 	},
 	ipfs_spool,
 	load::{RunLoad, RunSteps, LOAD_KEY},
+	push_inbox::{self, Inbox},
 	seal::SealKey,
 };
 use dimo_primitives::vehicle::{OemId, VehicleId};
@@ -94,8 +95,10 @@ pub trait CollectorApi {
 	/// `tokensMs`, `fetchMs`, `sealMs`, `storeMs`, `keepMs`, `scheduleMs`, `commitMs`): what
 	/// bounds the collector; and `ipfsSpool`, the archives waiting for the node's IPFS
 	/// importer now (`archives`, `readings`, `bytes`, `oldestMs` since the oldest was spooled,
-	/// `full`: the worker polls nothing until IPFS takes some); `null` before the first run
-	/// that polled. Unsafe.
+	/// `full`: the worker polls nothing until IPFS takes some), and `pushInbox`, the pushed
+	/// readings waiting for the worker now (`segments`, `readings`, `bytes`, `oldestMs` since
+	/// the oldest was received, `full`: the receivers stop acknowledging); `null` before the
+	/// first run that polled. Unsafe.
 	#[method(name = "collector_load", with_extensions)]
 	fn load(&self) -> RpcResult<Option<RunLoadJson>>;
 }
@@ -120,6 +123,37 @@ pub struct RunLoadJson {
 	pub steps: RunStepsJson,
 	/// The archives waiting for the node's IPFS importer, now.
 	pub ipfs_spool: IpfsSpoolJson,
+	/// The pushed readings waiting for the worker, now.
+	pub push_inbox: PushInboxJson,
+}
+
+/// The push inbox as `collector_load` reports it ([`dimo_offchain::push_inbox`]).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PushInboxJson {
+	/// Segments waiting.
+	pub segments: u32,
+	/// The readings they hold.
+	pub readings: u64,
+	/// Their bytes.
+	pub bytes: u64,
+	/// How long ago the oldest waiting reading was received, ms (0 if none waits).
+	pub oldest_ms: u64,
+	/// Whether the inbox is full: the receivers stop acknowledging until the worker takes some.
+	pub full: bool,
+}
+
+impl PushInboxJson {
+	/// The inbox `inbox`, at `now_ms`.
+	pub fn of(inbox: &Inbox, now_ms: u64) -> Self {
+		Self {
+			segments: inbox.segments.len() as u32,
+			readings: inbox.readings(),
+			bytes: inbox.bytes(),
+			oldest_ms: inbox.oldest_ms().map_or(0, |received| now_ms.saturating_sub(received)),
+			full: inbox.is_full(),
+		}
+	}
 }
 
 /// The IPFS spool as `collector_load` reports it ([`dimo_offchain::ipfs_spool`]).
@@ -360,7 +394,13 @@ impl<S: OffchainStorage + 'static> CollectorApiServer for Collector<S> {
 			.get(PREFIX, ipfs_spool::SPOOL_KEY)
 			.and_then(|bytes| codec::Decode::decode(&mut &bytes[..]).ok())
 			.unwrap_or_default();
-		let ipfs_spool = IpfsSpoolJson::of(&spool, dimo_collector::now_ms());
+		let inbox: Inbox = storage
+			.get(PREFIX, push_inbox::INBOX_KEY)
+			.and_then(|bytes| codec::Decode::decode(&mut &bytes[..]).ok())
+			.unwrap_or_default();
+		let now_ms = dimo_collector::now_ms();
+		let ipfs_spool = IpfsSpoolJson::of(&spool, now_ms);
+		let push_inbox = PushInboxJson::of(&inbox, now_ms);
 		Ok(load.map(|load| RunLoadJson {
 			block: load.block,
 			polled: load.polled,
@@ -370,6 +410,7 @@ impl<S: OffchainStorage + 'static> CollectorApiServer for Collector<S> {
 			budget: load.budget,
 			steps: load.steps.into(),
 			ipfs_spool,
+			push_inbox,
 		}))
 	}
 }
@@ -418,6 +459,27 @@ mod tests {
 			codec::Decode::decode(&mut &raw(collector, vehicle)?[..]).expect("a sealed entry");
 		let key = collector.seal_key().expect("the keystore's key");
 		Some(key.open_value(&credentials_key(vehicle), &sealed).expect("opens"))
+	}
+
+	#[test]
+	fn the_load_reports_the_pushed_readings_waiting_in_the_inbox() {
+		use codec::Encode;
+		let collector = collector();
+		let ext = extensions(DenyUnsafe::No);
+		assert_eq!(collector.load(&ext).expect("answers"), None, "no run yet");
+		let mut inbox = Inbox::default();
+		inbox.add(10, 1_000, dimo_collector::now_ms() - 5_000);
+		inbox.add(20, 3_000, dimo_collector::now_ms());
+		{
+			let mut storage = collector.storage.as_ref().expect("storage").lock();
+			storage.set(PREFIX, LOAD_KEY, &RunLoad::default().encode());
+			storage.set(PREFIX, push_inbox::INBOX_KEY, &inbox.encode());
+		}
+		let load = collector.load(&ext).expect("answers").expect("a run");
+		let PushInboxJson { segments, readings, bytes, oldest_ms, full } = load.push_inbox;
+		assert_eq!((segments, readings, bytes, full), (2, 30, 4_000, false));
+		assert!((5_000..60_000).contains(&oldest_ms), "{oldest_ms}");
+		assert!(collector.load(&extensions(DenyUnsafe::Yes)).is_err(), "unsafe");
 	}
 
 	#[test]
