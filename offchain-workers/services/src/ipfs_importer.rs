@@ -210,38 +210,13 @@ impl<S: OffchainStorage + 'static> Importer<S> {
 #[cfg(test)]
 mod tests {
 	use super::*;
+	use crate::test_storage::Shared;
 	use codec::Encode;
-	use sp_core::offchain::storage::InMemOffchainStorage;
 	use std::{
 		io::{BufRead, BufReader, Read, Write},
 		net::TcpListener,
-		sync::{mpsc, Arc},
+		sync::mpsc,
 	};
-
-	/// The node's offchain storage as the worker and the importer share it.
-	#[derive(Clone, Default)]
-	struct Shared(Arc<parking_lot::Mutex<InMemOffchainStorage>>);
-
-	impl OffchainStorage for Shared {
-		fn set(&mut self, prefix: &[u8], key: &[u8], value: &[u8]) {
-			self.0.lock().set(prefix, key, value)
-		}
-		fn remove(&mut self, prefix: &[u8], key: &[u8]) {
-			self.0.lock().remove(prefix, key)
-		}
-		fn get(&self, prefix: &[u8], key: &[u8]) -> Option<Vec<u8>> {
-			self.0.lock().get(prefix, key)
-		}
-		fn compare_and_set(
-			&mut self,
-			prefix: &[u8],
-			key: &[u8],
-			old: Option<&[u8]>,
-			new: &[u8],
-		) -> bool {
-			self.0.lock().compare_and_set(prefix, key, old, new)
-		}
-	}
 
 	/// An IPFS RPC API on loopback that answers each `dag/import` with the next of `roots`
 	/// (binary CIDs; `None`: status 500), and hands each request's body to the test.

@@ -31,6 +31,8 @@ pub mod kept_readings;
 pub mod options;
 pub mod push_inbox;
 pub mod seal_key;
+#[cfg(test)]
+mod test_storage;
 
 pub use seal_key::node_seal_key;
 

@@ -126,34 +126,8 @@ impl<S: OffchainStorage> InboxWriter<S> {
 #[cfg(test)]
 mod tests {
 	use super::*;
+	use crate::test_storage::Shared;
 	use dimo_offchain::push_inbox::{PushKind, MAX_INBOX_READINGS};
-	use sp_core::offchain::storage::InMemOffchainStorage;
-	use std::sync::Arc;
-
-	/// The node's offchain storage, as the worker and the writer share it.
-	#[derive(Clone, Default)]
-	struct Shared(Arc<parking_lot::Mutex<InMemOffchainStorage>>);
-
-	impl OffchainStorage for Shared {
-		fn set(&mut self, prefix: &[u8], key: &[u8], value: &[u8]) {
-			self.0.lock().set(prefix, key, value)
-		}
-		fn remove(&mut self, prefix: &[u8], key: &[u8]) {
-			self.0.lock().remove(prefix, key)
-		}
-		fn get(&self, prefix: &[u8], key: &[u8]) -> Option<Vec<u8>> {
-			self.0.lock().get(prefix, key)
-		}
-		fn compare_and_set(
-			&mut self,
-			prefix: &[u8],
-			key: &[u8],
-			old: Option<&[u8]>,
-			new: &[u8],
-		) -> bool {
-			self.0.lock().compare_and_set(prefix, key, old, new)
-		}
-	}
 
 	fn reading(n: u64) -> PushedReading {
 		PushedReading {
@@ -200,48 +174,22 @@ mod tests {
 		);
 	}
 
-	/// Storage on which the worker releases segment 0 between the writer's read of the list
-	/// and its compare-and-set, once.
-	#[derive(Clone)]
-	struct Racing {
-		shared: Shared,
-		raced: bool,
-	}
-
-	impl OffchainStorage for Racing {
-		fn set(&mut self, prefix: &[u8], key: &[u8], value: &[u8]) {
-			self.shared.set(prefix, key, value)
-		}
-		fn remove(&mut self, prefix: &[u8], key: &[u8]) {
-			self.shared.remove(prefix, key)
-		}
-		fn get(&self, prefix: &[u8], key: &[u8]) -> Option<Vec<u8>> {
-			self.shared.get(prefix, key)
-		}
-		fn compare_and_set(
-			&mut self,
-			prefix: &[u8],
-			key: &[u8],
-			old: Option<&[u8]>,
-			new: &[u8],
-		) -> bool {
-			if !self.raced {
-				self.raced = true;
-				let mut released = inbox(&self.shared);
-				released.remove(&[0]);
-				self.shared.set(PREFIX, INBOX_KEY, &released.encode());
-			}
-			self.shared.compare_and_set(prefix, key, old, new)
-		}
-	}
-
 	#[test]
 	fn the_worker_removing_segments_meanwhile_costs_a_retry_not_a_reading() {
 		let shared = Shared::default();
-		InboxWriter::new(shared.clone()).append(&[reading(1)]).expect("appended");
-		let writer = InboxWriter::new(Racing { shared: shared.clone(), raced: false });
-		// The first compare-and-set fails (the list changed under it); the retry lists the
-		// segment under the number it was written at, and segment 0 stays released.
+		let writer = InboxWriter::new(shared.clone());
+		writer.append(&[reading(1)]).expect("appended");
+		// The worker releases segment 0 between the writer's read of the list and its
+		// compare-and-set: that one fails, and the retry lists the segment under the number it
+		// was written at, segment 0 staying released.
+		shared.race_next_compare_and_set(|storage| {
+			let mut released: Inbox = storage
+				.get(PREFIX, INBOX_KEY)
+				.and_then(|bytes| Inbox::decode(&mut &bytes[..]).ok())
+				.expect("listed");
+			released.remove(&[0]);
+			storage.set(PREFIX, INBOX_KEY, &released.encode());
+		});
 		assert_eq!(writer.append(&[reading(2)]), Ok(1));
 		assert_eq!(inbox(&shared).segments.iter().map(|s| s.seq).collect::<Vec<_>>(), [1]);
 		let bytes = shared.get(PREFIX, &segment_key(1)).expect("written");

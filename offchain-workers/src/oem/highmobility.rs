@@ -114,6 +114,19 @@ impl OemAdapter for HighMobility {
 		Ok(signals)
 	}
 
+	/// The latest `timestamp` of the answer's properties (each capability's properties carry
+	/// their own).
+	fn observed_at(response: &Response) -> Option<u64> {
+		let answer: serde_json::Value = serde_json::from_slice(response.body).ok()?;
+		answer
+			.as_object()?
+			.values()
+			.filter_map(|capability| capability.as_object())
+			.flat_map(|properties| properties.values())
+			.filter_map(|property| utc_millis(property.get("timestamp")?.as_str()?))
+			.max()
+	}
+
 	fn list_request(api_base: &str, access_token: &str) -> Request {
 		bearer_get(format!("{}/v1/vehicles", api_base.trim_end_matches('/')), access_token)
 	}
@@ -155,6 +168,14 @@ mod tests {
 	  "charging":{"battery_level":{"data":{"value":0.3},"timestamp":"2026-11-24T16:00:00.000Z"}},
 	  "vehicle_location":{"coordinates":{"data":{"latitude":37.4292,"longitude":-122.1381},
 	    "timestamp":"2026-11-24T16:00:00.000Z"}}}"#;
+
+	#[test]
+	fn an_answer_is_dated_by_its_latest_property() {
+		assert_eq!(HighMobility::observed_at(&response(200, &[], DATA)), Some(1_795_536_000_000));
+		let later = DATA.replacen("2026-11-24T16:00:00.000Z", "2026-11-24T16:00:05.250Z", 1);
+		assert_eq!(HighMobility::observed_at(&response(200, &[], &later)), Some(1_795_536_005_250));
+		assert_eq!(HighMobility::observed_at(&response(200, &[], r#"{"charging":{}}"#)), None);
+	}
 
 	#[test]
 	fn the_data_request_names_the_vin_and_the_token() {

@@ -126,6 +126,13 @@ pub trait OemAdapter {
 	/// The signals in the answer to [`data_request`](Self::data_request).
 	fn read_data(response: &Response) -> Result<Signals, OemError>;
 
+	/// When the car measured the data of a data answer, by the OEM's word (Unix ms, the
+	/// latest of the answer's times), if the answer says. A pushed reading is dated by it, so
+	/// that a message the OEM sends again is the same reading, and committed once.
+	fn observed_at(_response: &Response) -> Option<u64> {
+		None
+	}
+
 	/// The request for new tokens at the OEM's token endpoint `auth_url`, authenticated as
 	/// `client`.
 	fn refresh_request(auth_url: &str, client: &OAuthClient, refresh_token: &str) -> Request;
@@ -156,6 +163,8 @@ pub struct Adapter {
 	pub data_request: fn(&str, &str, &str) -> Request,
 	/// [`OemAdapter::read_data`].
 	pub read_data: fn(&Response) -> Result<Signals, OemError>,
+	/// [`OemAdapter::observed_at`].
+	pub observed_at: fn(&Response) -> Option<u64>,
 	/// [`OemAdapter::refresh_request`].
 	pub refresh_request: fn(&str, &OAuthClient, &str) -> Request,
 	/// [`OemAdapter::read_tokens`].
@@ -173,6 +182,7 @@ impl Adapter {
 			name: A::NAME,
 			data_request: A::data_request,
 			read_data: A::read_data,
+			observed_at: A::observed_at,
 			refresh_request: A::refresh_request,
 			read_tokens: A::read_tokens,
 			list_request: A::list_request,
@@ -265,6 +275,58 @@ fn form(fields: &[(&str, &str)]) -> Vec<u8> {
 	body.into_bytes()
 }
 
+/// The Unix milliseconds of an RFC 3339 time in UTC as the OEMs write it,
+/// `YYYY-MM-DDTHH:MM:SS[.fff]Z` (any number of fraction digits, read to the millisecond);
+/// `None` for another shape, a date before 1970 or a field out of its range.
+pub fn utc_millis(text: &str) -> Option<u64> {
+	let bytes = text.as_bytes();
+	let digits = |from: usize, len: usize| -> Option<u64> {
+		let part = bytes.get(from..from.checked_add(len)?)?;
+		part.iter().try_fold(0u64, |acc, byte| {
+			byte.is_ascii_digit()
+				.then(|| acc.saturating_mul(10).saturating_add(u64::from(byte - b'0')))
+		})
+	};
+	let separators = [(4, b'-'), (7, b'-'), (10, b'T'), (13, b':'), (16, b':')];
+	if !separators.iter().all(|(at, byte)| bytes.get(*at) == Some(byte)) {
+		return None;
+	}
+	let (year, month, day) = (digits(0, 4)?, digits(5, 2)?, digits(8, 2)?);
+	let (hour, minute, second) = (digits(11, 2)?, digits(14, 2)?, digits(17, 2)?);
+	let rest = bytes.get(19..)?;
+	let (fraction, zone) = match rest.split_first() {
+		Some((b'.', after)) => {
+			let count = after.iter().take_while(|byte| byte.is_ascii_digit()).count();
+			let (fraction, zone) = after.split_at(count);
+			if fraction.is_empty() {
+				return None;
+			}
+			let millis = (0..3).fold(0u64, |acc, index| {
+				let digit = fraction.get(index).map_or(0, |byte| u64::from(byte - b'0'));
+				acc * 10 + digit
+			});
+			(millis, zone)
+		},
+		_ => (0, rest),
+	};
+	if zone != b"Z" || year < 1970 || !(1..=12).contains(&month) || !(1..=31).contains(&day) {
+		return None;
+	}
+	if hour > 23 || minute > 59 || second > 60 {
+		return None;
+	}
+	// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil).
+	// Every field is at most four digits, so no step below can overflow a u64.
+	let (y, m) = if month <= 2 { (year - 1, month + 9) } else { (year, month - 3) };
+	let era = y / 400;
+	let year_of_era = y - era * 400;
+	let day_of_year = (153 * m + 2) / 5 + day - 1;
+	let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+	let days = (era * 146_097 + day_of_era).checked_sub(719_468)?;
+	let seconds = days * 86_400 + hour * 3_600 + minute * 60 + second;
+	seconds.checked_mul(1_000)?.checked_add(fraction)
+}
+
 /// `value × scale`, rounded half away from zero, as the records' integers (`core` has no
 /// `f64::round`).
 fn scaled(value: f64, scale: f64) -> Option<i64> {
@@ -291,6 +353,30 @@ pub(crate) mod tests {
 	/// Signals from `(name, value)` pairs, as the adapters' tests expect them.
 	pub(crate) fn signals_of(pairs: &[(&str, i64)]) -> Signals {
 		pairs.iter().map(|(name, value)| (String::from(*name), *value)).collect()
+	}
+
+	#[test]
+	fn utc_times_read_to_the_millisecond_and_other_shapes_are_refused() {
+		assert_eq!(utc_millis("1970-01-01T00:00:00Z"), Some(0));
+		assert_eq!(utc_millis("2025-11-24T16:00:00.000Z"), Some(1_764_000_000_000));
+		assert_eq!(utc_millis("2026-11-24T16:00:00.000Z"), Some(1_795_536_000_000));
+		// A leap day, and fraction digits past the millisecond dropped.
+		assert_eq!(utc_millis("2000-02-29T23:59:59.999999Z"), Some(951_868_799_999));
+		assert_eq!(utc_millis("2000-02-29T23:59:59.5Z"), Some(951_868_799_500));
+		for text in [
+			"",
+			"2025-11-24",
+			"2025-11-24T16:00:00",
+			"2025-11-24T16:00:00+01:00",
+			"2025-11-24 16:00:00Z",
+			"2025-13-24T16:00:00Z",
+			"2025-11-24T24:00:00Z",
+			"1969-12-31T23:59:59Z",
+			"2025-11-24T16:00:00.Z",
+			"2025-1a-24T16:00:00Z",
+		] {
+			assert_eq!(utc_millis(text), None, "{text}");
+		}
 	}
 
 	#[test]

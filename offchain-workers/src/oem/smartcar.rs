@@ -47,6 +47,17 @@ fn number(body: &serde_json::Value, field: &str) -> Option<f64> {
 impl OemAdapter for Smartcar {
 	const NAME: &'static str = "smartcar";
 
+	/// The latest `sc-data-age` of the batch's answers: when the car reported each signal.
+	fn observed_at(response: &Response) -> Option<u64> {
+		let answer: serde_json::Value = serde_json::from_slice(response.body).ok()?;
+		answer
+			.get("responses")?
+			.as_array()?
+			.iter()
+			.filter_map(|item| utc_millis(item.get("headers")?.get("sc-data-age")?.as_str()?))
+			.max()
+	}
+
 	fn data_request(api_base: &str, oem_vehicle: &str, access_token: &str) -> Request {
 		Request {
 			method: "POST",
@@ -126,6 +137,18 @@ mod tests {
 	    "headers":{"sc-data-age":"2025-11-24T16:00:00.000Z"}},
 	  {"path":"/location","body":{"latitude":37.4292,"longitude":-122.1381},"code":200,
 	    "headers":{"sc-data-age":"2025-11-24T16:00:00.000Z"}}]}"#;
+
+	#[test]
+	fn a_batch_is_dated_by_its_latest_data_age() {
+		assert_eq!(
+			Smartcar::observed_at(&response(200, &[], BATCH_ANSWER)),
+			Some(1_764_000_000_000)
+		);
+		let later =
+			BATCH_ANSWER.replacen("2025-11-24T16:00:00.000Z", "2025-11-24T16:01:00.000Z", 1);
+		assert_eq!(Smartcar::observed_at(&response(200, &[], &later)), Some(1_764_000_060_000));
+		assert_eq!(Smartcar::observed_at(&response(200, &[], r#"{"responses":[]}"#)), None);
+	}
 
 	#[test]
 	fn the_batch_request_asks_for_three_signals() {

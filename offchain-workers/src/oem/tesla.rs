@@ -112,6 +112,16 @@ impl OemAdapter for Tesla {
 		Ok(signals)
 	}
 
+	/// The latest `timestamp` (Unix ms) of the answer's `charge_state`, `drive_state` and
+	/// `vehicle_state`.
+	fn observed_at(response: &Response) -> Option<u64> {
+		let answer: serde_json::Value = serde_json::from_slice(response.body).ok()?;
+		["charge_state", "drive_state", "vehicle_state"]
+			.into_iter()
+			.filter_map(|state| answer.get("response")?.get(state)?.get("timestamp")?.as_u64())
+			.max()
+	}
+
 	fn list_request(api_base: &str, access_token: &str) -> Request {
 		bearer_get(format!("{}/api/1/vehicles", api_base.trim_end_matches('/')), access_token)
 	}
@@ -181,6 +191,22 @@ mod tests {
 		]);
 		// 7671.36 miles × 1609.344 = 12,345,857.19 m; a parked car has no speed.
 		assert_eq!(signals, expected);
+	}
+
+	#[test]
+	fn an_answer_is_dated_by_its_latest_state() {
+		assert_eq!(Tesla::observed_at(&response(200, &[], VEHICLE_DATA)), Some(1_764_000_000_000));
+		let later = VEHICLE_DATA.replacen(
+			"\"timestamp\":1764000000000}}}",
+			"\"timestamp\":1764000009000}}}",
+			1,
+		);
+		assert_eq!(Tesla::observed_at(&response(200, &[], &later)), Some(1_764_000_009_000));
+		assert_eq!(
+			Tesla::observed_at(&response(200, &[], r#"{"response":{"charge_state":{}}}"#)),
+			None
+		);
+		assert_eq!(Tesla::observed_at(&response(200, &[], "not json")), None);
 	}
 
 	#[test]
