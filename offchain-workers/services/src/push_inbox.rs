@@ -35,21 +35,6 @@ pub enum AppendError {
 	Storage,
 }
 
-/// What the inbox holds, for the node's figures.
-#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
-pub struct InboxFigures {
-	/// Segments waiting.
-	pub segments: usize,
-	/// Readings waiting.
-	pub readings: u64,
-	/// Bytes waiting.
-	pub bytes: u64,
-	/// When the oldest waiting reading was received (Unix ms).
-	pub oldest_ms: Option<u64>,
-	/// Whether the receivers stop acknowledging.
-	pub full: bool,
-}
-
 /// The appending side of the push inbox, over the node's offchain storage `S`.
 pub struct InboxWriter<S> {
 	storage: parking_lot::Mutex<S>,
@@ -104,23 +89,6 @@ impl<S: OffchainStorage> InboxWriter<S> {
 		}
 		Err(AppendError::Storage)
 	}
-
-	/// What the inbox holds now.
-	pub fn figures(&self) -> InboxFigures {
-		let inbox: Inbox = self
-			.storage
-			.lock()
-			.get(PREFIX, INBOX_KEY)
-			.and_then(|bytes| Inbox::decode(&mut &bytes[..]).ok())
-			.unwrap_or_default();
-		InboxFigures {
-			segments: inbox.segments.len(),
-			readings: inbox.readings(),
-			bytes: inbox.bytes(),
-			oldest_ms: inbox.oldest_ms(),
-			full: inbox.is_full(),
-		}
-	}
 }
 
 #[cfg(test)]
@@ -163,14 +131,8 @@ mod tests {
 		let bytes = storage.get(PREFIX, &segment_key(0)).expect("written");
 		assert_eq!(Vec::<PushedReading>::decode(&mut &bytes[..]), Ok(vec![reading(1), reading(2)]));
 		assert_eq!(
-			writer.figures(),
-			InboxFigures {
-				segments: 2,
-				readings: 3,
-				bytes: listed.bytes(),
-				oldest_ms: Some(2_001),
-				full: false
-			}
+			(listed.segments.len(), listed.readings(), listed.oldest_ms(), listed.is_full()),
+			(2, 3, Some(2_001), false)
 		);
 	}
 
@@ -209,7 +171,7 @@ mod tests {
 		let mut worker = storage.clone();
 		worker.set(PREFIX, INBOX_KEY, &full.encode());
 		assert_eq!(writer.append(&[reading(1)]), Err(AppendError::Full));
-		assert!(writer.figures().full);
+		assert!(inbox(&storage).is_full());
 		assert_eq!(storage.get(PREFIX, &segment_key(1)), None, "no bytes left behind");
 
 		worker.set(PREFIX, INBOX_KEY, b"not an inbox");

@@ -21,7 +21,7 @@
 
 use super::{local::read_persistent, Stop, LOG_TARGET};
 use crate::pallet::*;
-use alloc::{format, vec::Vec};
+use alloc::{collections::BTreeMap, format, vec::Vec};
 use codec::Decode;
 use dimo_offchain::{
 	arweave::outbox::{self, Upload},
@@ -30,7 +30,7 @@ use dimo_offchain::{
 };
 use dimo_primitives::{
 	oem::OemApi,
-	vehicle::{ConsentProvider, StorageBackend, VehicleId, VehicleRegistry},
+	vehicle::{ConsentProvider, OemId, StorageBackend, VehicleId, VehicleRegistry},
 };
 use frame_system::{offchain::CreateAuthorizedTransaction, pallet_prelude::BlockNumberFor};
 use sp_runtime::offchain::{
@@ -84,7 +84,36 @@ struct Dropped {
 	malformed: u32,
 }
 
+/// Why a rule drops a pushed reading.
+#[derive(Clone, Copy)]
+enum DropReason {
+	NoFeed,
+	Unregistered,
+	NotConsented,
+	Malformed,
+}
+
+/// What the chain says of the OEMs and cars of one run's pushed readings, each asked once: a
+/// feed brings many readings of one car in a block.
+#[derive(Default)]
+struct Lookups {
+	/// The adapter of each OEM's push feed, `None` without one.
+	apis: BTreeMap<OemId, Option<OemApi>>,
+	/// Each car (OEM, carmaker's id): its vehicle and backend, or why its readings are dropped.
+	cars: BTreeMap<(OemId, Vec<u8>), Result<(VehicleId, StorageBackend), DropReason>>,
+}
+
 impl Dropped {
+	fn count(&mut self, reason: DropReason) {
+		let counter = match reason {
+			DropReason::NoFeed => &mut self.no_feed,
+			DropReason::Unregistered => &mut self.unregistered,
+			DropReason::NotConsented => &mut self.not_consented,
+			DropReason::Malformed => &mut self.malformed,
+		};
+		*counter = counter.saturating_add(1);
+	}
+
 	fn total(&self) -> u32 {
 		self.no_feed
 			.saturating_add(self.unregistered)
@@ -105,6 +134,7 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 		let inbox: Inbox = read_persistent(push_inbox::INBOX_KEY).unwrap_or_default();
 		let mut taken = TakenPushes::default();
 		let mut dropped = Dropped::default();
+		let mut lookups = Lookups::default();
 		let mut readings_taken: u32 = 0;
 		for segment in inbox.take(room) {
 			taken.segments.push(segment.seq);
@@ -122,9 +152,10 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 			};
 			for reading in readings {
 				readings_taken = readings_taken.saturating_add(1);
-				let job =
-					Self::pushed_job(segment.seq, reading, now, account, uploads, &mut dropped);
-				taken.jobs.extend(job);
+				match Self::pushed_job(segment.seq, reading, now, account, uploads, &mut lookups) {
+					Ok(job) => taken.jobs.push(job),
+					Err(reason) => dropped.count(reason),
+				}
 			}
 		}
 		taken.jobs.sort_by_key(|job| (job.vehicle, job.observed_at));
@@ -158,41 +189,32 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 		}
 	}
 
-	/// The job of `reading`, or `None` (counted in `dropped`) if a rule drops it.
+	/// The job of `reading`, or why a rule drops it.
 	fn pushed_job(
 		segment: u64,
 		reading: PushedReading,
 		now: BlockNumberFor<T>,
 		account: &T::AccountId,
 		uploads: &[Upload],
-		dropped: &mut Dropped,
-	) -> Option<PushedJob> {
-		let count = |counter: &mut u32| *counter = counter.saturating_add(1);
+		lookups: &mut Lookups,
+	) -> Result<PushedJob, DropReason> {
 		if reading.oem_ref.is_empty() || reading.oem_ref.len() > push_inbox::MAX_OEM_REF_LEN {
-			count(&mut dropped.malformed);
-			return None;
+			return Err(DropReason::Malformed);
 		}
-		let Some(feed) = PushFeeds::<T>::get(reading.oem) else {
-			count(&mut dropped.no_feed);
-			return None;
-		};
-		let api = match feed {
-			crate::PushFeed::Mqtt { api, .. } | crate::PushFeed::Kafka { api, .. } => api,
-			crate::PushFeed::FleetTelemetry { .. } => OemApi::Tesla,
-		};
-		let hash = dimo_primitives::commitment::H256(sp_io::hashing::blake2_256(&reading.oem_ref));
-		let Some(vehicle) = T::Vehicles::vehicle_by_reference(reading.oem, hash) else {
-			count(&mut dropped.unregistered);
-			return None;
-		};
-		if !T::Vehicles::may_collect(vehicle, account, now) {
-			count(&mut dropped.not_consented);
-			return None;
-		}
-		let Some(backend) = T::Vehicles::storage_backend(vehicle) else {
-			count(&mut dropped.unregistered);
-			return None;
-		};
+		let oem = reading.oem;
+		let api = (*lookups.apis.entry(oem).or_insert_with(|| {
+			PushFeeds::<T>::get(oem).map(|feed| match feed {
+				crate::PushFeed::Mqtt { api, .. } | crate::PushFeed::Kafka { api, .. } => api,
+				crate::PushFeed::FleetTelemetry { .. } => OemApi::Tesla,
+			})
+		}))
+		.ok_or(DropReason::NoFeed)?;
+		let (vehicle, backend) = *lookups
+			.cars
+			.entry((oem, reading.oem_ref.clone()))
+			.or_insert_with(|| Self::pushed_car(oem, &reading.oem_ref, now, account))
+			.as_ref()
+			.map_err(|reason| *reason)?;
 		let mut job = PushedJob {
 			segment,
 			vehicle,
@@ -208,7 +230,25 @@ impl<T: Config + CreateAuthorizedTransaction<Call<T>>> Pallet<T> {
 				"vehicle {vehicle}: its pushed reading waits for Arweave; kept in the push inbox"
 			)));
 		}
-		Some(job)
+		Ok(job)
+	}
+
+	/// The vehicle registered as OEM `oem`'s car `oem_ref` and its backend, if it consents to
+	/// this collector at `now`; else why its readings are dropped.
+	fn pushed_car(
+		oem: OemId,
+		oem_ref: &[u8],
+		now: BlockNumberFor<T>,
+		account: &T::AccountId,
+	) -> Result<(VehicleId, StorageBackend), DropReason> {
+		let hash = dimo_primitives::commitment::H256(sp_io::hashing::blake2_256(oem_ref));
+		let vehicle =
+			T::Vehicles::vehicle_by_reference(oem, hash).ok_or(DropReason::Unregistered)?;
+		if !T::Vehicles::may_collect(vehicle, account, now) {
+			return Err(DropReason::NotConsented);
+		}
+		let backend = T::Vehicles::storage_backend(vehicle).ok_or(DropReason::Unregistered)?;
+		Ok((vehicle, backend))
 	}
 
 	/// Removes from the push inbox the `segments` a run took whose readings all went to the
