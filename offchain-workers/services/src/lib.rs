@@ -11,6 +11,8 @@
 //!   them until mined (a task spawned from the node's service);
 //! - [`ipfs_importer`]: imports into IPFS the archives that the worker's commitment-mode runs
 //!   spooled, while the next run polls (a task spawned from the node's service);
+//! - [`mqtt`]: the receiver of an OEM's MQTT push feed, which writes what it receives to the
+//!   push inbox before it acknowledges it (a task per registered feed, spawned from the node);
 //! - [`push_inbox`]: the receivers' side of the push inbox: pushed readings appended to the
 //!   node's offchain storage before they are acknowledged, for the worker to commit;
 //! - [`seal_key`]: the node's sealing key, from its keystore;
@@ -28,6 +30,7 @@ pub mod arweave_uploader;
 pub mod https;
 pub mod ipfs_importer;
 pub mod kept_readings;
+pub mod mqtt;
 pub mod options;
 pub mod push_inbox;
 pub mod seal_key;
