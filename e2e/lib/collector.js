@@ -7,7 +7,7 @@
 import { spawn, execFileSync } from 'node:child_process';
 import { createWriteStream, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
-import { homedir, tmpdir } from 'node:os';
+import { homedir, tmpdir, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, sleep } from './node.js';
@@ -253,4 +253,86 @@ export async function startLyingGateway({ port, upstream }) {
     lie: (on) => { lying = on; },
     stop: () => new Promise((resolve) => { server.closeAllConnections?.(); server.close(() => resolve()); }),
   };
+}
+
+/**
+ * Starts Debian's mosquitto (scripts/setup.sh installs it) as an OEM's MQTT broker: TLS only, on
+ * a free loopback port, with the localhost leaf that `gen-certs` wrote into `certsDir`, a login
+ * for each of `logins` ({ user: password }) and no anonymous access, everything logged. Returns
+ * { port, log(), waitForLog(pattern), stop() }.
+ */
+export async function startMosquitto({ certsDir, logins }) {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'dimo-mosquitto-'));
+  const passwords = join(dir, 'passwords');
+  writeFileSync(passwords, '');
+  for (const [user, password] of Object.entries(logins)) {
+    execFileSync('mosquitto_passwd', ['-b', passwords, user, password], { stdio: 'ignore' });
+  }
+  const config = join(dir, 'mosquitto.conf');
+  writeFileSync(config, [
+    `listener ${port} 127.0.0.1`,
+    // Started as root, mosquitto would drop to its own user, who cannot read these folders.
+    `user ${userInfo().username}`,
+    `certfile ${join(certsDir, 'localhost.crt.pem')}`,
+    `keyfile ${join(certsDir, 'localhost.key.pem')}`,
+    'allow_anonymous false',
+    `password_file ${passwords}`,
+    'persistence false',
+    'log_dest stderr',
+    'log_type all',
+    '',
+  ].join('\n'));
+  const logFile = join(dir, 'mosquitto.log');
+  const log = createWriteStream(logFile);
+  const child = spawn('mosquitto', ['-c', config], { stdio: ['ignore', 'pipe', 'pipe'] });
+  live.add(child);
+  child.on('exit', () => live.delete(child));
+  child.stdout.pipe(log);
+  child.stderr.pipe(log);
+  const read = () => (existsSync(logFile) ? readFileSync(logFile, 'utf8') : '');
+  const waitForLog = async (pattern, timeoutMs = 60_000) => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = read().match(pattern);
+      if (found) return found;
+      if (child.exitCode !== null) throw new Error(`mosquitto exited (${child.exitCode}):\n${read()}`);
+      if (Date.now() > deadline) throw new Error(`no ${pattern} in mosquitto's log within ${timeoutMs} ms:\n${read().slice(-4000)}`);
+      await sleep(100);
+    }
+  };
+  await waitForLog(`listen socket on port ${port}`, 10_000);
+  return { port, log: read, waitForLog, stop: () => child.kill('SIGKILL') };
+}
+
+/**
+ * Runs `dimo-oem-simulator push-mqtt`: the simulator's first `vehicles` Teslas publish their
+ * `vehicle_data` to the broker on `localhost:port`, `rounds` times `everyMs` apart (0: until
+ * stopped). Returns { done (resolves with the number the broker acknowledged), log(), stop() }.
+ */
+export function pushMqtt({ port, ca, login, vehicles = 1, everyMs = 1_000, rounds = 0, topicPrefix = 'dimo/tesla' }) {
+  const dir = mkdtempSync(join(tmpdir(), 'dimo-push-mqtt-'));
+  const logFile = join(dir, 'push.log');
+  const log = createWriteStream(logFile);
+  const child = spawn(simulatorBinary(), [
+    'push-mqtt', '--broker', `localhost:${port}`, '--ca', ca, '--login', login,
+    '--topic-prefix', topicPrefix, '--vehicles', String(vehicles), '--every-ms', String(everyMs), '--rounds', String(rounds),
+  ], { stdio: ['ignore', 'pipe', 'pipe'] });
+  live.add(child);
+  child.stdout.pipe(log);
+  child.stderr.pipe(log);
+  const read = () => (existsSync(logFile) ? readFileSync(logFile, 'utf8') : '');
+  const done = new Promise((resolve, reject) => {
+    child.once('exit', (code) => {
+      live.delete(child);
+      // Let the log stream flush what the child wrote last.
+      setTimeout(() => {
+        const pushed = read().match(/pushed (\d+) readings, the broker acknowledged (\d+)/);
+        if (code === 0 && pushed) resolve(Number(pushed[2]));
+        else reject(new Error(`push-mqtt exited (${code}):\n${read()}`));
+      }, 200);
+    });
+  });
+  // SIGINT is not handled: stopping mid-stream ends it (`done` then rejects).
+  return { done, log: read, stop: () => child.kill('SIGKILL') };
 }

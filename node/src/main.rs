@@ -14,6 +14,7 @@ mod chain_spec;
 mod cli;
 mod command;
 mod dev_keys;
+mod push_receivers;
 mod rpc;
 mod service;
 

@@ -252,6 +252,21 @@ pub fn new_full<
 				Some("collector"),
 				uploader.run(),
 			);
+			if collector.settings.commit {
+				// The receivers of the OEMs' registered push feeds (push_receivers): what they
+				// queue, commitment-mode runs take.
+				let storage = sc_client_api::Backend::offchain_storage(&*backend)
+					.ok_or_else(|| ServiceError::Other("no offchain storage".into()))?;
+				task_manager.spawn_handle().spawn(
+					"push-receivers",
+					Some("collector"),
+					crate::push_receivers::run(
+						client.clone(),
+						keystore_container.keystore(),
+						storage,
+					),
+				);
+			}
 		}
 	}
 

@@ -21,6 +21,10 @@ pub const CA_FILE: &str = "ca.pem";
 pub const LEAF_CERT_FILE: &str = "localhost.crt.der";
 /// The leaf's private key (PKCS#8 DER).
 pub const LEAF_KEY_FILE: &str = "localhost.key.der";
+/// The leaf certificate in PEM, for servers that read PEM (the dev MQTT broker, mosquitto).
+pub const LEAF_CERT_PEM_FILE: &str = "localhost.crt.pem";
+/// The leaf's private key in PEM.
+pub const LEAF_KEY_PEM_FILE: &str = "localhost.key.pem";
 
 /// Makes a CA named `name` and a leaf for `localhost`, `127.0.0.1` and `extra_hosts`, and writes
 /// the CA's certificate, the leaf's certificate and the leaf's key into `dir`.
@@ -52,6 +56,8 @@ pub fn generate(dir: &Path, name: &str, extra_hosts: &[String]) -> Result<(), St
 	};
 	write(LEAF_CERT_FILE, leaf.der())?;
 	write(LEAF_KEY_FILE, &leaf_key.serialize_der())?;
+	write(LEAF_CERT_PEM_FILE, leaf.pem().as_bytes())?;
+	write(LEAF_KEY_PEM_FILE, leaf_key.serialize_pem().as_bytes())?;
 	// The CA last, through a rename: whoever waits for it (a node in the same compose stack)
 	// finds it whole, and the leaf already there.
 	let partial = format!("{CA_FILE}.partial");

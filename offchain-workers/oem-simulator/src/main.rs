@@ -9,6 +9,7 @@
 //! ```text
 //! dimo-oem-simulator gen-certs --out target/dev-certs          # a fresh CA and a localhost leaf
 //! dimo-oem-simulator serve --certs target/dev-certs --port 7443 --vehicles 3
+//! dimo-oem-simulator push-mqtt --broker localhost:8883 --ca target/dev-certs/ca.pem ...
 //! ```
 //!
 //! It listens on 127.0.0.1 only (unless `--listen` names another address: a container's, whose
@@ -20,6 +21,7 @@ mod api;
 mod certs;
 mod fleet;
 mod oems;
+mod push;
 
 use clap::{Parser, Subcommand};
 use http_body_util::{BodyExt, Full};
@@ -94,6 +96,31 @@ enum Command {
 		/// The OAuth client the OEMs accept for token refreshes, `ID:SECRET`.
 		#[arg(long, default_value = "dimo-dev-client:dimo-dev-secret")]
 		oauth_client: String,
+	},
+	/// Pushes the fleet's Teslas' readings to an MQTT broker over TLS, as an OEM's feed does
+	/// (`vehicle_data` JSON, QoS 1, on `{topic-prefix}/{vin}`).
+	PushMqtt {
+		/// The broker, `HOST:PORT` (its certificate must name `HOST`).
+		#[arg(long)]
+		broker: String,
+		/// The CA (PEM) that the broker's certificate chains to.
+		#[arg(long)]
+		ca: PathBuf,
+		/// The login at the broker, `USER:PASSWORD`.
+		#[arg(long)]
+		login: Option<String>,
+		/// The topics' prefix.
+		#[arg(long, default_value = "dimo/tesla")]
+		topic_prefix: String,
+		/// How many Teslas push (the first of `serve --vehicles`, same VINs).
+		#[arg(long, default_value_t = 3)]
+		vehicles: u32,
+		/// Milliseconds between two readings of a car.
+		#[arg(long, default_value_t = 2000)]
+		every_ms: u64,
+		/// How many rounds (0: until stopped).
+		#[arg(long, default_value_t = 0)]
+		rounds: u64,
 	},
 }
 
@@ -255,6 +282,18 @@ async fn main() -> std::process::ExitCode {
 				token_lifetime,
 				faults: fault,
 				oauth_client,
+			})
+			.await
+		},
+		Command::PushMqtt { broker, ca, login, topic_prefix, vehicles, every_ms, rounds } => {
+			push::push_mqtt(push::MqttPush {
+				broker,
+				ca,
+				login,
+				topic_prefix,
+				vehicles,
+				every: Duration::from_millis(every_ms),
+				rounds,
 			})
 			.await
 		},

@@ -9,7 +9,7 @@
 
 mod highmobility;
 mod smartcar;
-mod tesla;
+pub mod tesla;
 
 use crate::{
 	api::{form_field, Answer, Incoming},
