@@ -579,9 +579,10 @@ mod broker {
 			}
 			let mut acked = 0;
 			while acked < messages.len() {
-				match events.poll().await.expect("the publisher's connection") {
-					Event::Incoming(Packet::PubAck(_)) => acked += 1,
-					_ => {},
+				if let Event::Incoming(Packet::PubAck(_)) =
+					events.poll().await.expect("the publisher's connection")
+				{
+					acked += 1;
 				}
 			}
 			client.disconnect().await.expect("disconnect");
