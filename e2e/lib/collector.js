@@ -336,3 +336,45 @@ export function pushMqtt({ port, ca, login, vehicles = 1, everyMs = 1_000, round
   // SIGINT is not handled: stopping mid-stream ends it (`done` then rejects).
   return { done, log: read, stop: () => child.kill('SIGKILL') };
 }
+
+/**
+ * Makes a vehicle CA and client certificates for the simulator's first `vehicles` Teslas
+ * (`dimo-oem-simulator gen-vehicle-certs`) in a new folder; returns { dir, caDer (0x-hex) }.
+ */
+export function genVehicleCerts(name, { vehicles = 2, expired = false } = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'dimo-vehicle-certs-'));
+  execFileSync(simulatorBinary(), ['gen-vehicle-certs', '--out', dir, '--name', name, '--vehicles', String(vehicles), ...(expired ? ['--expired'] : [])], { stdio: 'ignore' });
+  return { dir, caDer: `0x${readFileSync(join(dir, 'vehicle-ca.der')).toString('hex')}` };
+}
+
+/**
+ * Runs `dimo-oem-simulator push-fleet-telemetry`: the simulator's first `vehicles` Teslas stream
+ * `rounds` readings each, `everyMs` apart, to the Fleet Telemetry server on `localhost:port`,
+ * each over its own mutual-TLS WebSocket with its certificate from `vehicleCerts`. Returns
+ * { done (resolves with the readings the server acknowledged, rejects if a car was refused for
+ * `giveUpAfterS`), log(), stop() }.
+ */
+export function pushFleetTelemetry({ port, serverCa, vehicleCerts, vehicles = 1, everyMs = 500, rounds = 3, giveUpAfterS = 60 }) {
+  const dir = mkdtempSync(join(tmpdir(), 'dimo-push-ft-'));
+  const logFile = join(dir, 'push.log');
+  const log = createWriteStream(logFile);
+  const child = spawn(simulatorBinary(), [
+    'push-fleet-telemetry', '--server', `localhost:${port}`, '--server-ca', serverCa, '--vehicle-certs', vehicleCerts,
+    '--vehicles', String(vehicles), '--every-ms', String(everyMs), '--rounds', String(rounds), '--give-up-after-s', String(giveUpAfterS),
+  ], { stdio: ['ignore', 'pipe', 'pipe'] });
+  live.add(child);
+  child.stdout.pipe(log);
+  child.stderr.pipe(log);
+  const read = () => (existsSync(logFile) ? readFileSync(logFile, 'utf8') : '');
+  const done = new Promise((resolve, reject) => {
+    child.once('exit', (code) => {
+      live.delete(child);
+      setTimeout(() => {
+        const streamed = read().match(/streamed (\d+) readings/);
+        if (code === 0 && streamed) resolve(Number(streamed[1]));
+        else reject(new Error(`push-fleet-telemetry exited (${code}):\n${read()}`));
+      }, 200);
+    });
+  });
+  return { done, log: read, stop: () => child.kill('SIGKILL') };
+}

@@ -104,6 +104,23 @@ pub struct Cli {
 	#[arg(long, value_name = "URL", value_parser = dimo_collector::arweave_uploader::parse_gateway)]
 	pub collector_arweave_check_api: Vec<String>,
 
+	/// Where the collector's Fleet Telemetry server listens for Tesla vehicles (`ADDR:PORT`; the
+	/// port a vehicle's `fleet_telemetry_config` names): a WebSocket over mutual TLS, accepting
+	/// only vehicles whose client certificates chain to the CA of a Fleet Telemetry feed
+	/// registered on chain. Needs `--collector-fleet-telemetry-cert` and `-key`, and
+	/// `--collector-anchor commitments`. Not given: no server.
+	#[arg(long, value_name = "ADDR:PORT", requires_all = ["collector_fleet_telemetry_cert", "collector_fleet_telemetry_key"])]
+	pub collector_fleet_telemetry_listen: Option<std::net::SocketAddr>,
+
+	/// The Fleet Telemetry server's certificate chain (PEM, leaf first): the vehicles check it
+	/// against the `ca` of their `fleet_telemetry_config`, and its name against `hostname`.
+	#[arg(long, value_name = "FILE")]
+	pub collector_fleet_telemetry_cert: Option<std::path::PathBuf>,
+
+	/// The Fleet Telemetry server's private key (PEM).
+	#[arg(long, value_name = "FILE")]
+	pub collector_fleet_telemetry_key: Option<std::path::PathBuf>,
+
 	/// An OEM host (`name` or `name:port`) to which this node's collector may send owners'
 	/// tokens; repeat for each. A source that governance registered on a host not listed here
 	/// is never contacted (logged). None listed: the collector polls no OEM. A node with a host

@@ -204,7 +204,28 @@ pub fn run() -> sc_cli::Result<()> {
 					.into());
 				}
 			}
+			let fleet_telemetry = match (
+				cli.collector_fleet_telemetry_listen,
+				&cli.collector_fleet_telemetry_cert,
+				&cli.collector_fleet_telemetry_key,
+			) {
+				(Some(listen), Some(cert), Some(key)) => {
+					if cli.collector_anchor != "commitments" {
+						return Err("--collector-fleet-telemetry-listen needs --collector-anchor \
+						            commitments: pushed readings are committed, not anchored one \
+						            by one"
+							.into());
+					}
+					Some(collector::FleetTelemetryOptions {
+						listen,
+						cert: cert.clone(),
+						key: key.clone(),
+					})
+				},
+				_ => None,
+			};
 			let collector = collector::CollectorOptions {
+				fleet_telemetry,
 				ipfs_api,
 				arweave_api: cli.collector_arweave_api.clone(),
 				arweave_confirmations: cli.collector_arweave_confirmations,

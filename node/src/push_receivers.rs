@@ -1,6 +1,8 @@
 //! The collector's push receivers, wired to the chain: one task per MQTT push feed that
 //! governance registered (`anchoring.setPushFeed`), started, changed and stopped as the
-//! finalized chain's registry changes.
+//! finalized chain's registry changes; and the CAs of the registered Fleet Telemetry feeds,
+//! handed to the node's Fleet Telemetry server (if it runs one,
+//! `--collector-fleet-telemetry-listen`), which accepts only vehicles of those CAs.
 //!
 //! A node receives only while it is a collector: its keystore holds the `dcol` key of a
 //! collector registered on chain. Otherwise it connects to nothing, whatever the registry
@@ -16,6 +18,7 @@ use std::{collections::BTreeMap, sync::Arc};
 
 use codec::Decode;
 use dimo_collector::{
+	fleet_telemetry::FleetTelemetryFeed,
 	mqtt::{self, Login, MqttFeed},
 	node_seal_key,
 	push_inbox::InboxWriter,
@@ -69,23 +72,27 @@ where
 		.find(|key| registered.iter().any(|(registered, _)| registered == key))
 }
 
-/// The MQTT feeds registered at the finalized block.
-fn registered_feeds<C>(client: &C) -> BTreeMap<OemId, MqttFeed>
+/// The Fleet Telemetry feed that `feed` is, if it is one.
+fn fleet_telemetry_feed(oem: OemId, feed: &PushFeed) -> Option<FleetTelemetryFeed> {
+	match feed {
+		PushFeed::FleetTelemetry { vehicle_ca } => {
+			Some(FleetTelemetryFeed { oem, vehicle_ca: vehicle_ca.to_vec() })
+		},
+		PushFeed::Mqtt { .. } | PushFeed::Kafka { .. } => None,
+	}
+}
+
+/// The push feeds registered at the finalized block.
+fn registered_feeds<C>(client: &C) -> Vec<(OemId, PushFeed)>
 where
 	C: ProvideRuntimeApi<Block> + HeaderBackend<Block>,
 	C::Api: AnchoringApi<Block, AccountId, BlockNumber, CollectorId>,
 {
 	let at = client.info().finalized_hash;
-	match client.runtime_api().push_feeds(at) {
-		Ok(feeds) => feeds
-			.into_iter()
-			.filter_map(|(oem, feed)| mqtt_feed(oem, feed).map(|feed| (oem, feed)))
-			.collect(),
-		Err(error) => {
-			log::warn!(target: LOG_TARGET, "push feeds: the runtime could not list them: {error}");
-			BTreeMap::new()
-		},
-	}
+	client.runtime_api().push_feeds(at).unwrap_or_else(|error| {
+		log::warn!(target: LOG_TARGET, "push feeds: the runtime could not list them: {error}");
+		Vec::new()
+	})
 }
 
 /// The operator's OEM client for `oem`, as the broker's login.
@@ -110,22 +117,38 @@ fn client_id(collector: &CollectorId, oem: OemId) -> String {
 }
 
 /// Runs the receivers of the registered feeds until the node stops: checks the registry at
-/// each finalized block and starts, restarts or stops receivers to match it.
-pub async fn run<C, S>(client: Arc<C>, keystore: KeystorePtr, storage: S)
-where
+/// each finalized block and starts, restarts or stops receivers to match it, and tells the
+/// Fleet Telemetry server (through `fleet_telemetry`) which vehicle CAs to accept.
+pub async fn run<C, S>(
+	client: Arc<C>,
+	keystore: KeystorePtr,
+	storage: S,
+	inbox: Arc<InboxWriter<S>>,
+	fleet_telemetry: tokio::sync::watch::Sender<Vec<FleetTelemetryFeed>>,
+) where
 	C: ProvideRuntimeApi<Block> + HeaderBackend<Block> + BlockchainEvents<Block> + 'static,
 	C::Api: AnchoringApi<Block, AccountId, BlockNumber, CollectorId>,
 	S: OffchainStorage + 'static,
 {
-	let inbox = Arc::new(InboxWriter::new(storage.clone()));
 	let mut running: BTreeMap<OemId, (MqttFeed, tokio::task::JoinHandle<()>)> = BTreeMap::new();
 	let mut finalized = client.finality_notification_stream();
 	loop {
 		let collector = registered_collector(&*client, &keystore);
-		let wanted = match &collector {
+		let feeds = match &collector {
 			Some(_) => registered_feeds(&*client),
-			None => BTreeMap::new(),
+			None => Vec::new(),
 		};
+		let vehicle_cas: Vec<_> =
+			feeds.iter().filter_map(|(oem, feed)| fleet_telemetry_feed(*oem, feed)).collect();
+		fleet_telemetry.send_if_modified(|held| {
+			let changed = *held != vehicle_cas;
+			*held = vehicle_cas.clone();
+			changed
+		});
+		let wanted: BTreeMap<OemId, MqttFeed> = feeds
+			.into_iter()
+			.filter_map(|(oem, feed)| mqtt_feed(oem, feed).map(|feed| (oem, feed)))
+			.collect();
 		running.retain(|oem, (feed, task)| {
 			let keep = wanted.get(oem) == Some(feed) && !task.is_finished();
 			if !keep {
@@ -139,7 +162,8 @@ where
 			}
 			keep
 		});
-		if let (Some(collector), false) = (&collector, wanted.is_empty()) {
+		if let (Some(collector), false) = (&collector, wanted.is_empty() && vehicle_cas.is_empty())
+		{
 			// A collector that only receives never got a secret over RPC, which is what makes
 			// the sealing key otherwise: the worker needs it to seal what the receivers queue.
 			match node_seal_key(&keystore, true) {

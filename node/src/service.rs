@@ -257,6 +257,42 @@ pub fn new_full<
 				// queue, commitment-mode runs take.
 				let storage = sc_client_api::Backend::offchain_storage(&*backend)
 					.ok_or_else(|| ServiceError::Other("no offchain storage".into()))?;
+				// One writer of the push inbox for every receiver: it numbers the segments.
+				let inbox = Arc::new(dimo_collector::push_inbox::InboxWriter::new(storage.clone()));
+				let (fleet_telemetry_feeds, watched) = tokio::sync::watch::channel(Vec::new());
+				if let Some(options) = &collector.fleet_telemetry {
+					// Tesla vehicles stream here (dimo_collector::fleet_telemetry); the feeds'
+					// CAs come from the chain through push_receivers.
+					let identity = dimo_collector::fleet_telemetry::ServerIdentity::from_pem_files(
+						&options.cert,
+						&options.key,
+					)
+					.map_err(|e| ServiceError::Other(format!("the Fleet Telemetry server: {e}")))?;
+					let listener = std::net::TcpListener::bind(options.listen)
+						.and_then(|listener| listener.set_nonblocking(true).map(|()| listener))
+						.and_then(tokio::net::TcpListener::from_std)
+						.map_err(|e| {
+							ServiceError::Other(format!(
+								"--collector-fleet-telemetry-listen {}: {e}",
+								options.listen
+							))
+						})?;
+					log::info!(
+						target: "dimo::collector",
+						"Fleet Telemetry: listening on {} for vehicles of the registered CAs",
+						options.listen
+					);
+					task_manager.spawn_handle().spawn(
+						"fleet-telemetry",
+						Some("collector"),
+						dimo_collector::fleet_telemetry::serve(
+							listener,
+							identity,
+							watched,
+							inbox.clone(),
+						),
+					);
+				}
 				task_manager.spawn_handle().spawn(
 					"push-receivers",
 					Some("collector"),
@@ -264,6 +300,8 @@ pub fn new_full<
 						client.clone(),
 						keystore_container.keystore(),
 						storage,
+						inbox,
+						fleet_telemetry_feeds,
 					),
 				);
 			}

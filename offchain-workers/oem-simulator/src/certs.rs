@@ -65,3 +65,65 @@ pub fn generate(dir: &Path, name: &str, extra_hosts: &[String]) -> Result<(), St
 	fs::rename(dir.join(&partial), dir.join(CA_FILE))
 		.map_err(|e| format!("{}: {e}", dir.join(CA_FILE).display()))
 }
+
+/// The vehicle CA's certificate (PEM and DER: DER is what governance registers as a Fleet
+/// Telemetry feed's `vehicleCa`).
+pub const VEHICLE_CA_FILE: &str = "vehicle-ca.pem";
+/// The vehicle CA's certificate, DER.
+pub const VEHICLE_CA_DER_FILE: &str = "vehicle-ca.der";
+
+/// The client certificate (PEM) of vehicle `vin`, in a folder `generate_vehicles` wrote.
+pub fn vehicle_cert_file(vin: &str) -> String {
+	format!("{vin}.crt.pem")
+}
+
+/// The private key (PEM) of vehicle `vin`.
+pub fn vehicle_key_file(vin: &str) -> String {
+	format!("{vin}.key.pem")
+}
+
+/// Makes a vehicle CA named `name` (as Tesla's "Tesla Issuing CA" signs its cars' certificates)
+/// and a client certificate for each of `vins`, whose common name is the VIN, valid from now
+/// for a year, or expired a year ago if `expired`. Writes them into `dir`; the CA's key is
+/// dropped unwritten.
+pub fn generate_vehicles(
+	dir: &Path,
+	name: &str,
+	vins: &[String],
+	expired: bool,
+) -> Result<(), String> {
+	let error = |what: &str, e: rcgen::Error| format!("{what}: {e}");
+	let ca_key = KeyPair::generate().map_err(|e| error("CA key", e))?;
+	let mut ca = CertificateParams::new(Vec::<String>::new()).map_err(|e| error("CA", e))?;
+	ca.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
+	ca.distinguished_name.push(DnType::CommonName, name);
+	ca.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+	let ca = ca.self_signed(&ca_key).map_err(|e| error("CA certificate", e))?;
+	fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+	let write = |file: &str, bytes: &[u8]| {
+		fs::write(dir.join(file), bytes).map_err(|e| format!("{}: {e}", dir.join(file).display()))
+	};
+	for vin in vins {
+		let key = KeyPair::generate().map_err(|e| error("vehicle key", e))?;
+		let mut params =
+			CertificateParams::new(Vec::<String>::new()).map_err(|e| error("vehicle", e))?;
+		params.distinguished_name.push(DnType::CommonName, vin.as_str());
+		params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+		params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+		let now = std::time::SystemTime::now();
+		let year = std::time::Duration::from_secs(365 * 24 * 3600);
+		let (from, until) = if expired {
+			(now - 2 * year, now - year)
+		} else {
+			(now - std::time::Duration::from_secs(3600), now + year)
+		};
+		params.not_before = from.into();
+		params.not_after = until.into();
+		let leaf =
+			params.signed_by(&key, &ca, &ca_key).map_err(|e| error("vehicle certificate", e))?;
+		write(&vehicle_cert_file(vin), leaf.pem().as_bytes())?;
+		write(&vehicle_key_file(vin), key.serialize_pem().as_bytes())?;
+	}
+	write(VEHICLE_CA_DER_FILE, ca.der())?;
+	write(VEHICLE_CA_FILE, ca.pem().as_bytes())
+}

@@ -97,6 +97,50 @@ enum Command {
 		#[arg(long, default_value = "dimo-dev-client:dimo-dev-secret")]
 		oauth_client: String,
 	},
+	/// Makes a vehicle CA (as Tesla's issuing CA) and a client certificate for each of the
+	/// fleet's first `--vehicles` Teslas (common name: the VIN); writes vehicle-ca.pem, -ca.der
+	/// (what governance registers) and each car's certificate and key. The CA's key is never
+	/// written.
+	GenVehicleCerts {
+		/// The folder to write into.
+		#[arg(long)]
+		out: PathBuf,
+		/// The CA's common name.
+		#[arg(long, default_value = "DIMO dev vehicle CA")]
+		name: String,
+		/// How many Teslas.
+		#[arg(long, default_value_t = 3)]
+		vehicles: u32,
+		/// Certificates that expired a year ago.
+		#[arg(long)]
+		expired: bool,
+	},
+	/// Streams the fleet's Teslas' readings to a Fleet Telemetry server, as cars do: a
+	/// WebSocket over mutual TLS per car, with the certificates `gen-vehicle-certs` wrote.
+	PushFleetTelemetry {
+		/// The server, `HOST:PORT` (its certificate must name `HOST`).
+		#[arg(long)]
+		server: String,
+		/// The CA (PEM) of the server's certificate.
+		#[arg(long)]
+		server_ca: PathBuf,
+		/// The folder `gen-vehicle-certs` wrote.
+		#[arg(long)]
+		vehicle_certs: PathBuf,
+		/// How many Teslas stream.
+		#[arg(long, default_value_t = 3)]
+		vehicles: u32,
+		/// Milliseconds between two readings of a car.
+		#[arg(long, default_value_t = 2000)]
+		every_ms: u64,
+		/// How many readings each car sends.
+		#[arg(long, default_value_t = 10)]
+		rounds: u64,
+		/// Seconds a car keeps trying to connect (refused, or the server down) before it
+		/// gives up.
+		#[arg(long, default_value_t = 60)]
+		give_up_after_s: u64,
+	},
 	/// Pushes the fleet's Teslas' readings to an MQTT broker over TLS, as an OEM's feed does
 	/// (`vehicle_data` JSON, QoS 1, on `{topic-prefix}/{vin}`).
 	PushMqtt {
@@ -282,6 +326,42 @@ async fn main() -> std::process::ExitCode {
 				token_lifetime,
 				faults: fault,
 				oauth_client,
+			})
+			.await
+		},
+		Command::GenVehicleCerts { out, name, vehicles, expired } => {
+			let fleet = fleet::Fleet::new(vehicles, 3600);
+			let vins: Vec<String> = fleet
+				.vehicles()
+				.iter()
+				.filter(|v| v.oem == fleet::Oem::Tesla)
+				.map(|v| v.vin.clone())
+				.collect();
+			certs::generate_vehicles(&out, &name, &vins, expired).map(|()| {
+				println!(
+					"wrote {} (register it as the feed's vehicleCa) and {} vehicles' certificates",
+					out.join(certs::VEHICLE_CA_DER_FILE).display(),
+					vins.len()
+				)
+			})
+		},
+		Command::PushFleetTelemetry {
+			server,
+			server_ca,
+			vehicle_certs,
+			vehicles,
+			every_ms,
+			rounds,
+			give_up_after_s,
+		} => {
+			push::push_fleet_telemetry(push::FleetTelemetryPush {
+				server,
+				server_ca,
+				vehicle_certs,
+				vehicles,
+				every: Duration::from_millis(every_ms),
+				rounds,
+				give_up_after: Duration::from_secs(give_up_after_s),
 			})
 			.await
 		},

@@ -123,3 +123,135 @@ pub async fn push_mqtt(options: MqttPush) -> Result<(), String> {
 	}
 	Ok(())
 }
+
+/// What `push-fleet-telemetry` needs.
+pub struct FleetTelemetryPush {
+	/// The collector's Fleet Telemetry server, `host:port` (its certificate must name `host`).
+	pub server: String,
+	/// The CA (PEM) of the server's certificate (a vehicle config's `ca`).
+	pub server_ca: PathBuf,
+	/// The folder `gen-vehicle-certs` wrote: each vehicle's client certificate and key.
+	pub vehicle_certs: PathBuf,
+	/// How many Teslas stream.
+	pub vehicles: u32,
+	/// The time between two readings of a car.
+	pub every: Duration,
+	/// How many rounds.
+	pub rounds: u64,
+	/// How long a car keeps trying to connect before it gives up.
+	pub give_up_after: Duration,
+}
+
+/// The fleet's Teslas stream to a Fleet Telemetry server, each over its own mutual-TLS
+/// WebSocket, as cars do: a `Payload` each round, sent again (`is_resend`) after a reconnect
+/// until the server acknowledges it.
+pub async fn push_fleet_telemetry(options: FleetTelemetryPush) -> Result<(), String> {
+	use dimo_collector::fleet_telemetry::vehicle::{payload, Fields, Vehicle};
+	use rustls::pki_types::PrivateKeyDer;
+	let (host, port) = options.server.rsplit_once(':').ok_or("--server must be HOST:PORT")?;
+	let port: u16 = port.parse().map_err(|_| "--server must be HOST:PORT".to_string())?;
+	let server_ca = CertificateDer::from_pem_file(&options.server_ca)
+		.map_err(|e| format!("{}: {e}", options.server_ca.display()))?;
+	let fleet = Fleet::new(options.vehicles, 3600);
+	let teslas: Vec<_> = fleet.vehicles().iter().filter(|v| v.oem == Oem::Tesla).cloned().collect();
+	let started = unix_ms();
+	let mut cars = Vec::new();
+	for vehicle in teslas {
+		let dir = &options.vehicle_certs;
+		let cert = dir.join(crate::certs::vehicle_cert_file(&vehicle.vin));
+		let key = dir.join(crate::certs::vehicle_key_file(&vehicle.vin));
+		let chain = CertificateDer::pem_file_iter(&cert)
+			.and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
+			.map_err(|e| format!("{}: {e}", cert.display()))?;
+		let key =
+			PrivateKeyDer::from_pem_file(&key).map_err(|e| format!("{}: {e}", key.display()))?;
+		let host = host.to_string();
+		let server_ca = server_ca.clone();
+		let (every, rounds, give_up_after) = (options.every, options.rounds, options.give_up_after);
+		cars.push(tokio::spawn(async move {
+			let mut car: Option<Vehicle> = None;
+			let mut acked = 0u64;
+			let mut refused_since: Option<std::time::Instant> = None;
+			let mut round = 0u64;
+			while round < rounds {
+				let observed = unix_ms();
+				let elapsed_s = ((observed - started) / 1000) as i64;
+				let state = State::at(vehicle.index, elapsed_s);
+				let fields = Fields {
+					speed_mph: state.speed_kph as f64 / 1.609_344,
+					odometer_miles: state.odometer_m as f64 / 1_609.344,
+					battery_percent: state.battery_permille as f64 / 10.0,
+					charging_kw: state.charging_w as f64 / 1000.0,
+					location: (state.lat_e7 as f64 / 1e7, state.lon_e7 as f64 / 1e7),
+				};
+				// Until the server acknowledges this reading: a car keeps what it could not send.
+				let mut resend = false;
+				loop {
+					if car.is_none() {
+						match Vehicle::connect(
+							&host,
+							port,
+							server_ca.clone(),
+							&vehicle.vin,
+							chain.clone(),
+							key.clone_key(),
+						)
+						.await
+						{
+							Ok(connected) => {
+								car = Some(connected);
+								refused_since = None;
+							},
+							Err(error) => {
+								println!("{}: refused: {error}", vehicle.vin);
+								let since =
+									*refused_since.get_or_insert_with(std::time::Instant::now);
+								if since.elapsed() >= give_up_after {
+									return (vehicle.vin, acked, Err(error));
+								}
+								tokio::time::sleep(Duration::from_secs(1)).await;
+								continue;
+							},
+						}
+					}
+					let Some(connected) = car.as_mut() else { continue };
+					let bytes = payload(&vehicle.vin, &fields, observed, resend);
+					match connected.send("V", bytes, (observed / 1000) as u32).await {
+						Ok(true) => {
+							acked += 1;
+							break;
+						},
+						Ok(false) | Err(_) => {
+							println!("{}: not acknowledged; sending it again", vehicle.vin);
+							car = None;
+							resend = true;
+							tokio::time::sleep(Duration::from_secs(1)).await;
+						},
+					}
+				}
+				round += 1;
+				tokio::time::sleep(every).await;
+			}
+			if let Some(car) = car {
+				car.close().await;
+			}
+			(vehicle.vin, acked, Ok(()))
+		}));
+	}
+	let mut total = 0u64;
+	let mut failures = Vec::new();
+	for car in cars {
+		let (vin, acked, result) = car.await.map_err(|e| e.to_string())?;
+		println!("{vin}: {acked} readings acknowledged");
+		total += acked;
+		if let Err(error) = result {
+			failures.push(format!("{vin}: {error}"));
+		}
+	}
+	println!("streamed {total} readings, the server acknowledged {total}");
+	if failures.is_empty() {
+		Ok(())
+	} else {
+		Err(format!("refused: {}", failures.join("; ")))
+	}
+}

@@ -11,6 +11,8 @@
 //!   them until mined (a task spawned from the node's service);
 //! - [`ipfs_importer`]: imports into IPFS the archives that the worker's commitment-mode runs
 //!   spooled, while the next run polls (a task spawned from the node's service);
+//! - [`fleet_telemetry`]: the server Tesla vehicles stream to (Fleet Telemetry: a WebSocket over
+//!   mutual TLS), which writes what they send to the push inbox before it acknowledges it;
 //! - [`mqtt`]: the receiver of an OEM's MQTT push feed, which writes what it receives to the
 //!   push inbox before it acknowledges it (a task per registered feed, spawned from the node);
 //! - [`push_inbox`]: the receivers' side of the push inbox: pushed readings appended to the
@@ -27,6 +29,7 @@
 #![deny(missing_docs)]
 
 pub mod arweave_uploader;
+pub mod fleet_telemetry;
 pub mod https;
 pub mod ipfs_importer;
 pub mod kept_readings;

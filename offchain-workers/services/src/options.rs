@@ -15,6 +15,8 @@ pub const TOKEN_LOG_TARGETS: &[&str] = &["offchain-worker::http"];
 /// What the node hands its collector.
 #[derive(Clone, Debug)]
 pub struct CollectorOptions {
+	/// The Fleet Telemetry server, if the node runs one.
+	pub fleet_telemetry: Option<FleetTelemetryOptions>,
 	/// The IPFS RPC API readings are added to.
 	pub ipfs_api: String,
 	/// The Arweave gateway readings are posted to, if any ([`crate::arweave_uploader`]).
@@ -26,6 +28,18 @@ pub struct CollectorOptions {
 	pub arweave_check_apis: Vec<String>,
 	/// The operator's settings.
 	pub settings: Settings,
+}
+
+/// Where the Fleet Telemetry server listens, and its own certificate
+/// (`--collector-fleet-telemetry-*`).
+#[derive(Clone, Debug)]
+pub struct FleetTelemetryOptions {
+	/// The address it listens on.
+	pub listen: std::net::SocketAddr,
+	/// Its certificate chain (PEM).
+	pub cert: std::path::PathBuf,
+	/// Its private key (PEM).
+	pub key: std::path::PathBuf,
 }
 
 impl CollectorOptions {
@@ -131,6 +145,7 @@ mod tests {
 	fn the_options_reach_the_workers_storage_keys() {
 		let mut storage = sp_core::offchain::storage::InMemOffchainStorage::default();
 		let options = CollectorOptions {
+			fleet_telemetry: None,
 			ipfs_api: "http://127.0.0.1:5001".into(),
 			arweave_api: None,
 			arweave_confirmations: 10,
