@@ -183,6 +183,8 @@ fn data(
 	let Some(vehicle) = fleet.vehicle(oem.api(), id).cloned() else {
 		return not_found();
 	};
+	// Grants and faults are kept by the OEM's id, whichever tag the path used.
+	let id = vehicle.id.as_str();
 	match bearer(incoming).and_then(|token| fleet.authorize(token)) {
 		Some(granted) if granted == id => {},
 		_ => return Answer::json(401, json!({ "error": "invalid_token" })),
@@ -226,11 +228,10 @@ fn admin_grant(fleet: &mut Fleet, body: &[u8]) -> Answer {
 	let request: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
 	let oem = request["oem"].as_str().and_then(Oem::from_name);
 	let vehicle = request["vehicle"].as_str().unwrap_or("");
-	match oem {
-		Some(oem) if fleet.vehicle(oem, vehicle).is_some() => {
-			Answer::json(200, json!(fleet.grant(vehicle)))
-		},
-		_ => Answer::json(404, json!({ "error": "no such vehicle" })),
+	// A grant is kept by the OEM's id, even when asked by a Tesla's VIN.
+	match oem.and_then(|oem| fleet.vehicle(oem, vehicle)).map(|vehicle| vehicle.id.clone()) {
+		Some(id) => Answer::json(200, json!(fleet.grant(&id))),
+		None => Answer::json(404, json!({ "error": "no such vehicle" })),
 	}
 }
 
@@ -393,6 +394,40 @@ mod tests {
 		let served = fleet.lock().unwrap().served().to_vec();
 		assert!(!served[0].signals.contains_key("latE7"));
 		assert_eq!(served[1].signals, signals);
+	}
+
+	/// Tesla's Fleet API takes the VIN wherever it takes the id: a car registered by its VIN
+	/// (what its Fleet Telemetry stream names it by) is polled, listed and granted by it too.
+	#[test]
+	fn a_tesla_is_listed_granted_and_read_by_its_vin_as_by_its_id() {
+		let fleet = Mutex::new(Fleet::new(1, 3600));
+		let (id, vin) = {
+			let fleet = fleet.lock().unwrap();
+			let car = fleet.vehicles().iter().find(|v| v.oem == Oem::Tesla).unwrap().clone();
+			(car.id, car.vin)
+		};
+		let tokens = grant(&fleet, "tesla", &vin);
+		let access = tokens["access_token"].as_str().unwrap();
+		let listed = call(&fleet, "GET", "/tesla/api/1/vehicles", Some(access), b"");
+		let ids = (Tesla::read_vehicle_ids)(&oem::Response {
+			status: listed.status,
+			headers: &[],
+			body: &listed.body,
+		})
+		.expect("a list");
+		assert_eq!(ids, vec![id.clone(), vin.clone()]);
+		for tag in [&id, &vin] {
+			let path = Tesla::data_request("https://sim/tesla", tag, access).url;
+			let path = path.strip_prefix("https://sim").expect("the base").to_string();
+			assert!(read::<Tesla>(&call(&fleet, "GET", &path, Some(access), b"")).is_ok(), "{tag}");
+		}
+		// Another car's token reads neither.
+		let other = grant(&fleet, "smartcar", &fleet.lock().unwrap().vehicles()[1].id.clone());
+		let path =
+			Tesla::data_request("https://sim/tesla", &vin, other["access_token"].as_str().unwrap())
+				.url;
+		let path = path.strip_prefix("https://sim").expect("the base").to_string();
+		assert_eq!(call(&fleet, "GET", &path, other["access_token"].as_str(), b"").status, 401);
 	}
 
 	#[test]

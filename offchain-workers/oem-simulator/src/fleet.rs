@@ -221,9 +221,12 @@ impl Fleet {
 		&self.vehicles
 	}
 
-	/// The vehicle of `oem` with id `id`.
+	/// The vehicle of `oem` with id `id` (for Tesla also its VIN: the Fleet API takes either as
+	/// the `vehicle_tag`).
 	pub fn vehicle(&self, oem: Oem, id: &str) -> Option<&Vehicle> {
-		self.vehicles.iter().find(|v| v.oem == oem && v.id == id)
+		self.vehicles
+			.iter()
+			.find(|v| v.oem == oem && (v.id == id || (oem == Oem::Tesla && v.vin == id)))
 	}
 
 	fn token(&mut self, kind: &str) -> String {

@@ -149,7 +149,8 @@ pub trait OemAdapter {
 
 	/// The OEM's ids of the vehicles in the answer to [`list_request`](Self::list_request): the
 	/// ids that [`data_request`](Self::data_request) takes, whose BLAKE2-256 is the chain's
-	/// `oem_ref_hash`.
+	/// `oem_ref_hash`. A car may be listed under more than one (Tesla: its numeric id and its
+	/// VIN, which its Fleet Telemetry stream names it by).
 	fn read_vehicle_ids(response: &Response) -> Result<Vec<String>, OemError>;
 }
 

@@ -7,8 +7,10 @@
 //!   it. The answer wraps everything in `response`;
 //!   a sleeping or offline car answers 408 (and is not woken: that drains its battery);
 //!   rate limits answer 429 with `Retry-After`.
-//! - Vehicles of a grant: `GET {base}/api/1/vehicles`, a list in `response` whose `id_s` is
-//!   the id the data endpoint takes (`id` is the same number; `vin` is never used as an id).
+//! - Vehicles of a grant: `GET {base}/api/1/vehicles`, a list in `response` whose `id_s` and
+//!   `vin` are both ids the data endpoint takes (Tesla's `vehicle_tag`: `id` is the same number
+//!   as `id_s`). A car registered by its VIN's hash is also found from its Fleet Telemetry
+//!   stream, which names cars by VIN only.
 //! - Tokens: `POST {auth}/oauth2/v3/token` with a form `grant_type=refresh_token`,
 //!   `client_id` (the operator's OAuth client, registered with Tesla), `refresh_token`;
 //!   refresh tokens rotate.
@@ -67,6 +69,8 @@ struct VehicleList {
 #[derive(serde::Deserialize)]
 struct ListedVehicle {
 	id_s: String,
+	#[serde(default)]
+	vin: Option<String>,
 }
 
 impl OemAdapter for Tesla {
@@ -130,7 +134,11 @@ impl OemAdapter for Tesla {
 		check_status(response)?;
 		let list: VehicleList =
 			serde_json::from_slice(response.body).map_err(|_| OemError::Malformed)?;
-		Ok(list.response.into_iter().map(|vehicle| vehicle.id_s).collect())
+		Ok(list
+			.response
+			.into_iter()
+			.flat_map(|vehicle| core::iter::once(vehicle.id_s).chain(vehicle.vin))
+			.collect())
 	}
 
 	fn refresh_request(auth_url: &str, client: &OAuthClient, refresh_token: &str) -> Request {
@@ -245,7 +253,7 @@ mod tests {
 		  "count":1}"#;
 		assert_eq!(
 			Tesla::read_vehicle_ids(&response(200, &[], list)),
-			Ok(alloc::vec![String::from("100021")])
+			Ok(alloc::vec![String::from("100021"), String::from("TEST00000000VIN01")])
 		);
 		assert_eq!(
 			Tesla::read_vehicle_ids(&response(200, &[], r#"{"response":[],"count":0}"#)),

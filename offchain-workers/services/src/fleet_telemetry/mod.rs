@@ -520,7 +520,12 @@ async fn connection(
 	}
 	log::info!(
 		target: LOG_TARGET,
-		"Fleet Telemetry: vehicle {vin} disconnected: {queued} readings queued, dropped {dropped:?}"
+		"Fleet Telemetry: vehicle {vin} disconnected: {queued} readings queued; dropped: identity \
+		 {}, malformed {}, undated {}, future {}",
+		dropped.identity,
+		dropped.malformed,
+		dropped.undated,
+		dropped.future,
 	);
 }
 
