@@ -422,7 +422,11 @@ mod tests {
 			assert!(read::<Tesla>(&call(&fleet, "GET", &path, Some(access), b"")).is_ok(), "{tag}");
 		}
 		// Another car's token reads neither.
-		let other = grant(&fleet, "smartcar", &fleet.lock().unwrap().vehicles()[1].id.clone());
+		let smartcar = {
+			let fleet = fleet.lock().unwrap();
+			fleet.vehicles().iter().find(|v| v.oem == Oem::Smartcar).unwrap().id.clone()
+		};
+		let other = grant(&fleet, "smartcar", &smartcar);
 		let path =
 			Tesla::data_request("https://sim/tesla", &vin, other["access_token"].as_str().unwrap())
 				.url;
