@@ -13,6 +13,8 @@
 //!   spooled, while the next run polls (a task spawned from the node's service);
 //! - [`fleet_telemetry`]: the server Tesla vehicles stream to (Fleet Telemetry: a WebSocket over
 //!   mutual TLS), which writes what they send to the push inbox before it acknowledges it;
+//! - [`kafka`]: the receiver of an OEM's Kafka push feed, a consumer group that commits its
+//!   offsets only once what it read is in the push inbox (a task per registered feed);
 //! - [`mqtt`]: the receiver of an OEM's MQTT push feed, which writes what it receives to the
 //!   push inbox before it acknowledges it (a task per registered feed, spawned from the node);
 //! - [`push_inbox`]: the receivers' side of the push inbox: pushed readings appended to the
@@ -32,6 +34,7 @@ pub mod arweave_uploader;
 pub mod fleet_telemetry;
 pub mod https;
 pub mod ipfs_importer;
+pub mod kafka;
 pub mod kept_readings;
 pub mod mqtt;
 pub mod options;

@@ -91,7 +91,8 @@ pub struct Login {
 /// deliver it again) and counted.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Dropped {
-	/// Its topic is not `{topic_prefix}/{oem_ref}` with a usable `oem_ref`.
+	/// It names no usable car: its MQTT topic is not `{topic_prefix}/{oem_ref}`, its Kafka key
+	/// is missing, or the `oem_ref` is empty or too long.
 	Topic,
 	/// Its adapter cannot read its payload, or it is too big.
 	Malformed,
@@ -111,14 +112,28 @@ pub fn read_message(
 	let oem_ref = topic
 		.strip_prefix(feed.topic_prefix.as_str())
 		.and_then(|rest| rest.strip_prefix('/'))
-		.filter(|oem_ref| {
-			!oem_ref.is_empty() && oem_ref.len() <= MAX_OEM_REF_LEN && !oem_ref.contains('/')
-		})
+		.filter(|oem_ref| !oem_ref.contains('/'))
 		.ok_or(Dropped::Topic)?;
+	read_payload(feed.oem, feed.api, PushKind::Mqtt, oem_ref, payload, now_ms)
+}
+
+/// The reading in `payload`, what `oem`'s HTTPS API (`api`) would answer for the car it names
+/// `oem_ref`, as a broker (MQTT or Kafka) delivered it at `now_ms`.
+pub fn read_payload(
+	oem: OemId,
+	api: OemApi,
+	kind: PushKind,
+	oem_ref: &str,
+	payload: &[u8],
+	now_ms: u64,
+) -> Result<PushedReading, Dropped> {
+	if oem_ref.is_empty() || oem_ref.len() > MAX_OEM_REF_LEN {
+		return Err(Dropped::Topic);
+	}
 	if payload.len() > MAX_MESSAGE_BYTES {
 		return Err(Dropped::Malformed);
 	}
-	let adapter = oem::adapter(feed.api);
+	let adapter = oem::adapter(api);
 	let response = Response { status: 200, headers: &[], body: payload };
 	let signals = (adapter.read_data)(&response).map_err(|_| Dropped::Malformed)?;
 	let observed_at_ms = (adapter.observed_at)(&response).ok_or(Dropped::Undated)?;
@@ -126,8 +141,8 @@ pub fn read_message(
 		return Err(Dropped::Future);
 	}
 	Ok(PushedReading {
-		oem: feed.oem,
-		kind: PushKind::Mqtt,
+		oem,
+		kind,
 		oem_ref: oem_ref.as_bytes().to_vec(),
 		observed_at_ms,
 		received_at_ms: now_ms,
@@ -311,38 +326,8 @@ async fn queue<S: OffchainStorage + 'static>(
 				},
 			}
 		}
-		let mut waited = Duration::ZERO;
-		while !readings.is_empty() {
-			let append = {
-				let inbox = inbox.clone();
-				let readings = readings.clone();
-				tokio::task::spawn_blocking(move || inbox.append(&readings)).await
-			};
-			match append {
-				Ok(Ok(_)) => break,
-				Ok(Err(AppendError::BadSize)) | Err(_) => {
-					log::error!(
-						target: LOG_TARGET,
-						"MQTT feed of OEM {}: the push inbox refused {} readings; not acknowledged",
-						feed.oem, readings.len(),
-					);
-					return;
-				},
-				Ok(Err(why)) => {
-					if waited.is_zero() {
-						log::warn!(
-							target: LOG_TARGET,
-							"MQTT feed of OEM {}: the push inbox is {} ({} readings wait): \
-							 not acknowledging until it takes them",
-							feed.oem,
-							if why == AppendError::Full { "full" } else { "busy" },
-							readings.len(),
-						);
-					}
-					tokio::time::sleep(Duration::from_secs(1)).await;
-					waited += Duration::from_secs(1);
-				},
-			}
+		if !append_patiently(&inbox, &readings, &format!("MQTT feed of OEM {}", feed.oem)).await {
+			return;
 		}
 		counts.queued += readings.len() as u64;
 		for message in &messages {
@@ -366,8 +351,51 @@ async fn queue<S: OffchainStorage + 'static>(
 	}
 }
 
+/// Writes `readings` to the inbox, waiting while it is full or busy (the broker redelivers
+/// nothing meanwhile, since nothing is acknowledged). False if the inbox can never take them:
+/// the receiver then stops without acknowledging them. `source` names the feed in the log.
+pub(crate) async fn append_patiently<S: OffchainStorage + 'static>(
+	inbox: &Arc<InboxWriter<S>>,
+	readings: &[PushedReading],
+	source: &str,
+) -> bool {
+	let mut waited = Duration::ZERO;
+	while !readings.is_empty() {
+		let append = {
+			let inbox = inbox.clone();
+			let readings = readings.to_vec();
+			tokio::task::spawn_blocking(move || inbox.append(&readings)).await
+		};
+		match append {
+			Ok(Ok(_)) => break,
+			Ok(Err(AppendError::BadSize)) | Err(_) => {
+				log::error!(
+					target: LOG_TARGET,
+					"{source}: the push inbox refused {} readings; not acknowledged",
+					readings.len(),
+				);
+				return false;
+			},
+			Ok(Err(why)) => {
+				if waited.is_zero() {
+					log::warn!(
+						target: LOG_TARGET,
+						"{source}: the push inbox is {} ({} readings wait): not acknowledging \
+						 until it takes them",
+						if why == AppendError::Full { "full" } else { "busy" },
+						readings.len(),
+					);
+				}
+				tokio::time::sleep(Duration::from_secs(1)).await;
+				waited += Duration::from_secs(1);
+			},
+		}
+	}
+	true
+}
+
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
 	use super::*;
 
 	fn feed() -> MqttFeed {
@@ -381,7 +409,7 @@ mod tests {
 		}
 	}
 
-	pub(super) fn tesla(timestamp: u64, odometer: f64) -> Vec<u8> {
+	pub(crate) fn tesla(timestamp: u64, odometer: f64) -> Vec<u8> {
 		serde_json::to_vec(&serde_json::json!({"response": {
 			"id": 1, "vin": "5YJ3E1EA7KF000001", "state": "online",
 			"drive_state": {"timestamp": timestamp, "latitude": 48.1, "longitude": 11.5,

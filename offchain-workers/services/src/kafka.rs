@@ -1,0 +1,493 @@
+//! The Kafka receiver: consumes an OEM's topic, as its push feed on chain names it, as a
+//! consumer group, and writes what it reads to the push inbox ([`crate::push_inbox`]) before it
+//! commits the offsets.
+//!
+//! # What it promises
+//!
+//! - **Only the registered cluster, only over TLS.** It bootstraps from the feed's `host` and
+//!   `port` and checks every broker's certificate against the feed's `server_ca` when governance
+//!   registered one (that CA only), else against the node's trust store (the system's roots and
+//!   `SSL_CERT_FILE`), and its name against the broker's host. A Kafka client then talks to the
+//!   brokers the cluster advertises: the receiver reads the cluster's broker list from the
+//!   bootstrap broker before it subscribes and refuses a cluster that names a broker outside
+//!   the registered host's domain (`host` itself or a name under it), so that a registered host
+//!   cannot send the collector elsewhere. A cluster that fails either check gives no data; the
+//!   node logs why, and librdkafka (or the receiver, for a foreign broker) tries again later.
+//! - **Committed means in the inbox.** Offsets are never committed automatically: a batch's
+//!   offsets are committed only once the inbox lists its readings (or once the receiver knows a
+//!   record can never make one: no key, a payload its adapter cannot read, no time of
+//!   observation, a time in the future). Records whose offsets were not committed, because the
+//!   node died or the inbox is full, the group reads again when it resumes: the group id is the
+//!   same across the node's restarts, and a group that never committed starts at the topic's
+//!   earliest record still kept.
+//! - **Dated by the OEM.** As for MQTT ([`crate::mqtt`]): a record read twice is the same
+//!   reading, committed on chain once.
+//!
+//! Each record's key is the car's `oem_ref` and its value what the OEM's HTTPS API answers for
+//! the car's data (the feed's `api` names the adapter that reads it). The login, when the
+//! operator set an OEM client (`collector_setOemClient`), is SASL PLAIN over the TLS
+//! connection; it is read when the receiver connects, and a changed one makes it reconnect.
+
+use std::{collections::BTreeMap, sync::Arc, time::Duration};
+
+use dimo_offchain::{
+	oem::OemApi,
+	push_inbox::{PushKind, PushedReading, MAX_SEGMENT_READINGS},
+};
+use dimo_primitives::vehicle::OemId;
+use rdkafka::{
+	config::RDKafkaLogLevel,
+	consumer::{CommitMode, Consumer, ConsumerContext, StreamConsumer},
+	error::KafkaError,
+	message::{Message, OwnedMessage},
+	ClientConfig, ClientContext, Offset, TopicPartitionList,
+};
+use sp_core::offchain::OffchainStorage;
+
+use crate::{
+	mqtt::{append_patiently, read_payload, Counts, Login},
+	push_inbox::InboxWriter,
+};
+
+const LOG_TARGET: &str = "dimo::collector";
+
+/// How long a batch waits for more records before it goes into the inbox.
+const BATCH_WINDOW: Duration = Duration::from_millis(50);
+
+/// How often an idle receiver looks whether the operator changed its login.
+const LOGIN_CHECK: Duration = Duration::from_secs(30);
+
+/// How long the receiver waits before it tries a cluster again that it refused or could not
+/// read the brokers of.
+const RETRY: Duration = Duration::from_secs(10);
+
+/// A Kafka push feed, as governance registered it (`pallet_anchoring::PushFeed::Kafka`).
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct KafkaFeed {
+	/// The OEM whose feed it is.
+	pub oem: OemId,
+	/// The adapter that reads its records' values.
+	pub api: OemApi,
+	/// A bootstrap broker's DNS name.
+	pub host: String,
+	/// Its TLS port.
+	pub port: u16,
+	/// The topic.
+	pub topic: String,
+	/// The only CA the brokers' certificates may chain to (DER), if registered.
+	pub server_ca: Option<Vec<u8>>,
+}
+
+impl KafkaFeed {
+	/// How the log names the feed.
+	fn name(&self) -> String {
+		format!("Kafka feed of OEM {} ({}:{})", self.oem, self.host, self.port)
+	}
+}
+
+/// A certificate (DER) as PEM, the form librdkafka's `ssl.ca.pem` takes.
+fn pem(der: &[u8]) -> String {
+	use base64::Engine;
+	let text = base64::engine::general_purpose::STANDARD.encode(der);
+	let mut pem = String::from("-----BEGIN CERTIFICATE-----\n");
+	for line in text.as_bytes().chunks(64) {
+		pem.push_str(&String::from_utf8_lossy(line));
+		pem.push('\n');
+	}
+	pem.push_str("-----END CERTIFICATE-----\n");
+	pem
+}
+
+/// The consumer's configuration for `feed`, in the consumer group `group_id`, logging in as
+/// `login` if given.
+pub fn client_config(feed: &KafkaFeed, group_id: &str, login: Option<&Login>) -> ClientConfig {
+	let mut config = ClientConfig::new();
+	config
+		.set("bootstrap.servers", format!("{}:{}", feed.host, feed.port))
+		.set("group.id", group_id)
+		.set("client.id", group_id)
+		.set("enable.auto.commit", "false")
+		.set("enable.auto.offset.store", "false")
+		.set("auto.offset.reset", "earliest")
+		.set("ssl.endpoint.identification.algorithm", "https")
+		.set("enable.ssl.certificate.verification", "true")
+		.set("fetch.message.max.bytes", crate::mqtt::MAX_MESSAGE_BYTES.to_string())
+		.set("reconnect.backoff.max.ms", "30000")
+		.set_log_level(RDKafkaLogLevel::Warning);
+	if let Some(ca) = &feed.server_ca {
+		config.set("ssl.ca.pem", pem(ca));
+	}
+	match login {
+		Some(login) => config
+			.set("security.protocol", "sasl_ssl")
+			.set("sasl.mechanisms", "PLAIN")
+			.set("sasl.username", &login.user)
+			.set("sasl.password", &login.password),
+		None => config.set("security.protocol", "ssl"),
+	};
+	config
+}
+
+/// The brokers (host, port) of a cluster that are outside `feed`'s host's domain (the host
+/// itself or a name under it), as `host:port`.
+pub fn foreign_brokers<'a>(
+	feed: &KafkaFeed,
+	brokers: impl IntoIterator<Item = (&'a str, i32)>,
+) -> Vec<String> {
+	let registered = feed.host.to_ascii_lowercase();
+	let domain = format!(".{registered}");
+	brokers
+		.into_iter()
+		.filter(|(host, _)| {
+			let host = host.to_ascii_lowercase();
+			host != registered && !host.ends_with(&domain)
+		})
+		.map(|(host, port)| format!("{host}:{port}"))
+		.collect()
+}
+
+/// The consumer's context: librdkafka's errors (a broker's certificate refused, a login
+/// refused, a broker down) in the node's log, naming the feed.
+struct FeedContext {
+	name: String,
+}
+
+impl ClientContext for FeedContext {
+	fn log(&self, level: RDKafkaLogLevel, facility: &str, message: &str) {
+		match level {
+			RDKafkaLogLevel::Emerg
+			| RDKafkaLogLevel::Alert
+			| RDKafkaLogLevel::Critical
+			| RDKafkaLogLevel::Error
+			| RDKafkaLogLevel::Warning => {
+				log::warn!(target: LOG_TARGET, "{}: {facility}: {message}", self.name)
+			},
+			_ => log::debug!(target: LOG_TARGET, "{}: {facility}: {message}", self.name),
+		}
+	}
+
+	fn error(&self, error: KafkaError, reason: &str) {
+		log::warn!(target: LOG_TARGET, "{}: {reason} ({error})", self.name);
+	}
+}
+
+impl ConsumerContext for FeedContext {}
+
+type FeedConsumer = StreamConsumer<FeedContext>;
+
+/// Receives `feed` into `inbox` until dropped (the node aborts it when governance changes or
+/// removes the feed). `group_id` must be the same across the node's restarts, so that the
+/// group resumes from its committed offsets; `login` is asked at each connection.
+pub async fn receive<S: OffchainStorage + 'static>(
+	feed: KafkaFeed,
+	group_id: String,
+	login: impl Fn() -> Option<Login> + Send + 'static,
+	inbox: Arc<InboxWriter<S>>,
+) {
+	let mut counts = Counts::default();
+	loop {
+		let used = login();
+		let consumer = match connect(&feed, &group_id, used.as_ref()).await {
+			Ok(consumer) => consumer,
+			Err(why) => {
+				log::warn!(
+					target: LOG_TARGET,
+					"{}: {why}; trying again in {} s",
+					feed.name(),
+					RETRY.as_secs()
+				);
+				tokio::time::sleep(RETRY).await;
+				continue;
+			},
+		};
+		log::info!(
+			target: LOG_TARGET,
+			"{}: consuming topic {} as group {group_id}",
+			feed.name(),
+			feed.topic,
+		);
+		if !consume(&feed, &consumer, &mut counts, &inbox, || login() != used).await {
+			return;
+		}
+		log::info!(target: LOG_TARGET, "{}: the login changed; reconnecting", feed.name());
+	}
+}
+
+/// A consumer of `feed`'s cluster, subscribed to its topic, once the cluster's brokers are
+/// known to be in the registered host's domain.
+async fn connect(
+	feed: &KafkaFeed,
+	group_id: &str,
+	login: Option<&Login>,
+) -> Result<Arc<FeedConsumer>, String> {
+	let consumer: FeedConsumer = client_config(feed, group_id, login)
+		.create_with_context(FeedContext { name: feed.name() })
+		.map_err(|e| format!("no consumer: {e}"))?;
+	let consumer = Arc::new(consumer);
+	let metadata = {
+		let consumer = consumer.clone();
+		tokio::task::spawn_blocking(move || consumer.fetch_metadata(None, Duration::from_secs(30)))
+			.await
+			.map_err(|e| e.to_string())?
+			.map_err(|e| format!("the cluster's brokers could not be read: {e}"))?
+	};
+	let foreign = foreign_brokers(
+		feed,
+		metadata.brokers().iter().map(|broker| (broker.host(), broker.port())),
+	);
+	if !foreign.is_empty() {
+		return Err(format!(
+			"the cluster names brokers outside {}: {}; not consuming",
+			feed.host,
+			foreign.join(", ")
+		));
+	}
+	consumer.subscribe(&[&feed.topic]).map_err(|e| format!("no subscription: {e}"))?;
+	Ok(consumer)
+}
+
+/// Reads `consumer` in batches into `inbox`, committing each batch's offsets once its readings
+/// are in, until `relogin` says the login changed (true) or the inbox can never take a batch
+/// (false).
+async fn consume<S: OffchainStorage + 'static>(
+	feed: &KafkaFeed,
+	consumer: &FeedConsumer,
+	counts: &mut Counts,
+	inbox: &Arc<InboxWriter<S>>,
+	relogin: impl Fn() -> bool,
+) -> bool {
+	loop {
+		let first = tokio::select! {
+			first = consumer.recv() => first,
+			() = tokio::time::sleep(LOGIN_CHECK) => {
+				if relogin() {
+					return true;
+				}
+				continue;
+			},
+		};
+		let mut records = match first {
+			Ok(record) => vec![record.detach()],
+			Err(error) => {
+				log::warn!(target: LOG_TARGET, "{}: {error}", feed.name());
+				tokio::time::sleep(Duration::from_secs(1)).await;
+				continue;
+			},
+		};
+		let window = tokio::time::sleep(BATCH_WINDOW);
+		tokio::pin!(window);
+		while records.len() < MAX_SEGMENT_READINGS as usize {
+			tokio::select! {
+				next = consumer.recv() => match next {
+					Ok(record) => records.push(record.detach()),
+					Err(_) => break,
+				},
+				() = &mut window => break,
+			}
+		}
+		let now = crate::now_ms();
+		let mut readings = Vec::with_capacity(records.len());
+		for record in &records {
+			match read_record(feed, record, now) {
+				Ok(reading) => readings.push(reading),
+				Err(dropped) => {
+					counts.dropped[dropped as usize] += 1;
+					log::debug!(
+						target: LOG_TARGET,
+						"{}: dropped the record at {}/{}: {dropped:?}",
+						feed.name(), record.partition(), record.offset(),
+					);
+				},
+			}
+		}
+		if !append_patiently(inbox, &readings, &feed.name()).await {
+			return false;
+		}
+		counts.queued += readings.len() as u64;
+		let offsets = next_offsets(&records);
+		if let Err(error) = consumer.commit(&offsets, CommitMode::Async) {
+			// The records come again (to this consumer or, after a restart, the next), and
+			// their readings are committed on chain once: they are dated by the OEM.
+			log::warn!(target: LOG_TARGET, "{}: offsets not committed: {error}", feed.name());
+		}
+		log::info!(
+			target: LOG_TARGET,
+			"{}: {} readings queued, {} records dropped (key {}, malformed {}, undated {}, \
+			 future {}); {} queued since start",
+			feed.name(),
+			readings.len(),
+			records.len() - readings.len(),
+			counts.dropped[0], counts.dropped[1], counts.dropped[2], counts.dropped[3],
+			counts.queued,
+		);
+	}
+}
+
+/// The reading in `record`, read at `now_ms`: its key names the car, its value is the OEM API's
+/// answer.
+pub fn read_record(
+	feed: &KafkaFeed,
+	record: &OwnedMessage,
+	now_ms: u64,
+) -> Result<PushedReading, crate::mqtt::Dropped> {
+	let oem_ref = record
+		.key()
+		.and_then(|key| std::str::from_utf8(key).ok())
+		.ok_or(crate::mqtt::Dropped::Topic)?;
+	read_payload(
+		feed.oem,
+		feed.api,
+		PushKind::Kafka,
+		oem_ref,
+		record.payload().unwrap_or(&[]),
+		now_ms,
+	)
+}
+
+/// The offsets to commit once `records` are in the inbox: for each partition, the one after the
+/// last record read.
+pub fn next_offsets(records: &[OwnedMessage]) -> TopicPartitionList {
+	let mut last: BTreeMap<(&str, i32), i64> = BTreeMap::new();
+	for record in records {
+		let at = last.entry((record.topic(), record.partition())).or_insert(record.offset());
+		*at = (*at).max(record.offset());
+	}
+	let mut offsets = TopicPartitionList::new();
+	for ((topic, partition), offset) in last {
+		// A partition's offsets are positive and far below `i64::MAX`; a broker that says
+		// otherwise gets its own offset back, and the record comes again.
+		let _ = offsets.add_partition_offset(
+			topic,
+			partition,
+			Offset::Offset(offset.saturating_add(1)),
+		);
+	}
+	offsets
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use crate::mqtt::Dropped;
+	use rdkafka::Timestamp;
+
+	fn feed() -> KafkaFeed {
+		KafkaFeed {
+			oem: 3,
+			api: OemApi::Tesla,
+			host: "kafka.oem.example".into(),
+			port: 9093,
+			topic: "vehicle-data".into(),
+			server_ca: Some(vec![0x30, 0x03, 0x02, 0x01, 0x00]),
+		}
+	}
+
+	fn record(key: Option<&[u8]>, value: &[u8], partition: i32, offset: i64) -> OwnedMessage {
+		OwnedMessage::new(
+			Some(value.to_vec()),
+			key.map(<[u8]>::to_vec),
+			"vehicle-data".into(),
+			Timestamp::NotAvailable,
+			partition,
+			offset,
+			None,
+		)
+	}
+
+	#[test]
+	fn a_record_makes_a_reading_of_the_car_its_key_names() {
+		let payload = crate::mqtt::tests::tesla(1_000, 10.0);
+		let reading =
+			read_record(&feed(), &record(Some(b"5YJ3E1EA7KF000001"), &payload, 0, 7), 5_000)
+				.expect("a reading");
+		assert_eq!(reading.oem, 3);
+		assert_eq!(reading.kind, PushKind::Kafka);
+		assert_eq!(reading.oem_ref, b"5YJ3E1EA7KF000001".to_vec());
+		assert_eq!(reading.observed_at_ms, 1_000);
+		assert_eq!(reading.received_at_ms, 5_000);
+	}
+
+	#[test]
+	fn records_that_name_no_car_or_carry_no_reading_say_why() {
+		let payload = crate::mqtt::tests::tesla(1_000, 10.0);
+		for key in [None, Some(&b""[..]), Some(&[0xff, 0xfe][..])] {
+			assert_eq!(
+				read_record(&feed(), &record(key, &payload, 0, 0), 5_000),
+				Err(Dropped::Topic),
+				"{key:?}"
+			);
+		}
+		assert_eq!(
+			read_record(&feed(), &record(Some(b"VIN"), b"{not json", 0, 0), 5_000),
+			Err(Dropped::Malformed)
+		);
+		let empty = OwnedMessage::new(
+			None,
+			Some(b"VIN".to_vec()),
+			"vehicle-data".into(),
+			Timestamp::NotAvailable,
+			0,
+			0,
+			None,
+		);
+		assert_eq!(read_record(&feed(), &empty, 5_000), Err(Dropped::Malformed));
+	}
+
+	#[test]
+	fn the_offsets_committed_are_each_partitions_next_after_the_last_read() {
+		let records = [
+			record(Some(b"A"), b"", 0, 4),
+			record(Some(b"B"), b"", 1, 9),
+			record(Some(b"A"), b"", 0, 6),
+			record(Some(b"A"), b"", 0, 5),
+		];
+		let offsets = next_offsets(&records);
+		let mut committed: Vec<_> = offsets
+			.elements()
+			.iter()
+			.map(|element| (element.partition(), element.offset()))
+			.collect();
+		committed.sort_by_key(|(partition, _)| *partition);
+		assert_eq!(committed, vec![(0, Offset::Offset(7)), (1, Offset::Offset(10))]);
+	}
+
+	#[test]
+	fn a_cluster_may_name_only_brokers_in_the_registered_hosts_domain() {
+		let inside = [("kafka.oem.example", 9093), ("b-1.KAFKA.oem.example", 9094)];
+		assert!(foreign_brokers(&feed(), inside).is_empty());
+		let outside = [
+			("kafka.oem.example", 9093),
+			("evil.example", 9093),
+			("xkafka.oem.example", 9093),
+			("127.0.0.1", 9093),
+		];
+		assert_eq!(
+			foreign_brokers(&feed(), outside),
+			vec!["evil.example:9093", "xkafka.oem.example:9093", "127.0.0.1:9093"]
+		);
+	}
+
+	#[test]
+	fn the_consumer_is_tls_only_commits_by_hand_and_trusts_the_registered_ca_alone() {
+		let config = client_config(&feed(), "dimo-ababab-3", None);
+		assert_eq!(config.get("bootstrap.servers"), Some("kafka.oem.example:9093"));
+		assert_eq!(config.get("group.id"), Some("dimo-ababab-3"));
+		assert_eq!(config.get("security.protocol"), Some("ssl"));
+		assert_eq!(config.get("enable.auto.commit"), Some("false"));
+		assert_eq!(config.get("enable.auto.offset.store"), Some("false"));
+		assert_eq!(config.get("ssl.endpoint.identification.algorithm"), Some("https"));
+		assert_eq!(
+			config.get("ssl.ca.pem"),
+			Some("-----BEGIN CERTIFICATE-----\nMAMCAQA=\n-----END CERTIFICATE-----\n")
+		);
+		assert_eq!(config.get("sasl.password"), None);
+
+		let login = Login { user: "client".into(), password: "secret".into() };
+		let unregistered = KafkaFeed { server_ca: None, ..feed() };
+		let config = client_config(&unregistered, "g", Some(&login));
+		assert_eq!(config.get("security.protocol"), Some("sasl_ssl"));
+		assert_eq!(config.get("sasl.mechanisms"), Some("PLAIN"));
+		assert_eq!(config.get("sasl.username"), Some("client"));
+		assert_eq!(config.get("ssl.ca.pem"), None, "the node's trust store, then");
+	}
+}
