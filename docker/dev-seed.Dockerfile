@@ -7,10 +7,9 @@
 #   docker run --rm dimo-dev-seed:dev ws://node:9944 https://oem-simulator:7443 /oem-certs/ca.pem
 FROM debian:bookworm-slim
 
-# The same first layer in every DIMO image, so that a build makes it once (librdkafka1: the Kafka
-# client the node and the simulator link).
+# The same first layer in every DIMO image, so that a build makes it once.
 RUN apt-get update \
-	&& apt-get install -y --no-install-recommends ca-certificates curl librdkafka1 \
+	&& apt-get install -y --no-install-recommends ca-certificates curl \
 	&& rm -rf /var/lib/apt/lists/* \
 	&& useradd --uid 1000 --user-group --create-home dimo
 

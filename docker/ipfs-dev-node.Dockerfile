@@ -9,10 +9,9 @@
 # gateway on 8080 inside the container (publish them on 127.0.0.1 only). Runs as a non-root user.
 FROM debian:bookworm-slim
 
-# The same first layer in every DIMO image, so that a build makes it once (librdkafka1: the Kafka
-# client the node and the simulator link).
+# The same first layer in every DIMO image, so that a build makes it once.
 RUN apt-get update \
-	&& apt-get install -y --no-install-recommends ca-certificates curl librdkafka1 \
+	&& apt-get install -y --no-install-recommends ca-certificates curl \
 	&& rm -rf /var/lib/apt/lists/* \
 	&& useradd --uid 1000 --user-group --create-home dimo
 RUN mkdir /ipfs && chown dimo:dimo /ipfs

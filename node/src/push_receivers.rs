@@ -1,4 +1,4 @@
-//! The collector's push receivers, wired to the chain: one task per MQTT push feed that
+//! The collector's push receivers, wired to the chain: one task per MQTT or Kafka push feed that
 //! governance registered (`anchoring.setPushFeed`), started, changed and stopped as the
 //! finalized chain's registry changes; and the CAs of the registered Fleet Telemetry feeds,
 //! handed to the node's Fleet Telemetry server (if it runs one,
@@ -10,15 +10,17 @@
 //! makes the node contact a host. The receivers write to the push inbox; the runtime's offchain
 //! worker takes it from there (`pallet_anchoring::offchain::pushed`).
 //!
-//! What each receiver promises (TLS to the registered host only, acknowledged means queued) is
-//! in [`dimo_collector::mqtt`]. The login a receiver gives its broker is the operator's OEM
-//! client for that OEM (`collector_setOemClient`), read at each connection.
+//! What each receiver promises (TLS to the registered host only, acknowledged or committed
+//! means queued) is in [`dimo_collector::mqtt`] and [`dimo_collector::kafka`]. The login a
+//! receiver gives its broker is the operator's OEM client for that OEM
+//! (`collector_setOemClient`), read at each connection.
 
 use std::{collections::BTreeMap, sync::Arc};
 
 use codec::Decode;
 use dimo_collector::{
 	fleet_telemetry::FleetTelemetryFeed,
+	kafka::{self, KafkaFeed},
 	mqtt::{self, Login, MqttFeed},
 	node_seal_key,
 	push_inbox::InboxWriter,
@@ -42,18 +44,52 @@ use sp_keystore::{Keystore, KeystorePtr};
 
 const LOG_TARGET: &str = "dimo::collector";
 
-/// The MQTT feed that `feed` is, if it is one.
-fn mqtt_feed(oem: OemId, feed: PushFeed) -> Option<MqttFeed> {
+/// A feed that a receiver of this node connects to: a broker it subscribes to.
+#[derive(Clone, PartialEq, Eq, Debug)]
+enum BrokerFeed {
+	Mqtt(MqttFeed),
+	Kafka(KafkaFeed),
+}
+
+impl BrokerFeed {
+	/// How the log names it.
+	fn name(&self) -> String {
+		match self {
+			Self::Mqtt(feed) => {
+				format!("MQTT feed of OEM {} ({}:{})", feed.oem, feed.host, feed.port)
+			},
+			Self::Kafka(feed) => {
+				format!("Kafka feed of OEM {} ({}:{})", feed.oem, feed.host, feed.port)
+			},
+		}
+	}
+}
+
+/// The broker feed (MQTT or Kafka) that `feed` is, if it is one.
+fn broker_feed(oem: OemId, feed: PushFeed) -> Option<BrokerFeed> {
+	let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
 	match feed {
-		PushFeed::Mqtt { api, host, port, topic_prefix, server_ca } => Some(MqttFeed {
-			oem,
-			api,
-			host: String::from_utf8_lossy(&host).into_owned(),
-			port,
-			topic_prefix: String::from_utf8_lossy(&topic_prefix).into_owned(),
-			server_ca: server_ca.map(|ca| ca.into_inner()),
-		}),
-		PushFeed::Kafka { .. } | PushFeed::FleetTelemetry { .. } => None,
+		PushFeed::Mqtt { api, host, port, topic_prefix, server_ca } => {
+			Some(BrokerFeed::Mqtt(MqttFeed {
+				oem,
+				api,
+				host: text(&host),
+				port,
+				topic_prefix: text(&topic_prefix),
+				server_ca: server_ca.map(|ca| ca.into_inner()),
+			}))
+		},
+		PushFeed::Kafka { api, host, port, topic, server_ca } => {
+			Some(BrokerFeed::Kafka(KafkaFeed {
+				oem,
+				api,
+				host: text(&host),
+				port,
+				topic: text(&topic),
+				server_ca: server_ca.map(|ca| ca.into_inner()),
+			}))
+		},
+		PushFeed::FleetTelemetry { .. } => None,
 	}
 }
 
@@ -107,9 +143,9 @@ fn login<S: OffchainStorage>(storage: &S, seal_key: &SealKey, oem: OemId) -> Opt
 	})
 }
 
-/// The MQTT client id of this collector at `oem`'s broker: the same across restarts (the
-/// broker keeps the session, and what it holds for the collector, under it), and at most 23
-/// characters (MQTT 3.1.1's bound that every broker takes).
+/// The MQTT client id (and Kafka consumer group) of this collector at `oem`'s broker: the same
+/// across restarts (the broker keeps the session, or the group's offsets, under it), and at
+/// most 23 characters (MQTT 3.1.1's bound that every broker takes).
 fn client_id(collector: &CollectorId, oem: OemId) -> String {
 	let key: &[u8] = collector.as_ref();
 	let short: String = key.iter().take(3).map(|byte| format!("{byte:02x}")).collect();
@@ -130,7 +166,7 @@ pub async fn run<C, S>(
 	C::Api: AnchoringApi<Block, AccountId, BlockNumber, CollectorId>,
 	S: OffchainStorage + 'static,
 {
-	let mut running: BTreeMap<OemId, (MqttFeed, tokio::task::JoinHandle<()>)> = BTreeMap::new();
+	let mut running: BTreeMap<OemId, (BrokerFeed, tokio::task::JoinHandle<()>)> = BTreeMap::new();
 	let mut finalized = client.finality_notification_stream();
 	loop {
 		let collector = registered_collector(&*client, &keystore);
@@ -145,18 +181,18 @@ pub async fn run<C, S>(
 			*held = vehicle_cas.clone();
 			changed
 		});
-		let wanted: BTreeMap<OemId, MqttFeed> = feeds
+		let wanted: BTreeMap<OemId, BrokerFeed> = feeds
 			.into_iter()
-			.filter_map(|(oem, feed)| mqtt_feed(oem, feed).map(|feed| (oem, feed)))
+			.filter_map(|(oem, feed)| broker_feed(oem, feed).map(|feed| (oem, feed)))
 			.collect();
 		running.retain(|oem, (feed, task)| {
 			let keep = wanted.get(oem) == Some(feed) && !task.is_finished();
 			if !keep {
 				log::info!(
 					target: LOG_TARGET,
-					"MQTT feed of OEM {oem} ({}:{}): stopping its receiver (the feed changed, \
-					 was removed, or this node is no longer a registered collector)",
-					feed.host, feed.port,
+					"{}: stopping its receiver (the feed changed, was removed, or this node is \
+					 no longer a registered collector)",
+					feed.name(),
 				);
 				task.abort();
 			}
@@ -172,19 +208,33 @@ pub async fn run<C, S>(
 						if running.contains_key(&oem) {
 							continue;
 						}
-						log::info!(
-							target: LOG_TARGET,
-							"MQTT feed of OEM {oem}: receiving from {}:{} (topics {}/+)",
-							feed.host, feed.port, feed.topic_prefix,
-						);
 						let storage = storage.clone();
 						let seal_key = seal_key.clone();
-						let task = tokio::spawn(mqtt::receive(
-							feed.clone(),
-							client_id(collector, oem),
-							move || login(&storage, &seal_key, oem),
-							inbox.clone(),
-						));
+						let login = move || login(&storage, &seal_key, oem);
+						let id = client_id(collector, oem);
+						let task = match &feed {
+							BrokerFeed::Mqtt(mqtt) => {
+								log::info!(
+									target: LOG_TARGET,
+									"{}: receiving topics {}/+",
+									feed.name(), mqtt.topic_prefix,
+								);
+								tokio::spawn(mqtt::receive(mqtt.clone(), id, login, inbox.clone()))
+							},
+							BrokerFeed::Kafka(kafka) => {
+								log::info!(
+									target: LOG_TARGET,
+									"{}: receiving topic {}",
+									feed.name(), kafka.topic,
+								);
+								tokio::spawn(kafka::receive(
+									kafka.clone(),
+									id,
+									login,
+									inbox.clone(),
+								))
+							},
+						};
 						running.insert(oem, (feed, task));
 					}
 				},
@@ -209,7 +259,7 @@ mod tests {
 	use pallet_anchoring_runtime_api::OemApi;
 
 	#[test]
-	fn only_mqtt_feeds_make_mqtt_receivers_with_their_registered_fields() {
+	fn broker_feeds_make_receivers_with_their_registered_fields() {
 		let feed = PushFeed::Mqtt {
 			api: OemApi::Tesla,
 			host: b"mqtt.oem.example".to_vec().try_into().expect("short"),
@@ -218,19 +268,37 @@ mod tests {
 			server_ca: Some(vec![0x30, 0x00].try_into().expect("short")),
 		};
 		assert_eq!(
-			mqtt_feed(7, feed),
-			Some(MqttFeed {
+			broker_feed(7, feed),
+			Some(BrokerFeed::Mqtt(MqttFeed {
 				oem: 7,
 				api: OemApi::Tesla,
 				host: "mqtt.oem.example".into(),
 				port: 8883,
 				topic_prefix: "vehicles/v1".into(),
 				server_ca: Some(vec![0x30, 0x00]),
-			})
+			}))
+		);
+		let feed = PushFeed::Kafka {
+			api: OemApi::Smartcar,
+			host: b"kafka.oem.example".to_vec().try_into().expect("short"),
+			port: 9093,
+			topic: b"vehicle-data".to_vec().try_into().expect("short"),
+			server_ca: None,
+		};
+		assert_eq!(
+			broker_feed(8, feed),
+			Some(BrokerFeed::Kafka(KafkaFeed {
+				oem: 8,
+				api: OemApi::Smartcar,
+				host: "kafka.oem.example".into(),
+				port: 9093,
+				topic: "vehicle-data".into(),
+				server_ca: None,
+			}))
 		);
 		let fleet =
 			PushFeed::FleetTelemetry { vehicle_ca: vec![0x30, 0x00].try_into().expect("short") };
-		assert_eq!(mqtt_feed(7, fleet), None);
+		assert_eq!(broker_feed(7, fleet), None);
 	}
 
 	#[test]
