@@ -288,8 +288,10 @@ export async function startMosquitto({ certsDir, logins }) {
   const child = spawn('mosquitto', ['-c', config], { stdio: ['ignore', 'pipe', 'pipe'] });
   live.add(child);
   child.on('exit', () => live.delete(child));
-  child.stdout.pipe(log);
-  child.stderr.pipe(log);
+  // Both into one file: neither may end it (the other may still write), the child's exit does.
+  child.stdout.pipe(log, { end: false });
+  child.stderr.pipe(log, { end: false });
+  child.on('close', () => log.end());
   const read = () => (existsSync(logFile) ? readFileSync(logFile, 'utf8') : '');
   const waitForLog = async (pattern, timeoutMs = 60_000) => {
     const deadline = Date.now() + timeoutMs;
@@ -319,8 +321,10 @@ export function pushMqtt({ port, ca, login, vehicles = 1, everyMs = 1_000, round
     '--topic-prefix', topicPrefix, '--vehicles', String(vehicles), '--every-ms', String(everyMs), '--rounds', String(rounds),
   ], { stdio: ['ignore', 'pipe', 'pipe'] });
   live.add(child);
-  child.stdout.pipe(log);
-  child.stderr.pipe(log);
+  // Both into one file: neither may end it (the other may still write), the child's exit does.
+  child.stdout.pipe(log, { end: false });
+  child.stderr.pipe(log, { end: false });
+  child.on('close', () => log.end());
   const read = () => (existsSync(logFile) ? readFileSync(logFile, 'utf8') : '');
   const done = new Promise((resolve, reject) => {
     child.once('exit', (code) => {
@@ -363,8 +367,10 @@ export function pushFleetTelemetry({ port, serverCa, vehicleCerts, vehicles = 1,
     '--vehicles', String(vehicles), '--every-ms', String(everyMs), '--rounds', String(rounds), '--give-up-after-s', String(giveUpAfterS),
   ], { stdio: ['ignore', 'pipe', 'pipe'] });
   live.add(child);
-  child.stdout.pipe(log);
-  child.stderr.pipe(log);
+  // Both into one file: neither may end it (the other may still write), the child's exit does.
+  child.stdout.pipe(log, { end: false });
+  child.stderr.pipe(log, { end: false });
+  child.on('close', () => log.end());
   const read = () => (existsSync(logFile) ? readFileSync(logFile, 'utf8') : '');
   const done = new Promise((resolve, reject) => {
     child.once('exit', (code) => {

@@ -66,8 +66,10 @@ export async function startNode({ chain = 'dev', validator = 'alice', extraArgs 
   ];
   const child = spawn(nodeBinary(), args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   live.add(child);
-  child.stdout.pipe(log);
-  child.stderr.pipe(log);
+  // Both into one file: neither may end it (the other may still write), the child's exit does.
+  child.stdout.pipe(log, { end: false });
+  child.stderr.pipe(log, { end: false });
+  child.on('close', () => log.end());
   let exited = null;
   child.on('exit', (code, signal) => { exited = { code, signal }; live.delete(child); });
 
@@ -98,7 +100,6 @@ export async function startNode({ chain = 'dev', validator = 'alice', extraArgs 
       ]);
       if (!gone) child.kill('SIGKILL');
     }
-    log.end();
     if (process.env.KEEP_NODE_LOGS) console.log(`node log kept at ${logFile}`);
     else rmSync(dir, { recursive: true, force: true });
   };
