@@ -58,9 +58,7 @@ impl BrokerFeed {
 			Self::Mqtt(feed) => {
 				format!("MQTT feed of OEM {} ({}:{})", feed.oem, feed.host, feed.port)
 			},
-			Self::Kafka(feed) => {
-				format!("Kafka feed of OEM {} ({}:{})", feed.oem, feed.host, feed.port)
-			},
+			Self::Kafka(feed) => feed.name(),
 		}
 	}
 }

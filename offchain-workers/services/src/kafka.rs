@@ -45,7 +45,7 @@ use rdkafka::{
 use sp_core::offchain::OffchainStorage;
 
 use crate::{
-	mqtt::{append_patiently, read_payload, Counts, Login},
+	mqtt::{append_patiently, read_payload, Counts, Dropped, Login},
 	push_inbox::InboxWriter,
 };
 
@@ -80,7 +80,7 @@ pub struct KafkaFeed {
 
 impl KafkaFeed {
 	/// How the log names the feed.
-	fn name(&self) -> String {
+	pub fn name(&self) -> String {
 		format!("Kafka feed of OEM {} ({}:{})", self.oem, self.host, self.port)
 	}
 }
@@ -329,11 +329,9 @@ pub fn read_record(
 	feed: &KafkaFeed,
 	record: &OwnedMessage,
 	now_ms: u64,
-) -> Result<PushedReading, crate::mqtt::Dropped> {
-	let oem_ref = record
-		.key()
-		.and_then(|key| std::str::from_utf8(key).ok())
-		.ok_or(crate::mqtt::Dropped::Topic)?;
+) -> Result<PushedReading, Dropped> {
+	let oem_ref =
+		record.key().and_then(|key| std::str::from_utf8(key).ok()).ok_or(Dropped::Topic)?;
 	read_payload(
 		feed.oem,
 		feed.api,
@@ -368,7 +366,6 @@ pub fn next_offsets(records: &[OwnedMessage]) -> TopicPartitionList {
 #[cfg(test)]
 mod tests {
 	use super::*;
-	use crate::mqtt::Dropped;
 	use rdkafka::Timestamp;
 
 	fn feed() -> KafkaFeed {
