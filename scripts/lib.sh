@@ -20,6 +20,12 @@ export DIMO_NODE="${DIMO_NODE:-$CARGO_TARGET_DIR/debug/dimo-node}"
 # The OEM simulator (offchain-workers/oem-simulator) that the dev network and the tests run.
 export DIMO_OEM_SIMULATOR="${DIMO_OEM_SIMULATOR:-$CARGO_TARGET_DIR/debug/dimo-oem-simulator}"
 
+# Tools built once per machine, outside the work tree (scripts/setup.sh): tansu, the Kafka
+# broker the Kafka receiver's tests run.
+export DIMO_TOOLS="${DIMO_TOOLS:-$HOME/.cache/dimo-chain/tools}"
+export TANSU_VERSION=0.6.0
+export DIMO_TANSU="${DIMO_TANSU:-$DIMO_TOOLS/bin/tansu}"
+
 say() { printf '\033[1m[%s]\033[0m %s\n' "$(basename "$0" .sh)" "$*"; }
 
 # Runs "$@" and prints how long it took.

