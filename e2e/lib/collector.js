@@ -341,6 +341,95 @@ export function pushMqtt({ port, ca, login, vehicles = 1, everyMs = 1_000, round
   return { done, log: read, stop: () => child.kill('SIGKILL') };
 }
 
+/** tansu, the Kafka broker the tests run: $DIMO_TANSU, or where scripts/setup.sh installs it. */
+function tansuBinary() {
+  return process.env.DIMO_TANSU ?? join(homedir(), '.cache', 'dimo-chain', 'tools', 'bin', 'tansu');
+}
+
+/**
+ * An OEM's Kafka cluster: tansu (an Apache Kafka-compatible broker, from crates.io) on a plain
+ * loopback port, and Debian's stunnel4 in front of it on another, TLS only, with the localhost
+ * leaf that `gen-certs` wrote into `certsDir`; the cluster advertises the TLS port, so that every
+ * client reaches the broker through TLS. `topic` is created with `partitions`. Returns
+ * { port (the TLS one), connections() (TLS connections accepted so far), log(), stop() }.
+ */
+export async function startKafka({ certsDir, topic, partitions = 2 }) {
+  const [plainPort, port] = [await freePort(), await freePort()];
+  const dir = mkdtempSync(join(tmpdir(), 'dimo-kafka-broker-'));
+  const tansuLog = join(dir, 'tansu.log');
+  const stunnelLog = join(dir, 'stunnel.log');
+  const children = [];
+  const logTo = (child, file) => {
+    const log = createWriteStream(file);
+    live.add(child);
+    children.push(child);
+    child.on('exit', () => live.delete(child));
+    child.stdout.pipe(log, { end: false });
+    child.stderr.pipe(log, { end: false });
+    child.on('close', () => log.end());
+  };
+  logTo(spawn(tansuBinary(), [
+    'broker', `--listener-url=tcp://127.0.0.1:${plainPort}`, `--advertised-listener-url=tcp://localhost:${port}`,
+    '--storage-engine=memory://tansu/',
+  ], { stdio: ['ignore', 'pipe', 'pipe'] }), tansuLog);
+  const config = join(dir, 'stunnel.conf');
+  writeFileSync(config, [
+    'foreground = yes', 'pid =', `output = ${stunnelLog}`, 'debug = 5', '[kafka]',
+    `accept = 127.0.0.1:${port}`, `connect = 127.0.0.1:${plainPort}`,
+    `cert = ${join(certsDir, 'localhost.crt.pem')}`, `key = ${join(certsDir, 'localhost.key.pem')}`, '',
+  ].join('\n'));
+  logTo(spawn('stunnel4', [config], { stdio: ['ignore', 'pipe', 'pipe'] }), join(dir, 'stunnel.out'));
+  const read = (file) => (existsSync(file) ? readFileSync(file, 'utf8') : '');
+  const waitFor = async (file, text) => {
+    const deadline = Date.now() + 30_000;
+    while (!read(file).includes(text)) {
+      if (children.some((child) => child.exitCode !== null)) throw new Error(`the Kafka broker exited:\n${read(tansuLog)}\n${read(stunnelLog)}`);
+      if (Date.now() > deadline) throw new Error(`no ${text} in ${file}:\n${read(file)}`);
+      await sleep(50);
+    }
+  };
+  await waitFor(tansuLog, 'ready in');
+  await waitFor(stunnelLog, 'Configuration successful');
+  execFileSync(tansuBinary(), ['topic', 'create', topic, '--partitions', String(partitions), `--broker=tcp://127.0.0.1:${plainPort}`], { stdio: 'ignore' });
+  return {
+    port,
+    connections: () => (read(stunnelLog).match(/Service \[kafka\] accepted connection/g) ?? []).length,
+    log: () => `${read(tansuLog)}\n${read(stunnelLog)}`,
+    stop: () => children.forEach((child) => child.kill('SIGKILL')),
+  };
+}
+
+/**
+ * Runs `dimo-oem-simulator push-kafka`: the simulator's first `vehicles` Teslas produce their
+ * `vehicle_data` to `topic` on the cluster at `localhost:port`, keyed by VIN, `rounds` times
+ * `everyMs` apart. Returns { done (resolves with the number the broker acknowledged), log(), stop() }.
+ */
+export function pushKafka({ port, ca, topic, vehicles = 1, everyMs = 1_000, rounds = 3 }) {
+  const dir = mkdtempSync(join(tmpdir(), 'dimo-push-kafka-'));
+  const logFile = join(dir, 'push.log');
+  const log = createWriteStream(logFile);
+  const child = spawn(simulatorBinary(), [
+    'push-kafka', '--broker', `localhost:${port}`, '--ca', ca, '--topic', topic,
+    '--vehicles', String(vehicles), '--every-ms', String(everyMs), '--rounds', String(rounds),
+  ], { stdio: ['ignore', 'pipe', 'pipe'] });
+  live.add(child);
+  child.stdout.pipe(log, { end: false });
+  child.stderr.pipe(log, { end: false });
+  child.on('close', () => log.end());
+  const read = () => (existsSync(logFile) ? readFileSync(logFile, 'utf8') : '');
+  const done = new Promise((resolve, reject) => {
+    child.once('exit', (code) => {
+      live.delete(child);
+      setTimeout(() => {
+        const pushed = read().match(/pushed (\d+) readings, the broker acknowledged (\d+)/);
+        if (code === 0 && pushed) resolve(Number(pushed[2]));
+        else reject(new Error(`push-kafka exited (${code}):\n${read()}`));
+      }, 200);
+    });
+  });
+  return { done, log: read, stop: () => child.kill('SIGKILL') };
+}
+
 /**
  * Makes a vehicle CA and client certificates for the simulator's first `vehicles` Teslas
  * (`dimo-oem-simulator gen-vehicle-certs`) in a new folder; returns { dir, caDer (0x-hex) }.

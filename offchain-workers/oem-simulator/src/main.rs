@@ -10,6 +10,7 @@
 //! dimo-oem-simulator gen-certs --out target/dev-certs          # a fresh CA and a localhost leaf
 //! dimo-oem-simulator serve --certs target/dev-certs --port 7443 --vehicles 3
 //! dimo-oem-simulator push-mqtt --broker localhost:8883 --ca target/dev-certs/ca.pem ...
+//! dimo-oem-simulator push-kafka --broker localhost:9093 --ca target/dev-certs/ca.pem ...
 //! ```
 //!
 //! It listens on 127.0.0.1 only (unless `--listen` names another address: a container's, whose
@@ -156,6 +157,28 @@ enum Command {
 		/// The topics' prefix.
 		#[arg(long, default_value = "dimo/tesla")]
 		topic_prefix: String,
+		/// How many Teslas push (the first of `serve --vehicles`, same VINs).
+		#[arg(long, default_value_t = 3)]
+		vehicles: u32,
+		/// Milliseconds between two readings of a car.
+		#[arg(long, default_value_t = 2000)]
+		every_ms: u64,
+		/// How many rounds (0: until stopped).
+		#[arg(long, default_value_t = 0)]
+		rounds: u64,
+	},
+	/// Produces the fleet's Teslas' readings to a Kafka topic over TLS, as an OEM's feed does
+	/// (`vehicle_data` JSON, keyed by the VIN, acknowledged by all in-sync replicas).
+	PushKafka {
+		/// A bootstrap broker, `HOST:PORT` (its certificate must name `HOST`).
+		#[arg(long)]
+		broker: String,
+		/// The CA (PEM) that the brokers' certificates chain to.
+		#[arg(long)]
+		ca: PathBuf,
+		/// The topic.
+		#[arg(long, default_value = "vehicle-data")]
+		topic: String,
 		/// How many Teslas push (the first of `serve --vehicles`, same VINs).
 		#[arg(long, default_value_t = 3)]
 		vehicles: u32,
@@ -371,6 +394,17 @@ async fn main() -> std::process::ExitCode {
 				ca,
 				login,
 				topic_prefix,
+				vehicles,
+				every: Duration::from_millis(every_ms),
+				rounds,
+			})
+			.await
+		},
+		Command::PushKafka { broker, ca, topic, vehicles, every_ms, rounds } => {
+			push::push_kafka(push::KafkaPush {
+				broker,
+				ca,
+				topic,
 				vehicles,
 				every: Duration::from_millis(every_ms),
 				rounds,
