@@ -119,7 +119,7 @@ describe('a Kafka push feed', () => {
     assert.ok(readings.every((r) => Number.isInteger(r.record.signals.odometerM)), JSON.stringify(readings[0]));
   });
 
-  test('the collector killed mid-stream and restarted: every reading the OEM produced is committed exactly once', { skip: 'the restarted receiver gets no assignment from tansu yet: see issue 32' }, async () => {
+  test('the collector killed mid-stream and restarted: every reading the OEM produced is committed exactly once', { skip: 'after the restart the receiver received nothing for 6 minutes, not yet understood: see issue 32' }, async () => {
     const before = (await committedTimes(vehicle)).length;
     const rounds = 30;
     const pusher = produce({ vehicles: 1, everyMs: 200, rounds });
