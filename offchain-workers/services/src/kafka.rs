@@ -114,6 +114,11 @@ pub fn client_config(feed: &KafkaFeed, group_id: &str, login: Option<&Login>) ->
 		.set("fetch.message.max.bytes", crate::mqtt::MAX_MESSAGE_BYTES.to_string())
 		.set("reconnect.backoff.max.ms", "30000")
 		.set_log_level(RDKafkaLogLevel::Warning);
+	// librdkafka's own debug contexts (`cgrp,fetch`, `broker,security`, ...), for an operator
+	// finding out why a feed receives nothing; logged at debug level under `dimo::collector`.
+	if let Ok(contexts) = std::env::var("DIMO_KAFKA_DEBUG") {
+		config.set("debug", contexts).set_log_level(RDKafkaLogLevel::Debug);
+	}
 	if let Some(ca) = &feed.server_ca {
 		config.set("ssl.ca.pem", pem(ca));
 	}
