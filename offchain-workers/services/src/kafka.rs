@@ -106,6 +106,10 @@ pub fn client_config(feed: &KafkaFeed, group_id: &str, login: Option<&Login>) ->
 		.set("bootstrap.servers", format!("{}:{}", feed.host, feed.port))
 		.set("group.id", group_id)
 		.set("client.id", group_id)
+		// Static membership (KIP-345): the collector is the group's one member, so a collector
+		// restarted after a crash takes its predecessor's place and partitions at once, rather
+		// than waiting for the coordinator to expire a member that will never come back.
+		.set("group.instance.id", group_id)
 		.set("enable.auto.commit", "false")
 		.set("enable.auto.offset.store", "false")
 		.set("auto.offset.reset", "earliest")
@@ -474,6 +478,11 @@ mod tests {
 		let config = client_config(&feed(), "dimo-ababab-3", None);
 		assert_eq!(config.get("bootstrap.servers"), Some("kafka.oem.example:9093"));
 		assert_eq!(config.get("group.id"), Some("dimo-ababab-3"));
+		assert_eq!(
+			config.get("group.instance.id"),
+			Some("dimo-ababab-3"),
+			"a restart takes its place"
+		);
 		assert_eq!(config.get("security.protocol"), Some("ssl"));
 		assert_eq!(config.get("enable.auto.commit"), Some("false"));
 		assert_eq!(config.get("enable.auto.offset.store"), Some("false"));
