@@ -27,7 +27,7 @@ fn dev_keys() -> Vec<[u8; 32]> {
 }
 
 /// The roles in `genesis` that a dev key holds: "Aura authority", "GRANDPA authority",
-/// "technical committee member", each named once.
+/// "validator account", "session key", "technical committee member", each named once.
 pub fn dev_key_roles(genesis: &Storage) -> Vec<&'static str> {
 	let dev = dev_keys();
 	let read = |pallet: &str, item: &str| genesis.top.get(&plain_key(pallet, item)).cloned();
@@ -46,6 +46,23 @@ pub fn dev_key_roles(genesis: &Storage) -> Vec<&'static str> {
 		let keys: Vec<[u8; 32]> = grandpa.into_iter().map(|(key, _)| key).collect();
 		if holds(&keys) {
 			roles.push("GRANDPA authority");
+		}
+	}
+	if let Some(Ok(validators)) =
+		read("ValidatorSet", "Validators").map(|v| Vec::<[u8; 32]>::decode(&mut &v[..]))
+	{
+		if holds(&validators) {
+			roles.push("validator account");
+		}
+	}
+	// Each queued validator's account and session keys (aura, grandpa).
+	if let Some(Ok(queued)) = read("Session", "QueuedKeys")
+		.map(|v| Vec::<([u8; 32], [u8; 32], [u8; 32])>::decode(&mut &v[..]))
+	{
+		let keys: Vec<[u8; 32]> =
+			queued.into_iter().flat_map(|(_, aura, grandpa)| [aura, grandpa]).collect();
+		if holds(&keys) {
+			roles.push("session key");
 		}
 	}
 	if let Some(Ok(members)) =
@@ -98,7 +115,10 @@ mod tests {
 		let mut genesis = testnet.build_storage().expect("builds");
 		let error = refusal(&testnet, &genesis).expect_err("dev keys on a Live chain");
 		assert!(
-			error.contains("Aura authority, GRANDPA authority, technical committee member"),
+			error.contains(
+				"Aura authority, GRANDPA authority, validator account, session key, technical \
+				 committee member"
+			),
 			"{error}"
 		);
 		// The operator's word overrides it, without building anything.
@@ -118,6 +138,14 @@ mod tests {
 		genesis
 			.top
 			.insert(plain_key("TechnicalCommittee", "Members"), codec::Encode::encode(&others));
+		genesis.top.insert(plain_key("ValidatorSet", "Validators"), codec::Encode::encode(&others));
+		// A dev session key left in place is still refused.
+		let queued = |aura: [u8; 32]| codec::Encode::encode(&vec![([7u8; 32], aura, [8u8; 32])]);
+		genesis
+			.top
+			.insert(plain_key("Session", "QueuedKeys"), queued(Sr25519Keyring::Alice.public().0));
+		assert_eq!(dev_key_roles(&genesis), vec!["session key"]);
+		genesis.top.insert(plain_key("Session", "QueuedKeys"), queued([9; 32]));
 		assert!(dev_key_roles(&genesis).is_empty());
 		assert_eq!(refusal(&testnet, &genesis), Ok(()));
 	}

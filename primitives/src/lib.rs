@@ -12,8 +12,9 @@
 //! traits through which the issuance pallet learns of activity, demand and transfers.
 //! [`collector`] holds the key type with which collectors sign their anchors,
 //! [`ownership`] what they sign to attest that an account controls a car, [`oem`] the kinds
-//! of carmaker API (the one list that adding an OEM extends), and [`encryption`] the public keys
-//! that readers publish for the keys of stored data to be wrapped to.
+//! of carmaker API (the one list that adding an OEM extends), [`encryption`] the public keys
+//! that readers publish for the keys of stored data to be wrapped to, and [`validators`] what
+//! the validator-set pallet asks of the session layer when a validator misbehaves.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 #![deny(missing_docs)]
@@ -26,6 +27,7 @@ pub mod encryption;
 pub mod oem;
 pub mod ownership;
 pub mod rewards;
+pub mod validators;
 pub mod vehicle;
 
 use sp_runtime::{

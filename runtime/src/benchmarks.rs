@@ -20,6 +20,7 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_issuance, Issuance]
 	[pallet_anchoring, Anchoring]
 	[pallet_governance, Governance]
+	[pallet_validator_set, ValidatorSet]
 	[pallet_assets, Assets]
 	[pallet_preimage, Preimage]
 	[pallet_scheduler, Scheduler]
@@ -29,5 +30,5 @@ frame_benchmarking::define_benchmarks!(
 
 pub use super::{
 	Anchoring, Assets, Balances, DataAccess, Democracy, Governance, Issuance, Preimage, Scheduler,
-	Sudo, TechnicalCommittee, Timestamp, Utility, Vehicles,
+	Sudo, TechnicalCommittee, Timestamp, Utility, ValidatorSet, Vehicles,
 };

@@ -1,6 +1,6 @@
 //! Genesis presets: the initial state of each chain the node knows by name.
 //!
-//! - `dev`: one validator (Alice), sudo held by Alice, the well-known dev accounts funded,
+//! - `dev`: one validator (Alice), sessions of a minute, sudo held by Alice, the well-known dev accounts funded,
 //!   issuance epochs of one minute, governance periods of a minute or less, a technical
 //!   committee of Alice, Bob and Charlie, `//Ferdie`'s key as the collector, OEM sources
 //!   allowed on plain HTTP to loopback, one per kind of OEM API (Tesla 1, Smartcar 2, High
@@ -8,23 +8,29 @@
 //!   attestation (one given is still checked). For a single machine; state is thrown away with
 //!   `--tmp`.
 //! - `local`: four validators (Alice, Bob, Charlie, Dave) on one machine or a LAN, so that
-//!   one may stop and GRANDPA (which needs more than two thirds) still finalizes; no sudo,
+//!   one may stop and GRANDPA (which needs more than two thirds) still finalizes; sessions of
+//!   a minute; no sudo,
 //!   the dev chain's short epochs and governance periods, `//Ferdie`'s key as the collector;
 //!   registering a vehicle needs an ownership attestation, as on every chain but dev.
-//! - `testnet`: the public testnet, no sudo, DIMO's weekly epochs and DIP-1's governance
-//!   periods. Its authorities are the well-known dev keys until
-//!   the operators' keys are known: operators replace them in a chain spec made with
-//!   `dimo-node build-spec --chain testnet` before they launch it.
+//! - `testnet`: the public testnet, hourly sessions, no sudo, DIMO's weekly epochs and DIP-1's
+//!   governance periods. Its validators are the well-known dev accounts and keys until
+//!   the operators' are known: operators replace them (`validatorSet.validators` and
+//!   `session.keys`) in a chain spec made with `dimo-node build-spec --chain testnet` before they
+//!   launch it; later, governance changes the set.
 //!
 //! Presets are JSON patches of [`RuntimeGenesisConfig`]: what they do not name keeps its
 //! default.
 
 use crate::{
 	AccountId, AnchoringConfig, BalancesConfig, GovernanceConfig, IssuanceConfig,
-	RuntimeGenesisConfig, SudoConfig, TechnicalCommitteeConfig, VehiclesConfig, DIMO,
+	RuntimeGenesisConfig, SessionConfig, SessionKeys, SudoConfig, TechnicalCommitteeConfig,
+	ValidatorSetConfig, VehiclesConfig, DIMO,
 };
 use alloc::{vec, vec::Vec};
-use dimo_primitives::{time::DAYS, Balance, BlockNumber};
+use dimo_primitives::{
+	time::{DAYS, HOURS},
+	Balance, BlockNumber,
+};
 use serde_json::Value;
 use sp_consensus_aura::sr25519::AuthorityId as AuraId;
 use sp_consensus_grandpa::AuthorityId as GrandpaId;
@@ -118,8 +124,19 @@ pub const DIMO_SCHEDULE: pallet_issuance::Schedule<BlockNumber> = pallet_issuanc
 	supply_cap: pallet_issuance::DEFAULT_SUPPLY_CAP,
 };
 
-/// The Aura and GRANDPA keys of a well-known dev account (`//Alice`, `//Bob`, ...).
-fn authority_keys(who: Sr25519Keyring) -> (AuraId, GrandpaId) {
+/// A validator at genesis: its account and its session keys.
+pub struct GenesisValidator {
+	/// The account that governance admitted and that sets the keys.
+	pub account: AccountId,
+	/// Its Aura key (block authoring).
+	pub aura: AuraId,
+	/// Its GRANDPA key (finality voting).
+	pub grandpa: GrandpaId,
+}
+
+/// A well-known dev account (`//Alice`, `//Bob`, ...) as a validator: its account, its sr25519
+/// key for Aura and its ed25519 key for GRANDPA, as `dimo-node --alice` puts them in the keystore.
+fn dev_validator(who: Sr25519Keyring) -> GenesisValidator {
 	let grandpa = match who {
 		Sr25519Keyring::Alice => Ed25519Keyring::Alice,
 		Sr25519Keyring::Bob => Ed25519Keyring::Bob,
@@ -128,8 +145,19 @@ fn authority_keys(who: Sr25519Keyring) -> (AuraId, GrandpaId) {
 		Sr25519Keyring::Eve => Ed25519Keyring::Eve,
 		_ => Ed25519Keyring::Ferdie,
 	};
-	(who.public().into(), grandpa.public().into())
+	GenesisValidator {
+		account: who.to_account_id(),
+		aura: who.public().into(),
+		grandpa: grandpa.public().into(),
+	}
 }
+
+/// Sessions on the dev and local chains: ten blocks, one minute, so that a validator admitted
+/// by governance authors within two minutes.
+pub const DEV_SESSION_LENGTH: BlockNumber = 10;
+
+/// Sessions on the testnet: an hour.
+pub const TESTNET_SESSION_LENGTH: BlockNumber = HOURS;
 
 /// The accounts funded on the dev and local chains: the six dev accounts and their stashes,
 /// as Polkadot.js lists them in development mode.
@@ -142,7 +170,8 @@ fn dev_accounts() -> Vec<AccountId> {
 
 /// Builds a genesis patch from its parts.
 fn genesis(
-	authorities: Vec<(AuraId, GrandpaId)>,
+	validators: Vec<GenesisValidator>,
+	session_length: BlockNumber,
 	endowed: Vec<(AccountId, Balance)>,
 	sudo: Option<AccountId>,
 	epoch_length: Option<BlockNumber>,
@@ -152,11 +181,19 @@ fn genesis(
 ) -> Value {
 	let config = RuntimeGenesisConfig {
 		balances: BalancesConfig { balances: endowed, ..Default::default() },
-		aura: pallet_aura::GenesisConfig {
-			authorities: authorities.iter().map(|(aura, _)| aura.clone()).collect(),
+		// The session pallet gives Aura and GRANDPA their first authorities from these keys.
+		validator_set: ValidatorSetConfig {
+			validators: validators.iter().map(|v| v.account.clone()).collect(),
+			session_length,
 		},
-		grandpa: pallet_grandpa::GenesisConfig {
-			authorities: authorities.iter().map(|(_, grandpa)| (grandpa.clone(), 1)).collect(),
+		session: SessionConfig {
+			keys: validators
+				.iter()
+				.map(|v| {
+					let keys = SessionKeys { aura: v.aura.clone(), grandpa: v.grandpa.clone() };
+					(v.account.clone(), v.account.clone(), keys)
+				})
+				.collect(),
 			..Default::default()
 		},
 		sudo: SudoConfig { key: sudo },
@@ -187,7 +224,8 @@ fn genesis(
 /// The `dev` preset.
 pub fn development_genesis() -> Value {
 	genesis(
-		vec![authority_keys(Sr25519Keyring::Alice)],
+		vec![dev_validator(Sr25519Keyring::Alice)],
+		DEV_SESSION_LENGTH,
 		dev_accounts().into_iter().map(|a| (a, DEV_ENDOWMENT)).collect(),
 		Some(Sr25519Keyring::Alice.to_account_id()),
 		Some(DEV_EPOCH_LENGTH),
@@ -206,11 +244,12 @@ pub fn development_genesis() -> Value {
 pub fn local_testnet_genesis() -> Value {
 	genesis(
 		vec![
-			authority_keys(Sr25519Keyring::Alice),
-			authority_keys(Sr25519Keyring::Bob),
-			authority_keys(Sr25519Keyring::Charlie),
-			authority_keys(Sr25519Keyring::Dave),
+			dev_validator(Sr25519Keyring::Alice),
+			dev_validator(Sr25519Keyring::Bob),
+			dev_validator(Sr25519Keyring::Charlie),
+			dev_validator(Sr25519Keyring::Dave),
 		],
+		DEV_SESSION_LENGTH,
 		dev_accounts().into_iter().map(|a| (a, DEV_ENDOWMENT)).collect(),
 		None,
 		Some(DEV_EPOCH_LENGTH),
@@ -229,7 +268,8 @@ pub fn local_testnet_genesis() -> Value {
 pub fn testnet_genesis() -> Value {
 	let validators = [Sr25519Keyring::Alice, Sr25519Keyring::Bob, Sr25519Keyring::Charlie];
 	genesis(
-		validators.iter().map(|v| authority_keys(*v)).collect(),
+		validators.iter().map(|v| dev_validator(*v)).collect(),
+		TESTNET_SESSION_LENGTH,
 		validators.iter().map(|v| (v.to_account_id(), TESTNET_VALIDATOR_ENDOWMENT)).collect(),
 		None,
 		Some(7 * DAYS),

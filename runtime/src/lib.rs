@@ -9,8 +9,8 @@
 //!   node's chain specs name.
 //!
 //! Pallet indices are grouped with gaps so that later pallets find a home without renumbering
-//! (which would break every client): system and consensus 0–9, money 10–19, governance 20–29,
-//! DIMO's own pallets 50–59.
+//! (which would break every client): system and consensus 0–9 (and block authorship, 30), money
+//! 10–19, governance 20–29, DIMO's own pallets 50–59.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 // `construct_runtime`-style macros need a higher recursion limit.
@@ -28,6 +28,7 @@ mod benchmarks;
 pub mod apis;
 pub mod configs;
 pub mod genesis_config_presets;
+pub mod migrations;
 pub mod weights;
 
 use alloc::{borrow::Cow, vec::Vec};
@@ -77,7 +78,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: Cow::Borrowed("dimo"),
 	impl_name: Cow::Borrowed("dimo-node"),
 	authoring_version: 1,
-	spec_version: 109,
+	spec_version: 110,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 3,
@@ -128,8 +129,10 @@ frame_support::parameter_types! {
 /// Migrations of the runtime, aside from the ones the pallets declare themselves. Each runs
 /// once (a versioned migration checks the pallet's storage version); drop one when every
 /// network has run it.
-type Migrations =
-	(pallet_issuance::migrations::v1::MigrateToV1<Runtime, IssuanceBudgetsAccountV0>,);
+type Migrations = (
+	pallet_issuance::migrations::v1::MigrateToV1<Runtime, IssuanceBudgetsAccountV0>,
+	migrations::SeedSessionsFromAuthorities,
+);
 
 /// Dispatches blocks and calls to the pallets.
 pub type Executive = frame_executive::Executive<
@@ -180,6 +183,20 @@ mod runtime {
 	pub type TransactionPayment = pallet_transaction_payment;
 	#[runtime::pallet_index(12)]
 	pub type Assets = pallet_assets;
+
+	// The validator set and its sessions (consensus, 5–8), declared after the money: their
+	// genesis needs the validators' accounts, and Aura's hook must see a block's authorities
+	// before the session rotates them.
+	#[runtime::pallet_index(5)]
+	pub type ValidatorSet = pallet_validator_set;
+	#[runtime::pallet_index(6)]
+	pub type Session = pallet_session;
+	#[runtime::pallet_index(7)]
+	pub type Historical = pallet_session::historical;
+	#[runtime::pallet_index(8)]
+	pub type Offences = pallet_offences;
+	#[runtime::pallet_index(30)]
+	pub type Authorship = pallet_authorship;
 
 	// Governance: 20–29.
 	#[runtime::pallet_index(20)]

@@ -687,3 +687,356 @@ fn a_new_chain_starts_at_the_issuances_storage_version_and_its_migration_does_no
 		assert_eq!(StorageVersion::get::<crate::Issuance>(), 1);
 	});
 }
+
+/// The validator set: sessions from the presets, governance changing the set, equivocations
+/// reported and the move of a running chain from fixed authorities to sessions.
+mod validators {
+	use super::*;
+	use crate::{
+		configs::governance::TechnicalCollective, migrations::SeedSessionsFromAuthorities,
+		BlockNumber, Grandpa, Historical, Session, SessionKeys, ValidatorSet,
+	};
+	use codec::Encode;
+	use frame_support::traits::{Hooks, KeyOwnerProofSystem, OnRuntimeUpgrade};
+	use sp_consensus_aura::sr25519::AuthorityId as AuraId;
+	use sp_consensus_grandpa::AuthorityId as GrandpaId;
+	use sp_keyring::Ed25519Keyring;
+	use sp_keystore::{testing::MemoryKeystore, KeystoreExt};
+
+	fn eve() -> AccountId {
+		Sr25519Keyring::Eve.to_account_id()
+	}
+
+	/// The preset's state with a keystore, for keys generated the way `author_rotateKeys` does.
+	fn with_keystore(name: &str) -> sp_io::TestExternalities {
+		let mut ext = preset_storage(name);
+		ext.register_extension(KeystoreExt::new(MemoryKeystore::new()));
+		ext
+	}
+
+	/// Runs the session's and GRANDPA's hooks block by block up to `n`.
+	fn run_to(n: BlockNumber) {
+		while System::block_number() < n {
+			let next = System::block_number() + 1;
+			System::set_block_number(next);
+			Session::on_initialize(next);
+			Grandpa::on_finalize(next);
+		}
+	}
+
+	/// Runs to the first block of the next session.
+	fn next_session() {
+		let index = Session::current_index();
+		while Session::current_index() == index {
+			run_to(System::block_number() + 1);
+		}
+	}
+
+	fn aura_authorities() -> Vec<AuraId> {
+		pallet_aura::Authorities::<Runtime>::get().into_inner()
+	}
+
+	/// New keys for `who` from the keystore, set with their ownership proof.
+	fn set_new_keys(who: &AccountId) -> SessionKeys {
+		let generated = SessionKeys::generate(&who.encode(), None);
+		assert_ok!(Session::set_keys(
+			RuntimeOrigin::signed(who.clone()),
+			generated.keys.clone(),
+			generated.proof.encode()
+		));
+		generated.keys
+	}
+
+	fn committee(yes: u32) -> RuntimeOrigin {
+		pallet_collective::RawOrigin::<AccountId, TechnicalCollective>::Members(yes, 3).into()
+	}
+
+	#[test]
+	fn each_preset_gives_its_validators_session_keys_and_its_session_length() {
+		for (name, count, length) in [
+			(DEV_RUNTIME_PRESET, 1, genesis_config_presets::DEV_SESSION_LENGTH),
+			(LOCAL_TESTNET_RUNTIME_PRESET, 4, genesis_config_presets::DEV_SESSION_LENGTH),
+			(
+				genesis_config_presets::TESTNET_RUNTIME_PRESET,
+				3,
+				genesis_config_presets::TESTNET_SESSION_LENGTH,
+			),
+		] {
+			preset_storage(name).execute_with(|| {
+				let validators = ValidatorSet::validators();
+				assert_eq!(validators.len(), count, "{name}");
+				assert_eq!(Session::validators(), validators, "{name}");
+				assert_eq!(pallet_validator_set::SessionLength::<Runtime>::get(), length);
+				// Aura and GRANDPA got their authorities from the session keys.
+				let queued = Session::queued_keys();
+				let aura: Vec<AuraId> = queued.iter().map(|(_, k)| k.aura.clone()).collect();
+				assert_eq!(aura_authorities(), aura, "{name}");
+				let grandpa: Vec<GrandpaId> =
+					Grandpa::grandpa_authorities().into_iter().map(|(k, _)| k).collect();
+				assert_eq!(
+					grandpa,
+					queued.iter().map(|(_, k)| k.grandpa.clone()).collect::<Vec<_>>()
+				);
+				assert_eq!(queued[0].0, alice());
+				assert_eq!(queued[0].1.aura, Sr25519Keyring::Alice.public().into());
+				assert_eq!(queued[0].1.grandpa, Ed25519Keyring::Alice.public().into());
+			});
+		}
+	}
+
+	#[test]
+	fn governance_admits_a_validator_that_authors_from_the_session_after_next() {
+		with_keystore(LOCAL_TESTNET_RUNTIME_PRESET).execute_with(|| {
+			// Not before it has keys, and never by an account or the committee.
+			assert_noop!(
+				ValidatorSet::add_validator(RuntimeOrigin::root(), eve()),
+				pallet_validator_set::Error::<Runtime>::NoSessionKeys
+			);
+			let keys = set_new_keys(&eve());
+			assert_eq!(
+				<Balances as frame_support::traits::fungible::InspectHold<_>>::balance_on_hold(
+					&pallet_session::HoldReason::Keys.into(),
+					&eve()
+				),
+				crate::configs::SessionKeyDeposit::get()
+			);
+			assert_noop!(
+				ValidatorSet::add_validator(RuntimeOrigin::signed(eve()), eve()),
+				DispatchError::BadOrigin
+			);
+			assert_noop!(
+				ValidatorSet::add_validator(committee(3), eve()),
+				DispatchError::BadOrigin
+			);
+			assert_ok!(ValidatorSet::add_validator(RuntimeOrigin::root(), eve()));
+			let set_id = Grandpa::current_set_id();
+
+			// The next session queues it.
+			next_session();
+			assert_eq!(aura_authorities().len(), 4);
+			assert!(Session::queued_keys().iter().any(|(v, _)| *v == eve()));
+			// The one after makes it an authority of Aura and GRANDPA.
+			next_session();
+			assert_eq!(aura_authorities().len(), 5);
+			assert!(aura_authorities().contains(&keys.aura));
+			assert_eq!(Grandpa::current_set_id(), set_id + 1);
+			assert!(Grandpa::grandpa_authorities().iter().any(|(k, _)| *k == keys.grandpa));
+		});
+	}
+
+	#[test]
+	fn the_committee_removes_a_validator_but_not_below_the_minimum() {
+		preset_storage(LOCAL_TESTNET_RUNTIME_PRESET).execute_with(|| {
+			let dave = Sr25519Keyring::Dave.to_account_id();
+			// A third of the committee is not enough; two thirds are.
+			assert_noop!(
+				ValidatorSet::remove_validator(committee(1), dave.clone()),
+				DispatchError::BadOrigin
+			);
+			assert_ok!(ValidatorSet::remove_validator(committee(2), dave.clone()));
+			next_session();
+			next_session();
+			assert_eq!(aura_authorities().len(), 3);
+			assert!(!Session::validators().contains(&dave));
+		});
+		preset_storage(DEV_RUNTIME_PRESET).execute_with(|| {
+			assert_noop!(
+				ValidatorSet::remove_validator(RuntimeOrigin::root(), alice()),
+				pallet_validator_set::Error::<Runtime>::TooFewValidators
+			);
+		});
+	}
+
+	/// Bob's two prevotes for different blocks in the same round of the current set.
+	fn bob_equivocates(
+		set_id: sp_consensus_grandpa::SetId,
+	) -> sp_consensus_grandpa::EquivocationProof<crate::Hash, BlockNumber> {
+		bob_prevotes(set_id, crate::Hash::repeat_byte(1), crate::Hash::repeat_byte(2))
+	}
+
+	/// Bob's prevotes for `first` and `second` in round 1 of `set_id`.
+	fn bob_prevotes(
+		set_id: sp_consensus_grandpa::SetId,
+		first: crate::Hash,
+		second: crate::Hash,
+	) -> sp_consensus_grandpa::EquivocationProof<crate::Hash, BlockNumber> {
+		let signed = |hash: crate::Hash| {
+			let prevote = finality_grandpa::Prevote { target_hash: hash, target_number: 1 };
+			let message = finality_grandpa::Message::Prevote(prevote.clone());
+			let payload = sp_consensus_grandpa::localized_payload(1, set_id, &message);
+			(prevote, Ed25519Keyring::Bob.sign(&payload).into())
+		};
+		sp_consensus_grandpa::EquivocationProof::new(
+			set_id,
+			sp_consensus_grandpa::Equivocation::Prevote(finality_grandpa::Equivocation {
+				round_number: 1,
+				identity: Ed25519Keyring::Bob.public().into(),
+				first: signed(first),
+				second: signed(second),
+			}),
+		)
+	}
+
+	#[test]
+	fn a_proven_grandpa_equivocation_disables_the_offender_and_a_forged_one_is_refused() {
+		preset_storage(LOCAL_TESTNET_RUNTIME_PRESET).execute_with(|| {
+			let bob_key: GrandpaId = Ed25519Keyring::Bob.public().into();
+			let set_id = Grandpa::current_set_id();
+			let proof = Historical::prove((sp_consensus_grandpa::KEY_TYPE, bob_key.clone()))
+				.expect("Bob is a validator of this session");
+
+			// Forged: the same vote twice is no equivocation; Charlie's key with Bob's proof of
+			// ownership; a proof claiming another validator count.
+			let same_twice =
+				bob_prevotes(set_id, crate::Hash::repeat_byte(1), crate::Hash::repeat_byte(1));
+			assert!(Grandpa::report_equivocation_unsigned(
+				RuntimeOrigin::none(),
+				Box::new(same_twice),
+				proof.clone()
+			)
+			.is_err());
+			let mut wrong_count = proof.clone();
+			wrong_count.validator_count += 1;
+			assert!(Grandpa::report_equivocation_unsigned(
+				RuntimeOrigin::none(),
+				Box::new(bob_equivocates(set_id)),
+				wrong_count
+			)
+			.is_err());
+			let charlie_key: GrandpaId = Ed25519Keyring::Charlie.public().into();
+			let charlies =
+				Historical::prove((sp_consensus_grandpa::KEY_TYPE, charlie_key)).expect("a proof");
+			assert!(Grandpa::report_equivocation_unsigned(
+				RuntimeOrigin::none(),
+				Box::new(bob_equivocates(set_id)),
+				charlies
+			)
+			.is_err());
+			// Only unsigned: a signed report is refused.
+			assert!(Grandpa::report_equivocation_unsigned(
+				RuntimeOrigin::signed(alice()),
+				Box::new(bob_equivocates(set_id)),
+				proof.clone()
+			)
+			.is_err());
+			assert!(Session::disabled_validators().is_empty());
+
+			// The real one: Bob is disabled for the rest of the session and reported.
+			assert_ok!(Grandpa::report_equivocation_unsigned(
+				RuntimeOrigin::none(),
+				Box::new(bob_equivocates(set_id)),
+				proof
+			));
+			let bob_index = Session::validators().iter().position(|v| *v == bob()).unwrap() as u32;
+			assert_eq!(Session::disabled_validators(), vec![bob_index]);
+			assert!(System::events().iter().any(|record| record.event
+				== pallet_validator_set::Event::<Runtime>::OffenceReported {
+					validator: bob(),
+					session: 0,
+					disabled: true,
+				}
+				.into()));
+			// Still a validator: removing it is governance's call.
+			assert!(ValidatorSet::validators().contains(&bob()));
+			// The next session enables it again.
+			next_session();
+			assert!(Session::disabled_validators().is_empty());
+		});
+	}
+
+	/// The state of a chain of spec 109: the `local` preset's authorities in Aura and GRANDPA,
+	/// no session, no validator set.
+	fn spec_109_chain() -> sp_io::TestExternalities {
+		let authorities = [
+			Sr25519Keyring::Alice,
+			Sr25519Keyring::Bob,
+			Sr25519Keyring::Charlie,
+			Sr25519Keyring::Dave,
+		];
+		let grandpa = [
+			Ed25519Keyring::Alice,
+			Ed25519Keyring::Bob,
+			Ed25519Keyring::Charlie,
+			Ed25519Keyring::Dave,
+		];
+		let config = RuntimeGenesisConfig {
+			balances: crate::BalancesConfig {
+				balances: authorities
+					.iter()
+					.chain([&Sr25519Keyring::Eve])
+					.map(|k| (k.to_account_id(), DEV_ENDOWMENT))
+					.collect(),
+				..Default::default()
+			},
+			aura: pallet_aura::GenesisConfig {
+				authorities: authorities.iter().map(|k| k.public().into()).collect(),
+			},
+			grandpa: pallet_grandpa::GenesisConfig {
+				authorities: grandpa.iter().map(|k| (k.public().into(), 1)).collect(),
+				..Default::default()
+			},
+			..Default::default()
+		};
+		let mut ext = sp_io::TestExternalities::new(config.build_storage().expect("builds"));
+		ext.execute_with(|| {
+			// What spec 109's state holds: nothing of the new pallets.
+			assert!(Session::validators().is_empty());
+			assert!(ValidatorSet::validators().is_empty());
+			System::set_block_number(1_000);
+		});
+		ext.register_extension(KeystoreExt::new(MemoryKeystore::new()));
+		ext
+	}
+
+	#[test]
+	fn a_running_chain_moves_from_fixed_authorities_to_sessions_once() {
+		spec_109_chain().execute_with(|| {
+			let aura_before = aura_authorities();
+			let grandpa_before = Grandpa::grandpa_authorities();
+			let set_id = Grandpa::current_set_id();
+
+			<crate::Migrations as OnRuntimeUpgrade>::on_runtime_upgrade();
+
+			let accounts: Vec<AccountId> = [
+				Sr25519Keyring::Alice,
+				Sr25519Keyring::Bob,
+				Sr25519Keyring::Charlie,
+				Sr25519Keyring::Dave,
+			]
+			.iter()
+			.map(|k| k.to_account_id())
+			.collect();
+			assert_eq!(ValidatorSet::validators(), accounts);
+			assert_eq!(Session::validators(), accounts);
+			assert_eq!(Session::current_index(), 0);
+			assert_eq!(aura_authorities(), aura_before);
+			assert_eq!(Grandpa::grandpa_authorities(), grandpa_before);
+			assert_eq!(pallet_grandpa::SetIdSession::<Runtime>::get(set_id), Some(0));
+			// Each GRANDPA key is owned by its validator's account, for equivocation proofs.
+			let bob_key: GrandpaId = Ed25519Keyring::Bob.public().into();
+			assert_eq!(
+				Session::key_owner(sp_consensus_grandpa::KEY_TYPE, bob_key.as_ref()),
+				Some(bob())
+			);
+			assert!(Historical::prove((sp_consensus_grandpa::KEY_TYPE, bob_key)).is_some());
+
+			// Once: a second run changes nothing.
+			assert_ok!(ValidatorSet::set_session_length(RuntimeOrigin::root(), 10));
+			<SeedSessionsFromAuthorities as OnRuntimeUpgrade>::on_runtime_upgrade();
+			assert_eq!(pallet_validator_set::SessionLength::<Runtime>::get(), 10);
+
+			// Sessions turn without changing the authorities until governance changes the set.
+			next_session();
+			next_session();
+			assert_eq!(aura_authorities(), aura_before);
+			assert_eq!(Grandpa::current_set_id(), set_id);
+			let keys = set_new_keys(&eve());
+			assert_ok!(ValidatorSet::add_validator(RuntimeOrigin::root(), eve()));
+			next_session();
+			next_session();
+			assert_eq!(aura_authorities().len(), 5);
+			assert!(aura_authorities().contains(&keys.aura));
+			assert_eq!(Grandpa::current_set_id(), set_id + 1);
+		});
+	}
+}

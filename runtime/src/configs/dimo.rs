@@ -189,6 +189,16 @@ where
 	}
 }
 
+/// A bare (unsigned) transaction: a GRANDPA equivocation report, which its proofs validate.
+impl<LocalCall> frame_system::offchain::CreateBare<LocalCall> for Runtime
+where
+	RuntimeCall: From<LocalCall>,
+{
+	fn create_bare(call: RuntimeCall) -> UncheckedExtrinsic {
+		UncheckedExtrinsic::new_bare(call)
+	}
+}
+
 /// An authorized transaction (an anchor batch) carries the same extensions as a signed one,
 /// but no signer: `AuthorizeCall` makes its origin, the others do nothing for it (no nonce, no
 /// fee), except that the era is immortal and the checks of version and genesis still hold.

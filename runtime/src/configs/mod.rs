@@ -1,6 +1,7 @@
 //! Pallet configurations, one module per concern.
 //!
-//! This module holds the system and consensus pallets; [`monetary`] holds the DIMO token,
+//! This module holds the system and consensus pallets (the validator set, its sessions and
+//! the reports of its offences included); [`monetary`] holds the DIMO token,
 //! fees and other assets; [`governance`] holds democracy, the technical committee and their
 //! helpers; [`dimo`] holds DIMO's own pallets.
 
@@ -23,9 +24,12 @@ use sp_consensus_aura::sr25519::AuthorityId as AuraId;
 use sp_runtime::Perbill;
 use sp_version::RuntimeVersion;
 
+use frame_system::EnsureRoot;
+
 use super::{
-	AccountId, Aura, Balance, Block, BlockNumber, Hash, Nonce, OriginCaller, PalletInfo, Runtime,
-	RuntimeCall, RuntimeEvent, RuntimeOrigin, RuntimeTask, SLOT_DURATION, VERSION,
+	AccountId, Aura, Balance, Balances, Block, BlockNumber, Hash, Historical, Nonce, Offences,
+	OriginCaller, PalletInfo, Runtime, RuntimeCall, RuntimeEvent, RuntimeOrigin, RuntimeTask,
+	Session, SessionKeys, ValidatorSet, DAYS, DIMO, HOURS, MINUTES, SLOT_DURATION, VERSION,
 };
 
 /// The share of a block that ordinary transactions may fill; the rest is kept for operational
@@ -81,7 +85,8 @@ impl pallet_timestamp::Config for Runtime {
 
 impl pallet_aura::Config for Runtime {
 	type AuthorityId = AuraId;
-	type DisabledValidators = ();
+	/// A validator disabled for an offence authors no block for the rest of the session.
+	type DisabledValidators = Session;
 	type MaxAuthorities = MaxAuthorities;
 	type AllowMultipleBlocksPerSlot = ConstBool<false>;
 	type SlotDuration = pallet_aura::MinimumPeriodTimesTwo<Runtime>;
@@ -92,10 +97,123 @@ impl pallet_grandpa::Config for Runtime {
 	type WeightInfo = ();
 	type MaxAuthorities = MaxAuthorities;
 	type MaxNominators = ConstU32<0>;
-	type MaxSetIdSessionEntries = ConstU64<0>;
-	// No session pallet and no staking: equivocations are not reported on chain in phase 1.0.
-	type KeyOwnerProof = sp_core::Void;
-	type EquivocationReportSystem = ();
+	/// How many authority sets an equivocation may be reported in after the fact.
+	type MaxSetIdSessionEntries = ReportableSessions;
+	/// Which validator held a GRANDPA key in a past session: `pallet-session::historical`'s
+	/// proof, which the node asks the runtime for (`generate_key_ownership_proof`).
+	type KeyOwnerProof = sp_session::MembershipProof;
+	/// Equivocations are reported by any node as unsigned transactions and handed to
+	/// `pallet-offences`, which hands them to the validator set (the offender is disabled).
+	type EquivocationReportSystem =
+		pallet_grandpa::EquivocationReportSystem<Self, Offences, Historical, ReportLongevity>;
+}
+
+parameter_types! {
+	/// A week of hourly sessions on the testnet: how far back an equivocation may be proven.
+	pub const ReportableSessions: u64 = 7 * 24;
+	/// How long an equivocation report stays in the pool, in blocks.
+	pub const ReportLongevity: u64 = ReportableSessions::get() * HOURS as u64;
+	/// What `session.setKeys` holds from a validator's account for its keys' storage.
+	pub const SessionKeyDeposit: Balance = DIMO;
+}
+
+/// The validators are accounts: an account's validator id is itself.
+impl pallet_session::Config for Runtime {
+	type RuntimeEvent = RuntimeEvent;
+	type ValidatorId = AccountId;
+	type ValidatorIdOf = sp_runtime::traits::ConvertInto;
+	type ShouldEndSession = ValidatorSet;
+	type NextSessionRotation = ValidatorSet;
+	type SessionManager = pallet_session::historical::NoteHistoricalRoot<Self, ValidatorSet>;
+	type SessionHandler = <SessionKeys as sp_runtime::traits::OpaqueKeys>::KeyTypeIdProviders;
+	type Keys = SessionKeys;
+	/// At most a third of the set disabled at once, so that the rest still finalizes.
+	type DisablingStrategy = pallet_session::disabling::UpToLimitDisablingStrategy;
+	type WeightInfo = pallet_session::weights::SubstrateWeight<Runtime>;
+	type Currency = Balances;
+	type KeyDeposit = SessionKeyDeposit;
+}
+
+impl pallet_session::historical::Config for Runtime {
+	type RuntimeEvent = RuntimeEvent;
+	/// Nothing but the account: there is no stake to prove.
+	type FullIdentification = AccountId;
+	type FullIdentificationOf = sp_runtime::traits::ConvertInto;
+}
+
+impl pallet_offences::Config for Runtime {
+	type RuntimeEvent = RuntimeEvent;
+	type IdentificationTuple = pallet_session::historical::IdentificationTuple<Self>;
+	type OnOffenceHandler = ValidatorSet;
+}
+
+/// The author of each block, for the equivocation reports' `reporter`.
+impl pallet_authorship::Config for Runtime {
+	type FindAuthor = pallet_session::FindAccountFromAuthorIndex<Self, Aura>;
+	type EventHandler = ();
+}
+
+/// Disables an offender through `pallet-session`'s disabling strategy, until the session ends.
+pub struct DisableInSession;
+impl dimo_primitives::validators::DisableValidator<AccountId> for DisableInSession {
+	fn disable(validator: &AccountId) -> bool {
+		let Some(index) = pallet_session::Pallet::<Runtime>::validator_id_to_index(validator)
+		else {
+			return false;
+		};
+		pallet_session::Pallet::<Runtime>::report_offence(
+			validator.clone(),
+			sp_staking::offence::OffenceSeverity::max_severity(),
+		);
+		pallet_session::Pallet::<Runtime>::disabled_validators().contains(&index)
+	}
+
+	fn enable_all() {
+		for index in pallet_session::Pallet::<Runtime>::disabled_validators() {
+			pallet_session::Pallet::<Runtime>::reenable_index(index);
+		}
+	}
+}
+
+parameter_types! {
+	/// The fewest validators: one, so that the dev chain can run alone; GRANDPA finalizes
+	/// with any set.
+	pub const MinValidators: u32 = 1;
+	/// A minute of 6 s blocks: the shortest session.
+	pub const MinSessionLength: BlockNumber = MINUTES / 6;
+	/// A day: the longest session.
+	pub const MaxSessionLength: BlockNumber = DAYS;
+}
+
+impl pallet_validator_set::Config for Runtime {
+	type AddOrigin = EnsureRoot<AccountId>;
+	type RemoveOrigin = governance::RootOrCommittee<2, 3>;
+	type KeysRegistration = Session;
+	type DisableValidator = DisableInSession;
+	type MinValidators = MinValidators;
+	type MaxValidators = MaxAuthorities;
+	type MinSessionLength = MinSessionLength;
+	type MaxSessionLength = MaxSessionLength;
+	type WeightInfo = pallet_validator_set::weights::SubstrateWeight<Runtime>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = SessionKeysForBenchmarks;
+}
+
+/// Gives an account session keys in the validator set's benchmarks, as `session.setKeys`
+/// would (without its deposit): keys derived from the account.
+#[cfg(feature = "runtime-benchmarks")]
+pub struct SessionKeysForBenchmarks;
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_validator_set::BenchmarkHelper<AccountId> for SessionKeysForBenchmarks {
+	fn register_keys(who: &AccountId) {
+		use pallet_session::SessionInterface;
+		let raw: [u8; 32] = *who.as_ref();
+		let keys = SessionKeys {
+			aura: sp_core::sr25519::Public::from_raw(raw).into(),
+			grandpa: sp_core::ed25519::Public::from_raw(raw).into(),
+		};
+		let _ = <Session as SessionInterface>::set_keys(who, keys);
+	}
 }
 
 impl pallet_utility::Config for Runtime {
