@@ -3,10 +3,11 @@
 //
 // Why a scheduler of our own rather than `node --test --test-concurrency=N`: the files spend most
 // of their time waiting for six-second blocks, so several run well together on two cores, but
-// the two that start a whole four-validator network (network.test.js and the containers of
-// compose.test.js) must not run at the same time as each other, and the longest files should
-// start first so that the run ends soon after its longest file. Every file already uses ports the
-// OS picks and its own temporary directories, so files never share anything else.
+// the three that start a whole network of four or five validators (network.test.js,
+// validators.test.js and the containers of compose.test.js) must not run at the same time as
+// each other, and the longest files should start first so that the run ends soon after its
+// longest file. Every file already uses ports the OS picks and its own temporary directories,
+// so files never share anything else.
 //
 //   node e2e/run.js [--jobs N] [file ...]      (default: every e2e/tests/*.test.js, E2E_JOBS or 4)
 //
@@ -28,6 +29,7 @@ const EXPECTED_SECONDS = {
   'collection.test.js': 294,
   'anchoring.test.js': 300,
   'network.test.js': 211,
+  'validators.test.js': 600,
   'arweave.test.js': 145,
   'ownership.test.js': 172,
   'vehicles.test.js': 114,
@@ -37,7 +39,7 @@ const EXPECTED_SECONDS = {
   'cli.test.js': 49,
 };
 // Files that run a four-validator network: at most one of them at a time.
-const WHOLE_NETWORK = new Set(['network.test.js', 'compose.test.js']);
+const WHOLE_NETWORK = new Set(['network.test.js', 'compose.test.js', 'validators.test.js']);
 
 const args = process.argv.slice(2);
 let jobs = Number(process.env.E2E_JOBS ?? 4);

@@ -37,7 +37,7 @@ pallets=("$@")
 boundary_benchmarks=epoch_boundary_with_vehicles,epoch_boundary_with_unrelated_state,write_with_vehicles
 upstream=(pallet_assets pallet_preimage pallet_scheduler pallet_democracy pallet_collective)
 if [ ${#pallets[@]} -eq 0 ]; then
-	pallets=(pallet_vehicles pallet_data_access pallet_issuance pallet_governance pallet_anchoring "${upstream[@]}")
+	pallets=(pallet_vehicles pallet_data_access pallet_issuance pallet_governance pallet_anchoring pallet_validator_set "${upstream[@]}")
 fi
 
 "$ROOT/scripts/setup.sh"

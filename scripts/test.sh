@@ -19,7 +19,7 @@ say "cargo test --workspace"
 timed "cargo test" cargo test --locked --workspace
 say "benchmarks of DIMO's pallets, as tests"
 timed "benchmark tests" env SKIP_WASM_BUILD=1 cargo test --locked -p pallet-vehicles -p pallet-data-access \
-	-p pallet-issuance -p pallet-governance -p pallet-anchoring --features runtime-benchmarks benchmarking
+	-p pallet-issuance -p pallet-governance -p pallet-anchoring -p pallet-validator-set --features runtime-benchmarks benchmarking
 say "end-to-end tests against $DIMO_NODE"
 # Files side by side (E2E_JOBS at a time, default 4; the two four-validator files never
 # together), longest first: most of their time is spent waiting for blocks.
