@@ -29,7 +29,7 @@ const EXPECTED_SECONDS = {
   'collection.test.js': 294,
   'anchoring.test.js': 300,
   'network.test.js': 211,
-  'validators.test.js': 600,
+  'validators.test.js': 500,
   'arweave.test.js': 145,
   'ownership.test.js': 172,
   'vehicles.test.js': 114,
