@@ -30,6 +30,7 @@ const EXPECTED_SECONDS = {
   'anchoring.test.js': 300,
   'network.test.js': 211,
   'validators.test.js': 500,
+  'upgrade.test.js': 190,
   'arweave.test.js': 145,
   'ownership.test.js': 172,
   'vehicles.test.js': 114,
