@@ -58,7 +58,7 @@ test('a Live chain whose genesis gives power to the dev keys is refused unless t
     (error) => {
       assert.notEqual(error.code, 0);
       assert.match(error.stderr, /well-known dev keys/);
-      assert.match(error.stderr, /Aura authority, GRANDPA authority, technical committee member/);
+      assert.match(error.stderr, /Aura authority, GRANDPA authority, validator account, session key, technical committee member/);
       assert.match(error.stderr, /--allow-dev-keys-on-live-chain/);
       return true;
     },

@@ -211,3 +211,21 @@ fn try_state_catches_a_set_below_the_minimum() {
 		assert!(Pallet::do_try_state().is_err());
 	});
 }
+
+#[test]
+fn a_running_chain_is_seeded_once_with_a_valid_set() {
+	let seed =
+		|validators, length| Pallet::initialize(validators, length).map_err(DispatchError::from);
+	new_test_ext().execute_with(|| {
+		System::set_block_number(42);
+		assert_eq!(seed(vec![4, 5, 4], 10), Err(Error::<Test>::DuplicateValidator.into()));
+		assert_eq!(seed(vec![4], 10), Err(Error::<Test>::TooFewValidators.into()));
+		assert_eq!(seed(vec![4, 5], 2), Err(Error::<Test>::SessionLengthOutOfBounds.into()));
+		assert_eq!(Pallet::validators(), vec![1, 2, 3], "nothing changed");
+		assert_eq!(seed(vec![4, 5], 20), Ok(()));
+		assert_eq!(Pallet::validators(), vec![4, 5]);
+		// The current session started now and ends after the new length.
+		assert!(!Pallet::should_end_session(61));
+		assert!(Pallet::should_end_session(62));
+	});
+}
