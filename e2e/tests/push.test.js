@@ -1,14 +1,15 @@
 // Pushed readings on a real collector node: the path from the push inbox to the chain.
 //
 // A real `dimo-node --dev` in commitment mode, with a Fleet Telemetry push feed registered for
-// Tesla through sudo. The node's receivers (MQTT, Kafka, Fleet Telemetry) are not built yet, so
-// this test does what a receiver does, through the node's own RPC: it writes a segment of pushed
-// readings to the node's offchain storage (`offchain_localStorageSet`, the bytes first, then the
-// inbox's list naming them), in the SCALE layout of `dimo_offchain::push_inbox`. Then, with
-// @polkadot/api and the node's RPC only: the worker commits the readings of the registered,
-// consenting car (by the OEM's observation times), drops the others (a VIN that no vehicle
-// holds, a car that consents to no collector of ours, an OEM without a push feed), releases the
-// segment, and the owner reads the pushed reading through the gateway.
+// Tesla through sudo. To test the inbox's path apart from any receiver (mqtt, kafka and
+// fleet-telemetry.test.js run those), this test does what a receiver does, through the node's own
+// RPC: it writes a segment of pushed readings to the node's offchain storage
+// (`offchain_localStorageSet`, the bytes first, then the inbox's list naming them), in the SCALE
+// layout of `dimo_offchain::push_inbox`. Then, with @polkadot/api and the node's RPC only: the
+// worker commits the readings of the registered, consenting car (by the OEM's observation
+// times), drops the others (a VIN that no vehicle holds, a car that consents to no collector of
+// ours, an OEM without a push feed), releases the segment, and the owner reads the pushed reading
+// through the gateway.
 
 import { before, after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
