@@ -10,7 +10,7 @@ import { request } from 'node:https';
 import { homedir, tmpdir, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, sleep } from './node.js';
+import { freePort, rpcCall, sleep } from './node.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -308,18 +308,15 @@ export async function startMosquitto({ certsDir, logins }) {
 }
 
 /**
- * Runs `dimo-oem-simulator push-mqtt`: the simulator's first `vehicles` Teslas publish their
- * `vehicle_data` to the broker on `localhost:port`, `rounds` times `everyMs` apart (0: until
- * stopped). Returns { done (resolves with the number the broker acknowledged), log(), stop() }.
+ * Runs the simulator's pusher `args` (`push-mqtt`, `push-kafka`, `push-fleet-telemetry`), its
+ * output in a log file. Returns { done (resolves with the count that `counted`, a pattern of the
+ * pusher's last line, captures in its group `group`, once it exits cleanly), log(), stop() }.
  */
-export function pushMqtt({ port, ca, login, vehicles = 1, everyMs = 1_000, rounds = 0, topicPrefix = 'dimo/tesla' }) {
-  const dir = mkdtempSync(join(tmpdir(), 'dimo-push-mqtt-'));
+function spawnPusher(args, counted, group) {
+  const dir = mkdtempSync(join(tmpdir(), `dimo-${args[0]}-`));
   const logFile = join(dir, 'push.log');
   const log = createWriteStream(logFile);
-  const child = spawn(simulatorBinary(), [
-    'push-mqtt', '--broker', `localhost:${port}`, '--ca', ca, '--login', login,
-    '--topic-prefix', topicPrefix, '--vehicles', String(vehicles), '--every-ms', String(everyMs), '--rounds', String(rounds),
-  ], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(simulatorBinary(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
   live.add(child);
   // Both into one file: neither may end it (the other may still write), the child's exit does.
   child.stdout.pipe(log, { end: false });
@@ -331,14 +328,29 @@ export function pushMqtt({ port, ca, login, vehicles = 1, everyMs = 1_000, round
       live.delete(child);
       // Let the log stream flush what the child wrote last.
       setTimeout(() => {
-        const pushed = read().match(/pushed (\d+) readings, the broker acknowledged (\d+)/);
-        if (code === 0 && pushed) resolve(Number(pushed[2]));
-        else reject(new Error(`push-mqtt exited (${code}):\n${read()}`));
+        const count = read().match(counted);
+        if (code === 0 && count) resolve(Number(count[group]));
+        else reject(new Error(`${args[0]} exited (${code}):\n${read()}`));
       }, 200);
     });
   });
   // SIGINT is not handled: stopping mid-stream ends it (`done` then rejects).
   return { done, log: read, stop: () => child.kill('SIGKILL') };
+}
+
+/** What push-mqtt and push-kafka print last: how many readings the broker acknowledged. */
+const ACKNOWLEDGED = /pushed (\d+) readings, the broker acknowledged (\d+)/;
+
+/**
+ * Runs `dimo-oem-simulator push-mqtt`: the simulator's first `vehicles` Teslas publish their
+ * `vehicle_data` to the broker on `localhost:port`, `rounds` times `everyMs` apart (0: until
+ * stopped). Returns { done (resolves with the number the broker acknowledged), log(), stop() }.
+ */
+export function pushMqtt({ port, ca, login, vehicles = 1, everyMs = 1_000, rounds = 0, topicPrefix = 'dimo/tesla' }) {
+  return spawnPusher([
+    'push-mqtt', '--broker', `localhost:${port}`, '--ca', ca, '--login', login,
+    '--topic-prefix', topicPrefix, '--vehicles', String(vehicles), '--every-ms', String(everyMs), '--rounds', String(rounds),
+  ], ACKNOWLEDGED, 2);
 }
 
 /** tansu, the Kafka broker the tests run: $DIMO_TANSU, or where scripts/setup.sh installs it. */
@@ -405,29 +417,10 @@ export async function startKafka({ certsDir, topic, partitions = 2 }) {
  * `everyMs` apart. Returns { done (resolves with the number the broker acknowledged), log(), stop() }.
  */
 export function pushKafka({ port, ca, topic, vehicles = 1, everyMs = 1_000, rounds = 3 }) {
-  const dir = mkdtempSync(join(tmpdir(), 'dimo-push-kafka-'));
-  const logFile = join(dir, 'push.log');
-  const log = createWriteStream(logFile);
-  const child = spawn(simulatorBinary(), [
+  return spawnPusher([
     'push-kafka', '--broker', `localhost:${port}`, '--ca', ca, '--topic', topic,
     '--vehicles', String(vehicles), '--every-ms', String(everyMs), '--rounds', String(rounds),
-  ], { stdio: ['ignore', 'pipe', 'pipe'] });
-  live.add(child);
-  child.stdout.pipe(log, { end: false });
-  child.stderr.pipe(log, { end: false });
-  child.on('close', () => log.end());
-  const read = () => (existsSync(logFile) ? readFileSync(logFile, 'utf8') : '');
-  const done = new Promise((resolve, reject) => {
-    child.once('exit', (code) => {
-      live.delete(child);
-      setTimeout(() => {
-        const pushed = read().match(/pushed (\d+) readings, the broker acknowledged (\d+)/);
-        if (code === 0 && pushed) resolve(Number(pushed[2]));
-        else reject(new Error(`push-kafka exited (${code}):\n${read()}`));
-      }, 200);
-    });
-  });
-  return { done, log: read, stop: () => child.kill('SIGKILL') };
+  ], ACKNOWLEDGED, 2);
 }
 
 /**
@@ -448,28 +441,36 @@ export function genVehicleCerts(name, { vehicles = 2, expired = false } = {}) {
  * `giveUpAfterS`), log(), stop() }.
  */
 export function pushFleetTelemetry({ port, serverCa, vehicleCerts, vehicles = 1, everyMs = 500, rounds = 3, giveUpAfterS = 60 }) {
-  const dir = mkdtempSync(join(tmpdir(), 'dimo-push-ft-'));
-  const logFile = join(dir, 'push.log');
-  const log = createWriteStream(logFile);
-  const child = spawn(simulatorBinary(), [
+  return spawnPusher([
     'push-fleet-telemetry', '--server', `localhost:${port}`, '--server-ca', serverCa, '--vehicle-certs', vehicleCerts,
     '--vehicles', String(vehicles), '--every-ms', String(everyMs), '--rounds', String(rounds), '--give-up-after-s', String(giveUpAfterS),
-  ], { stdio: ['ignore', 'pipe', 'pipe'] });
-  live.add(child);
-  // Both into one file: neither may end it (the other may still write), the child's exit does.
-  child.stdout.pipe(log, { end: false });
-  child.stderr.pipe(log, { end: false });
-  child.on('close', () => log.end());
-  const read = () => (existsSync(logFile) ? readFileSync(logFile, 'utf8') : '');
-  const done = new Promise((resolve, reject) => {
-    child.once('exit', (code) => {
-      live.delete(child);
-      setTimeout(() => {
-        const streamed = read().match(/streamed (\d+) readings/);
-        if (code === 0 && streamed) resolve(Number(streamed[1]));
-        else reject(new Error(`push-fleet-telemetry exited (${code}):\n${read()}`));
-      }, 200);
-    });
-  });
-  return { done, log: read, stop: () => child.kill('SIGKILL') };
+  ], /streamed (\d+) readings/, 1);
+}
+
+/**
+ * The observation times of every reading of vehicle `id` that the commitment-mode collector at
+ * `rpcUrl` committed so far, in sequence order (`dimo_anchorProof` of each).
+ */
+export async function committedTimes(rpcUrl, id) {
+  const latest = await rpcCall(rpcUrl, 'dimo_anchorProof', [id, null]);
+  if (!latest) return [];
+  const times = [];
+  for (let seq = 0; seq <= latest.record.seq; seq += 1) {
+    times.push((await rpcCall(rpcUrl, 'dimo_anchorProof', [id, seq])).record.observedFrom);
+  }
+  return times;
+}
+
+/**
+ * Waits until the push inbox of the node at `rpcUrl` is empty (its worker took everything), for
+ * up to two minutes.
+ */
+export async function pushInboxDrained(rpcUrl) {
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const load = await rpcCall(rpcUrl, 'collector_load').catch(() => null);
+    if (load?.pushInbox?.readings === 0) return;
+    if (Date.now() > deadline) throw new Error(`the push inbox drained: not within 120 s (${JSON.stringify(load?.pushInbox)})`);
+    await sleep(1_000);
+  }
 }

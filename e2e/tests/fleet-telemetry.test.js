@@ -26,7 +26,7 @@ import { u8aToHex } from '@polkadot/util';
 import { startNode, rpcCall, sendOk, waitForLog, freePort } from '../lib/node.js';
 import { DIMO, fresh, keyring, onboard as onboardVehicle, until } from '../lib/chain.js';
 import { streamAuth } from '../lib/streams.js';
-import { genCerts, genVehicleCerts, pushFleetTelemetry } from '../lib/collector.js';
+import { committedTimes as committedTimesAt, genCerts, genVehicleCerts, pushFleetTelemetry, pushInboxDrained } from '../lib/collector.js';
 
 // The simulator's first Tesla (oem-simulator/src/oems/tesla.rs).
 const VIN = '5YJ3E1EA7KF317000';
@@ -45,20 +45,8 @@ const rpc = (method, ...params) => rpcCall(node.rpcUrl, method, params);
 const api = () => node.api;
 const stream = (options) => pushFleetTelemetry({ port, serverCa: join(certs, 'ca.pem'), ...options });
 
-/** The observation times of every reading of `id` committed so far, in sequence order. */
-async function committedTimes(id) {
-  const latest = await rpc('dimo_anchorProof', id, null);
-  if (!latest) return [];
-  const times = [];
-  for (let seq = 0; seq <= latest.record.seq; seq += 1) {
-    times.push((await rpc('dimo_anchorProof', id, seq)).record.observedFrom);
-  }
-  return times;
-}
-
-async function inboxDrained() {
-  await until('the push inbox drained', async () => ((await rpc('collector_load'))?.pushInbox?.readings === 0 ? true : null), { timeoutMs: 120_000 });
-}
+const committedTimes = (id) => committedTimesAt(node.rpcUrl, id);
+const inboxDrained = () => pushInboxDrained(node.rpcUrl);
 
 async function start() {
   node = await startNode({

@@ -32,7 +32,7 @@ import { u8aToHex } from '@polkadot/util';
 import { startNode, rpcCall, sendOk, waitForLog, killAfterNextLog } from '../lib/node.js';
 import { DIMO, fresh, keyring, onboard as onboardVehicle, until } from '../lib/chain.js';
 import { streamAuth } from '../lib/streams.js';
-import { genCerts, startKafka, pushKafka } from '../lib/collector.js';
+import { committedTimes as committedTimesAt, genCerts, pushInboxDrained, pushKafka, startKafka } from '../lib/collector.js';
 
 const TOPIC = 'vehicle-data';
 // The simulator's first two Teslas (oem-simulator/src/oems/tesla.rs).
@@ -53,24 +53,8 @@ const caDer = (dir) => u8aToHex(new X509Certificate(readFileSync(join(dir, 'ca.p
 const kafkaFeed = (serverCa) => ({ kafka: { api: 'Tesla', host: 'localhost', port: cluster.port, topic: TOPIC, serverCa } });
 const produce = (options) => pushKafka({ port: cluster.port, ca: join(certs, 'ca.pem'), topic: TOPIC, ...options });
 
-/** The observation times of every reading of `vehicle` committed so far, in sequence order. */
-async function committedTimes(id) {
-  const latest = await rpc('dimo_anchorProof', id, null);
-  if (!latest) return [];
-  const times = [];
-  for (let seq = 0; seq <= latest.record.seq; seq += 1) {
-    times.push((await rpc('dimo_anchorProof', id, seq)).record.observedFrom);
-  }
-  return times;
-}
-
-/** Waits until the node's push inbox is empty (its worker took and committed everything). */
-async function inboxDrained() {
-  await until('the push inbox drained', async () => {
-    const load = await rpc('collector_load');
-    return load?.pushInbox?.readings === 0 ? true : null;
-  }, { timeoutMs: 120_000, everyMs: 1_000 });
-}
+const committedTimes = (id) => committedTimesAt(node.rpcUrl, id);
+const inboxDrained = () => pushInboxDrained(node.rpcUrl);
 
 async function start() {
   node = await startNode({ chain: 'dev', basePath, extraArgs: ['--collector-anchor', 'commitments'] });

@@ -28,7 +28,7 @@ import { u8aToHex } from '@polkadot/util';
 import { startNode, rpcCall, sendOk, waitForLog, killAfterNextLog } from '../lib/node.js';
 import { DIMO, fresh, keyring, onboard as onboardVehicle, until } from '../lib/chain.js';
 import { streamAuth } from '../lib/streams.js';
-import { genCerts, startMosquitto, pushMqtt } from '../lib/collector.js';
+import { committedTimes as committedTimesAt, genCerts, pushInboxDrained, pushMqtt, startMosquitto } from '../lib/collector.js';
 
 // The operator's OEM client: the collector's login at the OEM's broker.
 const COLLECTOR_LOGIN = ['dimo-dev-client', 'dimo-dev-secret'];
@@ -51,24 +51,8 @@ const api = () => node.api;
 const caDer = (dir) => u8aToHex(new X509Certificate(readFileSync(join(dir, 'ca.pem'))).raw);
 const mqttFeed = (serverCa) => ({ mqtt: { api: 'Tesla', host: 'localhost', port: broker.port, topicPrefix: 'dimo/tesla', serverCa } });
 
-/** The observation times of every reading of `vehicle` committed so far, in sequence order. */
-async function committedTimes(id) {
-  const latest = await rpc('dimo_anchorProof', id, null);
-  if (!latest) return [];
-  const times = [];
-  for (let seq = 0; seq <= latest.record.seq; seq += 1) {
-    times.push((await rpc('dimo_anchorProof', id, seq)).record.observedFrom);
-  }
-  return times;
-}
-
-/** Waits until the node's push inbox is empty (its worker took and committed everything). */
-async function inboxDrained() {
-  await until('the push inbox drained', async () => {
-    const load = await rpc('collector_load');
-    return load?.pushInbox?.readings === 0 ? true : null;
-  }, { timeoutMs: 120_000, everyMs: 1_000 });
-}
+const committedTimes = (id) => committedTimesAt(node.rpcUrl, id);
+const inboxDrained = () => pushInboxDrained(node.rpcUrl);
 
 async function start() {
   node = await startNode({ chain: 'dev', basePath, extraArgs: ['--collector-anchor', 'commitments'] });
