@@ -72,6 +72,7 @@ export async function startNode({ chain = 'dev', validator = 'alice', extraArgs 
   child.on('close', () => log.end());
   let exited = null;
   child.on('exit', (code, signal) => { exited = { code, signal }; live.delete(child); });
+  const gone = new Promise((resolve) => child.once('exit', () => resolve()));
 
   const rpcUrl = `ws://127.0.0.1:${rpcPort}`;
   const deadline = Date.now() + readyTimeoutMs;
@@ -103,7 +104,14 @@ export async function startNode({ chain = 'dev', validator = 'alice', extraArgs 
     if (process.env.KEEP_NODE_LOGS) console.log(`node log kept at ${logFile}`);
     else rmSync(dir, { recursive: true, force: true });
   };
-  return { api, rpcUrl, p2pPort, prometheusUrl: `http://127.0.0.1:${prometheusPort}/metrics`, logFile, child, stop };
+  // SIGKILL, as a crash: resolves once the process is gone, so that its database lock and ports
+  // are free for a node restarted on the same base path. Leaves the log (`stop` removes it).
+  const kill = async () => {
+    if (!exited) child.kill('SIGKILL');
+    await gone;
+    await api.disconnect().catch(() => {});
+  };
+  return { api, rpcUrl, p2pPort, prometheusUrl: `http://127.0.0.1:${prometheusPort}/metrics`, logFile, child, stop, kill };
 }
 
 /** Does a JSON-RPC request over HTTP on this port get an answer? */
@@ -134,7 +142,8 @@ export async function waitForLog(logFile, pattern, timeoutMs = 120_000) {
 
 /**
  * Kills `node` (SIGKILL) as soon as its log has one more line matching `pattern` (global) than
- * when called, and resolves with the time of the kill once the process is gone.
+ * when called, and resolves with the time of the kill once the process is gone (its database
+ * lock released).
  */
 export async function killAfterNextLog(node, pattern, timeoutMs = 120_000) {
   const count = () => (readFileSync(node.logFile, 'utf8').match(pattern) ?? []).length;
@@ -144,8 +153,9 @@ export async function killAfterNextLog(node, pattern, timeoutMs = 120_000) {
     if (Date.now() > deadline) throw new Error(`no new ${pattern} in the node log within ${timeoutMs} ms:\n${tail(node.logFile)}`);
     await sleep(100);
   }
-  node.child.kill('SIGKILL');
-  return Date.now();
+  const killedAt = Date.now();
+  await node.kill();
+  return killedAt;
 }
 
 export function sleep(ms) {

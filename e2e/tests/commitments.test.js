@@ -238,7 +238,7 @@ describe('commitments from a collector', () => {
     const { ipfsSpool } = await rpc('collector_load');
     assert.ok(ipfsSpool.archives >= 1 && ipfsSpool.readings >= 1 && ipfsSpool.bytes > 0, JSON.stringify(ipfsSpool));
 
-    node.child.kill('SIGKILL');
+    await node.kill();
     await node.stop().catch(() => {});
     ipfs = await startIpfs({ port: ipfs.port, repo: ipfs.repo });
     await launchNode();

@@ -122,8 +122,7 @@ describe('Tesla Fleet Telemetry', () => {
     await waitForLog(node.logFile, /Fleet Telemetry: vehicle 5YJ3E1EA7KF317000 of OEM 1 connected/);
     // Killed once a few readings went through.
     await until('a reading of this stream committed or queued', async () => ((await rpc('collector_load'))?.pushInbox?.readings > 0 || (await committedTimes(vehicle)).length > before ? true : null), { timeoutMs: 60_000, everyMs: 200 });
-    node.child.kill('SIGKILL');
-    await node.api.disconnect().catch(() => {});
+    await node.kill();
     await start();
     assert.equal(await car.done, rounds, 'the car got every reading acknowledged in the end');
     await until(`${before + rounds} readings committed`, async () => ((await committedTimes(vehicle)).length >= before + rounds ? true : null), { timeoutMs: 180_000, everyMs: 2_000 });

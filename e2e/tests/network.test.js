@@ -35,7 +35,7 @@ async function start(name, validator = name) {
 
 async function kill(name) {
   const node = nodes[name];
-  node.child.kill('SIGKILL');
+  await node.kill();
   logs.push(readFileSync(node.logFile, 'utf8'));
   await node.stop().catch(() => {});
   delete nodes[name];

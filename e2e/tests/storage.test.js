@@ -266,7 +266,7 @@ describe('an owner reads its stored data with its own secret, whatever becomes o
   test('(c) both collectors\' nodes and their offchain storage are gone: every anchored reading still opens', async () => {
     for (const name of ['ferdie', 'dave']) {
       const collector = collectors[name];
-      collector.node.child.kill('SIGKILL');
+      await collector.node.kill();
       await collector.node.stop();
       collector.node = null;
       rmSync(collector.basePath, { recursive: true, force: true });
