@@ -38,7 +38,7 @@ use dimo_primitives::vehicle::OemId;
 use rdkafka::{
 	config::RDKafkaLogLevel,
 	consumer::{CommitMode, Consumer, ConsumerContext, StreamConsumer},
-	error::KafkaError,
+	error::{KafkaError, RDKafkaErrorCode},
 	message::{Message, OwnedMessage},
 	ClientConfig, ClientContext, Offset, TopicPartitionList,
 };
@@ -56,6 +56,9 @@ const BATCH_WINDOW: Duration = Duration::from_millis(50);
 
 /// How often an idle receiver looks whether the operator changed its login.
 const LOGIN_CHECK: Duration = Duration::from_secs(30);
+
+/// How long a consumer that could not read its cluster serves librdkafka's last events.
+const EVENTS_DRAINED: Duration = Duration::from_millis(500);
 
 /// How long the receiver waits before it tries a cluster again that it refused or could not
 /// read the brokers of.
@@ -156,9 +159,33 @@ pub fn foreign_brokers<'a>(
 }
 
 /// The consumer's context: librdkafka's errors (a broker's certificate refused, a login
-/// refused, a broker down) in the node's log, naming the feed.
+/// refused, a broker down) in the node's log, naming the feed. The latest error is kept, so
+/// that the line saying a connection failed says why (its logs are kept out: a failed
+/// handshake also logs OpenSSL's leftover error queue, which would hide the reason).
+///
+/// librdkafka queues its logs and errors on the consumer's queue (rust-rdkafka sets
+/// `log.queue`): they reach this context only while the consumer is polled, which
+/// [`connect`] does while it waits for the cluster's metadata.
 struct FeedContext {
 	name: String,
+	last_error: std::sync::Mutex<Option<String>>,
+}
+
+impl FeedContext {
+	fn new(name: String) -> Self {
+		Self { name, last_error: Default::default() }
+	}
+
+	fn note(&self, error: String) {
+		if let Ok(mut last) = self.last_error.lock() {
+			*last = Some(error);
+		}
+	}
+
+	/// The latest error librdkafka reported for this consumer, if any.
+	fn last_error(&self) -> Option<String> {
+		self.last_error.lock().ok().and_then(|last| last.clone())
+	}
 }
 
 impl ClientContext for FeedContext {
@@ -176,7 +203,14 @@ impl ClientContext for FeedContext {
 	}
 
 	fn error(&self, error: KafkaError, reason: &str) {
+		// "All broker connections are down" follows each failed connection, several a second
+		// while the cluster is unreachable: the failure itself was logged, with its reason.
+		if error.rdkafka_error_code() == Some(RDKafkaErrorCode::AllBrokersDown) {
+			log::debug!(target: LOG_TARGET, "{}: {reason} ({error})", self.name);
+			return;
+		}
 		log::warn!(target: LOG_TARGET, "{}: {reason} ({error})", self.name);
+		self.note(reason.to_string());
 	}
 }
 
@@ -230,15 +264,41 @@ async fn connect(
 	login: Option<&Login>,
 ) -> Result<Arc<FeedConsumer>, String> {
 	let consumer: FeedConsumer = client_config(feed, group_id, login)
-		.create_with_context(FeedContext { name: feed.name() })
+		.create_with_context(FeedContext::new(feed.name()))
 		.map_err(|e| format!("no consumer: {e}"))?;
 	let consumer = Arc::new(consumer);
-	let metadata = {
-		let consumer = consumer.clone();
-		tokio::task::spawn_blocking(move || consumer.fetch_metadata(None, Duration::from_secs(30)))
-			.await
-			.map_err(|e| e.to_string())?
-			.map_err(|e| format!("the cluster's brokers could not be read: {e}"))?
+	let fetched = {
+		let fetching = consumer.clone();
+		let mut fetch = tokio::task::spawn_blocking(move || {
+			fetching.fetch_metadata(None, Duration::from_secs(30))
+		});
+		// The consumer is polled meanwhile, so that librdkafka's logs and errors (a handshake
+		// refused, a login refused) reach the node's log as they happen.
+		loop {
+			tokio::select! {
+				fetched = &mut fetch => break fetched.map_err(|e| e.to_string())?,
+				_ = consumer.recv() => {},
+			}
+		}
+	};
+	let metadata = match fetched {
+		Ok(metadata) => metadata,
+		Err(error) => {
+			// What librdkafka queued last, served before the consumer goes (for a moment only:
+			// it goes on reconnecting, and reporting, meanwhile).
+			let _ = tokio::time::timeout(EVENTS_DRAINED, async {
+				loop {
+					let _ = consumer.recv().await;
+				}
+			})
+			.await;
+			let why = consumer
+				.context()
+				.last_error()
+				.map(|reason| format!(" ({reason})"))
+				.unwrap_or_default();
+			return Err(format!("the cluster's brokers could not be read: {error}{why}"));
+		},
 	};
 	let foreign = foreign_brokers(
 		feed,
@@ -840,6 +900,8 @@ mod broker {
 		let refused = connect(&broker.feed(&impostor_check), "dimo-1-impostor", None).await;
 		let why = refused.err().expect("refused");
 		assert!(why.contains("the cluster's brokers could not be read"), "{why}");
+		// And why, in the same line: the handshake refused the cluster's certificate.
+		assert!(why.contains("certificate verify failed"), "{why}");
 		assert!(broker
 			.committed(&ca, "dimo-1-impostor")
 			.iter()
