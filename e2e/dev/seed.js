@@ -16,7 +16,15 @@
 // Arweave, and the collector's Arweave wallet: the throwaway test wallet of
 // offchain-workers/testdata (public, for dev only), funded through arlocal's mint route.
 //
+// With a push collector (scripts/dev.sh runs one: a second node, of //Dave's collector key, in
+// commitment mode, with a Fleet Telemetry server), one vehicle more, a Tesla that streams rather
+// than being polled: //Dave's key registered as a collector and put in that node's keystore, the
+// vehicle CA of the simulator's Teslas registered as OEM 1's push feed (sudo
+// `anchoring.setPushFeed`), and the car, the fleet's fourth Tesla (`push-fleet-telemetry
+// --first 3`), registered by its VIN and consented to //Dave.
+//
 // Usage: node e2e/dev/seed.js <ws url> <simulator url> <simulator CA file> [arlocal url]
+//          [push collector ws url] [vehicle certs folder (gen-vehicle-certs)]
 
 import { readFileSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -28,7 +36,9 @@ import { u8aToHex } from '@polkadot/util';
 import { rpcCall, sendOk, sleep } from '../lib/node.js';
 import { httpsJson, oemKinds } from '../lib/collector.js';
 
-const [wsUrl = 'ws://127.0.0.1:9944', simUrl = 'https://localhost:7443', caFile, arweaveUrl] = process.argv.slice(2);
+const [wsUrl = 'ws://127.0.0.1:9944', simUrl = 'https://localhost:7443', caFile, arweaveUrl, pushUrl, vehicleCerts] = process.argv.slice(2);
+/** The fleet's place of the Tesla that streams (scripts/dev.sh: `push-fleet-telemetry --first 3`). */
+const PUSHED_TESLA = 3;
 
 /** Waits for `probe` to stop throwing: the services of a compose stack start in any order. */
 async function waitFor(what, probe, timeoutMs = 180_000) {
@@ -106,20 +116,45 @@ if (arweaveUrl) {
   await fetch(`${arweaveUrl}/mint/${itemAddress}/0`);
   demo.push({ oem: 1, name: 'tesla', car: cars('tesla')[2], backend: 'Arweave' });
 }
+/** Alice's vehicle of OEM `oem` whose carmaker's id is `car`: registered, stored on `backend`, consented to `collector`, unless it is already. */
+async function onboard({ oem, car, backend }, collector) {
+  const reference = blake2AsHex(car);
+  const known = (await api.query.vehicles.vehicleByReference(oem, reference)).unwrapOr(null);
+  if (known) return known.toNumber();
+  const events = await sendOk(api, api.tx.vehicles.register(oem, reference, null), alice);
+  const id = events.find(({ event }) => api.events.vehicles.Registered.is(event)).event.data.vehicle.toNumber();
+  await sendOk(api, api.tx.utility.batchAll([
+    api.tx.vehicles.setStorage(id, backend),
+    api.tx.vehicles.authorizeCollector(id, collector.address, null),
+  ]), alice);
+  return id;
+}
+
 for (const vehicle of demo) {
-  const reference = blake2AsHex(vehicle.car);
-  let id = (await api.query.vehicles.vehicleByReference(vehicle.oem, reference)).unwrapOr(null)?.toNumber();
-  if (id === undefined) {
-    const events = await sendOk(api, api.tx.vehicles.register(vehicle.oem, reference, null), alice);
-    id = events.find(({ event }) => api.events.vehicles.Registered.is(event)).event.data.vehicle.toNumber();
-    await sendOk(api, api.tx.utility.batchAll([
-      api.tx.vehicles.setStorage(id, vehicle.backend),
-      api.tx.vehicles.authorizeCollector(id, ferdie.address, null),
-    ]), alice);
-  }
+  const id = await onboard(vehicle, ferdie);
   const tokens = await admin('POST', 'grant', { oem: vehicle.name, vehicle: vehicle.car });
   await rpc('collector_setCredentials', id, vehicle.oem, tokens.access_token, tokens.refresh_token, tokens.expires_at, vehicle.car);
   console.log(`vehicle ${id}: ${vehicle.name} ${vehicle.car}, stored on ${vehicle.backend}, collected by //Ferdie`);
 }
 console.log('anchors appear as anchoring.Anchored events (Network > Explorer) and through dimo_anchors(vehicle)');
+
+if (pushUrl && vehicleCerts) {
+  const dave = keyring.addFromUri('//Dave');
+  const daveKey = u8aToHex(dave.publicKey);
+  const push = (method, ...params) => rpcCall(pushUrl.replace(/^ws/, 'http'), method, params);
+  await waitFor(`the push collector's node at ${pushUrl}`, () => push('system_health'));
+  if (!(await push('author_hasKey', daveKey, 'dcol'))) await push('author_insertKey', 'dcol', '//Dave', daveKey);
+  const vehicleCa = u8aToHex(readFileSync(join(vehicleCerts, 'vehicle-ca.der')));
+  const calls = [];
+  if ((await api.query.anchoring.collectors(daveKey)).isNone) calls.push(api.tx.anchoring.registerCollector(daveKey));
+  const feed = (await api.query.anchoring.pushFeeds(1)).unwrapOr(null);
+  if (feed?.asFleetTelemetry?.vehicleCa.toHex() !== vehicleCa) {
+    calls.push(api.tx.anchoring.setPushFeed(1, { fleetTelemetry: { vehicleCa } }));
+  }
+  if (calls.length) await sendOk(api, api.tx.sudo.sudo(api.tx.utility.batchAll(calls)), alice);
+  const { vin } = fleet.filter((v) => v.oem === 'tesla')[PUSHED_TESLA];
+  const id = await onboard({ oem: 1, car: vin, backend: 'Ipfs' }, dave);
+  console.log(`vehicle ${id}: tesla VIN ${vin}, streamed over Fleet Telemetry to //Dave's collector, stored on Ipfs`);
+  console.log(`  its commitments appear as anchoring.Committed events, its readings through dimo_readStream and dimo_anchorProof on ${pushUrl}`);
+}
 await api.disconnect();

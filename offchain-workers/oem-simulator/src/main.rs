@@ -128,6 +128,10 @@ enum Command {
 		/// The folder `gen-vehicle-certs` wrote.
 		#[arg(long)]
 		vehicle_certs: PathBuf,
+		/// The fleet's place of the first Tesla that streams (0: the first; the dev network
+		/// streams one that it does not poll).
+		#[arg(long, default_value_t = 0)]
+		first: u32,
 		/// How many Teslas stream.
 		#[arg(long, default_value_t = 3)]
 		vehicles: u32,
@@ -372,6 +376,7 @@ async fn main() -> std::process::ExitCode {
 			server,
 			server_ca,
 			vehicle_certs,
+			first,
 			vehicles,
 			every_ms,
 			rounds,
@@ -381,6 +386,7 @@ async fn main() -> std::process::ExitCode {
 				server,
 				server_ca,
 				vehicle_certs,
+				first,
 				vehicles,
 				every: Duration::from_millis(every_ms),
 				rounds,

@@ -214,6 +214,8 @@ pub struct FleetTelemetryPush {
 	pub server_ca: PathBuf,
 	/// The folder `gen-vehicle-certs` wrote: each vehicle's client certificate and key.
 	pub vehicle_certs: PathBuf,
+	/// The fleet's place of the first Tesla that streams (0: the first).
+	pub first: u32,
 	/// How many Teslas stream.
 	pub vehicles: u32,
 	/// The time between two readings of a car.
@@ -234,8 +236,14 @@ pub async fn push_fleet_telemetry(options: FleetTelemetryPush) -> Result<(), Str
 	let port: u16 = port.parse().map_err(|_| "--server must be HOST:PORT".to_string())?;
 	let server_ca = CertificateDer::from_pem_file(&options.server_ca)
 		.map_err(|e| format!("{}: {e}", options.server_ca.display()))?;
-	let fleet = Fleet::new(options.vehicles, 3600);
-	let teslas: Vec<_> = fleet.vehicles().iter().filter(|v| v.oem == Oem::Tesla).cloned().collect();
+	let fleet = Fleet::new(options.first.saturating_add(options.vehicles), 3600);
+	let teslas: Vec<_> = fleet
+		.vehicles()
+		.iter()
+		.filter(|v| v.oem == Oem::Tesla)
+		.skip(options.first as usize)
+		.cloned()
+		.collect();
 	let started = unix_ms();
 	let mut cars = Vec::new();
 	for vehicle in teslas {
