@@ -37,6 +37,7 @@ const EXPECTED_SECONDS = {
   'issuance.test.js': 108,
   'chain.test.js': 61,
   'commitments.test.js': 120,
+  'dev-seed.test.js': 130,
   'cli.test.js': 49,
 };
 // Files that run a four-validator network: at most one of them at a time.

@@ -434,16 +434,17 @@ export function genVehicleCerts(name, { vehicles = 2, expired = false } = {}) {
 }
 
 /**
- * Runs `dimo-oem-simulator push-fleet-telemetry`: the simulator's first `vehicles` Teslas stream
+ * Runs `dimo-oem-simulator push-fleet-telemetry`: `vehicles` Teslas of the simulator's fleet,
+ * from its `first` (0: the first), stream
  * `rounds` readings each, `everyMs` apart, to the Fleet Telemetry server on `localhost:port`,
  * each over its own mutual-TLS WebSocket with its certificate from `vehicleCerts`. Returns
  * { done (resolves with the readings the server acknowledged, rejects if a car was refused for
  * `giveUpAfterS`), log(), stop() }.
  */
-export function pushFleetTelemetry({ port, serverCa, vehicleCerts, vehicles = 1, everyMs = 500, rounds = 3, giveUpAfterS = 60 }) {
+export function pushFleetTelemetry({ port, serverCa, vehicleCerts, first = 0, vehicles = 1, everyMs = 500, rounds = 3, giveUpAfterS = 60 }) {
   return spawnPusher([
     'push-fleet-telemetry', '--server', `localhost:${port}`, '--server-ca', serverCa, '--vehicle-certs', vehicleCerts,
-    '--vehicles', String(vehicles), '--every-ms', String(everyMs), '--rounds', String(rounds), '--give-up-after-s', String(giveUpAfterS),
+    '--first', String(first), '--vehicles', String(vehicles), '--every-ms', String(everyMs), '--rounds', String(rounds), '--give-up-after-s', String(giveUpAfterS),
   ], /streamed (\d+) readings/, 1);
 }
 
