@@ -119,6 +119,9 @@ pub fn client_config(feed: &KafkaFeed, group_id: &str, login: Option<&Login>) ->
 		.set("ssl.endpoint.identification.algorithm", "https")
 		.set("enable.ssl.certificate.verification", "true")
 		.set("fetch.message.max.bytes", crate::mqtt::MAX_MESSAGE_BYTES.to_string())
+		// A refused cluster is tried again after 1 s, doubling to 30 s (librdkafka's first
+		// retry would come after 0.1 s, and log the same refusal ten times a second).
+		.set("reconnect.backoff.ms", "1000")
 		.set("reconnect.backoff.max.ms", "30000")
 		.set_log_level(RDKafkaLogLevel::Warning);
 	// librdkafka's own debug contexts (`cgrp,fetch`, `broker,security`, ...), for an operator
@@ -159,32 +162,37 @@ pub fn foreign_brokers<'a>(
 }
 
 /// The consumer's context: librdkafka's errors (a broker's certificate refused, a login
-/// refused, a broker down) in the node's log, naming the feed. The latest error is kept, so
-/// that the line saying a connection failed says why (its logs are kept out: a failed
-/// handshake also logs OpenSSL's leftover error queue, which would hide the reason).
+/// refused, a broker down) in the node's log, naming the feed, once each: a broker's failure
+/// comes both as a log line and as an error event, and the event is logged only if the line
+/// was not. The latest error is kept, so that the line saying a connection failed says why
+/// (logs are kept out of it: a failed handshake also logs OpenSSL's leftover error queue,
+/// which would hide the reason).
 ///
 /// librdkafka queues its logs and errors on the consumer's queue (rust-rdkafka sets
 /// `log.queue`): they reach this context only while the consumer is polled, which
 /// [`connect`] does while it waits for the cluster's metadata.
 struct FeedContext {
 	name: String,
-	last_error: std::sync::Mutex<Option<String>>,
+	reported: std::sync::Mutex<Reported>,
+}
+
+/// What a feed's consumer reported last.
+#[derive(Default)]
+struct Reported {
+	/// Its latest warning or error log line.
+	logged: Option<String>,
+	/// Its latest error event's reason.
+	error: Option<String>,
 }
 
 impl FeedContext {
 	fn new(name: String) -> Self {
-		Self { name, last_error: Default::default() }
-	}
-
-	fn note(&self, error: String) {
-		if let Ok(mut last) = self.last_error.lock() {
-			*last = Some(error);
-		}
+		Self { name, reported: Default::default() }
 	}
 
 	/// The latest error librdkafka reported for this consumer, if any.
 	fn last_error(&self) -> Option<String> {
-		self.last_error.lock().ok().and_then(|last| last.clone())
+		self.reported.lock().ok().and_then(|reported| reported.error.clone())
 	}
 }
 
@@ -196,21 +204,34 @@ impl ClientContext for FeedContext {
 			| RDKafkaLogLevel::Critical
 			| RDKafkaLogLevel::Error
 			| RDKafkaLogLevel::Warning => {
-				log::warn!(target: LOG_TARGET, "{}: {facility}: {message}", self.name)
+				log::warn!(target: LOG_TARGET, "{}: {facility}: {message}", self.name);
+				if let Ok(mut reported) = self.reported.lock() {
+					reported.logged = Some(message.to_string());
+				}
 			},
 			_ => log::debug!(target: LOG_TARGET, "{}: {facility}: {message}", self.name),
 		}
 	}
 
 	fn error(&self, error: KafkaError, reason: &str) {
-		// "All broker connections are down" follows each failed connection, several a second
-		// while the cluster is unreachable: the failure itself was logged, with its reason.
+		// "All broker connections are down" follows each failed connection: the failure
+		// itself was reported, with its reason.
 		if error.rdkafka_error_code() == Some(RDKafkaErrorCode::AllBrokersDown) {
 			log::debug!(target: LOG_TARGET, "{}: {reason} ({error})", self.name);
 			return;
 		}
-		log::warn!(target: LOG_TARGET, "{}: {reason} ({error})", self.name);
-		self.note(reason.to_string());
+		let logged_already = match self.reported.lock() {
+			Ok(mut reported) => {
+				reported.error = Some(reason.to_string());
+				reported.logged.as_deref().is_some_and(|line| line.ends_with(reason))
+			},
+			Err(_) => false,
+		};
+		if logged_already {
+			log::debug!(target: LOG_TARGET, "{}: {reason} ({error})", self.name);
+		} else {
+			log::warn!(target: LOG_TARGET, "{}: {reason} ({error})", self.name);
+		}
 	}
 }
 
@@ -547,6 +568,7 @@ mod tests {
 		assert_eq!(config.get("enable.auto.commit"), Some("false"));
 		assert_eq!(config.get("enable.auto.offset.store"), Some("false"));
 		assert_eq!(config.get("ssl.endpoint.identification.algorithm"), Some("https"));
+		assert_eq!(config.get("reconnect.backoff.ms"), Some("1000"));
 		assert_eq!(
 			config.get("ssl.ca.pem"),
 			Some("-----BEGIN CERTIFICATE-----\nMAMCAQA=\n-----END CERTIFICATE-----\n")
