@@ -592,10 +592,12 @@ mod tests {
 #[cfg(test)]
 mod broker {
 	use super::*;
-	use crate::test_storage::Shared;
-	use codec::{Decode, Encode};
-	use dimo_offchain::push_inbox::{segment_key, Inbox, Segment, INBOX_KEY, MAX_INBOX_READINGS};
-	use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair};
+	use crate::{
+		test_broker::{broker_dir, free_port, TestCa as Ca},
+		test_storage::Shared,
+	};
+	use codec::Encode;
+	use dimo_offchain::push_inbox::{Inbox, Segment, INBOX_KEY, MAX_INBOX_READINGS};
 	use rdkafka::{
 		consumer::BaseConsumer,
 		producer::{FutureProducer, FutureRecord},
@@ -610,26 +612,8 @@ mod broker {
 
 	const TOPIC: &str = "vehicle-data";
 
-	struct Ca {
-		der: Vec<u8>,
-		params: CertificateParams,
-		key: KeyPair,
-	}
-
 	fn ca() -> Ca {
-		let key = KeyPair::generate().expect("key");
-		let mut params = CertificateParams::new(Vec::<String>::new()).expect("params");
-		params.distinguished_name.push(DnType::CommonName, "DIMO test Kafka CA");
-		params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-		let der = params.clone().self_signed(&key).expect("CA").der().to_vec();
-		Ca { der, params, key }
-	}
-
-	fn free_port() -> u16 {
-		std::net::TcpListener::bind("127.0.0.1:0")
-			.and_then(|listener| listener.local_addr())
-			.expect("a free port")
-			.port()
+		Ca::new("DIMO test Kafka CA")
 	}
 
 	/// tansu on a loopback port, plain, and stunnel in front of it on another, TLS with a
@@ -643,22 +627,8 @@ mod broker {
 
 	impl Broker {
 		fn start(ca: &Ca) -> Self {
-			static BROKERS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-			let dir = std::env::temp_dir().join(format!(
-				"dimo-kafka-test-{}-{}",
-				std::process::id(),
-				BROKERS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-			));
-			std::fs::create_dir_all(&dir).expect("dir");
-			let issuer = ca.params.clone().self_signed(&ca.key).expect("issuer");
-			let key = KeyPair::generate().expect("key");
-			let mut leaf = CertificateParams::new(vec!["localhost".to_string()]).expect("params");
-			// A DN of its own: OpenSSL (librdkafka) takes a leaf named like its CA for a
-			// self-issued certificate and fails the chain.
-			leaf.distinguished_name.push(DnType::CommonName, "localhost");
-			let leaf = leaf.signed_by(&key, &issuer, &ca.key).expect("leaf");
-			std::fs::write(dir.join("server.pem"), leaf.pem()).expect("write");
-			std::fs::write(dir.join("server.key"), key.serialize_pem()).expect("write");
+			let dir = broker_dir("kafka");
+			ca.write_localhost_certificate(&dir);
 			let (plain_port, tls_port) = (free_port(), free_port());
 			let tansu = std::env::var("DIMO_TANSU").unwrap_or_else(|_| "tansu".into());
 			let log = std::fs::File::create(dir.join("tansu.log")).expect("log file");
@@ -768,34 +738,9 @@ mod broker {
 		}
 	}
 
-	fn inbox(storage: &Shared) -> Inbox {
-		storage
-			.get(PREFIX, INBOX_KEY)
-			.map(|bytes| Inbox::decode(&mut &bytes[..]).expect("decodes"))
-			.unwrap_or_default()
-	}
-
-	fn queued(storage: &Shared) -> Vec<PushedReading> {
-		inbox(storage)
-			.segments
-			.iter()
-			.flat_map(|segment| {
-				let bytes = storage.get(PREFIX, &segment_key(segment.seq)).expect("listed");
-				Vec::<PushedReading>::decode(&mut &bytes[..]).expect("decodes")
-			})
-			.collect()
-	}
-
+	/// Waits (at most 60 s) until the inbox holds `count` readings.
 	async fn wait_for_readings(storage: &Shared, count: usize) -> Vec<PushedReading> {
-		let deadline = Instant::now() + Duration::from_secs(60);
-		loop {
-			let readings = queued(storage);
-			if readings.len() >= count {
-				return readings;
-			}
-			assert!(Instant::now() < deadline, "{} of {count} readings queued", readings.len());
-			tokio::time::sleep(Duration::from_millis(50)).await;
-		}
+		storage.wait_for_readings(count, Duration::from_secs(60)).await
 	}
 
 	/// Waits (at most 60 s) until `group` committed `total` offsets past the start, summed over
@@ -862,7 +807,7 @@ mod broker {
 		broker.produce(&ca, &[record("5YJ3E1EA7KF000003", now)]).await;
 		let readings = wait_for_readings(&again, 1).await;
 		wait_for_commits(&broker, &ca, "dimo-1-test", 8).await;
-		let readings_then = queued(&again);
+		let readings_then = again.queued();
 		assert_eq!(readings_then.len(), 1, "only the new record came again: {readings:?}");
 		assert_eq!(readings_then[0].oem_ref, b"5YJ3E1EA7KF000003".to_vec());
 		second.abort();

@@ -41,6 +41,8 @@ pub mod options;
 pub mod push_inbox;
 pub mod seal_key;
 #[cfg(test)]
+mod test_broker;
+#[cfg(test)]
 mod test_storage;
 
 pub use seal_key::node_seal_key;

@@ -475,10 +475,12 @@ pub(crate) mod tests {
 #[cfg(test)]
 mod broker {
 	use super::*;
-	use crate::test_storage::Shared;
-	use codec::{Decode, Encode};
-	use dimo_offchain::push_inbox::{segment_key, Inbox, Segment, INBOX_KEY, MAX_INBOX_READINGS};
-	use rcgen::{BasicConstraints, CertificateParams, IsCa, KeyPair};
+	use crate::{
+		test_broker::{broker_dir, free_port, TestCa as Ca},
+		test_storage::Shared,
+	};
+	use codec::Encode;
+	use dimo_offchain::push_inbox::{Inbox, Segment, INBOX_KEY, MAX_INBOX_READINGS};
 	use std::{
 		path::PathBuf,
 		process::{Child, Command},
@@ -489,19 +491,8 @@ mod broker {
 	const USER: &str = "dimo-collector";
 	const PASSWORD: &str = "collector-secret";
 
-	/// A CA (its DER) that signed `localhost`'s certificate, or not.
-	struct Ca {
-		der: Vec<u8>,
-		params: CertificateParams,
-		key: KeyPair,
-	}
-
 	fn ca() -> Ca {
-		let key = KeyPair::generate().expect("key");
-		let mut params = CertificateParams::new(Vec::<String>::new()).expect("params");
-		params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-		let der = params.clone().self_signed(&key).expect("CA").der().to_vec();
-		Ca { der, params, key }
+		Ca::new("DIMO test MQTT CA")
 	}
 
 	/// A mosquitto on a free loopback port, with a TLS listener whose certificate `ca` signed,
@@ -514,21 +505,8 @@ mod broker {
 
 	impl Broker {
 		fn start(ca: &Ca) -> Self {
-			static BROKERS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-			let dir = std::env::temp_dir().join(format!(
-				"dimo-mqtt-test-{}-{}",
-				std::process::id(),
-				BROKERS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-			));
-			std::fs::create_dir_all(&dir).expect("dir");
-			let issuer = ca.params.clone().self_signed(&ca.key).expect("issuer");
-			let key = KeyPair::generate().expect("key");
-			let leaf = CertificateParams::new(vec!["localhost".to_string()])
-				.expect("params")
-				.signed_by(&key, &issuer, &ca.key)
-				.expect("leaf");
-			std::fs::write(dir.join("server.pem"), leaf.pem()).expect("write");
-			std::fs::write(dir.join("server.key"), key.serialize_pem()).expect("write");
+			let dir = broker_dir("mqtt");
+			ca.write_localhost_certificate(&dir);
 			let passwords = dir.join("passwords");
 			let made = Command::new("mosquitto_passwd")
 				.arg("-b")
@@ -538,10 +516,7 @@ mod broker {
 				.status()
 				.expect("mosquitto_passwd (Debian's mosquitto; scripts/setup.sh installs it)");
 			assert!(made.success());
-			let port = std::net::TcpListener::bind("127.0.0.1:0")
-				.and_then(|listener| listener.local_addr())
-				.expect("a free port")
-				.port();
+			let port = free_port();
 			let config = format!(
 				"listener {port} 127.0.0.1\ncertfile {dir}/server.pem\nkeyfile {dir}/server.key\n\
 				 allow_anonymous false\npassword_file {dir}/passwords\npersistence false\n\
@@ -633,35 +608,9 @@ mod broker {
 		Some(Login { user: USER.into(), password: PASSWORD.into() })
 	}
 
-	fn inbox(storage: &Shared) -> Inbox {
-		storage
-			.get(PREFIX, INBOX_KEY)
-			.map(|bytes| Inbox::decode(&mut &bytes[..]).expect("decodes"))
-			.unwrap_or_default()
-	}
-
-	fn queued(storage: &Shared) -> Vec<PushedReading> {
-		inbox(storage)
-			.segments
-			.iter()
-			.flat_map(|segment| {
-				let bytes = storage.get(PREFIX, &segment_key(segment.seq)).expect("listed");
-				Vec::<PushedReading>::decode(&mut &bytes[..]).expect("decodes")
-			})
-			.collect()
-	}
-
 	/// Waits (at most 20 s) until the inbox holds `count` readings.
 	async fn wait_for_readings(storage: &Shared, count: usize) -> Vec<PushedReading> {
-		let deadline = Instant::now() + Duration::from_secs(20);
-		loop {
-			let readings = queued(storage);
-			if readings.len() >= count {
-				return readings;
-			}
-			assert!(Instant::now() < deadline, "{} of {count} readings queued", readings.len());
-			tokio::time::sleep(Duration::from_millis(20)).await;
-		}
+		storage.wait_for_readings(count, Duration::from_secs(20)).await
 	}
 
 	fn message(vin: &str, timestamp: u64) -> (String, Vec<u8>) {
@@ -767,6 +716,6 @@ mod broker {
 		broker.wait_for_log("OpenSSL Error");
 		assert!(!broker.log().contains("New client connected"), "{}", broker.log());
 		receiver.abort();
-		assert!(queued(&storage).is_empty());
+		assert!(storage.queued().is_empty());
 	}
 }

@@ -109,20 +109,13 @@ mod tests {
 		}
 	}
 
-	fn inbox(storage: &Shared) -> Inbox {
-		storage
-			.get(PREFIX, INBOX_KEY)
-			.map(|bytes| Inbox::decode(&mut &bytes[..]).expect("decodes"))
-			.unwrap_or_default()
-	}
-
 	#[test]
 	fn a_segment_is_written_then_listed_and_reads_back_as_written() {
 		let storage = Shared::default();
 		let writer = InboxWriter::new(storage.clone());
 		assert_eq!(writer.append(&[reading(1), reading(2)]), Ok(0));
 		assert_eq!(writer.append(&[reading(3)]), Ok(1));
-		let listed = inbox(&storage);
+		let listed = storage.inbox();
 		assert_eq!(
 			listed.segments.iter().map(|s| (s.seq, s.readings)).collect::<Vec<_>>(),
 			[(0, 2), (1, 1)]
@@ -153,7 +146,7 @@ mod tests {
 			storage.set(PREFIX, INBOX_KEY, &released.encode());
 		});
 		assert_eq!(writer.append(&[reading(2)]), Ok(1));
-		assert_eq!(inbox(&shared).segments.iter().map(|s| s.seq).collect::<Vec<_>>(), [1]);
+		assert_eq!(shared.inbox().segments.iter().map(|s| s.seq).collect::<Vec<_>>(), [1]);
 		let bytes = shared.get(PREFIX, &segment_key(1)).expect("written");
 		assert_eq!(Vec::<PushedReading>::decode(&mut &bytes[..]), Ok(vec![reading(2)]));
 	}
@@ -171,7 +164,7 @@ mod tests {
 		let mut worker = storage.clone();
 		worker.set(PREFIX, INBOX_KEY, &full.encode());
 		assert_eq!(writer.append(&[reading(1)]), Err(AppendError::Full));
-		assert!(inbox(&storage).is_full());
+		assert!(storage.inbox().is_full());
 		assert_eq!(storage.get(PREFIX, &segment_key(1)), None, "no bytes left behind");
 
 		worker.set(PREFIX, INBOX_KEY, b"not an inbox");

@@ -1,7 +1,15 @@
 //! The node's offchain storage as the tests share it between the worker's side and a service.
 
+use codec::Decode;
+use dimo_offchain::push_inbox::{segment_key, Inbox, PushedReading, INBOX_KEY};
 use sp_core::offchain::{storage::InMemOffchainStorage, OffchainStorage};
-use std::sync::Arc;
+use std::{
+	sync::Arc,
+	time::{Duration, Instant},
+};
+
+/// The prefix of the node's persistent offchain storage.
+const PREFIX: &[u8] = sp_offchain::STORAGE_PREFIX;
 
 /// What runs once, on the storage, just before the next compare-and-set: another writer
 /// changing the value under the caller.
@@ -27,6 +35,42 @@ impl Shared {
 	/// How many times a value was read so far (a writer that found the inbox full has read it).
 	pub(crate) fn reads(&self) -> usize {
 		self.reads.load(std::sync::atomic::Ordering::Relaxed)
+	}
+
+	/// The push inbox's list of segments.
+	pub(crate) fn inbox(&self) -> Inbox {
+		self.get(PREFIX, INBOX_KEY)
+			.map(|bytes| Inbox::decode(&mut &bytes[..]).expect("decodes"))
+			.unwrap_or_default()
+	}
+
+	/// Every reading the push inbox holds, oldest segment first.
+	pub(crate) fn queued(&self) -> Vec<PushedReading> {
+		self.inbox()
+			.segments
+			.iter()
+			.flat_map(|segment| {
+				let bytes = self.get(PREFIX, &segment_key(segment.seq)).expect("listed");
+				Vec::<PushedReading>::decode(&mut &bytes[..]).expect("decodes")
+			})
+			.collect()
+	}
+
+	/// The push inbox's readings once it holds `count`; fails the test after `within`.
+	pub(crate) async fn wait_for_readings(
+		&self,
+		count: usize,
+		within: Duration,
+	) -> Vec<PushedReading> {
+		let deadline = Instant::now() + within;
+		loop {
+			let readings = self.queued();
+			if readings.len() >= count {
+				return readings;
+			}
+			assert!(Instant::now() < deadline, "{} of {count} readings queued", readings.len());
+			tokio::time::sleep(Duration::from_millis(20)).await;
+		}
 	}
 }
 

@@ -1,7 +1,7 @@
 use super::{vehicle::Vehicle, *};
 use crate::test_storage::Shared;
-use codec::{Decode, Encode};
-use dimo_offchain::push_inbox::{segment_key, Inbox, Segment, INBOX_KEY, MAX_INBOX_READINGS};
+use codec::Encode;
+use dimo_offchain::push_inbox::{Inbox, Segment, INBOX_KEY, MAX_INBOX_READINGS};
 use rcgen::{BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair};
 use tokio_rustls::rustls::pki_types::PrivatePkcs8KeyDer;
 
@@ -177,19 +177,7 @@ impl Running {
 	}
 
 	fn queued(&self) -> Vec<PushedReading> {
-		let inbox = self
-			.storage
-			.get(PREFIX, INBOX_KEY)
-			.map(|bytes| Inbox::decode(&mut &bytes[..]).expect("decodes"))
-			.unwrap_or_default();
-		inbox
-			.segments
-			.iter()
-			.flat_map(|segment| {
-				let bytes = self.storage.get(PREFIX, &segment_key(segment.seq)).expect("listed");
-				Vec::<PushedReading>::decode(&mut &bytes[..]).expect("decodes")
-			})
-			.collect()
+		self.storage.queued()
 	}
 }
 
