@@ -148,7 +148,7 @@ if (pushUrl && vehicleCerts) {
   const calls = [];
   if ((await api.query.anchoring.collectors(daveKey)).isNone) calls.push(api.tx.anchoring.registerCollector(daveKey));
   const feed = (await api.query.anchoring.pushFeeds(1)).unwrapOr(null);
-  if (feed?.asFleetTelemetry?.vehicleCa.toHex() !== vehicleCa) {
+  if (!(feed?.isFleetTelemetry && feed.asFleetTelemetry.vehicleCa.toHex() === vehicleCa)) {
     calls.push(api.tx.anchoring.setPushFeed(1, { fleetTelemetry: { vehicleCa } }));
   }
   if (calls.length) await sendOk(api, api.tx.sudo.sudo(api.tx.utility.batchAll(calls)), alice);
