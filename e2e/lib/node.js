@@ -95,11 +95,11 @@ export async function startNode({ chain = 'dev', validator = 'alice', extraArgs 
     await api.disconnect().catch(() => {});
     if (!exited) {
       child.kill('SIGINT');
-      const gone = await Promise.race([
-        new Promise((resolve) => child.once('exit', () => resolve(true))),
-        sleep(10_000).then(() => false),
-      ]);
-      if (!gone) child.kill('SIGKILL');
+      const ended = await Promise.race([gone.then(() => true), sleep(10_000).then(() => false)]);
+      if (!ended) {
+        child.kill('SIGKILL');
+        await gone;
+      }
     }
     if (process.env.KEEP_NODE_LOGS) console.log(`node log kept at ${logFile}`);
     else rmSync(dir, { recursive: true, force: true });

@@ -944,6 +944,59 @@ mod validators {
 		});
 	}
 
+	/// What a node's GRANDPA voter does on seeing an equivocation: the runtime API
+	/// `submit_report_equivocation_unsigned_extrinsic`, with the opaque proof the API
+	/// `generate_key_ownership_proof` made, puts an unsigned report in the node's pool; the pool
+	/// takes it from the node itself (and from a block), not from outside; applied, it disables
+	/// the offender.
+	#[test]
+	fn a_nodes_own_equivocation_report_reaches_its_pool_and_disables_the_offender() {
+		use crate::{Executive, UncheckedExtrinsic};
+		use codec::Decode;
+		use sp_core::offchain::{testing::TestTransactionPoolExt, TransactionPoolExt};
+		use sp_runtime::transaction_validity::{InvalidTransaction, TransactionSource};
+
+		let mut ext = preset_storage(LOCAL_TESTNET_RUNTIME_PRESET);
+		let (pool, pool_state) = TestTransactionPoolExt::new();
+		ext.register_extension(TransactionPoolExt::new(pool));
+		ext.execute_with(|| {
+			let bob_key: GrandpaId = Ed25519Keyring::Bob.public().into();
+			let set_id = Grandpa::current_set_id();
+			let opaque =
+				<Runtime as sp_consensus_grandpa::runtime_decl_for_grandpa_api::GrandpaApiV3<
+					crate::Block,
+				>>::generate_key_ownership_proof(set_id, bob_key)
+				.expect("Bob is a validator of this session");
+			assert_eq!(
+				<Runtime as sp_consensus_grandpa::runtime_decl_for_grandpa_api::GrandpaApiV3<
+					crate::Block,
+				>>::submit_report_equivocation_unsigned_extrinsic(
+					bob_equivocates(set_id), opaque
+				),
+				Some(())
+			);
+
+			let submitted = pool_state.read().transactions.clone();
+			assert_eq!(submitted.len(), 1, "one report in the pool");
+			let xt = UncheckedExtrinsic::decode(&mut &submitted[0][..]).expect("an extrinsic");
+			assert!(matches!(
+				xt.function,
+				RuntimeCall::Grandpa(pallet_grandpa::Call::report_equivocation_unsigned { .. })
+			));
+			let validate =
+				|source| Executive::validate_transaction(source, xt.clone(), System::parent_hash());
+			assert_eq!(validate(TransactionSource::External), Err(InvalidTransaction::Call.into()));
+			assert!(validate(TransactionSource::Local).is_ok());
+			assert!(Session::disabled_validators().is_empty());
+
+			assert_eq!(Executive::apply_extrinsic(xt.clone()), Ok(Ok(())));
+			let bob_index = Session::validators().iter().position(|v| *v == bob()).unwrap() as u32;
+			assert_eq!(Session::disabled_validators(), vec![bob_index]);
+			// Reported once: the same report again is stale in the pool.
+			assert!(validate(TransactionSource::Local).is_err());
+		});
+	}
+
 	/// The state of a chain of spec 109: the `local` preset's authorities in Aura and GRANDPA,
 	/// no session, no validator set.
 	fn spec_109_chain() -> sp_io::TestExternalities {
