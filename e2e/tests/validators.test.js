@@ -146,11 +146,12 @@ describe('validators the DAO changes', () => {
 
   test('an equivocation proven by any account disables Bob for the rest of the session; forged and repeated reports are refused', async () => {
     // The proof must be made and included in one session: GRANDPA's set id stays while the set
-    // does, and the set id's session is then the latest one (grandpa.setIdSession). Five blocks
-    // of the session left are enough (the reports take two).
+    // does, and the set id's session is then the latest one (grandpa.setIdSession). With seven
+    // blocks of the session left, the reports take two and Bob's slot comes in the other five
+    // (only Alice and Eve author: two adjacent slots in four).
     const blocksLeft = async () => (await api().query.validatorSet.sessionStart()).toNumber()
       + (await api().query.validatorSet.sessionLength()).toNumber() - (await best());
-    if ((await blocksLeft()) < 5) {
+    if ((await blocksLeft()) < 7) {
       const sessionAt = (await api().query.session.currentIndex()).toNumber();
       await until('a new session', async () => (await api().query.session.currentIndex()).toNumber() > sessionAt);
     }
@@ -212,12 +213,13 @@ describe('validators the DAO changes', () => {
     // An offence is taken once.
     assert.equal(await sendFailing(api(), api().tx.grandpa.reportEquivocation(proven, bobOwns), eve), 'grandpa.DuplicateOffenceReport');
 
-    // Until the session ends, Bob's slots stay empty (the runtime refuses a disabled author) and
-    // Alice and Eve author; GRANDPA still finalizes.
+    // Until the session ends, Bob's slots stay empty (the runtime refuses a disabled author, and
+    // his node says so) and Alice and Eve author; GRANDPA still finalizes.
     const finalizedAt = await finalized('alice');
     const bobSealed = sealed('bob');
     await until('the session to end', async () => (await api().query.session.currentIndex()).toNumber() > session);
     assert.equal(sealed('bob'), bobSealed, 'Bob\'s node sealed no block while disabled');
+    assert.match(readFileSync(nodes.bob.logFile, 'utf8'), /is disabled and should not be attempting to author blocks/);
     assert.ok((await finalized('alice')) > finalizedAt, 'finality went on');
     // The next session enables him again: removing him is governance's call.
     assert.equal((await api().query.session.disabledValidators()).length, 0);
