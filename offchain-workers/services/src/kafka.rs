@@ -239,6 +239,42 @@ impl ConsumerContext for FeedContext {}
 
 type FeedConsumer = StreamConsumer<FeedContext>;
 
+/// A consumer whose last drop runs on a thread of its own, never on the runtime's workers.
+///
+/// rust-rdkafka's `BaseConsumer::drop` leaves the group and polls until librdkafka says the
+/// consumer is closed, which may never happen once the cluster is gone: a CI run of the broker
+/// tests hung 15 minutes with a tokio worker in that loop (its stack: `BaseConsumer::drop`,
+/// `poll`, `rd_kafka_q_pop_serve`), the test's broker killed while its aborted receiver's group
+/// was still changing. The node stops a receiver when governance changes or removes its feed,
+/// which is when the old cluster may be unreachable, and it has two workers on two cores. A
+/// close that never ends now holds one idle thread until the node exits.
+struct ClosedApart(Option<Arc<FeedConsumer>>);
+
+impl ClosedApart {
+	fn new(consumer: FeedConsumer) -> Self {
+		Self(Some(Arc::new(consumer)))
+	}
+}
+
+impl std::ops::Deref for ClosedApart {
+	type Target = Arc<FeedConsumer>;
+
+	fn deref(&self) -> &Self::Target {
+		self.0.as_ref().expect("taken only by drop")
+	}
+}
+
+impl Drop for ClosedApart {
+	fn drop(&mut self) {
+		if let Some(consumer) = self.0.take() {
+			// If no thread can be made, it is dropped here, as before.
+			let _ = std::thread::Builder::new()
+				.name("kafka-close".into())
+				.spawn(move || drop(consumer));
+		}
+	}
+}
+
 /// Receives `feed` into `inbox` until dropped (the node aborts it when governance changes or
 /// removes the feed). `group_id` must be the same across the node's restarts, so that the
 /// group resumes from its committed offsets; `login` is asked at each connection.
@@ -283,11 +319,11 @@ async fn connect(
 	feed: &KafkaFeed,
 	group_id: &str,
 	login: Option<&Login>,
-) -> Result<Arc<FeedConsumer>, String> {
+) -> Result<ClosedApart, String> {
 	let consumer: FeedConsumer = client_config(feed, group_id, login)
 		.create_with_context(FeedContext::new(feed.name()))
 		.map_err(|e| format!("no consumer: {e}"))?;
-	let consumer = Arc::new(consumer);
+	let consumer = ClosedApart::new(consumer);
 	let fetched = {
 		let fetching = consumer.clone();
 		let mut fetch = tokio::task::spawn_blocking(move || {
@@ -811,6 +847,7 @@ mod broker {
 		assert_eq!(readings_then.len(), 1, "only the new record came again: {readings:?}");
 		assert_eq!(readings_then[0].oem_ref, b"5YJ3E1EA7KF000003".to_vec());
 		second.abort();
+		let _ = second.await;
 	}
 
 	#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -856,6 +893,36 @@ mod broker {
 		dates.sort();
 		assert_eq!(dates, vec![now, now + 1]);
 		second.abort();
+		let _ = second.await;
+	}
+
+	/// The node stops a receiver (aborts its task) when governance changes or removes its feed,
+	/// which is when the old cluster may well be gone: the receiver must stop at once all the
+	/// same, and hold none of the runtime's workers ([`ClosedApart`]). This order (abort, then
+	/// the cluster killed) did not make librdkafka's close hang here even before `ClosedApart`
+	/// (3 runs); the hang seen in CI came with a group that was changing.
+	#[test]
+	fn a_receiver_stopped_after_its_cluster_went_away_stops_at_once() {
+		let runtime = tokio::runtime::Builder::new_multi_thread()
+			.worker_threads(2)
+			.enable_all()
+			.build()
+			.expect("runtime");
+		let stopped = runtime.block_on(async {
+			let ca = ca();
+			let broker = Broker::start(&ca);
+			let storage = Shared::default();
+			broker.produce(&ca, &[record("5YJ3E1EA7KF000001", crate::now_ms())]).await;
+			let receiver = spawn(broker.feed(&ca), "dimo-1-gone", &storage);
+			// Consuming: a member of its group, with a partition assigned.
+			wait_for_readings(&storage, 1).await;
+			receiver.abort();
+			drop(broker);
+			tokio::time::timeout(Duration::from_secs(10), receiver).await.is_ok()
+		});
+		// A worker held by a consumer's drop would hold a plain drop of the runtime forever.
+		runtime.shutdown_background();
+		assert!(stopped, "the receiver's task did not end within 10 s of its abort");
 	}
 
 	#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
