@@ -953,6 +953,7 @@ mod validators {
 	fn a_nodes_own_equivocation_report_reaches_its_pool_and_disables_the_offender() {
 		use crate::{Executive, UncheckedExtrinsic};
 		use codec::Decode;
+		use sp_consensus_grandpa::runtime_decl_for_grandpa_api::GrandpaApiV3;
 		use sp_core::offchain::{testing::TestTransactionPoolExt, TransactionPoolExt};
 		use sp_runtime::transaction_validity::{InvalidTransaction, TransactionSource};
 
@@ -962,16 +963,14 @@ mod validators {
 		ext.execute_with(|| {
 			let bob_key: GrandpaId = Ed25519Keyring::Bob.public().into();
 			let set_id = Grandpa::current_set_id();
-			let opaque =
-				<Runtime as sp_consensus_grandpa::runtime_decl_for_grandpa_api::GrandpaApiV3<
-					crate::Block,
-				>>::generate_key_ownership_proof(set_id, bob_key)
-				.expect("Bob is a validator of this session");
+			let opaque = <Runtime as GrandpaApiV3<crate::Block>>::generate_key_ownership_proof(
+				set_id, bob_key,
+			)
+			.expect("Bob is a validator of this session");
 			assert_eq!(
-				<Runtime as sp_consensus_grandpa::runtime_decl_for_grandpa_api::GrandpaApiV3<
-					crate::Block,
-				>>::submit_report_equivocation_unsigned_extrinsic(
-					bob_equivocates(set_id), opaque
+				<Runtime as GrandpaApiV3<crate::Block>>::submit_report_equivocation_unsigned_extrinsic(
+					bob_equivocates(set_id),
+					opaque
 				),
 				Some(())
 			);
